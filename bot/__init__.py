@@ -1,0 +1,1 @@
+"""Composition root: settings, wiring, scheduler and the `python -m bot` entry point."""

@@ -1,0 +1,39 @@
+"""Settings from the environment (and an optional `.env`), built once in main and passed down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = Path("data") / "viza_bot.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot; nested values use `__` (e.g. `SEARCH__LIMIT`)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_nested_delimiter="__", extra="ignore"
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_server: str = "https://api.telegram.org"
+    viber_auth_token: SecretStr | None = None
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+    database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_DB}")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    martial_law: bool = True  # the cards set shorter office hours for the period of martial law
+    stale_session: dt.timedelta = dt.timedelta(hours=24)  # an older unfinished dialog restarts politely
+    message_retention: dt.timedelta = dt.timedelta(days=30)  # how long the operator context is kept
+    log_level: str = "INFO"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
+
+    @property
+    def viber_enabled(self) -> bool:
+        return bool(self.viber_auth_token and self.viber_auth_token.get_secret_value())

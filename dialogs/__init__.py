@@ -1,0 +1,1 @@
+"""Conversations: the dialog engine and its scenarios (data); channel-agnostic."""

@@ -1,0 +1,1 @@
+"""The edges: translate messenger events to engine calls and back."""

@@ -1,0 +1,90 @@
+"""Cross-reference checks that the schema alone cannot express."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
+from knowledge.schema import When
+
+
+def _check_when(when: When | None, where: str, kb: Knowledge, problems: list[str]) -> None:
+    for qid, values in (when or {}).items():
+        question = kb.questions.get(qid)
+        if question is None:
+            problems.append(f"{where}: condition refers to unknown question '{qid}'")
+            continue
+        known = {o.value for o in question.options}
+        for value in values:
+            if value not in known:
+                problems.append(f"{where}: question '{qid}' has no option '{value}'")
+
+
+def _unique(ids: Iterable[str], where: str, problems: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            problems.append(f"{where}: duplicate id '{i}'")
+        seen.add(i)
+
+
+def cross_check(kb: Knowledge) -> list[str]:
+    """Every reference resolves: offices, questions, services, options; card numbers unique."""
+    problems: list[str] = []
+    office_ids = {o.id for o in kb.contacts.offices}
+    cards: dict[str, str] = {}
+    for service in kb.services.values():
+        where = kb.files.get(f"services:{service.id}", service.id)
+        for office in service.offices:
+            if office not in office_ids:
+                problems.append(f"{where}: unknown office '{office}'")
+        if service.card:
+            if service.card in cards:
+                problems.append(f"{where}: card {service.card} also in service '{cards[service.card]}'")
+            cards[service.card] = service.id
+        if service.tech_card and service.tech_card.card != service.card:
+            problems.append(f"{where}: tech card {service.tech_card.card} is not for card {service.card}")
+        _unique((d.id for d in service.documents), f"{where}: documents", problems)
+        for doc in service.documents:
+            _check_when(doc.when, f"{where}: document '{doc.id}'", kb, problems)
+    for sit in kb.situations.values():
+        where = kb.files.get(f"situations:{sit.id}", sit.id)
+        for qid in sit.questions:
+            if qid not in kb.questions:
+                problems.append(f"{where}: asks unknown question '{qid}'")
+        asked = set(sit.questions)
+        for ref in sit.services:
+            if ref.service not in kb.services:
+                problems.append(f"{where}: names unknown service '{ref.service}'")
+            _check_when(ref.when, f"{where}: service '{ref.service}'", kb, problems)
+            problems += [
+                f"{where}: service '{ref.service}' depends on '{q}', which this situation never asks"
+                for q in (ref.when or {})
+                if q not in asked
+            ]
+        _unique((d.id for d in sit.documents), f"{where}: documents", problems)
+        package = {ref.service for ref in sit.services}
+        for sdoc in sit.documents:
+            _check_when(sdoc.when, f"{where}: document '{sdoc.id}'", kb, problems)
+            problems += [
+                f"{where}: document '{sdoc.id}' depends on '{q}', which this situation never asks"
+                for q in (sdoc.when or {})
+                if q not in asked
+            ]
+            problems += [
+                f"{where}: document '{sdoc.id}' names service '{s}' outside the package"
+                for s in sdoc.services
+                if s not in package
+            ]
+    return problems
+
+
+def run_check(root: Traversable | Path | None = None) -> list[str]:
+    """Load everything and return every problem found (empty when the data is sound)."""
+    try:
+        kb = load_knowledge(root)
+    except KnowledgeError as exc:
+        return exc.problems
+    return cross_check(kb)

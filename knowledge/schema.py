@@ -1,0 +1,325 @@
+"""Pydantic schema of the knowledge base: services, offices, questions, life situations.
+
+Every fact carries a `Source`. Data lives in YAML files under `knowledge/data/` and is
+validated by this schema on load and by `python -m knowledge check` for cross-references.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CardNo = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2,3}$")]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, so a typo in a data file never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Certainty(StrEnum):
+    """How sure we are of a fact: an official act, a public page, or a less certain reading."""
+
+    OFFICIAL = "official"
+    PUBLIC = "public"
+    UNCERTAIN = "uncertain"
+
+
+class Source(Strict):
+    """Where a fact comes from: a decision with its appendix, or a public page with an as-of date."""
+
+    title: Text
+    url: str | None = None
+    as_of: dt.date | None = None
+    certainty: Certainty = Certainty.OFFICIAL
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _public_needs_date(self) -> Source:
+        if self.certainty != Certainty.OFFICIAL and self.as_of is None:
+            raise ValueError("a non-official source needs an as_of date")
+        return self
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class TimeRange(Strict):
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end <= self.start:
+            raise ValueError(f"time range ends before it starts: {self.start}-{self.end}")
+        return self
+
+
+class DayHours(Strict):
+    """Opening hours shared by a group of weekdays, with breaks."""
+
+    days: list[Weekday] = Field(min_length=1)
+    open: TimeRange
+    breaks: list[TimeRange] = []
+
+
+class Regime(StrEnum):
+    NORMAL = "normal"
+    MARTIAL_LAW = "martial_law"
+
+
+class Schedule(Strict):
+    regime: Regime
+    hours: list[DayHours] = Field(min_length=1)
+    text: Text  # the wording of the card, for citizens
+
+
+class Office(Strict):
+    """A place where citizens are served (a remote workplace of the Center, a mobile office)."""
+
+    id: Slug
+    name: Text
+    district: str | None = None
+    address: str | None = None
+    address_aliases: list[str] = []  # e.g. the old street name before renaming
+    schedules: list[Schedule] = []
+    phones: list[str] = []
+    email: str | None = None
+    notes: list[str] = []
+    source: Source
+
+
+class Hotline(Strict):
+    id: Slug
+    name: Text
+    phone: Text
+    free: bool = True
+    description: Text
+    schedule: str | None = None
+    source: Source
+
+
+class Contacts(Strict):
+    """The whole `contacts.yaml` file."""
+
+    center: Text
+    offices: list[Office]
+    hotlines: list[Hotline]
+    services: list[ContactService] = []  # e.g. the mobile administrator
+
+
+class ContactService(Strict):
+    id: Slug
+    name: Text
+    description: Text
+    who: str | None = None
+    source: Source
+
+
+class Option(Strict):
+    value: Slug
+    label: Text
+
+
+class Question(Strict):
+    """A question whose answer changes a checklist; `when` conditions refer to it by id."""
+
+    id: Slug
+    text: Text
+    options: list[Option] = Field(min_length=2)
+    allow_unknown: bool = True  # offer «не знаю» and show both variants
+    help: str | None = None
+
+
+# A condition: question id -> accepted answer values; all entries must hold (AND).
+When = dict[str, list[str]]
+
+
+class Form(StrEnum):
+    """How a document is handed in."""
+
+    ORIGINAL = "original"  # shown, returned
+    COPY = "copy"  # a copy is left
+    ORIGINAL_AND_COPY = "original_and_copy"
+    FORM = "form"  # an application form filled in on the spot
+    INFO = "info"  # data/details only (e.g. a number), no paper needed
+    UNSPECIFIED = "unspecified"  # the source does not say
+
+
+class DocumentRequirement(Strict):
+    """One document of a card's exhaustive list (field 9), with its condition."""
+
+    id: Slug
+    title: Text  # short, citizen-facing
+    details: str | None = None  # faithful wording of the source
+    condition: str | None = None  # the source's condition, e.g. «для дітей до 14 років»
+    when: When | None = None  # the same condition, machine-readable
+    form: Form = Form.UNSPECIFIED
+    optional: bool = False  # "at the applicant's wish", "if available"
+
+
+class TermUnit(StrEnum):
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    MONTHS = "months"
+    ON_APPLICATION = "on_application"  # the same day / at the moment of applying
+
+
+class Term(Strict):
+    """Field 12: the term with its unit; working vs calendar days matters for deadlines."""
+
+    value: int | None = Field(default=None, ge=0)
+    unit: TermUnit
+    text: Text  # faithful wording
+    notes: list[str] = []
+
+    @model_validator(mode="after")
+    def _value_for_counted_units(self) -> Term:
+        if self.unit != TermUnit.ON_APPLICATION and self.value is None:
+            raise ValueError(f"term in {self.unit} needs a value")
+        return self
+
+
+class Fee(Strict):
+    free: bool
+    amount_uah: Decimal | None = None
+    text: Text
+
+
+class LegalLevel(StrEnum):
+    LAW = "law"  # codes and laws (field 4)
+    CABINET = "cabinet"  # acts of the Cabinet of Ministers (5)
+    CENTRAL = "central"  # acts of central executive bodies (6)
+    LOCAL = "local"  # local acts (7)
+
+
+class LegalAct(Strict):
+    level: LegalLevel
+    title: Text
+
+
+class Stage(Strict):
+    """One stage of a technological card."""
+
+    no: int = Field(ge=1)
+    action: Text
+    responsible: Text
+    body: str | None = None  # the unit or body the responsible officer belongs to
+    deadline: Text
+
+
+class TechCard(Strict):
+    card: CardNo
+    stages: list[Stage] = Field(min_length=1)
+    total_term: str | None = None
+    source: Source
+
+
+class RecurringDuty(Strict):
+    """Something the citizen must do again and again, e.g. documents every month by the 5th."""
+
+    text: Text
+    every: Annotated[str, StringConstraints(pattern=r"^(month|quarter|year)$")]
+    day: int | None = Field(default=None, ge=1, le=31)
+
+
+class Service(Strict):
+    """A service. With `card` it is an information card from the seeds, every field faithful;
+    without it, a service known from a public source (fewer fields, `source.certainty` says how sure)."""
+
+    id: Slug
+    card: CardNo | None = None
+    title: Text  # the official name
+    short_title: Text  # what a citizen would call it, fits a button
+    summary: Text  # one or two plain sentences for citizens
+    provider: Text  # the body that provides the service
+    offices: list[Slug] = []  # Office ids (field 1)
+    mobile: str | None = None  # mobile offices / case administrators note (field 1)
+    legal_acts: list[LegalAct] = []  # fields 4-7
+    grounds: list[str] = []  # field 8
+    documents: list[DocumentRequirement] = []  # field 9
+    documents_notes: list[str] = []  # anything in field 9 that is not a document
+    submission: list[str] = []  # field 10
+    online: bool = False  # can be applied for online (e.g. via Дія)
+    fee: Fee | None = None  # field 11
+    term: Term | None = None  # field 12
+    suspension_grounds: list[str] = []  # field 13 (and 13.1)
+    refusal_grounds: list[str] = []  # field 14
+    result: list[str] = []  # field 15
+    receive: list[str] = []  # field 16
+    note: list[str] = []  # field 17
+    recurring: list[RecurringDuty] = []
+    keywords: list[str] = []  # what citizens type: synonyms, Russian, surzhyk, abbreviations
+    tech_card: TechCard | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _seed_cards_are_complete(self) -> Service:
+        if self.card is None:
+            return self
+        missing = [
+            name
+            for name in ("offices", "legal_acts", "grounds", "documents", "submission", "result", "receive")
+            if not getattr(self, name)
+        ]
+        missing += [name for name in ("fee", "term") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"information card {self.card} lacks fields: {', '.join(missing)}")
+        return self
+
+
+class SituationService(Strict):
+    """A service inside a life situation; `when` limits it to some answers."""
+
+    service: Slug
+    when: When | None = None
+    note: str | None = None
+
+
+class SituationDocument(Strict):
+    """A document of a life situation's checklist (beyond those of its cards)."""
+
+    id: Slug
+    title: Text
+    details: str | None = None
+    condition: str | None = None
+    when: When | None = None
+    form: Form = Form.UNSPECIFIED
+    optional: bool = False
+    services: list[Slug] = []  # which services of the package need it
+    source: Source
+
+
+class LifeSituation(Strict):
+    """A package of services for a life event («Народження дитини», «Я-Ветеран»)."""
+
+    id: Slug
+    title: Text
+    summary: Text
+    keywords: list[str] = []
+    questions: list[Slug] = []  # asked in this order; only those that change the answer
+    services: list[SituationService] = Field(min_length=1)
+    documents: list[SituationDocument] = []
+    where: list[str] = []
+    term: str | None = None
+    fee: str | None = None
+    result: list[str] = []
+    notes: list[str] = []
+    sources: list[Source] = Field(min_length=1)
+
+
+Contacts.model_rebuild()

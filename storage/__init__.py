@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 models, repositories, unit of work, migrations."""
