@@ -1,0 +1,105 @@
+"""Text normalisation for search: clean-up, tokens, Ukrainian/Russian lemmas, a shared letter skeleton."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import pymorphy3
+
+# Invisible and direction-control characters that citizens paste from other apps.
+_INVISIBLE = dict.fromkeys(
+    [
+        0x00AD,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x200E,
+        0x200F,
+        0x2060,
+        0xFEFF,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+_APOSTROPHES = re.compile(r"[’ʼ'`´‘ʹ]")
+_WORD = re.compile(r"[0-9a-zа-яіїєґё]+(?:-[0-9a-zа-яіїєґё]+)*")
+
+# Ukrainian and Russian spell the same words with different letters (реабілітація / реабилитация);
+# folding both alphabets to one skeleton lets cognates and mixed-alphabet typos meet.
+_SKELETON = str.maketrans(
+    {"і": "и", "ї": "и", "й": "и", "є": "е", "ё": "е", "э": "е", "ы": "и", "ґ": "г", "ъ": "", "ь": ""}
+)
+# Latin look-alikes typed on a Latin keyboard inside Cyrillic words.
+_LATIN_LOOKALIKES = str.maketrans(
+    {
+        "a": "а",
+        "c": "с",
+        "e": "е",
+        "i": "і",
+        "o": "о",
+        "p": "р",
+        "x": "х",
+        "y": "у",
+        "k": "к",
+        "m": "м",
+        "t": "т",
+        "h": "н",
+        "b": "в",
+    }
+)
+_CYRILLIC = re.compile(r"[а-яіїєґё]")
+
+
+def clean(text: str) -> str:
+    """Lower-case, NFKC, without invisible characters and apostrophes."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).lower()
+    return _APOSTROPHES.sub("", text)
+
+
+def tokens(text: str) -> list[str]:
+    """Words of a cleaned text; Latin look-alikes inside Cyrillic words are folded to Cyrillic.
+
+    A hyphenated word counts whole and by its parts («я-ветеран» is found by «ветеран»), except a number
+    like a card's «41-11», which only counts whole."""
+    out = []
+    for word in _WORD.findall(clean(text)):
+        if _CYRILLIC.search(word):
+            word = word.translate(_LATIN_LOOKALIKES)
+        out.append(word)
+        if "-" in word and not word.replace("-", "").isdigit():
+            out += [part for part in word.split("-") if part]
+    return out
+
+
+def skeleton(word: str) -> str:
+    """The alphabet-neutral form used for matching."""
+    return word.translate(_SKELETON)
+
+
+class Lemmatizer:
+    """Ukrainian and Russian lemmas of a word (pymorphy3), cached."""
+
+    def __init__(self) -> None:
+        self._uk = pymorphy3.MorphAnalyzer(lang="uk")
+        self._ru = pymorphy3.MorphAnalyzer(lang="ru")
+        self.forms = lru_cache(maxsize=65536)(self._forms)
+
+    def known(self, word: str) -> bool:
+        """Whether either dictionary knows the word (then it is not a typo of another word)."""
+        return bool(self._uk.word_is_known(word) or self._ru.word_is_known(word))
+
+    def _forms(self, word: str) -> tuple[str, ...]:
+        """Skeletons of the word itself and of its dictionary lemmas in either language."""
+        found = {skeleton(word)}
+        if len(word) > 2 and not word.isdigit():
+            for morph in (self._uk, self._ru):
+                if morph.word_is_known(word):
+                    found.add(skeleton(morph.parse(word)[0].normal_form))
+            if len(found) == 1:
+                # Unknown in both dictionaries (a typo or slang): trust only a confident Ukrainian guess.
+                best = self._uk.parse(word)[0]
+                if best.score >= 0.5:
+                    found.add(skeleton(best.normal_form))
+        return tuple(sorted(found))
