@@ -1,0 +1,39 @@
+"""`python -m bot`: serve the web chat (and, with tokens, the messengers) until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.app import build
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+async def serve(settings: Settings) -> None:
+    bot = await build(settings)
+    runner = web.AppRunner(bot.http, access_log=None)  # access logs would hold session ids
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    log.info("web chat on http://%s:%s/", settings.http_host, settings.http_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await bot.close()
+
+
+def main() -> None:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        log.info("stopped")
+
+
+main()

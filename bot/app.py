@@ -1,0 +1,59 @@
+"""The composition root: settings -> database -> knowledge -> engine -> channels, built once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from dialogs.engine import Engine
+from dialogs.scenario import check_scenarios, load_scenarios
+from handlers.web.routes import setup_web
+from knowledge import Knowledge, load_knowledge
+from knowledge.search import SearchIndex, build_index
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bot:
+    """Everything the running bot holds; `close()` releases it."""
+
+    settings: Settings
+    db: AsyncEngine
+    engine: Engine
+    http: web.Application
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def build(settings: Settings, *, kb: Knowledge | None = None, index: SearchIndex | None = None) -> Bot:
+    """Build the whole object graph for these settings (tests use the same with other settings).
+
+    `kb` and `index` may be passed in already built: they are immutable, and building them takes a second."""
+    db = make_engine(settings.database_url)
+    await upgrade(db)
+    kb = kb or load_knowledge()
+    index = index or build_index(kb)
+    scenarios = load_scenarios()
+    problems = check_scenarios(scenarios, kb)
+    if problems:
+        raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
+    engine = Engine(
+        kb,
+        index,
+        scenarios,
+        UnitOfWorkFactory(make_sessionmaker(db)),
+        martial_law=settings.martial_law,
+        stale_after=settings.stale_session,
+    )
+    http = web.Application(client_max_size=256 * 1024)
+    setup_web(http, engine)
+    return Bot(settings, db, engine, http)

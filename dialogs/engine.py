@@ -1,0 +1,253 @@
+"""The dialog engine: an incoming message in, replies out; state in the database, no messenger SDK."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from rapidfuzz import fuzz
+
+from dialogs import texts
+from dialogs.messages import Button, Incoming, Reply
+from dialogs.payloads import Action, Payload, parse
+from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
+from dialogs.views import Views
+from knowledge.loader import Knowledge
+from knowledge.search import SearchIndex
+from knowledge.text import clean
+from storage.models import DialogState, User, utcnow
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 500  # longer messages are read only this far
+MISSES_BEFORE_HOTLINE = 2
+MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
+HELP_WORDS = {"/help", "допомога", "help", "помощь"}
+BACK_WORDS = {"назад", "back", "/back"}
+YES_WORDS = {"так", "да", "yes", "ага", "угу", "звісно", "конечно"}
+NO_WORDS = {"ні", "нет", "no", "ни", "неа"}
+UNKNOWN_WORDS = {"не знаю", "незнаю", "хз", "не уверен", "не впевнений", "не впевнена"}
+
+# An action a step can trigger (booking, operator handoff in later issues): gets the unit of work,
+# the user and the state, returns replies.
+StepAction = Callable[[UnitOfWork, User, DialogState], Awaitable[list[Reply]]]
+
+
+class Engine:
+    """Walks citizens through scenarios and service cards; one call per incoming message."""
+
+    def __init__(
+        self,
+        kb: Knowledge,
+        index: SearchIndex,
+        scenarios: dict[str, Scenario],
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        martial_law: bool = True,
+        stale_after: dt.timedelta = dt.timedelta(hours=24),
+        clock: Callable[[], dt.datetime] = utcnow,
+        actions: dict[str, StepAction] | None = None,
+    ) -> None:
+        self.kb = kb
+        self.index = index
+        self.scenarios = scenarios
+        self.views = Views(kb, scenarios, martial_law)
+        self._uow = uow_factory
+        self._stale_after = stale_after
+        self._clock = clock
+        self._actions = actions or {}
+
+    async def handle(self, message: Incoming) -> list[Reply]:
+        """Process one message in its own unit of work and return the replies to send."""
+        async with self._uow() as uow:
+            user = await uow.users.get_or_create(message.channel, message.user_id)
+            now = self._clock()
+            user.last_seen_at = now
+            state = await uow.states.get(user.id)
+            uow.messages.add(
+                user.id, "in", message.text if message.text is not None else f"[{message.payload}]"
+            )
+            if user.held_by_operator:
+                return []  # an operator is answering; the bot keeps quiet
+            replies = await self._route(uow, user, state, message, now)
+            for reply in replies:
+                uow.messages.add(user.id, "out", reply.text)
+            state.updated_at = now
+            return replies
+
+    async def _route(
+        self, uow: UnitOfWork, user: User, state: DialogState, message: Incoming, now: dt.datetime
+    ) -> list[Reply]:
+        payload = parse(message.payload) if message.payload is not None else None
+        if message.payload is not None and payload is None:
+            return self._reset(state, texts.UNKNOWN_BUTTON)
+        continues = payload is None or payload.action in (
+            Action.ANSWER,
+            Action.NEXT,
+            Action.BACK,
+            Action.RESTART,
+            Action.RESUME,
+        )
+        if state.scenario and continues and now - state.updated_at > self._stale_after:
+            return self._reset(state, texts.STALE_SESSION)
+        if payload is not None:
+            return await self._button(uow, user, state, payload)
+        return await self._text(uow, user, state, message.text or "")
+
+    # --- buttons -------------------------------------------------------------------------------
+
+    async def _button(self, uow: UnitOfWork, user: User, state: DialogState, p: Payload) -> list[Reply]:
+        a = p.args
+        if p.action == Action.MENU:
+            if not a:
+                return self._reset(state)
+            if a == ("sit",):
+                return self.views.situations()
+            if a == ("svc",):
+                return self.views.services()
+            if a == ("contacts",):
+                return self.views.contacts()
+        elif p.action == Action.SITUATION and len(a) == 1 and a[0] in self.scenarios:
+            return await self._start(uow, user, state, self.scenarios[a[0]])
+        elif p.action == Action.SERVICE and a and a[0] in self.kb.services:
+            if len(a) == 1:
+                return self.views.service(a[0])
+            if len(a) == 2 and (replies := self.views.service_section(a[0], a[1])) and replies[0].text:
+                return replies
+        elif p.action == Action.ANSWER and len(a) == 3:
+            return await self._answer(uow, user, state, a[0], a[1], a[2])
+        elif p.action == Action.NEXT and len(a) == 2:
+            if (a[0], a[1]) != (state.scenario, state.step):
+                return self._stale_button(state)
+            return await self._advance(uow, user, state)
+        elif p.action == Action.BACK and not a:
+            return self._back(state)
+        elif p.action == Action.RESTART and not a:
+            if state.scenario in self.scenarios:
+                return await self._start(uow, user, state, self.scenarios[state.scenario])
+            return self._reset(state)
+        elif p.action == Action.RESUME and not a:
+            return self._current(state) or self._reset(state)
+        return self._reset(state, texts.UNKNOWN_BUTTON)
+
+    async def _start(self, uow: UnitOfWork, user: User, state: DialogState, sc: Scenario) -> list[Reply]:
+        state.scenario, state.step, state.answers, state.history, state.misses = sc.id, sc.start, {}, [], 0
+        situation = self.kb.situations[sc.situation]
+        return [Reply(f"**{situation.title}**\n{situation.summary}"), *await self._enter(uow, user, state)]
+
+    async def _answer(
+        self, uow: UnitOfWork, user: User, state: DialogState, sc_id: str, step_id: str, value: str
+    ) -> list[Reply]:
+        sc = self.scenarios.get(sc_id)
+        step = sc.step(step_id) if sc else None
+        if sc is None or step is None or (sc_id, step_id) != (state.scenario, state.step):
+            return self._stale_button(state)
+        question = self.kb.questions.get(step.question or "")
+        allowed = (
+            {o.value for o in question.options} | ({UNKNOWN} if question.allow_unknown else set())
+            if question
+            else set()
+        )
+        if value not in allowed:
+            return self._stale_button(state)
+        state.answers = {**state.answers, step.question or step.id: value}
+        return await self._advance(uow, user, state)
+
+    async def _advance(self, uow: UnitOfWork, user: User, state: DialogState) -> list[Reply]:
+        sc = self.scenarios[state.scenario or ""]
+        step = sc.step(state.step or "")
+        target = next_step(step, state.answers) if step else None
+        if target is None:
+            return self._reset(state)
+        state.history = [*state.history, state.step or ""]
+        state.step = target
+        return await self._enter(uow, user, state)
+
+    async def _enter(self, uow: UnitOfWork, user: User, state: DialogState) -> list[Reply]:
+        sc = self.scenarios[state.scenario or ""]
+        step = sc.step(state.step or "")
+        assert step is not None  # the scenario check guarantees every goto exists
+        if step.kind == StepKind.ACTION and step.action in self._actions:
+            return await self._actions[step.action](uow, user, state)
+        return self.views.step(sc, step, state.answers, bool(state.history))
+
+    def _back(self, state: DialogState) -> list[Reply]:
+        if not state.scenario or not state.history:
+            return self._reset(state)
+        sc = self.scenarios[state.scenario]
+        *rest, previous = state.history
+        step = sc.step(previous)
+        state.history, state.step = rest, previous
+        if step and step.question:
+            state.answers = {k: v for k, v in state.answers.items() if k != step.question}
+        return self._current(state) or self._reset(state)
+
+    def _current(self, state: DialogState) -> list[Reply] | None:
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        if sc is None or step is None:
+            return None
+        return self.views.step(sc, step, state.answers, bool(state.history))
+
+    def _stale_button(self, state: DialogState) -> list[Reply]:
+        current = self._current(state)
+        if current is None:
+            return self._reset(state, texts.STALE_BUTTON.split(".")[0] + ".")
+        return [Reply(texts.STALE_BUTTON), *current]
+
+    def _reset(self, state: DialogState, prefix: str = "") -> list[Reply]:
+        state.scenario, state.step, state.answers, state.history = None, None, {}, []
+        return self.views.main_menu(prefix)
+
+    # --- free text -----------------------------------------------------------------------------
+
+    async def _text(self, uow: UnitOfWork, user: User, state: DialogState, raw: str) -> list[Reply]:
+        notice = [Reply(texts.TOO_LONG)] if len(raw) > MAX_TEXT else []
+        text = " ".join(clean(raw[:MAX_TEXT]).split())
+        words = text.strip(" .!?")
+        if not any(ch.isalnum() for ch in text):
+            current = self._current(state)  # keep the citizen where they were
+            return (
+                [Reply(texts.TEXT_ONLY), *current] if current else [Reply(texts.TEXT_ONLY, self._menu_rows())]
+            )
+        if words in MENU_WORDS:
+            return self._reset(state)
+        if words in HELP_WORDS:
+            return [Reply(texts.HELP, self._menu_rows())]
+        if words in BACK_WORDS:
+            return self._back(state)
+        if (value := self._answer_from_text(state, words)) is not None:
+            return await self._answer(uow, user, state, state.scenario or "", state.step or "", value)
+        hits = self.index.search(text, limit=5)
+        if hits:
+            state.misses = 0
+            return notice + self.views.search_results(hits, resume=self._current(state) is not None)
+        state.misses += 1
+        if state.misses >= MISSES_BEFORE_HOTLINE:
+            state.misses = 0
+            return [*notice, Reply(texts.GIVE_UP, self._menu_rows())]
+        return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
+
+    def _menu_rows(self) -> tuple[tuple[Button, ...], ...]:
+        return self.views.main_menu()[0].buttons
+
+    def _answer_from_text(self, state: DialogState, words: str) -> str | None:
+        """A typed answer to the current question («так», «не знаю», or an option's label)."""
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        question = (
+            self.kb.questions.get(step.question or "") if step and step.kind == StepKind.QUESTION else None
+        )
+        if question is None:
+            return None
+        values = {o.value for o in question.options}
+        if words in UNKNOWN_WORDS and question.allow_unknown:
+            return UNKNOWN
+        if words in YES_WORDS and "yes" in values:
+            return "yes"
+        if words in NO_WORDS and "no" in values:
+            return "no"
+        best = max(question.options, key=lambda o: fuzz.ratio(words, clean(o.label)))
+        return best.value if fuzz.ratio(words, clean(best.label)) >= 85 else None

@@ -1,0 +1,53 @@
+"""What goes into the engine and what comes out: channel-agnostic messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit; the same string is the Viber payload
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A citizen's message: free text, or the payload of a button they pressed."""
+
+    channel: str
+    user_id: str
+    text: str | None = None
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    payload: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.payload is None) == (self.url is None):
+            raise ValueError("a button has either a payload or a url")
+        if self.payload is not None and len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message of the bot: text (plain, with **bold** marks channels may render), button rows, a link."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    link: str | None = None
+
+
+class CollectingChannel:
+    """An output channel that keeps what the engine says (tests, the web chat)."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+
+    def send(self, replies: list[Reply]) -> None:
+        self.replies.extend(replies)
+
+    @property
+    def texts(self) -> list[str]:
+        return [r.text for r in self.replies]

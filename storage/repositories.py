@@ -1,0 +1,75 @@
+"""Repositories: queries by domain meaning. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DialogState, MessageLog, User, utcnow
+
+
+class Users:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, channel: str, external_id: str) -> User | None:
+        return (
+            await self._s.execute(
+                select(User).where(User.channel == channel, User.external_id == external_id)
+            )
+        ).scalar_one_or_none()
+
+    async def get_or_create(self, channel: str, external_id: str) -> User:
+        """The citizen, created on first contact; a concurrent first contact is resolved by the unique key."""
+        user = await self.get(channel, external_id)
+        if user is not None:
+            return user
+        try:
+            async with self._s.begin_nested():
+                user = User(channel=channel, external_id=external_id)
+                self._s.add(user)
+        except IntegrityError:
+            user = await self.get(channel, external_id)
+            assert user is not None
+        return user
+
+    async def by_id(self, user_id: int) -> User | None:
+        return await self._s.get(User, user_id)
+
+
+class DialogStates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, user_id: int) -> DialogState:
+        """The user's state, a fresh empty one if they have none."""
+        state = await self._s.get(DialogState, user_id)
+        if state is None:
+            state = DialogState(user_id=user_id, answers={}, history=[], misses=0, updated_at=utcnow())
+            self._s.add(state)
+        return state
+
+
+class MessageLogs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    def add(self, user_id: int, direction: str, text: str) -> None:
+        self._s.add(MessageLog(user_id=user_id, direction=direction, text=text, created_at=utcnow()))
+
+    async def recent(self, user_id: int, limit: int = 20) -> list[MessageLog]:
+        rows = await self._s.execute(
+            select(MessageLog)
+            .where(MessageLog.user_id == user_id)
+            .order_by(MessageLog.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(rows.scalars().all()))
+
+    async def purge_older_than(self, cutoff: dt.datetime) -> int:
+        """Delete messages logged before `cutoff`; returns how many."""
+        result = await self._s.execute(delete(MessageLog).where(MessageLog.created_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,70 @@
+"""Shared fixtures. Tests never leave loopback: any other connection fails the test."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Bot, build
+from bot.settings import Settings
+from knowledge import Knowledge, load_knowledge
+from knowledge.search import SearchIndex, build_index
+
+_real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_loopback(host: Any) -> bool:
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+        raise RuntimeError(f"test tried to reach {address!r}: tests talk only to loopback")
+    return _real_connect(self, address)
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if isinstance(host, bytes):
+        host = host.decode()
+    if not _is_loopback(host):
+        raise RuntimeError(f"test tried to resolve {host!r}: tests talk only to loopback")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+    yield
+
+
+@pytest.fixture(scope="session")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def index(kb: Knowledge) -> SearchIndex:
+    return build_index(kb)
+
+
+def make_settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture()
+async def bot(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[Bot]:
+    built = await build(make_settings(tmp_path), kb=kb, index=index)
+    yield built
+    await built.close()

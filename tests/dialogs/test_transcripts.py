@@ -1,0 +1,13 @@
+"""Every transcript in tests/e2e/transcripts, played against the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dialogs.conftest import EngineChannel
+from tests.transcript import all_names, load, play
+
+
+@pytest.mark.parametrize("name", all_names())
+async def test_transcript(citizen: EngineChannel, name: str) -> None:
+    await play(citizen, load(name))

@@ -1,0 +1,80 @@
+"""Storage: migrations match the models, state survives a restart, retention purges the log."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, func, select, update
+
+from bot.app import Bot, build
+from dialogs.messages import Incoming
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Base, DialogState, User, utcnow
+from storage.uow import UnitOfWorkFactory
+from tests.conftest import make_settings
+
+
+async def test_migrations_create_exactly_the_models(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/m.sqlite3")
+    await upgrade(engine)
+
+    def diff(conn: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+    await engine.dispose()
+
+
+async def test_dialog_survives_a_restart(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = await build(settings)
+    await first.engine.handle(Incoming("web", "u", payload="s:birth"))
+    await first.engine.handle(Incoming("web", "u", payload="a:birth:q1:not_married"))
+    await first.close()  # the process stops mid-dialog
+
+    second = await build(settings)
+    replies = await second.engine.handle(Incoming("web", "u", payload="a:birth:q2:yes"))
+    await second.close()
+    assert "місце проживання дитини" in replies[0].text
+
+
+async def test_a_day_old_dialog_restarts_politely(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "u", payload="s:birth"))
+    sessionmaker = make_sessionmaker(bot.db)
+    async with sessionmaker() as s, s.begin():
+        await s.execute(update(DialogState).values(updated_at=utcnow() - dt.timedelta(days=2)))
+    replies = await bot.engine.handle(Incoming("web", "u", payload="a:birth:q1:not_married"))
+    assert "давно не спілкувалися" in replies[0].text
+    assert "обоє батьків" not in "\n".join(r.text for r in replies)
+
+
+async def test_message_log_is_purged_after_retention(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "u", text="прописка"))
+    uow = UnitOfWorkFactory(make_sessionmaker(bot.db))
+    async with uow() as w:
+        user = await w.users.get("web", "u")
+        assert user is not None
+        assert len(await w.messages.recent(user.id)) == 2  # the question and the answer
+        assert await w.messages.purge_older_than(utcnow() + dt.timedelta(seconds=1)) == 2
+
+
+async def test_first_contact_race_creates_one_user(bot: Bot) -> None:
+    results = await asyncio.gather(
+        *(bot.engine.handle(Incoming("web", "same", text="/start")) for _ in range(5))
+    )
+    assert all(r and "Віза-бот" in r[0].text for r in results)
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(func.count()).select_from(User))).scalar_one() == 1
+
+
+async def test_datetimes_are_timezone_aware(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "tz", text="/start"))
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
+        user = await w.users.get("web", "tz")
+        assert user is not None and user.created_at.tzinfo is not None
