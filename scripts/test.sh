@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # Set up (first time) and run the whole test suite: `./scripts/test.sh` (extra arguments go to pytest).
 source "$(dirname "$0")/_venv.sh" dev
+# The web chat is tested in Debian's headless Chromium (Playwright never downloads a browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing: install Debian's 'chromium' package (sudo apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
 .venv/bin/python -m knowledge check
 .venv/bin/python -m dialogs check
 .venv/bin/python -m ruff check .
