@@ -40,7 +40,9 @@ def term_text(term: Term) -> str:
 def fee_text(fee: Fee) -> str:
     if fee.free:
         return "безоплатно"
-    return f"{fee.amount_uah} грн" if fee.amount_uah is not None else fee.text
+    if fee.amount_uah is None:
+        return fee.text
+    return f"{fee.amount_uah:.2f}".replace(".", ",").removesuffix(",00") + " грн"  # 0,51 грн; 73 грн
 
 
 def office_text(office: Office, martial_law: bool) -> str:
@@ -98,7 +100,16 @@ def service_section(kb: Knowledge, service: Service, section: str, martial_law: 
     """One section of a service card; empty string for an unknown section."""
     head = f"**{service.short_title}**\n"
     if section == "docs":
-        docs = [document_line(d.title, d.form, d.condition, d.optional) for d in service.documents]
+        # On demand, the card's own wording goes with each title: the details are what the citizen brings.
+        docs = [
+            document_line(d.title, d.form, d.condition, d.optional)
+            + (
+                f"\n   {d.details}"
+                if d.details and d.details.strip(" .").lower() != d.title.strip(" .").lower()
+                else ""
+            )
+            for d in service.documents
+        ]
         body = _bullets(docs) if docs else "Перелік документів уточніть у Центрі."
         notes = "\n\n" + "\n".join(service.documents_notes) if service.documents_notes else ""
         return f"{head}Документи:\n{body}{notes}"
@@ -146,8 +157,11 @@ def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> st
         )
         mark = "" if certain else " (якщо стосується вас)"
         lines.append(f"• {service.short_title}{mark}" + (f" — {facts}" if facts else ""))
-    lines += ["", "Документи:"]
-    lines += [f"• {document_line(d.title, d.form, d.condition, d.optional)}" for d in checklist.documents]
+    if checklist.documents:
+        lines += ["", "Документи:"]
+        lines += [f"• {document_line(d.title, d.form, d.condition, d.optional)}" for d in checklist.documents]
+    else:
+        lines += ["", "Перелік документів уточніть на гарячій лінії 0 800 500 459."]
     if sit.where:
         lines += ["", "Куди звернутися:", *(f"• {w}" for w in sit.where)]
     offices = {o for s, _ in checklist.services for o in s.offices}

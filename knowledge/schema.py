@@ -130,9 +130,12 @@ class ContactService(Strict):
     source: Source
 
 
+ButtonText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+
+
 class Option(Strict):
     value: Slug
-    label: Text
+    label: ButtonText  # fits a button on a small phone
 
 
 class Question(Strict):
@@ -244,7 +247,7 @@ class Service(Strict):
     id: Slug
     card: CardNo | None = None
     title: Text  # the official name
-    short_title: Text  # what a citizen would call it, fits a button
+    short_title: ButtonText  # what a citizen would call it, fits a button
     summary: Text  # one or two plain sentences for citizens
     provider: Text  # the body that provides the service
     offices: list[Slug] = []  # Office ids (field 1)
