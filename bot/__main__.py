@@ -20,9 +20,24 @@ async def serve(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     log.info("web chat on http://%s:%s/", settings.http_host, settings.http_port)
+    tasks: list[asyncio.Task[None]] = []
+    if bot.telegram:
+        await bot.telegram.set_commands()
+        if settings.telegram_mode == "polling":
+            tasks.append(asyncio.create_task(bot.telegram.run_polling(), name="telegram-polling"))
+            log.info("telegram: long polling %s", settings.telegram_api_server)
+        elif settings.public_url:
+            await bot.telegram.set_webhook(settings.public_url)
+            log.info("telegram: webhook at %s", settings.public_url)
     try:
-        await asyncio.Event().wait()
+        if tasks:
+            await asyncio.gather(*tasks)  # a crashed channel stops the process, visibly
+        else:
+            await asyncio.Event().wait()
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await runner.cleanup()
         await bot.close()
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.scenario import check_scenarios, load_scenarios
+from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
@@ -29,8 +30,11 @@ class Bot:
     db: AsyncEngine
     engine: Engine
     http: web.Application
+    telegram: TelegramChannel | None = None
 
     async def close(self) -> None:
+        if self.telegram:
+            await self.telegram.close()
         await self.db.dispose()
 
 
@@ -46,14 +50,29 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
     problems = check_scenarios(scenarios, kb)
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
+    uow_factory = UnitOfWorkFactory(make_sessionmaker(db))
     engine = Engine(
         kb,
         index,
         scenarios,
-        UnitOfWorkFactory(make_sessionmaker(db)),
+        uow_factory,
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
     )
     http = web.Application(client_max_size=256 * 1024)
     setup_web(http, engine)
-    return Bot(settings, db, engine, http)
+    telegram = None
+    if settings.telegram_bot_token and settings.telegram_enabled:
+        secret = settings.telegram_webhook_secret
+        telegram = build_telegram(
+            settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_api_server,
+            engine,
+            uow_factory,
+            webhook_secret=secret.get_secret_value() if secret else None,
+            per_chat_rate=settings.telegram_per_chat_rate,
+            global_rate=settings.telegram_global_rate,
+        )
+        if settings.telegram_mode == "webhook":
+            telegram.mount_webhook(http)
+    return Bot(settings, db, engine, http, telegram)

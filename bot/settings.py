@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = Path("data") / "viza_bot.sqlite3"
@@ -20,6 +21,13 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_server: str = "https://api.telegram.org"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: SecretStr | None = (
+        None  # required in webhook mode: X-Telegram-Bot-Api-Secret-Token
+    )
+    telegram_per_chat_rate: float = Field(default=1.0, gt=0)  # messages per second to one chat
+    telegram_global_rate: float = Field(default=30.0, gt=0)  # messages per second in total
+    public_url: str | None = None  # where Telegram and Viber reach the HTTP server, for setting webhooks
     viber_auth_token: SecretStr | None = None
     viber_api_url: str = "https://chatapi.viber.com/pa"
     database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_DB}")
@@ -33,6 +41,12 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_enabled and self.telegram_mode == "webhook" and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET")
+        return self
 
     @property
     def viber_enabled(self) -> bool:

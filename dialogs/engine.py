@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from rapidfuzz import fuzz
 
 from dialogs import texts
 from dialogs.messages import Button, Incoming, Reply
-from dialogs.payloads import Action, Payload, parse
+from dialogs.payloads import Action, Payload, pack, parse
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
 from dialogs.views import Views
 from knowledge.loader import Knowledge
@@ -25,6 +26,16 @@ MAX_TEXT = 500  # longer messages are read only this far
 MISSES_BEFORE_HOTLINE = 2
 MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
 HELP_WORDS = {"/help", "допомога", "help", "помощь"}
+FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
+OPERATOR_WORDS = {"/operator", "оператор", "оператора", "людина", "живий оператор", "живой оператор"}
+_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+
+
+def redact(text: str) -> str:
+    """The text for the message log, with phone numbers masked: they are personal data."""
+    return _PHONE.sub("[телефон]", text)
+
+
 BACK_WORDS = {"назад", "back", "/back"}
 YES_WORDS = {"так", "да", "yes", "ага", "угу", "звісно", "конечно"}
 NO_WORDS = {"ні", "нет", "no", "ни", "неа"}
@@ -62,20 +73,28 @@ class Engine:
     async def handle(self, message: Incoming) -> list[Reply]:
         """Process one message in its own unit of work and return the replies to send."""
         async with self._uow() as uow:
-            user = await uow.users.get_or_create(message.channel, message.user_id)
-            now = self._clock()
-            user.last_seen_at = now
-            state = await uow.states.get(user.id)
-            uow.messages.add(
-                user.id, "in", message.text if message.text is not None else f"[{message.payload}]"
-            )
-            if user.held_by_operator:
-                return []  # an operator is answering; the bot keeps quiet
-            replies = await self._route(uow, user, state, message, now)
-            for reply in replies:
-                uow.messages.add(user.id, "out", reply.text)
-            state.updated_at = now
-            return replies
+            return await self.handle_in(uow, message)
+
+    async def handle_in(self, uow: UnitOfWork, message: Incoming) -> list[Reply]:
+        """Process one message inside the caller's unit of work (a channel middleware opened it)."""
+        user = await uow.users.get_or_create(message.channel, message.user_id)
+        if message.payload == pack(Action.FORGET, "yes"):
+            await uow.users.erase(user)  # everything about the citizen goes: state, log, consents
+            return [Reply(texts.FORGOTTEN, self._menu_rows())]
+        now = self._clock()
+        user.last_seen_at = now
+        user.active = True
+        state = await uow.states.get(user.id)
+        uow.messages.add(
+            user.id, "in", redact(message.text) if message.text is not None else f"[{message.payload}]"
+        )
+        if user.held_by_operator:
+            return []  # an operator is answering; the bot keeps quiet
+        replies = await self._route(uow, user, state, message, now)
+        for reply in replies:
+            uow.messages.add(user.id, "out", reply.text)
+        state.updated_at = now
+        return replies
 
     async def _route(
         self, uow: UnitOfWork, user: User, state: DialogState, message: Incoming, now: dt.datetime
@@ -128,6 +147,10 @@ class Engine:
             if state.scenario in self.scenarios:
                 return await self._start(uow, user, state, self.scenarios[state.scenario])
             return self._reset(state)
+        elif p.action == Action.FORGET and not a:
+            return self.views.forget_confirm()
+        elif p.action == Action.FORGET and a == ("no",):
+            return [Reply(texts.NOT_FORGOTTEN), *(self._current(state) or self.views.main_menu())]
         elif p.action == Action.RESUME and not a:
             return self._current(state) or self._reset(state)
         return self._reset(state, texts.UNKNOWN_BUTTON)
@@ -212,8 +235,14 @@ class Engine:
             return (
                 [Reply(texts.TEXT_ONLY), *current] if current else [Reply(texts.TEXT_ONLY, self._menu_rows())]
             )
+        if words.startswith("/start "):
+            return await self._deep_link(uow, user, state, words[7:].strip()) or self._reset(state)
         if words in MENU_WORDS:
             return self._reset(state)
+        if words in FORGET_WORDS:
+            return self.views.forget_confirm()
+        if words in OPERATOR_WORDS:
+            return [Reply(texts.OPERATOR_BY_PHONE, self._menu_rows())]
         if words in HELP_WORDS:
             return [Reply(texts.HELP, self._menu_rows())]
         if words in BACK_WORDS:
@@ -229,6 +258,21 @@ class Engine:
             state.misses = 0
             return [*notice, Reply(texts.GIVE_UP, self._menu_rows())]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
+
+    async def _deep_link(
+        self, uow: UnitOfWork, user: User, state: DialogState, arg: str
+    ) -> list[Reply] | None:
+        """`/start card_41-11` opens a card, `/start situation_<id>` a life situation (QR codes, leaflets)."""
+        kind, _, key = arg.partition("_")
+        if kind == "card" and (service := self.kb.service_by_card(key)):
+            self._reset(state)
+            return self.views.service(service.id)
+        if kind == "service" and key in self.kb.services:
+            self._reset(state)
+            return self.views.service(key)
+        if kind == "situation" and key in self.scenarios:
+            return await self._start(uow, user, state, self.scenarios[key])
+        return None
 
     def _menu_rows(self) -> tuple[tuple[Button, ...], ...]:
         return self.views.main_menu()[0].buttons

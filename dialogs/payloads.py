@@ -20,6 +20,7 @@ class Action(StrEnum):
     RESTART = "r"  # restart the current scenario
     SERVICE = "v"  # a service card: v:<service>[:<section>]
     RESUME = "c"  # continue the current scenario where it stopped
+    FORGET = "f"  # erase my data: f asks, f:yes erases, f:no keeps
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,10 @@ class Views:
         tail = ((_b(texts.RESUME, Action.RESUME),),) if resume else ()
         return [Reply(texts.FOUND, (*rows, *tail, NAV_MENU))]
 
+    def forget_confirm(self) -> list[Reply]:
+        rows = ((_b(texts.FORGET_YES, Action.FORGET, "yes"),), (_b(texts.FORGET_NO, Action.FORGET, "no"),))
+        return [Reply(texts.FORGET_CONFIRM, rows)]
+
     def _long(self, text: str, last_rows: tuple[Row, ...]) -> list[Reply]:
         parts = split(text)
         return [Reply(p, last_rows if i == len(parts) - 1 else ()) for i, p in enumerate(parts)]

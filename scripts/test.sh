@@ -10,6 +10,10 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# The Telegram end-to-end tests run the bot against the telegram-test-api emulator (package.json pins it).
+if [ ! -d node_modules/telegram-test-api ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 .venv/bin/python -m knowledge check
 .venv/bin/python -m dialogs check
 .venv/bin/python -m ruff check .

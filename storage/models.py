@@ -98,3 +98,15 @@ class MessageLog(Base):
     direction: Mapped[str] = mapped_column(String(3))  # "in" from the citizen, "out" from the bot
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ProcessedUpdate(Base):
+    """A delivery already handled (Telegram update_id, Viber message_token): a redelivery is ignored."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

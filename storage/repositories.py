@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DialogState, MessageLog, User, utcnow
+from storage.models import DialogState, MessageLog, ProcessedUpdate, User, utcnow
 
 
 class Users:
@@ -38,6 +38,18 @@ class Users:
 
     async def by_id(self, user_id: int) -> User | None:
         return await self._s.get(User, user_id)
+
+    async def erase(self, user: User) -> None:
+        """Delete the citizen and, by cascade, their dialog state and message log."""
+        await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
+        await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
+        await self._s.delete(user)
+
+    async def deactivate(self, channel: str, external_id: str) -> None:
+        """The citizen blocked the bot or unsubscribed: send them nothing until they write again."""
+        await self._s.execute(
+            update(User).where(User.channel == channel, User.external_id == external_id).values(active=False)
+        )
 
 
 class DialogStates:
@@ -72,4 +84,22 @@ class MessageLogs:
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         """Delete messages logged before `cutoff`; returns how many."""
         result = await self._s.execute(delete(MessageLog).where(MessageLog.created_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ProcessedUpdates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        """Record a delivery; False if it was recorded before (the unique key decides, even under a race)."""
+        try:
+            async with self._s.begin_nested():
+                self._s.add(ProcessedUpdate(channel=channel, key=key, created_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True
+
+    async def purge_older_than(self, cutoff: dt.datetime) -> int:
+        result = await self._s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)

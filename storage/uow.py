@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import DialogStates, MessageLogs, Users
+from storage.repositories import DialogStates, MessageLogs, ProcessedUpdates, Users
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -18,7 +22,13 @@ class UnitOfWork:
         self.users = Users(self.session)
         self.states = DialogStates(self.session)
         self.messages = MessageLogs(self.session)
+        self.updates = ProcessedUpdates(self.session)
+        self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
+
+    def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
+        """Run `action` once the transaction is committed (e.g. send the replies); never if it rolls back."""
+        self._after_commit.append(action)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -30,6 +40,12 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+        if exc_type is None:
+            for action in self._after_commit:
+                try:
+                    await action()
+                except Exception:  # one failed follow-up must not hide the others
+                    log.exception("after-commit action failed")
 
 
 class UnitOfWorkFactory:

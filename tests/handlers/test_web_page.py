@@ -12,8 +12,15 @@ from bot.app import Bot
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 async def test_walk_birth_to_checklist_by_clicking(bot: Bot) -> None:
@@ -23,7 +30,14 @@ async def test_walk_birth_to_checklist_by_clicking(bot: Bot) -> None:
         page = await browser.new_page(viewport={"width": 390, "height": 844})  # a small phone
         await page.goto(str(server.make_url("/")))
         await page.get_by_text("Вітаю! Я Віза-бот").wait_for()
-        for label in ["Життєві ситуації", "Народження дитини", "Не в шлюбі", "Так, обоє", "Так, одразу", "Ні, пізніше"]:
+        for label in [
+            "Життєві ситуації",
+            "Народження дитини",
+            "Не в шлюбі",
+            "Так, обоє",
+            "Так, одразу",
+            "Ні, пізніше",
+        ]:
             await page.get_by_role("button", name=label).last.click()
         checklist = page.get_by_text("Ваш перелік: Народження дитини")
         await checklist.wait_for()

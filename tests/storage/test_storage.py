@@ -78,3 +78,24 @@ async def test_datetimes_are_timezone_aware(bot: Bot) -> None:
     async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
         user = await w.users.get("web", "tz")
         assert user is not None and user.created_at.tzinfo is not None
+
+
+async def test_forget_erases_the_citizen(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "gone", text="мій телефон +380 97 123 45 67, прописка"))
+    await bot.engine.handle(Incoming("web", "gone", payload="f:yes"))
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
+        assert await w.users.get("web", "gone") is None
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(func.count()).select_from(DialogState))).scalar_one() == 0
+
+
+async def test_phone_numbers_are_not_logged(bot: Bot) -> None:
+    await bot.engine.handle(
+        Incoming("web", "p", text="передзвоніть на 097-82-88-145 або +380 (67) 123 45 67")
+    )
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
+        user = await w.users.get("web", "p")
+        assert user is not None
+        logged = (await w.messages.recent(user.id))[0].text
+    assert "145" not in logged and "45 67" not in logged
+    assert logged.count("[телефон]") == 2

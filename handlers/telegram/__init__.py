@@ -1,0 +1,1 @@
+"""The Telegram channel (aiogram 3): routers, rendering, the outgoing sender, the update middleware."""

@@ -1,0 +1,81 @@
+"""Every engine button as an aiogram CallbackData class; the packed string equals the engine payload.
+
+The engine's payload grammar (dialogs.payloads) is `prefix:arg:…`, which is exactly how CallbackData packs,
+so the same string works on Telegram (callback_data, ≤ 64 bytes) and as the Viber payload.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from dialogs.payloads import Action
+
+
+class MenuCb(CallbackData, prefix=Action.MENU.value):
+    """The main menu."""
+
+
+class MenuSectionCb(CallbackData, prefix=Action.MENU.value):
+    section: str
+
+
+class SituationCb(CallbackData, prefix=Action.SITUATION.value):
+    scenario: str
+
+
+class AnswerCb(CallbackData, prefix=Action.ANSWER.value):
+    scenario: str
+    step: str
+    value: str
+
+
+class NextCb(CallbackData, prefix=Action.NEXT.value):
+    scenario: str
+    step: str
+
+
+class BackCb(CallbackData, prefix=Action.BACK.value):
+    pass
+
+
+class RestartCb(CallbackData, prefix=Action.RESTART.value):
+    pass
+
+
+class ResumeCb(CallbackData, prefix=Action.RESUME.value):
+    pass
+
+
+class ServiceCb(CallbackData, prefix=Action.SERVICE.value):
+    service: str
+
+
+class ServiceSectionCb(CallbackData, prefix=Action.SERVICE.value):
+    service: str
+    section: str
+
+
+class ForgetCb(CallbackData, prefix=Action.FORGET.value):
+    pass
+
+
+class ForgetAnswerCb(CallbackData, prefix=Action.FORGET.value):
+    answer: str
+
+
+CALLBACKS: tuple[type[CallbackData], ...] = (
+    MenuCb, MenuSectionCb, SituationCb, AnswerCb, NextCb, BackCb, RestartCb, ResumeCb,
+    ServiceCb, ServiceSectionCb, ForgetCb, ForgetAnswerCb,
+)  # fmt: skip
+
+
+def to_callback(payload: str) -> CallbackData:
+    """The CallbackData for an engine payload; ValueError if no class fits (a bug in the engine)."""
+    for cls in CALLBACKS:
+        try:
+            cb = cls.unpack(payload)
+        except (TypeError, ValueError):
+            continue
+        if cb.pack() == payload:
+            return cb
+    raise ValueError(f"no CallbackData class for payload {payload!r}")

@@ -1,0 +1,97 @@
+"""The Telegram channel assembled: Bot with its API server, Dispatcher with workflow data, sender, modes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from dialogs.engine import Engine
+from handlers.telegram.middleware import CHANNEL, UnitOfWorkMiddleware
+from handlers.telegram.routers import buttons_router, messages_router
+from handlers.telegram.sender import TelegramSender
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+COMMANDS = [
+    BotCommand(command="start", description="Почати спочатку"),
+    BotCommand(command="menu", description="Головне меню"),
+    BotCommand(command="help", description="Як користуватися ботом"),
+    BotCommand(command="operator", description="Зв'язатися з людиною"),
+    BotCommand(command="forget", description="Видалити мої дані"),
+]
+
+
+@dataclass
+class TelegramChannel:
+    bot: Bot
+    dispatcher: Dispatcher
+    sender: TelegramSender
+    webhook_secret: str | None = None
+
+    async def set_commands(self) -> None:
+        """The commands menu with Ukrainian descriptions; a failure here must not stop the bot."""
+        try:
+            await self.bot.set_my_commands(COMMANDS)
+        except Exception:
+            log.exception("could not set the Telegram commands menu")
+
+    async def run_polling(self) -> None:
+        """Long polling until cancelled."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(
+            self.bot, handle_signals=False, allowed_updates=self.dispatcher.resolve_used_update_types()
+        )
+
+    def mount_webhook(self, app: web.Application) -> None:
+        """POST /telegram/webhook on the bot's HTTP server; requests without the secret header get 401."""
+        SimpleRequestHandler(
+            dispatcher=self.dispatcher, bot=self.bot, secret_token=self.webhook_secret
+        ).register(app, path=WEBHOOK_PATH)
+
+    async def set_webhook(self, public_url: str) -> None:
+        await self.bot.set_webhook(
+            public_url.rstrip("/") + WEBHOOK_PATH,
+            secret_token=self.webhook_secret,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def close(self) -> None:
+        with_timeout = asyncio.wait_for(self.bot.session.close(), timeout=5)
+        await with_timeout
+
+
+def build_telegram(
+    token: str,
+    api_server: str,
+    engine: Engine,
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    webhook_secret: str | None = None,
+    per_chat_rate: float = 1.0,
+    global_rate: float = 30.0,
+) -> TelegramChannel:
+    """Wire the channel once; long-lived services go into the Dispatcher as workflow data."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_server.rstrip("/")))
+    bot = Bot(token, session=session)
+
+    async def on_blocked(chat_id: int) -> None:
+        async with uow_factory() as uow:
+            await uow.users.deactivate(CHANNEL, str(chat_id))
+
+    sender = TelegramSender(bot, on_blocked, per_chat_rate=per_chat_rate, global_rate=global_rate)
+    dispatcher = Dispatcher(engine=engine, sender=sender)
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
+    # Order matters only between these two, and they filter on different update types.
+    dispatcher.include_routers(buttons_router(), messages_router())
+    return TelegramChannel(bot, dispatcher, sender, webhook_secret)

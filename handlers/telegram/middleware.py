@@ -1,0 +1,36 @@
+"""One outer middleware on every update: a unit of work, and each update_id handled once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    """Opens the unit of work handlers use (`data["uow"]`); a redelivered update_id is skipped."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self._uow = uow_factory
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Update)
+        async with self._uow() as uow:
+            if not await uow.updates.first_time(CHANNEL, str(event.update_id)):
+                log.info("update %s delivered again; skipped", event.update_id)
+                return None
+            data["uow"] = uow
+            return await handler(event, data)

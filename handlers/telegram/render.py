@@ -1,0 +1,55 @@
+"""Engine replies as Telegram messages: HTML with escaping, inline keyboards, parts under 4,096 characters."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from dialogs.messages import Reply
+from dialogs.render import split
+from handlers.telegram.callbacks import to_callback
+
+TELEGRAM_LIMIT = 4096
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    text: str  # HTML
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def to_html(text: str) -> str:
+    """Escape everything, then turn the engine's **bold** marks into <b>."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    rows = []
+    for row in reply.buttons:
+        buttons = []
+        for b in row:
+            if b.url:
+                buttons.append(InlineKeyboardButton(text=b.text, url=b.url))
+            else:
+                buttons.append(
+                    InlineKeyboardButton(text=b.text, callback_data=to_callback(b.payload or "").pack())
+                )
+        rows.append(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def render(reply: Reply) -> list[OutMessage]:
+    """One reply as one or more messages; the keyboard goes with the last part."""
+    # Split the plain text first so no HTML tag is ever cut; escaping can only lengthen by a bounded factor.
+    parts = split(reply.text, limit=TELEGRAM_LIMIT // 2) or [""]
+    out = [OutMessage(to_html(p)) for p in parts]
+    if reply.link:
+        out[-1] = OutMessage(
+            out[-1].text + f'\n\n<a href="{html.escape(reply.link)}">{html.escape(reply.link)}</a>'
+        )
+    out[-1] = OutMessage(out[-1].text, keyboard(reply))
+    return out

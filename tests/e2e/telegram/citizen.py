@@ -1,0 +1,106 @@
+"""A citizen in Telegram, through the emulator's client API: types, presses inline buttons, reads the chat."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from typing import Any
+
+from aiohttp import ClientSession
+
+from tests.transcript import Seen
+
+QUIET = 0.35  # the bot is done when the chat has not changed for this long
+PATIENCE = 15.0  # and must have answered within this
+
+
+class TelegramCitizen:
+    """Plays one private chat with the bot; `send_text` and `press` return what appeared or changed."""
+
+    _ids = itertools.count(1000)
+
+    def __init__(self, emulator_url: str, token: str, user_id: int | None = None) -> None:
+        self.url = emulator_url.rstrip("/")
+        self.token = token
+        self.user_id = user_id or next(self._ids)
+        self.session = ClientSession()
+
+    def _person(self) -> dict[str, Any]:
+        return {"id": self.user_id, "is_bot": False, "first_name": "Громадянин", "language_code": "uk"}
+
+    def _chat(self) -> dict[str, Any]:
+        return {"id": self.user_id, "type": "private", "first_name": "Громадянин"}
+
+    async def history(self) -> list[dict[str, Any]]:
+        """The bot's messages in this chat, oldest first, as the emulator stores them (edits applied)."""
+        async with self.session.post(f"{self.url}/getUpdatesHistory", json={"token": self.token}) as resp:
+            items = (await resp.json())["result"]
+        return [
+            i
+            for i in items
+            if "message" in i
+            and "chat_id" in i["message"]
+            and str(i["message"]["chat_id"]) == str(self.user_id)
+        ]
+
+    async def _act(self, route: str, body: dict[str, Any]) -> Seen:
+        before = {m["messageId"]: json.dumps(m["message"], sort_keys=True) for m in await self.history()}
+        async with self.session.post(f"{self.url}/{route}", json={**body, "botToken": self.token}) as resp:
+            assert resp.status == 200, await resp.text()
+        changed: list[dict[str, Any]] = []
+        last_change, deadline = None, time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            now = [
+                m
+                for m in await self.history()
+                if before.get(m["messageId"]) != json.dumps(m["message"], sort_keys=True)
+            ]
+            if len(now) != len(changed) or now != changed:
+                changed, last_change = now, time.monotonic()
+            elif last_change is not None and time.monotonic() - last_change >= QUIET:
+                break
+        return self._seen(changed)
+
+    @staticmethod
+    def _seen(messages: list[dict[str, Any]]) -> Seen:
+        texts, buttons = [], []
+        for m in messages:
+            msg = m["message"]
+            texts.append(msg.get("text", ""))
+            markup = msg.get("reply_markup") or {}
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            for row in markup.get("inline_keyboard", []):
+                buttons += [(b["text"], b.get("callback_data", "")) for b in row]
+        return Seen(texts, buttons)
+
+    async def send_text(self, text: str) -> Seen:
+        message = {"from": self._person(), "chat": self._chat(), "date": int(time.time()), "text": text}
+        if text.startswith("/"):
+            command = text.split(" ", 1)[0]
+            message["entities"] = [{"offset": 0, "length": len(command), "type": "bot_command"}]
+            return await self._act("sendCommand", message)
+        return await self._act("sendMessage", message)
+
+    async def press(self, payload: str) -> Seen:
+        """Press the button with this callback data on the newest message that has it (or the newest message)."""
+        history = await self.history()
+        holder = next(
+            (
+                m
+                for m in reversed(history)
+                if payload in json.dumps(m["message"].get("reply_markup") or {}, ensure_ascii=False)
+            ),
+            None,
+        )
+        holder = holder or (history[-1] if history else None)
+        message = {"message_id": holder["messageId"] if holder else 1, "date": int(time.time()), "chat": self._chat(),
+                   "text": holder["message"].get("text", "") if holder else ""}  # fmt: skip
+        query = {"from": self._person(), "message": message, "data": payload, "date": int(time.time())}
+        return await self._act("sendCallback", query)
+
+    async def close(self) -> None:
+        await self.session.close()

@@ -1,0 +1,205 @@
+"""Telegram handlers through Dispatcher.feed_update with a fake session: fast, no network at all."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+from aiogram.types import CallbackQuery, Chat, Message, Update, User
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import Bot, build
+from bot.settings import Settings
+from dialogs.messages import Reply
+from dialogs.payloads import Action, pack
+from dialogs.render import MAX_PART
+from handlers.telegram.callbacks import to_callback
+from handlers.telegram.render import render, to_html
+from handlers.telegram.sender import TelegramSender
+from knowledge import Knowledge
+from knowledge.search import SearchIndex
+from storage.db import make_sessionmaker
+from storage.uow import UnitOfWorkFactory
+from tests.handlers.fake_telegram import FakeSession
+
+USER = User(id=42, is_bot=False, first_name="Марія")
+CHAT = Chat(id=42, type="private")
+
+
+def message_update(update_id: int, text: str) -> Update:
+    msg = Message(message_id=update_id, date=dt.datetime.now(dt.UTC), chat=CHAT, from_user=USER, text=text)
+    return Update(update_id=update_id, message=msg)
+
+
+def button_update(update_id: int, data: str, message_id: int = 1) -> Update:
+    origin = Message(message_id=message_id, date=dt.datetime.now(dt.UTC), chat=CHAT, text="…")
+    query = CallbackQuery(id=str(update_id), from_user=USER, chat_instance="ci", message=origin, data=data)
+    return Update(update_id=update_id, callback_query=query)
+
+
+async def _tg_bot(
+    tmp_path: Path, kb: Knowledge, index: SearchIndex, **extra: object
+) -> tuple[Bot, FakeSession]:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/u.sqlite3",
+        telegram_bot_token="42:UNIT", telegram_per_chat_rate=1000, **extra,
+    )  # fmt: skip
+    bot = await build(settings, kb=kb, index=index)
+    assert bot.telegram is not None
+    session = FakeSession()
+    bot.telegram.bot.session = session
+    return bot, session
+
+
+@pytest.fixture()
+async def tg(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[tuple[Bot, FakeSession]]:
+    bot, session = await _tg_bot(tmp_path, kb, index)
+    yield bot, session
+    await bot.close()
+
+
+async def feed(bot: Bot, update: Update) -> None:
+    assert bot.telegram is not None
+    await bot.telegram.dispatcher.feed_update(bot.telegram.bot, update)
+
+
+async def test_start_sends_html_with_inline_keyboard(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    await feed(bot, message_update(1, "/start"))
+    (sent,) = session.sent()
+    assert sent.parse_mode == "HTML" and "Віза-бот" in sent.text
+    data = [b.callback_data for row in sent.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert "m:svc" in data and "s:ya-veteran" in data
+
+
+async def test_same_update_twice_is_handled_once(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    await feed(bot, message_update(7, "прописка"))
+    await feed(bot, message_update(7, "прописка"))
+    assert len(session.sent()) == 1
+
+
+async def test_button_is_answered_then_replied(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    await feed(bot, button_update(2, "s:birth"))
+    assert isinstance(session.calls[0], AnswerCallbackQuery)
+    assert any("шлюбі" in m.text for m in session.sent())
+
+
+async def test_navigation_edits_in_place(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    await feed(bot, button_update(3, "v:municipal-nanny:term", message_id=55))
+    edits = [c for c in session.calls if isinstance(c, EditMessageText)]
+    assert len(edits) == 1 and edits[0].message_id == 55 and "13 робочих днів" in edits[0].text
+    assert session.sent() == []
+
+
+async def test_forged_button_gets_a_kind_answer(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    await feed(bot, button_update(4, "x" * 64))
+    assert "Не вдалося розпізнати цю кнопку" in session.sent()[0].text
+
+
+async def test_429_is_waited_out_and_retried(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    session.fail_next = [
+        TelegramRetryAfter(SendMessage(chat_id=42, text="x"), "Too Many Requests", retry_after=0)
+    ]
+    await feed(bot, message_update(5, "/help"))
+    sends = [c for c in session.calls if isinstance(c, SendMessage)]
+    assert len(sends) == 2  # the refused one and the retry
+
+
+async def test_blocked_user_is_marked_inactive_and_nothing_raises(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    session.fail_next = [
+        TelegramForbiddenError(SendMessage(chat_id=42, text="x"), "Forbidden: bot was blocked by the user")
+    ]
+    await feed(bot, message_update(6, "/start"))
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as uow:
+        user = await uow.users.get("telegram", "42")
+        assert user is not None and user.active is False
+
+
+async def test_an_unexpected_send_error_never_crashes_a_handler(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    session.fail_next = [RuntimeError("boom")]
+    await feed(bot, message_update(8, "/start"))  # must not raise
+    await feed(bot, message_update(9, "/start"))
+    assert len(session.sent()) == 2
+
+
+async def test_per_chat_pacing_spreads_a_burst() -> None:
+    session = FakeSession()
+    from aiogram import Bot as AiogramBot
+
+    sender = TelegramSender(AiogramBot("1:X", session=session), _noop, per_chat_rate=20, per_chat_burst=2)
+    start = time.monotonic()
+    await asyncio.gather(*(sender.send_text(1, f"m{i}") for i in range(6)))
+    # 2 go at once, the other 4 wait their turn at 20/s: at least 0.2 s, whatever the machine.
+    assert time.monotonic() - start >= 0.18
+    assert len(session.sent()) == 6
+
+
+async def _noop(_: int) -> None:
+    return None
+
+
+def test_every_engine_payload_has_a_callback_data_class(bot: Bot) -> None:
+    payloads = {pack(Action.MENU), pack(Action.MENU, "sit"), pack(Action.BACK), pack(Action.RESTART),
+                pack(Action.RESUME), pack(Action.FORGET), pack(Action.FORGET, "yes")}  # fmt: skip
+    for sc in bot.engine.scenarios.values():
+        payloads.add(pack(Action.SITUATION, sc.id))
+        for step in sc.steps:
+            payloads.add(pack(Action.NEXT, sc.id, step.id))
+            if step.question:
+                payloads |= {
+                    pack(Action.ANSWER, sc.id, step.id, o.value)
+                    for o in bot.engine.kb.questions[step.question].options
+                }
+    for service in bot.engine.kb.services:
+        payloads |= {pack(Action.SERVICE, service), pack(Action.SERVICE, service, "docs")}
+    for payload in payloads:
+        cb = to_callback(payload)
+        assert cb.pack() == payload and len(payload.encode()) <= 64
+
+
+def test_long_replies_are_split_under_4096_and_escaped() -> None:
+    text = "**Заголовок** <script>&" + ("рядок документів\n" * 600)
+    parts = render(Reply(text))
+    assert len(parts) > 1 and all(len(p.text) <= 4096 for p in parts)
+    assert parts[0].text.startswith("<b>Заголовок</b> &lt;script&gt;&amp;")
+    assert to_html("a < b") == "a &lt; b" and MAX_PART < 4096
+
+
+async def test_webhook_refuses_requests_without_the_secret(
+    tmp_path: Path, kb: Knowledge, index: SearchIndex
+) -> None:
+    bot, session = await _tg_bot(
+        tmp_path, kb, index, telegram_mode="webhook", telegram_webhook_secret="s3cret"
+    )
+    update = message_update(11, "/start").model_dump_json(exclude_none=True)
+    async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
+        resp = await client.post(
+            "/telegram/webhook", data=update, headers={"Content-Type": "application/json"}
+        )
+        assert resp.status == 401
+        wrong = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "nope"}
+        assert (await client.post("/telegram/webhook", data=update, headers=wrong)).status == 401
+        assert session.sent() == []
+        good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        await asyncio.sleep(0.2)
+    assert any("Віза-бот" in m.text for m in session.sent())
+    await bot.close()
+
+
+def test_webhook_mode_without_a_secret_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings(_env_file=None, telegram_bot_token="1:X", telegram_mode="webhook")  # type: ignore[call-arg]
