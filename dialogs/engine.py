@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from rapidfuzz import fuzz
 
 from dialogs import texts
+from dialogs.locks import KeyedLocks
 from dialogs.messages import Button, Incoming, Reply
 from dialogs.payloads import Action, Payload, pack, parse
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 500  # longer messages are read only this far
 MISSES_BEFORE_HOTLINE = 2
+SEEN_GRANULARITY = dt.timedelta(minutes=5)  # last_seen_at is kept to this precision
 MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
 HELP_WORDS = {"/help", "допомога", "help", "помощь"}
 FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
@@ -69,22 +71,23 @@ class Engine:
         self._stale_after = stale_after
         self._clock = clock
         self._actions = actions or {}
+        self.locks = KeyedLocks()  # channels that open their own unit of work hold it per citizen too
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Process one message in its own unit of work and return the replies to send."""
-        async with self._uow() as uow:
+        async with self.locks.hold(f"{message.channel}:{message.user_id}"), self._uow() as uow:
             return await self.handle_in(uow, message)
 
     async def handle_in(self, uow: UnitOfWork, message: Incoming) -> list[Reply]:
-        """Process one message inside the caller's unit of work (a channel middleware opened it)."""
-        user = await uow.users.get_or_create(message.channel, message.user_id)
+        """Process one message inside the caller's unit of work (a channel middleware opened it, holding
+        `self.locks` for the citizen)."""
+        user, state = await uow.users.with_state(message.channel, message.user_id)
         if message.payload == pack(Action.FORGET, "yes"):
             await uow.users.erase(user)  # everything about the citizen goes: state, log, consents
             return [Reply(texts.FORGOTTEN, self._menu_rows())]
         now = self._clock()
-        user.last_seen_at = now
-        user.active = True
-        state = await uow.states.get(user.id)
+        if now - user.last_seen_at > SEEN_GRANULARITY or not user.active:  # spare a write per message
+            user.last_seen_at, user.active = now, True
         uow.messages.add(
             user.id, "in", redact(message.text) if message.text is not None else f"[{message.payload}]"
         )

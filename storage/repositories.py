@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,11 @@ class Users:
             async with self._s.begin_nested():
                 user = User(channel=channel, external_id=external_id)
                 self._s.add(user)
+                await self._s.flush()
+                # Created together: whoever loses the race on the user loses it on the state too.
+                self._s.add(
+                    DialogState(user_id=user.id, answers={}, history=[], misses=0, updated_at=utcnow())
+                )
         except IntegrityError:
             user = await self.get(channel, external_id)
             assert user is not None
@@ -38,6 +45,20 @@ class Users:
 
     async def by_id(self, user_id: int) -> User | None:
         return await self._s.get(User, user_id)
+
+    async def with_state(self, channel: str, external_id: str) -> tuple[User, DialogState]:
+        """The citizen and their dialog state in one round trip; both created on first contact."""
+        row = (
+            await self._s.execute(
+                select(User, DialogState)
+                .outerjoin(DialogState, DialogState.user_id == User.id)
+                .where(User.channel == channel, User.external_id == external_id)
+            )
+        ).first()
+        if row is not None and row[1] is not None:
+            return row[0], row[1]
+        user = row[0] if row is not None else await self.get_or_create(channel, external_id)
+        return user, await DialogStates(self._s).get(user.id)
 
     async def erase(self, user: User) -> None:
         """Delete the citizen and, by cascade, their dialog state and message log."""
@@ -68,11 +89,21 @@ class DialogStates:
 class MessageLogs:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._pending: list[dict[str, object]] = []
 
     def add(self, user_id: int, direction: str, text: str) -> None:
-        self._s.add(MessageLog(user_id=user_id, direction=direction, text=text, created_at=utcnow()))
+        """Queue a log line; all of a unit of work's lines are written in one statement by `flush`."""
+        self._pending.append(
+            {"user_id": user_id, "direction": direction, "text": text, "created_at": utcnow()}
+        )
+
+    async def flush(self) -> None:
+        if self._pending:
+            rows, self._pending = self._pending, []
+            await self._s.execute(insert(MessageLog), rows)
 
     async def recent(self, user_id: int, limit: int = 20) -> list[MessageLog]:
+        await self.flush()
         rows = await self._s.execute(
             select(MessageLog)
             .where(MessageLog.user_id == user_id)
@@ -92,13 +123,17 @@ class ProcessedUpdates:
         self._s = session
 
     async def first_time(self, channel: str, key: str) -> bool:
-        """Record a delivery; False if it was recorded before (the unique key decides, even under a race)."""
-        try:
-            async with self._s.begin_nested():
-                self._s.add(ProcessedUpdate(channel=channel, key=key, created_at=utcnow()))
-        except IntegrityError:
-            return False
-        return True
+        """Record a delivery; False if it was recorded before (the unique key decides, even under a race).
+
+        INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak, in one round trip."""
+        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = (
+            insert(ProcessedUpdate)
+            .values(channel=channel, key=key, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["channel", "key"])
+        )
+        result = await self._s.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         result = await self._s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))

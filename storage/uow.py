@@ -35,6 +35,7 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
+                await self.messages.flush()
                 await self.session.commit()
             else:
                 await self.session.rollback()

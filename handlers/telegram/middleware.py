@@ -9,6 +9,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from dialogs.engine import Engine
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ CHANNEL = "telegram"
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """Opens the unit of work handlers use (`data["uow"]`); a redelivered update_id is skipped."""
+    """Opens the unit of work handlers use (`data["uow"]`), one citizen's updates one at a time;
+    a redelivered update_id is skipped."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
         self._uow = uow_factory
@@ -28,7 +30,10 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        async with self._uow() as uow:
+        user = data.get("event_from_user")
+        engine: Engine = data["engine"]
+        key = f"{CHANNEL}:{user.id if user else 'update-' + str(event.update_id)}"
+        async with engine.locks.hold(key), self._uow() as uow:
             if not await uow.updates.first_time(CHANNEL, str(event.update_id)):
                 log.info("update %s delivered again; skipped", event.update_id)
                 return None

@@ -90,12 +90,17 @@ async def rig(
     assert bot.telegram is not None
     await bot.telegram.set_commands()
     polling = asyncio.create_task(bot.telegram.run_polling())
-    yield TelegramRig(bot, adapter, emulator_url, token)
-    await bot.telegram.dispatcher.stop_polling()
-    await asyncio.wait_for(asyncio.gather(polling, return_exceptions=True), timeout=10)
-    await bot.close()
-    await adapter.close()
-    await runner.cleanup()
+    try:
+        yield TelegramRig(bot, adapter, emulator_url, token)
+    finally:
+        try:
+            await bot.telegram.dispatcher.stop_polling()
+        except RuntimeError:  # the test ended before polling started
+            polling.cancel()
+        await asyncio.wait_for(asyncio.gather(polling, return_exceptions=True), timeout=10)
+        await bot.close()
+        await adapter.close()
+        await runner.cleanup()
 
 
 @pytest.fixture()

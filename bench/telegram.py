@@ -1,0 +1,153 @@
+"""Telegram throughput: the real bot vs a bare aiogram echo bot, in the same run.
+
+Run: `.venv/bin/python -m bench.telegram [--messages N] [--updates N]` (after ./scripts/test.sh set things up).
+
+1. Through the telegram-test-api emulator (with the test adapter in front, as in the e2e tests): citizens send
+   N messages; messages/s until every reply has arrived. The real bot answers a search question («прописка»);
+   the echo bot repeats the text. Pacing is raised so both measure processing, not Telegram's limits.
+2. In-process: `Dispatcher.feed_update` of the real bot vs a bare echo handler on the same fake session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+from aiogram import Bot as AiogramBot
+from aiogram import Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Chat, Message, Update, User
+from aiohttp import ClientSession
+
+from bot.app import build
+from bot.settings import Settings
+from tests.e2e.telegram.conftest import ROOT, free_port, start_adapter
+from tests.handlers.fake_telegram import FakeSession
+
+QUESTION = "прописка"
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+async def start_emulator() -> tuple[asyncio.subprocess.Process, str]:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        "node", str(ROOT / "tests/e2e/telegram/emulator.js"), str(port), cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert (await proc.stdout.readline()).startswith(b"ready")
+    return proc, f"http://127.0.0.1:{port}"
+
+
+async def pump(emulator: str, token: str, n: int, users: int) -> float:
+    """Send n messages from `users` citizens; seconds until n bot replies are stored."""
+    async with ClientSession() as http:
+        start = time.perf_counter()
+        for i in range(n):
+            uid = 5000 + i % users
+            person = {"id": uid, "is_bot": False, "first_name": "Б"}
+            msg = {"from": person, "chat": {"id": uid, "type": "private"}, "date": int(time.time()),
+                   "text": QUESTION, "botToken": token}  # fmt: skip
+            await http.post(f"{emulator}/sendMessage", json=msg)
+        while True:
+            async with http.post(f"{emulator}/getUpdatesHistory", json={"token": token}) as resp:
+                items = (await resp.json())["result"]
+            if sum(1 for i in items if "chat_id" in i.get("message", {})) >= n:
+                return time.perf_counter() - start
+            await asyncio.sleep(0.01)
+
+
+async def through_emulator(n: int, users: int) -> tuple[float, float]:
+    proc, emulator = await start_emulator()
+    adapter, runner, url = await start_adapter(emulator)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("echo", "real"):
+            token = f"{900 + len(results)}:BENCH"
+            if kind == "echo":
+                bot = AiogramBot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
+                dp = echo_dispatcher()
+            else:
+                settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{Path(tmp)}/b.sqlite3",  # type: ignore[call-arg]
+                                    telegram_bot_token=token, telegram_api_server=url,
+                                    telegram_per_chat_rate=1000, telegram_global_rate=1000)  # fmt: skip
+                real = await build(settings)
+                assert real.telegram is not None
+                bot, dp = real.telegram.bot, real.telegram.dispatcher
+            task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
+            seconds = await pump(emulator, token, n, users)
+            results.append(n / seconds)
+            await dp.stop_polling()
+            await asyncio.gather(task, return_exceptions=True)
+            await bot.session.close()
+            if kind == "real":
+                await real.close()
+    await adapter.close()
+    await runner.cleanup()
+    proc.terminate()
+    await proc.wait()
+    return results[0], results[1]
+
+
+def update(i: int) -> Update:
+    user = User(id=7000 + i % 50, is_bot=False, first_name="Б")
+    chat = Chat(id=user.id, type="private")
+    msg = Message(message_id=i, date=dt.datetime.now(dt.UTC), chat=chat, from_user=user, text=QUESTION)
+    return Update(update_id=i, message=msg)
+
+
+async def in_process(n: int) -> tuple[float, float]:
+    rates = []
+    with tempfile.TemporaryDirectory() as tmp:
+        echo_bot = AiogramBot("1:ECHO", session=FakeSession())
+        echo = echo_dispatcher()
+        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/p.sqlite3",  # type: ignore[call-arg]
+                            telegram_bot_token="2:REAL", telegram_per_chat_rate=1e6, telegram_global_rate=1e6)  # fmt: skip
+        real = await build(settings)
+        assert real.telegram is not None
+        real.telegram.bot.session = FakeSession()
+        for bot, dp in ((echo_bot, echo), (real.telegram.bot, real.telegram.dispatcher)):
+            for i in range(20):  # warm-up
+                await dp.feed_update(bot, update(10_000_000 + i))
+            start = time.perf_counter()
+            for i in range(n):
+                await dp.feed_update(bot, update(i + 1))
+            rates.append(n / (time.perf_counter() - start))
+        await real.close()
+    return rates[0], rates[1]
+
+
+async def main(messages: int, updates: int) -> None:
+    echo, real = await through_emulator(messages, users=20)
+    print("| run | echo bot msg/s | real bot msg/s | ratio real/echo |\n|---|---|---|---|")
+    print(
+        f"| through the emulator, {messages} messages from 20 citizens | {echo:.1f} | {real:.1f} | {real / echo:.2f} |"
+    )
+    echo_u, real_u = await in_process(updates)
+    print(
+        f"| in-process feed_update, {updates} updates | {echo_u:.0f} | {real_u:.0f} | {real_u / echo_u:.3f} |"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--updates", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(main(args.messages, args.updates))

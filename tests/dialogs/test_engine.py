@@ -1,0 +1,51 @@
+"""Engine behaviour that transcripts cannot show: concurrency, locks, payload size, long answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import Bot
+from dialogs.locks import KeyedLocks
+from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming
+from dialogs.render import MAX_PART
+
+
+async def test_a_double_tap_is_taken_once(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "tap", payload="s:birth"))
+    tap = Incoming("web", "tap", payload="a:birth:q1:not_married")
+    first, second = await asyncio.gather(bot.engine.handle(tap), bot.engine.handle(tap))
+    texts = ["\n".join(r.text for r in first), "\n".join(r.text for r in second)]
+    assert sum("обоє батьків" in t and "неактуальна" not in t for t in texts) == 1
+    assert sum("неактуальна" in t for t in texts) == 1
+    assert len(bot.engine.locks) == 0  # nothing left behind
+
+
+async def test_keyed_locks_serialise_one_key_only() -> None:
+    locks, order = KeyedLocks(), []
+
+    async def work(key: str, tag: str) -> None:
+        async with locks.hold(key):
+            order.append(f"{tag}+")
+            await asyncio.sleep(0.01)
+            order.append(f"{tag}-")
+
+    await asyncio.gather(work("a", "1"), work("a", "2"), work("b", "3"))
+    assert order.index("1-") < order.index("2+")  # same key: one after the other
+    assert order.index("3+") < order.index("1-")  # other key: not held up
+    assert len(locks) == 0
+
+
+async def test_every_reply_fits_a_message_and_every_button_64_bytes(bot: Bot) -> None:
+    engine = bot.engine
+    for sc in engine.scenarios.values():
+        replies = await engine.handle(Incoming("web", f"all-{sc.id}", payload=f"s:{sc.id}"))
+        for _ in range(6):  # answer «не знаю» (or the first option) until the checklist
+            buttons = [b for r in replies for row in r.buttons for b in row if b.payload and b.payload.startswith("a:")]
+            if not buttons:
+                break
+            choice = next((b for b in buttons if b.payload and b.payload.endswith(":unknown")), buttons[0])
+            replies = await engine.handle(Incoming("web", f"all-{sc.id}", payload=choice.payload))
+        assert any("Ваш перелік" in r.text for r in replies), sc.id
+        for r in replies:
+            assert len(r.text) <= MAX_PART
+            assert all(len((b.payload or "").encode()) <= MAX_PAYLOAD_BYTES for row in r.buttons for b in row)
