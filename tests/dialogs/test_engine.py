@@ -40,7 +40,13 @@ async def test_every_reply_fits_a_message_and_every_button_64_bytes(bot: Bot) ->
     for sc in engine.scenarios.values():
         replies = await engine.handle(Incoming("web", f"all-{sc.id}", payload=f"s:{sc.id}"))
         for _ in range(6):  # answer «не знаю» (or the first option) until the checklist
-            buttons = [b for r in replies for row in r.buttons for b in row if b.payload and b.payload.startswith("a:")]
+            buttons = [
+                b
+                for r in replies
+                for row in r.buttons
+                for b in row
+                if b.payload and b.payload.startswith("a:")
+            ]
             if not buttons:
                 break
             choice = next((b for b in buttons if b.payload and b.payload.endswith(":unknown")), buttons[0])
