@@ -50,7 +50,7 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
     problems = check_scenarios(scenarios, kb)
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
-    uow_factory = UnitOfWorkFactory(make_sessionmaker(db))
+    uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite")
     engine = Engine(
         kb,
         index,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,18 +120,10 @@ class ProcessedUpdates:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def first_time(self, channel: str, key: str) -> bool:
-        """Record a delivery; False if it was recorded before (the unique key decides, even under a race).
-
-        INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak, in one round trip."""
-        insert = pg_insert if self._s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = (
-            insert(ProcessedUpdate)
-            .values(channel=channel, key=key, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["channel", "key"])
-        )
-        result = await self._s.execute(stmt)
-        return bool(getattr(result, "rowcount", 0))
+    def mark(self, channel: str, key: str) -> None:
+        """Record the delivery with the rest of the unit of work. Should a duplicate racing in parallel
+        commit first, the unique key fails this commit, so the update is handled (and answered) once."""
+        self._s.add(ProcessedUpdate(channel=channel, key=key, created_at=utcnow()))
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         result = await self._s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -14,10 +15,15 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], gate: asyncio.Lock | None = None
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._gate = gate
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._gate:
+            await self._gate.acquire()
         self.session = self._sessionmaker()
         self.users = Users(self.session)
         self.states = DialogStates(self.session)
@@ -41,6 +47,8 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+            if self._gate:
+                self._gate.release()
         if exc_type is None:
             for action in self._after_commit:
                 try:
@@ -50,10 +58,14 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Makes a fresh unit of work per incoming message (injected, never global)."""
+    """Makes a fresh unit of work per incoming message (injected, never global).
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    With `serialize`, units of work of this process run one at a time. SQLite has one writer at a time
+    anyway, and makes the others sleep and retry; queueing them here instead keeps throughput steady."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, serialize: bool = False) -> None:
         self.sessionmaker = sessionmaker
+        self._gate = asyncio.Lock() if serialize else None
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessionmaker)
+        return UnitOfWork(self.sessionmaker, self._gate)

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+from sqlalchemy.exc import IntegrityError
 
 from dialogs.engine import Engine
 from storage.uow import UnitOfWork
@@ -33,9 +34,13 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         user = data.get("event_from_user")
         engine: Engine = data["engine"]
         key = f"{CHANNEL}:{user.id if user else 'update-' + str(event.update_id)}"
-        async with engine.locks.hold(key), self._uow() as uow:
-            if not await uow.updates.first_time(CHANNEL, str(event.update_id)):
-                log.info("update %s delivered again; skipped", event.update_id)
-                return None
-            data["uow"] = uow
-            return await handler(event, data)
+        try:
+            async with engine.locks.hold(key), self._uow() as uow:
+                # No read first: the unique key refuses a redelivered update_id at commit, which then rolls
+                # back everything this copy did and sends nothing (after-commit actions never run).
+                uow.updates.mark(CHANNEL, str(event.update_id))
+                data["uow"] = uow
+                return await handler(event, data)
+        except IntegrityError:
+            log.info("update %s was handled before; this copy is dropped", event.update_id)
+            return None
