@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 
@@ -20,6 +21,10 @@ async def serve(settings: Settings) -> None:
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     log.info("web chat on http://%s:%s/", settings.http_host, settings.http_port)
+    if bot.viber and settings.public_url:
+        # Viber checks the URL by calling it, so the server must be listening first.
+        result = await bot.viber.set_webhook(settings.public_url)
+        log.info("viber: webhook set (status %s)", result.get("status"))
     tasks: list[asyncio.Task[None]] = []
     if bot.telegram:
         await bot.telegram.set_commands()
@@ -42,11 +47,32 @@ async def serve(settings: Settings) -> None:
         await bot.close()
 
 
+async def set_webhooks(settings: Settings, public_url: str) -> None:
+    """`python -m bot set-webhooks URL`: point Telegram (webhook mode) and Viber at this server's URL."""
+    bot = await build(settings)
+    try:
+        if bot.telegram and settings.telegram_mode == "webhook":
+            await bot.telegram.set_webhook(public_url)
+            print("telegram: webhook set")
+        if bot.viber:
+            print("viber:", await bot.viber.set_webhook(public_url))
+    finally:
+        await bot.close()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
+    sub = parser.add_subparsers(dest="command")
+    hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
+    hooks.add_argument("url", help="the public https URL that reaches HTTP_HOST:HTTP_PORT")
+    args = parser.parse_args()
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(settings))
+        if args.command == "set-webhooks":
+            asyncio.run(set_webhooks(settings, args.url))
+        else:
+            asyncio.run(serve(settings))
     except KeyboardInterrupt:
         log.info("stopped")
 

@@ -12,6 +12,7 @@ from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.scenario import check_scenarios, load_scenarios
 from handlers.telegram.channel import TelegramChannel, build_telegram
+from handlers.viber.channel import ViberChannel, build_viber
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
@@ -31,10 +32,13 @@ class Bot:
     engine: Engine
     http: web.Application
     telegram: TelegramChannel | None = None
+    viber: ViberChannel | None = None
 
     async def close(self) -> None:
         if self.telegram:
             await self.telegram.close()
+        if self.viber:
+            await self.viber.close()
         await self.db.dispose()
 
 
@@ -75,4 +79,15 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
         )
         if settings.telegram_mode == "webhook":
             telegram.mount_webhook(http)
-    return Bot(settings, db, engine, http, telegram)
+    viber = None
+    if settings.viber_auth_token and settings.viber_enabled:
+        viber = build_viber(
+            settings.viber_auth_token.get_secret_value(),
+            settings.viber_api_url,
+            settings.viber_bot_name,
+            engine,
+            uow_factory,
+            timeout=settings.viber_send_timeout,
+        )
+        viber.mount(http)
+    return Bot(settings, db, engine, http, telegram, viber)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     public_url: str | None = None  # where Telegram and Viber reach the HTTP server, for setting webhooks
     viber_auth_token: SecretStr | None = None
     viber_api_url: str = "https://chatapi.viber.com/pa"
+    viber_bot_name: str = "Віза-бот"
+    viber_send_timeout: float = Field(default=10.0, gt=0)  # seconds for one request to the Viber API
     database_url: str = Field(default=f"sqlite+aiosqlite:///{DEFAULT_DB}")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)

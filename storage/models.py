@@ -110,3 +110,16 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Delivery(Base):
+    """What became of a message the bot sent (Viber reports delivered / seen / failed)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("channel", "message_token"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_token: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # sent, delivered, seen, failed
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DialogState, MessageLog, ProcessedUpdate, User, utcnow
+from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
 
 
 class Users:
@@ -128,3 +128,34 @@ class ProcessedUpdates:
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         result = await self._s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+# A later report never moves a delivery back: «seen» stays «seen» even if «delivered» arrives after it.
+_STATUS_ORDER = {"sent": 0, "delivered": 1, "seen": 2, "failed": 3}
+
+
+class Deliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def record(self, channel: str, message_token: str, status: str) -> None:
+        """Remember the newest known status of a sent message."""
+        found = (
+            await self._s.execute(
+                select(Delivery).where(Delivery.channel == channel, Delivery.message_token == message_token)
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            self._s.add(
+                Delivery(channel=channel, message_token=message_token, status=status, updated_at=utcnow())
+            )
+        elif _STATUS_ORDER.get(status, 0) >= _STATUS_ORDER.get(found.status, 0):
+            found.status, found.updated_at = status, utcnow()
+
+    async def status(self, channel: str, message_token: str) -> str | None:
+        found = await self._s.execute(
+            select(Delivery.status).where(
+                Delivery.channel == channel, Delivery.message_token == message_token
+            )
+        )
+        return found.scalar_one_or_none()

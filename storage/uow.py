@@ -9,7 +9,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import DialogStates, MessageLogs, ProcessedUpdates, Users
+from storage.repositories import Deliveries, DialogStates, MessageLogs, ProcessedUpdates, Users
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class UnitOfWork:
         self.states = DialogStates(self.session)
         self.messages = MessageLogs(self.session)
         self.updates = ProcessedUpdates(self.session)
+        self.deliveries = Deliveries(self.session)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

@@ -1,0 +1,48 @@
+"""The Viber channel assembled: webhook route, sender, and the command that sets the webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from dialogs.engine import Engine
+from handlers.viber.sender import ViberSender
+from handlers.viber.webhook import CHANNEL, WEBHOOK_PATH, ViberWebhook
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class ViberChannel:
+    webhook: ViberWebhook
+    sender: ViberSender
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post(WEBHOOK_PATH, self.webhook.handle)
+
+    async def set_webhook(self, public_url: str) -> dict[str, object]:
+        return await self.sender.set_webhook(public_url.rstrip("/") + WEBHOOK_PATH)
+
+    async def close(self) -> None:
+        await self.sender.close()
+
+
+def build_viber(
+    token: str,
+    api_url: str,
+    bot_name: str,
+    engine: Engine,
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    timeout: float = 10.0,
+) -> ViberChannel:
+    async def on_result(user: str, message_token: str | None, status: int) -> None:
+        async with uow_factory() as uow:
+            if message_token and status == 0:
+                await uow.deliveries.record(CHANNEL, message_token, "sent")
+            if status in (5, 6):  # not registered / not subscribed: send nothing until they write again
+                await uow.users.deactivate(CHANNEL, user)
+
+    sender = ViberSender(api_url, token, bot_name, on_result, timeout=timeout)
+    return ViberChannel(ViberWebhook(token, engine, uow_factory, sender), sender)

@@ -1,0 +1,62 @@
+"""Engine replies as Viber messages: plain text, a rich keyboard readable on a small phone, a «Меню» button."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from viberbot.api.messages import TextMessage
+
+from dialogs.messages import Reply
+from dialogs.payloads import Action, pack
+from dialogs.render import split
+
+VIBER_TEXT_LIMIT = 7000
+MAX_BUTTONS = 24  # Viber's limit for one keyboard
+MENU_PAYLOAD = pack(Action.MENU)
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+BRAND = "#1F5FA8"
+
+
+def plain(text: str) -> str:
+    """Viber shows no HTML; the engine's **bold** marks become plain text."""
+    return _BOLD.sub(r"\1", text)
+
+
+def _button(text: str, payload: str, columns: int) -> dict[str, Any]:
+    return {
+        "Columns": columns,
+        "Rows": 1,
+        "Text": f"<font color='{BRAND}'>{text}</font>" if payload != MENU_PAYLOAD else text,
+        "TextSize": "regular",
+        "TextHAlign": "center",
+        "TextVAlign": "middle",
+        "ActionType": "reply",
+        "ActionBody": payload,
+        "Silent": True,  # the citizen's chat shows the bot's answer, not the button's code
+        "BgColor": "#FFFFFF" if payload != MENU_PAYLOAD else "#E8EEF7",
+    }
+
+
+def keyboard(reply: Reply) -> dict[str, Any]:
+    """Engine rows become keyboard rows (6 columns shared); a «Меню» button is always there."""
+    buttons: list[dict[str, Any]] = []
+    for row in reply.buttons:
+        actionable = [b for b in row if b.payload]
+        width = max(1, 6 // max(1, len(actionable)))
+        buttons += [_button(b.text, b.payload or "", width) for b in actionable]
+    if not any(b["ActionBody"] == MENU_PAYLOAD for b in buttons):
+        buttons.append(_button("🏠 Меню", MENU_PAYLOAD, 6))
+    if len(buttons) > MAX_BUTTONS:
+        buttons = [*buttons[: MAX_BUTTONS - 1], _button("🏠 Меню", MENU_PAYLOAD, 6)]
+    return {"Type": "keyboard", "DefaultHeight": False, "InputFieldState": "regular", "Buttons": buttons}
+
+
+def render(reply: Reply) -> list[TextMessage]:
+    """One reply as Viber text messages; the keyboard goes with the last part."""
+    text = plain(reply.text) + (f"\n\n{reply.link}" if reply.link else "")
+    parts = split(text, limit=VIBER_TEXT_LIMIT) or [""]
+    return [
+        TextMessage(text=p, keyboard=keyboard(reply) if i == len(parts) - 1 else None)
+        for i, p in enumerate(parts)
+    ]
