@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -38,8 +39,11 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     return out
 
 
+_dumps = partial(json.dumps, ensure_ascii=False)  # readable Ukrainian for anyone inspecting the API
+
+
 def _bad(message: str) -> web.Response:
-    return web.json_response({"error": message}, status=400)
+    return web.json_response({"error": message}, status=400, dumps=_dumps)
 
 
 async def chat(request: web.Request) -> web.Response:
@@ -62,7 +66,7 @@ async def chat(request: web.Request) -> web.Response:
     except Exception:  # citizen input never yields a 500: log it and apologise kindly
         log.exception("engine failed on a web chat message")
         replies = [Reply(SORRY)]
-    return web.json_response({"replies": [reply_json(r) for r in replies]})
+    return web.json_response({"replies": [reply_json(r) for r in replies]}, dumps=_dumps)
 
 
 async def healthz(_: web.Request) -> web.Response:

@@ -30,17 +30,18 @@ async def test_walk_birth_to_checklist_by_clicking(bot: Bot) -> None:
         page = await browser.new_page(viewport={"width": 390, "height": 844})  # a small phone
         await page.goto(str(server.make_url("/")))
         await page.get_by_text("Вітаю! Я Віза-бот").wait_for()
-        for label in [
-            "Життєві ситуації",
-            "Народження дитини",
-            "Не в шлюбі",
-            "Так, обоє",
-            "Так, одразу",
-            "Ні, пізніше",
-        ]:
+        # Click like a citizen: each button once its question is on the screen (two questions share «Ні, пізніше»).
+        walk = [
+            ("Життєві ситуації", "Оберіть свою життєву ситуацію"),
+            ("Народження дитини", "Чи перебувають батьки дитини у шлюбі?"),
+            ("Не в шлюбі", "Чи прийдуть оформлювати документи обоє батьків?"),
+            ("Так, обоє", "зареєструвати (задекларувати) місце проживання дитини?"),
+            ("Так, одразу", "подати заяву на допомогу при народженні дитини?"),
+            ("Ні, пізніше", "Ваш перелік: Народження дитини"),
+        ]
+        for label, then in walk:
             await page.get_by_role("button", name=label).last.click()
-        checklist = page.get_by_text("Ваш перелік: Народження дитини")
-        await checklist.wait_for()
+            await page.get_by_text(then).last.wait_for()
         text = await page.locator("#log").inner_text()
         assert "Реєстрація народження" in text and "Прописка дитини" in text
         assert "Допомога при народженні —" not in text  # answered «Ні, пізніше»
