@@ -9,6 +9,7 @@ import logging
 from aiohttp import web
 
 from bot.app import build
+from bot.maintenance import start_housekeeping
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -25,6 +26,7 @@ async def serve(settings: Settings) -> None:
         # Viber checks the URL by calling it, so the server must be listening first.
         result = await bot.viber.set_webhook(settings.public_url)
         log.info("viber: webhook set (status %s)", result.get("status"))
+    housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
     tasks: list[asyncio.Task[None]] = []
     if bot.telegram:
         await bot.telegram.set_commands()
@@ -43,6 +45,7 @@ async def serve(settings: Settings) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        housekeeping.shutdown(wait=False)
         await runner.cleanup()
         await bot.close()
 

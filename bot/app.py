@@ -31,6 +31,7 @@ class Bot:
     db: AsyncEngine
     engine: Engine
     http: web.Application
+    uow_factory: UnitOfWorkFactory
     telegram: TelegramChannel | None = None
     viber: ViberChannel | None = None
 
@@ -90,4 +91,4 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
             timeout=settings.viber_send_timeout,
         )
         viber.mount(http)
-    return Bot(settings, db, engine, http, telegram, viber)
+    return Bot(settings, db, engine, http, uow_factory, telegram, viber)

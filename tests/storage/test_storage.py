@@ -11,10 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, func, select, update
 
 from bot.app import Bot, build
+from bot.maintenance import purge_expired, start_housekeeping
 from dialogs.messages import Incoming
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Base, DialogState, User, utcnow
+from storage.models import Base, DialogState, MessageLog, User, utcnow
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
 
@@ -99,3 +100,33 @@ async def test_phone_numbers_are_not_logged(bot: Bot) -> None:
         logged = (await w.messages.recent(user.id))[0].text
     assert "145" not in logged and "45 67" not in logged
     assert logged.count("[телефон]") == 2
+
+
+async def test_housekeeping_purges_only_what_is_past_retention(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "old", text="прописка"))
+    sessionmaker = make_sessionmaker(bot.db)
+    async with sessionmaker() as s, s.begin():
+        await s.execute(update(MessageLog).values(created_at=utcnow() - dt.timedelta(days=40)))
+    await bot.engine.handle(Incoming("web", "new", text="прописка"))
+    purged, _ = await purge_expired(bot.uow_factory, dt.timedelta(days=30))
+    assert purged == 2  # the old question and answer; the new ones stay
+    async with sessionmaker() as s:
+        assert (await s.execute(select(func.count()).select_from(MessageLog))).scalar_one() == 2
+
+
+async def test_housekeeping_runs_on_its_schedule_at_start(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "old", text="прописка"))
+    async with make_sessionmaker(bot.db)() as s, s.begin():
+        await s.execute(update(MessageLog).values(created_at=utcnow() - dt.timedelta(days=40)))
+    scheduler = start_housekeeping(bot.uow_factory, dt.timedelta(days=30))
+    try:
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            async with make_sessionmaker(bot.db)() as s:
+                if (await s.execute(select(func.count()).select_from(MessageLog))).scalar_one() == 0:
+                    break
+        else:
+            raise AssertionError("the purge job did not run")
+        assert scheduler.get_job("purge-expired") is not None
+    finally:
+        scheduler.shutdown(wait=False)

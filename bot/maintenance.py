@@ -1,0 +1,37 @@
+"""Housekeeping on a schedule: personal data in the message log is kept only for the retention period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from storage.models import utcnow
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DEDUP_WINDOW = dt.timedelta(days=2)  # Telegram and Viber stop redelivering long before this
+
+
+async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> tuple[int, int]:
+    """Delete message-log lines older than `retention` and old delivery keys; returns (messages, keys)."""
+    now = utcnow()
+    async with uow_factory() as uow:
+        messages = await uow.messages.purge_older_than(now - retention)
+        keys = await uow.updates.purge_older_than(now - DEDUP_WINDOW)
+    log.info("purged %d message-log lines and %d delivery keys", messages, keys)
+    return messages, keys
+
+
+def start_housekeeping(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> AsyncIOScheduler:
+    """Run the purge now and then hourly. Deleting by age is idempotent, so several processes may run it."""
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    scheduler.add_job(
+        purge_expired, "interval", hours=1, args=[uow_factory, retention], id="purge-expired",
+        next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.start()
+    return scheduler
