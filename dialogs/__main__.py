@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from dialogs.scenario import check_scenarios, load_scenarios
 from knowledge import KnowledgeError, load_knowledge
+from knowledge.check import report
 
 
 def main() -> int:
@@ -17,13 +17,7 @@ def main() -> int:
         problems = check_scenarios(load_scenarios(), load_knowledge())
     except (ValueError, KnowledgeError) as exc:
         problems = str(exc).splitlines()
-    for p in problems:
-        print(p, file=sys.stderr)
-    if problems:
-        print(f"dialogs check: {len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    print("dialogs check: OK")
-    return 0
+    return report("dialogs", problems)
 
 
 raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -88,3 +89,14 @@ def run_check(root: Traversable | Path | None = None) -> list[str]:
     except KnowledgeError as exc:
         return exc.problems
     return cross_check(kb)
+
+
+def report(name: str, problems: list[str]) -> int:
+    """Print every problem to stderr and a verdict; the exit code for a check command."""
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{name} check: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{name} check: OK")
+    return 0

@@ -6,20 +6,13 @@ import argparse
 import json
 import sys
 
-from knowledge.check import run_check
+from knowledge.check import report, run_check
 from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.search import SearchHit, SearchIndex, build_index
 
 
 def _check(_: argparse.Namespace) -> int:
-    problems = run_check()
-    for p in problems:
-        print(p, file=sys.stderr)
-    if problems:
-        print(f"knowledge check: {len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    print("knowledge check: OK")
-    return 0
+    return report("knowledge", run_check())
 
 
 def _json(hits: list[SearchHit]) -> str:
