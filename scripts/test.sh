@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Set up (first time) and run the whole test suite: `./scripts/test.sh` (extra arguments go to pytest).
 source "$(dirname "$0")/_venv.sh" dev
-# The web chat is tested in Debian's headless Chromium (Playwright never downloads a browser here).
-if ! command -v chromium >/dev/null 2>&1; then
+# Real components the tests start: Debian's headless Chromium for the web chat (Playwright never downloads a
+# browser here) and a throwaway PostgreSQL server for the same storage with only DATABASE_URL changed.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Chromium is missing: install Debian's 'chromium' package (sudo apt-get install chromium)" >&2
+    echo "Missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi

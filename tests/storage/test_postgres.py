@@ -1,0 +1,93 @@
+"""The same storage and dialogs on a real PostgreSQL server, with only DATABASE_URL changed."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, func, select
+
+from bot.app import Bot, build
+from bot.settings import Settings
+from dialogs.messages import Incoming
+from knowledge import Knowledge
+from knowledge.search import SearchIndex
+from storage.db import make_sessionmaker
+from storage.models import Base, User
+from tests.dialogs.conftest import EngineChannel
+from tests.e2e.telegram.conftest import free_port
+from tests.transcript import load, play
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    assert found, "PostgreSQL is not installed: ./scripts/test.sh installs Debian's postgresql package"
+    return found[-1]
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb and the server refuse to run as root; the Debian package's `postgres` user runs them.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on a free loopback port, stopped after the module."""
+    base = Path(tempfile.mkdtemp(prefix="viza-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+    run = lambda args: subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)  # noqa: E731
+    run([_pg_bin("initdb"), "-D", str(data), "--auth=trust", "--username=postgres", "--encoding=UTF8"])
+    port = free_port()
+    options = f"-p {port} -h 127.0.0.1 -k {sock} -c fsync=off"
+    run([_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"])
+    try:
+        run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "viza"])
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/viza"
+    finally:
+        run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture()
+async def pg_bot(postgres_url: str, kb: Knowledge, index: SearchIndex) -> AsyncIterator[Bot]:
+    bot = await build(Settings(_env_file=None, database_url=postgres_url), kb=kb, index=index)  # type: ignore[call-arg]
+    yield bot
+    await bot.close()
+
+
+async def test_migrations_match_the_models_on_postgres(pg_bot: Bot) -> None:
+    def diff(conn: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+    async with pg_bot.db.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+@pytest.mark.parametrize("name", ["birth", "ya-veteran", "bad-input", "forget"])
+async def test_transcripts_on_postgres(pg_bot: Bot, name: str) -> None:
+    await play(EngineChannel(pg_bot.engine, user=f"pg-{name}"), load(name))
+
+
+async def test_first_contact_race_and_replay_on_postgres(pg_bot: Bot) -> None:
+    results = await asyncio.gather(
+        *(pg_bot.engine.handle(Incoming("web", "pg-race", text="/start")) for _ in range(5))
+    )
+    assert all("Віза-бот" in r[0].text for r in results)
+    async with make_sessionmaker(pg_bot.db)() as s:
+        users = (
+            await s.execute(select(func.count()).select_from(User).where(User.external_id == "pg-race"))
+        ).scalar_one()
+    assert users == 1
