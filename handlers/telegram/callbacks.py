@@ -69,13 +69,20 @@ CALLBACKS: tuple[type[CallbackData], ...] = (
 )  # fmt: skip
 
 
+_BY_SHAPE: dict[tuple[str, int], type[CallbackData]] = {
+    (cls.__prefix__, len(cls.model_fields)): cls for cls in CALLBACKS
+}
+if len(_BY_SHAPE) != len(CALLBACKS):  # two classes of one prefix must differ in their number of fields
+    raise RuntimeError("ambiguous CallbackData classes")
+
+
 def to_callback(payload: str) -> CallbackData:
     """The CallbackData for an engine payload; ValueError if no class fits (a bug in the engine)."""
-    for cls in CALLBACKS:
-        try:
-            cb = cls.unpack(payload)
-        except (TypeError, ValueError):
-            continue
-        if cb.pack() == payload:
-            return cb
-    raise ValueError(f"no CallbackData class for payload {payload!r}")
+    prefix, *args = payload.split(":")
+    cls = _BY_SHAPE.get((prefix, len(args)))
+    if cls is None:
+        raise ValueError(f"no CallbackData class for payload {payload!r}")
+    cb = cls.unpack(payload)
+    if cb.pack() != payload:
+        raise ValueError(f"payload {payload!r} does not round-trip through {cls.__name__}")
+    return cb
