@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
+
+# Built once: constructing the statement cost more than running it on SQLite.
+_USER_WITH_STATE = (
+    select(User, DialogState)
+    .outerjoin(DialogState, DialogState.user_id == User.id)
+    .where(User.channel == bindparam("channel"), User.external_id == bindparam("external_id"))
+)
 
 
 class Users:
@@ -47,11 +54,7 @@ class Users:
     async def with_state(self, channel: str, external_id: str) -> tuple[User, DialogState]:
         """The citizen and their dialog state in one round trip; both created on first contact."""
         row = (
-            await self._s.execute(
-                select(User, DialogState)
-                .outerjoin(DialogState, DialogState.user_id == User.id)
-                .where(User.channel == channel, User.external_id == external_id)
-            )
+            await self._s.execute(_USER_WITH_STATE, {"channel": channel, "external_id": external_id})
         ).first()
         if row is not None and row[1] is not None:
             return row[0], row[1]
@@ -119,11 +122,17 @@ class MessageLogs:
 class ProcessedUpdates:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._pending: list[dict[str, object]] = []
 
     def mark(self, channel: str, key: str) -> None:
-        """Record the delivery with the rest of the unit of work. Should a duplicate racing in parallel
-        commit first, the unique key fails this commit, so the update is handled (and answered) once."""
-        self._s.add(ProcessedUpdate(channel=channel, key=key, created_at=utcnow()))
+        """Record the delivery with the rest of the unit of work (written by `flush`). Should a duplicate
+        racing in parallel commit first, the unique key fails this commit: the update is handled once."""
+        self._pending.append({"channel": channel, "key": key, "created_at": utcnow()})
+
+    async def flush(self) -> None:
+        if self._pending:
+            rows, self._pending = self._pending, []
+            await self._s.execute(insert(ProcessedUpdate), rows)
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         result = await self._s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))

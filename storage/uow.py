@@ -42,6 +42,7 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
+                await self.updates.flush()
                 await self.messages.flush()
                 await self.session.commit()
             else:

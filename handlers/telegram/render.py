@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -27,6 +28,12 @@ def to_html(text: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
+@lru_cache(maxsize=4096)
+def callback_data(payload: str) -> str:
+    """The packed CallbackData of an engine payload (validated once per distinct payload)."""
+    return to_callback(payload).pack()
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows = []
     for row in reply.buttons:
@@ -36,7 +43,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
                 buttons.append(InlineKeyboardButton(text=b.text, url=b.url))
             else:
                 buttons.append(
-                    InlineKeyboardButton(text=b.text, callback_data=to_callback(b.payload or "").pack())
+                    InlineKeyboardButton(text=b.text, callback_data=callback_data(b.payload or ""))
                 )
         rows.append(buttons)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
