@@ -76,7 +76,8 @@ class ViberWebhook:
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self._token):
             return web.json_response({"error": "bad signature"}, status=403)
         try:
-            event = create_request(json.loads(body))
+            raw = json.loads(body)
+            event = create_request(raw)
         except (ValueError, KeyError, TypeError, AttributeError):
             return web.json_response({"error": "malformed callback"}, status=400)
         except Exception as exc:  # viberbot raises a bare Exception for unknown events
@@ -85,12 +86,12 @@ class ViberWebhook:
                 return web.json_response({"status": "ignored"})
             return web.json_response({"error": "malformed callback"}, status=400)
         try:
-            return await self._dispatch(event)
+            return await self._dispatch(event, raw)
         except Exception:  # a callback never answers 500: Viber would retry it for an hour
             log.exception("viber callback failed")
             return web.json_response({"status": "error"})
 
-    async def _dispatch(self, event: Any) -> web.Response:
+    async def _dispatch(self, event: Any, raw: dict[str, Any]) -> web.Response:
         if isinstance(event, ViberConversationStartedRequest):
             # The only message Viber lets us send before the user subscribes goes in this very response.
             (welcome,) = render(self._engine.views.main_menu()[0])[-1:]
@@ -98,7 +99,9 @@ class ViberWebhook:
         if isinstance(event, ViberMessageRequest):
             await self._message(event)
         elif isinstance(event, ViberSubscribedRequest):
-            await self._converse(str(event.message_token), Incoming(CHANNEL, event.user.id, text="/start"))
+            # viberbot keeps no message_token for this event; the raw callback has it (or its timestamp does).
+            key = str(raw.get("message_token") or f"subscribed:{event.user.id}:{raw.get('timestamp')}")
+            await self._converse(key, Incoming(CHANNEL, event.user.id, text="/start"))
         elif isinstance(event, ViberUnsubscribedRequest):
             async with self._uow() as uow:
                 await uow.users.deactivate(CHANNEL, event.user_id)

@@ -177,3 +177,24 @@ def test_quiet_limit_allows_100_per_hour_until_the_user_replies() -> None:
     assert all(limit.allow("v") for _ in range(100)) and not limit.allow("v")
     limit.heard_from("v")
     assert limit.allow("v")  # they wrote back
+
+
+async def test_webhook_handshake_is_acknowledged(viber: ViberRig) -> None:
+    citizen = viber.citizen()
+    resp = await citizen.post({"event": "webhook", "timestamp": 1, "message_token": 1, "chat_hostname": "x"})
+    assert resp.status == 200 and (await resp.json())["status"] == "ok"
+    assert viber.api.sent == [] and await _count(viber, User) == 0
+
+
+async def test_subscribed_gets_the_welcome(viber: ViberRig) -> None:
+    citizen = viber.citizen()
+    seen = await citizen._act(
+        {
+            "event": "subscribed",
+            "timestamp": 1,
+            "message_token": 77,
+            "user": {"id": citizen.user, "name": "Г"},
+        }
+    )
+    assert "Віза-бот" in seen.text
+    assert any(payload == "m:svc" for _, payload in seen.buttons)
