@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 
 from aiohttp import web
 
@@ -16,6 +17,11 @@ log = logging.getLogger("bot")
 
 
 async def serve(settings: Settings) -> None:
+    # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
+    # committed and closes the database.
+    current = asyncio.current_task()
+    if current is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     bot = await build(settings)
     runner = web.AppRunner(bot.http, access_log=None)  # access logs would hold session ids
     await runner.setup()
@@ -76,7 +82,7 @@ def main() -> None:
             asyncio.run(set_webhooks(settings, args.url))
         else:
             asyncio.run(serve(settings))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         log.info("stopped")
 
 

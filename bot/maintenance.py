@@ -22,6 +22,7 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
     async with uow_factory() as uow:
         messages = await uow.messages.purge_older_than(now - retention)
         keys = await uow.updates.purge_older_than(now - DEDUP_WINDOW)
+        await uow.deliveries.purge_older_than(now - retention)
     log.info("purged %d message-log lines and %d delivery keys", messages, keys)
     return messages, keys
 

@@ -11,10 +11,10 @@ from rapidfuzz import fuzz
 
 from dialogs import texts
 from dialogs.locks import KeyedLocks
-from dialogs.messages import Button, Incoming, Reply
+from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
 from dialogs.payloads import Action, Payload, pack, parse
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
-from dialogs.views import Views
+from dialogs.views import CARD, Views
 from knowledge.loader import Knowledge
 from knowledge.search import SearchIndex
 from knowledge.text import clean
@@ -31,6 +31,15 @@ HELP_WORDS = {"/help", "допомога", "help", "помощь"}
 FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
 OPERATOR_WORDS = {"/operator", "оператор", "оператора", "людина", "живий оператор", "живой оператор"}
 _PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+
+
+def _logged(message: Incoming) -> str:
+    """What the message log keeps of an incoming message: bounded, phones masked, no shared contact."""
+    if message.contact_shared:
+        return "[контакт не збережено]"
+    if message.text is not None:
+        return redact(message.text[:MAX_TEXT])
+    return f"[{(message.payload or '')[:MAX_PAYLOAD_BYTES]}]"
 
 
 def redact(text: str) -> str:
@@ -88,9 +97,7 @@ class Engine:
         now = self._clock()
         if now - user.last_seen_at > SEEN_GRANULARITY or not user.active:  # spare a write per message
             user.last_seen_at, user.active = now, True
-        uow.messages.add(
-            user.id, "in", redact(message.text) if message.text is not None else f"[{message.payload}]"
-        )
+        uow.messages.add(user.id, "in", _logged(message))
         if user.held_by_operator:
             return []  # an operator is answering; the bot keeps quiet
         replies = await self._route(uow, user, state, message, now)
@@ -104,16 +111,16 @@ class Engine:
     ) -> list[Reply]:
         payload = parse(message.payload) if message.payload is not None else None
         if message.payload is not None and payload is None:
-            return self._reset(state, texts.UNKNOWN_BUTTON)
-        continues = payload is None or payload.action in (
-            Action.ANSWER,
-            Action.NEXT,
-            Action.BACK,
-            Action.RESTART,
-            Action.RESUME,
-        )
-        if state.scenario and continues and now - state.updated_at > self._stale_after:
-            return self._reset(state, texts.STALE_SESSION)
+            return self._unknown_button(state)
+        if state.scenario and now - state.updated_at > self._stale_after:
+            # An unfinished dialog from long ago: its buttons restart politely; a typed question is still answered.
+            if payload is None:
+                self._reset(state)
+                return [Reply(texts.STALE_SESSION), *await self._text(uow, user, state, message.text or "")]
+            if payload.action in (Action.ANSWER, Action.NEXT, Action.BACK, Action.RESTART, Action.RESUME):
+                return self._reset(state, texts.STALE_SESSION)
+        if message.contact_shared:
+            return [Reply(texts.CONTACT_NOT_NEEDED, self._menu_rows())]
         if payload is not None:
             return await self._button(uow, user, state, payload)
         return await self._text(uow, user, state, message.text or "")
@@ -136,6 +143,8 @@ class Engine:
         elif p.action == Action.SERVICE and a and a[0] in self.kb.services:
             if len(a) == 1:
                 return self.views.service(a[0])
+            if a[1] == CARD:
+                return self.views.service(a[0], replace=True)
             if len(a) == 2 and (replies := self.views.service_section(a[0], a[1])) and replies[0].text:
                 return replies
         elif p.action == Action.ANSWER and len(a) == 3:
@@ -156,7 +165,11 @@ class Engine:
             return [Reply(texts.NOT_FORGOTTEN), *(self._current(state) or self.views.main_menu())]
         elif p.action == Action.RESUME and not a:
             return self._current(state) or self._reset(state)
-        return self._reset(state, texts.UNKNOWN_BUTTON)
+        return self._unknown_button(state)
+
+    def _unknown_button(self, state: DialogState) -> list[Reply]:
+        """A button from an old message or an older version of the bot: say so, keep the citizen's place."""
+        return [Reply(texts.UNKNOWN_BUTTON), *(self._current(state) or self.views.main_menu())]
 
     async def _start(self, uow: UnitOfWork, user: User, state: DialogState, sc: Scenario) -> list[Reply]:
         state.scenario, state.step, state.answers, state.history, state.misses = sc.id, sc.start, {}, [], 0
@@ -182,8 +195,8 @@ class Engine:
         return await self._advance(uow, user, state)
 
     async def _advance(self, uow: UnitOfWork, user: User, state: DialogState) -> list[Reply]:
-        sc = self.scenarios[state.scenario or ""]
-        step = sc.step(state.step or "")
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
         target = next_step(step, state.answers) if step else None
         if target is None:
             return self._reset(state)
@@ -192,17 +205,18 @@ class Engine:
         return await self._enter(uow, user, state)
 
     async def _enter(self, uow: UnitOfWork, user: User, state: DialogState) -> list[Reply]:
-        sc = self.scenarios[state.scenario or ""]
-        step = sc.step(state.step or "")
-        assert step is not None  # the scenario check guarantees every goto exists
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        if sc is None or step is None:  # a scenario removed by a newer version of the bot
+            return self._reset(state)
         if step.kind == StepKind.ACTION and step.action in self._actions:
             return await self._actions[step.action](uow, user, state)
         return self.views.step(sc, step, state.answers, bool(state.history))
 
     def _back(self, state: DialogState) -> list[Reply]:
-        if not state.scenario or not state.history:
+        sc = self.scenarios.get(state.scenario or "")
+        if sc is None or not state.history:
             return self._reset(state)
-        sc = self.scenarios[state.scenario]
         *rest, previous = state.history
         step = sc.step(previous)
         state.history, state.step = rest, previous

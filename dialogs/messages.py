@@ -15,6 +15,7 @@ class Incoming:
     user_id: str
     text: str | None = None
     payload: str | None = None
+    contact_shared: bool = False  # the citizen shared their phone card (never stored without a purpose)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     link: str | None = None
+    replace: bool = False  # moving within a menu or a card: channels that can may edit the last message
 
 
 class CollectingChannel:

@@ -181,19 +181,23 @@ def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> st
 
 
 def split(text: str, limit: int = MAX_PART) -> list[str]:
-    """Split a long text into readable parts at paragraph, then line, boundaries."""
+    """Split a long text into readable parts of at most `limit` characters, at line, then word, boundaries."""
     parts: list[str] = []
     current = ""
-    for para in text.split("\n"):
-        while len(para) > limit:  # a single overlong line: cut at a space
-            cut = para.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            parts.append((current + "\n" + para[:cut]).strip() if current else para[:cut])
-            current, para = "", para[cut:].lstrip()
-        candidate = f"{current}\n{para}" if current else para
+    for line in text.split("\n"):
+        if len(line) > limit:  # an overlong line: close what was gathered, then cut the line at spaces
+            if current:
+                parts.append(current)
+                current = ""
+            while len(line) > limit:
+                cut = line.rfind(" ", 0, limit)
+                cut = cut if cut > 0 else limit
+                parts.append(line[:cut])
+                line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)
-            current = para
+            current = line
         else:
             current = candidate
     if current.strip():

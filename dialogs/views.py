@@ -14,6 +14,7 @@ from knowledge.loader import Knowledge
 from knowledge.search import SearchHit
 
 VETERAN_SITUATION = "ya-veteran"
+CARD = "card"  # the «section» that is the card's summary again, reached from a section
 
 Row = tuple[Button, ...]
 
@@ -43,7 +44,7 @@ class Views:
 
     def situations(self) -> list[Reply]:
         rows = [(_b(sc_title, Action.SITUATION, sc_id),) for sc_id, sc_title in self._scenario_titles()]
-        return [Reply(texts.CHOOSE_SITUATION, (*rows, NAV_MENU))]
+        return [Reply(texts.CHOOSE_SITUATION, (*rows, NAV_MENU), replace=True)]
 
     def _scenario_titles(self) -> list[tuple[str, str]]:
         return [(sc.id, self.kb.situations[sc.situation].title) for sc in self.scenarios.values()]
@@ -51,7 +52,7 @@ class Views:
     def services(self) -> list[Reply]:
         cards = sorted((s for s in self.kb.services.values() if s.card), key=lambda s: s.short_title)
         rows = [(_b(s.short_title, Action.SERVICE, s.id),) for s in cards]
-        return [Reply(texts.CHOOSE_SERVICE, (*rows, NAV_MENU))]
+        return [Reply(texts.CHOOSE_SERVICE, (*rows, NAV_MENU), replace=True)]
 
     def contacts(self) -> list[Reply]:
         c = self.kb.contacts
@@ -59,7 +60,7 @@ class Views:
         parts += [f"☎️ {h.name}: {h.phone}" + (" (безкоштовно)" if h.free else "") for h in c.hotlines]
         parts += ["", *(office_text(o, self.martial_law) + "\n" for o in c.offices)]
         parts += [f"🚐 {s.name}: {s.description}" for s in c.services]
-        return self._long("\n".join(parts), (NAV_MENU,))
+        return self._long("\n".join(parts), (NAV_MENU,), replace=True)
 
     def step(self, scenario: Scenario, step: Step, answers: dict[str, str], can_go_back: bool) -> list[Reply]:
         nav = ((_b(texts.BACK, Action.BACK), *NAV_MENU),) if can_go_back else (NAV_MENU,)
@@ -85,16 +86,17 @@ class Views:
             return [*replies, Reply(texts.CHECKLIST_DONE, (*services, *end))]
         return [Reply(step.text or "", nav)]  # ACTION steps: rendered by their action (later issues)
 
-    def service(self, service_id: str) -> list[Reply]:
+    def service(self, service_id: str, *, replace: bool = False) -> list[Reply]:
         service = self.kb.services[service_id]
         rows = [(_b(label, Action.SERVICE, service.id, key),) for key, label in SECTIONS.items()]
-        return [Reply(service_summary(service) + "\n\n" + texts.CHOOSE_SECTION, (*rows, NAV_MENU))]
+        text = service_summary(service) + "\n\n" + texts.CHOOSE_SECTION
+        return [Reply(text, (*rows, NAV_MENU), replace=replace)]
 
     def service_section(self, service_id: str, section: str) -> list[Reply]:
         service = self.kb.services[service_id]
         text = service_section(self.kb, service, section, self.martial_law)
-        back = (_b(texts.BACK, Action.SERVICE, service.id), *NAV_MENU)
-        return self._long(text, (back,))
+        back = (_b(texts.BACK, Action.SERVICE, service.id, CARD), *NAV_MENU)
+        return self._long(text, (back,), replace=True)
 
     def search_results(self, hits: list[SearchHit], resume: bool) -> list[Reply]:
         rows: list[Row] = []
@@ -112,6 +114,10 @@ class Views:
         rows = ((_b(texts.FORGET_YES, Action.FORGET, "yes"),), (_b(texts.FORGET_NO, Action.FORGET, "no"),))
         return [Reply(texts.FORGET_CONFIRM, rows)]
 
-    def _long(self, text: str, last_rows: tuple[Row, ...]) -> list[Reply]:
+    def _long(self, text: str, last_rows: tuple[Row, ...], *, replace: bool = False) -> list[Reply]:
         parts = split(text)
-        return [Reply(p, last_rows if i == len(parts) - 1 else ()) for i, p in enumerate(parts)]
+        # Only a single message can stand in for the one it replaces.
+        replace = replace and len(parts) == 1
+        return [
+            Reply(p, last_rows if i == len(parts) - 1 else (), replace=replace) for i, p in enumerate(parts)
+        ]

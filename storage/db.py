@@ -11,24 +11,35 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """An async engine; for a SQLite file its folder is created and foreign keys are switched on."""
+    """An async engine; for a SQLite file its folder is created and foreign keys are switched on.
+
+    `hide_parameters`: an error message must never carry a citizen's words or phone into the logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Sessions always commit or roll back themselves, so the pool need not roll back again on return.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_reset_on_return=None, hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
+            # The driver's own transaction handling would let a SAVEPOINT's release commit on its own; we
+            # emit BEGIN ourselves instead (SQLAlchemy's documented recipe for pysqlite/aiosqlite).
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,18 +148,33 @@ class Deliveries:
         self._s = session
 
     async def record(self, channel: str, message_token: str, status: str) -> None:
-        """Remember the newest known status of a sent message."""
-        found = (
-            await self._s.execute(
-                select(Delivery).where(Delivery.channel == channel, Delivery.message_token == message_token)
-            )
-        ).scalar_one_or_none()
-        if found is None:
-            self._s.add(
-                Delivery(channel=channel, message_token=message_token, status=status, updated_at=utcnow())
-            )
-        elif _STATUS_ORDER.get(status, 0) >= _STATUS_ORDER.get(found.status, 0):
-            found.status, found.updated_at = status, utcnow()
+        """Remember the newest known status of a sent message, safely under racing reports."""
+        rank = case(_STATUS_ORDER, value=Delivery.status, else_=0)
+        # One conditional UPDATE: the database re-checks the condition after any concurrent writer.
+        advance = (
+            update(Delivery)
+            .where(Delivery.channel == channel, Delivery.message_token == message_token)
+            .where(rank <= _STATUS_ORDER.get(status, 0))
+            .values(status=status, updated_at=utcnow())
+        )
+        if getattr(await self._s.execute(advance), "rowcount", 0):
+            return
+        exists = select(Delivery.id).where(
+            Delivery.channel == channel, Delivery.message_token == message_token
+        )
+        if (await self._s.execute(exists)).first() is not None:
+            return  # a newer status is already there
+        try:
+            async with self._s.begin_nested():
+                self._s.add(
+                    Delivery(channel=channel, message_token=message_token, status=status, updated_at=utcnow())
+                )
+        except IntegrityError:  # another report inserted it first: advance theirs if ours is newer
+            await self._s.execute(advance)
+
+    async def purge_older_than(self, cutoff: dt.datetime) -> int:
+        result = await self._s.execute(delete(Delivery).where(Delivery.updated_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def status(self, channel: str, message_token: str) -> str | None:
         found = await self._s.execute(

@@ -12,21 +12,12 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 from dialogs.engine import Engine
-from dialogs.messages import Incoming, Reply
-from dialogs.payloads import Action, parse
+from dialogs.messages import Incoming
 from handlers.telegram.middleware import CHANNEL
 from handlers.telegram.sender import TelegramSender
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-# Buttons that move within menus and cards read better edited in place than as a new message.
-_NAVIGATION = {Action.MENU, Action.SERVICE}
-
-
-def _in_place(payload: str | None, replies: list[Reply]) -> bool:
-    parsed = parse(payload) if payload else None
-    return parsed is not None and parsed.action in _NAVIGATION and bool(parsed.args) and len(replies) == 1
 
 
 def buttons_router() -> Router:
@@ -36,13 +27,20 @@ def buttons_router() -> Router:
     async def on_button(
         query: CallbackQuery, uow: UnitOfWork, engine: Engine, sender: TelegramSender
     ) -> None:
-        await query.answer()  # stop the spinner at once
+        # Stop the spinner once the work is saved; a failed answer (too old, network) must not lose the press.
+        uow.after_commit(query.answer)
         message = query.message
         chat_id = message.chat.id if message else query.from_user.id
         replies = await engine.handle_in(
             uow, Incoming(CHANNEL, str(query.from_user.id), payload=query.data or "")
         )
-        if message and not isinstance(message, InaccessibleMessage) and _in_place(query.data, replies):
+        # The engine says when a reply stands in for the message whose button was pressed.
+        if (
+            message
+            and not isinstance(message, InaccessibleMessage)
+            and len(replies) == 1
+            and replies[0].replace
+        ):
             uow.after_commit(lambda: sender.edit_or_send(chat_id, message.message_id, replies[0]))
         else:
             uow.after_commit(lambda: sender.send_replies(chat_id, replies))

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession, ClientTimeout
 from viberbot.api.messages import TextMessage
 
+from dialogs.locks import KeyedLocks
 from dialogs.messages import Reply
 from handlers.viber.render import render
 
@@ -46,6 +47,8 @@ class QuietLimit:
             return False
         recent.append(now)
         self._sent[user] = recent
+        if len(self._sent) > 1024:  # forget users with nothing inside the window, so the map stays small
+            self._sent = {u: ts for u, ts in self._sent.items() if ts and now - ts[-1] < self.window}
         return True
 
 
@@ -74,6 +77,7 @@ class ViberSender:
         self.quiet = quiet_limit or QuietLimit()
         self._session: ClientSession | None = None
         self._tasks: set[asyncio.Task[bool]] = set()
+        self._order = KeyedLocks()
 
     def payload(self, message: TextMessage, receiver: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"sender": {"name": self._name}, "min_api_version": 3, **message.to_dict()}
@@ -82,10 +86,15 @@ class ViberSender:
         return {k: v for k, v in body.items() if v is not None}
 
     def schedule(self, user: str, replies: list[Reply]) -> None:
-        """Send in the background (the webhook answers Viber at once); the task is kept until done."""
-        task = asyncio.create_task(self.send_replies(user, replies))
+        """Send in the background (the webhook answers Viber at once); the task is kept until done.
+        One user's sends go out in the order they were scheduled, retries included."""
+        task = asyncio.create_task(self._in_order(user, replies))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _in_order(self, user: str, replies: list[Reply]) -> bool:
+        async with self._order.hold(user):  # asyncio locks are fair: first scheduled, first sent
+            return await self.send_replies(user, replies)
 
     async def send_replies(self, user: str, replies: list[Reply]) -> bool:
         ok = True

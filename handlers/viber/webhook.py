@@ -36,10 +36,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "viber"
 WEBHOOK_PATH = "/viber/webhook"
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
-CONTACT_THANKS = (
-    "Дякуємо! Номер телефону поки не потрібен, тож ми його не зберігаємо. "
-    "Зателефонувати можна на гарячу лінію 0 800 500 459."
-)
 
 
 def signature_ok(body: bytes, signature: str | None, token: str) -> bool:
@@ -116,8 +112,8 @@ class ViberWebhook:
         self.sender.quiet.heard_from(user)
         message = event.message
         if isinstance(message, ContactMessage):
-            # Personal data is collected only with consent, for a purpose; there is none yet: keep nothing.
-            self.sender.schedule(user, [Reply(CONTACT_THANKS)])
+            # The phone number itself is not passed on: nothing may keep it without consent and a purpose.
+            await self._converse(str(event.message_token), Incoming(CHANNEL, user, contact_shared=True))
             return
         text = message.text if isinstance(message, TextMessage) else ""
         await self._converse(str(event.message_token), _incoming(user, text or ""))

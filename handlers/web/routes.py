@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from dialogs.engine import Engine
-from dialogs.messages import Incoming, Reply
+from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ async def chat(request: web.Request) -> web.Response:
     text, payload = body.get("text"), body.get("payload")
     if not isinstance(text, str | None) or not isinstance(payload, str | None):
         return _bad("text and payload must be strings")
+    if payload is not None and len(payload.encode()) > MAX_PAYLOAD_BYTES:
+        return _bad(f"payload over {MAX_PAYLOAD_BYTES} bytes")
     message = Incoming(CHANNEL, session, text=text if payload is None else None, payload=payload)
     try:
         replies = await request.app[ENGINE_KEY].handle(message)

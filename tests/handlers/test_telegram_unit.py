@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from aiohttp.test_utils import TestClient, TestServer
@@ -203,3 +203,20 @@ async def test_webhook_refuses_requests_without_the_secret(
 def test_webhook_mode_without_a_secret_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
         Settings(_env_file=None, telegram_bot_token="1:X", telegram_mode="webhook")  # type: ignore[call-arg]
+
+
+async def test_a_failed_callback_answer_does_not_lose_the_press(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    session.fail_next = [TelegramBadRequest(AnswerCallbackQuery(callback_query_id="1"), "query is too old")]
+    await feed(bot, button_update(21, "s:birth"))
+    assert any("шлюбі" in m.text for m in session.sent())  # the reply still went out
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as uow:
+        _, state = await uow.users.with_state("telegram", "42")
+        assert state.scenario == "birth"  # and the step was saved
+
+
+async def test_a_card_opened_from_a_checklist_is_a_new_message(tg: tuple[Bot, FakeSession]) -> None:
+    bot, session = tg
+    await feed(bot, button_update(22, "v:municipal-nanny", message_id=70))
+    assert not [c for c in session.calls if isinstance(c, EditMessageText)]
+    assert "Муніципальна няня" in session.sent()[0].text or "муніципальна няня" in session.sent()[0].text

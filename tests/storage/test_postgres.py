@@ -15,6 +15,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.app import Bot, build
 from bot.settings import Settings
@@ -81,13 +82,42 @@ async def test_transcripts_on_postgres(pg_bot: Bot, name: str) -> None:
     await play(EngineChannel(pg_bot.engine, user=f"pg-{name}"), load(name))
 
 
-async def test_first_contact_race_and_replay_on_postgres(pg_bot: Bot) -> None:
-    results = await asyncio.gather(
-        *(pg_bot.engine.handle(Incoming("web", "pg-race", text="/start")) for _ in range(5))
-    )
-    assert all("Віза-бот" in r[0].text for r in results)
+async def test_concurrent_first_contacts_on_postgres(pg_bot: Bot) -> None:
+    """No in-process queue on PostgreSQL: the unique key alone leaves one user with one state."""
+
+    async def first_contact() -> int:
+        async with pg_bot.uow_factory() as uow:
+            user, _ = await uow.users.with_state("web", "pg-race")
+            return user.id
+
+    assert len(set(await asyncio.gather(*(first_contact() for _ in range(8))))) == 1
     async with make_sessionmaker(pg_bot.db)() as s:
-        users = (
-            await s.execute(select(func.count()).select_from(User).where(User.external_id == "pg-race"))
-        ).scalar_one()
-    assert users == 1
+        where = User.external_id == "pg-race"
+        assert (await s.execute(select(func.count()).select_from(User).where(where))).scalar_one() == 1
+
+
+async def test_a_double_tap_is_taken_once_on_postgres(pg_bot: Bot) -> None:
+    """Here only the engine's per-citizen lock keeps two quick taps from both being accepted."""
+    await pg_bot.engine.handle(Incoming("web", "pg-tap", payload="s:birth"))
+    tap = Incoming("web", "pg-tap", payload="a:birth:q1:not_married")
+    results = await asyncio.gather(*(pg_bot.engine.handle(tap) for _ in range(4)))
+    accepted = [r for r in results if not any("неактуальна" in x.text for x in r)]
+    assert len(accepted) == 1
+
+
+async def test_a_redelivered_update_is_refused_at_commit(pg_bot: Bot) -> None:
+    async with pg_bot.uow_factory() as uow:
+        uow.updates.mark("telegram", "pg-777")
+    with pytest.raises(IntegrityError):
+        async with pg_bot.uow_factory() as uow:
+            uow.updates.mark("telegram", "pg-777")
+
+
+async def test_racing_delivery_reports_keep_the_newest_status(pg_bot: Bot) -> None:
+    async def report(status: str) -> None:
+        async with pg_bot.uow_factory() as uow:
+            await uow.deliveries.record("viber", "pg-token", status)
+
+    await asyncio.gather(report("sent"), report("seen"), report("delivered"))
+    async with pg_bot.uow_factory() as uow:
+        assert await uow.deliveries.status("viber", "pg-token") == "seen"

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, func, select, update
@@ -65,13 +66,64 @@ async def test_message_log_is_purged_after_retention(bot: Bot) -> None:
         assert await w.messages.purge_older_than(utcnow() + dt.timedelta(seconds=1)) == 2
 
 
-async def test_first_contact_race_creates_one_user(bot: Bot) -> None:
-    results = await asyncio.gather(
-        *(bot.engine.handle(Incoming("web", "same", text="/start")) for _ in range(5))
-    )
-    assert all(r and "Віза-бот" in r[0].text for r in results)
+async def test_concurrent_first_contacts_create_one_user(bot: Bot) -> None:
+    """Separate units of work, not through the engine's per-citizen lock: the unique key and SQLite's
+    in-process queue must still leave one user with one dialog state."""
+
+    async def first_contact() -> int:
+        async with bot.uow_factory() as uow:
+            user, _ = await uow.users.with_state("web", "same")
+            return user.id
+
+    ids = await asyncio.gather(*(first_contact() for _ in range(5)))
+    assert len(set(ids)) == 1
     async with make_sessionmaker(bot.db)() as s:
         assert (await s.execute(select(func.count()).select_from(User))).scalar_one() == 1
+        assert (await s.execute(select(func.count()).select_from(DialogState))).scalar_one() == 1
+
+
+async def test_a_rolled_back_first_contact_leaves_nothing(bot: Bot) -> None:
+    with pytest.raises(RuntimeError):
+        async with bot.uow_factory() as uow:
+            await uow.users.with_state("web", "ghost")
+            raise RuntimeError("the handler failed")
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(func.count()).select_from(User))).scalar_one() == 0
+
+
+async def test_errors_never_carry_citizen_words(bot: Bot) -> None:
+    with pytest.raises(Exception) as caught:
+        async with bot.uow_factory() as uow:
+            uow.messages.add(999_999, "in", "мій паспорт КВ123456")  # no such user: the foreign key refuses
+    assert "КВ123456" not in str(caught.value)
+
+
+async def test_a_long_message_is_logged_bounded(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "long", text="прописка " * 2000))
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
+        user = await w.users.get("web", "long")
+        assert user is not None
+        logged = (await w.messages.recent(user.id))[0].text
+    assert len(logged) <= 500
+
+
+async def test_an_old_dialog_still_answers_a_typed_question(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "back", payload="s:birth"))
+    async with make_sessionmaker(bot.db)() as s, s.begin():
+        await s.execute(update(DialogState).values(updated_at=utcnow() - dt.timedelta(days=2)))
+    replies = await bot.engine.handle(Incoming("web", "back", text="загубив паспорт"))
+    assert "давно не спілкувалися" in replies[0].text
+    assert any("Ось що я знайшов" in r.text for r in replies)
+
+
+async def test_a_scenario_removed_by_an_update_does_not_break_back(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "old", payload="s:birth"))
+    await bot.engine.handle(Incoming("web", "old", payload="a:birth:q1:not_married"))
+    async with make_sessionmaker(bot.db)() as s, s.begin():
+        await s.execute(update(DialogState).values(scenario="retired-scenario"))
+    for payload in ("b", "c", "r", "a:retired-scenario:q2:yes"):
+        replies = await bot.engine.handle(Incoming("web", "old", payload=payload))
+        assert replies and replies[-1].buttons  # a menu or a step, never an error
 
 
 async def test_datetimes_are_timezone_aware(bot: Bot) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from viberbot.api.messages import TextMessage
 
+from dialogs.messages import Reply
 from handlers.viber.sender import QuietLimit, ViberSender
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, User
@@ -124,6 +125,8 @@ async def test_shared_contact_is_not_stored(viber: ViberRig) -> None:
     )
     assert "не зберігаємо" in seen.text
     async with make_sessionmaker(viber.bot.db)() as s:
+        assert "[контакт не збережено]" in (await s.execute(select(MessageLog.text))).scalars().all()
+    async with make_sessionmaker(viber.bot.db)() as s:
         logged = (await s.execute(select(MessageLog.text))).scalars().all()
     assert not any("380971234567" in t for t in logged)
 
@@ -198,3 +201,26 @@ async def test_subscribed_gets_the_welcome(viber: ViberRig) -> None:
     )
     assert "Віза-бот" in seen.text
     assert any(payload == "m:svc" for _, payload in seen.buttons)
+
+
+async def test_one_users_replies_keep_their_order_through_retries(viber: ViberRig) -> None:
+    sender = viber.bot.viber.sender  # type: ignore[union-attr]
+    viber.api.fail_500 = 1  # the first part is retried after a backoff; the later reply must still wait
+    long = Reply("перша\n" + "а" * 7000 + "\nостання")  # two Viber messages
+    sender.schedule("order-user", [long])
+    sender.schedule("order-user", [Reply("наступна відповідь")])
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if len(viber.api.to("order-user")) == 3:
+            break
+    texts = [m["text"] for m in viber.api.to("order-user")]
+    assert texts[0].startswith("перша") and texts[-1] == "наступна відповідь"
+
+
+def test_quiet_limit_forgets_users_it_no_longer_needs() -> None:
+    now = [0.0]
+    limit = QuietLimit(clock=lambda: now[0])
+    for i in range(3000):
+        now[0] += 2.0  # each user wrote to long ago for the window to matter
+        limit.allow(f"user-{i}")
+    assert len(limit._sent) <= 2048
