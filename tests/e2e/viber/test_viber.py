@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from viberbot.api.messages import TextMessage
 
 from dialogs.messages import Reply
+from handlers.viber.render import render
 from handlers.viber.sender import QuietLimit, ViberSender
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, User
@@ -206,12 +207,13 @@ async def test_subscribed_gets_the_welcome(viber: ViberRig) -> None:
 async def test_one_users_replies_keep_their_order_through_retries(viber: ViberRig) -> None:
     sender = viber.bot.viber.sender  # type: ignore[union-attr]
     viber.api.fail_500 = 1  # the first part is retried after a backoff; the later reply must still wait
-    long = Reply("перша\n" + "а" * 7000 + "\nостання")  # two Viber messages
+    long = Reply("перша\n" + "а" * 7000 + "\nостання")  # more than one Viber message
+    expected = len(render(long)) + 1
     sender.schedule("order-user", [long])
     sender.schedule("order-user", [Reply("наступна відповідь")])
     for _ in range(100):
         await asyncio.sleep(0.05)
-        if len(viber.api.to("order-user")) == 3:
+        if len(viber.api.to("order-user")) == expected:
             break
     texts = [m["text"] for m in viber.api.to("order-user")]
     assert texts[0].startswith("перша") and texts[-1] == "наступна відповідь"
