@@ -234,7 +234,7 @@ class Engine:
     def _stale_button(self, state: DialogState) -> list[Reply]:
         current = self._current(state)
         if current is None:
-            return self._reset(state, texts.STALE_BUTTON.split(".")[0] + ".")
+            return self._reset(state, texts.STALE_BUTTON_NO_STEP)
         return [Reply(texts.STALE_BUTTON), *current]
 
     def _reset(self, state: DialogState, prefix: str = "") -> list[Reply]:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit; the same string is the Viber payload
+BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)  # the engine's only markup: **bold**
+
+
+def plain(text: str) -> str:
+    """The text without its **bold** marks, for channels that show plain text."""
+    return BOLD.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -39,17 +46,3 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     link: str | None = None
     replace: bool = False  # moving within a menu or a card: channels that can may edit the last message
-
-
-class CollectingChannel:
-    """An output channel that keeps what the engine says (tests, the web chat)."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-
-    def send(self, replies: list[Reply]) -> None:
-        self.replies.extend(replies)
-
-    @property
-    def texts(self) -> list[str]:
-        return [r.text for r in self.replies]

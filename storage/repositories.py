@@ -48,9 +48,6 @@ class Users:
             assert user is not None
         return user
 
-    async def by_id(self, user_id: int) -> User | None:
-        return await self._s.get(User, user_id)
-
     async def with_state(self, channel: str, external_id: str) -> tuple[User, DialogState]:
         """The citizen and their dialog state in one round trip; both created on first contact."""
         row = (

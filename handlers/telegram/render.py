@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from dialogs.messages import Reply
+from dialogs.messages import BOLD, Reply
 from dialogs.render import split
 from handlers.telegram.callbacks import to_callback
 
 TELEGRAM_LIMIT = 4096
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ class OutMessage:
 
 def to_html(text: str) -> str:
     """Escape everything, then turn the engine's **bold** marks into <b>."""
-    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
 @lru_cache(maxsize=4096)

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from viberbot.api.messages import TextMessage
 
-from dialogs.messages import Reply
+from dialogs import texts
+from dialogs.messages import Reply, plain
 from dialogs.payloads import Action, pack
 from dialogs.render import split
 
 VIBER_TEXT_LIMIT = 7000
 MAX_BUTTONS = 24  # Viber's limit for one keyboard
 MENU_PAYLOAD = pack(Action.MENU)
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 BRAND = "#1F5FA8"
-
-
-def plain(text: str) -> str:
-    """Viber shows no HTML; the engine's **bold** marks become plain text."""
-    return _BOLD.sub(r"\1", text)
 
 
 def _button(text: str, payload: str, columns: int) -> dict[str, Any]:
@@ -46,9 +40,9 @@ def keyboard(reply: Reply) -> dict[str, Any]:
         width = max(1, 6 // max(1, len(actionable)))
         buttons += [_button(b.text, b.payload or "", width) for b in actionable]
     if not any(b["ActionBody"] == MENU_PAYLOAD for b in buttons):
-        buttons.append(_button("🏠 Меню", MENU_PAYLOAD, 6))
+        buttons.append(_button(texts.MENU, MENU_PAYLOAD, 6))
     if len(buttons) > MAX_BUTTONS:
-        buttons = [*buttons[: MAX_BUTTONS - 1], _button("🏠 Меню", MENU_PAYLOAD, 6)]
+        buttons = [*buttons[: MAX_BUTTONS - 1], _button(texts.MENU, MENU_PAYLOAD, 6)]
     return {"Type": "keyboard", "DefaultHeight": False, "InputFieldState": "regular", "Buttons": buttons}
 
 

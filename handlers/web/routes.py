@@ -12,20 +12,14 @@ from typing import Any
 from aiohttp import web
 
 from dialogs.engine import Engine
-from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply
+from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply, plain
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 ENGINE_KEY = web.AppKey("engine", Engine)
 _SESSION = re.compile(r"^[\w.:-]{1,64}$")
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 SORRY = "Вибачте, сталася технічна помилка. Спробуйте, будь ласка, ще раз або зателефонуйте на гарячу лінію 0 800 500 459."
-
-
-def plain(text: str) -> str:
-    """The engine's text without its **bold** marks (the web page shows plain text)."""
-    return _BOLD.sub(r"\1", text)
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
