@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import sqlite
+
 
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; for a SQLite file its folder is created and foreign keys are switched on.
@@ -19,8 +21,13 @@ def make_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Sessions always commit or roll back themselves, so the pool need not roll back again on return.
+        # `sqlite.dbapi()`: aiosqlite that runs on the event loop what cannot block (see storage/sqlite.py).
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_reset_on_return=None, hide_parameters=True
+            url,
+            module=sqlite.dbapi(),
+            connect_args=sqlite.connect_args(),
+            pool_reset_on_return=None,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -32,11 +39,14 @@ def make_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(
+                "PRAGMA wal_autocheckpoint=0"
+            )  # checkpoints run off the event loop (storage/sqlite.py)
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            conn.connection.dbapi_connection.begin()  # BEGIN IMMEDIATE, sent with the first statement
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)

@@ -1,0 +1,137 @@
+"""storage/sqlite.py: SQLite statements run on the event loop unless they must wait, and then off it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import event, func, select, text
+
+from storage import sqlite as driver
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import ProcessedUpdate
+from storage.uow import UnitOfWorkFactory
+
+
+class Rig:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        self.factory = UnitOfWorkFactory(make_sessionmaker(self.engine))
+        self.statements: list[str] = []  # what SQLite really ran, in order
+        self.thread_calls = 0  # calls that went to aiosqlite's worker thread
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _trace(dbapi_conn: Any, _: Any) -> None:
+            dbapi_conn._connection._conn.set_trace_callback(self.statements.append)
+
+    async def mark(self, key: str) -> None:
+        async with self.factory() as uow:
+            uow.updates.mark("test", key)
+
+
+@pytest.fixture
+async def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+    r = Rig(tmp_path / "d.sqlite3")
+    await upgrade(r.engine)
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        r.thread_calls += 1
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    yield r
+    await r.engine.dispose()
+
+
+async def test_statements_run_on_the_loop_in_one_transaction(rig: Rig) -> None:
+    await rig.mark("a")  # warm: the pool's connection is opened on the worker thread once
+    rig.statements.clear()
+    rig.thread_calls = 0
+    async with rig.factory() as uow:
+        await uow.session.execute(select(func.count()).select_from(ProcessedUpdate))
+        uow.updates.mark("test", "b")
+    assert rig.thread_calls == 0
+    assert rig.statements[0] == "BEGIN IMMEDIATE"
+    assert rig.statements[-1] == "COMMIT"
+    assert sum(s.startswith("INSERT INTO processed_updates") for s in rig.statements) == 1
+    with sqlite3.connect(rig.path) as other:  # committed for everyone
+        assert other.execute("SELECT count(*) FROM processed_updates").fetchone() == (2,)
+
+
+async def test_a_transaction_that_ran_nothing_sends_nothing(rig: Rig) -> None:
+    await rig.mark("a")
+    rig.statements.clear()
+    async with rig.factory():
+        pass
+    async with make_sessionmaker(rig.engine)() as s, s.begin():
+        pass
+    assert rig.statements == []
+
+
+async def test_the_first_statement_takes_the_write_lock(rig: Rig) -> None:
+    """BEGIN IMMEDIATE: a transaction that read cannot later fail to write because another process wrote."""
+    async with rig.factory() as uow:
+        await uow.session.execute(text("SELECT 1"))
+        other = sqlite3.connect(rig.path, timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_off_the_loop(rig: Rig) -> None:
+    await rig.mark("a")
+    other = sqlite3.connect(rig.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as another process writing for a while
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.5, other.commit)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beat = asyncio.create_task(ticker())
+    rig.thread_calls = 0
+    started = loop.time()
+    await rig.mark("b")  # refused as busy on the loop, so it waits on the worker thread
+    waited = loop.time() - started
+    beat.cancel()
+    other.close()
+    assert waited >= 0.4
+    assert ticks >= 20  # the event loop kept running while the statement waited
+    assert rig.thread_calls >= 1
+    with sqlite3.connect(rig.path) as check:
+        assert check.execute("SELECT count(*) FROM processed_updates").fetchone() == (2,)
+
+
+async def test_checkpoints_run_on_the_worker_thread(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(driver, "CHECKPOINT_EVERY", 3)
+    async with rig.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 0
+    rig.thread_calls = 0
+    rig.statements.clear()
+    for i in range(6):
+        await rig.mark(str(i))
+    assert rig.thread_calls == 2
+    assert sum("wal_checkpoint" in s for s in rig.statements) == 2
+
+
+async def test_driver_errors_keep_their_meaning(rig: Rig) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    await rig.mark("same")
+    with pytest.raises(IntegrityError):
+        await rig.mark("same")
+    await rig.mark("next")  # the connection is usable after the failed transaction
+    with sqlite3.connect(rig.path) as check:
+        assert check.execute("SELECT count(*) FROM processed_updates").fetchone() == (2,)
