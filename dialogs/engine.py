@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 500  # longer messages are read only this far
 MISSES_BEFORE_HOTLINE = 2
-SEEN_GRANULARITY = dt.timedelta(minutes=5)  # last_seen_at is kept to this precision
+SEEN_GRANULARITY = dt.timedelta(
+    minutes=5
+)  # last_seen_at and a dialog's updated_at are kept to this precision
 MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
 HELP_WORDS = {"/help", "допомога", "help", "помощь"}
 FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
@@ -103,7 +105,8 @@ class Engine:
         replies = await self._route(uow, user, state, message, now)
         for reply in replies:
             uow.messages.add(user.id, "out", reply.text)
-        state.updated_at = now
+        if now - state.updated_at > SEEN_GRANULARITY:  # precise enough to tell a stale dialog; spares a write
+            state.updated_at = now
         return replies
 
     async def _route(
@@ -268,7 +271,8 @@ class Engine:
             return await self._answer(uow, user, state, state.scenario or "", state.step or "", value)
         hits = self.index.search(text, limit=5)
         if hits:
-            state.misses = 0
+            if state.misses:  # assigning an unchanged value still costs an ORM flush
+                state.misses = 0
             return notice + self.views.search_results(hits, resume=self._current(state) is not None)
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HOTLINE:

@@ -131,12 +131,22 @@ class SearchIndex:
                 for f in self._forms_of_text(variant):
                     self._synonyms[f].append(meaning)
         postings: dict[str, dict[int, float]] = defaultdict(dict)
-        self._phrases: list[list[tuple[frozenset[str], ...]]] = []
+        # Per entry: phrase lengths, and for each term the (phrase, word) slots it fills.
+        self._phrase_len: list[list[int]] = []
+        self._phrase_slots: list[dict[str, list[tuple[int, int]]]] = []
         for i, entry in enumerate(self._entries):
             for text, weight in entry.texts:
                 for form in self._forms_of_text(text):
                     postings[form][i] = max(postings[form].get(i, 0.0), weight)
-            self._phrases.append([p for p in (self._phrase(k) for k in (entry.title, *entry.phrases)) if p])
+            phrases = [p for p in (self._phrase(k) for k in (entry.title, *entry.phrases)) if p]
+            slots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            for pi, phrase in enumerate(phrases):
+                for wi, forms in enumerate(phrase):
+                    for form in forms:
+                        if i in postings.get(form, ()):  # a term the entry lacks never matches it
+                            slots[form].append((pi, wi))
+            self._phrase_len.append([len(p) for p in phrases])
+            self._phrase_slots.append(dict(slots))
         n = max(len(self._entries), 1)
         self._postings = dict(postings)
         self._idf = {t: math.log(1 + n / len(docs)) for t, docs in postings.items()}
@@ -214,7 +224,7 @@ class SearchIndex:
         if not words or limit <= 0:
             return []
         gained: dict[int, float] = defaultdict(float)
-        matched_terms: dict[int, set[str]] = defaultdict(set)
+        strong: set[str] = set()  # terms matched closely enough to count for the phrase bonus
         total = 0.0
         for readings in words:
             total += max(
@@ -223,7 +233,7 @@ class SearchIndex:
             )
             best: dict[int, float] = {}
             for reading in readings:
-                for doc, value in self._reading_gain(reading, matched_terms).items():
+                for doc, value in self._reading_gain(reading, strong).items():
                     best[doc] = max(best.get(doc, 0.0), value)
             for doc, value in best.items():
                 gained[doc] += value
@@ -239,11 +249,7 @@ class SearchIndex:
                 continue
             # The bonus favours the entry one of whose phrases the question says most completely:
             # «прописка» is all of change-of-residence's «прописка», half of birth's «прописка дитини».
-            terms = matched_terms[doc]
-            covered = max(
-                (sum(1 for fs in p if fs & terms) / len(p) for p in self._phrases[doc]), default=0.0
-            )
-            raw = value + PHRASE_BONUS * covered * e.rank
+            raw = value + PHRASE_BONUS * self._coverage(doc, strong) * e.rank
             if raw >= MIN_SCORE:
                 ranked.append((raw, e))
         ranked.sort(key=lambda r: (-r[0], r[1].kind != "situation", r[1].id))
@@ -251,21 +257,29 @@ class SearchIndex:
             SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card) for raw, e in ranked[:limit]
         ]
 
-    def _reading_gain(self, reading: Reading, matched_terms: dict[int, set[str]]) -> dict[int, float]:
+    def _coverage(self, doc: int, terms: set[str]) -> float:
+        """The largest share of one of the entry's phrases whose words the matched terms fill."""
+        filled: dict[int, set[int]] = defaultdict(set)
+        slots = self._phrase_slots[doc]
+        for term in terms:
+            for phrase, word in slots.get(term, ()):
+                filled[phrase].add(word)
+        lengths = self._phrase_len[doc]
+        return max((len(words) / lengths[phrase] for phrase, words in filled.items()), default=0.0)
+
+    def _reading_gain(self, reading: Reading, strong: set[str]) -> dict[int, float]:
         """Per document: the mean over the reading's words of the best sim × idf × field weight."""
         per_doc: dict[int, float] = defaultdict(float)
         share = 1 / len(reading)
         for slot in reading:
             slot_best: dict[int, float] = {}
             for term, sim in slot.items():
-                weighted = self._weighted[term]
-                for doc, value in weighted:
+                for doc, value in self._weighted[term]:
                     value *= sim
                     if value > slot_best.get(doc, 0.0):
                         slot_best[doc] = value
                 if sim >= 0.85:
-                    for doc, _ in weighted:
-                        matched_terms[doc].add(term)
+                    strong.add(term)
             for doc, value in slot_best.items():
                 per_doc[doc] += value * share
         return per_doc

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from dialogs.messages import BOLD, Reply
+from dialogs.messages import BOLD, Button, Reply
 from dialogs.render import split
 from handlers.telegram.callbacks import to_callback
 
@@ -33,8 +33,14 @@ def callback_data(payload: str) -> str:
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    return _markup(reply.buttons)
+
+
+@lru_cache(maxsize=4096)
+def _markup(button_rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Built once per distinct keyboard (menus and cards repeat; aiogram's models are frozen, so sharing is safe)."""
     rows = []
-    for row in reply.buttons:
+    for row in button_rows:
         buttons = []
         for b in row:
             if b.url:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
+from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 from dialogs.engine import Engine
@@ -48,9 +49,17 @@ def buttons_router() -> Router:
     return router
 
 
+class PrivateChat(Filter):
+    """Only one-to-one chats. A coroutine on purpose: aiogram runs a plain callable such as an `F` magic filter in
+    a worker thread (`asyncio.to_thread`), a thread round trip on every message."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type == "private"
+
+
 def messages_router() -> Router:
     router = Router(name="messages")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
 
     @router.message()
     async def on_message(message: Message, uow: UnitOfWork, engine: Engine, sender: TelegramSender) -> None:

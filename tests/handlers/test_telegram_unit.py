@@ -220,3 +220,22 @@ async def test_a_card_opened_from_a_checklist_is_a_new_message(tg: tuple[Bot, Fa
     await feed(bot, button_update(22, "v:municipal-nanny", message_id=70))
     assert not [c for c in session.calls if isinstance(c, EditMessageText)]
     assert "Муніципальна няня" in session.sent()[0].text or "муніципальна няня" in session.sent()[0].text
+
+
+async def test_only_private_chats_are_answered_and_no_filter_needs_a_thread(
+    tg: tuple[Bot, FakeSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram runs a plain (non-async) filter or handler in a worker thread; ours are all coroutines."""
+    import aiogram.dispatcher.event.handler as aiogram_handler
+
+    def no_thread(*_: object, **__: object) -> None:
+        raise AssertionError("a filter or handler ran in a worker thread")
+
+    monkeypatch.setattr(aiogram_handler.asyncio, "to_thread", no_thread)
+    bot, session = tg
+    group = Chat(id=-100, type="supergroup")
+    msg = Message(message_id=1, date=dt.datetime.now(dt.UTC), chat=group, from_user=USER, text="прописка")
+    await feed(bot, Update(update_id=31, message=msg))
+    assert session.sent() == []
+    await feed(bot, message_update(32, "прописка"))
+    assert len(session.sent()) == 1
