@@ -40,6 +40,7 @@ class Bot:
             await self.telegram.close()
         if self.viber:
             await self.viber.close()
+        await self.uow_factory.close()  # writes the conversation lines still buffered
         await self.db.dispose()
 
 

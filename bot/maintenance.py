@@ -1,4 +1,5 @@
-"""Housekeeping on a schedule: personal data in the message log is kept only for the retention period."""
+"""Housekeeping on a schedule: personal data in the message log is kept only for the retention period, and
+buffered message-log lines are written within seconds when traffic is too low to write them on its own."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from collections.abc import Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from storage.models import utcnow
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW = dt.timedelta(days=2)  # Telegram and Viber stop redelivering long before this
+LOG_WRITE_EVERY = dt.timedelta(seconds=5)
 
 
 async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> tuple[int, int]:
@@ -27,12 +29,22 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
     return messages, keys
 
 
-def start_housekeeping(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> AsyncIOScheduler:
+async def write_log(uow_factory: UnitOfWorkFactory) -> None:
+    if uow_factory.log_buffer:
+        await uow_factory.write_log()
+
+
+def start_housekeeping(uow_factory: UnitOfWorkFactory, retention: dt.timedelta) -> AsyncIOScheduler:
     """Run the purge now and then hourly. Deleting by age is idempotent, so several processes may run it."""
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     scheduler.add_job(
         purge_expired, "interval", hours=1, args=[uow_factory, retention], id="purge-expired",
         next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
     )  # fmt: skip
+    if uow_factory.log_buffer is not None:
+        scheduler.add_job(
+            write_log, "interval", seconds=LOG_WRITE_EVERY.total_seconds(), args=[uow_factory],
+            id="write-log", coalesce=True, max_instances=1,
+        )  # fmt: skip
     scheduler.start()
     return scheduler

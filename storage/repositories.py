@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import cast
 
-from sqlalchemy import bindparam, case, delete, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, exists, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
 
-# Built once: constructing the statement cost more than running it on SQLite.
+# Built once: constructing a statement costs more than running it on SQLite. The inserts are Core inserts into
+# the tables: the ORM's bulk-insert path costs several times more and gives nothing for write-only rows.
+# A log line whose citizen was erased meanwhile (the line waited in the buffer) is skipped, not a failed batch.
+_LOG = cast(Table, MessageLog.__table__)
+_INSERT_MESSAGES = _LOG.insert().from_select(
+    ["user_id", "direction", "text", "created_at"],
+    select(
+        bindparam("user_id", type_=_LOG.c.user_id.type),
+        bindparam("direction", type_=_LOG.c.direction.type),
+        bindparam("text", type_=_LOG.c.text.type),
+        bindparam("created_at", type_=_LOG.c.created_at.type),
+    ).where(exists().where(User.__table__.c.id == bindparam("user_id"))),
+)
+_INSERT_UPDATES = insert(cast(Table, ProcessedUpdate.__table__))
 _USER_WITH_STATE = (
     select(User, DialogState)
     .outerjoin(DialogState, DialogState.user_id == User.id)
@@ -18,9 +35,61 @@ _USER_WITH_STATE = (
 )
 
 
+CitizenKey = tuple[str, str]  # (channel, external_id)
+
+
+class CitizenCache:
+    """Citizens seen lately with their dialog state, kept between units of work: a dialog step then needs no
+    query to find where the citizen is (bounded; least recently used first out).
+
+    Valid only where one process owns the database and runs its units of work one at a time, which is how we use
+    SQLite (`UnitOfWorkFactory(serialize=True)`); never with PostgreSQL, where several processes write. The objects
+    are the ORM instances of the last unit of work, attached again to the next one's session. An entry is dropped
+    whenever the database may differ from it: the unit of work that served it rolled back, or the row was changed
+    by a statement rather than through the objects (`Users.erase`, `Users.deactivate`). Code that adds such a
+    statement must drop the entry too."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._size = size
+        self._entries: OrderedDict[CitizenKey, tuple[User, DialogState]] = OrderedDict()
+
+    def get(self, key: CitizenKey) -> tuple[User, DialogState] | None:
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: CitizenKey, value: tuple[User, DialogState]) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def drop(self, key: CitizenKey) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Users:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self, session: AsyncSession, cache: CitizenCache | None = None, logs: MessageLogs | None = None
+    ) -> None:
         self._s = session
+        self._cache = cache
+        self._logs = logs
+        self._served: list[CitizenKey] = []  # cache entries this unit of work used or made
+
+    def forget_served(self) -> None:
+        """The unit of work rolled back: what it served from or put in the cache may differ from the database."""
+        if self._cache is not None:
+            for key in self._served:
+                self._cache.drop(key)
+        self._served.clear()
 
     async def get(self, channel: str, external_id: str) -> User | None:
         return (
@@ -49,23 +118,45 @@ class Users:
         return user
 
     async def with_state(self, channel: str, external_id: str) -> tuple[User, DialogState]:
-        """The citizen and their dialog state in one round trip; both created on first contact."""
+        """The citizen and their dialog state in one round trip (none when cached); both created on first contact."""
+        key = (channel, external_id)
+        if self._cache is not None and (cached := self._cache.get(key)) is not None:
+            self._served.append(key)
+            if not (self._in_session(cached[0]) or self._in_session(cached[1])):  # no other copy loaded here
+                self._s.add_all(cached)  # attached as they were last committed: no query
+                return cached
+            self._cache.drop(key)
         row = (
             await self._s.execute(_USER_WITH_STATE, {"channel": channel, "external_id": external_id})
         ).first()
         if row is not None and row[1] is not None:
-            return row[0], row[1]
-        user = row[0] if row is not None else await self.get_or_create(channel, external_id)
-        return user, await DialogStates(self._s).get(user.id)
+            found = (row[0], row[1])
+        else:
+            user = row[0] if row is not None else await self.get_or_create(channel, external_id)
+            found = (user, await DialogStates(self._s).get(user.id))
+        if self._cache is not None:
+            self._served.append(key)
+            self._cache.put(key, found)
+        return found
+
+    def _in_session(self, obj: object) -> bool:
+        key = inspect(obj).key
+        return key is not None and key in self._s.identity_map
 
     async def erase(self, user: User) -> None:
         """Delete the citizen and, by cascade, their dialog state and message log."""
+        if self._cache is not None:
+            self._cache.drop((user.channel, user.external_id))
+        if self._logs is not None:
+            self._logs.discard(user.id)
         await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
         await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
         await self._s.delete(user)
 
     async def deactivate(self, channel: str, external_id: str) -> None:
         """The citizen blocked the bot or unsubscribed: send them nothing until they write again."""
+        if self._cache is not None:
+            self._cache.drop((channel, external_id))
         await self._s.execute(
             update(User).where(User.channel == channel, User.external_id == external_id).values(active=False)
         )
@@ -84,24 +175,90 @@ class DialogStates:
         return state
 
 
+class LogBuffer:
+    """Message-log lines of committed units of work that are not written yet.
+
+    Kept only where units of work run one at a time (SQLite, see `UnitOfWorkFactory`): there a line costs a
+    statement per message otherwise. A unit of work writes the buffer with its own lines once it holds BATCH lines
+    or its oldest line is MAX_AGE old; a periodic job (bot/maintenance.py) and shutdown write the rest. A crash loses
+    at most those lines of conversation context, never a citizen's progress, which is in the dialog state."""
+
+    BATCH = 64
+    MAX_AGE = 2.0  # seconds
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lines: list[dict[str, object]] = []
+        self._since = 0.0  # when the oldest line came
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def due(self) -> bool:
+        return len(self._lines) >= self.BATCH or (
+            bool(self._lines) and self._clock() - self._since >= self.MAX_AGE
+        )
+
+    def extend(self, lines: list[dict[str, object]]) -> None:
+        if lines and not self._lines:
+            self._since = self._clock()
+        self._lines.extend(lines)
+
+    def take(self) -> list[dict[str, object]]:
+        lines, self._lines = self._lines, []
+        return lines
+
+    def discard(self, user_id: int) -> None:
+        self._lines = [line for line in self._lines if line["user_id"] != user_id]
+
+
 class MessageLogs:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, buffer: LogBuffer | None = None) -> None:
         self._s = session
+        self._buffer = buffer
         self._pending: list[dict[str, object]] = []
+        self._taken: list[dict[str, object]] = []  # buffered lines this unit of work is writing
 
     def add(self, user_id: int, direction: str, text: str) -> None:
-        """Queue a log line; all of a unit of work's lines are written in one statement by `flush`."""
+        """Queue a log line; a unit of work's lines are written together (see `flush`)."""
         self._pending.append(
             {"user_id": user_id, "direction": direction, "text": text, "created_at": utcnow()}
         )
 
-    async def flush(self) -> None:
-        if self._pending:
-            rows, self._pending = self._pending, []
-            await self._s.execute(insert(MessageLog), rows)
+    async def flush(self, *, everything: bool = False) -> None:
+        """Before commit: write this unit of work's lines, or with a buffer, the buffer's when it is due (or
+        `everything`) together with them; otherwise they join the buffer once committed (`committed`)."""
+        if self._buffer is not None and not (everything or self._buffer.due()):
+            return
+        if self._buffer is not None:
+            self._taken += self._buffer.take()
+        rows = [*self._taken, *self._pending]
+        self._pending = []
+        if rows:
+            await self._s.execute(_INSERT_MESSAGES, rows)
+
+    def committed(self) -> None:
+        """After commit: lines not written yet wait in the buffer."""
+        self._taken = []
+        if self._buffer is not None:
+            self._buffer.extend(self._pending)
+        self._pending = []
+
+    def rolled_back(self) -> None:
+        """This unit of work's lines go; buffered lines it was writing go back to the buffer."""
+        if self._buffer is not None and self._taken:
+            self._buffer.extend(self._taken)
+        self._taken, self._pending = [], []
+
+    def discard(self, user_id: int) -> None:
+        """Lines of an erased citizen that are not written yet."""
+        self._pending = [line for line in self._pending if line["user_id"] != user_id]
+        self._taken = [line for line in self._taken if line["user_id"] != user_id]
+        if self._buffer is not None:
+            self._buffer.discard(user_id)
 
     async def recent(self, user_id: int, limit: int = 20) -> list[MessageLog]:
-        await self.flush()
+        await self.flush(everything=True)
         rows = await self._s.execute(
             select(MessageLog)
             .where(MessageLog.user_id == user_id)
@@ -129,7 +286,7 @@ class ProcessedUpdates:
     async def flush(self) -> None:
         if self._pending:
             rows, self._pending = self._pending, []
-            await self._s.execute(insert(ProcessedUpdate), rows)
+            await self._s.execute(_INSERT_UPDATES, rows)
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         result = await self._s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))
@@ -156,11 +313,13 @@ class Deliveries:
         )
         if getattr(await self._s.execute(advance), "rowcount", 0):
             return
-        exists = select(Delivery.id).where(
+        present = select(Delivery.id).where(
             Delivery.channel == channel, Delivery.message_token == message_token
         )
-        if (await self._s.execute(exists)).first() is not None:
-            return  # a newer status is already there
+        if (await self._s.execute(present)).first() is not None:
+            # The row was committed by another report after our UPDATE looked: advance it if ours is newer.
+            await self._s.execute(advance)
+            return
         try:
             async with self._s.begin_nested():
                 self._s.add(

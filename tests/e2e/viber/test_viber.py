@@ -27,6 +27,7 @@ async def test_transcript_in_viber(citizen: ViberCitizen, name: str) -> None:
 
 
 async def _count(rig: ViberRig, model: type) -> int:
+    await rig.bot.uow_factory.write_log()  # message-log lines are written in batches
     async with make_sessionmaker(rig.bot.db)() as s:
         return int((await s.execute(select(func.count()).select_from(model))).scalar_one())
 
@@ -125,6 +126,7 @@ async def test_shared_contact_is_not_stored(viber: ViberRig) -> None:
         )
     )
     assert "не зберігаємо" in seen.text
+    await viber.bot.uow_factory.write_log()  # message-log lines are written in batches
     async with make_sessionmaker(viber.bot.db)() as s:
         assert "[контакт не збережено]" in (await s.execute(select(MessageLog.text))).scalars().all()
     async with make_sessionmaker(viber.bot.db)() as s:

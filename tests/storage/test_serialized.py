@@ -1,0 +1,154 @@
+"""What a serialized (SQLite) unit-of-work factory keeps between units of work: citizens, and log lines."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import maintenance
+from bot.app import Bot
+from dialogs.messages import Incoming
+from storage.db import make_sessionmaker
+from storage.models import MessageLog
+from storage.repositories import LogBuffer
+from storage.uow import UnitOfWorkFactory
+
+
+def _trace(bot: Bot) -> list[str]:
+    """Statements SQLite runs on the bot's connections from now on."""
+    statements: list[str] = []
+
+    @event.listens_for(bot.db.sync_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    return statements
+
+
+async def _logged(bot: Bot) -> int:
+    async with make_sessionmaker(bot.db)() as s:
+        return int((await s.execute(select(func.count()).select_from(MessageLog))).scalar_one())
+
+
+async def test_a_known_citizen_is_found_without_a_query(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "c", text="/start"))
+    statements = _trace(bot)
+    await bot.engine.handle(Incoming("web", "c", payload="s:birth"))
+    assert not any("FROM users" in s for s in statements)
+    async with bot.uow_factory() as uow:  # and the state it changed is the one in the database
+        _, state = await uow.users.with_state("web", "c")
+        assert state.scenario == "birth"
+    fresh = UnitOfWorkFactory(make_sessionmaker(bot.db))
+    async with fresh() as uow:
+        _, state = await uow.users.with_state("web", "c")
+        assert state.scenario == "birth"
+
+
+async def test_a_rolled_back_unit_of_work_leaves_nothing_in_the_cache(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "r", text="/start"))
+    with pytest.raises(RuntimeError):
+        async with bot.uow_factory() as uow:
+            _, state = await uow.users.with_state("web", "r")
+            state.scenario, state.step = "birth", "q1"
+            raise RuntimeError("the handler failed")
+    async with bot.uow_factory() as uow:
+        _, state = await uow.users.with_state("web", "r")
+        assert state.scenario is None
+
+
+async def test_a_duplicate_update_leaves_nothing_in_the_cache(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "d", text="/start"))
+    async with bot.uow_factory() as uow:
+        uow.updates.mark("web", "42")
+    with pytest.raises(IntegrityError):  # the same update again: refused at commit
+        async with bot.uow_factory() as uow:
+            uow.updates.mark("web", "42")
+            _, state = await uow.users.with_state("web", "d")
+            state.scenario = "birth"
+    async with bot.uow_factory() as uow:
+        _, state = await uow.users.with_state("web", "d")
+        assert state.scenario is None
+
+
+async def test_deactivated_and_erased_citizens_leave_the_cache(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "x", text="/start"))
+    async with bot.uow_factory() as uow:
+        await uow.users.deactivate("web", "x")
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "x")
+        assert user.active is False
+    await bot.engine.handle(Incoming("web", "x", payload="s:birth"))
+    await bot.engine.handle(Incoming("web", "x", payload="f:yes"))
+    async with bot.uow_factory() as uow:
+        _, state = await uow.users.with_state("web", "x")
+        assert state.scenario is None  # a new citizen, not the erased one
+
+
+async def test_log_lines_are_written_in_batches_and_none_is_lost(bot: Bot) -> None:
+    assert bot.uow_factory.log_buffer is not None
+    await bot.engine.handle(Incoming("web", "l", text="прописка"))
+    assert await _logged(bot) == 0  # waiting for a batch
+    async with bot.uow_factory() as uow:  # but the operator's view of the conversation has them
+        user, _ = await uow.users.with_state("web", "l")
+        assert [m.direction for m in await uow.messages.recent(user.id)] == ["in", "out"]
+    assert await _logged(bot) == 2
+    for i in range(LogBuffer.BATCH // 2 + 1):
+        await bot.engine.handle(Incoming("web", "l", text=f"паспорт {i}"))
+    assert await _logged(bot) >= 2 + LogBuffer.BATCH  # a full batch went with a dialog step
+    await bot.uow_factory.write_log()
+    assert await _logged(bot) == 2 + 2 * (LogBuffer.BATCH // 2 + 1)
+
+
+async def test_buffered_lines_of_an_erased_citizen_are_not_written(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "stays", text="прописка"))
+    await bot.engine.handle(Incoming("web", "gone", text="мій паспорт КВ123456"))
+    await bot.engine.handle(Incoming("web", "gone", payload="f:yes"))
+    await bot.engine.handle(Incoming("web", "new", text="/start"))  # SQLite may give it the erased one's id
+    await bot.uow_factory.write_log()
+    async with make_sessionmaker(bot.db)() as s:
+        texts = (await s.execute(select(MessageLog.text))).scalars().all()
+    assert len(texts) == 4 and not any("КВ123456" in t for t in texts)
+
+
+async def test_a_line_whose_citizen_is_gone_does_not_block_the_batch(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "a", text="прописка"))
+    assert bot.uow_factory.log_buffer is not None
+    bot.uow_factory.log_buffer.extend(
+        [{"user_id": 999_999, "direction": "in", "text": "x", "created_at": None}]
+    )
+    await bot.uow_factory.write_log()
+    assert await _logged(bot) == 2
+    assert len(bot.uow_factory.log_buffer) == 0
+
+
+async def test_lines_of_a_failed_batch_go_back_to_the_buffer(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "b", text="прописка"))
+    assert bot.uow_factory.log_buffer is not None
+    with pytest.raises(RuntimeError):
+        async with bot.uow_factory() as uow:
+            await uow.messages.flush(everything=True)
+            raise RuntimeError("rolled back after writing")
+    assert len(bot.uow_factory.log_buffer) == 2
+    await bot.uow_factory.close()
+    assert await _logged(bot) == 2
+
+
+async def test_housekeeping_writes_the_buffer_when_traffic_is_low(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maintenance, "LOG_WRITE_EVERY", dt.timedelta(seconds=0.2))
+    await bot.engine.handle(Incoming("web", "h", text="прописка"))
+    scheduler = maintenance.start_housekeeping(bot.uow_factory, dt.timedelta(days=30))
+    try:
+        for _ in range(60):
+            if await _logged(bot) == 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert await _logged(bot) == 2
