@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dialogs import texts
 from dialogs.checklist import build_checklist
@@ -31,6 +31,10 @@ class Views:
     kb: Knowledge
     scenarios: dict[str, Scenario]
     martial_law: bool = True
+    # Search results by the entries found: a small domain (≤ 5 of a few dozen entries), so it repeats often.
+    _found: dict[tuple[tuple[tuple[str, str], ...], bool], list[Reply]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def main_menu(self, prefix: str = "") -> list[Reply]:
         text = f"{prefix}\n\n{texts.WELCOME}" if prefix else texts.WELCOME
@@ -99,6 +103,15 @@ class Views:
         return self._long(text, (back,), replace=True)
 
     def search_results(self, hits: list[SearchHit], resume: bool) -> list[Reply]:
+        key = (tuple((h.kind, h.id) for h in hits), resume)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._search_results(hits, resume)
+            if len(self._found) > 4096:
+                self._found.pop(next(iter(self._found)))  # the oldest
+        return list(found)
+
+    def _search_results(self, hits: list[SearchHit], resume: bool) -> list[Reply]:
         rows: list[Row] = []
         for hit in hits:
             if hit.kind == "situation":

@@ -272,6 +272,14 @@ class SearchIndex:
         per_doc: dict[int, float] = defaultdict(float)
         share = 1 / len(reading)
         for slot in reading:
+            if len(slot) == 1:  # the usual case: one exact term, no best-of to take
+                ((term, sim),) = slot.items()
+                if sim >= 0.85:
+                    strong.add(term)
+                factor = sim * share
+                for doc, value in self._weighted[term]:
+                    per_doc[doc] += value * factor
+                continue
             slot_best: dict[int, float] = {}
             for term, sim in slot.items():
                 for doc, value in self._weighted[term]:

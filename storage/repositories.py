@@ -122,7 +122,8 @@ class Users:
         key = (channel, external_id)
         if self._cache is not None and (cached := self._cache.get(key)) is not None:
             self._served.append(key)
-            if not (self._in_session(cached[0]) or self._in_session(cached[1])):  # no other copy loaded here
+            identity = self._s.identity_map
+            if not identity or not (self._in_session(cached[0]) or self._in_session(cached[1])):  # no other copy
                 self._s.add_all(cached)  # attached as they were last committed: no query
                 return cached
             self._cache.drop(key)

@@ -90,7 +90,8 @@ def build_telegram(
             await uow.users.deactivate(CHANNEL, str(chat_id))
 
     sender = TelegramSender(bot, on_blocked, per_chat_rate=per_chat_rate, global_rate=global_rate)
-    dispatcher = Dispatcher(engine=engine, sender=sender)
+    # The dialog state lives in our database (the engine's), so aiogram's FSM would be dead weight on every update.
+    dispatcher = Dispatcher(engine=engine, sender=sender, disable_fsm=True)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
     # Order matters only between these two, and they filter on different update types.
     dispatcher.include_routers(buttons_router(), messages_router())
