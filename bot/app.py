@@ -36,12 +36,16 @@ class Bot:
     viber: ViberChannel | None = None
 
     async def close(self) -> None:
-        if self.telegram:
-            await self.telegram.close()
-        if self.viber:
-            await self.viber.close()
-        await self.uow_factory.close()  # writes the conversation lines still buffered
-        await self.db.dispose()
+        try:
+            if self.telegram:
+                await self.telegram.close()
+            if self.viber:
+                await self.viber.close()
+        finally:
+            try:
+                await self.uow_factory.close()  # writes the conversation lines still buffered
+            finally:
+                await self.db.dispose()
 
 
 async def build(settings: Settings, *, kb: Knowledge | None = None, index: SearchIndex | None = None) -> Bot:

@@ -25,9 +25,8 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 500  # longer messages are read only this far
 MISSES_BEFORE_HOTLINE = 2
-SEEN_GRANULARITY = dt.timedelta(
-    minutes=5
-)  # last_seen_at and a dialog's updated_at are kept to this precision
+# last_seen_at and a dialog's updated_at are kept to this precision (or finer, for a short STALE_SESSION)
+SEEN_GRANULARITY = dt.timedelta(minutes=5)
 MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
 HELP_WORDS = {"/help", "допомога", "help", "помощь"}
 FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
@@ -80,6 +79,7 @@ class Engine:
         self.views = Views(kb, scenarios, martial_law)
         self._uow = uow_factory
         self._stale_after = stale_after
+        self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
         self._clock = clock
         self._actions = actions or {}
         self.locks = KeyedLocks()  # channels that open their own unit of work hold it per citizen too
@@ -105,7 +105,9 @@ class Engine:
         replies = await self._route(uow, user, state, message, now)
         for reply in replies:
             uow.messages.add(user.id, "out", reply.text)
-        if now - state.updated_at > SEEN_GRANULARITY:  # precise enough to tell a stale dialog; spares a write
+        if (
+            now - state.updated_at > self._touch_every
+        ):  # precise enough to tell a stale dialog; spares a write
             state.updated_at = now
         return replies
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
+
+log = logging.getLogger(__name__)
 
 # Built once: constructing a statement costs more than running it on SQLite. The inserts are Core inserts into
 # the tables: the ORM's bulk-insert path costs several times more and gives nothing for write-only rows.
@@ -123,7 +126,9 @@ class Users:
         if self._cache is not None and (cached := self._cache.get(key)) is not None:
             self._served.append(key)
             identity = self._s.identity_map
-            if not identity or not (self._in_session(cached[0]) or self._in_session(cached[1])):  # no other copy
+            if not identity or not (
+                self._in_session(cached[0]) or self._in_session(cached[1])
+            ):  # no other copy
                 self._s.add_all(cached)  # attached as they were last committed: no query
                 return cached
             self._cache.drop(key)
@@ -186,6 +191,7 @@ class LogBuffer:
 
     BATCH = 64
     MAX_AGE = 2.0  # seconds
+    MAX_LINES = 10_000  # should the database refuse writes for long, the oldest lines go first
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -204,13 +210,16 @@ class LogBuffer:
         if lines and not self._lines:
             self._since = self._clock()
         self._lines.extend(lines)
+        if len(self._lines) > self.MAX_LINES:
+            log.warning("message-log buffer full: %d oldest lines dropped", len(self._lines) - self.MAX_LINES)
+            del self._lines[: len(self._lines) - self.MAX_LINES]
 
     def take(self) -> list[dict[str, object]]:
         lines, self._lines = self._lines, []
         return lines
 
-    def discard(self, user_id: int) -> None:
-        self._lines = [line for line in self._lines if line["user_id"] != user_id]
+    def discard(self, user_ids: set[int]) -> None:
+        self._lines = [line for line in self._lines if line["user_id"] not in user_ids]
 
 
 class MessageLogs:
@@ -218,10 +227,15 @@ class MessageLogs:
         self._s = session
         self._buffer = buffer
         self._pending: list[dict[str, object]] = []
-        self._taken: list[dict[str, object]] = []  # buffered lines this unit of work is writing
+        self._taken: list[
+            dict[str, object]
+        ] = []  # buffered lines written in this transaction, not yet committed
+        self._erased: set[int] = set()  # citizens erased in this transaction
 
     def add(self, user_id: int, direction: str, text: str) -> None:
         """Queue a log line; a unit of work's lines are written together (see `flush`)."""
+        # A lone surrogate (valid JSON, invalid UTF-8) could not be stored: it becomes «?».
+        text = text.encode("utf-8", "replace").decode("utf-8")
         self._pending.append(
             {"user_id": user_id, "direction": direction, "text": text, "created_at": utcnow()}
         )
@@ -231,32 +245,52 @@ class MessageLogs:
         `everything`) together with them; otherwise they join the buffer once committed (`committed`)."""
         if self._buffer is not None and not (everything or self._buffer.due()):
             return
-        if self._buffer is not None:
-            self._taken += self._buffer.take()
-        rows = [*self._taken, *self._pending]
+        taken = self._buffer.take() if self._buffer is not None else []
+        self._taken += taken
+        rows = [line for line in (*taken, *self._pending) if line["user_id"] not in self._erased]
         self._pending = []
-        if rows:
+        if not rows:
+            return
+        if not taken:
             await self._s.execute(_INSERT_MESSAGES, rows)
+            return
+        # Other citizens' lines ride along: should one of them fail, this citizen's step must not.
+        try:
+            async with self._s.begin_nested():
+                await self._s.execute(_INSERT_MESSAGES, rows)
+        except Exception:
+            await self._write_one_by_one(rows)
+
+    async def _write_one_by_one(self, rows: list[dict[str, object]]) -> None:
+        for row in rows:
+            try:
+                async with self._s.begin_nested():
+                    await self._s.execute(_INSERT_MESSAGES, [row])
+            except Exception as error:
+                log.warning(
+                    "a message-log line could not be written and is dropped (%s)", type(error).__name__
+                )
 
     def committed(self) -> None:
-        """After commit: lines not written yet wait in the buffer."""
+        """After commit: lines not written yet wait in the buffer; an erased citizen's waiting lines go."""
         self._taken = []
         if self._buffer is not None:
+            if self._erased:
+                self._buffer.discard(self._erased)
             self._buffer.extend(self._pending)
-        self._pending = []
+        self._pending, self._erased = [], set()
 
     def rolled_back(self) -> None:
         """This unit of work's lines go; buffered lines it was writing go back to the buffer."""
         if self._buffer is not None and self._taken:
             self._buffer.extend(self._taken)
-        self._taken, self._pending = [], []
+        self._taken, self._pending, self._erased = [], [], set()
 
     def discard(self, user_id: int) -> None:
-        """Lines of an erased citizen that are not written yet."""
+        """The citizen is erased in this unit of work: none of their lines not written yet will be (the buffered
+        ones are dropped when it commits; SQLite may give a later citizen the same id)."""
         self._pending = [line for line in self._pending if line["user_id"] != user_id]
-        self._taken = [line for line in self._taken if line["user_id"] != user_id]
-        if self._buffer is not None:
-            self._buffer.discard(user_id)
+        self._erased.add(user_id)
 
     async def recent(self, user_id: int, limit: int = 20) -> list[MessageLog]:
         await self.flush(everything=True)

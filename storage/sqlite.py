@@ -56,7 +56,12 @@ def _statement(
     cursor = conn.cursor()
     try:
         if many:
-            cursor.executemany(operation, parameters)
+            try:
+                cursor.executemany(operation, parameters)
+            except sqlite3.OperationalError as error:
+                if _is_busy(error):  # some rows may have gone in: running the batch again would repeat them
+                    raise sqlite3.OperationalError(f"{error} (during a batch; not retried)") from error
+                raise
         elif parameters is None:
             cursor.execute(operation)
         else:
@@ -126,7 +131,13 @@ class Connection(AsyncAdapt_aiosqlite_connection):
             return result
 
     def cursor(self, server_side: bool = False) -> Cursor:
-        return Cursor(self)
+        return Cursor(self)  # server-side cursors are not offered: every result is read whole
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the database (PRAGMA data_version);
+        our own commits leave it as it is."""
+        row = self._connection._conn.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
 
     def begin(self) -> None:
         """Start a transaction with the next statement (see the module's docstring)."""
@@ -151,7 +162,7 @@ class Connection(AsyncAdapt_aiosqlite_connection):
 class Cursor(AsyncAdapt_dbapi_cursor):
     """A DBAPI cursor whose statement is one call; its rows are held here, so closing costs nothing."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
     _awaitable_cursor_close = False
 
     def __init__(self, adapt_connection: Connection) -> None:  # no driver cursor to open
@@ -162,6 +173,15 @@ class Cursor(AsyncAdapt_dbapi_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._arraysize = 1
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def description(self) -> Any:
@@ -191,7 +211,9 @@ class Cursor(AsyncAdapt_dbapi_cursor):
         try:
             outcome = adapt.run(_statement, begin, many, operation, parameters)
         except BaseException:
-            adapt.begin_pending = begin and not adapt._connection._conn.in_transaction
+            # If the BEGIN itself did not happen, the transaction still starts with the next statement.
+            driver = adapt._connection._connection  # None once the connection is closed
+            adapt.begin_pending = begin and driver is not None and not driver.in_transaction
             raise
         self._description, self._rowcount, self._lastrowid, rows = outcome
         self._rows = collections.deque(rows)

@@ -9,6 +9,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage import sqlite
 from storage.repositories import (
     CitizenCache,
     Deliveries,
@@ -80,9 +81,11 @@ class UnitOfWork:
                 self._rolled_back()
                 await self.session.rollback()
         finally:
-            await self.session.close()
-            if self._gate:
-                self._gate.release()
+            try:
+                await self.session.close()
+            finally:
+                if self._gate:
+                    self._gate.release()
         if exc_type is None:
             for action in self._after_commit:
                 try:
@@ -108,6 +111,8 @@ class UnitOfWorkFactory:
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None
         self._held: AsyncConnection | None = None
+        self._driver: sqlite.Connection | None = None
+        self._data_version = -1
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(
@@ -130,14 +135,26 @@ class UnitOfWorkFactory:
         assert self._engine is not None
         if self._held is None or self._held.closed or self._held.invalidated:
             self._held = await self._engine.connect()
+            raw = (await self._held.get_raw_connection()).dbapi_connection
+            self._driver = raw if isinstance(raw, sqlite.Connection) else None
+        if self._driver is not None and self.citizens is not None:
+            # Another connection committed (a hand edit, another tool): what is cached may be out of date.
+            version = self._driver.data_version()
+            if version != self._data_version:
+                self.citizens.clear()
+                self._data_version = version
         return self._held
 
     async def close(self) -> None:
-        """Write what the log buffer holds and let the held connection go (before the engine is disposed)."""
-        await self.write_log()
-        if self._held is not None:
-            held, self._held = self._held, None
-            await held.close()
+        """Write what the log buffer holds and let the held connection go (before the engine is disposed).
+        Units of work after this (a late send's follow-up) use the pool and write their lines at once."""
+        try:
+            await self.write_log()
+        finally:
+            self._engine, self.log_buffer = None, None
+            if self._held is not None:
+                held, self._held = self._held, None
+                await held.close()
 
     async def write_log(self) -> int:
         """Write the message-log lines still buffered (periodically and at shutdown); returns how many."""

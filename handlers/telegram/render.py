@@ -38,7 +38,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 @lru_cache(maxsize=4096)
 def _markup(button_rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Built once per distinct keyboard (menus and cards repeat; aiogram's models are frozen, so sharing is safe)."""
+    """Built once per distinct keyboard (menus and cards repeat). Shared between messages: nothing may modify it."""
     rows = []
     for row in button_rows:
         buttons = []

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from bot.app import Bot
+from dialogs import texts
+from dialogs.engine import Engine
 from dialogs.locks import KeyedLocks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming
 from dialogs.render import MAX_PART
+from storage.models import utcnow
 
 
 async def test_a_double_tap_is_taken_once(bot: Bot) -> None:
@@ -55,3 +59,17 @@ async def test_every_reply_fits_a_message_and_every_button_64_bytes(bot: Bot) ->
         for r in replies:
             assert len(r.text) <= MAX_PART
             assert all(len((b.payload or "").encode()) <= MAX_PAYLOAD_BYTES for row in r.buttons for b in row)
+
+
+async def test_a_short_stale_session_never_cuts_an_active_dialog(bot: Bot) -> None:
+    """The dialog's time is stored coarsely to spare writes, but never more coarsely than the stale limit allows."""
+    now = [utcnow()]
+    e = bot.engine
+    engine = Engine(
+        e.kb, e.index, e.scenarios, bot.uow_factory, stale_after=dt.timedelta(minutes=2), clock=lambda: now[0]
+    )
+    await engine.handle(Incoming("web", "quick", payload="s:birth"))
+    for payload in ("a:birth:q1:not_married", "b"):
+        now[0] += dt.timedelta(seconds=90)  # each answer 90 s after the one before
+        replies = await engine.handle(Incoming("web", "quick", payload=payload))
+        assert not any(texts.STALE_SESSION in r.text for r in replies)

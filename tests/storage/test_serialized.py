@@ -7,14 +7,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import maintenance
 from bot.app import Bot
 from dialogs.messages import Incoming
 from storage.db import make_sessionmaker
-from storage.models import MessageLog
+from storage.models import MessageLog, User, utcnow
 from storage.repositories import LogBuffer
 from storage.uow import UnitOfWorkFactory
 
@@ -151,4 +151,59 @@ async def test_housekeeping_writes_the_buffer_when_traffic_is_low(
             await asyncio.sleep(0.05)
     finally:
         scheduler.shutdown(wait=False)
+    assert await _logged(bot) == 2
+
+
+async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
+    """Other citizens' lines ride along with a dialog step; one that the database refuses must not fail it."""
+    await bot.engine.handle(Incoming("web", "ok", text="прописка"))
+    assert bot.uow_factory.log_buffer is not None
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "ok")
+    bad = {"user_id": user.id, "direction": "in", "text": None, "created_at": utcnow()}  # NOT NULL refuses it
+    bot.uow_factory.log_buffer.extend([bad])
+    for i in range(LogBuffer.BATCH):  # enough for a step to take the batch with it
+        replies = await bot.engine.handle(Incoming("web", "ok", text=f"паспорт {i}"))
+        assert replies
+    await bot.uow_factory.write_log()
+    assert await _logged(bot) == 2 + 2 * LogBuffer.BATCH
+    assert len(bot.uow_factory.log_buffer) == 0
+
+
+async def test_text_that_is_not_utf8_is_logged_readably(bot: Bot) -> None:
+    replies = await bot.engine.handle(Incoming("web", "s", text="\ud800 прописка"))  # a lone surrogate
+    assert replies
+    await bot.engine.handle(Incoming("web", "t", text="паспорт"))
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "s")
+        assert (await uow.messages.recent(user.id))[0].text == "? прописка"
+
+
+async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
+    """Another connection's commit (an administrator, another tool) empties the citizen cache."""
+    await bot.engine.handle(Incoming("web", "h", text="/start"))
+    async with make_sessionmaker(bot.db)() as s, s.begin():
+        await s.execute(update(User).values(held_by_operator=True))
+    assert await bot.engine.handle(Incoming("web", "h", text="прописка")) == []  # an operator holds them
+
+
+async def test_reading_the_log_twice_writes_each_line_once(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "a", text="прописка"))
+    await bot.engine.handle(Incoming("web", "b", text="паспорт"))
+    async with bot.uow_factory() as uow:
+        a, _ = await uow.users.with_state("web", "a")
+        b, _ = await uow.users.with_state("web", "b")
+        await uow.messages.recent(a.id)
+        await uow.messages.recent(b.id)  # e.g. an operator's view of two citizens
+    assert await _logged(bot) == 4
+
+
+async def test_an_erase_that_rolls_back_keeps_the_lines(bot: Bot) -> None:
+    await bot.engine.handle(Incoming("web", "keep", text="прописка"))
+    with pytest.raises(RuntimeError):
+        async with bot.uow_factory() as uow:
+            user, _ = await uow.users.with_state("web", "keep")
+            await uow.users.erase(user)
+            raise RuntimeError("the erase did not happen")
+    await bot.uow_factory.write_log()
     assert await _logged(bot) == 2

@@ -135,3 +135,10 @@ async def test_driver_errors_keep_their_meaning(rig: Rig) -> None:
     await rig.mark("next")  # the connection is usable after the failed transaction
     with sqlite3.connect(rig.path) as check:
         assert check.execute("SELECT count(*) FROM processed_updates").fetchone() == (2,)
+
+
+async def test_results_can_be_read_in_parts(rig: Rig) -> None:
+    async with rig.engine.connect() as conn:
+        result = await conn.execute(text("SELECT 1 UNION ALL SELECT 2"))
+        assert result.fetchmany() == [(1,)]  # the cursor's arraysize, as DBAPI says
+        assert result.fetchall() == [(2,)]
