@@ -49,8 +49,9 @@ class CitizenCache:
     SQLite (`UnitOfWorkFactory(serialize=True)`); never with PostgreSQL, where several processes write. The objects
     are the ORM instances of the last unit of work, attached again to the next one's session. An entry is dropped
     whenever the database may differ from it: the unit of work that served it rolled back, or the row was changed
-    by a statement rather than through the objects (`Users.erase`, `Users.deactivate`). Code that adds such a
-    statement must drop the entry too."""
+    by a statement rather than through the objects (`Users.erase`, `Users.deactivate`; code that adds such a
+    statement must drop the entry too). All entries go when another connection has committed to the database
+    (SQLite's data_version, checked as each unit of work starts), e.g. an administrator's edit."""
 
     def __init__(self, size: int = 5000) -> None:
         self._size = size
@@ -187,7 +188,8 @@ class LogBuffer:
     Kept only where units of work run one at a time (SQLite, see `UnitOfWorkFactory`): there a line costs a
     statement per message otherwise. A unit of work writes the buffer with its own lines once it holds BATCH lines
     or its oldest line is MAX_AGE old; a periodic job (bot/maintenance.py) and shutdown write the rest. A crash loses
-    at most those lines of conversation context, never a citizen's progress, which is in the dialog state."""
+    those lines of conversation context (seconds' worth while the database accepts writes), never a citizen's
+    progress, which is in the dialog state. A line the database refuses is dropped alone, with a warning."""
 
     BATCH = 64
     MAX_AGE = 2.0  # seconds
