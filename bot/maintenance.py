@@ -29,11 +29,6 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
     return messages, keys
 
 
-async def write_log(uow_factory: UnitOfWorkFactory) -> None:
-    if uow_factory.log_buffer:
-        await uow_factory.write_log()
-
-
 def start_housekeeping(uow_factory: UnitOfWorkFactory, retention: dt.timedelta) -> AsyncIOScheduler:
     """Run the purge now and then hourly. Deleting by age is idempotent, so several processes may run it."""
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
@@ -43,7 +38,7 @@ def start_housekeeping(uow_factory: UnitOfWorkFactory, retention: dt.timedelta) 
     )  # fmt: skip
     if uow_factory.log_buffer is not None:
         scheduler.add_job(
-            write_log, "interval", seconds=LOG_WRITE_EVERY.total_seconds(), args=[uow_factory],
+            uow_factory.write_log, "interval", seconds=LOG_WRITE_EVERY.total_seconds(),
             id="write-log", coalesce=True, max_instances=1,
         )  # fmt: skip
     scheduler.start()

@@ -126,10 +126,7 @@ class Users:
         key = (channel, external_id)
         if self._cache is not None and (cached := self._cache.get(key)) is not None:
             self._served.append(key)
-            identity = self._s.identity_map
-            if not identity or not (
-                self._in_session(cached[0]) or self._in_session(cached[1])
-            ):  # no other copy
+            if not (self._in_session(cached[0]) or self._in_session(cached[1])):  # no other copy loaded here
                 self._s.add_all(cached)  # attached as they were last committed: no query
                 return cached
             self._cache.drop(key)
@@ -147,6 +144,8 @@ class Users:
         return found
 
     def _in_session(self, obj: object) -> bool:
+        if not self._s.identity_map:  # the usual case: a fresh session
+            return False
         key = inspect(obj).key
         return key is not None and key in self._s.identity_map
 
@@ -229,9 +228,8 @@ class MessageLogs:
         self._s = session
         self._buffer = buffer
         self._pending: list[dict[str, object]] = []
-        self._taken: list[
-            dict[str, object]
-        ] = []  # buffered lines written in this transaction, not yet committed
+        # Buffered lines written in this transaction, not yet committed (back to the buffer if it rolls back).
+        self._taken: list[dict[str, object]] = []
         self._erased: set[int] = set()  # citizens erased in this transaction
 
     def add(self, user_id: int, direction: str, text: str) -> None:

@@ -78,10 +78,6 @@ def _commit(conn: sqlite3.Connection, checkpoint: bool) -> None:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
-    conn.rollback()
-
-
 def _patiently(fn: Callable[..., T], conn: sqlite3.Connection, *args: Any) -> T:
     """On the worker thread: `fn` allowed to wait for other processes' locks."""
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
@@ -156,7 +152,7 @@ class Connection(AsyncAdapt_aiosqlite_connection):
             self.begin_pending = False
             return
         if self._connection._connection is not None:
-            self.run(_rollback)
+            self.run(sqlite3.Connection.rollback)
 
 
 class Cursor(AsyncAdapt_dbapi_cursor):

@@ -48,7 +48,7 @@ async def test_dialog_survives_a_restart(tmp_path: Path) -> None:
 
 async def test_a_day_old_dialog_restarts_politely(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "u", payload="s:birth"))
-    await bot.uow_factory.settle()  # the edit below is made by hand, behind the bot's back
+    await bot.uow_factory.write_log()  # the edits below are made by hand, behind the bot's back
     sessionmaker = make_sessionmaker(bot.db)
     async with sessionmaker() as s, s.begin():
         await s.execute(update(DialogState).values(updated_at=utcnow() - dt.timedelta(days=2)))
@@ -111,7 +111,7 @@ async def test_a_long_message_is_logged_bounded(bot: Bot) -> None:
 
 async def test_an_old_dialog_still_answers_a_typed_question(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "back", payload="s:birth"))
-    await bot.uow_factory.settle()
+    await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s, s.begin():
         await s.execute(update(DialogState).values(updated_at=utcnow() - dt.timedelta(days=2)))
     replies = await bot.engine.handle(Incoming("web", "back", text="загубив паспорт"))
@@ -122,7 +122,7 @@ async def test_an_old_dialog_still_answers_a_typed_question(bot: Bot) -> None:
 async def test_a_scenario_removed_by_an_update_does_not_break_back(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "old", payload="s:birth"))
     await bot.engine.handle(Incoming("web", "old", payload="a:birth:q1:not_married"))
-    await bot.uow_factory.settle()
+    await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s, s.begin():
         await s.execute(update(DialogState).values(scenario="retired-scenario"))
     for payload in ("b", "c", "r", "a:retired-scenario:q2:yes"):
@@ -160,12 +160,12 @@ async def test_phone_numbers_are_not_logged(bot: Bot) -> None:
 
 async def test_housekeeping_purges_only_what_is_past_retention(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "old", text="прописка"))
-    await bot.uow_factory.settle()
+    await bot.uow_factory.write_log()
     sessionmaker = make_sessionmaker(bot.db)
     async with sessionmaker() as s, s.begin():
         await s.execute(update(MessageLog).values(created_at=utcnow() - dt.timedelta(days=40)))
     await bot.engine.handle(Incoming("web", "new", text="прописка"))
-    await bot.uow_factory.settle()
+    await bot.uow_factory.write_log()
     purged, _ = await purge_expired(bot.uow_factory, dt.timedelta(days=30))
     assert purged == 2  # the old question and answer; the new ones stay
     async with sessionmaker() as s:
@@ -174,7 +174,7 @@ async def test_housekeeping_purges_only_what_is_past_retention(bot: Bot) -> None
 
 async def test_housekeeping_runs_on_its_schedule_at_start(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "old", text="прописка"))
-    await bot.uow_factory.settle()
+    await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s, s.begin():
         await s.execute(update(MessageLog).values(created_at=utcnow() - dt.timedelta(days=40)))
     scheduler = start_housekeeping(bot.uow_factory, dt.timedelta(days=30))
