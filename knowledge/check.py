@@ -31,6 +31,9 @@ def _unique(ids: Iterable[str], where: str, problems: list[str]) -> None:
         seen.add(i)
 
 
+MAX_CARD_QUESTIONS = 6  # a card's own dialog stays short: more questions would tire the citizen
+
+
 def cross_check(kb: Knowledge) -> list[str]:
     """Every reference resolves: offices, questions, services, options; card numbers unique."""
     problems: list[str] = []
@@ -50,6 +53,23 @@ def cross_check(kb: Knowledge) -> list[str]:
         _unique((d.id for d in service.documents), f"{where}: documents", problems)
         for doc in service.documents:
             _check_when(doc.when, f"{where}: document '{doc.id}'", kb, problems)
+        problems += [
+            f"{where}: asks unknown question '{q}'" for q in service.questions if q not in kb.questions
+        ]
+        used = [q for doc in service.documents for q in doc.when or {}]
+        problems += [
+            f"{where}: asks '{q}', but no document's `when` uses it"
+            for q in service.questions
+            if q not in used
+        ]
+        dialog = service.questions or list(dict.fromkeys(used))
+        if len(dialog) > MAX_CARD_QUESTIONS:
+            problems.append(
+                f"{where}: the card's dialog would ask {len(dialog)} questions; list at most "
+                f"{MAX_CARD_QUESTIONS} of the most decisive in `questions` (documents that depend on other "
+                "questions are then shown with their condition in words)"
+            )
+    problems += _check_groups(kb)
     for sit in kb.situations.values():
         where = kb.files.get(f"situations:{sit.id}", sit.id)
         for qid in sit.questions:
@@ -79,6 +99,25 @@ def cross_check(kb: Knowledge) -> list[str]:
                 for s in sdoc.services
                 if s not in package
             ]
+    return problems
+
+
+def _check_groups(kb: Knowledge) -> list[str]:
+    """The services menu: every service in exactly one group, every group's service known."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    _unique((g.id for g in kb.contacts.groups), "contacts.yaml: groups", problems)
+    for group in kb.contacts.groups:
+        for sid in group.services:
+            if sid not in kb.services:
+                problems.append(f"contacts.yaml: group '{group.id}' names unknown service '{sid}'")
+            elif sid in seen:
+                problems.append(f"contacts.yaml: service '{sid}' is in groups '{seen[sid]}' and '{group.id}'")
+            seen[sid] = group.id
+    if kb.contacts.groups:
+        problems += [
+            f"contacts.yaml: service '{sid}' is in no menu group" for sid in kb.services if sid not in seen
+        ]
     return problems
 
 

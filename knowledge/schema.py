@@ -93,9 +93,14 @@ class Office(Strict):
 
     id: Slug
     name: Text
+    short_name: ButtonText | None = None  # for buttons and headings; defaults to a cut `name`
+    main: bool = False  # the main office of the Center: shown first in contacts
     district: str | None = None
     address: str | None = None
     address_aliases: list[str] = []  # e.g. the old street name before renaming
+    map_query: str | None = None  # what a map search needs to find the address (city included)
+    how_to_reach: str | None = None  # public transport, landmarks
+    accessibility: str | None = None  # step-free entrance, lift, help on site
     schedules: list[Schedule] = []
     phones: list[str] = []
     email: str | None = None
@@ -113,6 +118,14 @@ class Hotline(Strict):
     source: Source
 
 
+class ServiceGroup(Strict):
+    """A group of services in the menu, so that every list fits on a phone screen."""
+
+    id: Slug
+    title: ButtonText
+    services: list[Slug] = Field(min_length=1)
+
+
 class Contacts(Strict):
     """The whole `contacts.yaml` file."""
 
@@ -120,6 +133,7 @@ class Contacts(Strict):
     offices: list[Office]
     hotlines: list[Hotline]
     services: list[ContactService] = []  # e.g. the mobile administrator
+    groups: list[ServiceGroup] = []  # the services menu; every service in exactly one group
 
 
 class ContactService(Strict):
@@ -146,6 +160,10 @@ class Question(Strict):
     options: list[Option] = Field(min_length=2)
     allow_unknown: bool = True  # offer «не знаю» and show both variants
     help: str | None = None
+    # Word stems of what this question is about («шлюб», «інвалідн»). `python -m dialogs check` fails when a
+    # document shown on a path mentions one of them in its `condition` but its `when` ignores this question
+    # although it was asked: such a document could contradict the citizen's answer.
+    topics: list[str] = []
 
 
 # A condition: question id -> accepted answer values; all entries must hold (AND).
@@ -167,12 +185,13 @@ class DocumentRequirement(Strict):
     """One document of a card's exhaustive list (field 9), with its condition."""
 
     id: Slug
-    title: Text  # short, citizen-facing
-    details: str | None = None  # faithful wording of the source
-    condition: str | None = None  # the source's condition, e.g. «для дітей до 14 років»
+    title: Text  # one short line a citizen understands: what to bring
+    details: str | None = None  # the card's exact wording («📜 Точне формулювання»)
+    condition: str | None = None  # the condition in plain words, e.g. «для дітей до 14 років»
     when: When | None = None  # the same condition, machine-readable
     form: Form = Form.UNSPECIFIED
     optional: bool = False  # "at the applicant's wish", "if available"
+    editor_note: str | None = None  # for editors only (how a condition was derived); never shown to citizens
 
 
 class TermUnit(StrEnum):
@@ -267,6 +286,7 @@ class Service(Strict):
     note: list[str] = []  # field 17
     recurring: list[RecurringDuty] = []
     keywords: list[str] = []  # what citizens type: synonyms, Russian, surzhyk, abbreviations
+    questions: list[Slug] = []  # the card's own dialog asks these, in this order (only those that matter)
     tech_card: TechCard | None = None
     source: Source
 
@@ -297,12 +317,13 @@ class SituationDocument(Strict):
     """A document of a life situation's checklist (beyond those of its cards)."""
 
     id: Slug
-    title: Text
-    details: str | None = None
-    condition: str | None = None
+    title: Text  # one short line a citizen understands: what to bring
+    details: str | None = None  # the source's exact wording («📜 Точне формулювання»)
+    condition: str | None = None  # the condition in plain words
     when: When | None = None
     form: Form = Form.UNSPECIFIED
     optional: bool = False
+    editor_note: str | None = None  # for editors only; never shown to citizens
     services: list[Slug] = []  # which services of the package need it
     source: Source
 
