@@ -4,6 +4,8 @@ Run: `.venv/bin/python -m bench.search_latency` (after `./scripts/test.sh` has s
 Queries are the citizen questions of tests/knowledge/search_cases.yaml. "cold" is every query's first run
 (lemma and typo caches empty); "warm" repeats them. A baseline in the same run times a bare rapidfuzz
 `process.extractOne` of each query over all titles, so figures from a noisy machine can be compared.
+"understand" is the whole reading of a typed question (intents, facet, search, guard: knowledge/understand.py).
+"gibberish" are 500-character texts of random letters, each new (every cache misses): the bound on the work.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rapidfuzz import fuzz, process
 from knowledge import load_knowledge
 from knowledge.search import SUMMARY, TITLE, Entry, SearchIndex, build_index
 from knowledge.text import Lemmatizer, tokens
+from knowledge.understand import build_understander
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +48,19 @@ def synthetic(n: int, words: Sequence[str], seed: int = 7) -> list[Entry]:
             (" ".join(rnd.sample(pool, 12)), SUMMARY),
         )
         out.append(Entry("service", f"synthetic-{i}", title, None, texts))
+    return out
+
+
+def gibberish(n: int, count: int, seed: int = 11) -> list[str]:
+    """`count` texts of `n` characters: random Cyrillic "words" of 3–9 letters."""
+    rnd = random.Random(seed)
+    letters = "абвгдеєжзиіїйклмнопрстуфхцчшщьюя"
+    out = []
+    for _ in range(count):
+        text = ""
+        while len(text) < n:
+            text += "".join(rnd.choice(letters) for _ in range(rnd.randint(3, 9))) + " "
+        out.append(text[:n])
     return out
 
 
@@ -87,14 +103,22 @@ def main() -> None:
     ):
         index: SearchIndex = build_index(kb, Lemmatizer(), extra)
         titles = [e.title for e in index._entries]
+        understander = build_understander(kb, index)
+
+        def baseline(q: str, t: list[str] = titles) -> object:
+            return process.extractOne(q, t, scorer=fuzz.WRatio)
+
         print(row(f"{label}: cold (first run of each query)", timed(index.search, qs, 1)))
         print(row(f"{label}: warm", timed(index.search, qs, args.rounds)))
+        print(row(f"{label}: understand, warm", timed(understander.understand, qs, args.rounds)))
+        print(row(f"{label}: search, 500-char gibberish", timed(index.search, gibberish(500, 200, 1), 1)))
         print(
             row(
-                f"{label}: baseline rapidfuzz extractOne over titles",
-                timed(lambda q, t=titles: process.extractOne(q, t, scorer=fuzz.WRatio), qs, args.rounds),
+                f"{label}: understand, 500-char gibberish",
+                timed(understander.understand, gibberish(500, 200, 2), 1),
             )
         )
+        print(row(f"{label}: baseline rapidfuzz extractOne over titles", timed(baseline, qs, args.rounds)))
 
 
 if __name__ == "__main__":

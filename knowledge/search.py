@@ -29,6 +29,9 @@ FUZZY_MIN_LEN = 4
 UNKNOWN_WEIGHT = 0.33
 MEMBER_RANK = 0.9
 CONDITIONAL_MEMBER = 0.8  # words of a service a situation bundles only for some answers
+# Work bounds: a pasted page or a keyboard mash costs no more than a long question.
+MAX_QUERY_TOKENS = 40  # tokens read from a query; a citizen's longest questions have about 30 words
+MAX_FUZZY_WORDS = 12  # unknown words looked up as typos per query
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,15 @@ class SearchIndex:
                     self._grams[g].append(term)
         self.similar = lru_cache(maxsize=65536)(self._similar)
 
+    @property
+    def lemmatizer(self) -> Lemmatizer:
+        """The lemmatizer the index was built with (shared, cached)."""
+        return self._lem
+
+    def is_stopword(self, forms: Iterable[str]) -> bool:
+        """Whether a token with these `Lemmatizer.forms` names no topic (a stop word in one of its forms)."""
+        return any(f in self._stop for f in forms)
+
     def _forms_of_text(self, text: str) -> set[str]:
         return {f for w in tokens(text) if not w.isdigit() for f in self._lem.forms(w) if f not in self._stop}
 
@@ -204,14 +216,16 @@ class SearchIndex:
     def _query_words(self, query: str) -> list[list[Reading]]:
         """For each meaningful query word, its readings; an unknown word gets none."""
         out = []
-        for word in tokens(query):
-            forms = self._lem.forms(word)
+        fuzzy_left = MAX_FUZZY_WORDS
+        said = tokens(query)[:MAX_QUERY_TOKENS]
+        for word, forms in zip(said, self._lem.query_forms(said), strict=True):
             if word.isdigit() or any(f in self._stop for f in forms):
                 continue
             readings = self._readings(forms, 1.0)
             # Only a word neither the index nor the dictionaries know is read as a typo:
             # «квартал» is a real word, not a misspelt «карта».
-            if not readings and not self._lem.known(word):
+            if not readings and fuzzy_left > 0 and not self._lem.known(word):
+                fuzzy_left -= 1
                 for form in forms:
                     for term, sim in self.similar(form):
                         readings += self._readings((term,), sim)

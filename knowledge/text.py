@@ -58,19 +58,28 @@ def clean(text: str) -> str:
     return _APOSTROPHES.sub("", text)
 
 
-def tokens(text: str) -> list[str]:
-    """Words of a cleaned text; Latin look-alikes inside Cyrillic words are folded to Cyrillic.
-
-    A hyphenated word counts whole and by its parts («я-ветеран» is found by «ветеран»), except a number
-    like a card's «41-11», which only counts whole."""
+def words(text: str) -> list[str]:
+    """Words of a cleaned text as written (a hyphenated word is one word); Latin look-alikes inside Cyrillic
+    words are folded to Cyrillic."""
     out = []
     for word in _WORD.findall(clean(text)):
         if _CYRILLIC.search(word):
             word = word.translate(_LATIN_LOOKALIKES)
         out.append(word)
-        if "-" in word and not word.replace("-", "").isdigit():
-            out += [part for part in word.split("-") if part]
     return out
+
+
+def parts(word: str) -> list[str]:
+    """A word of `words` and, if hyphenated, its parts («я-ветеран» is found by «ветеран»), except a number
+    like a card's «41-11», which only counts whole."""
+    if "-" in word and not word.replace("-", "").isdigit():
+        return [word, *(part for part in word.split("-") if part)]
+    return [word]
+
+
+def tokens(text: str) -> list[str]:
+    """Search tokens of a text: its `words`, each with its `parts`."""
+    return [token for word in words(text) for token in parts(word)]
 
 
 def skeleton(word: str) -> str:
@@ -85,19 +94,31 @@ class Lemmatizer:
         self._uk = pymorphy3.MorphAnalyzer(lang="uk")
         self._ru = pymorphy3.MorphAnalyzer(lang="ru")
         self.forms = lru_cache(maxsize=65536)(self._forms)
+        self.known = lru_cache(maxsize=65536)(self._known)
 
-    def known(self, word: str) -> bool:
+    def query_forms(self, tokens: list[str], guesses: int = 16) -> list[tuple[str, ...]]:
+        """`forms` of each token of one text; only the first `guesses` unknown words get a guessed lemma."""
+        out = []
+        for token in tokens:
+            unknown = guesses > 0 and not self.known(token)
+            out.append(self.forms(token, guesses > 0))
+            guesses -= unknown
+        return out
+
+    def _known(self, word: str) -> bool:
         """Whether either dictionary knows the word (then it is not a typo of another word)."""
         return bool(self._uk.word_is_known(word) or self._ru.word_is_known(word))
 
-    def _forms(self, word: str) -> tuple[str, ...]:
-        """Skeletons of the word itself and of its dictionary lemmas in either language."""
+    def _forms(self, word: str, guess: bool = True) -> tuple[str, ...]:
+        """Skeletons of the word itself and of its dictionary lemmas in either language; for a word neither
+        dictionary knows, a guessed lemma unless `guess` is off (guessing is the costly part: callers bound
+        how many words of one text get it)."""
         found = {skeleton(word)}
         if len(word) > 2 and not word.isdigit():
             for morph in (self._uk, self._ru):
                 if morph.word_is_known(word):
                     found.add(skeleton(morph.parse(word)[0].normal_form))
-            if len(found) == 1:
+            if len(found) == 1 and guess:
                 # Unknown in both dictionaries (a typo or slang): trust only a confident Ukrainian guess.
                 best = self._uk.parse(word)[0]
                 if best.score >= 0.5:

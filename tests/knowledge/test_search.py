@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge import Knowledge
+from knowledge import Knowledge, search
 from knowledge.search import SearchIndex
 
 CASES = yaml.safe_load((Path(__file__).parent / "search_cases.yaml").read_text(encoding="utf-8"))
 ON_TOPIC = [c for c in CASES if c["expect"] != "none"]
-OFF_TOPIC = [c for c in CASES if c["expect"] == "none"]
+# Not about the Center at all; questions with an `intent` (greetings, booking, …) are tested in test_understand.
+OFF_TOPIC = [c for c in CASES if c["expect"] == "none" and "intent" not in c]
 
 
 def _top(index: SearchIndex, q: str) -> str:
@@ -46,6 +47,15 @@ def test_top1_accuracy_at_least_90_percent(index: SearchIndex) -> None:
 @pytest.mark.parametrize("case", OFF_TOPIC, ids=lambda c: c["q"][:30])
 def test_off_topic_gets_nothing(index: SearchIndex, case: dict[str, str]) -> None:
     assert index.search(case["q"]) == []
+
+
+def test_off_topic_set_catches_a_lower_threshold(kb: Knowledge, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The off-topic cases include chatty questions sharing one weak word with the knowledge (scores 0.2–0.3):
+    # had the threshold been 0.2, test_off_topic_gets_nothing would fail for them.
+    monkeypatch.setattr(search, "MIN_SCORE", 0.2)
+    lowered = search.build_index(kb)
+    answered = [c["q"] for c in OFF_TOPIC if lowered.search(c["q"])]
+    assert len(answered) >= 2, answered
 
 
 @pytest.mark.parametrize(
@@ -84,7 +94,7 @@ def test_holdout_top1_accuracy_at_least_90_percent(index: SearchIndex) -> None:
 
 
 def test_holdout_off_topic_mostly_gets_nothing(index: SearchIndex) -> None:
-    # Measured 17 of 19 at the time of writing: «день народження» and «живуть» (жити) still reach a card.
+    # Measured 17 of 19: «день народження» and «живуть» (жити) still reach a card. No more may slip.
     off = [c for c in HOLDOUT if c["expect"] == "none"]
-    quiet = sum(index.search(c["q"]) == [] for c in off)
-    assert quiet / len(off) >= 0.80, f"holdout off-topic answered with nothing: {quiet}/{len(off)}"
+    answered = [c["q"] for c in off if index.search(c["q"])]
+    assert len(answered) <= 2, f"holdout off-topic questions answered: {answered}"

@@ -1,0 +1,216 @@
+"""Typed questions: intents, facets, search hits with the death/loss guard, and confident answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bench.search_quality import evaluate
+from knowledge import Knowledge
+from knowledge.search import SearchIndex
+from knowledge.understand import (
+    CONFIDENT_MARGIN,
+    CONFIDENT_SCORE,
+    MAX_WORDS,
+    Facet,
+    Intent,
+    Understander,
+    Understanding,
+    build_understander,
+    load_intents,
+)
+
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "search_cases.yaml").read_text(encoding="utf-8")
+)
+GUARDED = set(load_intents().death.guarded)
+
+
+@pytest.fixture(scope="module")
+def understander(kb: Knowledge, index: SearchIndex) -> Understander:
+    return build_understander(kb, index)
+
+
+def _ref(u: Understander, q: str) -> list[str]:
+    return [f"{h.kind}/{h.id}" for h in u.understand(q).hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "facet", "confident"),
+    [
+        ("скільки коштує паспорт", Facet.PRICE, "service/drs-passport-id-exchange"),
+        ("куди подавати на ВПО", Facet.WHERE, "service/idp-living-allowance"),
+        ("скільки коштує картка криворіжця", Facet.PRICE, "service/kartka-kryvorizhtsia"),
+        ("які документи потрібні на муніципальну няню", Facet.DOCS, "service/municipal-nanny"),
+    ],
+)
+def test_a_facet_question_answers_that_facet_of_one_service(
+    understander: Understander, query: str, facet: Facet, confident: str
+) -> None:
+    got = understander.understand(query)
+    assert got.intents == ()
+    assert got.facet is facet
+    assert got.confident is not None and f"{got.confident.kind}/{got.confident.id}" == confident
+    assert got.confident is got.hits[0]
+
+
+def test_a_term_question_about_a_vague_document_gets_hits_but_no_confident_answer(
+    understander: Understander,
+) -> None:
+    got = understander.understand("скільки днів робиться довідка")
+    assert got.facet is Facet.TERM and got.hits and got.confident is None
+
+
+@pytest.mark.parametrize(
+    ("query", "intent"),
+    [
+        ("де знаходиться центр віза", Intent.CONTACTS),
+        ("графік роботи", Intent.HOURS),
+        ("привіт", Intent.GREETING),
+        ("дякую", Intent.THANKS),
+        ("спасибо", Intent.THANKS),
+        ("хочу записатися на прийом", Intent.BOOKING),
+        ("поговорити з оператором", Intent.OPERATOR),
+        ("зв'язатися з людиною", Intent.OPERATOR),
+        ("жива людина", Intent.OPERATOR),
+        ("консультант", Intent.OPERATOR),
+        ("нагадайте мені", Intent.REMINDER),
+        ("напомните", Intent.REMINDER),
+        ("коли буде готово", Intent.READY),
+        ("когда будет готово", Intent.READY),
+        ("чи готові мої документи", Intent.READY),
+        ("номер телефону гарячої лінії", Intent.PHONES),
+    ],
+)
+def test_what_is_not_a_service_is_an_intent_without_hits(
+    understander: Understander, query: str, intent: Intent
+) -> None:
+    got = understander.understand(query)
+    assert got.intents == (intent,)
+    assert got.hits == [] and got.facet is None and got.confident is None
+
+
+def test_a_booking_about_a_service_keeps_both(understander: Understander) -> None:
+    got = understander.understand("привіт, запишіть мене на прийом щодо картки криворіжця")
+    assert got.intents == (Intent.BOOKING, Intent.GREETING)  # a request before politeness
+    assert got.hits and got.hits[0].id == "kartka-kryvorizhtsia"
+
+
+@pytest.mark.parametrize(
+    "query", ["жива людина", "втратив паспорт", "втратила близько 5 документів", "близька людина в лікарні"]
+)
+def test_death_and_loss_answers_need_a_death_word(understander: Understander, query: str) -> None:
+    assert not GUARDED & set(_ref(understander, query))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("помер батько, що робити з документами", "situation/loss-of-relative"),
+        ("втрата близької людини", "situation/loss-of-relative"),
+        ("потеряла близкого человека", "situation/loss-of-relative"),
+        ("помірла бабуся", "situation/loss-of-relative"),
+        ("оформлення спадшини", "situation/inheritance"),
+    ],
+)
+def test_death_and_loss_answers_stay_for_a_question_that_means_them(
+    understander: Understander, query: str, expected: str
+) -> None:
+    assert _ref(understander, query)[:1] == [expected]
+
+
+def test_the_guard_covers_every_question_of_the_set_without_a_death_word(understander: Understander) -> None:
+    # «жива людина», «втратив паспорт», «людина похилого віку» … reach no death or loss answer.
+    stems = (
+        "помер",
+        "помір",
+        "смерт",
+        "умер",
+        "похорон",
+        "поховання",
+        "загибл",
+        "погиб",
+        "спадщ",
+        "спадш",
+        "спадк",
+        "наслед",
+        "наслід",
+        "втрата близької",
+        "потеряла близкого",
+    )
+    quiet = [c["q"] for c in CASES if not any(s in c["q"].lower() for s in stems)]
+    assert len(quiet) > 150
+    leaked = [(q, _ref(understander, q)) for q in quiet if GUARDED & set(_ref(understander, q))]
+    assert leaked == []
+
+
+def test_tuning_set_figures(understander: Understander) -> None:
+    report = evaluate(understander.understand, CASES)
+    detail = "\n".join(report.lines() + report.misses)
+    assert report.top1.share >= 0.90, detail
+    assert report.top3.share >= 0.95, detail
+    assert report.off_topic.share == 1.0, detail
+    assert report.intent_quiet.share == 1.0, detail
+    assert report.intent.total >= 60 and report.intent.share >= 0.95, detail
+    assert report.spurious_intent.share <= 0.02, detail
+    assert report.facet.total >= 40 and report.facet.share >= 0.90, detail
+    assert report.spurious_facet.share <= 0.05, detail
+    assert report.confident.share >= 0.97, detail
+    assert report.coverage.share >= 0.60, detail
+
+
+def test_confidence_needs_score_and_margin(understander: Understander) -> None:
+    for case in CASES:
+        got = understander.understand(case["q"])
+        if got.confident is not None and got.confident.id not in (
+            "drs-passport-id-exchange",
+            "idp-living-allowance",
+        ):
+            assert got.confident.score >= CONFIDENT_SCORE
+            assert understander.margin(got.hits) >= CONFIDENT_MARGIN
+
+
+@pytest.mark.parametrize(
+    "junk", ["", "   ", "🙂🙂🙂", "\u200b\u202e", "?!?!", "a" * 10_000, "що як де", "1234 5678"]
+)
+def test_junk_is_understood_as_nothing(understander: Understander, junk: str) -> None:
+    got = understander.understand(junk)
+    assert got == Understanding(intents=(), facet=None, hits=[], confident=None)
+
+
+def test_only_the_first_words_of_a_long_text_are_read(understander: Understander) -> None:
+    filler = "бла " * MAX_WORDS
+    assert understander.understand("муніципальна няня " + filler).hits
+    assert understander.understand(filler + "муніципальна няня").hits == []
+    assert understander.understand(filler + "дякую").intents == ()
+
+
+def test_zero_limit_gives_no_hits(understander: Understander) -> None:
+    assert understander.understand("муніципальна няня", limit=0).hits == []
+
+
+def test_every_intent_phrase_is_recognised_alone(understander: Understander) -> None:
+    data = load_intents()
+    assert set(data.intents) == set(Intent) and set(data.facets) == set(Facet)
+    missed = []
+    for intent, spec in data.intents.items():
+        for phrase in spec.phrases:
+            text = phrase.lstrip("=").replace("*", "")
+            if intent not in understander.understand(text).intents:
+                missed.append((intent.value, phrase))
+    assert missed == []
+
+
+def test_data_naming_a_missing_answer_is_rejected(
+    kb: Knowledge, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import understand
+
+    data = load_intents()
+    broken = data.model_copy(update={"death": data.death.model_copy(update={"guarded": ["service/nope"]})})
+    monkeypatch.setattr(understand, "load_intents", lambda: broken)
+    with pytest.raises(ValueError, match="service/nope"):
+        build_understander(kb, index)
