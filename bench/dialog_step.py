@@ -22,7 +22,7 @@ from dialogs.messages import Incoming
 WALK = [
     "/start",
     "s:birth",
-    "a:birth:q1:married_same",
+    "a:birth:q1:not_married",  # «not married» asks every question (married parents skip one)
     "a:birth:q2:yes",
     "a:birth:q3:no",
     "a:birth:q4:yes",

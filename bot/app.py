@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from dialogs.engine import Engine
-from dialogs.scenario import check_scenarios, load_scenarios
+from dialogs.paths import check_all
+from dialogs.scenario import load_scenarios
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.viber.channel import ViberChannel, build_viber
 from handlers.web.routes import setup_web
@@ -57,7 +58,7 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
     kb = kb or load_knowledge()
     index = index or build_index(kb)
     scenarios = load_scenarios()
-    problems = check_scenarios(scenarios, kb)
+    problems = check_all(scenarios, kb, paths=False)  # the paths are proved by `python -m dialogs check`
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
     uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite")
@@ -70,7 +71,7 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
         stale_after=settings.stale_session,
     )
     http = web.Application(client_max_size=256 * 1024)
-    setup_web(http, engine)
+    setup_web(http, engine, uow_factory)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:
         secret = settings.telegram_webhook_secret

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from dialogs.scenario import check_scenarios, load_scenarios
+from dialogs.paths import check_all
+from dialogs.scenario import load_scenarios
 from knowledge import KnowledgeError, load_knowledge
 from knowledge.check import report
 
@@ -14,7 +15,7 @@ def main() -> int:
     parser.add_argument("command", choices=["check"])
     parser.parse_args()
     try:
-        problems = check_scenarios(load_scenarios(), load_knowledge())
+        problems = check_all(load_scenarios(), load_knowledge())
     except (ValueError, KnowledgeError) as exc:
         problems = str(exc).splitlines()
     return report("dialogs", problems)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from dialogs.scenario import UNKNOWN
+from dialogs.scenario import UNKNOWN, Scenario, Step, next_step
 from knowledge.loader import Knowledge
 from knowledge.schema import DocumentRequirement, Form, LifeSituation, Service, SituationDocument, When
 
@@ -23,11 +25,14 @@ def holds(when: When | None, answers: dict[str, str]) -> bool | None:
 
 @dataclass(frozen=True)
 class ChecklistItem:
+    id: str  # the document's id in its file
     title: str
     form: Form
     condition: str | None  # shown when the condition could not be decided («не знаю»)
     optional: bool
-    service: str | None  # the service the document is for, None when the package shares it
+    services: tuple[str, ...]  # the chosen services it is for; empty when the whole package needs it
+    details: str | None = None  # the source's exact wording, shown on demand
+    when: When | None = None
 
 
 @dataclass(frozen=True)
@@ -36,13 +41,27 @@ class Checklist:
     services: list[tuple[Service, bool]]  # (service, certain) — uncertain ones depend on «не знаю»
     documents: list[ChecklistItem]
 
+    def signature(self) -> tuple[object, ...]:
+        """What the citizen is shown, as comparable data: two answers that give the same signature are alike."""
+        return (
+            tuple((s.id, certain) for s, certain in self.services),
+            tuple((d.title, d.condition, d.services) for d in self.documents),
+        )
+
+
+@lru_cache(maxsize=4096)
+def _key(title: str) -> str:
+    return title.casefold()
+
 
 def _item(
-    doc: DocumentRequirement | SituationDocument, decided: bool | None, service: str | None
+    doc: DocumentRequirement | SituationDocument, decided: bool | None, services: tuple[str, ...]
 ) -> ChecklistItem:
     # A condition known to hold need not be repeated; an undecided one, or one only in words, is shown.
     condition = doc.condition if decided is None or not doc.when else None
-    return ChecklistItem(doc.title, doc.form, condition, doc.optional, service)
+    return ChecklistItem(
+        doc.id, doc.title, doc.form, condition, doc.optional, services, doc.details, doc.when
+    )
 
 
 def build_checklist(kb: Knowledge, situation: LifeSituation, answers: dict[str, str]) -> Checklist:
@@ -52,16 +71,17 @@ def build_checklist(kb: Knowledge, situation: LifeSituation, answers: dict[str, 
         decided = holds(ref.when, answers)
         if decided is not False:
             services.append((kb.services[ref.service], decided is True))
-    chosen = {s.id for s, _ in services}
+    chosen = [s.id for s, _ in services]
     items: list[ChecklistItem] = []
     seen: set[str] = set()
     for doc in situation.documents:
-        if doc.services and not set(doc.services) & chosen:
+        needed_by = tuple(s for s in chosen if s in doc.services)
+        if doc.services and not needed_by:
             continue
         decided = holds(doc.when, answers)
-        if decided is not False and doc.title.casefold() not in seen:
-            seen.add(doc.title.casefold())
-            items.append(_item(doc, decided, None))
+        if decided is not False and _key(doc.title) not in seen:
+            seen.add(_key(doc.title))
+            items.append(_item(doc, decided, needed_by))
     # A situation's own documents that name a service are that service's list within the package;
     # a service they do not name brings the list of its card.
     curated = {name for doc in situation.documents for name in doc.services}
@@ -70,7 +90,39 @@ def build_checklist(kb: Knowledge, situation: LifeSituation, answers: dict[str, 
             continue
         for card_doc in service.documents:
             decided = holds(card_doc.when, answers)
-            if decided is not False and card_doc.title.casefold() not in seen:
-                seen.add(card_doc.title.casefold())
-                items.append(_item(card_doc, decided, service.id))
+            if decided is not False and _key(card_doc.title) not in seen:
+                seen.add(_key(card_doc.title))
+                items.append(_item(card_doc, decided, (service.id,)))
     return Checklist(situation, services, items)
+
+
+Builder = Callable[[dict[str, str]], Checklist]
+
+
+def worth_asking(
+    kb: Knowledge,
+    situation: LifeSituation,
+    scenario: Scenario,
+    step: Step,
+    answers: dict[str, str],
+    build: Builder | None = None,
+) -> bool:
+    """Whether the question of `step` can change anything, given the answers so far: the checklist, the next
+    step, or a later branch. A question that changes nothing is not asked (questions not yet asked count as
+    undecided, so a question that matters only together with a later one is still asked)."""
+    question = kb.questions.get(step.question or "")
+    if question is None:
+        return True
+    qid = question.id
+    if any(
+        qid in (branch.when or {}) for st in scenario.steps if isinstance(st.next, list) for branch in st.next
+    ):
+        return True
+    outcomes = set()
+    for value in [o.value for o in question.options] + ([UNKNOWN] if question.allow_unknown else []):
+        given = {**answers, qid: value}
+        checklist = build(given) if build else build_checklist(kb, situation, given)
+        outcomes.add((next_step(step, given), checklist.signature()))
+        if len(outcomes) > 1:
+            return True
+    return False

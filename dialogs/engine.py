@@ -10,14 +10,19 @@ from collections.abc import Awaitable, Callable
 from rapidfuzz import fuzz
 
 from dialogs import texts
+from dialogs.cards import PREFIX as CARD_DIALOG
+from dialogs.cards import packages, with_cards
+from dialogs.checklist import worth_asking
 from dialogs.locks import KeyedLocks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
 from dialogs.payloads import Action, Payload, pack, parse
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
 from dialogs.views import CARD, Views
 from knowledge.loader import Knowledge
-from knowledge.search import SearchIndex
+from knowledge.schema import Option
+from knowledge.search import SearchHit, SearchIndex
 from knowledge.text import clean
+from knowledge.understand import Facet, Intent, Understander
 from storage.models import DialogState, User, utcnow
 from storage.uow import UnitOfWork
 
@@ -72,11 +77,15 @@ class Engine:
         stale_after: dt.timedelta = dt.timedelta(hours=24),
         clock: Callable[[], dt.datetime] = utcnow,
         actions: dict[str, StepAction] | None = None,
+        understander: Understander | None = None,
     ) -> None:
         self.kb = kb
         self.index = index
-        self.scenarios = scenarios
-        self.views = Views(kb, scenarios, martial_law)
+        self.scenarios = with_cards(kb, scenarios)  # the life situations' and one per service card
+        self.packages = packages(kb, self.scenarios)
+        self.views = Views(kb, self.scenarios, self.packages, martial_law)
+        self.understander = understander or Understander(index, kb)
+        self._worth: dict[tuple[str, str, frozenset[tuple[str, str]]], bool] = {}
         self._uow = uow_factory
         self._stale_after = stale_after
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
@@ -104,7 +113,7 @@ class Engine:
             return []  # an operator is answering; the bot keeps quiet
         replies = await self._route(uow, user, state, message, now)
         for reply in replies:
-            uow.messages.add(user.id, "out", reply.text)
+            uow.messages.add(user.id, "out", reply.text, reply.buttons)
         if (
             now - state.updated_at > self._touch_every
         ):  # precise enough to tell a stale dialog; spares a write
@@ -143,11 +152,13 @@ class Engine:
                 return self.views.services()
             if a == ("contacts",):
                 return self.views.contacts()
+            if len(a) == 2 and a[0] == "svc" and (group := self.views.service_group(a[1])):
+                return group
         elif p.action == Action.SITUATION and len(a) == 1 and a[0] in self.scenarios:
             return await self._start(uow, user, state, self.scenarios[a[0]])
         elif p.action == Action.SERVICE and a and a[0] in self.kb.services:
-            if len(a) == 1:
-                return self.views.service(a[0])
+            if len(a) == 1:  # a card opens as its own short dialog
+                return await self._start(uow, user, state, self.scenarios[CARD_DIALOG + a[0]])
             if a[1] == CARD:
                 return self.views.service(a[0], replace=True)
             if len(a) == 2 and (replies := self.views.service_section(a[0], a[1])) and replies[0].text:
@@ -170,6 +181,12 @@ class Engine:
             return [Reply(texts.NOT_FORGOTTEN), *(self._current(state) or self.views.main_menu())]
         elif p.action == Action.RESUME and not a:
             return self._current(state) or self._reset(state)
+        elif p.action == Action.WORDING and not a:
+            sc = self.scenarios.get(state.scenario or "")
+            step = sc.step(state.step or "") if sc else None
+            if sc and step and step.kind == StepKind.CHECKLIST:
+                return self.views.wording(sc, state.answers)
+            return self._stale_button(state)
         return self._unknown_button(state)
 
     def _unknown_button(self, state: DialogState) -> list[Reply]:
@@ -178,8 +195,12 @@ class Engine:
 
     async def _start(self, uow: UnitOfWork, user: User, state: DialogState, sc: Scenario) -> list[Reply]:
         state.scenario, state.step, state.answers, state.history, state.misses = sc.id, sc.start, {}, [], 0
-        situation = self.kb.situations[sc.situation]
-        return [Reply(f"**{situation.title}**\n{situation.summary}"), *await self._enter(uow, user, state)]
+        if sc.card is not None:
+            intro = self.views.card_intro(sc)
+        else:
+            situation = self.packages[sc.id]
+            intro = Reply(f"**{situation.title}**\n{situation.summary}")
+        return [intro, *await self._enter(uow, user, state)]
 
     async def _answer(
         self, uow: UnitOfWork, user: User, state: DialogState, sc_id: str, step_id: str, value: str
@@ -214,9 +235,29 @@ class Engine:
         step = sc.step(state.step or "") if sc else None
         if sc is None or step is None:  # a scenario removed by a newer version of the bot
             return self._reset(state)
+        for _ in sc.steps:  # a question that changes nothing, given the answers so far, is not asked
+            if step.kind != StepKind.QUESTION or self._worth_asking(sc.id, step.id, tuple(state.answers.items())):
+                break
+            target = next_step(step, state.answers)
+            following = sc.step(target) if target else None
+            if following is None:
+                return self._reset(state)
+            state.step, step = following.id, following
         if step.kind == StepKind.ACTION and step.action in self._actions:
             return await self._actions[step.action](uow, user, state)
         return self.views.step(sc, step, state.answers, bool(state.history))
+
+    def _worth_asking(self, sc_id: str, step_id: str, answers: tuple[tuple[str, str], ...]) -> bool:
+        """`worth_asking`, remembered: a pure function of the data and the answers, asked on every step."""
+        key = (sc_id, step_id, frozenset(answers))
+        if (known := self._worth.get(key)) is None:
+            sc = self.scenarios[sc_id]
+            step = sc.step(step_id)
+            known = step is None or worth_asking(self.kb, self.packages[sc_id], sc, step, dict(answers))
+            if len(self._worth) >= 65536:
+                self._worth.clear()
+            self._worth[key] = known
+        return known
 
     def _back(self, state: DialogState) -> list[Reply]:
         sc = self.scenarios.get(state.scenario or "")
@@ -264,14 +305,30 @@ class Engine:
         if words in FORGET_WORDS:
             return self.views.forget_confirm()
         if words in OPERATOR_WORDS:
-            return [Reply(texts.OPERATOR_BY_PHONE, self._menu_rows())]
+            return self._resumable(state, self._intent(Intent.OPERATOR))
         if words in HELP_WORDS:
             return [Reply(texts.HELP, self._menu_rows())]
         if words in BACK_WORDS:
             return self._back(state)
         if (value := self._answer_from_text(state, words)) is not None:
             return await self._answer(uow, user, state, state.scenario or "", state.step or "", value)
-        hits = self.index.search(text, limit=5)
+        understood = self.understander.understand(text, limit=5)
+        in_dialog = self._current(state) is not None
+        if (hit := understood.confident) is not None and not (in_dialog and understood.facet is None):
+            # One clear answer: open it rather than list buttons (inside a dialog, a facet is answered on the
+            # side and a plain match is listed with «continue», so the citizen's place is not lost).
+            if state.misses:
+                state.misses = 0
+            if understood.facet not in (None, Facet.DOCS) and (service := self._service_of(hit, understood.hits)):
+                return notice + self._resumable(state, self.views.facet(service, understood.facet or ""))
+            sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
+            if sc_id in self.scenarios:
+                return notice + await self._start(uow, user, state, self.scenarios[sc_id])
+        if understood.intents:
+            return notice + self._resumable(state, self._intent(understood.intents[0]))
+        hits = understood.hits
+        if not hits and (current := self._current_question(state)) is not None:
+            return [*notice, Reply(texts.NOT_AN_ANSWER), *current]  # keep the citizen at their question
         if hits:
             if state.misses:  # assigning an unchanged value still costs an ORM flush
                 state.misses = 0
@@ -282,17 +339,55 @@ class Engine:
             return [*notice, Reply(texts.GIVE_UP, self._menu_rows())]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
 
+    def _service_of(self, hit: SearchHit, hits: list[SearchHit]) -> str | None:
+        """The service a facet question is about: the hit itself, or the best hit among a situation's services."""
+        if hit.kind == "service":
+            return hit.id
+        bundled = {ref.service for ref in self.kb.situations[hit.id].services}
+        return next((h.id for h in hits if h.kind == "service" and h.id in bundled), None)
+
+    def _situation_scenario(self, situation_id: str) -> str:
+        return next(
+            (sc.id for sc in self.scenarios.values() if sc.situation == situation_id and not sc.card), ""
+        )
+
+    def _current_question(self, state: DialogState) -> list[Reply] | None:
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        return self._current(state) if step is not None and step.kind == StepKind.QUESTION else None
+
+    def _resumable(self, state: DialogState, replies: list[Reply]) -> list[Reply]:
+        """Replies to a side question; inside a dialog the last one offers to continue where the citizen was."""
+        if self._current(state) is None or not replies:
+            return replies
+        *rest, last = replies
+        resume = ((Button(texts.RESUME, pack(Action.RESUME)),),)
+        return [*rest, Reply(last.text, (*resume, *last.buttons), last.link)]
+
+    def _intent(self, intent: Intent) -> list[Reply]:
+        """An honest answer to what a citizen says that is not a service (greeting, contacts, a human, …)."""
+        menu = self._menu_rows()
+        contacts = ((Button(texts.HOTLINE_BUTTON, pack(Action.MENU, "contacts")),),)
+        services = ((Button(texts.MENU_SERVICES, pack(Action.MENU, "svc")),),)
+        answers: dict[Intent, list[Reply]] = {
+            Intent.GREETING: [Reply(texts.GREETING, menu)],
+            Intent.THANKS: [Reply(texts.THANKS, menu)],
+            Intent.OPERATOR: [Reply(texts.OPERATOR_BY_PHONE, (*contacts, *menu))],
+            Intent.BOOKING: [Reply(texts.BOOKING_TODAY, (*contacts, *menu))],
+            Intent.REMINDER: [Reply(texts.REMINDER_TODAY, (*services, *menu))],
+            Intent.READY: [Reply(texts.READY_TODAY, (*services, *menu))],
+        }
+        return answers.get(intent) or self.views.contacts(replace=False)  # where, hours, phones
+
     async def _deep_link(
         self, uow: UnitOfWork, user: User, state: DialogState, arg: str
     ) -> list[Reply] | None:
         """`/start card_41-11` opens a card, `/start situation_<id>` a life situation (QR codes, leaflets)."""
         kind, _, key = arg.partition("_")
         if kind == "card" and (service := self.kb.service_by_card(key)):
-            self._reset(state)
-            return self.views.service(service.id)
+            return await self._start(uow, user, state, self.scenarios[CARD_DIALOG + service.id])
         if kind == "service" and key in self.kb.services:
-            self._reset(state)
-            return self.views.service(key)
+            return await self._start(uow, user, state, self.scenarios[CARD_DIALOG + key])
         if kind == "situation" and key in self.scenarios:
             return await self._start(uow, user, state, self.scenarios[key])
         return None
@@ -317,4 +412,31 @@ class Engine:
         if words in NO_WORDS and "no" in values:
             return "no"
         best = max(question.options, key=lambda o: fuzz.ratio(words, clean(o.label)))
-        return best.value if fuzz.ratio(words, clean(best.label)) >= 85 else None
+        if fuzz.ratio(words, clean(best.label)) >= 85:
+            return best.value
+        return _by_words(question.options, words)
+
+
+def _label_words(label: str) -> list[str]:
+    return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
+
+
+def _by_words(options: list[Option], words: str) -> str | None:
+    """The one option whose label the typed words point to: «так» → «Так, обоє», «обоє» → «Так, обоє»,
+    «один» → «Ні, лише один». None when no option, or more than one, fits."""
+    typed = [w for w in re.split(r"[^\w'’]+", words) if w]
+    if not typed or len(typed) > 4:
+        return None
+    fits = []
+    for option in options:
+        label = _label_words(option.label)
+        first_yes = bool(label) and label[0] in YES_WORDS
+        first_no = bool(label) and label[0] in NO_WORDS
+        if all(
+            (w in YES_WORDS and first_yes)
+            or (w in NO_WORDS and first_no)
+            or any(fuzz.ratio(w, lw) >= 85 for lw in label if len(lw) > 2)
+            for w in typed
+        ):
+            fits.append(option.value)
+    return fits[0] if len(fits) == 1 else None

@@ -12,7 +12,7 @@ SEP = ":"
 
 
 class Action(StrEnum):
-    MENU = "m"  # main menu, or a menu section: m:sit, m:svc, m:contacts
+    MENU = "m"  # main menu, or a menu section: m:sit, m:svc, m:svc:<group>, m:contacts
     SITUATION = "s"  # start a life situation: s:<scenario>
     ANSWER = "a"  # answer a question: a:<scenario>:<step>:<value>
     NEXT = "n"  # continue after an info step: n:<scenario>:<step>
@@ -21,6 +21,7 @@ class Action(StrEnum):
     SERVICE = "v"  # a service card: v:<service>[:<section>]
     RESUME = "c"  # continue the current scenario where it stopped
     FORGET = "f"  # erase my data: f asks, f:yes erases, f:no keeps
+    WORDING = "w"  # the exact wording of the documents of the checklist on screen
 
 
 @dataclass(frozen=True)

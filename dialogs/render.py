@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dialogs.checklist import Checklist
+from dialogs import texts
+from dialogs.checklist import Checklist, ChecklistItem
 from knowledge.loader import Knowledge
 from knowledge.schema import Fee, Form, Office, Regime, Service, Term, TermUnit
 
@@ -17,7 +18,7 @@ _FORMS = {
     Form.ORIGINAL: "оригінал",
     Form.COPY: "копія",
     Form.ORIGINAL_AND_COPY: "оригінал і копія",
-    Form.FORM: "заповнюється в Центрі",
+    Form.FORM: "за встановленою формою",
 }
 
 
@@ -46,20 +47,21 @@ def fee_text(fee: Fee) -> str:
 
 
 def office_text(office: Office, martial_law: bool) -> str:
-    regime = Regime.MARTIAL_LAW if martial_law else Regime.NORMAL
-    schedule = next((s for s in office.schedules if s.regime == regime), None) or next(
-        iter(office.schedules), None
-    )
     lines = [f"📍 {office.name}"]
     if office.address:
         former = f" (колишня {office.address_aliases[0]})" if office.address_aliases else ""
         lines.append(f"Адреса: {office.address}{former}")
-    if schedule:
-        lines.append(f"Графік: {schedule.text}")
+    if hours := schedule_text(office, martial_law):
+        lines.append(f"Графік: {hours}")
+    if office.how_to_reach:
+        lines.append(f"Як дістатися: {office.how_to_reach}")
+    if office.accessibility:
+        lines.append(f"Доступність: {office.accessibility}")
     if office.phones:
         lines.append("Телефони: " + ", ".join(office.phones))
     if office.email:
         lines.append(f"E-mail: {office.email}")
+    lines += [f"ℹ️ {note}" for note in office.notes]
     return "\n".join(lines)
 
 
@@ -142,42 +144,121 @@ def service_section(kb: Knowledge, service: Service, section: str, martial_law: 
     return ""
 
 
-def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> str:
-    sit = checklist.situation
-    lines = [f"✅ **Ваш перелік: {sit.title}**", ""]
-    lines.append("Послуги:")
-    for service, certain in checklist.services:
-        facts = ", ".join(
-            x
-            for x in (
-                term_text(service.term) if service.term else None,
-                fee_text(service.fee) if service.fee else None,
-            )
-            if x
+def main_office(kb: Knowledge) -> Office | None:
+    """The Center's main office, if the data has one."""
+    return next((o for o in kb.contacts.offices if o.main), None)
+
+
+def schedule_text(office: Office, martial_law: bool) -> str | None:
+    """The office's hours in the regime in force (martial law or normal)."""
+    regime = Regime.MARTIAL_LAW if martial_law else Regime.NORMAL
+    schedule = next((s for s in office.schedules if s.regime == regime), None) or next(
+        iter(office.schedules), None
+    )
+    return schedule.text if schedule else None
+
+
+def office_brief(office: Office, martial_law: bool) -> str:
+    """Where and when, in two or three lines: the end of a checklist."""
+    lines = [f"📍 {office.short_name or office.name}" + (f": {office.address}" if office.address else "")]
+    hours = schedule_text(office, martial_law)
+    lines.append(
+        f"🕒 {hours}"
+        if hours
+        else f"🕒 Де і коли зараз приймають, уточніть на гарячій лінії {texts.HOTLINE}."
+    )
+    return "\n".join(lines)
+
+
+def service_facts(service: Service) -> str:
+    """«15 робочих днів · безоплатно»: the term with its unit and the fee."""
+    return " · ".join(
+        x
+        for x in (
+            term_text(service.term) if service.term else None,
+            fee_text(service.fee) if service.fee else None,
         )
-        mark = "" if certain else " (якщо стосується вас)"
-        lines.append(f"• {service.short_title}{mark}" + (f" — {facts}" if facts else ""))
-    if checklist.documents:
-        lines += ["", "Документи:"]
-        lines += [f"• {document_line(d.title, d.form, d.condition, d.optional)}" for d in checklist.documents]
+        if x
+    )
+
+
+def _doc_lines(items: list[ChecklistItem]) -> list[str]:
+    return [f"• {document_line(d.title, d.form, d.condition, d.optional)}" for d in items]
+
+
+def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> str:
+    """The personal checklist: documents grouped by service, then where, when, how long and how much."""
+    sit = checklist.situation
+    services = checklist.services
+    lines = [f"✅ **Ваш перелік: {sit.title}**"]
+    if len(services) == 1:
+        service, _ = services[0]
+        if service.id != sit.id:  # one service of a package: name it
+            lines.append(f"**{service.short_title}**")
+        if facts := service_facts(service):
+            lines.append(f"⏱ {facts}")
+        lines += ["", "Візьміть із собою:", *_doc_lines(checklist.documents)]
     else:
-        lines += ["", "Перелік документів уточніть на гарячій лінії 0 800 500 459."]
-    if sit.where:
-        lines += ["", "Куди звернутися:", *(f"• {w}" for w in sit.where)]
-    offices = {o for s, _ in checklist.services for o in s.offices}
-    lines += [f"\n{office_text(o, martial_law)}" for o in kb.contacts.offices if o.id in offices]
+        shared = [d for d in checklist.documents if len(d.services) != 1]
+        if shared:
+            lines += ["", "**Для всіх послуг:**", *_doc_lines(shared)]
+        for i, (service, certain) in enumerate(services, start=1):
+            mark = "" if certain else " (якщо стосується вас)"
+            facts = service_facts(service)
+            lines += ["", f"**{i}. {service.short_title}**{mark}" + (f" — {facts}" if facts else "")]
+            own = [d for d in checklist.documents if d.services == (service.id,)]
+            lines += _doc_lines(own)
+    if not services:
+        lines += ["", texts.NO_SERVICE_NEEDED]
+    elif not checklist.documents:
+        lines += ["", "Перелік документів уточніть на гарячій лінії " + texts.HOTLINE + "."]
+    lines += ["", "**Що далі**"]
+    lines += [f"• {w}" for w in sit.where]
+    ids = {o for s, _ in services for o in s.offices}
+    offices = [o for o in kb.contacts.offices if o.id in ids]
+    if not offices and (main := main_office(kb)) is not None:
+        offices = [main]
+    lines += [office_brief(o, martial_law) for o in offices]
     if sit.term:
-        lines += ["", f"⏱ Строк: {sit.term}"]
+        lines.append(f"⏱ {sit.term}")
     if sit.fee:
-        lines.append(f"💳 Вартість: {sit.fee}")
+        lines.append(f"💳 {sit.fee}")
     if sit.result:
         lines += ["", "Результат:", *(f"• {r}" for r in sit.result)]
-    if any(s.source.certainty != "official" for s, _ in checklist.services):
-        lines += [
-            "",
-            "ℹ️ Частина відомостей — з публічних джерел; перед візитом уточніть на гарячій лінії 0 800 500 459.",
-        ]
+    lines += ["", f"☎️ Запитання — на безкоштовну гарячу лінію {texts.HOTLINE}."]
+    if any(s.source.certainty != "official" for s, _ in services):
+        lines.append("ℹ️ Частина відомостей — з публічних джерел; перед візитом уточніть на гарячій лінії.")
     return "\n".join(lines)
+
+
+def wording_text(checklist: Checklist) -> str:
+    """The source's exact wording of each document on the checklist («📜 Точне формулювання»)."""
+    parts = [f"📜 **Точне формулювання: {checklist.situation.title}**"]
+    for d in checklist.documents:
+        parts.append(f"• {d.title}\n{d.details}" if d.details else f"• {d.title}")
+    return "\n\n".join(parts)
+
+
+def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool) -> str:
+    """The answer to a question about one facet of a service: price, term, where, hours or result."""
+    head = f"**{service.short_title}**\n"
+    if facet == "price":
+        return head + (
+            f"💳 Вартість: {fee_text(service.fee)}." if service.fee else "Вартість уточніть у Центрі."
+        )
+    if facet == "term":
+        if service.term is None:
+            return head + "Строк уточніть у Центрі."
+        return head + "\n".join([f"⏱ Строк: {term_text(service.term)}.", *service.term.notes])
+    if facet == "hours":
+        ids = set(service.offices)
+        offices = [o for o in kb.contacts.offices if o.id in ids] or [o for o in [main_office(kb)] if o]
+        return head + (
+            "\n\n".join(office_brief(o, martial_law) for o in offices) or "Графік уточніть на гарячій лінії."
+        )
+    if facet == "result":
+        return service_section(kb, service, "result", martial_law)
+    return service_section(kb, service, "where", martial_law)
 
 
 def split(text: str, limit: int = MAX_PART) -> list[str]:

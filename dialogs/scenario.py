@@ -43,7 +43,8 @@ class Step(Strict):
 
 class Scenario(Strict):
     id: Slug
-    situation: Slug
+    situation: Slug  # the life situation whose checklist it builds (for a card's dialog: the service id)
+    card: Slug | None = None  # set on the generated dialog of one service card (dialogs/cards.py)
     start: Slug
     steps: list[Step] = Field(min_length=1)
 
@@ -86,21 +87,24 @@ def check_scenarios(scenarios: dict[str, Scenario], kb: Knowledge) -> list[str]:
     """Cross-checks: steps and gotos exist, questions exist, payloads fit, every step is reachable."""
     problems: list[str] = []
     for situation in kb.situations:
-        if situation not in {s.situation for s in scenarios.values()}:
+        if situation not in {s.situation for s in scenarios.values() if s.card is None}:
             problems.append(f"life situation '{situation}' has no scenario")
     for sc in scenarios.values():
         where = f"scenarios/{sc.id}"
         ids = [s.id for s in sc.steps]
         if len(ids) != len(set(ids)):
             problems.append(f"{where}: duplicate step ids")
-        if sc.situation not in kb.situations:
+        if sc.card is None and sc.situation not in kb.situations:
             problems.append(f"{where}: unknown life situation '{sc.situation}'")
+        if sc.card is not None and sc.card not in kb.services:
+            problems.append(f"{where}: unknown service card '{sc.card}'")
         if sc.start not in ids:
             problems.append(f"{where}: start step '{sc.start}' does not exist")
         asked = {s.question for s in sc.steps if s.question}
         problems += [
             f"{where}: asks '{q}', but no answer to it changes the checklist or the path"
             for q in sorted(asked - _deciding_questions(sc, kb))
+            if sc.card is None  # a card's questions are those its documents' conditions use
         ]
         for step in sc.steps:
             problems += _check_step(sc, step, ids, asked, kb, f"{where}: step '{step.id}'")

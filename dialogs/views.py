@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dialogs import texts
-from dialogs.checklist import build_checklist
+from dialogs.checklist import Checklist, build_checklist
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
-from dialogs.render import SECTIONS, checklist_text, office_text, service_section, service_summary, split
+from dialogs.render import (
+    SECTIONS,
+    checklist_text,
+    facet_text,
+    office_text,
+    service_facts,
+    service_section,
+    service_summary,
+    split,
+    wording_text,
+)
 from dialogs.scenario import UNKNOWN, Scenario, Step, StepKind
 from knowledge.loader import Knowledge
+from knowledge.schema import LifeSituation
 from knowledge.search import SearchHit
 
 VETERAN_SITUATION = "ya-veteran"
@@ -30,6 +41,7 @@ NAV_MENU: Row = (_b(texts.MENU, Action.MENU),)
 class Views:
     kb: Knowledge
     scenarios: dict[str, Scenario]
+    packages: dict[str, LifeSituation]  # what each scenario's checklist is built from, by scenario id
     martial_law: bool = True
     # Search results by the entries found: a small domain (≤ 5 of a few dozen entries), so it repeats often.
     _found: dict[tuple[tuple[tuple[str, str], ...], bool], list[Reply]] = field(
@@ -51,20 +63,38 @@ class Views:
         return [Reply(texts.CHOOSE_SITUATION, (*rows, NAV_MENU), replace=True)]
 
     def _scenario_titles(self) -> list[tuple[str, str]]:
-        return [(sc.id, self.kb.situations[sc.situation].title) for sc in self.scenarios.values()]
+        return [(sc.id, self.packages[sc.id].title) for sc in self.scenarios.values() if sc.card is None]
 
     def services(self) -> list[Reply]:
-        cards = sorted((s for s in self.kb.services.values() if s.card), key=lambda s: s.short_title)
-        rows = [(_b(s.short_title, Action.SERVICE, s.id),) for s in cards]
-        return [Reply(texts.CHOOSE_SERVICE, (*rows, NAV_MENU), replace=True)]
+        """The services menu: its groups (every service is in one), each a list that fits a phone screen."""
+        groups = self.kb.contacts.groups
+        if not groups:  # data without groups: one alphabetical list
+            ordered = sorted(self.kb.services.values(), key=lambda s: s.short_title)
+            rows = [(_b(s.short_title, Action.SERVICE, s.id),) for s in ordered]
+            return [Reply(texts.CHOOSE_SERVICE, (*rows, NAV_MENU), replace=True)]
+        rows = [(_b(g.title, Action.MENU, "svc", g.id),) for g in groups]
+        return [Reply(texts.CHOOSE_GROUP, (*rows, NAV_MENU), replace=True)]
 
-    def contacts(self) -> list[Reply]:
+    def service_group(self, group_id: str) -> list[Reply] | None:
+        group = next((g for g in self.kb.contacts.groups if g.id == group_id), None)
+        if group is None:
+            return None
+        rows = [(_b(self.kb.services[s].short_title, Action.SERVICE, s),) for s in group.services]
+        back = (_b(texts.BACK, Action.MENU, "svc"), *NAV_MENU)
+        return [Reply(f"**{group.title}**\n{texts.CHOOSE_SERVICE}", (*rows, back), replace=True)]
+
+    def contacts(self, prefix: str = "", *, replace: bool = True) -> list[Reply]:
+        """The Center's hotlines and offices (the main office first), hours of the regime in force."""
         c = self.kb.contacts
-        parts = [texts.CONTACTS_HEAD, c.center, ""]
-        parts += [f"☎️ {h.name}: {h.phone}" + (" (безкоштовно)" if h.free else "") for h in c.hotlines]
-        parts += ["", *(office_text(o, self.martial_law) + "\n" for o in c.offices)]
+        parts = [prefix] if prefix else []
+        parts += [texts.CONTACTS_HEAD, c.center, ""]
+        for h in c.hotlines:
+            free = " (безкоштовно)" if h.free else ""
+            parts.append(f"☎️ {h.name}: {h.phone}{free}" + (f"\n{h.schedule}" if h.schedule else ""))
+        offices = sorted(c.offices, key=lambda o: not o.main)
+        parts += ["", *(office_text(o, self.martial_law) + "\n" for o in offices)]
         parts += [f"🚐 {s.name}: {s.description}" for s in c.services]
-        return self._long("\n".join(parts), (NAV_MENU,), replace=True)
+        return self._long("\n".join(parts), (NAV_MENU,), replace=replace)
 
     def step(self, scenario: Scenario, step: Step, answers: dict[str, str], can_go_back: bool) -> list[Reply]:
         nav = ((_b(texts.BACK, Action.BACK), *NAV_MENU),) if can_go_back else (NAV_MENU,)
@@ -75,6 +105,8 @@ class Views:
             ]
             if question.allow_unknown:
                 rows.append((_b(texts.UNKNOWN_ANSWER, Action.ANSWER, scenario.id, step.id, UNKNOWN),))
+            if scenario.card is not None:  # the card's full sections stay one tap away
+                rows.append((_b(texts.WHOLE_CARD, Action.SERVICE, scenario.card, CARD),))
             text = step.text or question.text
             if question.help:
                 text += f"\n\nℹ️ {question.help}"
@@ -82,17 +114,50 @@ class Views:
         if step.kind == StepKind.INFO:
             return [Reply(step.text or "", ((_b(texts.NEXT, Action.NEXT, scenario.id, step.id),), *nav))]
         if step.kind == StepKind.CHECKLIST:
-            situation = self.kb.situations[scenario.situation]
-            checklist = build_checklist(self.kb, situation, answers)
-            services = [(_b(f"📋 {s.short_title}", Action.SERVICE, s.id),) for s, _ in checklist.services]
-            end = ((_b(texts.RESTART, Action.RESTART), *NAV_MENU),)
-            replies = self._long(checklist_text(self.kb, checklist, self.martial_law), ())
-            return [*replies, Reply(texts.CHECKLIST_DONE, (*services, *end))]
+            checklist = self.checklist(scenario, answers)
+            more: list[Row] = []
+            if any(d.details for d in checklist.documents):
+                more.append((_b(texts.EXACT_WORDING, Action.WORDING),))
+            more += [(_b(f"📖 {s.short_title}", Action.SERVICE, s.id, CARD),) for s, _ in checklist.services]
+            more.append((_b(texts.HOTLINE_BUTTON, Action.MENU, "contacts"),))
+            end = ((_b(texts.BACK, Action.BACK), _b(texts.RESTART, Action.RESTART), *NAV_MENU),)
+            end = end if can_go_back else ((_b(texts.RESTART, Action.RESTART), *NAV_MENU),)
+            return self._long(checklist_text(self.kb, checklist, self.martial_law), (*more, *end))
         return [Reply(step.text or "", nav)]  # ACTION steps: rendered by their action (later issues)
 
-    def service(self, service_id: str, *, replace: bool = False) -> list[Reply]:
+    def checklist(self, scenario: Scenario, answers: dict[str, str]) -> Checklist:
+        return build_checklist(self.kb, self.packages[scenario.id], answers)
+
+    def wording(self, scenario: Scenario, answers: dict[str, str]) -> list[Reply]:
+        """The exact wording of the checklist's documents, with the way back to the checklist."""
+        back = (_b(texts.BACK_TO_CHECKLIST, Action.RESUME), *NAV_MENU)
+        return self._long(wording_text(self.checklist(scenario, answers)), (back,))
+
+    def card_intro(self, scenario: Scenario) -> Reply:
+        """The first words of a card's dialog: what the service is, how long and how much."""
+        service = self.kb.services[scenario.card or ""]
+        lines = [f"**{service.title}**", service.summary]
+        if facts := service_facts(service):
+            lines.append(f"⏱ {facts}")
+        if any(st.kind == StepKind.QUESTION for st in scenario.steps):
+            lines += ["", texts.CARD_QUESTIONS]
+        return Reply("\n".join(lines))
+
+    def facet(self, service_id: str, facet: str) -> list[Reply]:
+        """A typed question about one facet of a service, answered, with the way on."""
         service = self.kb.services[service_id]
-        rows = [(_b(label, Action.SERVICE, service.id, key),) for key, label in SECTIONS.items()]
+        rows = (
+            (_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),),
+            (_b(texts.WHOLE_CARD, Action.SERVICE, service.id, CARD),),
+            NAV_MENU,
+        )
+        return [Reply(facet_text(self.kb, service, facet, self.martial_law), rows)]
+
+    def service(self, service_id: str, *, replace: bool = False) -> list[Reply]:
+        """The whole card: its summary and its sections, one tap each; and the way to the personal list."""
+        service = self.kb.services[service_id]
+        rows = [(_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),)]
+        rows += [(_b(label, Action.SERVICE, service.id, key),) for key, label in SECTIONS.items()]
         text = service_summary(service) + "\n\n" + texts.CHOOSE_SECTION
         return [Reply(text, (*rows, NAV_MENU), replace=replace)]
 

@@ -19,6 +19,15 @@ class MenuSectionCb(CallbackData, prefix=Action.MENU.value):
     section: str
 
 
+class MenuItemCb(CallbackData, prefix=Action.MENU.value):
+    section: str
+    item: str
+
+
+class WordingCb(CallbackData, prefix=Action.WORDING.value):
+    """The exact wording of the documents of the checklist on screen."""
+
+
 class SituationCb(CallbackData, prefix=Action.SITUATION.value):
     scenario: str
 
@@ -64,7 +73,7 @@ class ForgetAnswerCb(CallbackData, prefix=Action.FORGET.value):
 
 
 CALLBACKS: tuple[type[CallbackData], ...] = (
-    MenuCb, MenuSectionCb, SituationCb, AnswerCb, NextCb, BackCb, RestartCb, ResumeCb,
+    MenuCb, MenuSectionCb, MenuItemCb, WordingCb, SituationCb, AnswerCb, NextCb, BackCb, RestartCb, ResumeCb,
     ServiceCb, ServiceSectionCb, ForgetCb, ForgetAnswerCb,
 )  # fmt: skip
 
