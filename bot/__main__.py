@@ -1,19 +1,85 @@
-"""`python -m bot`: serve the web chat (and, with tokens, the messengers) until interrupted."""
+"""`python -m bot`: serve the web chat (and, with tokens, the messengers) until interrupted.
+
+A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
+one line on stderr that names the variable to change, and exit status 2: no traceback."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import re
 import signal
+import socket
+import sys
 
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import build
 from bot.maintenance import start_housekeeping
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings, load_settings
+from storage.db import make_engine
 
 log = logging.getLogger("bot")
+
+DB_CONNECT_TIMEOUT = 20.0  # seconds to wait for the database server at start-up
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of an error's own message (the driver's, for a database error), at most 200 characters."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+def _hide_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+async def check_database(url: str) -> None:
+    """Open the database once before anything else, so that a wrong DATABASE_URL is one clear line."""
+    shown = _hide_password(url)
+    try:
+        engine = make_engine(url)
+    except Exception as exc:
+        raise ConfigError(
+            [f"Invalid setting DATABASE_URL={shown}: {_short(exc)} "
+             "(e.g. sqlite+aiosqlite:///data/viza_bot.sqlite3 or postgresql+asyncpg://user:password@host/db)"]
+        ) from None  # fmt: skip
+    try:
+        async with asyncio.timeout(DB_CONNECT_TIMEOUT), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise ConfigError(
+            [f"No answer from the database at DATABASE_URL={shown} in {DB_CONNECT_TIMEOUT:.0f} s: "
+             "check DATABASE_URL and that the database server is running."]
+        ) from None  # fmt: skip
+    except Exception as exc:
+        raise ConfigError(
+            [f"Cannot open the database at DATABASE_URL={shown}: {_short(exc)}. Check DATABASE_URL."]
+        ) from None
+    finally:
+        await engine.dispose()
+
+
+def listen_problem(exc: OSError, host: str, port: int) -> str:
+    """What to change when the web server cannot listen on HTTP_HOST:HTTP_PORT."""
+    if isinstance(exc, socket.gaierror):
+        return f"HTTP_HOST={host} is not a known host name: set HTTP_HOST to an address of this machine (127.0.0.1)."
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} on {host} is in use: set HTTP_PORT to a free port (or stop the other program)."
+    if exc.errno == errno.EACCES:
+        return f"Port {port} on {host} needs administrator rights: set HTTP_PORT to a port above 1023."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"{host} is not an address of this machine: set HTTP_HOST "
+            "(127.0.0.1 for this machine only, 0.0.0.0 for every network)."
+        )
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}): check HTTP_HOST and HTTP_PORT."
 
 
 async def serve(settings: Settings) -> None:
@@ -22,27 +88,32 @@ async def serve(settings: Settings) -> None:
     current = asyncio.current_task()
     if current is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
+    await check_database(settings.database_url)
     bot = await build(settings)
     runner = web.AppRunner(bot.http, access_log=None)  # access logs would hold session ids
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    log.info("web chat on http://%s:%s/", settings.http_host, settings.http_port)
-    if bot.viber and settings.public_url:
-        # Viber checks the URL by calling it, so the server must be listening first.
-        result = await bot.viber.set_webhook(settings.public_url)
-        log.info("viber: webhook set (status %s)", result.get("status"))
-    housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
     tasks: list[asyncio.Task[None]] = []
-    if bot.telegram:
-        await bot.telegram.set_commands()
-        if settings.telegram_mode == "polling":
-            tasks.append(asyncio.create_task(bot.telegram.run_polling(), name="telegram-polling"))
-            log.info("telegram: long polling %s", settings.telegram_api_server)
-        elif settings.public_url:
-            await bot.telegram.set_webhook(settings.public_url)
-            log.info("telegram: webhook at %s", settings.public_url)
+    housekeeping = None
     try:
+        await runner.setup()
+        site = web.TCPSite(runner, settings.http_host, settings.http_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise ConfigError([listen_problem(exc, settings.http_host, settings.http_port)]) from None
+        log.info("web chat on http://%s:%s/ (Ctrl+C stops the bot)", settings.http_host, settings.http_port)
+        if bot.viber and settings.public_url:
+            # Viber checks the URL by calling it, so the server must be listening first.
+            result = await bot.viber.set_webhook(settings.public_url)
+            log.info("viber: webhook set (status %s)", result.get("status"))
+        housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
+        if bot.telegram:
+            await bot.telegram.set_commands()
+            if settings.telegram_mode == "polling":
+                tasks.append(asyncio.create_task(bot.telegram.run_polling(), name="telegram-polling"))
+                log.info("telegram: long polling %s", settings.telegram_api_server)
+            elif settings.public_url:
+                await bot.telegram.set_webhook(settings.public_url)
+                log.info("telegram: webhook at %s", settings.public_url)
         if tasks:
             await asyncio.gather(*tasks)  # a crashed channel stops the process, visibly
         else:
@@ -51,13 +122,15 @@ async def serve(settings: Settings) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        housekeeping.shutdown(wait=False)
+        if housekeeping is not None:
+            housekeeping.shutdown(wait=False)
         await runner.cleanup()
         await bot.close()
 
 
 async def set_webhooks(settings: Settings, public_url: str) -> None:
     """`python -m bot set-webhooks URL`: point Telegram (webhook mode) and Viber at this server's URL."""
+    await check_database(settings.database_url)
     bot = await build(settings)
     try:
         if bot.telegram and settings.telegram_mode == "webhook":
@@ -69,21 +142,37 @@ async def set_webhooks(settings: Settings, public_url: str) -> None:
         await bot.close()
 
 
-def main() -> None:
+def _only_upgrades(record: logging.LogRecord) -> bool:
+    """Alembic says which backend it uses at every start; only a migration it runs is worth a line."""
+    return record.levelno > logging.INFO or not record.getMessage().startswith(
+        ("Context impl", "Will assume")
+    )
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
     hooks.add_argument("url", help="the public https URL that reaches HTTP_HOST:HTTP_PORT")
     args = parser.parse_args()
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries" at every start
+        logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
         if args.command == "set-webhooks":
             asyncio.run(set_webhooks(settings, args.url))
         else:
             asyncio.run(serve(settings))
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 2
     except (KeyboardInterrupt, asyncio.CancelledError):
         log.info("stopped")
+    return 0
 
 
-main()
+sys.exit(main())

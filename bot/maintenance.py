@@ -25,12 +25,19 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
         messages = await uow.messages.purge_older_than(now - retention)
         keys = await uow.updates.purge_older_than(now - DEDUP_WINDOW)
         await uow.deliveries.purge_older_than(now - retention)
-    log.info("purged %d message-log lines and %d delivery keys", messages, keys)
+    # Routine runs stay quiet; a purge that deleted something is worth a line.
+    log.log(logging.INFO if messages or keys else logging.DEBUG,
+            "purged %d message-log lines and %d delivery keys", messages, keys)  # fmt: skip
     return messages, keys
 
 
 def start_housekeeping(uow_factory: UnitOfWorkFactory, retention: dt.timedelta) -> AsyncIOScheduler:
-    """Run the purge now and then hourly. Deleting by age is idempotent, so several processes may run it."""
+    """Run the purge now and then hourly. Deleting by age is idempotent, so several processes may run it.
+
+    APScheduler logs every run of every job at INFO ("Running job …", "… executed successfully"), which is a pair
+    of lines every few seconds for the log writer: its loggers show only warnings and errors (a failed or missed
+    job still shows)."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
     scheduler.add_job(
         purge_expired, "interval", hours=1, args=[uow_factory, retention], id="purge-expired",

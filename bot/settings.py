@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 DEFAULT_DB = Path("data") / "viza_bot.sqlite3"
 
@@ -40,6 +42,13 @@ class Settings(BaseSettings):
     message_retention: dt.timedelta = dt.timedelta(days=30)  # how long the operator context is kept
     log_level: str = "INFO"
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if not isinstance(logging.getLevelName(value.upper()), int):
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token and self.telegram_bot_token.get_secret_value())
@@ -53,3 +62,55 @@ class Settings(BaseSettings):
     @property
     def viber_enabled(self) -> bool:
         return bool(self.viber_auth_token and self.viber_auth_token.get_secret_value())
+
+
+class ConfigError(Exception):
+    """A setting the bot cannot run with; each line names the variable to change (shown without a traceback)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+# What to write instead, for the kinds of values whose parser's message does not say it.
+_HINTS = {
+    "bool_parsing": "use true or false",
+    "time_delta_parsing": "use seconds (86400) or ISO 8601 (P1D, PT24H)",
+    "int_parsing": "use a whole number",
+}
+
+
+def _is_secret(name: str) -> bool:
+    field = Settings.model_fields.get(name)
+    return field is not None and "SecretStr" in str(field.annotation)
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """One line per wrong variable: its name, its value (unless secret) and a short reason."""
+    lines = []
+    for err in exc.errors():
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        hint = _HINTS.get(err["type"])
+        if hint:
+            reason = f"{reason.split(',')[0]} ({hint})"
+        loc = [str(part) for part in err["loc"]]
+        if not loc:  # a rule about several settings together; its message names them
+            lines.append(f"Invalid settings: {reason}")
+            continue
+        name = "__".join(loc).upper()
+        value = err.get("input")
+        if _is_secret(loc[0]) or isinstance(value, dict | list):
+            lines.append(f"Invalid setting {name}: {reason}")
+        else:
+            lines.append(f"Invalid setting {name}={str(value)[:60]}: {reason}")
+    return lines
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and `.env`, or a ConfigError that says which variable to change."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+    except SourceError as exc:  # a value the source could not even parse (e.g. broken JSON of a nested one)
+        raise ConfigError([f"Invalid setting: {exc}"]) from None

@@ -201,7 +201,8 @@ def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> st
     else:
         shared = [d for d in checklist.documents if len(d.services) != 1]
         if shared:
-            lines += ["", "**Для всіх послуг:**", *_doc_lines(shared)]
+            every = all(not d.services or len(d.services) == len(services) for d in shared)
+            lines += ["", "**Для всіх послуг:**" if every else "**Для кількох послуг:**", *_doc_lines(shared)]
         for i, (service, certain) in enumerate(services, start=1):
             mark = "" if certain else " (якщо стосується вас)"
             facts = service_facts(service)
@@ -221,7 +222,7 @@ def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> st
     lines += [office_brief(o, martial_law) for o in offices]
     if sit.term:
         lines.append(f"⏱ {sit.term}")
-    if sit.fee:
+    if sit.fee and not all(s.fee for s, _ in services):  # each service's fee is already named above
         lines.append(f"💳 {sit.fee}")
     if sit.result:
         lines += ["", "Результат:", *(f"• {r}" for r in sit.result)]

@@ -8,14 +8,20 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} with apt-get (first run)…" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
+    echo "The tests need Debian packages ${missing[*]}: install them (sudo apt-get install ${missing[*]}) or run this as root." >&2
     exit 1
   fi
 fi
 # The Telegram end-to-end tests run the bot against the telegram-test-api emulator (package.json pins it).
 if [ ! -d node_modules/telegram-test-api ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "The tests need node and npm (sudo apt-get install nodejs npm)." >&2
+    exit 1
+  fi
+  echo "Installing the Telegram test emulator (npm ci)…" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
 .venv/bin/python -m knowledge check

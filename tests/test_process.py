@@ -38,3 +38,7 @@ def test_serves_the_web_chat_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
             proc.communicate()
     assert proc.returncode == 0, output
     assert "stopped" in output and "Traceback" not in output
+    assert f"web chat on http://127.0.0.1:{port}/" in output
+    # The purge runs at start: a routine job's run is not worth an INFO line (nor is loading dictionaries).
+    assert "apscheduler" not in output and "purged" not in output and "pymorphy3" not in output, output
+    assert "Context impl" not in output and "Running upgrade" in output  # a migration is worth a line

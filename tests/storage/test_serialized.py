@@ -98,7 +98,7 @@ async def test_log_lines_are_written_in_batches_and_none_is_lost(bot: Bot) -> No
         assert [m.direction for m in await uow.messages.recent(user.id)] == ["in", "out"]
     assert await _logged(bot) == 2
     for i in range(LogBuffer.BATCH // 2 + 1):
-        await bot.engine.handle(Incoming("web", "l", text=f"паспорт {i}"))
+        await bot.engine.handle(Incoming("web", "l", text=f"прописка {i}"))
     assert await _logged(bot) >= 2 + LogBuffer.BATCH  # a full batch went with a dialog step
     await bot.uow_factory.write_log()
     assert await _logged(bot) == 2 + 2 * (LogBuffer.BATCH // 2 + 1)
@@ -163,7 +163,7 @@ async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
     bad = {"user_id": user.id, "direction": "in", "text": None, "created_at": utcnow()}  # NOT NULL refuses it
     bot.uow_factory.log_buffer.extend([bad])
     for i in range(LogBuffer.BATCH):  # enough for a step to take the batch with it
-        replies = await bot.engine.handle(Incoming("web", "ok", text=f"паспорт {i}"))
+        replies = await bot.engine.handle(Incoming("web", "ok", text=f"прописка {i}"))
         assert replies
     await bot.uow_factory.write_log()
     assert await _logged(bot) == 2 + 2 * LogBuffer.BATCH
@@ -189,7 +189,7 @@ async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
 
 async def test_reading_the_log_twice_writes_each_line_once(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "a", text="прописка"))
-    await bot.engine.handle(Incoming("web", "b", text="паспорт"))
+    await bot.engine.handle(Incoming("web", "b", text="прописка"))
     async with bot.uow_factory() as uow:
         a, _ = await uow.users.with_state("web", "a")
         b, _ = await uow.users.with_state("web", "b")
