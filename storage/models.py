@@ -97,6 +97,9 @@ class MessageLog(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     direction: Mapped[str] = mapped_column(String(3))  # "in" from the citizen, "out" from the bot
     text: Mapped[str] = mapped_column(Text)
+    # The button rows of a bot line, [[{"text", "payload"} | {"text", "url"}]] (`repositories.button_rows`), so a
+    # conversation can be shown again (the web chat's history); NULL for citizen lines and replies without buttons.
+    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

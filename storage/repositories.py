@@ -6,8 +6,8 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Protocol, cast
 
 from sqlalchemy import Table, bindparam, case, delete, exists, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 # A log line whose citizen was erased meanwhile (the line waited in the buffer) is skipped, not a failed batch.
 _LOG = cast(Table, MessageLog.__table__)
 _INSERT_MESSAGES = _LOG.insert().from_select(
-    ["user_id", "direction", "text", "created_at"],
+    ["user_id", "direction", "text", "buttons", "created_at"],
     select(
         bindparam("user_id", type_=_LOG.c.user_id.type),
         bindparam("direction", type_=_LOG.c.direction.type),
         bindparam("text", type_=_LOG.c.text.type),
+        bindparam("buttons", type_=_LOG.c.buttons.type),
         bindparam("created_at", type_=_LOG.c.created_at.type),
     ).where(exists().where(User.__table__.c.id == bindparam("user_id"))),
 )
@@ -39,6 +40,32 @@ _USER_WITH_STATE = (
 
 
 CitizenKey = tuple[str, str]  # (channel, external_id)
+
+
+class ButtonLike(Protocol):
+    """What the log keeps of a button (dialogs.messages.Button, which storage does not import)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def payload(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+
+
+ButtonRows = list[list[dict[str, str]]]
+
+
+def button_rows(rows: Sequence[Sequence[ButtonLike]]) -> ButtonRows:
+    """Button rows as JSON: {"text", "payload"} or {"text", "url"} each. The message log stores this, and the web
+    chat sends the same shape, so a conversation shown again has the buttons it had."""
+    return [
+        [
+            {"text": b.text, "payload": b.payload} if b.payload else {"text": b.text, "url": b.url or ""}
+            for b in row
+        ]
+        for row in rows
+    ]
 
 
 class CitizenCache:
@@ -232,12 +259,21 @@ class MessageLogs:
         self._taken: list[dict[str, object]] = []
         self._erased: set[int] = set()  # citizens erased in this transaction
 
-    def add(self, user_id: int, direction: str, text: str) -> None:
-        """Queue a log line; a unit of work's lines are written together (see `flush`)."""
+    def add(
+        self, user_id: int, direction: str, text: str, buttons: Sequence[Sequence[ButtonLike]] = ()
+    ) -> None:
+        """Queue a log line (a bot line with its buttons); a unit of work's lines are written together (`flush`)."""
         # A lone surrogate (valid JSON, invalid UTF-8) could not be stored: it becomes «?».
         text = text.encode("utf-8", "replace").decode("utf-8")
+        rows = button_rows(buttons) or None
         self._pending.append(
-            {"user_id": user_id, "direction": direction, "text": text, "created_at": utcnow()}
+            {
+                "user_id": user_id,
+                "direction": direction,
+                "text": text,
+                "buttons": rows,
+                "created_at": utcnow(),
+            }
         )
 
     async def flush(self, *, everything: bool = False) -> None:
@@ -293,6 +329,7 @@ class MessageLogs:
         self._erased.add(user_id)
 
     async def recent(self, user_id: int, limit: int = 20) -> list[MessageLog]:
+        """The citizen's last `limit` lines, oldest first (lines still buffered are written first)."""
         await self.flush(everything=True)
         rows = await self._s.execute(
             select(MessageLog)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable, Sequence
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -13,21 +14,31 @@ from aiohttp import web
 
 from dialogs.engine import Engine
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply, plain
+from dialogs.payloads import parse
+from storage.models import MessageLog
+from storage.repositories import button_rows
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 ENGINE_KEY = web.AppKey("engine", Engine)
-_SESSION = re.compile(r"^[\w.:-]{1,64}$")
+UOWS_KEY: web.AppKey[Callable[[], UnitOfWork]] = web.AppKey("uows")
+_SESSION = re.compile(r"[\w.:-]{1,64}")  # always fullmatch: «$» would let a trailing newline through
+SESSION_RULE = "missing or invalid session (1-64 letters, digits, '_', '-', '.', ':')"
+HISTORY_LINES = 100  # the last lines of the message log a reloaded page shows again
+SILENT_START = "/start"  # the page sends it on a first visit without showing it
+_PRESSED = re.compile(r"\[(.+)\]", re.S)  # how the message log keeps a pressed button: «[payload]»
 SORRY = "Вибачте, сталася технічна помилка. Спробуйте, будь ласка, ще раз або зателефонуйте на гарячу лінію 0 800 500 459."
+_STATIC = resources.files("handlers.web") / "static"
+
+
+def valid_session(session: object) -> bool:
+    return isinstance(session, str) and _SESSION.fullmatch(session) is not None
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    rows = [
-        [{"text": b.text, "payload": b.payload} if b.payload else {"text": b.text, "url": b.url} for b in row]
-        for row in reply.buttons
-    ]
-    out: dict[str, Any] = {"text": plain(reply.text), "buttons": rows}
+    out: dict[str, Any] = {"text": plain(reply.text), "buttons": button_rows(reply.buttons)}
     if reply.link:
         out["link"] = reply.link
     return out
@@ -49,8 +60,8 @@ async def chat(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         return _bad("expected a JSON object")
     session = body.get("session")
-    if not isinstance(session, str) or not _SESSION.match(session):
-        return _bad("missing or invalid session (1-64 letters, digits, '_', '-', '.', ':')")
+    if not isinstance(session, str) or not valid_session(session):
+        return _bad(SESSION_RULE)
     text, payload = body.get("text"), body.get("payload")
     if not isinstance(text, str | None) or not isinstance(payload, str | None):
         return _bad("text and payload must be strings")
@@ -65,18 +76,74 @@ async def chat(request: web.Request) -> web.Response:
     return web.json_response({"replies": [reply_json(r) for r in replies]}, dumps=_dumps)
 
 
+def _pressed_label(payload: str, earlier: Sequence[dict[str, Any]]) -> str | None:
+    """The label of the button with this payload, from the nearest earlier bot message that offered it."""
+    for message in reversed(earlier):
+        for row in message["buttons"]:
+            for button in row:
+                if button.get("payload") == payload:
+                    return str(button["text"])
+    return None
+
+
+def history_json(lines: Sequence[MessageLog]) -> list[dict[str, Any]]:
+    """Message-log lines as the page shows them: the bot's text and buttons, the citizen's words, and the label
+    of each button the citizen pressed (the log keeps its payload, which is never shown)."""
+    out: list[dict[str, Any]] = []
+    for line in lines:
+        if line.direction == "out":
+            out.append({"role": "bot", "text": plain(line.text), "buttons": line.buttons or []})
+            continue
+        text: str | None = line.text
+        if text == SILENT_START:
+            continue
+        pressed = _PRESSED.fullmatch(line.text)
+        if pressed and parse(pressed[1]) is not None:
+            # A button whose message fell out of the window has no label left: the line is left out.
+            text = _pressed_label(pressed[1], out)
+        if text is not None:
+            out.append({"role": "citizen", "text": text, "buttons": []})
+    return out
+
+
+async def history(request: web.Request) -> web.Response:
+    """GET /api/chat/history?session=ID -> {"messages": [{"role", "text", "buttons"}]}: the web chat's recent
+    conversation, so a reloaded page shows it again. The random session id is the only key to it."""
+    session = request.query.get("session")
+    if not valid_session(session):
+        return _bad(SESSION_RULE)
+    assert session is not None
+    engine = request.app[ENGINE_KEY]
+    async with engine.locks.hold(f"{CHANNEL}:{session}"), request.app[UOWS_KEY]() as uow:
+        user = await uow.users.get(CHANNEL, session)  # never created by reading
+        lines = await uow.messages.recent(user.id, HISTORY_LINES) if user is not None else []
+        messages = history_json(lines)
+    return web.json_response({"messages": messages}, dumps=_dumps, headers={"Cache-Control": "no-store"})
+
+
 async def healthz(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
 async def page(_: web.Request) -> web.Response:
-    html = (resources.files("handlers.web") / "static" / "index.html").read_text(encoding="utf-8")
+    html = (_STATIC / "index.html").read_text(encoding="utf-8")
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
-def setup_web(app: web.Application, engine: Engine) -> None:
-    """Mount the web chat on an aiohttp application."""
+async def favicon(_: web.Request) -> web.Response:
+    svg = (_STATIC / "favicon.svg").read_text(encoding="utf-8")
+    return web.Response(
+        text=svg, content_type="image/svg+xml", charset="utf-8", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+def setup_web(app: web.Application, engine: Engine, uows: Callable[[], UnitOfWork]) -> None:
+    """Mount the web chat on an aiohttp application; `uows` opens the units of work history is read in."""
     app[ENGINE_KEY] = engine
+    app[UOWS_KEY] = uows
     app.router.add_get("/", page)
+    app.router.add_get("/favicon.svg", favicon)
+    app.router.add_get("/favicon.ico", favicon)  # browsers ask for it by this name on their own
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/api/chat", chat)
+    app.router.add_get("/api/chat/history", history)

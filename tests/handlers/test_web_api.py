@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Bot
+from bot.maintenance import purge_expired
+from dialogs.messages import Incoming
+from handlers.web.routes import HISTORY_LINES
 from tests.transcript import Seen, all_names, load, play
 
 
@@ -92,3 +97,125 @@ async def test_sessions_are_separate(client: TestClient) -> None:  # type: ignor
     resp = await client.post("/api/chat", json={"session": "b", "payload": "a:birth:q1:not_married"})
     texts = [r["text"] for r in (await resp.json())["replies"]]
     assert "обоє батьків" not in "\n".join(texts)  # b never started the scenario: a stale button for b
+
+
+# --- history: a reloaded page shows the conversation again ---------------------------------------------------------
+
+
+async def _post(client: TestClient, session: str, **body: str) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    resp = await client.post("/api/chat", json={"session": session, **body})
+    assert resp.status == 200
+    replies: list[dict[str, Any]] = (await resp.json())["replies"]
+    return replies
+
+
+async def _history(client: TestClient, session: str) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+    resp = await client.get("/api/chat/history", params={"session": session})
+    assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+    data = await resp.json()
+    assert set(data) == {"messages"}
+    messages: list[dict[str, Any]] = data["messages"]
+    return messages
+
+
+def _label(replies: list[dict[str, Any]], payload: str) -> str:
+    return next(
+        b["text"] for r in replies for row in r["buttons"] for b in row if b.get("payload") == payload
+    )
+
+
+async def test_history_replays_the_conversation(client: TestClient) -> None:  # type: ignore[type-arg]
+    session = "w-3f1c2a9e-history"
+    start = await _post(client, session, text="/start")
+    pressed = start[-1]["buttons"][0][0]  # the first menu button
+    menu = await _post(client, session, payload=pressed["payload"])
+    situation = next(
+        b for r in menu for row in r["buttons"] for b in row if b.get("payload", "").startswith("s:")
+    )
+    question = await _post(client, session, payload=situation["payload"])
+    typed = await _post(client, session, text="прописка 067 123 45 67")
+
+    expected = [
+        *({"role": "bot", **r} for r in start),
+        {"role": "citizen", "text": pressed["text"], "buttons": []},
+        *({"role": "bot", **r} for r in menu),
+        {"role": "citizen", "text": _label(menu, situation["payload"]), "buttons": []},
+        *({"role": "bot", **r} for r in question),
+        {"role": "citizen", "text": "прописка [телефон]", "buttons": []},  # masked in the log, as it is kept
+        *({"role": "bot", **r} for r in typed),
+    ]
+    history = await _history(client, session)
+    assert history == [{k: m[k] for k in ("role", "text", "buttons")} for m in expected]
+    assert not any(m["text"].startswith("[") for m in history)  # never a raw payload
+    assert "/start" not in [m["text"] for m in history]  # the page sent it silently
+
+
+async def test_history_of_an_unknown_session_is_empty_and_creates_nobody(
+    client: TestClient,  # type: ignore[type-arg]
+    bot: Bot,
+) -> None:
+    assert await _history(client, "w-never-seen") == []
+    async with bot.uow_factory() as uow:
+        assert await uow.users.get("web", "w-never-seen") is None
+
+
+async def test_history_is_only_the_web_channels(client: TestClient, bot: Bot) -> None:  # type: ignore[type-arg]
+    await bot.engine.handle(Incoming("telegram", "424242", text="паспорт"))
+    assert await _history(client, "424242") == []  # a Telegram chat id opens nothing
+
+
+async def test_a_pressed_button_whose_message_is_gone_is_left_out(client: TestClient) -> None:  # type: ignore[type-arg]
+    await _post(client, "w-stale", payload="m")  # no earlier bot message offered it
+    history = await _history(client, "w-stale")
+    assert [m["role"] for m in history][:1] == ["bot"]
+    assert all(m["role"] == "bot" for m in history)
+
+
+async def test_history_is_bounded(client: TestClient) -> None:  # type: ignore[type-arg]
+    for i in range(HISTORY_LINES // 2 + 5):
+        await _post(client, "w-long", text=f"питання {i}")
+    history = await _history(client, "w-long")
+    assert 0 < len(history) <= HISTORY_LINES
+    assert history[-2]["text"] == f"питання {HISTORY_LINES // 2 + 4}"
+
+
+async def test_history_is_purged_with_the_log(client: TestClient, bot: Bot) -> None:  # type: ignore[type-arg]
+    await _post(client, "w-old", text="паспорт")
+    assert await _history(client, "w-old")
+    await bot.uow_factory.write_log()
+    await purge_expired(bot.uow_factory, dt.timedelta(0))
+    assert await _history(client, "w-old") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?session=",
+        "?session=" + "x" * 65,
+        "?session=a%20b",
+        "?session=a%0A",
+        "?session=a/b",
+        "?session=%D1%96%0A",
+    ],
+)
+async def test_history_refuses_an_invalid_session(client: TestClient, query: str) -> None:  # type: ignore[type-arg]
+    resp = await client.get("/api/chat/history" + query)
+    assert resp.status == 400
+    assert "error" in await resp.json()
+
+
+async def test_a_trailing_newline_is_not_a_session(client: TestClient) -> None:  # type: ignore[type-arg]
+    resp = await client.post("/api/chat", json={"session": "abc\n", "text": "паспорт"})
+    assert resp.status == 400
+    resp = await client.post("/api/chat", json={"session": "x" * 64, "text": "паспорт"})
+    assert resp.status == 200
+
+
+async def test_favicon(client: TestClient) -> None:  # type: ignore[type-arg]
+    for path in ("/favicon.svg", "/favicon.ico"):
+        resp = await client.get(path)
+        assert resp.status == 200 and resp.headers["Content-Type"].startswith("image/svg+xml")
+        assert "<svg" in await resp.text()
+    page = await (await client.get("/")).text()
+    assert 'rel="icon"' in page and 'lang="uk"' in page
