@@ -89,9 +89,11 @@ def main() -> None:
             sizes.append(n)
             worst = max(worst, (n, sc_id))
     sizes.sort()
-    print(f"every path: {len(sizes)} checklists; phone lines median {statistics.median(sizes):.0f}, "
-          f"p90 {sizes[int(0.9 * (len(sizes) - 1))]}, max {worst[0]} ({worst[1]}); screens of {SCREEN} lines: "
-          f"median {statistics.median(sizes) / SCREEN:.1f}")
+    print(
+        f"every path: {len(sizes)} checklists; phone lines median {statistics.median(sizes):.0f}, "
+        f"p90 {sizes[int(0.9 * (len(sizes) - 1))]}, max {worst[0]} ({worst[1]}); screens of {SCREEN} lines: "
+        f"median {statistics.median(sizes) / SCREEN:.1f}"
+    )
     print("| transcript | characters | phone lines | screens |\n|---|---|---|---|")
     for name, chars, lines in asyncio.run(transcripts()):
         print(f"| {name} | {chars} | {lines} | {lines / SCREEN:.1f} |")

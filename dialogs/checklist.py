@@ -33,6 +33,7 @@ class ChecklistItem:
     services: tuple[str, ...]  # the chosen services it is for; empty when the whole package needs it
     details: str | None = None  # the source's exact wording, shown on demand
     when: When | None = None
+    note: str | None = None  # shown whatever the answers
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def _item(
     # A condition known to hold need not be repeated; an undecided one, or one only in words, is shown.
     condition = doc.condition if decided is None or not doc.when else None
     return ChecklistItem(
-        doc.id, doc.title, doc.form, condition, doc.optional, services, doc.details, doc.when
+        doc.id, doc.title, doc.form, condition, doc.optional, services, doc.details, doc.when, doc.note
     )
 
 

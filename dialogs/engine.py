@@ -17,12 +17,12 @@ from dialogs.locks import KeyedLocks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
 from dialogs.payloads import Action, Payload, pack, parse
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
-from dialogs.views import CARD, Views
+from dialogs.views import CARD, OPEN, Views
 from knowledge.loader import Knowledge
 from knowledge.schema import Option
 from knowledge.search import SearchHit, SearchIndex
 from knowledge.text import clean
-from knowledge.understand import Facet, Intent, Understander
+from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState, User, utcnow
 from storage.uow import UnitOfWork
 
@@ -56,6 +56,8 @@ def redact(text: str) -> str:
 BACK_WORDS = {"назад", "back", "/back"}
 YES_WORDS = {"так", "да", "yes", "ага", "угу", "звісно", "конечно"}
 NO_WORDS = {"ні", "нет", "no", "ни", "неа"}
+# Words that say nothing about which option is meant («я опікун» → «Опікун»).
+FILLER_WORDS = {"я", "ми", "мы", "ну", "а", "і", "и", "й", "в", "у", "на", "це", "это", "мій", "моя", "мой"}
 UNKNOWN_WORDS = {"не знаю", "незнаю", "хз", "не уверен", "не впевнений", "не впевнена"}
 
 # An action a step can trigger (booking, operator handoff in later issues): gets the unit of work,
@@ -131,7 +133,14 @@ class Engine:
             if payload is None:
                 self._reset(state)
                 return [Reply(texts.STALE_SESSION), *await self._text(uow, user, state, message.text or "")]
-            if payload.action in (Action.ANSWER, Action.NEXT, Action.BACK, Action.RESTART, Action.RESUME):
+            if payload.action in (
+                Action.ANSWER,
+                Action.NEXT,
+                Action.BACK,
+                Action.RESTART,
+                Action.RESUME,
+                Action.WORDING,
+            ):
                 return self._reset(state, texts.STALE_SESSION)
         if message.contact_shared:
             return [Reply(texts.CONTACT_NOT_NEEDED, self._menu_rows())]
@@ -159,15 +168,19 @@ class Engine:
         elif p.action == Action.SERVICE and a and a[0] in self.kb.services:
             if len(a) == 1:  # a card opens as its own short dialog
                 return await self._start(uow, user, state, self.scenarios[CARD_DIALOG + a[0]])
-            if a[1] == CARD:
+            if a[1] == CARD:  # back from a section: the card again, in place
                 return self.views.service(a[0], replace=True)
+            if a[1] == OPEN:  # the whole card from a checklist or a question: a new message, the place kept
+                return self._resumable(state, self.views.service(a[0]))
             if len(a) == 2 and (replies := self.views.service_section(a[0], a[1])) and replies[0].text:
                 return replies
         elif p.action == Action.ANSWER and len(a) == 3:
             return await self._answer(uow, user, state, a[0], a[1], a[2])
         elif p.action == Action.NEXT and len(a) == 2:
-            if (a[0], a[1]) != (state.scenario, state.step):
-                return self._stale_button(state)
+            sc = self.scenarios.get(state.scenario or "")
+            step = sc.step(state.step or "") if sc else None
+            if (a[0], a[1]) != (state.scenario, state.step) or step is None or step.kind != StepKind.INFO:
+                return self._stale_button(state)  # «Далі» never skips a question
             return await self._advance(uow, user, state)
         elif p.action == Action.BACK and not a:
             return self._back(state)
@@ -236,7 +249,9 @@ class Engine:
         if sc is None or step is None:  # a scenario removed by a newer version of the bot
             return self._reset(state)
         for _ in sc.steps:  # a question that changes nothing, given the answers so far, is not asked
-            if step.kind != StepKind.QUESTION or self._worth_asking(sc.id, step.id, tuple(state.answers.items())):
+            if step.kind != StepKind.QUESTION or self._worth_asking(
+                sc.id, step.id, tuple(state.answers.items())
+            ):
                 break
             target = next_step(step, state.answers)
             following = sc.step(target) if target else None
@@ -305,7 +320,7 @@ class Engine:
         if words in FORGET_WORDS:
             return self.views.forget_confirm()
         if words in OPERATOR_WORDS:
-            return self._resumable(state, self._intent(Intent.OPERATOR))
+            return self._resumable(state, self._intent(Intent.OPERATOR, None))
         if words in HELP_WORDS:
             return [Reply(texts.HELP, self._menu_rows())]
         if words in BACK_WORDS:
@@ -313,38 +328,48 @@ class Engine:
         if (value := self._answer_from_text(state, words)) is not None:
             return await self._answer(uow, user, state, state.scenario or "", state.step or "", value)
         understood = self.understander.understand(text, limit=5)
-        in_dialog = self._current(state) is not None
-        if (hit := understood.confident) is not None and not (in_dialog and understood.facet is None):
-            # One clear answer: open it rather than list buttons (inside a dialog, a facet is answered on the
-            # side and a plain match is listed with «continue», so the citizen's place is not lost).
-            if state.misses:
-                state.misses = 0
-            if understood.facet not in (None, Facet.DOCS) and (service := self._service_of(hit, understood.hits)):
-                return notice + self._resumable(state, self.views.facet(service, understood.facet or ""))
-            sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
-            if sc_id in self.scenarios:
-                return notice + await self._start(uow, user, state, self.scenarios[sc_id])
-        if understood.intents:
-            return notice + self._resumable(state, self._intent(understood.intents[0]))
-        hits = understood.hits
-        if not hits and (current := self._current_question(state)) is not None:
-            return [*notice, Reply(texts.NOT_AN_ANSWER), *current]  # keep the citizen at their question
-        if hits:
-            if state.misses:  # assigning an unchanged value still costs an ORM flush
-                state.misses = 0
-            return notice + self.views.search_results(hits, resume=self._current(state) is not None)
+        if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
+            state.misses = 0
+        if (answer := await self._typed(uow, user, state, understood)) is not None:
+            return notice + answer
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HOTLINE:
             state.misses = 0
             return [*notice, Reply(texts.GIVE_UP, self._menu_rows())]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
 
+    async def _typed(
+        self, uow: UnitOfWork, user: User, state: DialogState, understood: Understanding
+    ) -> list[Reply] | None:
+        """The answer to a typed question that is not an answer to the current question; None if none."""
+        hit, facet, hits = understood.confident, understood.facet, understood.hits
+        strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
+        if strong:  # what the citizen wants to do wins over a service the words also name
+            return self._resumable(state, self._intent(strong[0], hit))
+        if hit is not None:
+            if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits)):
+                return self._resumable(state, self.views.facet(service, facet or ""))
+            sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
+            if self._current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
+                return await self._start(uow, user, state, self.scenarios[sc_id])
+        if understood.intents and not hits:  # a greeting or thanks alone
+            return self._resumable(state, self._intent(understood.intents[0], None))
+        question = self._current_question(state)
+        if question is not None and hit is None:  # only a clear match is worth leaving the question for
+            return [Reply(texts.NOT_AN_ANSWER), *question]
+        if hits:  # inside a dialog, listed with «continue», so the citizen's place is not lost
+            return self.views.search_results(hits, resume=self._current(state) is not None)
+        return None
+
     def _service_of(self, hit: SearchHit, hits: list[SearchHit]) -> str | None:
         """The service a facet question is about: the hit itself, or the best hit among a situation's services."""
         if hit.kind == "service":
             return hit.id
         bundled = {ref.service for ref in self.kb.situations[hit.id].services}
-        return next((h.id for h in hits if h.kind == "service" and h.id in bundled), None)
+        return next(
+            (h.id for h in hits if h.kind == "service" and h.id in bundled and h.score >= CONFIDENT_SCORE),
+            None,
+        )
 
     def _situation_scenario(self, situation_id: str) -> str:
         return next(
@@ -364,20 +389,32 @@ class Engine:
         resume = ((Button(texts.RESUME, pack(Action.RESUME)),),)
         return [*rest, Reply(last.text, (*resume, *last.buttons), last.link)]
 
-    def _intent(self, intent: Intent) -> list[Reply]:
-        """An honest answer to what a citizen says that is not a service (greeting, contacts, a human, …)."""
-        menu = self._menu_rows()
-        contacts = ((Button(texts.HOTLINE_BUTTON, pack(Action.MENU, "contacts")),),)
-        services = ((Button(texts.MENU_SERVICES, pack(Action.MENU, "svc")),),)
-        answers: dict[Intent, list[Reply]] = {
-            Intent.GREETING: [Reply(texts.GREETING, menu)],
-            Intent.THANKS: [Reply(texts.THANKS, menu)],
-            Intent.OPERATOR: [Reply(texts.OPERATOR_BY_PHONE, (*contacts, *menu))],
-            Intent.BOOKING: [Reply(texts.BOOKING_TODAY, (*contacts, *menu))],
-            Intent.REMINDER: [Reply(texts.REMINDER_TODAY, (*services, *menu))],
-            Intent.READY: [Reply(texts.READY_TODAY, (*services, *menu))],
-        }
-        return answers.get(intent) or self.views.contacts(replace=False)  # where, hours, phones
+    def _intent(self, intent: Intent, hit: SearchHit | None) -> list[Reply]:
+        """An honest answer to what a citizen says that is not a service (greeting, contacts, a human, …);
+        the service the words also name, if any, is one tap away (its term, for «when will it be ready»)."""
+        if intent in (Intent.GREETING, Intent.THANKS):
+            return [Reply(texts.GREETING if intent == Intent.GREETING else texts.THANKS, self._menu_rows())]
+        if intent in (Intent.CONTACTS, Intent.HOURS, Intent.PHONES):
+            return self.views.contacts(replace=False)
+        service = self._service_of(hit, [hit]) if hit else None
+        if intent == Intent.READY and service:
+            term = self.views.facet(service, Facet.TERM)[0]
+            return [Reply(f"{term.text}\n\n{texts.READY_CHECK}", term.buttons)]
+        text = {
+            Intent.OPERATOR: texts.OPERATOR_BY_PHONE,
+            Intent.BOOKING: texts.BOOKING_TODAY,
+            Intent.REMINDER: texts.REMINDER_TODAY,
+        }.get(intent, texts.READY_TODAY)
+        way = (
+            pack(Action.MENU, "contacts")
+            if intent in (Intent.OPERATOR, Intent.BOOKING)
+            else pack(Action.MENU, "svc")
+        )
+        label = texts.HOTLINE_BUTTON if intent in (Intent.OPERATOR, Intent.BOOKING) else texts.MENU_SERVICES
+        rows: list[tuple[Button, ...]] = [(Button(label, way),)]
+        if hit is not None and (button := self.views.hit_button(hit)) is not None:
+            rows.insert(0, (button,))
+        return [Reply(text, (*rows, (Button(texts.MENU, pack(Action.MENU)),)))]
 
     async def _deep_link(
         self, uow: UnitOfWork, user: User, state: DialogState, arg: str
@@ -404,13 +441,8 @@ class Engine:
         )
         if question is None:
             return None
-        values = {o.value for o in question.options}
         if words in UNKNOWN_WORDS and question.allow_unknown:
             return UNKNOWN
-        if words in YES_WORDS and "yes" in values:
-            return "yes"
-        if words in NO_WORDS and "no" in values:
-            return "no"
         best = max(question.options, key=lambda o: fuzz.ratio(words, clean(o.label)))
         if fuzz.ratio(words, clean(best.label)) >= 85:
             return best.value
@@ -424,7 +456,7 @@ def _label_words(label: str) -> list[str]:
 def _by_words(options: list[Option], words: str) -> str | None:
     """The one option whose label the typed words point to: «так» → «Так, обоє», «обоє» → «Так, обоє»,
     «один» → «Ні, лише один». None when no option, or more than one, fits."""
-    typed = [w for w in re.split(r"[^\w'’]+", words) if w]
+    typed = [w for w in re.split(r"[^\w'’]+", words) if w and w not in FILLER_WORDS]
     if not typed or len(typed) > 4:
         return None
     fits = []

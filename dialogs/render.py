@@ -18,7 +18,6 @@ _FORMS = {
     Form.ORIGINAL: "оригінал",
     Form.COPY: "копія",
     Form.ORIGINAL_AND_COPY: "оригінал і копія",
-    Form.FORM: "за встановленою формою",
 }
 
 
@@ -183,7 +182,10 @@ def service_facts(service: Service) -> str:
 
 
 def _doc_lines(items: list[ChecklistItem]) -> list[str]:
-    return [f"• {document_line(d.title, d.form, d.condition, d.optional)}" for d in items]
+    return [
+        f"• {document_line(d.title, d.form, d.condition, d.optional)}" + (f" ({d.note})" if d.note else "")
+        for d in items
+    ]
 
 
 def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> str:
@@ -198,9 +200,12 @@ def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> st
         if facts := service_facts(service):
             lines.append(f"⏱ {facts}")
         lines += ["", "Візьміть із собою:", *_doc_lines(checklist.documents)]
+        lines += [f"ℹ️ {n}" for n in service.documents_notes]
     else:
         shared = [d for d in checklist.documents if len(d.services) != 1]
-        if shared:
+        if shared and not services:
+            lines += ["", "Візьміть із собою:", *_doc_lines(shared)]
+        elif shared:
             every = all(not d.services or len(d.services) == len(services) for d in shared)
             lines += ["", "**Для всіх послуг:**" if every else "**Для кількох послуг:**", *_doc_lines(shared)]
         for i, (service, certain) in enumerate(services, start=1):
@@ -209,7 +214,8 @@ def checklist_text(kb: Knowledge, checklist: Checklist, martial_law: bool) -> st
             lines += ["", f"**{i}. {service.short_title}**{mark}" + (f" — {facts}" if facts else "")]
             own = [d for d in checklist.documents if d.services == (service.id,)]
             lines += _doc_lines(own)
-    if not services:
+            lines += [f"ℹ️ {n}" for n in service.documents_notes]
+    if not services and not checklist.documents:
         lines += ["", texts.NO_SERVICE_NEEDED]
     elif not checklist.documents:
         lines += ["", "Перелік документів уточніть на гарячій лінії " + texts.HOTLINE + "."]

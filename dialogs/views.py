@@ -25,7 +25,8 @@ from knowledge.schema import LifeSituation
 from knowledge.search import SearchHit
 
 VETERAN_SITUATION = "ya-veteran"
-CARD = "card"  # the «section» that is the card's summary again, reached from a section
+CARD = "card"  # the «section» that is the card's summary again, reached from a section (edited in place)
+OPEN = "open"  # the card's summary opened beside a checklist or a question (a new message)
 
 Row = tuple[Button, ...]
 
@@ -93,7 +94,7 @@ class Views:
             parts.append(f"☎️ {h.name}: {h.phone}{free}" + (f"\n{h.schedule}" if h.schedule else ""))
         offices = sorted(c.offices, key=lambda o: not o.main)
         parts += ["", *(office_text(o, self.martial_law) + "\n" for o in offices)]
-        parts += [f"🚐 {s.name}: {s.description}" for s in c.services]
+        parts += [f"🔹 {s.name}: {s.description}" for s in c.services]
         return self._long("\n".join(parts), (NAV_MENU,), replace=replace)
 
     def step(self, scenario: Scenario, step: Step, answers: dict[str, str], can_go_back: bool) -> list[Reply]:
@@ -106,7 +107,7 @@ class Views:
             if question.allow_unknown:
                 rows.append((_b(texts.UNKNOWN_ANSWER, Action.ANSWER, scenario.id, step.id, UNKNOWN),))
             if scenario.card is not None:  # the card's full sections stay one tap away
-                rows.append((_b(texts.WHOLE_CARD, Action.SERVICE, scenario.card, CARD),))
+                rows.append((_b(texts.WHOLE_CARD, Action.SERVICE, scenario.card, OPEN),))
             text = step.text or question.text
             if question.help:
                 text += f"\n\nℹ️ {question.help}"
@@ -148,7 +149,7 @@ class Views:
         service = self.kb.services[service_id]
         rows = (
             (_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),),
-            (_b(texts.WHOLE_CARD, Action.SERVICE, service.id, CARD),),
+            (_b(texts.WHOLE_CARD, Action.SERVICE, service.id, OPEN),),
             NAV_MENU,
         )
         return [Reply(facet_text(self.kb, service, facet, self.martial_law), rows)]
@@ -176,15 +177,15 @@ class Views:
                 self._found.pop(next(iter(self._found)))  # the oldest
         return list(found)
 
+    def hit_button(self, hit: SearchHit) -> Button | None:
+        """The button that opens a search hit: a situation's dialog or a card's."""
+        if hit.kind == "situation":
+            sc = next((s for s in self.scenarios.values() if s.situation == hit.id and s.card is None), None)
+            return _b(f"🧭 {hit.title}", Action.SITUATION, sc.id) if sc else None
+        return _b(f"📋 {self.kb.services[hit.id].short_title}", Action.SERVICE, hit.id)
+
     def _search_results(self, hits: list[SearchHit], resume: bool) -> list[Reply]:
-        rows: list[Row] = []
-        for hit in hits:
-            if hit.kind == "situation":
-                sc = next((s for s in self.scenarios.values() if s.situation == hit.id), None)
-                if sc:
-                    rows.append((_b(f"🧭 {hit.title}", Action.SITUATION, sc.id),))
-            else:
-                rows.append((_b(f"📋 {self.kb.services[hit.id].short_title}", Action.SERVICE, hit.id),))
+        rows: list[Row] = [(b,) for hit in hits if (b := self.hit_button(hit)) is not None]
         tail = ((_b(texts.RESUME, Action.RESUME),),) if resume else ()
         return [Reply(texts.FOUND, (*rows, *tail, NAV_MENU))]
 

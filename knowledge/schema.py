@@ -191,6 +191,9 @@ class DocumentRequirement(Strict):
     when: When | None = None  # the same condition, machine-readable
     form: Form = Form.UNSPECIFIED
     optional: bool = False  # "at the applicant's wish", "if available"
+    # A short remark shown with the document whatever the answers, for the part of a condition that no question
+    # decides (e.g. «не потрібне, якщо рішення є на сайті ради»).
+    note: str | None = None
     editor_note: str | None = None  # for editors only (how a condition was derived); never shown to citizens
 
 
@@ -323,6 +326,7 @@ class SituationDocument(Strict):
     when: When | None = None
     form: Form = Form.UNSPECIFIED
     optional: bool = False
+    note: str | None = None  # a short remark shown whatever the answers (see DocumentRequirement.note)
     editor_note: str | None = None  # for editors only; never shown to citizens
     services: list[Slug] = []  # which services of the package need it
     source: Source
