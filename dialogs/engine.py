@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 500  # longer messages are read only this far
 MISSES_BEFORE_HOTLINE = 2
+FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
 # last_seen_at and a dialog's updated_at are kept to this precision (or finer, for a short STALE_SESSION)
 SEEN_GRANULARITY = dt.timedelta(minutes=5)
 MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
@@ -352,6 +353,10 @@ class Engine:
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if self._current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
                 return await self._start(uow, user, state, self.scenarios[sc_id])
+        if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
+            services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE][:3]
+            if services:
+                return self._resumable(state, self.views.facets(services, facet or ""))
         if understood.intents and not hits:  # a greeting or thanks alone
             return self._resumable(state, self._intent(understood.intents[0], None))
         question = self._current_question(state)

@@ -104,6 +104,7 @@ def service_section(kb: Knowledge, service: Service, section: str, martial_law: 
         # On demand, the card's own wording goes with each title: the details are what the citizen brings.
         docs = [
             document_line(d.title, d.form, d.condition, d.optional)
+            + (f" ({d.note})" if d.note else "")
             + (
                 f"\n   {d.details}"
                 if d.details and d.details.strip(" .").lower() != d.title.strip(" .").lower()

@@ -144,6 +144,14 @@ class Views:
             lines += ["", texts.CARD_QUESTIONS]
         return Reply("\n".join(lines))
 
+    def facets(self, service_ids: list[str], facet: str) -> list[Reply]:
+        """One facet of several services a question may mean (the price of a passport: lost or renamed)."""
+        if len(service_ids) == 1:
+            return self.facet(service_ids[0], facet)
+        text = "\n\n".join(facet_text(self.kb, self.kb.services[s], facet, self.martial_law) for s in service_ids)
+        rows = [(_b(f"📋 {self.kb.services[s].short_title}", Action.SERVICE, s),) for s in service_ids]
+        return self._long(text, (*rows, NAV_MENU))
+
     def facet(self, service_id: str, facet: str) -> list[Reply]:
         """A typed question about one facet of a service, answered, with the way on."""
         service = self.kb.services[service_id]

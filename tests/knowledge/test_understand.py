@@ -41,7 +41,6 @@ def _ref(u: Understander, q: str) -> list[str]:
 @pytest.mark.parametrize(
     ("query", "facet", "confident"),
     [
-        ("скільки коштує паспорт", Facet.PRICE, "service/drs-passport-id-exchange"),
         ("куди подавати на ВПО", Facet.WHERE, "service/idp-living-allowance"),
         ("скільки коштує картка криворіжця", Facet.PRICE, "service/kartka-kryvorizhtsia"),
         ("які документи потрібні на муніципальну няню", Facet.DOCS, "service/municipal-nanny"),
@@ -55,6 +54,14 @@ def test_a_facet_question_answers_that_facet_of_one_service(
     assert got.facet is facet
     assert got.confident is not None and f"{got.confident.kind}/{got.confident.id}" == confident
     assert got.confident is got.hits[0]
+
+
+def test_a_bare_passport_price_names_every_passport_service_and_none_confidently(
+    understander: Understander,
+) -> None:
+    got = understander.understand("скільки коштує паспорт")
+    assert got.facet is Facet.PRICE and got.confident is None
+    assert {"service/drs-passport-id-exchange", "service/drs-passport-id-lost"} <= set(_ref(understander, "паспорт"))
 
 
 def test_a_term_question_about_a_vague_document_gets_hits_but_no_confident_answer(
@@ -165,10 +172,7 @@ def test_tuning_set_figures(understander: Understander) -> None:
 def test_confidence_needs_score_and_margin(understander: Understander) -> None:
     for case in CASES:
         got = understander.understand(case["q"])
-        if got.confident is not None and got.confident.id not in (
-            "drs-passport-id-exchange",
-            "idp-living-allowance",
-        ):
+        if got.confident is not None and got.confident.id != "idp-living-allowance":
             assert got.confident.score >= CONFIDENT_SCORE
             assert understander.margin(got.hits) >= CONFIDENT_MARGIN
 
