@@ -1,7 +1,10 @@
 """`python -m bot`: serve the web chat (and, with tokens, the messengers) until interrupted.
 
 A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
-one line on stderr that names the variable to change, and exit status 2: no traceback."""
+one line on stderr that names the variable to change, and exit status 2: no traceback.
+
+`python -m bot booking …` (the staff commands, bot/staff.py) is handed over before anything of the bot itself
+is imported: a staff command loads no messenger SDK and answers in about a second."""
 
 from __future__ import annotations
 
@@ -14,12 +17,9 @@ import signal
 import socket
 import sys
 
-from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.app import build
-from bot.maintenance import start_housekeeping
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import make_engine
 
@@ -83,6 +83,12 @@ def listen_problem(exc: OSError, host: str, port: int) -> str:
 
 
 async def serve(settings: Settings) -> None:
+    from aiohttp import web
+
+    from bot.app import build
+    from bot.maintenance import start_housekeeping
+    from bot.outbox import senders, start_outbox
+
     # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
     # committed and closes the database.
     current = asyncio.current_task()
@@ -106,6 +112,8 @@ async def serve(settings: Settings) -> None:
             result = await bot.viber.set_webhook(settings.public_url)
             log.info("viber: webhook set (status %s)", result.get("status"))
         housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
+        # Notices queued for citizens (a closed day) go out through this process's channels.
+        start_outbox(housekeeping, bot.uow_factory, senders(bot.uow_factory, bot.telegram, bot.viber))
         if bot.telegram:
             await bot.telegram.set_commands()
             if settings.telegram_mode == "polling":
@@ -130,6 +138,8 @@ async def serve(settings: Settings) -> None:
 
 async def set_webhooks(settings: Settings, public_url: str) -> None:
     """`python -m bot set-webhooks URL`: point Telegram (webhook mode) and Viber at this server's URL."""
+    from bot.app import build
+
     await check_database(settings.database_url)
     bot = await build(settings)
     try:
@@ -150,10 +160,15 @@ def _only_upgrades(record: logging.LogRecord) -> bool:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["booking"]:  # before the bot (and its messenger SDKs) is imported
+        from bot.staff import main as staff
+
+        return staff(sys.argv[2:], check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
     hooks.add_argument("url", help="the public https URL that reaches HTTP_HOST:HTTP_PORT")
+    sub.add_parser("booking", help="staff commands: offices, slots, list, close-day, mark (booking --help)")
     args = parser.parse_args()
     try:
         settings = load_settings()

@@ -9,8 +9,11 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
+from dialogs.booking.flow import BookingRoom
+from dialogs.booking.service import BookingService
 from dialogs.engine import Engine
 from dialogs.paths import check_all
+from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.viber.channel import ViberChannel, build_viber
@@ -62,6 +65,16 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
     uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite")
+    rooms: list[Room] = []
+    if kb.booking is not None:  # each capability is a room of the engine; adding one adds a line here
+        rooms.append(
+            BookingRoom(
+                kb,
+                BookingService(
+                    kb, martial_law=settings.martial_law, holidays_are_days_off=settings.public_holidays_off
+                ),
+            )
+        )
     engine = Engine(
         kb,
         index,
@@ -69,6 +82,7 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
         uow_factory,
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
+        rooms=rooms,
     )
     http = web.Application(client_max_size=256 * 1024)
     setup_web(http, engine, uow_factory)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     martial_law: bool = True  # the cards set shorter office hours for the period of martial law
+    # Whether Ukraine's public holidays are days off for booking and deadlines. Unset: not under martial law
+    # (Law № 2136-IX makes them working days), yes otherwise; set it when the law changes before `holidays` does.
+    public_holidays_off: bool | None = None
     stale_session: dt.timedelta = dt.timedelta(hours=24)  # an older unfinished dialog restarts politely
     message_retention: dt.timedelta = dt.timedelta(days=30)  # how long the operator context is kept
     log_level: str = "INFO"

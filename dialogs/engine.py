@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from rapidfuzz import fuzz
 
@@ -16,6 +16,7 @@ from dialogs.checklist import worth_asking
 from dialogs.locks import KeyedLocks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
 from dialogs.payloads import Action, Payload, pack, parse
+from dialogs.rooms import Room, Turn
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
 from dialogs.views import CARD, OPEN, Views
 from knowledge.loader import Knowledge
@@ -81,6 +82,7 @@ class Engine:
         clock: Callable[[], dt.datetime] = utcnow,
         actions: dict[str, StepAction] | None = None,
         understander: Understander | None = None,
+        rooms: Sequence[Room] = (),
     ) -> None:
         self.kb = kb
         self.index = index
@@ -89,6 +91,8 @@ class Engine:
         self.views = Views(kb, self.scenarios, self.packages, martial_law)
         self.understander = understander or Understander(index, kb)
         self._worth: dict[tuple[str, str, frozenset[tuple[str, str]]], bool] = {}
+        self.rooms = {room.action: room for room in rooms}
+        self._room_of = {room.name: room for room in rooms}
         self._uow = uow_factory
         self._stale_after = stale_after
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
@@ -106,12 +110,15 @@ class Engine:
         `self.locks` for the citizen)."""
         user, state = await uow.users.with_state(message.channel, message.user_id)
         if message.payload == pack(Action.FORGET, "yes"):
-            await uow.users.erase(user)  # everything about the citizen goes: state, log, consents
+            await uow.outbox.forget(message.channel, message.user_id)  # notices not yet sent
+            await uow.users.erase(user)  # everything about the citizen goes: state, log, bookings' personal data
             return [Reply(texts.FORGOTTEN, self._menu_rows())]
         now = self._clock()
         if now - user.last_seen_at > SEEN_GRANULARITY or not user.active:  # spare a write per message
             user.last_seen_at, user.active = now, True
-        uow.messages.add(user.id, "in", _logged(message))
+        room = self._room_of.get(state.scenario or "")
+        personal = message.text is not None and room is not None and room.personal(state)
+        uow.messages.add(user.id, "in", texts.PERSONAL_NOT_LOGGED if personal else _logged(message))
         if user.held_by_operator:
             return []  # an operator is answering; the bot keeps quiet
         replies = await self._route(uow, user, state, message, now)
@@ -133,7 +140,8 @@ class Engine:
             # An unfinished dialog from long ago: its buttons restart politely; a typed question is still answered.
             if payload is None:
                 self._reset(state)
-                return [Reply(texts.STALE_SESSION), *await self._text(uow, user, state, message.text or "")]
+                turn = Turn(uow, user, state, message, now)
+                return [Reply(texts.STALE_SESSION), *await self._text(uow, user, state, message.text or "", turn)]
             if payload.action in (
                 Action.ANSWER,
                 Action.NEXT,
@@ -143,11 +151,18 @@ class Engine:
                 Action.WORDING,
             ):
                 return self._reset(state, texts.STALE_SESSION)
+        room = self._room_of.get(state.scenario or "")
+        if payload is not None and payload.action in self.rooms:
+            return await self.rooms[payload.action].button(Turn(uow, user, state, message, now), payload.args)
+        if room is not None and payload is None:  # inside a room, typed text and shared contacts go to it first
+            answer = await room.text(Turn(uow, user, state, message, now), message.text or "")
+            if answer is not None:
+                return answer
         if message.contact_shared:
             return [Reply(texts.CONTACT_NOT_NEEDED, self._menu_rows())]
         if payload is not None:
             return await self._button(uow, user, state, payload)
-        return await self._text(uow, user, state, message.text or "")
+        return await self._text(uow, user, state, message.text or "", Turn(uow, user, state, message, now))
 
     # --- buttons -------------------------------------------------------------------------------
 
@@ -305,7 +320,9 @@ class Engine:
 
     # --- free text -----------------------------------------------------------------------------
 
-    async def _text(self, uow: UnitOfWork, user: User, state: DialogState, raw: str) -> list[Reply]:
+    async def _text(
+        self, uow: UnitOfWork, user: User, state: DialogState, raw: str, turn: Turn
+    ) -> list[Reply]:
         notice = [Reply(texts.TOO_LONG)] if len(raw) > MAX_TEXT else []
         text = " ".join(clean(raw[:MAX_TEXT]).split())
         words = text.strip(" .!?")
@@ -318,6 +335,9 @@ class Engine:
             return await self._deep_link(uow, user, state, words[7:].strip()) or self._reset(state)
         if words in MENU_WORDS:
             return self._reset(state)
+        for room in self.rooms.values():  # «/my» and the like stand for a room's button
+            if words in room.commands:
+                return await room.button(turn, room.commands[words])
         if words in FORGET_WORDS:
             return self.views.forget_confirm()
         if words in OPERATOR_WORDS:
@@ -331,7 +351,7 @@ class Engine:
         understood = self.understander.understand(text, limit=5)
         if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
             state.misses = 0
-        if (answer := await self._typed(uow, user, state, understood)) is not None:
+        if (answer := await self._typed(turn, understood)) is not None:
             return notice + answer
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HOTLINE:
@@ -339,13 +359,15 @@ class Engine:
             return [*notice, Reply(texts.GIVE_UP, self._menu_rows())]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
 
-    async def _typed(
-        self, uow: UnitOfWork, user: User, state: DialogState, understood: Understanding
-    ) -> list[Reply] | None:
+    async def _typed(self, turn: Turn, understood: Understanding) -> list[Reply] | None:
         """The answer to a typed question that is not an answer to the current question; None if none."""
+        uow, user, state = turn.uow, turn.user, turn.state
         hit, facet, hits = understood.confident, understood.facet, understood.hits
         strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
         if strong:  # what the citizen wants to do wins over a service the words also name
+            room = next((r for r in self.rooms.values() if strong[0] in r.intents), None)
+            if room is not None:
+                return await room.intent(turn, strong[0], hit)
             return self._resumable(state, self._intent(strong[0], hit))
         if hit is not None:
             if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits)):

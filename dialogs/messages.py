@@ -23,6 +23,7 @@ class Incoming:
     text: str | None = None
     payload: str | None = None
     contact_shared: bool = False  # the citizen shared their phone card (never stored without a purpose)
+    phone: str | None = None  # the number of a shared contact (Telegram contact, Viber share-phone); never logged
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,4 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     link: str | None = None
     replace: bool = False  # moving within a menu or a card: channels that can may edit the last message
+    ask_contact: bool = False  # channels that can show their own «share my phone» button (Telegram, Viber)

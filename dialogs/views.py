@@ -51,12 +51,14 @@ class Views:
 
     def main_menu(self, prefix: str = "") -> list[Reply]:
         text = f"{prefix}\n\n{texts.WELCOME}" if prefix else texts.WELCOME
-        rows = [
+        rows: list[Row] = [
             (_b(texts.MENU_SITUATIONS, Action.MENU, "sit"),),
             (_b(texts.MENU_SERVICES, Action.MENU, "svc"),),
             (_b(texts.MENU_VETERAN, Action.SITUATION, VETERAN_SITUATION),),
             (_b(texts.MENU_CONTACTS, Action.MENU, "contacts"),),
         ]
+        if self.kb.booking is not None:
+            rows.insert(3, (_b(texts.MENU_BOOKING, Action.QUEUE), _b(texts.MENU_MY_BOOKINGS, Action.QUEUE, "my")))
         return [Reply(text, tuple(rows))]
 
     def situations(self) -> list[Reply]:
@@ -120,6 +122,10 @@ class Views:
             if any(d.details for d in checklist.documents):
                 more.append((_b(texts.EXACT_WORDING, Action.WORDING),))
             more += [(_b(f"📖 {s.short_title}", Action.SERVICE, s.id, CARD),) for s, _ in checklist.services]
+            if self.kb.booking is not None:  # the next step: book it (one service) or choose which to book
+                services = [s.id for s, _ in checklist.services]
+                args = ("s", services[0]) if len(services) == 1 else ()
+                more.append((_b(texts.MENU_BOOKING, Action.QUEUE, *args),))
             more.append((_b(texts.HOTLINE_BUTTON, Action.MENU, "contacts"),))
             end = ((_b(texts.BACK, Action.BACK), _b(texts.RESTART, Action.RESTART), *NAV_MENU),)
             end = end if can_go_back else ((_b(texts.RESTART, Action.RESTART), *NAV_MENU),)
@@ -166,6 +172,8 @@ class Views:
         """The whole card: its summary and its sections, one tap each; and the way to the personal list."""
         service = self.kb.services[service_id]
         rows = [(_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),)]
+        if self.kb.booking is not None:
+            rows.append((_b(texts.MENU_BOOKING, Action.QUEUE, "s", service.id),))
         rows += [(_b(label, Action.SERVICE, service.id, key),) for key, label in SECTIONS.items()]
         text = service_summary(service) + "\n\n" + texts.CHOOSE_SECTION
         return [Reply(text, (*rows, NAV_MENU), replace=replace)]

@@ -8,7 +8,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
-from knowledge.schema import When
+from knowledge.schema import BookingData, Regime, Schedule, When
 
 
 def _check_when(when: When | None, where: str, kb: Knowledge, problems: list[str]) -> None:
@@ -70,6 +70,7 @@ def cross_check(kb: Knowledge) -> list[str]:
                 "questions are then shown with their condition in words)"
             )
     problems += _check_groups(kb)
+    problems += _check_booking(kb)
     for sit in kb.situations.values():
         where = kb.files.get(f"situations:{sit.id}", sit.id)
         for qid in sit.questions:
@@ -117,6 +118,93 @@ def _check_groups(kb: Knowledge) -> list[str]:
     if kb.contacts.groups:
         problems += [
             f"contacts.yaml: service '{sid}' is in no menu group" for sid in kb.services if sid not in seen
+        ]
+    return problems
+
+
+BOOKING_FALLBACK_OFFICE = "visa-main"  # where a service whose card names no office is booked
+HOTLINE_GROUP = "hotline"  # the resource group of hotline callbacks; no window group may take this id
+
+
+def _check_booking(kb: Knowledge) -> list[str]:
+    """booking.yaml: offices, services and hours resolve; every service the Center provides can be booked."""
+    data = kb.booking
+    if data is None:
+        return []
+    where = "booking.yaml"
+    problems: list[str] = []
+    contacts = {o.id: o for o in kb.contacts.offices}
+    _unique((o.office for o in data.offices), f"{where}: offices", problems)
+    _unique((g.id for g in data.priority_groups), f"{where}: priority_groups", problems)
+    bookable: dict[str, set[str]] = {}  # service -> offices
+    for office in data.offices:
+        at = f"{where}: office '{office.office}'"
+        contact = contacts.get(office.office)
+        if contact is None:
+            problems.append(f"{at}: unknown office (not in contacts.yaml)")
+        _unique((g.id for g in office.groups), f"{at}: groups", problems)
+        seen: dict[str, str] = {}
+        for group in office.groups:
+            if group.id == HOTLINE_GROUP:
+                problems.append(f"{at}: group id '{HOTLINE_GROUP}' is reserved for hotline callbacks")
+            lengths = {group.slot_minutes_by_service.get(s, group.slot_minutes) for s in group.services}
+            if len(lengths) > 1:
+                problems.append(
+                    f"{at}: group '{group.id}' mixes slot lengths {sorted(lengths)}: its windows share one grid "
+                    "of slots, so a service with another length needs a group (windows) of its own"
+                )
+            for sid in group.services:
+                if sid not in kb.services:
+                    problems.append(f"{at}: group '{group.id}' names unknown service '{sid}'")
+                elif sid in seen:
+                    problems.append(f"{at}: service '{sid}' is in groups '{seen[sid]}' and '{group.id}'")
+                seen[sid] = group.id
+                bookable.setdefault(sid, set()).add(office.office)
+        if contact is not None and contact.schedules and office.schedules != contact.schedules:
+            problems.append(f"{at}: contacts.yaml publishes this office's hours; remove `schedules` here")
+        if contact is not None and not contact.schedules:
+            if not office.schedules:
+                problems.append(f"{at}: contacts.yaml gives no hours, so `schedules` is required here")
+            if "hours" not in office.assumed:
+                problems.append(
+                    f"{at}: hours not in contacts.yaml must be listed as assumed ('hours' in `assumed`)"
+                )
+        problems += _check_regimes(office.schedules, at)
+    hotlines = {h.id for h in kb.contacts.hotlines}
+    if data.hotline.hotline not in hotlines:
+        problems.append(f"{where}: hotline: unknown hotline '{data.hotline.hotline}' (not in contacts.yaml)")
+    problems += _check_regimes(data.hotline.schedules, f"{where}: hotline")
+    problems += _check_bookable(kb, data, bookable)
+    return problems
+
+
+def _check_regimes(schedules: list[Schedule], at: str) -> list[str]:
+    regimes = [s.regime for s in schedules]
+    problems = [f"{at}: no hours for the regime '{r.value}'" for r in Regime if r not in regimes]
+    problems += [f"{at}: two schedules for the regime '{r.value}'" for r in Regime if regimes.count(r) > 1]
+    return problems
+
+
+def _check_bookable(kb: Knowledge, data: BookingData, bookable: dict[str, set[str]]) -> list[str]:
+    """A card's services are booked at the offices the card names; a service naming none, at the main office."""
+    where = "booking.yaml"
+    problems: list[str] = []
+    left_out = {n.service: n for n in data.not_bookable}
+    _unique((n.service for n in data.not_bookable), f"{where}: not_bookable", problems)
+    for sid in left_out:
+        if sid not in kb.services:
+            problems.append(f"{where}: not_bookable names unknown service '{sid}'")
+        elif sid in bookable:
+            problems.append(f"{where}: service '{sid}' is both bookable and in not_bookable")
+    for service in kb.services.values():
+        if service.id in left_out:
+            continue
+        wanted = service.offices or [BOOKING_FALLBACK_OFFICE]
+        problems += [
+            f"{where}: service '{service.id}' is not bookable at '{office}' (its card names that office, or it "
+            "names none and the main office takes it); add it to a group there or to not_bookable with a reason"
+            for office in wanted
+            if office not in bookable.get(service.id, set())
         ]
     return problems
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.schema import Contacts, LifeSituation, Question, Service
+from knowledge.schema import BookingData, Contacts, LifeSituation, Question, Service
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +34,8 @@ class Knowledge:
     services: dict[str, Service]
     situations: dict[str, LifeSituation]
     files: dict[str, str] = field(default_factory=dict)  # object key -> data file, for messages
+    # booking.yaml, when present; each office's `schedules` filled from contacts.yaml where that office has them
+    booking: BookingData | None = None
 
     def service_by_card(self, card: str) -> Service | None:
         """The service built from information card `card` (e.g. "41-11"), if any."""
@@ -103,6 +105,26 @@ def load_knowledge(root: Traversable | Path | None = None, *, strict: bool = Tru
     questions = _collect(base / "questions", Question, "questions", problems, files)
     services = _collect(base / "services", Service, "services", problems, files)
     situations = _collect(base / "situations", LifeSituation, "situations", problems, files)
+    booking = _load_booking(base, contacts, problems)
     if contacts is None or (problems and strict):
         raise KnowledgeError(problems or ["contacts.yaml: missing"])
-    return Knowledge(contacts, questions, services, situations, files)
+    return Knowledge(contacts, questions, services, situations, files, booking)
+
+
+def _load_booking(base: Traversable, contacts: Contacts | None, problems: list[str]) -> BookingData | None:
+    """booking.yaml (optional). An office whose hours contacts.yaml publishes gets them here, so the booking
+    rules need only this object; `python -m knowledge check` reports hours given in both places."""
+    file = base / "booking.yaml"
+    if not file.is_file():
+        return None
+    data = _validate(BookingData, _read(file, problems), "booking.yaml", problems)
+    if data is None or contacts is None:
+        return data
+    published = {o.id: o.schedules for o in contacts.offices if o.schedules}
+    offices = [
+        o.model_copy(update={"schedules": published[o.office]})
+        if o.office in published and not o.schedules
+        else o
+        for o in data.offices
+    ]
+    return data.model_copy(update={"offices": offices})

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, case, delete, exists, insert, inspect, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.booking import Bookings, OutboxRepo
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -177,11 +178,15 @@ class Users:
         return key is not None and key in self._s.identity_map
 
     async def erase(self, user: User) -> None:
-        """Delete the citizen and, by cascade, their dialog state and message log."""
+        """Delete the citizen and, by cascade, their dialog state and message log. Their bookings stay as
+        anonymous counts without personal data; their monthly counts and the messages queued to them go."""
         if self._cache is not None:
             self._cache.drop((user.channel, user.external_id))
         if self._logs is not None:
             self._logs.discard(user.id)
+        # Explicitly, not by the foreign keys' ON DELETE: nothing depends on SQLite's foreign_keys pragma.
+        await Bookings(self._s).erase_personal(user.id)
+        await OutboxRepo(self._s).forget(user.channel, user.external_id)
         await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
         await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
         await self._s.delete(user)

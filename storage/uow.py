@@ -10,6 +10,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import sqlite
+from storage.booking import Bookings, OutboxRepo
 from storage.repositories import (
     CitizenCache,
     Deliveries,
@@ -53,6 +54,8 @@ class UnitOfWork:
         self.states = DialogStates(self.session)
         self.updates = ProcessedUpdates(self.session)
         self.deliveries = Deliveries(self.session)
+        self.bookings = Bookings(self.session)
+        self.outbox = OutboxRepo(self.session)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

@@ -72,9 +72,35 @@ class ForgetAnswerCb(CallbackData, prefix=Action.FORGET.value):
     answer: str
 
 
+class QueueCb(CallbackData, prefix=Action.QUEUE.value):
+    """The booking room's entry (`q`)."""
+
+
+class QueueVerbCb(CallbackData, prefix=Action.QUEUE.value):
+    """A booking step without an argument: `q:my`, `q:cb`, `q:v`, `q:y`."""
+
+    verb: str
+
+
+class QueueArgCb(CallbackData, prefix=Action.QUEUE.value):
+    """A booking step with one argument: `q:s:<service>`, `q:d:<yyyymmdd>`, `q:ok:<token>`, `q:x:<code>`, …"""
+
+    verb: str
+    arg: str
+
+
+class QueueArg2Cb(CallbackData, prefix=Action.QUEUE.value):
+    """A booking step with two arguments (the widest the booking room uses)."""
+
+    verb: str
+    arg: str
+    arg2: str
+
+
 CALLBACKS: tuple[type[CallbackData], ...] = (
     MenuCb, MenuSectionCb, MenuItemCb, WordingCb, SituationCb, AnswerCb, NextCb, BackCb, RestartCb, ResumeCb,
     ServiceCb, ServiceSectionCb, ForgetCb, ForgetAnswerCb,
+    QueueCb, QueueVerbCb, QueueArgCb, QueueArg2Cb,
 )  # fmt: skip
 
 

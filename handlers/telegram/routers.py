@@ -7,6 +7,7 @@ work commits, so a failed send never rolls back the citizen's progress and no da
 from __future__ import annotations
 
 import logging
+import re
 
 from aiogram import Router
 from aiogram.filters import Filter
@@ -63,10 +64,20 @@ def messages_router() -> Router:
 
     @router.message()
     async def on_message(message: Message, uow: UnitOfWork, engine: Engine, sender: TelegramSender) -> None:
-        # Photos, stickers, voice: no text, and the engine kindly asks for words.
-        text = message.text or message.caption or ""
-        user_id = message.from_user.id if message.from_user else message.chat.id
-        replies = await engine.handle_in(uow, Incoming(CHANNEL, str(user_id), text=text))
+        replies = await engine.handle_in(uow, incoming(message))
         uow.after_commit(lambda: sender.send_replies(message.chat.id, replies))
 
     return router
+
+
+def incoming(message: Message) -> Incoming:
+    """A citizen's message for the engine. A shared contact passes its number on only when it is the sender's
+    own (what the «share my number» button sends); someone else's card is a contact without a number.
+    Photos, stickers, voice: no text, and the engine kindly asks for words."""
+    user_id = str(message.from_user.id if message.from_user else message.chat.id)
+    contact = message.contact
+    if contact is not None:
+        own = message.from_user is not None and contact.user_id == message.from_user.id
+        phone = re.sub(r"\D", "", contact.phone_number) if own else ""
+        return Incoming(CHANNEL, user_id, contact_shared=True, phone=phone or None)
+    return Incoming(CHANNEL, user_id, text=message.text or message.caption or "")

@@ -19,15 +19,22 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from aiolimiter import AsyncLimiter
 
 from dialogs.messages import Reply
-from handlers.telegram.render import render
+from handlers.telegram.render import (
+    REMOVE_KEYBOARD,
+    Markup,
+    OutMessage,
+    render,
+    with_keyboard_removed,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
+REMOVER_TEXT = "⌨️"  # a message that only takes the contact keyboard away, deleted at once
 OnBlocked = Callable[[int], Awaitable[None]]
 
 
@@ -50,6 +57,9 @@ class TelegramSender:
         self._per_chat_rate, self._per_chat_burst = per_chat_rate, per_chat_burst
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._max_chats = max_chats
+        # Chats showing the contact keyboard; the next reply that does not ask for the phone takes it away. In
+        # memory: after a restart a forgotten keyboard stays (one-time: it hides itself once used).
+        self._contact_keyboard: OrderedDict[int, None] = OrderedDict()
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.pop(chat_id, None) or AsyncLimiter(
@@ -63,45 +73,94 @@ class TelegramSender:
     async def send_replies(self, chat_id: int, replies: list[Reply]) -> bool:
         """Send the engine's replies in order; False if something could not be delivered."""
         ok = True
+        asks = any(r.ask_contact for r in replies)  # a turn that asks for the phone keeps the keyboard
         for reply in replies:
-            for message in render(reply):
-                ok = await self.send_text(chat_id, message.text, message.keyboard) and ok
+            messages = render(reply)
+            if not asks and chat_id in self._contact_keyboard:
+                messages = await self._removing_keyboard(chat_id, messages)
+            for message in messages:
+                sent = await self.send_text(chat_id, message.text, message.keyboard)
+                ok = sent and ok
+                if sent:
+                    self._note_keyboard(chat_id, message.keyboard)
         return ok
 
-    async def send_text(self, chat_id: int, html: str, keyboard: InlineKeyboardMarkup | None = None) -> bool:
+    async def _removing_keyboard(self, chat_id: int, messages: list[OutMessage]) -> list[OutMessage]:
+        """The contact keyboard goes away with the first message that has no markup; when every message has
+        inline buttons, a message of its own takes it away and is deleted at once."""
+        removing = with_keyboard_removed(messages)
+        if removing is not None:
+            return removing
+        remover = await self._send_message(chat_id, REMOVER_TEXT, REMOVE_KEYBOARD, disable_notification=True)
+        if remover is not None:
+            self._note_keyboard(chat_id, REMOVE_KEYBOARD)
+            await self._delete(chat_id, remover.message_id)
+        return messages
+
+    def _note_keyboard(self, chat_id: int, keyboard: Markup | None) -> None:
+        if isinstance(keyboard, ReplyKeyboardMarkup):
+            self._contact_keyboard.pop(chat_id, None)
+            self._contact_keyboard[chat_id] = None
+            while len(self._contact_keyboard) > self._max_chats:
+                self._contact_keyboard.popitem(last=False)
+        elif isinstance(keyboard, ReplyKeyboardRemove):
+            self._contact_keyboard.pop(chat_id, None)
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        try:
+            async with self._chat_limiter(chat_id), self._global:
+                await self.bot.delete_message(chat_id, message_id)
+        except Exception as exc:  # a stray «⌨️» is harmless
+            log.info("could not delete the keyboard remover (%s)", exc)
+
+    async def send_text(self, chat_id: int, html: str, keyboard: Markup | None = None) -> bool:
         """One message; retries after 429 and transient errors; never raises."""
+        return await self._send_message(chat_id, html, keyboard) is not None
+
+    async def _send_message(
+        self, chat_id: int, html: str, keyboard: Markup | None, *, disable_notification: bool | None = None
+    ) -> Message | None:
+        """The sent message, or None if it could not be delivered; never raises."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 async with self._chat_limiter(chat_id), self._global:
-                    await self.bot.send_message(chat_id, html, parse_mode="HTML", reply_markup=keyboard)
-                return True
+                    return await self.bot.send_message(
+                        chat_id, html, parse_mode="HTML", reply_markup=keyboard,
+                        disable_notification=disable_notification,
+                    )  # fmt: skip
             except TelegramRetryAfter as exc:
                 log.warning("telegram asks to wait %ss (attempt %d)", exc.retry_after, attempt)
                 await asyncio.sleep(exc.retry_after)
             except TelegramForbiddenError:
                 log.info("a user blocked the bot; marking them inactive")
                 await self._safe_on_blocked(chat_id)
-                return False
+                return None
             except (TelegramNetworkError, TelegramServerError) as exc:
                 log.warning("telegram send failed (%s), attempt %d", type(exc).__name__, attempt)
                 await asyncio.sleep(min(2**attempt, 10))
             except TelegramBadRequest:
                 log.exception("telegram refused a message")
-                return False
+                return None
             except Exception:
                 log.exception("unexpected error while sending to telegram")
-                return False
-        return False
+                return None
+        return None
 
     async def edit_or_send(self, chat_id: int, message_id: int, reply: Reply) -> bool:
-        """Replace a message's text and keyboard; a new message if it cannot be edited (too old, deleted)."""
+        """Replace a message's text and keyboard; a new message if it cannot be edited (too old, deleted), or
+        when the contact keyboard comes or goes (an edit can carry inline buttons only)."""
         parts = render(reply)
-        if len(parts) == 1:
+        inline = parts[0].keyboard
+        if (
+            len(parts) == 1
+            and isinstance(inline, InlineKeyboardMarkup | None)
+            and chat_id not in self._contact_keyboard
+        ):
             try:
                 async with self._chat_limiter(chat_id), self._global:
                     await self.bot.edit_message_text(
                         text=parts[0].text, chat_id=chat_id, message_id=message_id,
-                        parse_mode="HTML", reply_markup=parts[0].keyboard,
+                        parse_mode="HTML", reply_markup=inline,
                     )  # fmt: skip
                 return True
             except TelegramBadRequest as exc:

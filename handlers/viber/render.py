@@ -15,6 +15,9 @@ VIBER_TEXT_LIMIT = 7000
 MAX_BUTTONS = 24  # Viber's limit for one keyboard
 MENU_PAYLOAD = pack(Action.MENU)
 BRAND = "#1F5FA8"
+SHARE_PHONE = "📱 Надіслати мій номер"
+SHARE_PHONE_BODY = "phone"
+MIN_API_VERSION = 3  # share-phone buttons need it; the sender puts it on every message
 
 
 def _button(text: str, payload: str, columns: int) -> dict[str, Any]:
@@ -32,9 +35,16 @@ def _button(text: str, payload: str, columns: int) -> dict[str, Any]:
     }
 
 
+def share_phone_button() -> dict[str, Any]:
+    """Viber's own «share my number» button (keyboards only, API version 3): the citizen's number comes back as a
+    contact message. Its ActionBody is not sent anywhere."""
+    return {**_button(SHARE_PHONE, SHARE_PHONE_BODY, 6), "ActionType": "share-phone", "Text": SHARE_PHONE}
+
+
 def keyboard(reply: Reply) -> dict[str, Any]:
-    """Engine rows become keyboard rows (6 columns shared); a «Меню» button is always there."""
-    buttons: list[dict[str, Any]] = []
+    """Engine rows become keyboard rows (6 columns shared); a «Меню» button is always there. A reply that asks for
+    the phone starts with the share-phone button."""
+    buttons: list[dict[str, Any]] = [share_phone_button()] if reply.ask_contact else []
     for row in reply.buttons:
         actionable = [b for b in row if b.payload]
         width = max(1, 6 // max(1, len(actionable)))

@@ -18,7 +18,7 @@ from viberbot.api.messages import TextMessage
 
 from dialogs.locks import KeyedLocks
 from dialogs.messages import Reply
-from handlers.viber.render import render
+from handlers.viber.render import MIN_API_VERSION, render
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,11 @@ class ViberSender:
         self._order = KeyedLocks()
 
     def payload(self, message: TextMessage, receiver: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"sender": {"name": self._name}, "min_api_version": 3, **message.to_dict()}
+        body: dict[str, Any] = {
+            "sender": {"name": self._name},
+            "min_api_version": MIN_API_VERSION,
+            **message.to_dict(),
+        }
         if receiver is not None:
             body["receiver"] = receiver
         return {k: v for k, v in body.items() if v is not None}

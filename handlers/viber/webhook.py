@@ -58,6 +58,14 @@ def _incoming(user: str, text: str) -> Incoming:
     return Incoming(CHANNEL, user, text=text)
 
 
+def contact_incoming(user: str, message: ContactMessage) -> Incoming:
+    """A shared contact: its number in digits only, or none when the card has none."""
+    contact = message.contact
+    raw = contact.phone_number if contact is not None else None
+    phone = re.sub(r"\D", "", raw) if isinstance(raw, str) else ""
+    return Incoming(CHANNEL, user, contact_shared=True, phone=phone or None)
+
+
 class ViberWebhook:
     def __init__(
         self, token: str, engine: Engine, uow_factory: Callable[[], UnitOfWork], sender: ViberSender
@@ -112,8 +120,10 @@ class ViberWebhook:
         self.sender.quiet.heard_from(user)
         message = event.message
         if isinstance(message, ContactMessage):
-            # The phone number itself is not passed on: nothing may keep it without consent and a purpose.
-            await self._converse(str(event.message_token), Incoming(CHANNEL, user, contact_shared=True))
+            # The number goes to the engine, which keeps it only where the citizen agreed to give it (a callback
+            # request); the message log never sees it. Viber does not say whose number a contact is: the
+            # share-phone button sends the citizen's own.
+            await self._converse(str(event.message_token), contact_incoming(user, message))
             return
         text = message.text if isinstance(message, TextMessage) else ""
         await self._converse(str(event.message_token), _incoming(user, text or ""))

@@ -41,6 +41,8 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     out: dict[str, Any] = {"text": plain(reply.text), "buttons": button_rows(reply.buttons)}
     if reply.link:
         out["link"] = reply.link
+    if reply.ask_contact:
+        out["ask_contact"] = True  # the page shows nothing for it: on the web the citizen types the number
     return out
 
 

@@ -9,7 +9,14 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, SetMyCommands, TelegramMethod
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    EditMessageText,
+    SendMessage,
+    SetMyCommands,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
 
@@ -34,7 +41,7 @@ class FakeSession(BaseSession):
             return Message(
                 message_id=next(self._ids), date=dt.datetime.now(dt.UTC), chat=chat, text=method.text
             )  # type: ignore[return-value]
-        if isinstance(method, AnswerCallbackQuery | EditMessageText | SetMyCommands):
+        if isinstance(method, AnswerCallbackQuery | EditMessageText | SetMyCommands | DeleteMessage):
             return True  # type: ignore[return-value]
         raise AssertionError(f"unexpected Bot API call in a unit test: {type(method).__name__}")
 

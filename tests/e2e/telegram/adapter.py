@@ -9,8 +9,12 @@ itself is never weakened:
   `setChatMenuButton` answer `true` and are recorded for the tests;
 - edits of a message that does not exist succeed silently → refused with 400, as Telegram does;
 - methods that succeed with `result: null` (`answerCallbackQuery`, `editMessageText`, …) → `true`, as the API
-  answers for them.
-Everything else is forwarded unchanged.
+  answers for them;
+- it keeps each message's markup but not what a chat's client shows below the input field: the reply keyboard
+  the bot last set (a `keyboard`, taken away by `remove_keyboard`, even when that message is deleted at once) →
+  kept here per chat in `keyboards`, for the test citizen.
+A citizen's contact needs no mending: the client route `/sendMessage` passes any message fields on, `contact`
+included. Everything else is forwarded unchanged.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class EmulatorAdapter:
         self.emulator_url = emulator_url.rstrip("/")
         self.calls: list[tuple[str, dict[str, Any]]] = []  # methods the emulator lacks, with their params
         self.methods: list[str] = []  # every bot method called, in order
+        self.keyboards: dict[str, list[list[dict[str, Any]]]] = {}  # chat id → the reply keyboard it shows
         self.app = web.Application()
         self.app.router.add_route("*", "/bot{token}/{method}", self.handle)
         self._session: ClientSession | None = None
@@ -77,11 +82,24 @@ class EmulatorAdapter:
                     status=400,
                 )
         data = await self._forward(token, method, body, content_type)
+        if method.lower() == "sendmessage" and data.get("ok"):
+            self._note_keyboard(dict(await request.post()) if body else {})
         if method.lower() == "getme" and data.get("ok"):
             data["result"].setdefault("is_bot", True)
         elif data.get("ok") and data.get("result") is None:
             data["result"] = True
         return web.json_response(data)
+
+    def _note_keyboard(self, params: dict[str, Any]) -> None:
+        markup = params.get("reply_markup")
+        if not markup:
+            return
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        chat = str(params.get("chat_id"))
+        if "keyboard" in markup:
+            self.keyboards[chat] = markup["keyboard"]
+        elif markup.get("remove_keyboard"):
+            self.keyboards.pop(chat, None)
 
     async def _message_exists(self, token: str, chat_id: str, message_id: str) -> bool:
         assert self._session is not None

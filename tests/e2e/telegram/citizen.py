@@ -1,4 +1,5 @@
-"""A citizen in Telegram, through the emulator's client API: types, presses inline buttons, reads the chat."""
+"""A citizen in Telegram, through the emulator's client API: types, presses inline and reply-keyboard buttons,
+shares their phone, reads the chat."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tests.transcript import Seen
 
 QUIET = 0.35  # the bot is done when the chat has not changed for this long
 PATIENCE = 15.0  # and must have answered within this
+SHARE_PHONE = "phone"  # what `Seen` lists as the payload of a reply keyboard's «share my number» button
+PHONE = "+380670000001"  # the test citizen's own number
 
 
 class TelegramCitizen:
@@ -21,11 +24,24 @@ class TelegramCitizen:
 
     _ids = itertools.count(1000)
 
-    def __init__(self, emulator_url: str, token: str, user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        emulator_url: str,
+        token: str,
+        user_id: int | None = None,
+        keyboards: dict[str, list[list[dict[str, Any]]]] | None = None,
+    ) -> None:
         self.url = emulator_url.rstrip("/")
         self.token = token
         self.user_id = user_id or next(self._ids)
+        self.phone = PHONE
+        # The adapter's record of what each chat shows below its input field: chat id → reply keyboard.
+        self._keyboards = keyboards if keyboards is not None else {}
         self.session = ClientSession()
+
+    def reply_keyboard(self) -> list[list[dict[str, Any]]] | None:
+        """The reply keyboard the bot set for this chat and has not taken away (None: the letters keyboard)."""
+        return self._keyboards.get(str(self.user_id))
 
     def _person(self) -> dict[str, Any]:
         return {"id": self.user_id, "is_bot": False, "first_name": "Громадянин", "language_code": "uk"}
@@ -75,6 +91,8 @@ class TelegramCitizen:
                 markup = json.loads(markup)
             for row in markup.get("inline_keyboard", []):
                 buttons += [(b["text"], b.get("callback_data", "")) for b in row]
+            for row in markup.get("keyboard", []):  # a reply button sends its text, or the citizen's contact
+                buttons += [(b["text"], SHARE_PHONE if b.get("request_contact") else b["text"]) for b in row]
         return Seen(texts, buttons)
 
     async def send_text(self, text: str) -> Seen:
@@ -85,8 +103,22 @@ class TelegramCitizen:
             return await self._act("sendCommand", message)
         return await self._act("sendMessage", message)
 
+    async def send_contact(self, phone: str | None = None, *, own: bool = True) -> Seen:
+        """Share a contact: by default the citizen's own number, as the «share my number» button sends it;
+        `own=False` sends someone else's card from the address book."""
+        contact = {"phone_number": phone or self.phone, "first_name": "Громадянин" if own else "Сусідка",
+                   "user_id": self.user_id if own else self.user_id + 1_000_000}  # fmt: skip
+        message = {"from": self._person(), "chat": self._chat(), "date": int(time.time()), "contact": contact}
+        return await self._act("sendMessage", message)
+
     async def press(self, payload: str) -> Seen:
-        """Press the button with this callback data on the newest message that has it (or the newest message)."""
+        """Press the button with this callback data on the newest message that has it (or the newest message).
+        A reply keyboard's button is pressed by its `Seen` payload: its text, or `SHARE_PHONE`."""
+        keyboard = [b for row in self.reply_keyboard() or [] for b in row]
+        if payload == SHARE_PHONE and any(b.get("request_contact") for b in keyboard):
+            return await self.send_contact()
+        if any(b["text"] == payload and not b.get("request_contact") for b in keyboard):
+            return await self.send_text(payload)
         history = await self.history()
         holder = next(
             (

@@ -61,7 +61,7 @@ class TelegramRig:
     token: str
 
     def citizen(self) -> TelegramCitizen:
-        return TelegramCitizen(self.emulator_url, self.token)
+        return TelegramCitizen(self.emulator_url, self.token, keyboards=self.adapter.keyboards)
 
 
 async def start_adapter(emulator_url: str) -> tuple[EmulatorAdapter, web.AppRunner, str]:

@@ -16,6 +16,7 @@ from tests.e2e.viber.fake_api import FakeViberApi
 from tests.transcript import Seen
 
 QUIET, PATIENCE = 0.25, 10.0
+PHONE = "+380670000002"  # the test citizen's own number
 
 
 def sign(body: bytes, token: str) -> str:
@@ -29,6 +30,7 @@ class ViberCitizen:
     def __init__(self, client: TestClient, api: FakeViberApi, token: str) -> None:  # type: ignore[type-arg]
         self.client, self.api, self.token = client, api, token
         self.user = f"viber-user-{next(self._ids)}=="
+        self.phone = PHONE
 
     async def post(self, event: dict[str, Any], *, sign_with: str | None = None) -> Any:
         body = json.dumps(event, ensure_ascii=False).encode()
@@ -72,5 +74,22 @@ class ViberCitizen:
     async def send_text(self, text: str) -> Seen:
         return await self._act(self.message_event({"type": "text", "text": text}))
 
+    def keyboard(self) -> list[dict[str, Any]]:
+        """The buttons of the keyboard the bot sent last (Viber shows the newest one)."""
+        for message in reversed(self.api.to(self.user)):
+            if message.get("keyboard"):
+                return list(message["keyboard"].get("Buttons", []))
+        return []
+
+    async def send_contact(self, phone: str | None = None) -> Seen:
+        """Share a phone number as Viber's share-phone button does: a contact message."""
+        contact = {"name": "Громадянин", "phone_number": phone or self.phone}
+        return await self._act(self.message_event({"type": "contact", "contact": contact}))
+
     async def press(self, payload: str) -> Seen:
+        """Press the button with this ActionBody: a reply button sends it as text, a share-phone one the
+        citizen's number as a contact."""
+        pressed = next((b for b in self.keyboard() if b.get("ActionBody") == payload), None)
+        if pressed is not None and pressed.get("ActionType") == "share-phone":
+            return await self.send_contact()
         return await self._act(self.message_event({"type": "text", "text": payload}))

@@ -1,0 +1,339 @@
+"""The 200-way race for one slot: N citizens confirm the same slot of capacity k at once.
+
+Run: `.venv/bin/python -m bench.booking_race [--takes 200] [--capacity 3] [--no-postgres]`.
+Every take is `Bookings.take` in its own unit of work, as a confirmation is. Outcomes must be exactly k booked,
+N - k taken, no error, on SQLite (the bot's serialized factory; a plain connection pool; two OS processes) and,
+when PostgreSQL is installed, on a throwaway server (in-process; two OS processes). Also: sequential takes of
+distinct slots per second (the storage part of a confirmation). Prints a markdown table.
+
+The race helpers are shared with tests/storage/test_booking_race.py; `python -m bench.booking_race worker …` is
+the process the two-process races start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.booking import Booking, TakeFailure
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import User, utcnow
+from storage.uow import UnitOfWorkFactory
+
+CHANNEL = "web"
+OFFICE = "visa-main"
+RESOURCE = "passports"
+SERVICE = "passport-id"
+SLOT = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv
+MONTH = "2026-12"
+
+
+def factory_for(engine: AsyncEngine, *, serialize: bool | None = None) -> UnitOfWorkFactory:
+    """As the bot makes it (serialized on SQLite), unless told otherwise."""
+    if serialize is None:
+        serialize = engine.dialect.name == "sqlite"
+    return UnitOfWorkFactory(make_sessionmaker(engine), serialize=serialize)
+
+
+async def make_users(engine: AsyncEngine, names: Sequence[str]) -> None:
+    """Citizens for the race, in one statement."""
+    now = utcnow()
+    rows = [
+        {
+            "channel": CHANNEL,
+            "external_id": name,
+            "language": "uk",
+            "created_at": now,
+            "last_seen_at": now,
+            "active": True,
+            "held_by_operator": False,
+        }
+        for name in names
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(insert(User), rows)
+
+
+async def take_one(
+    factory: UnitOfWorkFactory,
+    name: str,
+    *,
+    capacity: int = 3,
+    places: Sequence[int] | None = None,
+    start: dt.datetime = SLOT,
+    service: str = SERVICE,
+    priority: bool = False,
+    token: str | None = None,
+    limit: int = 4,
+) -> Booking | TakeFailure:
+    """One citizen confirms: their own unit of work, committed (or rolled back) before this returns."""
+    async with factory() as uow:
+        user = await uow.users.get(CHANNEL, name)
+        assert user is not None, name
+        return await uow.bookings.take(
+            user=user,
+            kind="office",
+            office=OFFICE,
+            resource=RESOURCE,
+            service=service,
+            start=start,
+            places=list(range(capacity)) if places is None else list(places),
+            priority=priority,
+            priority_group="combatant" if priority else None,
+            token=token or f"tap-{name}",
+            month=MONTH,
+            monthly_limit=limit,
+        )
+
+
+@dataclass
+class Tally:
+    outcomes: Counter[str] = field(default_factory=Counter)
+    places: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall: float = 0.0
+
+    def add(self, result: Booking | TakeFailure | BaseException) -> None:
+        if isinstance(result, Booking):
+            self.outcomes["booked"] += 1
+            if result.place is not None:
+                self.places.append(result.place)
+        elif isinstance(result, TakeFailure):
+            self.outcomes[result.value] += 1
+        else:
+            self.outcomes["error"] += 1
+            self.errors.append(f"{type(result).__name__}: {result}")
+
+    def merge(self, other: Tally) -> None:
+        self.outcomes.update(other.outcomes)
+        self.places += other.places
+        self.errors += other.errors
+
+    def to_json(self) -> str:
+        return json.dumps({"outcomes": dict(self.outcomes), "places": self.places, "errors": self.errors[:5]})
+
+    @classmethod
+    def from_json(cls, line: str) -> Tally:
+        data = json.loads(line)
+        return cls(Counter(data["outcomes"]), list(data["places"]), list(data["errors"]))
+
+
+async def race(
+    factory: UnitOfWorkFactory, names: Sequence[str], *, capacity: int, start: dt.datetime = SLOT
+) -> Tally:
+    """All `names` confirm the same slot at once."""
+    tally = Tally()
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(take_one(factory, name, capacity=capacity, start=start) for name in names), return_exceptions=True
+    )
+    tally.wall = time.perf_counter() - started
+    for result in results:
+        tally.add(result)
+    return tally
+
+
+def names_for(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{i:04d}" for i in range(count)]
+
+
+# --- two OS processes -----------------------------------------------------------------------------------------
+
+
+async def _worker(url: str, prefix: str, count: int, capacity: int) -> None:
+    engine = make_engine(url)
+    factory = factory_for(engine)
+    async with factory() as uow:  # connect and warm up before the start signal
+        await uow.users.get(CHANNEL, f"{prefix}0000")
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # the start signal
+    tally = await race(factory, names_for(prefix, count), capacity=capacity)
+    await factory.close()
+    await engine.dispose()
+    print(tally.to_json(), flush=True)
+
+
+def race_in_processes(url: str, prefixes: Sequence[str], count: int, capacity: int) -> Tally:
+    """One worker process per prefix, each racing `count` citizens; started together once all are ready."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.booking_race", "worker", url, prefix, str(count), str(capacity)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for prefix in prefixes
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            line = proc.stdout.readline().strip()
+            if line != "ready":
+                raise RuntimeError(
+                    f"worker did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
+                )
+        started = time.perf_counter()
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        total = Tally()
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                raise RuntimeError(f"worker failed ({proc.returncode}): {err[-2000:]}")
+            total.merge(Tally.from_json(out.strip().splitlines()[-1]))
+        total.wall = time.perf_counter() - started
+        return total
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+# --- the benchmark --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str | None]:
+    """A PostgreSQL server on a free loopback port, as tests/storage/test_postgres.py starts one; None when
+    PostgreSQL is not installed."""
+    from tests.e2e.telegram.conftest import free_port
+    from tests.storage.test_postgres import _as_postgres, _pg_bin
+
+    try:
+        initdb = _pg_bin("initdb")
+    except AssertionError:
+        yield None
+        return
+    base = Path(tempfile.mkdtemp(prefix="viza-pg-bench-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+
+    def run(args: list[str]) -> None:
+        subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
+
+    run([initdb, "-D", str(data), "--auth=trust", "--username=postgres", "--encoding=UTF8"])
+    port = free_port()
+    options = f"-p {port} -h 127.0.0.1 -k {sock} -c fsync=off"
+    run([_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"])
+    try:
+        run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "viza"])
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/viza"
+    finally:
+        run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _row(database: str, how: str, takes: int, capacity: int, tally: Tally) -> str:
+    o = tally.outcomes
+    exact = "yes" if o["booked"] == capacity and o["taken"] == takes - capacity and not o["error"] else "NO"
+    return (
+        f"| {database} | {how} | {takes} | {capacity} | {o['booked']} | {o['taken']} | {o['error']} | {exact} "
+        f"| {tally.wall * 1000:,.0f} |"
+    )
+
+
+async def _rate(engine: AsyncEngine, prefix: str, n: int) -> float:
+    """Sequential takes, each of its own slot, by distinct citizens: confirmations per second."""
+    names = names_for(prefix, n)
+    await make_users(engine, names)
+    factory = factory_for(engine)
+    started = time.perf_counter()
+    for i, name in enumerate(names):
+        result = await take_one(factory, name, start=SLOT + dt.timedelta(minutes=15 * (i + 1)))
+        assert isinstance(result, Booking), result
+    rate = n / (time.perf_counter() - started)
+    await factory.close()
+    return rate
+
+
+async def _free_the_slot(engine: AsyncEngine) -> None:
+    factory = factory_for(engine, serialize=False)
+    async with factory() as uow:
+        end = SLOT + dt.timedelta(minutes=1)
+        for booking in await uow.bookings.listing(day_from=SLOT, day_to=end, office=OFFICE):
+            await uow.bookings.cancel(booking, utcnow())
+
+
+async def _bench_database(url: str, database: str, takes: int, capacity: int, lines: list[str]) -> None:
+    engine = make_engine(url)
+    await upgrade(engine)
+    # The slot start differs per run, so the runs share the database without sharing a slot.
+    for how, serialize in (("in-process, the bot's factory", None), ("in-process, connection pool", False)):
+        if database == "PostgreSQL" and serialize is False:
+            continue  # on PostgreSQL the bot's factory is the connection pool
+        prefix = f"{how[:14].replace(' ', '')}{serialize}-"
+        names = names_for(prefix, takes)
+        await make_users(engine, names)
+        factory = factory_for(engine, serialize=serialize)
+        tally = await race(factory, names, capacity=capacity)
+        await factory.close()
+        lines.append(_row(database, how, takes, capacity, tally))
+        await _free_the_slot(engine)  # the next run races for the same slot
+    half = takes // 2
+    prefixes = ("pa-", "pb-")
+    for prefix in prefixes:
+        await make_users(engine, names_for(prefix, half))
+    await engine.dispose()
+    tally = await asyncio.to_thread(race_in_processes, url, prefixes, half, capacity)
+    lines.append(_row(database, f"2 processes × {half}", 2 * half, capacity, tally))
+    engine = make_engine(url)
+    rate = await _rate(engine, "rate-", 500)
+    lines.append(
+        f"| {database} | sequential takes of distinct slots | 500 | 1 | — | — | — | — | {rate:,.0f}/s |"
+    )
+    await engine.dispose()
+
+
+async def main(takes: int, capacity: int, postgres: bool) -> None:
+    lines = [
+        "| database | how | takes | capacity | booked | taken | errors | exact | wall ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        await _bench_database(f"sqlite+aiosqlite:///{tmp}/race.sqlite3", "SQLite", takes, capacity, lines)
+    if postgres:
+        with throwaway_postgres() as url:
+            if url is None:
+                lines.append("| PostgreSQL | not installed | | | | | | | |")
+            else:
+                await _bench_database(url, "PostgreSQL", takes, capacity, lines)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "worker":
+        url, prefix, count, capacity = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        asyncio.run(_worker(url, prefix, count, capacity))
+    else:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--takes", type=int, default=200)
+        parser.add_argument("--capacity", type=int, default=3)
+        parser.add_argument("--no-postgres", action="store_true")
+        args = parser.parse_args()
+        asyncio.run(main(args.takes, args.capacity, not args.no_postgres))

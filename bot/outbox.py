@@ -1,0 +1,187 @@
+"""The outbox dispatch: messages queued for citizens outside a conversation (a closed day's notice; later,
+reminders) are sent by the running bot through its channels' senders.
+
+Each run takes the due rows, claims them, sends them, and records the outcome:
+- claim: `UPDATE outbox SET sent_at = now, attempts = attempts + 1 WHERE id = … AND sent_at IS NULL AND
+  attempts < MAX_ATTEMPTS`, committed before anything is sent. Only the process whose UPDATE changed the row
+  sends it, so two bot processes (PostgreSQL) never both send one message: the second UPDATE waits for the first
+  to commit, then finds `sent_at` set and changes nothing.
+- sent: `sent_at` becomes the moment it went out. Failed: `sent_at` goes back to NULL and the row is tried
+  again by a later run, after a growing pause; after MAX_ATTEMPTS tries it is given up, with one log line.
+- a crash (or a kill) between the claim and the outcome leaves the row claimed, i.e. looking sent: that message
+  is never sent. We err on the side of at most once — a citizen is never told the same thing twice, and a lost
+  notice is rare (it takes a crash in the second a send takes); the staff still see the cancelled booking.
+
+Telegram and Viber rows go through the senders the bot already has (pacing, retries, blocked users); web rows
+become a bot line of the citizen's message log, which the page shows in its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import update
+
+from dialogs.messages import Button, Reply
+from storage.booking import Outbox
+from storage.models import utcnow
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from handlers.telegram.channel import TelegramChannel
+    from handlers.viber.channel import ViberChannel
+
+log = logging.getLogger(__name__)
+
+EVERY = dt.timedelta(seconds=10)  # how often the job looks for due messages
+BATCH = 100  # rows looked at per run
+MAX_ATTEMPTS = 5
+RETRY_AFTER = dt.timedelta(seconds=30)  # the pause before try n+1 is RETRY_AFTER × 2^(n-1), from the queueing
+KEEP_SENT = dt.timedelta(days=30)  # sent rows (their text names a booking) are deleted after this
+WEB = "web"
+
+# Sends one reply to a citizen of one channel (their external id); True when it was delivered. Never raises
+# for a delivery problem (the senders catch those); an exception counts as a failed try.
+Send = Callable[[str, Reply], Awaitable[bool]]
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this process claimed, copied out of its unit of work."""
+
+    id: int
+    channel: str
+    external_id: str
+    text: str
+    buttons: list[list[dict[str, str]]] | None
+    attempts: int
+
+
+def reply_of(text: str, buttons: list[list[dict[str, str]]] | None) -> Reply:
+    """The stored message as the engine would have said it (button rows as the message log keeps them)."""
+    rows = tuple(
+        tuple(Button(b["text"], payload=b.get("payload"), url=b.get("url")) for b in row)
+        for row in buttons or []
+    )
+    return Reply(text, rows)
+
+
+def due_now(row: Outbox, now: dt.datetime) -> bool:
+    """A row never tried is due at once; after n failed tries, once RETRY_AFTER × (2^n − 1) has passed."""
+    return row.attempts == 0 or now >= row.created_at + RETRY_AFTER * (2**row.attempts - 1)
+
+
+async def claim(uows: UowFactory, channels: set[str], now: dt.datetime) -> list[Claimed]:
+    """Take the due rows of the channels this process can send to; committed before anything is sent."""
+    claimed: list[Claimed] = []
+    async with uows() as uow:
+        for row in await uow.outbox.due(limit=BATCH, max_attempts=MAX_ATTEMPTS):
+            if row.channel not in channels or not due_now(row, now):
+                continue
+            result = await uow.session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id, Outbox.sent_at.is_(None), Outbox.attempts < MAX_ATTEMPTS)
+                .values(sent_at=now, attempts=Outbox.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                claimed.append(
+                    Claimed(row.id, row.channel, row.external_id, row.text, row.buttons, row.attempts + 1)
+                )
+    return claimed
+
+
+async def _send(send: Send, message: Claimed) -> bool:
+    try:
+        return await send(message.external_id, reply_of(message.text, message.buttons))
+    except Exception:
+        log.exception("sending queued message %d to %s failed", message.id, message.channel)
+        return False
+
+
+async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.datetime | None = None) -> int:
+    """One run of the job: send what is due; returns how many were delivered."""
+    now = now or utcnow()
+    claimed = await claim(uows, set(senders), now)
+    if not claimed:
+        return 0
+    outcomes = [(message, await _send(senders[message.channel], message)) for message in claimed]
+    async with uows() as uow:
+        for message, ok in outcomes:
+            if ok:
+                await uow.outbox.sent(message.id, utcnow())
+            else:
+                await uow.session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == message.id)
+                    .values(sent_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+    delivered = sum(ok for _, ok in outcomes)
+    for message, ok in outcomes:
+        if not ok and message.attempts >= MAX_ATTEMPTS:
+            log.warning(
+                "queued message %d to %s not delivered after %d tries; given up",
+                message.id, message.channel, message.attempts,
+            )  # fmt: skip
+    log.info("%d of %d queued message(s) sent", delivered, len(outcomes))
+    return delivered
+
+
+async def purge_sent(uows: UowFactory, keep: dt.timedelta = KEEP_SENT) -> int:
+    async with uows() as uow:
+        return await uow.outbox.purge_sent_before(utcnow() - keep)
+
+
+def web_sender(uows: UowFactory) -> Send:
+    """The web chat has no push: the message becomes a bot line of the citizen's log, shown by the page's
+    history (on the next load). A citizen who erased their data meanwhile has nowhere to get it: done."""
+
+    async def send(session: str, reply: Reply) -> bool:
+        async with uows() as uow:
+            user = await uow.users.get(WEB, session)
+            if user is not None:
+                uow.messages.add(user.id, "out", reply.text, reply.buttons)
+        return True
+
+    return send
+
+
+def senders(
+    uows: UowFactory, telegram: TelegramChannel | None = None, viber: ViberChannel | None = None
+) -> dict[str, Send]:
+    """The channels this bot process can send to: the web chat always, Telegram and Viber when enabled."""
+    out: dict[str, Send] = {WEB: web_sender(uows)}
+    if telegram is not None:
+        tg = telegram.sender
+
+        async def send_telegram(chat_id: str, reply: Reply) -> bool:
+            return await tg.send_replies(int(chat_id), [reply])
+
+        out["telegram"] = send_telegram
+    if viber is not None:
+        vb = viber.sender
+
+        async def send_viber(user: str, reply: Reply) -> bool:
+            return await vb.send_replies(user, [reply])
+
+        out["viber"] = send_viber
+    return out
+
+
+def start_outbox(scheduler: AsyncIOScheduler, uows: UowFactory, channels: Mapping[str, Send]) -> None:
+    """Add the dispatch job (every EVERY, first run now) and a daily purge of old sent rows to a running
+    scheduler (the housekeeping one: its job lines are already quiet)."""
+    scheduler.add_job(
+        dispatch, "interval", seconds=EVERY.total_seconds(), args=[uows, dict(channels)], id="outbox",
+        next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.add_job(
+        purge_sent, "interval", days=1, args=[uows], id="outbox-purge",
+        next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
+    )  # fmt: skip

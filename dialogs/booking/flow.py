@@ -1,0 +1,587 @@
+"""The booking conversation: service → office → priority → day → time → confirm, «Мої записи», hotline callbacks
+and home-visit requests. A room of the engine (dialogs.rooms): it owns payloads `q:…` and the BOOKING intent.
+
+Its place in the dialog is `DialogState.scenario == "booking"`, the step in `state.step` and the choices in
+`state.answers` (short strings only; a phone or an address is never kept there — it goes straight into the
+booking it was given for)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import ClassVar
+
+from dialogs import texts as common
+from dialogs.booking import texts
+from dialogs.booking.rules import Refusal
+from dialogs.booking.service import HOTLINE, BookingService, new_token
+from dialogs.messages import Button, Reply
+from dialogs.payloads import Action, pack
+from dialogs.rooms import Turn
+from knowledge.loader import Knowledge
+from knowledge.schema import PriorityGroup
+from knowledge.search import SearchHit
+from knowledge.understand import Intent
+from storage.booking import Booking
+from storage.models import DialogState
+
+NAME = "booking"
+TIMES_PER_PAGE = 16
+PERSONAL_STEPS = {"cb-phone", "visit-address", "visit-phone"}
+Row = tuple[Button, ...]
+_PHONE_CHARS = re.compile(r"[\s()\-‐‑‒–—./_\u200b-\u200d\u2060]")
+
+
+def _b(text: str, *args: str) -> Button:
+    return Button(text, pack(Action.QUEUE, *args))
+
+
+MENU: Row = (Button(common.MENU, pack(Action.MENU)),)
+
+
+def normalize_phone(text: str) -> str | None:
+    """A Ukrainian mobile or landline number as +380XXXXXXXXX, or None («067‑123‑45‑67», «+38 (067) …»)."""
+    digits = _PHONE_CHARS.sub("", text.strip())
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not digits.isdigit():
+        return None
+    if len(digits) == 10 and digits.startswith("0"):
+        digits = "38" + digits
+    if len(digits) == 12 and digits.startswith("380"):
+        return "+" + digits
+    return None
+
+
+class BookingRoom:
+    """Office appointments, hotline callbacks and home-visit requests on every channel."""
+
+    action = Action.QUEUE
+    name = NAME
+    intents = frozenset({Intent.BOOKING})
+    commands: ClassVar[dict[str, tuple[str, ...]]] = {
+        "/my": ("my",),
+        "мої записи": ("my",),
+        "мои записи": ("my",),
+        "мій запис": ("my",),
+    }
+
+    def __init__(self, kb: Knowledge, service: BookingService) -> None:
+        self.kb = kb
+        self.booking = service
+
+    def personal(self, state: DialogState) -> bool:
+        return state.scenario == NAME and state.step in PERSONAL_STEPS
+
+    # --- entry points ----------------------------------------------------------------------------------
+
+    async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
+        if hit is not None and hit.kind == "service" and self.booking.offices(hit.id):
+            return await self._service(turn, hit.id)
+        return self._groups(turn.state)
+
+    async def button(self, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+        state = turn.state
+        verb, *rest = args or ("",)
+        arg = rest[0] if rest else ""
+        if verb == "":
+            return self._groups(state)
+        if verb == "g" and arg:
+            return self._services(arg)
+        if verb == "s" and arg in self.kb.services:
+            return await self._service(turn, arg)
+        if verb == "my":
+            return await self._mine(turn)
+        if verb == "x" and arg:
+            return self._ask_cancel(arg)
+        if verb == "xx" and arg:
+            return await self._cancel(turn, arg)
+        if verb == "keep":
+            return [Reply(texts.KEPT, ((_b(texts.MY, "my"),), MENU))]
+        if verb == "r" and arg:
+            return await self._move(turn, arg)
+        if verb == "cb":
+            return await self._callback(turn)
+        if verb == "v":
+            return self._visit(turn)
+        if verb == "no":
+            self._leave(state)
+            return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+        if verb == "ok" and arg:  # a confirmation is answered even outside the flow: a double tap, days later
+            return await self._confirm(turn, arg)
+        if state.scenario != NAME:  # a step button from an old message, outside the booking
+            return [Reply(texts.STALE), *self._groups(state)]
+        return await self._step(turn, verb, arg)
+
+    async def text(self, turn: Turn, text: str) -> list[Reply] | None:
+        state = turn.state
+        words = " ".join(text.casefold().split()).strip(" .!")
+        if words in self.commands:
+            return await self.button(turn, self.commands[words])
+        if state.scenario != NAME:
+            return None
+        if state.step in ("cb-phone", "visit-phone"):
+            phone = turn.message.phone if turn.message.contact_shared else normalize_phone(text)
+            if turn.message.contact_shared and phone is None:
+                phone = None  # someone else's contact: ask again
+            if phone is None:
+                if words in ("скасувати", "отмена", "відміна"):
+                    self._leave(state)
+                    return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+                return [Reply(texts.BAD_PHONE, ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)]
+            return await self._with_phone(turn, normalize_phone(phone) or phone)
+        if state.step == "visit-address":
+            address = " ".join(text.split())
+            if len(address) < 8 or not any(ch.isdigit() for ch in address) or len(address) > 200:
+                return [Reply(texts.BAD_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
+            state.answers = {**state.answers, "address": address[:200]}
+            state.step = "visit-phone"
+            return [Reply(texts.ASK_PHONE, ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)]
+        return None  # other typed text: the engine reads it as usual
+
+    # --- the steps ---------------------------------------------------------------------------------------
+
+    def _enter(self, state: DialogState, answers: dict[str, str], step: str) -> None:
+        state.scenario, state.step, state.answers, state.history = NAME, step, answers, []
+
+    def _leave(self, state: DialogState) -> None:
+        if state.scenario == NAME:
+            state.scenario, state.step, state.answers, state.history = None, None, {}, []
+
+    def _groups(self, state: DialogState) -> list[Reply]:
+        rows = [(_b(g.title, "g", g.id),) for g in self.kb.contacts.groups]
+        extra = ((_b(texts.CALLBACK, "cb"),), (_b(texts.VISIT, "v"),), (_b(texts.MY, "my"),))
+        return [Reply(texts.CHOOSE_GROUP, (*rows, *extra, MENU))]
+
+    def _services(self, group_id: str) -> list[Reply]:
+        group = next((g for g in self.kb.contacts.groups if g.id == group_id), None)
+        if group is None:
+            return [Reply(texts.STALE), *self._groups_reply()]
+        rows = [
+            (_b(self.kb.services[s].short_title, "s", s),) for s in group.services if self.booking.offices(s)
+        ]
+        return [
+            Reply(
+                f"**{group.title}**\n{texts.CHOOSE_SERVICE}",
+                (*rows, (_b(common.BACK, ""), *MENU)),
+                replace=True,
+            )
+        ]
+
+    def _groups_reply(self) -> list[Reply]:
+        rows = [(_b(g.title, "g", g.id),) for g in self.kb.contacts.groups]
+        return [Reply(texts.CHOOSE_GROUP, (*rows, MENU))]
+
+    async def _service(self, turn: Turn, service: str) -> list[Reply]:
+        offices = self.booking.offices(service)
+        if not offices:
+            return [Reply(texts.NOT_BOOKABLE, ((_b(texts.CALLBACK, "cb"),), MENU))]
+        self._enter(turn.state, {"svc": service}, "office")
+        if len(offices) > 1:
+            rows = [(_b(self._office_name(o), "o", o),) for o in offices]
+            return [Reply(texts.CHOOSE_OFFICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
+        return await self._office(turn, offices[0])
+
+    async def _office(self, turn: Turn, office: str) -> list[Reply]:
+        state = turn.state
+        state.answers = {**state.answers, "office": office}
+        if self.booking.gives_priority(office):
+            state.step = "priority"
+            rows = [(_b(g.label, "p", g.id),) for g in self.booking.data.priority_groups]
+            if not self.booking.priority_only(office):
+                rows.append((_b(texts.NOT_PRIORITY, "p", "no"),))
+            return [Reply(texts.PRIORITY_QUESTION, (*rows, (_b(texts.CANCEL_FLOW, "no"),)), replace=True)]
+        return await self._days(turn)
+
+    async def _days(self, turn: Turn, prefix: str = "") -> list[Reply]:
+        state = turn.state
+        a = state.answers
+        state.step = "day"
+        office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
+        days = await self.booking.days(
+            turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio"))
+        )
+        if not days:
+            self._leave(state)
+            text = texts.NO_DAYS.format(days=self.booking.data.horizon_days)
+            return [Reply(f"{prefix}\n\n{text}".strip(), ((_b(texts.CALLBACK, "cb"),), MENU))]
+        rows = [
+            tuple(_b(texts.day_label(d), "d", f"{d:%Y%m%d}") for d in days[i : i + 2])
+            for i in range(0, len(days), 2)
+        ]
+        head = texts.CALLBACK_START if a.get("kind") == "callback" else texts.CHOOSE_DAY
+        return [
+            Reply(f"{prefix}\n\n{head}".strip(), (*rows, (_b(texts.CANCEL_FLOW, "no"),)), replace=not prefix)
+        ]
+
+    async def _times(self, turn: Turn, day: dt.date, page: int = 0) -> list[Reply]:
+        state = turn.state
+        a = state.answers
+        office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
+        slots = await self.booking.times(
+            turn.uow, office, a.get("svc", ""), day, now=turn.now, priority=bool(a.get("prio"))
+        )
+        if not slots:
+            return await self._days(turn, texts.REFUSALS[Refusal.TAKEN])
+        state.answers, state.step = {**a, "day": f"{day:%Y%m%d}"}, "time"
+        shown = slots[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE] or slots[:TIMES_PER_PAGE]
+        labels = [
+            _b(texts.time_label(self.booking.local(s.start)), "t", f"{self.booking.local(s.start):%H%M}")
+            for s in shown
+        ]
+        rows: list[Row] = [tuple(labels[i : i + 4]) for i in range(0, len(labels), 4)]
+        if len(slots) > (page + 1) * TIMES_PER_PAGE:  # a long day in pages: Viber shows at most 24 buttons
+            rows.append((_b(texts.LATER, "dl", f"{day:%Y%m%d}"),))
+        text = f"{texts.day_text(day)}\n{texts.CHOOSE_TIME}"
+        return [
+            Reply(text, (*rows, (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no"))), replace=True)
+        ]
+
+    async def _step(self, turn: Turn, verb: str, arg: str) -> list[Reply]:
+        state = turn.state
+        if (
+            verb == "o"
+            and state.step == "office"
+            and arg in self.booking.offices(state.answers.get("svc", ""))
+        ):
+            return await self._office(turn, arg)
+        if verb == "p" and state.step == "priority" and (arg == "no" or self._group(arg)):
+            state.answers = {**state.answers, "prio": "" if arg == "no" else arg}
+            return await self._days(turn)
+        if verb == "days" and state.step in ("time", "confirm"):
+            return await self._days(turn)
+        if verb == "d" and state.step in ("day", "time") and (day := _date(arg)) is not None:
+            return await self._times(turn, day)
+        if verb == "dl" and state.step == "time" and (day := _date(arg)) is not None:
+            return await self._times(turn, day, page=1)
+        if verb == "t" and state.step == "time" and (start := self._start(state, arg)) is not None:
+            return self._summary(turn, start)
+        if (
+            verb == "a"
+            and (start := _moment(arg, self.booking)) is not None
+            and state.step in ("day", "time", "confirm")
+        ):
+            return self._summary(turn, start)
+        if verb == "cy" and state.step == "cb-consent":
+            state.step = "cb-phone"
+            return [Reply(texts.ASK_PHONE, ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)]
+        if verb == "vy" and state.step == "visit-consent":
+            state.step = "visit-address"
+            return [Reply(texts.ASK_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
+        if verb == "cn" and state.step in ("cb-consent", "visit-consent"):
+            self._leave(state)
+            return [Reply(texts.NO_CONSENT, (MENU,))]
+        if verb == "vs" and state.step == "visit-service" and arg in self.kb.services:
+            state.answers, state.step = {**state.answers, "svc": arg}, "visit-consent"
+            return [self._consent(texts.CONSENT_VISIT, "vy")]
+        return [Reply(texts.STALE), *self._groups(state)]
+
+    def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
+        day = _date(state.answers.get("day", ""))
+        if day is None or not re.fullmatch(r"\d{4}", hhmm):
+            return None
+        try:
+            local = dt.datetime.combine(day, dt.time(int(hhmm[:2]), int(hhmm[2:])), self.booking.tz)
+        except ValueError:
+            return None
+        return local.astimezone(dt.UTC)
+
+    def _summary(self, turn: Turn, start: dt.datetime) -> list[Reply]:
+        state = turn.state
+        a = state.answers
+        token = new_token()
+        state.answers, state.step = (
+            {**a, "start": f"{self.booking.local(start):%Y%m%d%H%M}", "token": token},
+            "confirm",
+        )
+        if a.get("kind") == "callback":
+            state.step = "cb-consent"
+            lines = [
+                texts.CALLBACK_TOPIC.format(topic=a.get("topic", "")),
+                self._when(start),
+                "",
+                texts.CONSENT_PHONE,
+            ]
+            return [self._consent("\n".join(lines), "cy", replace=True)]
+        lines = [texts.CHECK, "", *self._facts(a["svc"], a["office"], start, a.get("prio", ""))]
+        rows = (
+            (_b(texts.CONFIRM, "ok", token),),
+            (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no")),
+        )
+        return [Reply("\n".join(lines), rows, replace=True)]
+
+    def _consent(self, text: str, yes: str, *, replace: bool = False) -> Reply:
+        """Personal data only after an explicit «yes» (`yes`: the verb of the button that gives it)."""
+        rows = ((_b(texts.CONSENT_YES, yes),), (_b(texts.CONSENT_NO, "cn"),))
+        return Reply(text, rows, replace=replace)
+
+    async def _confirm(self, turn: Turn, token: str) -> list[Reply]:
+        state = turn.state
+        done = await turn.uow.bookings.by_token(turn.user.id, token)
+        if done is not None:  # a double tap, or the same button days later
+            return self._booked(done)
+        a = state.answers
+        if state.scenario != NAME or state.step != "confirm" or a.get("token") != token:
+            return [Reply(texts.STALE), *self._groups(state)]
+        start = _moment(a.get("start", ""), self.booking)
+        if start is None:
+            return [Reply(texts.STALE), *self._groups(state)]
+        if (
+            (code := a.get("move")) is not None
+            and (old := await turn.uow.bookings.by_code(code)) is not None
+            and old.user_id == turn.user.id
+            and old.status == "booked"
+        ):
+            result = await self.booking.reschedule(
+                turn.uow, turn.user, old, start=start, token=token, now=turn.now
+            )
+        else:
+            prio = a.get("prio") or None
+            result = await self.booking.book(
+                turn.uow,
+                turn.user,
+                office=a["office"],
+                service=a["svc"],
+                start=start,
+                priority_group=prio,
+                token=token,
+                now=turn.now,
+            )
+        if isinstance(result, Booking):
+            self._leave(state)
+            return self._booked(result, moved=bool(a.get("move")))
+        return await self._refused(turn, result, start)
+
+    async def _refused(self, turn: Turn, refusal: Refusal, start: dt.datetime) -> list[Reply]:
+        a = turn.state.answers
+        why = texts.REFUSALS[refusal].format(
+            limit=self.booking.data.monthly_limit, days=self.booking.data.horizon_days
+        )
+        if refusal in (Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY):
+            self._leave(turn.state)
+            return [Reply(why, ((_b(texts.MY, "my"),), MENU))]
+        office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
+        near = await self.booking.nearest(
+            turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio")), after=start
+        )
+        if not near:
+            return await self._days(turn, why)
+        turn.state.step = "time"
+        rows = [
+            (
+                _b(
+                    f"{texts.day_text(self.booking.local(s.start).date())} {self.booking.local(s.start):%H:%M}",
+                    "a",
+                    f"{self.booking.local(s.start):%Y%m%d%H%M}",
+                ),
+            )
+            for s in near
+        ]
+        return [
+            Reply(
+                f"{why}\n{texts.NEAREST}",
+                (*rows, (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no"))),
+            )
+        ]
+
+    def _booked(self, booking: Booking, *, moved: bool = False) -> list[Reply]:
+        if booking.kind == "visit":
+            return [Reply(texts.VISIT_BOOKED.format(code=booking.code), ((_b(texts.MY, "my"),), MENU))]
+        if booking.kind == "callback" and booking.start is not None:
+            text = texts.CALLBACK_BOOKED.format(when=self._when(booking.start).lower(), code=booking.code)
+            return [Reply(text, ((_b(texts.MY, "my"),), MENU))]
+        head = texts.MOVED if moved else texts.BOOKED
+        lines = [
+            head,
+            f"Код запису: **{booking.code}**",
+            "",
+            *self._facts(booking.service, booking.office, booking.start, booking.priority_group or ""),
+            "",
+            texts.SHOW_CODE,
+        ]
+        rows = (
+            (Button(texts.WHAT_TO_BRING, pack(Action.SERVICE, booking.service)),),
+            (_b(texts.MY, "my"),),
+            MENU,
+        )
+        return [Reply("\n".join(lines), rows)]
+
+    # --- my bookings -------------------------------------------------------------------------------------
+
+    async def _mine(self, turn: Turn) -> list[Reply]:
+        bookings = await self.booking.mine(turn.uow, turn.user, turn.now)
+        if not bookings:
+            return [Reply(texts.MY_NONE, ((_b(common.MENU_BOOKING, ""),), MENU))]
+        lines = [texts.MY_HEAD]
+        rows: list[Row] = []
+        for b in bookings:
+            lines += [
+                "",
+                f"**{b.code}**",
+                *self._facts(b.service, b.office, b.start, b.priority_group or "", kind=b.kind),
+            ]
+            cancel = _b(texts.CANCEL.format(code=b.code), "x", b.code)
+            rows.append(
+                (_b(texts.MOVE.format(code=b.code), "r", b.code), cancel) if b.kind == "office" else (cancel,)
+            )
+        return [Reply("\n".join(lines), (*rows, MENU))]
+
+    def _ask_cancel(self, code: str) -> list[Reply]:
+        rows = ((_b(texts.CANCEL_YES, "xx", code),), (_b(texts.CANCEL_NO, "keep"),))
+        return [Reply(texts.CANCEL_ASK.format(code=code), rows)]
+
+    async def _cancel(self, turn: Turn, code: str) -> list[Reply]:
+        booking = await self.booking.cancel(turn.uow, turn.user, code, turn.now)
+        if booking is None:
+            return [Reply(texts.NOT_YOURS, ((_b(texts.MY, "my"),), MENU))]
+        return [
+            Reply(
+                texts.CANCELLED.format(code=code),
+                ((_b(common.MENU_BOOKING, "s", booking.service),), (_b(texts.MY, "my"),), MENU),
+            )
+        ]
+
+    async def _move(self, turn: Turn, code: str) -> list[Reply]:
+        booking = await turn.uow.bookings.by_code(code)
+        if (
+            booking is None
+            or booking.user_id != turn.user.id
+            or booking.status != "booked"
+            or booking.kind != "office"
+        ):
+            return [Reply(texts.NOT_YOURS, ((_b(texts.MY, "my"),), MENU))]
+        answers = {
+            "svc": booking.service,
+            "office": booking.office,
+            "prio": booking.priority_group or "",
+            "move": code,
+        }
+        self._enter(turn.state, answers, "day")
+        return await self._days(turn, texts.MOVING.format(code=code))
+
+    # --- hotline callback and home visit -------------------------------------------------------------------
+
+    async def _callback(self, turn: Turn) -> list[Reply]:
+        state = turn.state
+        topic = self._topic(state)
+        self._enter(state, {"kind": "callback", "svc": "", "topic": topic}, "day")
+        return await self._days(turn)
+
+    def _visit(self, turn: Turn) -> list[Reply]:
+        state = turn.state
+        service = self._context_service(state)
+        if service is None:
+            self._enter(state, {"kind": "visit"}, "visit-service")
+            rows = [
+                (_b(s.short_title, "vs", s.id),)
+                for s in sorted(self.kb.services.values(), key=lambda s: s.short_title)
+                if s.card
+            ]
+            return [
+                Reply(
+                    f"{texts.VISIT_START}\n\n{texts.CHOOSE_SERVICE}", (*rows, (_b(texts.CANCEL_FLOW, "no"),))
+                )
+            ]
+        self._enter(state, {"kind": "visit", "svc": service}, "visit-consent")
+        return [Reply(texts.VISIT_START), self._consent(texts.CONSENT_VISIT, "vy")]
+
+    async def _with_phone(self, turn: Turn, phone: str) -> list[Reply]:
+        state = turn.state
+        a = state.answers
+        token = a.get("token") or new_token()
+        if a.get("kind") == "visit":
+            result = await self.booking.request_visit(
+                turn.uow,
+                turn.user,
+                service=a.get("svc", ""),
+                address=a.get("address", ""),
+                phone=phone,
+                token=token,
+                now=turn.now,
+            )
+        else:
+            start = _moment(a.get("start", ""), self.booking)
+            if start is None:
+                return [Reply(texts.STALE), *self._groups(state)]
+            result = await self.booking.book(
+                turn.uow,
+                turn.user,
+                office=HOTLINE,
+                service=a.get("svc") or "hotline",
+                start=start,
+                priority_group=None,
+                token=token,
+                now=turn.now,
+                phone=phone,
+                topic=a.get("topic") or None,
+            )
+        if isinstance(result, Booking):
+            self._leave(state)
+            return self._booked(result)
+        return await self._refused(turn, result, _moment(a.get("start", ""), self.booking) or turn.now)
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    def _facts(
+        self, service: str, office: str, start: dt.datetime | None, prio: str, kind: str = "office"
+    ) -> list[str]:
+        svc = self.kb.services.get(service)
+        lines = [f"📋 {svc.short_title if svc else service}"]
+        if kind == "callback":
+            lines = ["📞 Дзвінок оператора гарячої лінії"]
+        elif kind == "visit":
+            lines.append("🚐 Виїзд адміністратора додому — Центр зателефонує")
+        else:
+            where = next((o for o in self.kb.contacts.offices if o.id == office), None)
+            if where is not None:
+                lines.append(
+                    f"📍 {where.short_name or where.name}" + (f", {where.address}" if where.address else "")
+                )
+        if start is not None:
+            lines.append(self._when(start))
+        if prio and (group := self._group(prio)) is not None:
+            lines.append(texts.PRIORITY_DOC.format(document=group.document))
+        return lines
+
+    def _when(self, start: dt.datetime) -> str:
+        local = self.booking.local(start)
+        return f"🗓 {texts.day_text(local.date())} о {local:%H:%M} (за київським часом)"
+
+    def _group(self, group_id: str) -> PriorityGroup | None:
+        return next((g for g in self.booking.data.priority_groups if g.id == group_id), None)
+
+    def _office_name(self, office: str) -> str:
+        where = next((o for o in self.kb.contacts.offices if o.id == office), None)
+        return (where.short_name or where.name)[:30] if where else office
+
+    def _context_service(self, state: DialogState) -> str | None:
+        """The service of the card the citizen is looking at, if any (a card's dialog is `k-<service>`)."""
+        scenario = state.scenario or ""
+        if scenario.startswith("k-") and scenario[2:] in self.kb.services:
+            return scenario[2:]
+        return state.answers.get("svc") if state.scenario == NAME else None
+
+    def _topic(self, state: DialogState) -> str:
+        service = self._context_service(state)
+        if service is not None:
+            return self.kb.services[service].short_title
+        situation = self.kb.situations.get(state.scenario or "")
+        return situation.title if situation else "консультація"
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(raw, "%Y%m%d").date() if re.fullmatch(r"\d{8}", raw) else None
+    except ValueError:
+        return None
+
+
+def _moment(raw: str, service: BookingService) -> dt.datetime | None:
+    """«202612070930» (Kyiv local time) as an aware UTC datetime, or None."""
+    if not re.fullmatch(r"\d{12}", raw):
+        return None
+    try:
+        local = dt.datetime.strptime(raw, "%Y%m%d%H%M").replace(tzinfo=service.tz)
+    except ValueError:
+        return None
+    return local.astimezone(dt.UTC)

@@ -1,0 +1,323 @@
+"""Booking as a service the chat, the staff commands and a later staff page all call: the imperative shell
+around the pure rules (dialogs.booking.rules) and the storage (storage.booking). `now` is always an argument."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from dialogs.booking.calendar import WorkCalendar
+from dialogs.booking.rules import (
+    Refusal,
+    Resource,
+    Slot,
+    bookable_places,
+    check_time,
+    counts,
+    day_slots,
+    month_key,
+    offices_for,
+    resource_for,
+)
+from knowledge.loader import Knowledge
+from knowledge.schema import BookingData
+from storage.booking import Booking, TakeFailure
+from storage.models import User
+from storage.uow import UnitOfWork
+
+HOTLINE = "hotline"  # the resource group of hotline callbacks
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """A slot as staff see it: `free` any citizen may book now, `priority_free` further places only priority
+    citizens may book now (free + priority_free ≤ capacity)."""
+
+    start: dt.datetime
+    capacity: int
+    free: int
+    priority_free: int
+
+
+def new_token() -> str:
+    """The idempotency key of one confirmation: a double tap books once."""
+    return secrets.token_urlsafe(6)
+
+
+class BookingService:
+    """Places, bookings, callbacks and home-visit requests over one unit of work at a time."""
+
+    def __init__(
+        self, kb: Knowledge, *, martial_law: bool, holidays_are_days_off: bool | None = None
+    ) -> None:
+        if kb.booking is None:
+            raise ValueError("knowledge/data/booking.yaml is missing")
+        self.kb = kb
+        self.data: BookingData = kb.booking
+        self.tz = ZoneInfo(self.data.timezone)
+        self.martial_law = martial_law
+        # Under martial law Ukraine's public holidays are working days; a setting may say otherwise.
+        self.holidays_off = (not martial_law) if holidays_are_days_off is None else holidays_are_days_off
+        self.lead = dt.timedelta(minutes=self.data.lead_minutes)
+        self.release = dt.timedelta(hours=self.data.release_hours)
+
+    # --- where and when ------------------------------------------------------------------------------
+
+    def offices(self, service: str) -> list[str]:
+        """The offices where `service` can be booked (the card's offices)."""
+        return offices_for(self.data, self.kb, service)
+
+    def resource(self, office: str, service: str) -> Resource | None:
+        if office == HOTLINE:
+            return Resource(HOTLINE, HOTLINE)
+        return resource_for(self.data, office, service)
+
+    def gives_priority(self, office: str) -> bool:
+        cfg = next((o for o in self.data.offices if o.office == office), None)
+        return cfg is not None and (cfg.priority_only or cfg.priority_share > 0)
+
+    def priority_only(self, office: str) -> bool:
+        cfg = next((o for o in self.data.offices if o.office == office), None)
+        return cfg is not None and cfg.priority_only
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.tz)
+
+    async def _calendar(self, uow: UnitOfWork) -> WorkCalendar:
+        return WorkCalendar(holidays_are_days_off=self.holidays_off, closures=await uow.bookings.closures())
+
+    async def _day(
+        self, uow: UnitOfWork, resource: Resource, day: dt.date, calendar: WorkCalendar
+    ) -> list[tuple[Slot, set[int]]]:
+        slots = day_slots(self.data, resource, day, martial_law=self.martial_law, calendar=calendar)
+        if not slots:
+            return []
+        taken = await uow.bookings.taken(resource.office, resource.group, slots[0].start, slots[-1].start)
+        return [(slot, taken.get(slot.start, set())) for slot in slots]
+
+    async def slots(
+        self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime
+    ) -> list[SlotView]:
+        """Every slot of a day with its free places (the staff view; also past and full slots)."""
+        resource = self.resource(office, service)
+        if resource is None:
+            return []
+        out = []
+        for slot, taken in await self._day(uow, resource, day, await self._calendar(uow)):
+            free, priority_free = counts(slot, taken, now, release=self.release)
+            out.append(SlotView(self.local(slot.start), slot.capacity, free, priority_free))
+        return out
+
+    async def times(
+        self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime, priority: bool
+    ) -> list[Slot]:
+        """The slots of a day this citizen can book now."""
+        resource = self.resource(office, service)
+        if resource is None:
+            return []
+        return [
+            slot
+            for slot, taken in await self._day(uow, resource, day, await self._calendar(uow))
+            if check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
+            is None
+            and bookable_places(slot, taken, now, priority=priority, release=self.release)
+        ]
+
+    async def days(
+        self, uow: UnitOfWork, office: str, service: str, *, now: dt.datetime, priority: bool, limit: int = 6
+    ) -> list[dt.date]:
+        """The next days (within the horizon) that have a place this citizen can book."""
+        today = self.local(now).date()
+        found: list[dt.date] = []
+        for offset in range(self.data.horizon_days + 1):
+            day = today + dt.timedelta(days=offset)
+            if await self.times(uow, office, service, day, now=now, priority=priority):
+                found.append(day)
+                if len(found) >= limit:
+                    break
+        return found
+
+    async def nearest(
+        self,
+        uow: UnitOfWork,
+        office: str,
+        service: str,
+        *,
+        now: dt.datetime,
+        priority: bool,
+        after: dt.datetime,
+        n: int = 3,
+    ) -> list[Slot]:
+        """The nearest free times from `after` on (what a refused citizen is offered instead)."""
+        out: list[Slot] = []
+        for day in await self.days(
+            uow, office, service, now=now, priority=priority, limit=self.data.horizon_days
+        ):
+            for slot in await self.times(uow, office, service, day, now=now, priority=priority):
+                if slot.start >= after - dt.timedelta(hours=12):
+                    out.append(slot)
+                    if len(out) >= n:
+                        return out
+        return out
+
+    # --- booking -------------------------------------------------------------------------------------
+
+    async def book(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        *,
+        office: str,
+        service: str,
+        start: dt.datetime,
+        priority_group: str | None,
+        token: str,
+        now: dt.datetime,
+        phone: str | None = None,
+        topic: str | None = None,
+    ) -> Booking | Refusal:
+        """Take a place at `start`, or say why not. The database refuses a taken place; nothing here checks
+        first and inserts after."""
+        existing = await uow.bookings.by_token(user.id, token)
+        if existing is not None:  # a double tap, or the same confirmation pressed again later
+            return existing
+        resource = self.resource(office, service)
+        if resource is None:
+            return Refusal.CLOSED
+        if (
+            refusal := check_time(start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
+        ) is not None:
+            return refusal
+        priority = priority_group is not None
+        if self.priority_only(office) and not priority:
+            return Refusal.PRIORITY_ONLY
+        slot = next(
+            (
+                s
+                for s, _ in await self._day(
+                    uow, resource, self.local(start).date(), await self._calendar(uow)
+                )
+                if s.start == start
+            ),
+            None,
+        )
+        if slot is None:  # not a slot of that day (any more): closed, or the hours changed
+            return Refusal.CLOSED
+        taken = (await uow.bookings.taken(resource.office, resource.group, start, start)).get(start, set())
+        places = bookable_places(slot, taken, now, priority=priority, release=self.release)
+        if not places:
+            return Refusal.TAKEN
+        result = await uow.bookings.take(
+            user=user,
+            kind="callback" if office == HOTLINE else "office",
+            office=office,
+            resource=resource.group,
+            service=service,
+            start=start,
+            places=places,
+            priority=priority,
+            priority_group=priority_group,
+            token=token,
+            month=month_key(start, self.tz),
+            monthly_limit=self.data.monthly_limit,
+            phone=phone,
+            topic=topic,
+            day=self.local(start).date(),  # a day closed by staff meanwhile refuses it (CLOSED)
+        )
+        if isinstance(result, TakeFailure):
+            return Refusal(result.value)
+        return result
+
+    async def reschedule(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        old: Booking,
+        *,
+        start: dt.datetime,
+        token: str,
+        now: dt.datetime,
+    ) -> Booking | Refusal:
+        """Move a booking: the old place is given up only if the new one is taken, in one savepoint."""
+        async with uow.session.begin_nested() as savepoint:
+            await uow.bookings.cancel(old, now)
+            result = await self.book(
+                uow,
+                user,
+                office=old.office,
+                service=old.service,
+                start=start,
+                priority_group=old.priority_group,
+                token=token,
+                now=now,
+                phone=old.phone,
+                topic=old.topic,
+            )
+            if not isinstance(result, Booking):
+                await savepoint.rollback()
+        if not isinstance(result, Booking):
+            await uow.session.refresh(old)  # the rolled-back cancel must not linger in the identity map
+        return result
+
+    async def request_visit(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        *,
+        service: str,
+        address: str,
+        phone: str,
+        token: str,
+        now: dt.datetime,
+    ) -> Booking | Refusal:
+        """A home visit of the mobile administrator: a request, not a slot; the Center calls to agree a date."""
+        existing = await uow.bookings.by_token(user.id, token)
+        if existing is not None:
+            return existing
+        result = await uow.bookings.request(
+            user=user,
+            kind="visit",
+            office="mobile-admin",
+            service=service,
+            phone=phone,
+            address=address,
+            token=token,
+        )
+        return Refusal(result.value) if isinstance(result, TakeFailure) else result
+
+    async def mine(self, uow: UnitOfWork, user: User, now: dt.datetime) -> list[Booking]:
+        """The citizen's active bookings and requests, soonest first."""
+        active = await uow.bookings.active_for(user.id)
+        return sorted(
+            (b for b in active if b.start is None or b.start >= now - dt.timedelta(hours=1)),
+            key=lambda b: (b.start is None, b.start or now),
+        )
+
+    async def cancel(self, uow: UnitOfWork, user: User, code: str, now: dt.datetime) -> Booking | None:
+        """Cancel the citizen's own booking by its code; None if it is not theirs or not active."""
+        booking = await uow.bookings.by_code(code)
+        if booking is None or booking.user_id != user.id or booking.status not in ("booked", "requested"):
+            return None
+        await uow.bookings.cancel(booking, now)
+        return booking
+
+    # --- staff ---------------------------------------------------------------------------------------
+
+    async def close_day(
+        self, uow: UnitOfWork, office: str, day: dt.date, reason: str, now: dt.datetime
+    ) -> list[Booking]:
+        """Close an office for a day: its bookings are cancelled and returned (the caller tells each citizen)."""
+        start = dt.datetime.combine(day, dt.time(0), self.tz)
+        end = start + dt.timedelta(days=1)
+        return await uow.bookings.close_day(
+            office, day, reason, start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+        )
+
+    async def mark(self, uow: UnitOfWork, code: str, status: str) -> Booking | None:
+        booking = await uow.bookings.by_code(code)
+        if booking is None:
+            return None
+        await uow.bookings.mark(booking, status)
+        return booking

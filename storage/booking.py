@@ -1,0 +1,564 @@
+"""Booking storage: bookings, monthly quotas, closed days, the outbox of notices to send.
+
+Double booking is impossible by construction: the database refuses it, never a check followed by an insert.
+- The place: UNIQUE (office, resource, start, place). A slot of capacity k has places 0..k-1 (held places for
+  priority citizens are just some of these numbers); `Bookings.take` INSERTs the citizen's candidates one by one,
+  each in its own savepoint, and the unique key refuses a place somebody else holds. A cancelled booking has
+  place NULL, and NULLs never collide, so the place returns to the pool.
+- One active booking per service per citizen: a partial unique index (user_id, service) over active rows.
+- A double tap: UNIQUE (user_id, token); the second tap gets the booking the first one made.
+- The monthly quota: one atomic upsert that adds 1 only while the month's count is under the limit; cancelled
+  bookings stay counted. If no place is left, the increment is rolled back with the savepoint around it.
+On SQLite every transaction starts with BEGIN IMMEDIATE (storage/db.py), so writers are serialized anyway; on
+PostgreSQL (READ COMMITTED) a concurrent INSERT of the same key waits for the other transaction and then fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    delete,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.models import Base, User, UTCDateTime, utcnow
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+ARRIVED = "arrived"
+NO_SHOW = "no-show"
+REQUESTED = "requested"  # a home visit request: no time yet, the Center calls to agree on one
+STATUSES = (BOOKED, CANCELLED, ARRIVED, NO_SHOW, REQUESTED)
+ACTIVE = (BOOKED, REQUESTED)  # what counts as «a booking the citizen has» (one per service)
+KINDS = ("office", "callback", "visit")
+
+# The constraints `take` tells apart when an INSERT is refused.
+PLACE_KEY = "uq_bookings_place"
+TOKEN_KEY = "uq_bookings_token"
+ACTIVE_KEY = "uq_bookings_active_service"
+CODE_KEY = "uq_bookings_code"
+_ACTIVE_WHERE = "status IN ('booked', 'requested')"
+
+# Codes: no 0/O and no 1/I, so a code read aloud or copied by hand is not mistaken; 32⁶ ≈ 10⁹ codes.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_TRIES = 8
+NO_LIMIT = -1  # `take(monthly_limit=NO_LIMIT)`: the booking is not counted in the month's quota
+
+
+def new_code() -> str:
+    """A fresh booking code such as «K7M-4QX»."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def normalize_code(code: str) -> str:
+    """A code as typed («k7m4qx», « K7M - 4QX ») in its stored form «K7M-4QX»."""
+    chars = re.sub(r"[\s\-–—]", "", code).upper()
+    return f"{chars[:3]}-{chars[3:]}" if len(chars) == 6 else chars
+
+
+class Booking(Base):
+    """An office visit at a time, a hotline callback at a time, or a home visit request (no time)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("office", "resource", "start", "place", name=PLACE_KEY),
+        UniqueConstraint("user_id", "token", name=TOKEN_KEY),
+        Index(
+            ACTIVE_KEY,
+            "user_id",
+            "service",
+            unique=True,
+            sqlite_where=text(_ACTIVE_WHERE),
+            postgresql_where=text(_ACTIVE_WHERE),
+        ),
+        Index("ix_bookings_start", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)  # uq_bookings_code
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # office / callback / visit
+    office: Mapped[str] = mapped_column(String(40))  # an office id, or the hotline's id for a callback
+    resource: Mapped[str] = mapped_column(String(40))  # the window group (or "hotline")
+    service: Mapped[str] = mapped_column(String(40))
+    start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    place: Mapped[int | None] = mapped_column(Integer, default=None)  # NULL once cancelled: the place returns
+    priority: Mapped[bool] = mapped_column(default=False)
+    priority_group: Mapped[str | None] = mapped_column(String(40), default=None)
+    status: Mapped[str] = mapped_column(String(16), default=BOOKED)
+    # Personal: erased by /forget (`Bookings.erase_personal`).
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    address: Mapped[str | None] = mapped_column(Text, default=None)
+    topic: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    token: Mapped[str | None] = mapped_column(String(32), default=None)  # the confirmation's idempotency key
+
+
+class BookingQuota(Base):
+    """How many bookings a citizen made in a calendar month (Kyiv), cancelled ones included."""
+
+    __tablename__ = "booking_quota"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Closure(Base):
+    """A day an office is closed by staff (besides weekends and the calendar's days off)."""
+
+    __tablename__ = "closures"
+    __table_args__ = (UniqueConstraint("office", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office: Mapped[str] = mapped_column(String(40))
+    day: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Outbox(Base):
+    """A message to send to a citizen outside a conversation (a closed day, a reminder); sent by a job."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    # Button rows as the message log keeps them ([[{"text", "payload"} | {"text", "url"}]]), NULL for none.
+    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TakeFailure(StrEnum):
+    TAKEN = "taken"  # none of the candidate places is free any more
+    QUOTA = "quota"  # the citizen's monthly limit is used up
+    ALREADY = "already"  # the citizen has an active booking for this service
+    CLOSED = "closed"  # the day was closed meanwhile (checked only when `take` is given the day)
+
+
+class _Refused(Exception):
+    def __init__(self, why: TakeFailure | str) -> None:
+        self.why = why
+
+
+_SQLITE_COLUMNS = {
+    ("office", "resource", "start", "place"): PLACE_KEY,
+    ("user_id", "token"): TOKEN_KEY,
+    ("user_id", "service"): ACTIVE_KEY,
+    ("code",): CODE_KEY,
+}
+
+
+def violated(error: IntegrityError) -> str | None:
+    """The name of the unique constraint an INSERT broke: asyncpg names it; SQLite names its columns."""
+    orig = error.orig
+    name = getattr(getattr(orig, "__cause__", None), "constraint_name", None) or getattr(
+        orig, "constraint_name", None
+    )
+    if isinstance(name, str):
+        return name
+    message = str(orig)
+    if found := re.search(r'unique constraint "([^"]+)"', message):
+        return found.group(1)
+    if found := re.search(r"UNIQUE constraint failed: (.+)$", message, re.MULTILINE):
+        columns = tuple(part.strip().rsplit(".", 1)[-1] for part in found.group(1).split(","))
+        return _SQLITE_COLUMNS.get(columns)
+    return None
+
+
+_QUOTA = cast(Table, BookingQuota.__table__)
+
+
+def _count_one(dialect: str, user_id: int, month: str, limit: int) -> Any:
+    """One statement: the month's row is created with 1, or its count goes up by 1 while under the limit.
+    It changes a row only when the booking may count; the database serializes racing citizens on the row."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_QUOTA)
+        .values(user_id=user_id, month=month, count=1)
+        .on_conflict_do_update(
+            index_elements=[_QUOTA.c.user_id, _QUOTA.c.month],
+            set_={"count": _QUOTA.c["count"] + 1},
+            where=_QUOTA.c["count"] < limit,
+        )
+    )
+
+
+class Bookings:
+    """The bookings repository; never commits (the unit of work does)."""
+
+    def __init__(self, session: AsyncSession, codes: Callable[[], str] = new_code) -> None:
+        self._s = session
+        self._codes = codes
+
+    def _dialect(self) -> str:
+        return self._s.get_bind().dialect.name
+
+    async def take(
+        self,
+        *,
+        user: User,
+        kind: str,
+        office: str,
+        resource: str,
+        service: str,
+        start: dt.datetime | None,
+        places: Sequence[int],
+        priority: bool,
+        priority_group: str | None,
+        token: str,
+        month: str,
+        monthly_limit: int,
+        phone: str | None = None,
+        address: str | None = None,
+        topic: str | None = None,
+        day: dt.date | None = None,
+    ) -> Booking | TakeFailure:
+        """Book the first free place of `places` (in that order), or say why not.
+
+        `start=None` is a home visit request: no place, status «requested». `day`, when given, is the office's
+        local date of `start`: a booking that races a staff member closing that day is then refused (CLOSED)
+        instead of landing on the closed day (`close_day` locks the table on PostgreSQL for that)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown booking kind {kind!r}")
+        if start is not None and not places:
+            return TakeFailure.TAKEN
+        # The fast answers; the constraints below still decide when taps race.
+        mine = await self._s.execute(
+            select(Booking).where(
+                Booking.user_id == user.id,
+                or_(Booking.token == token, and_(Booking.service == service, Booking.status.in_(ACTIVE))),
+            )
+        )
+        found = list(mine.scalars())
+        for mine_ in found:
+            if mine_.token == token:
+                return mine_
+        if found:
+            return TakeFailure.ALREADY
+        try:
+            async with self._s.begin_nested():  # everything below is undone together on a refusal
+                if monthly_limit == NO_LIMIT:
+                    pass  # not counted (a request without a time, unless asked)
+                elif monthly_limit < 1 or not await self._count(user.id, month, monthly_limit):
+                    raise _Refused(TakeFailure.QUOTA)
+                fields: dict[str, Any] = {
+                    "user_id": user.id,
+                    "channel": user.channel,
+                    "kind": kind,
+                    "office": office,
+                    "resource": resource,
+                    "service": service,
+                    "start": start,
+                    "priority": priority,
+                    "priority_group": priority_group,
+                    "status": REQUESTED if start is None else BOOKED,
+                    "phone": phone,
+                    "address": address,
+                    "topic": topic,
+                    "token": token,
+                    "created_at": utcnow(),
+                }
+                booking = await self._insert(fields, [None] if start is None else list(places))
+                if booking is None:
+                    raise _Refused(TakeFailure.TAKEN)
+                if day is not None and await self._closed(office, day):
+                    raise _Refused(TakeFailure.CLOSED)
+                return booking
+        except _Refused as refused:
+            if refused.why == TOKEN_KEY:  # the same tap, confirmed by a racing request first
+                same = await self._s.execute(
+                    select(Booking).where(Booking.user_id == user.id, Booking.token == token)
+                )
+                return same.scalar_one()
+            return TakeFailure(refused.why)
+
+    async def by_token(self, user_id: int, token: str) -> Booking | None:
+        """The booking a confirmation with this token made (a double tap, or the same button pressed later)."""
+        found = await self._s.execute(
+            select(Booking).where(Booking.user_id == user_id, Booking.token == token)
+        )
+        return found.scalar_one_or_none()
+
+    async def request(
+        self,
+        *,
+        user: User,
+        kind: str = "visit",
+        office: str,
+        service: str,
+        phone: str | None,
+        address: str | None,
+        token: str,
+        topic: str | None = None,
+        resource: str = "visit",
+        month: str | None = None,
+        monthly_limit: int | None = None,
+    ) -> Booking | TakeFailure:
+        """A request without a time (the mobile administrator's home visit): status «requested», no place.
+        One open request per service per citizen (ALREADY); counted in the month's quota only when `month` and
+        `monthly_limit` are given."""
+        return await self.take(
+            user=user,
+            kind=kind,
+            office=office,
+            resource=resource,
+            service=service,
+            start=None,
+            places=[],
+            priority=False,
+            priority_group=None,
+            token=token,
+            month=month or "",
+            monthly_limit=monthly_limit if month is not None and monthly_limit is not None else NO_LIMIT,
+            phone=phone,
+            address=address,
+            topic=topic,
+        )
+
+    async def _count(self, user_id: int, month: str, limit: int) -> bool:
+        result = await self._s.execute(_count_one(self._dialect(), user_id, month, limit))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def _insert(self, fields: dict[str, Any], places: list[int | None]) -> Booking | None:
+        """INSERT with each place in turn, each in its own savepoint; None when the key refused all of them."""
+        for place in places:
+            for _ in range(CODE_TRIES):
+                booking = Booking(code=self._codes(), place=place, **fields)
+                try:
+                    async with self._s.begin_nested():
+                        self._s.add(booking)
+                        await self._s.flush()
+                    return booking
+                except IntegrityError as error:
+                    which = violated(error)
+                    if which == CODE_KEY:
+                        continue  # another booking has this code: draw again
+                    if which == PLACE_KEY:
+                        break  # somebody holds this place: the next one
+                    if which == ACTIVE_KEY:
+                        raise _Refused(TakeFailure.ALREADY) from None
+                    if which == TOKEN_KEY:
+                        raise _Refused(TOKEN_KEY) from None
+                    raise
+            else:
+                raise RuntimeError("no unused booking code after several draws")
+        return None
+
+    async def _closed(self, office: str, day: dt.date) -> bool:
+        found = await self._s.execute(select(Closure.id).where(Closure.office == office, Closure.day == day))
+        return found.first() is not None
+
+    async def taken(
+        self, office: str, resource: str, start_from: dt.datetime, start_to: dt.datetime
+    ) -> dict[dt.datetime, set[int]]:
+        """The places held in slots starting from `start_from` to `start_to`, both included, by slot start."""
+        rows = await self._s.execute(
+            select(Booking.start, Booking.place).where(
+                Booking.office == office,
+                Booking.resource == resource,
+                Booking.start >= start_from,
+                Booking.start <= start_to,
+                Booking.place.is_not(None),
+            )
+        )
+        held: dict[dt.datetime, set[int]] = {}
+        for start, place in rows:
+            if start is not None and place is not None:
+                held.setdefault(start, set()).add(place)
+        return held
+
+    async def by_code(self, code: str) -> Booking | None:
+        found = await self._s.execute(select(Booking).where(Booking.code == normalize_code(code)))
+        return found.scalar_one_or_none()
+
+    async def active_for(self, user_id: int) -> list[Booking]:
+        """The citizen's booked and requested bookings, soonest first (requests without a time last)."""
+        rows = await self._s.execute(
+            select(Booking)
+            .where(Booking.user_id == user_id, Booking.status.in_(ACTIVE))
+            .order_by(case((Booking.start.is_(None), 1), else_=0), Booking.start, Booking.id)
+        )
+        return list(rows.scalars())
+
+    async def cancel(self, booking: Booking, now: dt.datetime) -> None:
+        """Cancelled: the place returns to the pool (place NULL); the month's count stays."""
+        booking.status, booking.place, booking.cancelled_at = CANCELLED, None, now
+        await self._s.flush()
+
+    async def mark(self, booking: Booking, status: str) -> None:
+        """Staff's mark: arrived or no-show (the place stays used); any status of STATUSES is accepted."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown booking status {status!r}")
+        if status == CANCELLED:
+            await self.cancel(booking, utcnow())
+            return
+        booking.status = status
+        await self._s.flush()
+
+    async def listing(
+        self,
+        *,
+        day_from: dt.datetime | None,
+        day_to: dt.datetime | None,
+        office: str | None,
+        kind: str | None = None,
+        with_requests: bool = False,
+    ) -> list[Booking]:
+        """Bookings starting in [day_from, day_to) (either bound optional), of one office or all, by time.
+        `with_requests` adds the open home-visit requests, which have no time."""
+        timed: list[ColumnElement[bool]] = [Booking.start.is_not(None)]
+        if day_from is not None:
+            timed.append(Booking.start >= day_from)
+        if day_to is not None:
+            timed.append(Booking.start < day_to)
+        where = and_(*timed)
+        if with_requests:
+            where = or_(where, and_(Booking.start.is_(None), Booking.status == REQUESTED))
+        query = select(Booking).where(where)
+        if office is not None:
+            query = query.where(Booking.office == office)
+        if kind is not None:
+            query = query.where(Booking.kind == kind)
+        rows = await self._s.execute(
+            query.order_by(case((Booking.start.is_(None), 1), else_=0), Booking.start, Booking.id)
+        )
+        return list(rows.scalars())
+
+    async def erase_personal(self, user_id: int) -> None:
+        """/forget: the bookings stay as anonymous counts (no citizen, phone, address, topic, token); the
+        citizen's monthly counts go."""
+        await self._s.execute(
+            update(Booking)
+            .where(Booking.user_id == user_id)
+            .values(user_id=None, phone=None, address=None, topic=None, token=None)
+        )
+        await self._s.execute(delete(BookingQuota).where(BookingQuota.user_id == user_id))
+
+    async def close_day(
+        self, office: str, day: dt.date, reason: str, start_from: dt.datetime, start_to: dt.datetime
+    ) -> list[Booking]:
+        """Close `day` at `office` ([start_from, start_to) is that day in UTC) and cancel its active bookings;
+        returns them, to tell each citizen. Closing a closed day again cancels what is left and keeps the
+        first reason."""
+        if self._dialect() == "postgresql":
+            # Until this commits, no booking can be inserted or changed; a take that inserted first is waited
+            # for, so it is seen and cancelled here, and a take that comes after sees the closure (`take(day=)`).
+            await self._s.execute(text("LOCK TABLE bookings IN SHARE ROW EXCLUSIVE MODE"))
+        try:
+            async with self._s.begin_nested():
+                self._s.add(Closure(office=office, day=day, reason=reason, created_at=utcnow()))
+                await self._s.flush()
+        except IntegrityError:
+            pass  # closed already
+        rows = await self._s.execute(
+            select(Booking)
+            .where(
+                Booking.office == office,
+                Booking.start >= start_from,
+                Booking.start < start_to,
+                Booking.status.in_(ACTIVE),
+            )
+            .order_by(Booking.start, Booking.id)
+        )
+        cancelled = list(rows.scalars())
+        now = utcnow()
+        for booking in cancelled:
+            booking.status, booking.place, booking.cancelled_at = CANCELLED, None, now
+        await self._s.flush()
+        return cancelled
+
+    async def closures(self, office: str | None = None) -> list[tuple[str, dt.date]]:
+        query = select(Closure.office, Closure.day).order_by(Closure.day, Closure.office)
+        if office is not None:
+            query = query.where(Closure.office == office)
+        return [(row.office, row.day) for row in await self._s.execute(query)]
+
+
+class OutboxRepo:
+    """Messages waiting to be sent (bot/outbox.py sends them); never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self,
+        channel: str,
+        external_id: str,
+        text: str,
+        buttons: list[list[dict[str, str]]] | None = None,
+    ) -> Outbox:
+        message = Outbox(
+            channel=channel,
+            external_id=external_id,
+            text=text,
+            buttons=buttons or None,
+            created_at=utcnow(),
+            attempts=0,
+        )
+        self._s.add(message)
+        await self._s.flush()
+        return message
+
+    async def due(self, limit: int = 50, max_attempts: int = 5) -> list[Outbox]:
+        """Unsent messages, oldest first, that have not failed `max_attempts` times. On PostgreSQL the rows are
+        locked until the transaction ends and rows another sender holds are skipped: two processes never send
+        the same message."""
+        query = (
+            select(Outbox)
+            .where(Outbox.sent_at.is_(None), Outbox.attempts < max_attempts)
+            .order_by(Outbox.id)
+            .limit(limit)
+        )
+        if self._s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list((await self._s.execute(query)).scalars())
+
+    async def sent(self, id: int, now: dt.datetime) -> None:
+        await self._s.execute(update(Outbox).where(Outbox.id == id).values(sent_at=now))
+
+    async def failed(self, id: int) -> None:
+        await self._s.execute(update(Outbox).where(Outbox.id == id).values(attempts=Outbox.attempts + 1))
+
+    async def forget(self, channel: str, external_id: str) -> None:
+        """/forget: messages to the citizen go, sent or not."""
+        await self._s.execute(
+            delete(Outbox).where(Outbox.channel == channel, Outbox.external_id == external_id)
+        )
+
+    async def purge_sent_before(self, cutoff: dt.datetime) -> int:
+        result = await self._s.execute(delete(Outbox).where(Outbox.sent_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)

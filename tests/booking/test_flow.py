@@ -1,0 +1,233 @@
+"""The booking conversation through the real engine and database, with an injected clock: double taps, the
+many-citizens race for one place, rescheduling, forged and stale buttons, limits, closures, personal data."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import Bot
+from dialogs.booking.calendar import WorkCalendar
+from dialogs.booking.flow import BookingRoom
+from dialogs.booking.rules import bookable_places, day_slots
+from dialogs.booking.service import BookingService
+from dialogs.engine import Engine
+from dialogs.messages import Incoming, Reply
+from storage.booking import Booking
+from storage.db import make_sessionmaker
+from storage.models import MessageLog
+
+# Friday 4 December 2026, 09:00 in Kyiv: the next working days are in view, none a holiday.
+NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)
+SERVICE = "idp-living-allowance"  # booked at saksahan-uszn (2 windows, a share held for priority citizens)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture()
+def engine(bot: Bot, clock: Clock) -> Engine:
+    e = bot.engine
+    service = BookingService(e.kb, martial_law=True)
+    return Engine(
+        e.kb, e.index, e.scenarios, bot.uow_factory, clock=clock, rooms=[BookingRoom(e.kb, service)]
+    )
+
+
+def _buttons(replies: list[Reply]) -> list[tuple[str, str]]:
+    return [(b.text, b.payload or "") for r in replies for row in r.buttons for b in row]
+
+
+def _text(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+async def _press(engine: Engine, user: str, payload: str) -> list[Reply]:
+    return await engine.handle(Incoming("web", user, payload=payload))
+
+
+async def _to_confirm(engine: Engine, user: str, *, day: str | None = None, time: str | None = None) -> str:
+    """Walk to the summary; the payload of «Підтвердити»."""
+    replies = await _press(engine, user, f"q:s:{SERVICE}")
+    if any(p == "q:p:no" for _, p in _buttons(replies)):
+        replies = await _press(engine, user, "q:p:no")
+    days = [p for _, p in _buttons(replies) if p.startswith("q:d:")]
+    replies = await _press(engine, user, day or days[0])
+    times = [p for _, p in _buttons(replies) if p.startswith("q:t:")]
+    replies = await _press(engine, user, time or times[0])
+    return next(p for _, p in _buttons(replies) if p.startswith("q:ok:"))
+
+
+async def _count(bot: Bot, status: str = "booked") -> int:
+    async with make_sessionmaker(bot.db)() as s:
+        return int(
+            (
+                await s.execute(select(func.count()).select_from(Booking).where(Booking.status == status))
+            ).scalar_one()
+        )
+
+
+async def test_a_double_tap_books_once(bot: Bot, engine: Engine) -> None:
+    ok = await _to_confirm(engine, "tap")
+    first, second = await asyncio.gather(_press(engine, "tap", ok), _press(engine, "tap", ok))
+    codes = {m.group(1) for r in (first, second) if (m := re.search(r"Код запису: \*\*(\S+)\*\*", _text(r)))}
+    assert len(codes) == 1 and await _count(bot) == 1
+    later = await _press(engine, "tap", ok)  # the same button days later: the same booking, not a new one
+    assert codes.pop() in _text(later) and await _count(bot) == 1
+
+
+async def test_many_citizens_confirming_one_place_get_exactly_its_places(bot: Bot, engine: Engine) -> None:
+    """Every citizen reaches the summary of the very same slot (the first free one), then all confirm at once."""
+    summaries = [await _to_confirm(engine, f"c{i}") for i in range(200)]
+    results = await asyncio.gather(*(_press(engine, f"c{i}", ok) for i, ok in enumerate(summaries)))
+    booked = [r for r in results if "вас записано" in _text(r)]
+    # the places of that slot an ordinary citizen may take now (the held ones are for priority citizens)
+    room = next(iter(engine.rooms.values()))
+    assert isinstance(room, BookingRoom)
+    resource = room.booking.resource("saksahan-uszn", SERVICE)
+    assert resource is not None
+    async with bot.uow_factory() as uow:
+        days = await room.booking.days(uow, "saksahan-uszn", SERVICE, now=NOW, priority=False)
+    calendar = WorkCalendar(holidays_are_days_off=False)
+    slots = day_slots(room.booking.data, resource, days[0], martial_law=True, calendar=calendar)
+    first = next(
+        s for s in slots if bookable_places(s, set(), NOW, priority=False, release=room.booking.release)
+    )
+    expected = len(bookable_places(first, set(), NOW, priority=False, release=room.booking.release))
+    assert len(booked) == expected == await _count(bot)
+    for r in results:
+        if r not in booked:
+            assert "щойно зайняли" in _text(r) and "Найближчий вільний час" in _text(r)
+            assert any(p.startswith("q:a:") for _, p in _buttons(r))
+
+
+async def test_rescheduling_keeps_the_old_booking_until_the_new_one_is_confirmed(
+    bot: Bot, engine: Engine
+) -> None:
+    await _press(engine, "mv", await _to_confirm(engine, "mv"))
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "mv")
+        (old,) = await uow.bookings.active_for(user.id)
+    replies = await _press(engine, "mv", f"q:r:{old.code}")
+    days = [p for _, p in _buttons(replies) if p.startswith("q:d:")]
+    replies = await _press(engine, "mv", days[1])
+    times = [p for _, p in _buttons(replies) if p.startswith("q:t:")]
+    replies = await _press(engine, "mv", times[-1])
+    assert await _count(bot) == 1  # not yet confirmed: the old booking stands
+    ok = next(p for _, p in _buttons(replies) if p.startswith("q:ok:"))
+    assert "перенесено" in _text(await _press(engine, "mv", ok))
+    async with bot.uow_factory() as uow:
+        (new,) = await uow.bookings.active_for(user.id)
+        again = await uow.bookings.by_code(old.code)
+    assert new.code != old.code and again is not None and again.status == "cancelled" and again.place is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "q:t:0930",
+        "q:d:20261399",
+        "q:a:999999999999",
+        "q:ok:forged",
+        "q:p:admiral",
+        "q:o:nowhere",
+        "q:zz:1:2",
+        "q:xx:ZZZ-ZZZ",
+    ],
+)
+async def test_forged_and_stale_booking_buttons_are_answered_kindly(
+    bot: Bot, engine: Engine, payload: str
+) -> None:
+    replies = await _press(engine, "forger", payload)
+    assert replies and ("неактуальна" in _text(replies) or "немає" in _text(replies))
+    assert await _count(bot) == 0
+
+
+async def test_someone_elses_booking_cannot_be_cancelled(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "owner", await _to_confirm(engine, "owner"))
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "owner")
+        (booking,) = await uow.bookings.active_for(user.id)
+    replies = await _press(engine, "thief", f"q:xx:{booking.code}")
+    assert "немає" in _text(replies) and await _count(bot) == 1
+
+
+async def test_a_confirmation_after_forget_books_nothing(bot: Bot, engine: Engine) -> None:
+    ok = await _to_confirm(engine, "gone")
+    await _press(engine, "gone", "f:yes")
+    replies = await _press(engine, "gone", ok)
+    assert "неактуальна" in _text(replies) and await _count(bot) == 0
+
+
+async def test_the_monthly_limit_counts_cancelled_bookings(bot: Bot, engine: Engine) -> None:
+    for _ in range(4):
+        await _press(engine, "q4", await _to_confirm(engine, "q4"))
+        async with bot.uow_factory() as uow:
+            user, _ = await uow.users.with_state("web", "q4")
+            (b,) = await uow.bookings.active_for(user.id)
+        await _press(engine, "q4", f"q:xx:{b.code}")
+    replies = await _press(engine, "q4", await _to_confirm(engine, "q4"))
+    assert "не більше 4 разів на місяць" in _text(replies)
+
+
+async def test_a_time_within_the_lead_time_is_neither_offered_nor_booked(
+    engine: Engine, clock: Clock
+) -> None:
+    clock.now = dt.datetime(2026, 12, 7, 6, 30, tzinfo=dt.UTC)  # Monday 08:30 Kyiv
+    ok = await _to_confirm(engine, "soon")
+    assert ok
+    replies = await _press(engine, "soon", f"q:s:{SERVICE}")
+    replies = await _press(engine, "soon", "q:p:no")
+    replies = await _press(engine, "soon", "q:d:20261207")
+    times = [t for t, _ in _buttons(replies) if t.startswith("🕘")]
+    assert times and all(t >= "🕘 09:30" for t in times)
+    replies = await _press(engine, "soon", "q:a:202612070900")
+    assert "не пізніше ніж за годину" in _text(
+        await _press(engine, "soon", next(p for _, p in _buttons(replies) if p.startswith("q:ok:")))
+    )
+
+
+async def test_a_closed_day_refuses_and_offers_other_times(bot: Bot, engine: Engine) -> None:
+    ok = await _to_confirm(engine, "late", day="q:d:20261207")
+    room = next(iter(engine.rooms.values()))
+    assert isinstance(room, BookingRoom)
+    async with bot.uow_factory() as uow:
+        await room.booking.close_day(uow, "saksahan-uszn", dt.date(2026, 12, 7), "ремонт", NOW)
+    replies = await _press(engine, "late", ok)
+    assert "цього часу вже немає" in _text(replies) and await _count(bot) == 0
+    assert not any("07.12" in t for t, _ in _buttons(replies))
+
+
+async def test_a_typed_phone_and_address_are_never_logged(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "visit", f"v:{SERVICE}")
+    await _press(engine, "visit", "q:v")
+    await _press(engine, "visit", "q:vy")
+    await engine.handle(Incoming("web", "visit", text="вул. Тиха, 7, кв. 3"))
+    replies = await engine.handle(Incoming("web", "visit", text="067 765 43 21"))
+    assert "Заявку прийнято" in _text(replies)
+    await bot.uow_factory.write_log()
+    async with make_sessionmaker(bot.db)() as s:
+        lines = (await s.execute(select(MessageLog.text))).scalars().all()
+    assert not any("Тиха" in line or "765" in line for line in lines)
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "visit")
+        (request,) = await uow.bookings.active_for(user.id)
+    assert request.phone == "+380677654321" and request.address == "вул. Тиха, 7, кв. 3"
+    await _press(engine, "visit", "f:yes")  # /forget: the request stays for the Center's counts, anonymous
+    async with bot.uow_factory() as uow:
+        kept = await uow.bookings.by_code(request.code)
+    assert kept is not None and kept.phone is None and kept.address is None and kept.user_id is None

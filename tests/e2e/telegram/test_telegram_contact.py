@@ -1,0 +1,55 @@
+"""Telegram and booking, in the emulator: the contact keyboard comes and goes, a shared contact's number."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.messages import Button, Incoming, Reply
+from dialogs.payloads import Action, pack
+from handlers.telegram.sender import REMOVER_TEXT
+from tests.e2e.telegram.citizen import SHARE_PHONE, TelegramCitizen
+from tests.e2e.telegram.conftest import TelegramRig
+from tests.handlers.fake_engine import script_engine
+
+NAV = ((Button("⬅️ Назад", pack(Action.BACK)),),)
+
+
+def _answer(m: Incoming) -> list[Reply]:
+    if m.contact_shared:
+        return [Reply(f"Дякуємо: {m.phone}", NAV)]
+    if m.text == "Скасувати":
+        return [Reply("Добре, номер не потрібен.")]
+    return [Reply("Надішліть свій номер телефону.", NAV, ask_contact=True)]
+
+
+async def test_share_my_number_then_the_keyboard_goes(
+    rig: TelegramRig, citizen: TelegramCitizen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = script_engine(monkeypatch, rig.bot.engine, _answer)
+    seen = await citizen.send_text("передзвоніть мені")
+    assert ("📱 Надіслати мій номер", SHARE_PHONE) in seen.buttons and ("⬅️ Назад", "b") in seen.buttons
+    keyboard = citizen.reply_keyboard()
+    assert keyboard is not None and keyboard[0][0]["request_contact"] is True
+    seen = await citizen.press(SHARE_PHONE)
+    assert "Дякуємо: 380670000001" in seen.text and ("⬅️ Назад", "b") in seen.buttons
+    assert citizen.reply_keyboard() is None  # taken away by a message deleted at once
+    assert not any(m["message"].get("text") == REMOVER_TEXT for m in await citizen.history())
+    assert "deleteMessage" in rig.adapter.methods
+    await citizen.send_contact("+380670000009", own=False)
+    assert [(m.contact_shared, m.phone) for m in fake.seen[1:]] == [(True, "380670000001"), (True, None)]
+
+
+async def test_cancel_on_the_reply_keyboard_is_typed_text(
+    rig: TelegramRig, citizen: TelegramCitizen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = script_engine(monkeypatch, rig.bot.engine, _answer)
+    await citizen.send_text("передзвоніть мені")
+    seen = await citizen.press("Скасувати")
+    assert "номер не потрібен" in seen.text
+    assert fake.seen[-1] == Incoming("telegram", str(citizen.user_id), text="Скасувати")
+    assert citizen.reply_keyboard() is None  # removed with the answer itself: it has no buttons
+
+
+async def test_a_contact_outside_booking_is_thanked_and_not_kept(citizen: TelegramCitizen) -> None:
+    seen = await citizen.send_contact()
+    assert "не зберігаємо" in seen.text
