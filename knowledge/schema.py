@@ -349,6 +349,7 @@ class LifeSituation(Strict):
     result: list[str] = []
     notes: list[str] = []
     sources: list[Source] = Field(min_length=1)
+    deadlines: list[Deadline] = []  # legal deadlines counted from the event (reminders offer them)
 
 
 Contacts.model_rebuild()
@@ -455,3 +456,26 @@ class BookingData(Strict):
 
     def office(self, office_id: str) -> BookableOffice | None:
         return next((o for o in self.offices if o.office == office_id), None)
+
+
+# --------------------------------------------------------------------------------------------------- Deadlines
+# A legal deadline of a life event («зареєструвати народження не пізніше одного місяця»). The reminder rules
+# (dialogs/reminders/rules.py) count its last day from the date of the event the citizen gives.
+
+DeadlineUnit = Literal["days", "months", "working_days"]
+
+
+class Deadline(Strict):
+    """A deadline of a life situation: `value` `unit` after the event, with its source."""
+
+    id: Slug
+    title: Text  # citizen-facing, what to do: «Зареєструвати народження»
+    value: int = Field(ge=1)
+    unit: DeadlineUnit  # "days" are calendar days
+    after: Text  # from what the law counts, citizen-facing: «від дня народження дитини»
+    remind_before: list[Annotated[int, Field(ge=0)]] = [7, 1]  # days before the last day (0 = on that day)
+    service: Slug | None = None  # the service that meets the deadline
+    source: Source
+
+
+LifeSituation.model_rebuild()

@@ -88,14 +88,34 @@ class BookingService:
     async def _calendar(self, uow: UnitOfWork) -> WorkCalendar:
         return WorkCalendar(holidays_are_days_off=self.holidays_off, closures=await uow.bookings.closures())
 
-    async def _day(
-        self, uow: UnitOfWork, resource: Resource, day: dt.date, calendar: WorkCalendar
-    ) -> list[tuple[Slot, set[int]]]:
-        slots = day_slots(self.data, resource, day, martial_law=self.martial_law, calendar=calendar)
-        if not slots:
-            return []
-        taken = await uow.bookings.taken(resource.office, resource.group, slots[0].start, slots[-1].start)
-        return [(slot, taken.get(slot.start, set())) for slot in slots]
+    async def _days(
+        self, uow: UnitOfWork, resource: Resource, days: list[dt.date]
+    ) -> dict[dt.date, list[tuple[Slot, set[int]]]]:
+        """The slots of these days with the places taken in each: two queries whatever the number of days."""
+        calendar = await self._calendar(uow)
+        grid = {
+            d: day_slots(self.data, resource, d, martial_law=self.martial_law, calendar=calendar)
+            for d in days
+        }
+        starts = [s.start for slots in grid.values() for s in slots]
+        if not starts:
+            return {d: [] for d in days}
+        taken = await uow.bookings.taken(resource.office, resource.group, min(starts), max(starts))
+        return {d: [(s, taken.get(s.start, set())) for s in slots] for d, slots in grid.items()}
+
+    def _open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> list[Slot]:
+        """The slots of a day this citizen can book now."""
+        return [
+            slot
+            for slot, taken in day
+            if check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
+            is None
+            and bookable_places(slot, taken, now, priority=priority, release=self.release)
+        ]
+
+    def _horizon(self, now: dt.datetime) -> list[dt.date]:
+        today = self.local(now).date()
+        return [today + dt.timedelta(days=i) for i in range(self.data.horizon_days + 1)]
 
     async def slots(
         self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime
@@ -105,7 +125,7 @@ class BookingService:
         if resource is None:
             return []
         out = []
-        for slot, taken in await self._day(uow, resource, day, await self._calendar(uow)):
+        for slot, taken in (await self._days(uow, resource, [day]))[day]:
             free, priority_free = counts(slot, taken, now, release=self.release)
             out.append(SlotView(self.local(slot.start), slot.capacity, free, priority_free))
         return out
@@ -117,27 +137,17 @@ class BookingService:
         resource = self.resource(office, service)
         if resource is None:
             return []
-        return [
-            slot
-            for slot, taken in await self._day(uow, resource, day, await self._calendar(uow))
-            if check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
-            is None
-            and bookable_places(slot, taken, now, priority=priority, release=self.release)
-        ]
+        return self._open((await self._days(uow, resource, [day]))[day], now, priority)
 
     async def days(
         self, uow: UnitOfWork, office: str, service: str, *, now: dt.datetime, priority: bool, limit: int = 6
     ) -> list[dt.date]:
         """The next days (within the horizon) that have a place this citizen can book."""
-        today = self.local(now).date()
-        found: list[dt.date] = []
-        for offset in range(self.data.horizon_days + 1):
-            day = today + dt.timedelta(days=offset)
-            if await self.times(uow, office, service, day, now=now, priority=priority):
-                found.append(day)
-                if len(found) >= limit:
-                    break
-        return found
+        resource = self.resource(office, service)
+        if resource is None:
+            return []
+        horizon = await self._days(uow, resource, self._horizon(now))
+        return [d for d, day in horizon.items() if self._open(day, now, priority)][:limit]
 
     async def nearest(
         self,
@@ -150,17 +160,13 @@ class BookingService:
         after: dt.datetime,
         n: int = 3,
     ) -> list[Slot]:
-        """The nearest free times from `after` on (what a refused citizen is offered instead)."""
-        out: list[Slot] = []
-        for day in await self.days(
-            uow, office, service, now=now, priority=priority, limit=self.data.horizon_days
-        ):
-            for slot in await self.times(uow, office, service, day, now=now, priority=priority):
-                if slot.start >= after - dt.timedelta(hours=12):
-                    out.append(slot)
-                    if len(out) >= n:
-                        return out
-        return out
+        """The nearest free times from about `after` on (what a refused citizen is offered instead)."""
+        resource = self.resource(office, service)
+        if resource is None:
+            return []
+        horizon = await self._days(uow, resource, self._horizon(now))
+        found = [s for day in horizon.values() for s in self._open(day, now, priority)]
+        return [s for s in found if s.start >= after - dt.timedelta(hours=12)][:n]
 
     # --- booking -------------------------------------------------------------------------------------
 
@@ -193,19 +199,11 @@ class BookingService:
         priority = priority_group is not None
         if self.priority_only(office) and not priority:
             return Refusal.PRIORITY_ONLY
-        slot = next(
-            (
-                s
-                for s, _ in await self._day(
-                    uow, resource, self.local(start).date(), await self._calendar(uow)
-                )
-                if s.start == start
-            ),
-            None,
-        )
-        if slot is None:  # not a slot of that day (any more): closed, or the hours changed
+        day = (await self._days(uow, resource, [self.local(start).date()]))[self.local(start).date()]
+        found = next(((s, t) for s, t in day if s.start == start), None)
+        if found is None:  # not a slot of that day (any more): closed, or the hours changed
             return Refusal.CLOSED
-        taken = (await uow.bookings.taken(resource.office, resource.group, start, start)).get(start, set())
+        slot, taken = found
         places = bookable_places(slot, taken, now, priority=priority, release=self.release)
         if not places:
             return Refusal.TAKEN
