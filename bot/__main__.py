@@ -3,8 +3,9 @@
 A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
 one line on stderr that names the variable to change, and exit status 2: no traceback.
 
-`python -m bot booking …` (the staff commands, bot/staff.py) is handed over before anything of the bot itself
-is imported: a staff command loads no messenger SDK and answers in about a second."""
+`python -m bot booking …` and `python -m bot reminders …` (the staff commands, bot/staff.py) are handed over
+before anything of the bot itself is imported: a staff command loads no messenger SDK and answers in about a
+second."""
 
 from __future__ import annotations
 
@@ -88,6 +89,7 @@ async def serve(settings: Settings) -> None:
     from bot.app import build
     from bot.maintenance import start_housekeeping
     from bot.outbox import senders, start_outbox
+    from bot.reminders import Dispatcher, render_with, start_reminders
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
     # committed and closes the database.
@@ -112,8 +114,15 @@ async def serve(settings: Settings) -> None:
             result = await bot.viber.set_webhook(settings.public_url)
             log.info("viber: webhook set (status %s)", result.get("status"))
         housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
-        # Notices queued for citizens (a closed day) go out through this process's channels.
-        start_outbox(housekeeping, bot.uow_factory, senders(bot.uow_factory, bot.telegram, bot.viber))
+        # Notices queued for citizens (a closed day) and due reminders go out through this process's channels.
+        channels = senders(bot.uow_factory, bot.telegram, bot.viber)
+        start_outbox(housekeeping, bot.uow_factory, channels)
+        if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)
+            dispatcher = Dispatcher(
+                bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
+                single_process=bot.db.dialect.name == "sqlite",
+            )  # fmt: skip
+            start_reminders(housekeeping, dispatcher)
         if bot.telegram:
             await bot.telegram.set_commands()
             if settings.telegram_mode == "polling":
@@ -164,11 +173,16 @@ def main() -> int:
         from bot.staff import main as staff
 
         return staff(sys.argv[2:], check_database=check_database)
+    if sys.argv[1:2] == ["reminders"]:
+        from bot.staff import reminders_main
+
+        return reminders_main(sys.argv[2:], check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
     hooks.add_argument("url", help="the public https URL that reaches HTTP_HOST:HTTP_PORT")
     sub.add_parser("booking", help="staff commands: offices, slots, list, close-day, mark (booking --help)")
+    sub.add_parser("reminders", help="staff commands: list (reminders --help)")
     args = parser.parse_args()
     try:
         settings = load_settings()

@@ -13,6 +13,8 @@ from dialogs.booking.flow import BookingRoom
 from dialogs.booking.service import BookingService
 from dialogs.engine import Engine
 from dialogs.paths import check_all
+from dialogs.reminders.flow import ReminderRoom
+from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from handlers.telegram.channel import TelegramChannel, build_telegram
@@ -38,6 +40,7 @@ class Bot:
     uow_factory: UnitOfWorkFactory
     telegram: TelegramChannel | None = None
     viber: ViberChannel | None = None
+    reminders: ReminderService | None = None  # renders due reminders for the dispatcher
 
     async def close(self) -> None:
         try:
@@ -65,16 +68,17 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
     uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite")
-    rooms: list[Room] = []
-    if kb.booking is not None:  # each capability is a room of the engine; adding one adds a line here
-        rooms.append(
-            BookingRoom(
-                kb,
-                BookingService(
-                    kb, martial_law=settings.martial_law, holidays_are_days_off=settings.public_holidays_off
-                ),
-            )
-        )
+    holidays_off = settings.holidays_off()
+    booking = (
+        BookingService(kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off)
+        if kb.booking is not None
+        else None
+    )
+    reminders = ReminderService(kb, booking, holidays_are_days_off=holidays_off)
+    # Each capability is a room of the engine; adding one adds a line here.
+    rooms: list[Room] = [ReminderRoom(reminders, transfer_links=settings.transfer_links())]
+    if booking is not None:
+        rooms.append(BookingRoom(kb, booking, reminders))
     engine = Engine(
         kb,
         index,
@@ -111,4 +115,4 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
             timeout=settings.viber_send_timeout,
         )
         viber.mount(http)
-    return Bot(settings, db, engine, http, uow_factory, telegram, viber)
+    return Bot(settings, db, engine, http, uow_factory, telegram, viber, reminders)

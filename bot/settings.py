@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Whether Ukraine's public holidays are days off for booking and deadlines. Unset: not under martial law
     # (Law № 2136-IX makes them working days), yes otherwise; set it when the law changes before `holidays` does.
     public_holidays_off: bool | None = None
+    # Where a web chat citizen continues to receive reminders (a one-time link carries their bookings there).
+    telegram_bot_username: str | None = None  # e.g. viza_kr_bot → https://t.me/viza_kr_bot?start=tr_<token>
+    viber_chat_uri: str | None = None  # the Viber bot's URI → viber://pa?chatURI=<uri>&context=tr_<token>
     stale_session: dt.timedelta = dt.timedelta(hours=24)  # an older unfinished dialog restarts politely
     message_retention: dt.timedelta = dt.timedelta(days=30)  # how long the operator context is kept
     log_level: str = "INFO"
@@ -51,6 +54,21 @@ class Settings(BaseSettings):
         if not isinstance(logging.getLevelName(value.upper()), int):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    def holidays_off(self) -> bool:
+        """Whether public holidays are days off: the setting, or (unset) not under martial law."""
+        return (not self.martial_law) if self.public_holidays_off is None else self.public_holidays_off
+
+    def transfer_links(self) -> tuple[tuple[str, str], ...]:
+        """(messenger, link template with {token}) that continue a web chat there; none without the settings."""
+        links = []
+        if self.telegram_bot_username:
+            links.append(
+                ("Telegram", f"https://t.me/{self.telegram_bot_username.lstrip('@')}?start=tr_{{token}}")
+            )
+        if self.viber_chat_uri:
+            links.append(("Viber", f"viber://pa?chatURI={self.viber_chat_uri}&context=tr_{{token}}"))
+        return tuple(links)
 
     @property
     def telegram_enabled(self) -> bool:

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.settings import ConfigError, Settings, load_settings
 from dialogs.booking.rules import Slot
@@ -28,6 +29,7 @@ from storage.booking import Booking
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import User
+from storage.reminders import Reminder
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 OK, NOT_FOUND, USAGE = 0, 1, 2
@@ -36,6 +38,7 @@ PROG = "python -m bot booking"
 HOTLINE_PHONE = "0 800 500 459"
 REBOOK = "📅 Записатися знову"
 NEAREST_SHOWN = 3
+KYIV = ZoneInfo("Europe/Kyiv")
 ON_WEEKDAY = ("понеділок", "вівторок", "середу", "четвер", "п'ятницю", "суботу", "неділю")  # «у понеділок»
 
 
@@ -161,6 +164,7 @@ async def close_day_and_notify(
     nearest: dict[tuple[str, str, bool], list[Slot]] = {}  # the same answer for every booking of one kind
     notified = 0
     for booking in cancelled:
+        await uow.reminders.cancel_for_booking(booking.code)  # no reminder of a visit that will not happen
         if booking.user_id is None or booking.start is None:  # the citizen erased their data
             continue
         user = await uow.session.get(User, booking.user_id)
@@ -413,6 +417,10 @@ async def execute(
                 raise NotFound(
                     f"booking {found.code} is {found.status}: only a booked visit or callback can be marked"
                 )
+            if found.start is not None and found.start > now:  # not yet: the citizen may still come
+                raise Usage(
+                    f"booking {found.code} starts at {service.local(found.start):%Y-%m-%d %H:%M}: mark it then"
+                )
             marked = await service.mark(uow, found.code, args.status)
             assert marked is not None
             code, status = marked.code, marked.status
@@ -490,4 +498,117 @@ def main(argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]
         return OK
 
 
-__all__ = ["Closed", "close_day_and_notify", "closure_notice", "execute", "main", "parse", "run"]
+# --- `python -m bot reminders …` --------------------------------------------------------------------------------
+
+REMINDERS_PROG = "python -m bot reminders"
+# What staff see: a row being sent right now is still «pending» (not sent yet).
+SHOWN_STATUS = {"pending": "pending", "sending": "pending", "sent": "sent", "cancelled": "cancelled",
+                "missed": "missed", "failed": "failed"}  # fmt: skip
+REMINDER_STATUSES = ("pending", "sent", "cancelled", "missed", "failed")
+
+
+def reminders_parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog=REMINDERS_PROG, description="Staff commands of the reminders. Times are Kyiv local times."
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listing = sub.add_parser("list", help="reminders by due time (all, or of one status)")
+    listing.add_argument("--status", choices=REMINDER_STATUSES, help="only this status")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    return top
+
+
+def reminder_json(reminder: Reminder) -> dict[str, Any]:
+    """A reminder as `reminders list --json` shows it (no citizen identifiers)."""
+    return {
+        "id": reminder.id,
+        "kind": reminder.kind,
+        "due_at": reminder.due_at.astimezone(KYIV).isoformat(),
+        "channel": reminder.channel,
+        "status": SHOWN_STATUS.get(reminder.status, reminder.status),
+        "booking": reminder.booking_code,
+    }
+
+
+async def reminders_execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out: TextIO) -> int:
+    """Run one parsed reminders command."""
+    if args.command == "list":
+        async with uows() as uow:
+            if args.status == "pending":
+                rows = await uow.reminders.listing("pending") + await uow.reminders.listing("sending")
+                rows.sort(key=lambda r: (r.due_at, r.id))
+            else:
+                rows = await uow.reminders.listing(args.status)
+        shown = [reminder_json(r) for r in rows]
+        if args.json:
+            _json(shown, out)
+        else:
+            for r in shown:
+                about = f"  booking {r['booking']}" if r["booking"] else ""
+                out.write(f"{r['due_at'][:16].replace('T', ' ')}  #{r['id']:<6}  {r['status']:<9}  "
+                          f"{r['kind']:<11}  via {r['channel']}{about}\n")  # fmt: skip
+            out.write(f"{len(shown)} reminder(s)\n")
+        return OK
+    raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
+
+
+async def reminders_run(
+    argv: Sequence[str],
+    settings: Settings,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    check_database: Callable[[str], Awaitable[None]] | None = None,
+) -> int:
+    """Parse and run one reminders staff command; the exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        args = reminders_parser().parse_args(list(argv))
+        if check_database is not None:
+            await check_database(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)  # nothing to do while the bot runs; a fresh database gets its tables
+            return await reminders_execute(args, UnitOfWorkFactory(make_sessionmaker(engine)), out)
+        finally:
+            await engine.dispose()
+    except Usage as exc:
+        err.write(f"{exc}\n")
+        return USAGE
+    except ConfigError as exc:
+        err.write("".join(f"{line}\n" for line in exc.lines))
+        return USAGE
+
+
+def reminders_main(
+    argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]] | None = None
+) -> int:
+    """`python -m bot reminders ARGS`: settings from the environment, then one command."""
+    try:
+        reminders_parser().parse_args(list(argv))  # --help and wrong arguments need no settings
+        settings = load_settings()
+    except Usage as exc:
+        print(exc, file=sys.stderr)
+        return USAGE
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return USAGE
+    try:
+        return asyncio.run(reminders_run(argv, settings, check_database=check_database))
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so that the interpreter's final flush is quiet
+        return OK
+
+
+__all__ = [
+    "Closed",
+    "close_day_and_notify",
+    "closure_notice",
+    "execute",
+    "main",
+    "parse",
+    "reminders_main",
+    "reminders_run",
+    "run",
+]

@@ -88,7 +88,7 @@ class Engine:
         self.index = index
         self.scenarios = with_cards(kb, scenarios)  # the life situations' and one per service card
         self.packages = packages(kb, self.scenarios)
-        self.views = Views(kb, self.scenarios, self.packages, martial_law)
+        self.views = Views(kb, self.scenarios, self.packages, martial_law, frozenset(r.action for r in rooms))
         self.understander = understander or Understander(index, kb)
         self._worth: dict[tuple[str, str, frozenset[tuple[str, str]]], bool] = {}
         self.rooms = {room.action: room for room in rooms}
@@ -110,8 +110,12 @@ class Engine:
         `self.locks` for the citizen)."""
         user, state = await uow.users.with_state(message.channel, message.user_id)
         if message.payload == pack(Action.FORGET, "yes"):
+            for owner in self.rooms.values():  # e.g. upcoming bookings are cancelled, their places freed
+                await owner.forget(Turn(uow, user, state, message, self._clock()))
             await uow.outbox.forget(message.channel, message.user_id)  # notices not yet sent
-            await uow.users.erase(user)  # everything about the citizen goes: state, log, bookings' personal data
+            await uow.users.erase(
+                user
+            )  # everything about the citizen goes: state, log, bookings' personal data
             return [Reply(texts.FORGOTTEN, self._menu_rows())]
         now = self._clock()
         if now - user.last_seen_at > SEEN_GRANULARITY or not user.active:  # spare a write per message
@@ -141,7 +145,10 @@ class Engine:
             if payload is None:
                 self._reset(state)
                 turn = Turn(uow, user, state, message, now)
-                return [Reply(texts.STALE_SESSION), *await self._text(uow, user, state, message.text or "", turn)]
+                return [
+                    Reply(texts.STALE_SESSION),
+                    *await self._text(uow, user, state, message.text or "", turn),
+                ]
             if payload.action in (
                 Action.ANSWER,
                 Action.NEXT,
@@ -154,7 +161,9 @@ class Engine:
         room = self._room_of.get(state.scenario or "")
         if payload is not None and payload.action in self.rooms:
             return await self.rooms[payload.action].button(Turn(uow, user, state, message, now), payload.args)
-        if room is not None and payload is None:  # inside a room, typed text and shared contacts go to it first
+        if (
+            room is not None and payload is None
+        ):  # inside a room, typed text and shared contacts go to it first
             answer = await room.text(Turn(uow, user, state, message, now), message.text or "")
             if answer is not None:
                 return answer
@@ -332,6 +341,10 @@ class Engine:
                 [Reply(texts.TEXT_ONLY), *current] if current else [Reply(texts.TEXT_ONLY, self._menu_rows())]
             )
         if words.startswith("/start "):
+            arg = " ".join(raw.split())[7:].strip()  # as written: a room's token is case-sensitive
+            for room in self.rooms.values():
+                if (linked := await room.deep_link(turn, arg)) is not None:
+                    return linked
             return await self._deep_link(uow, user, state, words[7:].strip()) or self._reset(state)
         if words in MENU_WORDS:
             return self._reset(state)

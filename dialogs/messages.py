@@ -23,7 +23,9 @@ class Incoming:
     text: str | None = None
     payload: str | None = None
     contact_shared: bool = False  # the citizen shared their phone card (never stored without a purpose)
-    phone: str | None = None  # the number of a shared contact (Telegram contact, Viber share-phone); never logged
+    phone: str | None = (
+        None  # the number of a shared contact (Telegram contact, Viber share-phone); never logged
+    )
 
 
 @dataclass(frozen=True)

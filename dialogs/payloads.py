@@ -22,6 +22,7 @@ class Action(StrEnum):
     RESUME = "c"  # continue the current scenario where it stopped
     FORGET = "f"  # erase my data: f asks, f:yes erases, f:no keeps
     WORDING = "w"  # the exact wording of the documents of the checklist on screen
+    REMIND = "h"  # the reminders room: h:my, h:r:<service>, h:rd:<service>:<yyyymmdd>, h:e:<situation>, …
     QUEUE = "q"  # the booking room: q, q:my, q:s:<service>, q:d:<yyyymmdd>, q:t:<hhmm>, q:ok:<token>, …
 
 

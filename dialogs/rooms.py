@@ -52,6 +52,14 @@ class Room(Protocol):
         """Typed text while the citizen is inside it; None lets the engine read it as usual."""
         ...
 
+    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
+        """`/start <arg>` from a link or QR code the room made; None when the argument is not its own."""
+        ...
+
+    async def forget(self, turn: Turn) -> None:
+        """The citizen asked to be forgotten: release what the room holds for them (before their data goes)."""
+        ...
+
     def personal(self, state: DialogState) -> bool:
         """Whether the citizen's next typed text is personal data (a phone, an address): never logged."""
         ...

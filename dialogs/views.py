@@ -21,7 +21,7 @@ from dialogs.render import (
 )
 from dialogs.scenario import UNKNOWN, Scenario, Step, StepKind
 from knowledge.loader import Knowledge
-from knowledge.schema import LifeSituation
+from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 
 VETERAN_SITUATION = "ya-veteran"
@@ -44,6 +44,7 @@ class Views:
     scenarios: dict[str, Scenario]
     packages: dict[str, LifeSituation]  # what each scenario's checklist is built from, by scenario id
     martial_law: bool = True
+    rooms: frozenset[Action] = frozenset()  # the rooms in the engine: their entry buttons are offered
     # Search results by the entries found: a small domain (≤ 5 of a few dozen entries), so it repeats often.
     _found: dict[tuple[tuple[tuple[str, str], ...], bool], list[Reply]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -57,8 +58,10 @@ class Views:
             (_b(texts.MENU_VETERAN, Action.SITUATION, VETERAN_SITUATION),),
             (_b(texts.MENU_CONTACTS, Action.MENU, "contacts"),),
         ]
-        if self.kb.booking is not None:
-            rows.insert(3, (_b(texts.MENU_BOOKING, Action.QUEUE), _b(texts.MENU_MY_BOOKINGS, Action.QUEUE, "my")))
+        if Action.QUEUE in self.rooms:
+            rows.insert(
+                3, (_b(texts.MENU_BOOKING, Action.QUEUE), _b(texts.MENU_MY_BOOKINGS, Action.QUEUE, "my"))
+            )
         return [Reply(text, tuple(rows))]
 
     def situations(self) -> list[Reply]:
@@ -122,15 +125,27 @@ class Views:
             if any(d.details for d in checklist.documents):
                 more.append((_b(texts.EXACT_WORDING, Action.WORDING),))
             more += [(_b(f"📖 {s.short_title}", Action.SERVICE, s.id, CARD),) for s, _ in checklist.services]
-            if self.kb.booking is not None:  # the next step: book it (one service) or choose which to book
-                services = [s.id for s, _ in checklist.services]
-                args = ("s", services[0]) if len(services) == 1 else ()
+            services = [s for s, _ in checklist.services]
+            if Action.QUEUE in self.rooms:  # the next step: book it (one service) or choose which to book
+                args = ("s", services[0].id) if len(services) == 1 else ()
                 more.append((_b(texts.MENU_BOOKING, Action.QUEUE, *args),))
+            if Action.REMIND in self.rooms:
+                more += self._reminder_rows(self.packages[scenario.id], services)
             more.append((_b(texts.HOTLINE_BUTTON, Action.MENU, "contacts"),))
             end = ((_b(texts.BACK, Action.BACK), _b(texts.RESTART, Action.RESTART), *NAV_MENU),)
             end = end if can_go_back else ((_b(texts.RESTART, Action.RESTART), *NAV_MENU),)
             return self._long(checklist_text(self.kb, checklist, self.martial_law), (*more, *end))
         return [Reply(step.text or "", nav)]  # ACTION steps: rendered by their action (later issues)
+
+    def _reminder_rows(self, situation: LifeSituation | None, services: list[Service]) -> list[Row]:
+        """«🔔 …» buttons: a life event's deadlines, one service's «ready by» date, a monthly duty."""
+        rows: list[Row] = []
+        if situation is not None and situation.deadlines:
+            rows.append((_b(texts.REMIND_DEADLINES, Action.REMIND, "e", situation.id),))
+        if len(services) == 1 and services[0].term is not None and services[0].term.unit != "on_application":
+            rows.append((_b(texts.REMIND_READY, Action.REMIND, "r", services[0].id),))
+        rows += [(_b(texts.REMIND_MONTHLY, Action.REMIND, "m", s.id),) for s in services if s.recurring]
+        return rows
 
     def checklist(self, scenario: Scenario, answers: dict[str, str]) -> Checklist:
         return build_checklist(self.kb, self.packages[scenario.id], answers)
@@ -154,7 +169,9 @@ class Views:
         """One facet of several services a question may mean (the price of a passport: lost or renamed)."""
         if len(service_ids) == 1:
             return self.facet(service_ids[0], facet)
-        text = "\n\n".join(facet_text(self.kb, self.kb.services[s], facet, self.martial_law) for s in service_ids)
+        text = "\n\n".join(
+            facet_text(self.kb, self.kb.services[s], facet, self.martial_law) for s in service_ids
+        )
         rows = [(_b(f"📋 {self.kb.services[s].short_title}", Action.SERVICE, s),) for s in service_ids]
         return self._long(text, (*rows, NAV_MENU))
 
@@ -171,9 +188,11 @@ class Views:
     def service(self, service_id: str, *, replace: bool = False) -> list[Reply]:
         """The whole card: its summary and its sections, one tap each; and the way to the personal list."""
         service = self.kb.services[service_id]
-        rows = [(_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),)]
-        if self.kb.booking is not None:
+        rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),)]
+        if Action.QUEUE in self.rooms:
             rows.append((_b(texts.MENU_BOOKING, Action.QUEUE, "s", service.id),))
+        if Action.REMIND in self.rooms:
+            rows += self._reminder_rows(None, [service])
         rows += [(_b(label, Action.SERVICE, service.id, key),) for key, label in SECTIONS.items()]
         text = service_summary(service) + "\n\n" + texts.CHOOSE_SECTION
         return [Reply(text, (*rows, NAV_MENU), replace=replace)]

@@ -8,7 +8,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
-from knowledge.schema import BookingData, Regime, Schedule, When
+from knowledge.schema import BookingData, Certainty, LifeSituation, Regime, Schedule, When
 
 
 def _check_when(when: When | None, where: str, kb: Knowledge, problems: list[str]) -> None:
@@ -100,6 +100,39 @@ def cross_check(kb: Knowledge) -> list[str]:
                 for s in sdoc.services
                 if s not in package
             ]
+        problems += _check_deadlines(sit, package, kb, where)
+    return problems
+
+
+# The shortest a deadline can be, in days, per unit (a month has at least 28 days; working days at least as
+# many calendar days): a reminder `remind_before` days ahead must fall after the event, not before it.
+_MIN_DAYS_PER_UNIT = {"days": 1, "working_days": 1, "months": 28}
+
+
+def _check_deadlines(sit: LifeSituation, package: set[str], kb: Knowledge, where: str) -> list[str]:
+    """A situation's legal deadlines: unique ids, services of the package, reminders after the event, sources."""
+    problems: list[str] = []
+    _unique((d.id for d in sit.deadlines), f"{where}: deadlines", problems)
+    for deadline in sit.deadlines:
+        at = f"{where}: deadline '{deadline.id}'"
+        if deadline.service is not None:
+            if deadline.service not in kb.services:
+                problems.append(f"{at}: unknown service '{deadline.service}'")
+            elif deadline.service not in package:
+                problems.append(f"{at}: service '{deadline.service}' is outside the package")
+        if len(set(deadline.remind_before)) != len(deadline.remind_before):
+            problems.append(f"{at}: remind_before repeats a day")
+        if not deadline.remind_before:
+            problems.append(f"{at}: remind_before is empty, so nothing would ever be reminded")
+        shortest = deadline.value * _MIN_DAYS_PER_UNIT[deadline.unit]
+        problems += [
+            f"{at}: a reminder {days} days before a deadline of {deadline.value} {deadline.unit} would fall "
+            "before the event itself"
+            for days in deadline.remind_before
+            if days >= shortest
+        ]
+        if deadline.source.certainty != Certainty.OFFICIAL and not deadline.source.url:
+            problems.append(f"{at}: a non-official source needs a url")
     return problems
 
 

@@ -415,9 +415,32 @@ class Bookings:
         return list(rows.scalars())
 
     async def cancel(self, booking: Booking, now: dt.datetime) -> None:
-        """Cancelled: the place returns to the pool (place NULL); the month's count stays."""
+        """Cancelled: the place returns to the pool (place NULL); the month's count stays. A phone or an address
+        was given only for this booking, so it goes too."""
         booking.status, booking.place, booking.cancelled_at = CANCELLED, None, now
+        booking.phone = booking.address = None
         await self._s.flush()
+
+    async def refund(self, booking: Booking, month: str) -> None:
+        """Give back a booking's place in the monthly count (the Center, not the citizen, cancelled it)."""
+        if booking.user_id is None:
+            return
+        await self._s.execute(
+            update(BookingQuota)
+            .where(
+                BookingQuota.user_id == booking.user_id, BookingQuota.month == month, BookingQuota.count > 0
+            )
+            .values(count=BookingQuota.count - 1)
+        )
+
+    async def forget_past_phones(self, before: dt.datetime) -> int:
+        """Phones and addresses of callbacks and visits that are over: they were given only for them."""
+        result = await self._s.execute(
+            update(Booking)
+            .where(Booking.phone.is_not(None), Booking.start.is_not(None), Booking.start < before)
+            .values(phone=None, address=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark(self, booking: Booking, status: str) -> None:
         """Staff's mark: arrived or no-show (the place stays used); any status of STATUSES is accepted."""
@@ -498,6 +521,7 @@ class Bookings:
         now = utcnow()
         for booking in cancelled:
             booking.status, booking.place, booking.cancelled_at = CANCELLED, None, now
+            booking.phone = booking.address = None
         await self._s.flush()
         return cancelled
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.booking import Bookings, OutboxRepo
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
+from storage.reminders import Reminders
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,8 @@ class Users:
 
     async def erase(self, user: User) -> None:
         """Delete the citizen and, by cascade, their dialog state and message log. Their bookings stay as
-        anonymous counts without personal data; their monthly counts and the messages queued to them go."""
+        anonymous counts without personal data; their monthly counts, reminders and the messages queued to them
+        go."""
         if self._cache is not None:
             self._cache.drop((user.channel, user.external_id))
         if self._logs is not None:
@@ -187,6 +189,7 @@ class Users:
         # Explicitly, not by the foreign keys' ON DELETE: nothing depends on SQLite's foreign_keys pragma.
         await Bookings(self._s).erase_personal(user.id)
         await OutboxRepo(self._s).forget(user.channel, user.external_id)
+        await Reminders(self._s).erase(user.id)
         await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
         await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
         await self._s.delete(user)

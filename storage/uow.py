@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from storage import sqlite
 from storage.booking import Bookings, OutboxRepo
+from storage.reminders import Reminders
 from storage.repositories import (
     CitizenCache,
     Deliveries,
@@ -20,6 +21,7 @@ from storage.repositories import (
     ProcessedUpdates,
     Users,
 )
+from storage.transfer import Transfers
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class UnitOfWork:
         self.deliveries = Deliveries(self.session)
         self.bookings = Bookings(self.session)
         self.outbox = OutboxRepo(self.session)
+        self.reminders = Reminders(self.session)
+        self.transfers = Transfers(self.session)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

@@ -86,9 +86,9 @@ async def book(
         return result
 
 
-async def cli(db: Db, kb: Knowledge, *argv: str) -> tuple[int, str, str]:
+async def cli(db: Db, kb: Knowledge, *argv: str, now: dt.datetime = NOW) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = await staff.run(list(argv), db.settings, kb=kb, now=NOW, out=out, err=err)
+    code = await staff.run(list(argv), db.settings, kb=kb, now=now, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -209,12 +209,13 @@ async def test_close_day_cancels_and_queues_a_notice_per_citizen(db: Db, kb: Kno
 
 async def test_mark_arrived_and_no_show_and_an_unknown_code(db: Db, kb: Knowledge) -> None:
     booking = await book(db, "telegram", "801")
-    code, out, _ = await cli(db, kb, "mark", booking.code.lower(), "arrived")
+    code, _, err = await cli(db, kb, "mark", booking.code, "no-show")  # days before: the citizen may still come
+    assert code == 2 and "mark it then" in err
+    later = dt.datetime.combine(DAY, dt.time(17), KYIV).astimezone(dt.UTC)
+    code, out, _ = await cli(db, kb, "mark", booking.code.lower(), "arrived", now=later)
     assert code == 0 and out.strip() == f"{booking.code}: arrived"
-    assert await cli_json(db, kb, "mark", booking.code, "no-show") == {
-        "code": booking.code,
-        "status": "no-show",
-    }
+    code, out, _ = await cli(db, kb, "mark", booking.code, "no-show", "--json", now=later)
+    assert code == 0 and json.loads(out) == {"code": booking.code, "status": "no-show"}
     rows = await cli_json(db, kb, "list")
     assert [r["status"] for r in rows] == ["no-show"]
     code, out, err = await cli(db, kb, "mark", "ZZZ-ZZZ", "arrived")

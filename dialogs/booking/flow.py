@@ -17,6 +17,7 @@ from dialogs.booking.rules import Refusal
 from dialogs.booking.service import HOTLINE, BookingService, new_token
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
+from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Turn
 from knowledge.loader import Knowledge
 from knowledge.schema import PriorityGroup
@@ -27,6 +28,10 @@ from storage.models import DialogState
 
 NAME = "booking"
 TIMES_PER_PAGE = 16
+DAYS_PER_PAGE = 6
+YES = {"так", "да", "згоден", "згодна", "погоджуюся", "согласен", "согласна", "ок", "добре"}
+NO = {"ні", "нет", "не згоден", "не згодна", "не треба"}
+PASS_THROUGH = {"меню", "/menu", "/start", "/forget", "/help", "головне меню", "почати"}
 PERSONAL_STEPS = {"cb-phone", "visit-address", "visit-phone"}
 Row = tuple[Button, ...]
 _PHONE_CHARS = re.compile(r"[\s()\-‐‑‒–—./_\u200b-\u200d\u2060]")
@@ -64,14 +69,34 @@ class BookingRoom:
         "мої записи": ("my",),
         "мои записи": ("my",),
         "мій запис": ("my",),
+        "скасувати запис": ("my",),
+        "перенести запис": ("my",),
+        "отменить запись": ("my",),
+        "перенести запись": ("my",),
+        "передзвоніть мені": ("cb",),
+        "перезвоните мне": ("cb",),
+        "замовити дзвінок": ("cb",),
+        "заказать звонок": ("cb",),
     }
 
-    def __init__(self, kb: Knowledge, service: BookingService) -> None:
+    def __init__(
+        self, kb: Knowledge, service: BookingService, reminders: ReminderService | None = None
+    ) -> None:
         self.kb = kb
         self.booking = service
+        self.reminders = reminders  # appointments get their reminders; a cancelled one loses them
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and state.step in PERSONAL_STEPS
+
+    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
+        return None
+
+    async def forget(self, turn: Turn) -> None:
+        """Upcoming bookings of a citizen who asked to be forgotten are cancelled: nobody could use them."""
+        for booking in await self.booking.cancel_all(turn.uow, turn.user, turn.now):
+            if self.reminders is not None:
+                await self.reminders.cancel_booking(turn.uow, booking.code)
 
     # --- entry points ----------------------------------------------------------------------------------
 
@@ -111,32 +136,38 @@ class BookingRoom:
             return await self._confirm(turn, arg)
         if state.scenario != NAME:  # a step button from an old message, outside the booking
             return [Reply(texts.STALE), *self._groups(state)]
-        return await self._step(turn, verb, arg)
+        return await self._step(turn, verb, arg, rest[1] if len(rest) > 1 else "")
 
     async def text(self, turn: Turn, text: str) -> list[Reply] | None:
         state = turn.state
         words = " ".join(text.casefold().split()).strip(" .!")
         if words in self.commands:
             return await self.button(turn, self.commands[words])
-        if state.scenario != NAME:
-            return None
+        if state.scenario != NAME or words in PASS_THROUGH:
+            return None  # «меню», /forget, /start work at every step
+        if state.step in ("cb-consent", "visit-consent") and words in YES | NO:
+            return await self._step(
+                turn, ("cy" if state.step == "cb-consent" else "vy") if words in YES else "cn", ""
+            )
+        if state.step == "cb-topic":
+            state.answers, state.step = {**state.answers, "topic": " ".join(text.split())[:100]}, "cb-consent"
+            return self._summary(turn, _moment(state.answers.get("start", ""), self.booking) or turn.now)
         if state.step in ("cb-phone", "visit-phone"):
-            phone = turn.message.phone if turn.message.contact_shared else normalize_phone(text)
-            if turn.message.contact_shared and phone is None:
-                phone = None  # someone else's contact: ask again
+            shared = turn.message.phone if turn.message.contact_shared else text
+            phone = normalize_phone(shared or "")  # a shared contact is checked like a typed number
             if phone is None:
                 if words in ("скасувати", "отмена", "відміна"):
                     self._leave(state)
                     return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
-                return [Reply(texts.BAD_PHONE, ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)]
-            return await self._with_phone(turn, normalize_phone(phone) or phone)
+                return [self._ask_phone(turn, texts.BAD_PHONE)]
+            return await self._with_phone(turn, phone)
         if state.step == "visit-address":
             address = " ".join(text.split())
             if len(address) < 8 or not any(ch.isdigit() for ch in address) or len(address) > 200:
                 return [Reply(texts.BAD_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
             state.answers = {**state.answers, "address": address[:200]}
             state.step = "visit-phone"
-            return [Reply(texts.ASK_PHONE, ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)]
+            return [self._ask_phone(turn)]
         return None  # other typed text: the engine reads it as usual
 
     # --- the steps ---------------------------------------------------------------------------------------
@@ -188,19 +219,25 @@ class BookingRoom:
         if self.booking.gives_priority(office):
             state.step = "priority"
             rows = [(_b(g.label, "p", g.id),) for g in self.booking.data.priority_groups]
+            question = (
+                texts.PRIORITY_ONLY_QUESTION
+                if self.booking.priority_only(office)
+                else texts.PRIORITY_QUESTION
+            )
             if not self.booking.priority_only(office):
                 rows.append((_b(texts.NOT_PRIORITY, "p", "no"),))
-            return [Reply(texts.PRIORITY_QUESTION, (*rows, (_b(texts.CANCEL_FLOW, "no"),)), replace=True)]
+            return [Reply(question, (*rows, (_b(texts.CANCEL_FLOW, "no"),)), replace=True)]
         return await self._days(turn)
 
-    async def _days(self, turn: Turn, prefix: str = "") -> list[Reply]:
+    async def _days(self, turn: Turn, prefix: str = "", page: int = 0) -> list[Reply]:
         state = turn.state
         a = state.answers
         state.step = "day"
         office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
-        days = await self.booking.days(
-            turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio"))
+        every = await self.booking.days(
+            turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio")), limit=99
         )
+        days = every[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE] or every[:DAYS_PER_PAGE]
         if not days:
             self._leave(state)
             text = texts.NO_DAYS.format(days=self.booking.data.horizon_days)
@@ -209,6 +246,8 @@ class BookingRoom:
             tuple(_b(texts.day_label(d), "d", f"{d:%Y%m%d}") for d in days[i : i + 2])
             for i in range(0, len(days), 2)
         ]
+        if len(every) > (page + 1) * DAYS_PER_PAGE:  # the whole horizon stays reachable
+            rows.append((_b(texts.LATER_DAYS, "dp", str(page + 1)),))
         head = texts.CALLBACK_START if a.get("kind") == "callback" else texts.CHOOSE_DAY
         return [
             Reply(f"{prefix}\n\n{head}".strip(), (*rows, (_b(texts.CANCEL_FLOW, "no"),)), replace=not prefix)
@@ -231,13 +270,13 @@ class BookingRoom:
         ]
         rows: list[Row] = [tuple(labels[i : i + 4]) for i in range(0, len(labels), 4)]
         if len(slots) > (page + 1) * TIMES_PER_PAGE:  # a long day in pages: Viber shows at most 24 buttons
-            rows.append((_b(texts.LATER, "dl", f"{day:%Y%m%d}"),))
+            rows.append((_b(texts.LATER, "dl", f"{day:%Y%m%d}", str(page + 1)),))
         text = f"{texts.day_text(day)}\n{texts.CHOOSE_TIME}"
         return [
             Reply(text, (*rows, (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no"))), replace=True)
         ]
 
-    async def _step(self, turn: Turn, verb: str, arg: str) -> list[Reply]:
+    async def _step(self, turn: Turn, verb: str, arg: str, arg2: str = "") -> list[Reply]:
         state = turn.state
         if (
             verb == "o"
@@ -252,8 +291,10 @@ class BookingRoom:
             return await self._days(turn)
         if verb == "d" and state.step in ("day", "time") and (day := _date(arg)) is not None:
             return await self._times(turn, day)
-        if verb == "dl" and state.step == "time" and (day := _date(arg)) is not None:
-            return await self._times(turn, day, page=1)
+        if verb == "dl" and state.step == "time" and (day := _date(arg)) is not None and arg2.isdigit():
+            return await self._times(turn, day, page=int(arg2))
+        if verb == "dp" and state.step == "day" and arg.isdigit():
+            return await self._days(turn, page=int(arg))
         if verb == "t" and state.step == "time" and (start := self._start(state, arg)) is not None:
             return self._summary(turn, start)
         if (
@@ -262,19 +303,36 @@ class BookingRoom:
             and state.step in ("day", "time", "confirm")
         ):
             return self._summary(turn, start)
+        if verb == "topic" and state.step == "cb-consent":
+            state.step = "cb-topic"
+            return [Reply(texts.ASK_TOPIC, ((_b(texts.CANCEL_FLOW, "no"),),))]
         if verb == "cy" and state.step == "cb-consent":
             state.step = "cb-phone"
-            return [Reply(texts.ASK_PHONE, ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)]
+            return [self._ask_phone(turn)]
         if verb == "vy" and state.step == "visit-consent":
             state.step = "visit-address"
             return [Reply(texts.ASK_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
         if verb == "cn" and state.step in ("cb-consent", "visit-consent"):
             self._leave(state)
             return [Reply(texts.NO_CONSENT, (MENU,))]
+        if verb == "vg" and state.step == "visit-service":
+            group = next((g for g in self.kb.contacts.groups if g.id == arg), None)
+            if group is not None:
+                rows = [(_b(self.kb.services[s].short_title, "vs", s),) for s in group.services]
+                return [
+                    Reply(
+                        f"**{group.title}**\n{texts.CHOOSE_SERVICE}", (*rows, (_b(texts.CANCEL_FLOW, "no"),))
+                    )
+                ]
         if verb == "vs" and state.step == "visit-service" and arg in self.kb.services:
             state.answers, state.step = {**state.answers, "svc": arg}, "visit-consent"
             return [self._consent(texts.CONSENT_VISIT, "vy")]
         return [Reply(texts.STALE), *self._groups(state)]
+
+    def _ask_phone(self, turn: Turn, lead: str = "") -> Reply:
+        """Ask for the number: the channel's own share button where there is one, typing on the web."""
+        how = texts.ASK_PHONE_WEB if turn.user.channel == "web" else texts.ASK_PHONE
+        return Reply(f"{lead}\n{how}".strip(), ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)
 
     def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
         day = _date(state.answers.get("day", ""))
@@ -302,7 +360,8 @@ class BookingRoom:
                 "",
                 texts.CONSENT_PHONE,
             ]
-            return [self._consent("\n".join(lines), "cy", replace=True)]
+            consent = self._consent("\n".join(lines), "cy", replace=True)
+            return [Reply(consent.text, (*consent.buttons, (_b(texts.TOPIC_EDIT, "topic"),)), replace=True)]
         lines = [texts.CHECK, "", *self._facts(a["svc"], a["office"], start, a.get("prio", ""))]
         rows = (
             (_b(texts.CONFIRM, "ok", token),),
@@ -319,6 +378,8 @@ class BookingRoom:
         state = turn.state
         done = await turn.uow.bookings.by_token(turn.user.id, token)
         if done is not None:  # a double tap, or the same button days later
+            if done.status not in ("booked", "requested"):
+                return [Reply(texts.NO_LONGER.format(code=done.code), ((_b(texts.MY, "my"),), MENU))]
             return self._booked(done)
         a = state.answers
         if state.scenario != NAME or state.step != "confirm" or a.get("token") != token:
@@ -349,6 +410,7 @@ class BookingRoom:
             )
         if isinstance(result, Booking):
             self._leave(state)
+            await self._remind(turn, result, moved=a.get("move"))
             return self._booked(result, moved=bool(a.get("move")))
         return await self._refused(turn, result, start)
 
@@ -358,8 +420,10 @@ class BookingRoom:
             limit=self.booking.data.monthly_limit, days=self.booking.data.horizon_days
         )
         if refusal in (Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY):
+            if a.get("move"):
+                why += "\n" + texts.OLD_KEPT.format(code=a["move"])
             self._leave(turn.state)
-            return [Reply(why, ((_b(texts.MY, "my"),), MENU))]
+            return [Reply(why, ((_b(texts.MY, "my"),), (_b(texts.CALLBACK, "cb"),), MENU))]
         office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
         near = await self.booking.nearest(
             turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio")), after=start
@@ -388,7 +452,9 @@ class BookingRoom:
         if booking.kind == "visit":
             return [Reply(texts.VISIT_BOOKED.format(code=booking.code), ((_b(texts.MY, "my"),), MENU))]
         if booking.kind == "callback" and booking.start is not None:
-            text = texts.CALLBACK_BOOKED.format(when=self._when(booking.start).lower(), code=booking.code)
+            local = self.booking.local(booking.start)
+            when = f"{texts.day_text(local.date())} о {local:%H:%M} (за київським часом)"
+            text = texts.CALLBACK_BOOKED.format(when=when, code=booking.code)
             return [Reply(text, ((_b(texts.MY, "my"),), MENU))]
         head = texts.MOVED if moved else texts.BOOKED
         lines = [
@@ -405,6 +471,14 @@ class BookingRoom:
             MENU,
         )
         return [Reply("\n".join(lines), rows)]
+
+    async def _remind(self, turn: Turn, booking: Booking, moved: str | None = None) -> None:
+        """A new booking's reminders (a moved one's old reminders go)."""
+        if self.reminders is None:
+            return
+        if moved:
+            await self.reminders.cancel_booking(turn.uow, moved)
+        await self.reminders.for_booking(turn.uow, turn.user, booking, turn.now)
 
     # --- my bookings -------------------------------------------------------------------------------------
 
@@ -434,12 +508,14 @@ class BookingRoom:
         booking = await self.booking.cancel(turn.uow, turn.user, code, turn.now)
         if booking is None:
             return [Reply(texts.NOT_YOURS, ((_b(texts.MY, "my"),), MENU))]
-        return [
-            Reply(
-                texts.CANCELLED.format(code=code),
-                ((_b(common.MENU_BOOKING, "s", booking.service),), (_b(texts.MY, "my"),), MENU),
-            )
-        ]
+        if self.reminders is not None:
+            await self.reminders.cancel_booking(turn.uow, code)
+        again = (
+            _b(texts.CALLBACK, "cb")
+            if booking.kind != "office"
+            else _b(common.MENU_BOOKING, "s", booking.service)
+        )
+        return [Reply(texts.CANCELLED.format(code=code), ((again,), (_b(texts.MY, "my"),), MENU))]
 
     async def _move(self, turn: Turn, code: str) -> list[Reply]:
         booking = await turn.uow.bookings.by_code(code)
@@ -472,11 +548,7 @@ class BookingRoom:
         service = self._context_service(state)
         if service is None:
             self._enter(state, {"kind": "visit"}, "visit-service")
-            rows = [
-                (_b(s.short_title, "vs", s.id),)
-                for s in sorted(self.kb.services.values(), key=lambda s: s.short_title)
-                if s.card
-            ]
+            rows = [(_b(g.title, "vg", g.id),) for g in self.kb.contacts.groups]
             return [
                 Reply(
                     f"{texts.VISIT_START}\n\n{texts.CHOOSE_SERVICE}", (*rows, (_b(texts.CANCEL_FLOW, "no"),))
@@ -517,6 +589,7 @@ class BookingRoom:
             )
         if isinstance(result, Booking):
             self._leave(state)
+            await self._remind(turn, result)
             return self._booked(result)
         return await self._refused(turn, result, _moment(a.get("start", ""), self.booking) or turn.now)
 
@@ -559,7 +632,7 @@ class BookingRoom:
         scenario = state.scenario or ""
         if scenario.startswith("k-") and scenario[2:] in self.kb.services:
             return scenario[2:]
-        return state.answers.get("svc") if state.scenario == NAME else None
+        return (state.answers.get("svc") or None) if state.scenario == NAME else None
 
     def _topic(self, state: DialogState) -> str:
         service = self._context_service(state)

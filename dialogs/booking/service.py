@@ -298,8 +298,19 @@ class BookingService:
         booking = await uow.bookings.by_code(code)
         if booking is None or booking.user_id != user.id or booking.status not in ("booked", "requested"):
             return None
+        if booking.start is not None and booking.start <= now:  # over: staff mark it arrived or no-show
+            return None
         await uow.bookings.cancel(booking, now)
         return booking
+
+    async def cancel_all(self, uow: UnitOfWork, user: User, now: dt.datetime) -> list[Booking]:
+        """Every upcoming booking and request of the citizen (before /forget erases them)."""
+        out = []
+        for booking in await uow.bookings.active_for(user.id):
+            if booking.start is None or booking.start > now:
+                await uow.bookings.cancel(booking, now)
+                out.append(booking)
+        return out
 
     # --- staff ---------------------------------------------------------------------------------------
 
@@ -309,9 +320,13 @@ class BookingService:
         """Close an office for a day: its bookings are cancelled and returned (the caller tells each citizen)."""
         start = dt.datetime.combine(day, dt.time(0), self.tz)
         end = start + dt.timedelta(days=1)
-        return await uow.bookings.close_day(
+        closed = await uow.bookings.close_day(
             office, day, reason, start.astimezone(dt.UTC), end.astimezone(dt.UTC)
         )
+        for booking in closed:  # the Center cancelled them: they do not count against the citizen's month
+            if booking.start is not None:
+                await uow.bookings.refund(booking, month_key(booking.start, self.tz))
+        return closed
 
     async def mark(self, uow: UnitOfWork, code: str, status: str) -> Booking | None:
         booking = await uow.bookings.by_code(code)

@@ -97,10 +97,31 @@ class QueueArg2Cb(CallbackData, prefix=Action.QUEUE.value):
     arg2: str
 
 
+class RemindVerbCb(CallbackData, prefix=Action.REMIND.value):
+    """A reminders step without an argument: `h:my`, `h:xa`, `h:web`."""
+
+    verb: str
+
+
+class RemindArgCb(CallbackData, prefix=Action.REMIND.value):
+    """A reminders step with one argument: `h:r:<service>`, `h:e:<situation>`, `h:x:<id>`, `h:come:<code>`."""
+
+    verb: str
+    arg: str
+
+
+class RemindArg2Cb(CallbackData, prefix=Action.REMIND.value):
+    """A reminders step with two arguments: `h:rd:<service>:<yyyymmdd>`, `h:ed:<situation>:<yyyymmdd>`."""
+
+    verb: str
+    arg: str
+    arg2: str
+
+
 CALLBACKS: tuple[type[CallbackData], ...] = (
     MenuCb, MenuSectionCb, MenuItemCb, WordingCb, SituationCb, AnswerCb, NextCb, BackCb, RestartCb, ResumeCb,
     ServiceCb, ServiceSectionCb, ForgetCb, ForgetAnswerCb,
-    QueueCb, QueueVerbCb, QueueArgCb, QueueArg2Cb,
+    QueueCb, QueueVerbCb, QueueArgCb, QueueArg2Cb, RemindVerbCb, RemindArgCb, RemindArg2Cb,
 )  # fmt: skip
 
 

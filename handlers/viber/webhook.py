@@ -98,7 +98,11 @@ class ViberWebhook:
     async def _dispatch(self, event: Any, raw: dict[str, Any]) -> web.Response:
         if isinstance(event, ViberConversationStartedRequest):
             # The only message Viber lets us send before the user subscribes goes in this very response.
-            (welcome,) = render(self._engine.views.main_menu()[0])[-1:]
+            first = self._engine.views.main_menu()[0]
+            if isinstance(event.context, str) and event.context.strip():  # a deep link: viber://pa?…&context=…
+                key = str(raw.get("message_token") or f"started:{event.user.id}:{raw.get('timestamp')}")
+                first = await self._started_with(key, event.user.id, event.context.strip()[:64]) or first
+            (welcome,) = render(first)[-1:]
             return web.json_response(self.sender.payload(welcome))
         if isinstance(event, ViberMessageRequest):
             await self._message(event)
@@ -137,6 +141,17 @@ class ViberWebhook:
                 uow.after_commit(lambda: self._send_later(incoming.user_id, replies))
         except IntegrityError:
             log.info("viber message_token %s delivered again; skipped", token)
+
+    async def _started_with(self, token: str, user: str, context: str) -> Reply | None:
+        """A conversation opened from a link with a context: the engine's answer to `/start <context>`, whose
+        first reply becomes the welcome message (the only one Viber allows before the user subscribes)."""
+        try:
+            async with self._engine.locks.hold(f"{CHANNEL}:{user}"), self._uow() as uow:
+                uow.updates.mark(CHANNEL, token)
+                replies = await self._engine.handle_in(uow, Incoming(CHANNEL, user, text=f"/start {context}"))
+        except IntegrityError:
+            return None
+        return replies[0] if replies else None
 
     async def _send_later(self, user: str, replies: list[Reply]) -> None:
         self.sender.schedule(user, replies)

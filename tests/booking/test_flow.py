@@ -231,3 +231,137 @@ async def test_a_typed_phone_and_address_are_never_logged(bot: Bot, engine: Engi
     async with bot.uow_factory() as uow:
         kept = await uow.bookings.by_code(request.code)
     assert kept is not None and kept.phone is None and kept.address is None and kept.user_id is None
+
+
+async def _booked_code(bot: Bot, user: str) -> str:
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state("web", user)
+        (booking,) = await uow.bookings.active_for(citizen.id)
+        return booking.code
+
+
+async def test_an_old_confirmation_of_a_cancelled_booking_says_so(bot: Bot, engine: Engine) -> None:
+    ok = await _to_confirm(engine, "old")
+    await _press(engine, "old", ok)
+    code = await _booked_code(bot, "old")
+    await _press(engine, "old", f"q:xx:{code}")
+    replies = await _press(engine, "old", ok)
+    assert "уже скасовано або перенесено" in _text(replies) and "вас записано" not in _text(replies)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "202612052300",  # Saturday night: no office hours
+        "202612071230",  # the break
+        "202612070803",  # not a slot start
+        "202612251000",  # past the 14-day horizon
+    ],
+)
+async def test_a_forged_time_is_never_booked(bot: Bot, engine: Engine, moment: str) -> None:
+    await _to_confirm(engine, "forge")
+    replies = await _press(engine, "forge", f"q:a:{moment}")
+    ok = [p for _, p in _buttons(replies) if p.startswith("q:ok:")]
+    if ok:
+        replies = await _press(engine, "forge", ok[0])
+    assert "вас записано" not in _text(replies) and await _count(bot) == 0
+
+
+async def test_a_held_place_is_not_given_to_an_ordinary_citizen_before_its_release(
+    bot: Bot, engine: Engine
+) -> None:
+    """Fill every ordinary place of a slot; the held one stays for a priority citizen."""
+    room = next(iter(engine.rooms.values()))
+    assert isinstance(room, BookingRoom)
+    resource = room.booking.resource("saksahan-uszn", SERVICE)
+    assert resource is not None
+    calendar = WorkCalendar(holidays_are_days_off=False)
+    slots = day_slots(room.booking.data, resource, dt.date(2026, 12, 9), martial_law=True, calendar=calendar)
+    held = next(s for s in slots if s.held)
+    moment = f"{held.start.astimezone(room.booking.tz):%Y%m%d%H%M}"
+    ordinary = len(bookable_places(held, set(), NOW, priority=False, release=room.booking.release))
+    for i in range(ordinary + 1):
+        await _to_confirm(engine, f"o{i}")
+        replies = await _press(engine, f"o{i}", f"q:a:{moment}")
+        await _press(engine, f"o{i}", next(p for _, p in _buttons(replies) if p.startswith("q:ok:")))
+    assert await _count(bot) == ordinary  # the last ordinary citizen was refused
+    await _press(engine, "vet", f"q:s:{SERVICE}")
+    await _press(engine, "vet", "q:p:combatant")
+    replies = await _press(engine, "vet", f"q:a:{moment}")
+    replies = await _press(engine, "vet", next(p for _, p in _buttons(replies) if p.startswith("q:ok:")))
+    assert "вас записано" in _text(replies) and await _count(bot) == ordinary + 1
+
+
+async def test_forget_cancels_upcoming_bookings_and_frees_their_places(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "leaver", await _to_confirm(engine, "leaver"))
+    await _press(engine, "leaver", "f:yes")
+    assert await _count(bot) == 0 and await _count(bot, "cancelled") == 1
+    async with make_sessionmaker(bot.db)() as s:
+        row = (await s.execute(select(Booking))).scalar_one()
+    assert row.user_id is None and row.place is None
+
+
+async def test_a_closed_day_gives_the_monthly_count_back(bot: Bot, engine: Engine) -> None:
+    room = next(iter(engine.rooms.values()))
+    assert isinstance(room, BookingRoom)
+    for _ in range(4):
+        await _press(engine, "fourth", await _to_confirm(engine, "fourth", day="q:d:20261207"))
+        code = await _booked_code(bot, "fourth")
+        async with bot.uow_factory() as uow:
+            await room.booking.close_day(uow, "saksahan-uszn", dt.date(2026, 12, 7), "ремонт", NOW)
+        async with bot.uow_factory() as uow:
+            booking = await uow.bookings.by_code(code)
+        assert booking is not None and booking.status == "cancelled"
+        async with bot.uow_factory() as uow:  # reopen the day for the next round (staff closures are rows)
+            await uow.session.execute(__import__("sqlalchemy").text("DELETE FROM closures"))
+    replies = await _press(engine, "fourth", await _to_confirm(engine, "fourth"))
+    assert "вас записано" in _text(replies)
+
+
+async def test_a_past_booking_cannot_be_cancelled_by_the_citizen(
+    bot: Bot, engine: Engine, clock: Clock
+) -> None:
+    await _press(engine, "past", await _to_confirm(engine, "past"))
+    code = await _booked_code(bot, "past")
+    clock.now = NOW + dt.timedelta(days=20)
+    replies = await _press(engine, "past", f"q:xx:{code}")
+    assert "немає" in _text(replies) and await _count(bot) == 1
+
+
+async def test_every_time_of_a_long_tuesday_is_reachable(bot: Bot, clock: Clock) -> None:
+    """Normal regime: Tuesday 08:00–20:00 has more times than one keyboard shows; the pages reach them all."""
+    e = bot.engine
+    service = BookingService(e.kb, martial_law=False)
+    engine = Engine(
+        e.kb,
+        e.index,
+        e.scenarios,
+        bot.uow_factory,
+        clock=clock,
+        martial_law=False,
+        rooms=[BookingRoom(e.kb, service)],
+    )
+    await _press(engine, "tue", f"q:s:{SERVICE}")
+    await _press(engine, "tue", "q:p:no")
+    replies = await _press(engine, "tue", "q:d:20261208")
+    seen: list[str] = []
+    for _ in range(5):
+        seen += [t for t, _ in _buttons(replies) if t.startswith("🕘")]
+        later = [p for _, p in _buttons(replies) if p.startswith("q:dl:")]
+        if not later:
+            break
+        replies = await _press(engine, "tue", later[0])
+    assert "🕘 19:45" in seen and len(seen) == len(set(seen))
+
+
+async def test_a_shared_foreign_number_is_asked_again(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "cb", "q:cb")
+    replies = await _press(
+        engine, "cb", next(p for _, p in _buttons(await _press(engine, "cb", "q:cb")) if p.startswith("q:d:"))
+    )
+    replies = await _press(engine, "cb", next(p for _, p in _buttons(replies) if p.startswith("q:t:")))
+    await _press(engine, "cb", "q:cy")
+    replies = await engine.handle(Incoming("web", "cb", contact_shared=True, phone="4915112345678"))
+    assert "Не схоже на український номер" in _text(replies)
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(func.count()).select_from(Booking))).scalar_one() == 0

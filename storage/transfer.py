@@ -1,0 +1,61 @@
+"""A web chat continued in a messenger: a one-time token that carries the citizen's bookings and reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import ForeignKey, String, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.booking import Booking
+from storage.models import Base, User, UTCDateTime, utcnow
+from storage.reminders import Reminder
+
+TOKEN_AGE = dt.timedelta(hours=24)  # a link left unused longer than this no longer works
+
+
+class Transfer(Base):
+    """A one-time link from a web chat session to a messenger."""
+
+    __tablename__ = "transfers"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Transfers:
+    """Repository; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def create(self, user_id: int, now: dt.datetime) -> str:
+        token = secrets.token_urlsafe(16)  # 128 random bits; fits Telegram's 64-character start parameter
+        self._s.add(Transfer(token=token, user_id=user_id, created_at=now))
+        await self._s.flush()
+        return token
+
+    async def take(self, token: str, now: dt.datetime) -> int | None:
+        """The web citizen the token belongs to, once: the row is deleted by the same statement that finds it."""
+        row = (await self._s.execute(select(Transfer).where(Transfer.token == token))).scalar_one_or_none()
+        if row is None:
+            return None
+        gone = await self._s.execute(delete(Transfer).where(Transfer.token == token))
+        if not getattr(gone, "rowcount", 0) or row.created_at < now - TOKEN_AGE:
+            return None
+        return row.user_id
+
+    async def move(self, from_user: int, to: User) -> tuple[int, int]:
+        """Hand the web citizen's bookings and pending reminders to their messenger self."""
+        bookings = await self._s.execute(
+            update(Booking).where(Booking.user_id == from_user).values(user_id=to.id, channel=to.channel)
+        )
+        reminders = await self._s.execute(
+            update(Reminder)
+            .where(Reminder.user_id == from_user, Reminder.status == "pending")
+            .values(user_id=to.id, channel=to.channel)
+        )
+        return int(getattr(bookings, "rowcount", 0) or 0), int(getattr(reminders, "rowcount", 0) or 0)

@@ -1,0 +1,155 @@
+"""Reminders through the real engine and database with an injected clock: what is scheduled, listed, cancelled,
+what a booking brings and takes away, and a web chat carried to a messenger."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.app import Bot
+from dialogs.booking.flow import BookingRoom
+from dialogs.booking.service import BookingService
+from dialogs.engine import Engine
+from dialogs.messages import Incoming, Reply
+from dialogs.reminders.flow import ReminderRoom
+from dialogs.reminders.rules import KYIV
+from dialogs.reminders.service import ReminderService
+
+NOW = dt.datetime(2026, 12, 28, 8, 0, tzinfo=dt.UTC)  # Monday 28 December 2026, 10:00 in Kyiv
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture()
+def engine(bot: Bot) -> Engine:
+    e = bot.engine
+    booking = BookingService(e.kb, martial_law=True)
+    reminders = ReminderService(e.kb, booking, holidays_are_days_off=False)
+    rooms = [
+        ReminderRoom(
+            reminders, transfer_links=(("Telegram", "https://t.me/viza_test_bot?start=tr_{token}"),)
+        ),
+        BookingRoom(e.kb, booking, reminders),
+    ]
+    return Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=Clock(), rooms=rooms)
+
+
+def _text(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+def _payloads(replies: list[Reply], prefix: str = "") -> list[str]:
+    return [
+        b.payload
+        for r in replies
+        for row in r.buttons
+        for b in row
+        if b.payload and b.payload.startswith(prefix)
+    ]
+
+
+async def _say(engine: Engine, user: str, text: str, channel: str = "telegram") -> list[Reply]:
+    return await engine.handle(Incoming(channel, user, text=text))
+
+
+async def _press(engine: Engine, user: str, payload: str, channel: str = "telegram") -> list[Reply]:
+    return await engine.handle(Incoming(channel, user, payload=payload))
+
+
+async def _pending(bot: Bot, user: str, channel: str = "telegram") -> list[tuple[str, dt.datetime]]:
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state(channel, user)
+        return [(r.kind, r.due_at) for r in await uow.reminders.for_user(citizen.id)]
+
+
+async def test_ready_by_counts_working_days_over_new_year_and_reminds_at_nine(
+    bot: Bot, engine: Engine
+) -> None:
+    await _press(engine, "r", "h:r:idp-living-allowance")  # 15 working days (card 41-11)
+    replies = await _say(engine, "r", "28.12.2026")
+    # from 29.12: under martial law 1 January is a working day; weekends are not
+    assert "18.01.2027" in _text(replies) and "15 робочих днів" in _text(replies)
+    assert await _pending(bot, "r") == [
+        ("ready", dt.datetime(2027, 1, 18, 9, 0, tzinfo=KYIV).astimezone(dt.UTC))
+    ]
+
+
+async def test_life_event_deadlines_are_scheduled_before_each_last_day(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "b", "h:e:birth")
+    replies = await _say(engine, "b", "вчора")
+    assert "Зареєструвати народження дитини — до 27.01.2027" in _text(replies)
+    kinds = {kind for kind, _ in await _pending(bot, "b")}
+    assert kinds == {"deadline"} and len(await _pending(bot, "b")) >= 4
+
+
+async def test_a_monthly_duty_reminds_until_stopped(bot: Bot, engine: Engine) -> None:
+    replies = await _press(engine, "m", "h:m:municipal-nanny")
+    assert "Щомісяця 2-го числа о 09:00" in _text(replies)
+    assert await _pending(bot, "m") == [
+        ("monthly", dt.datetime(2027, 1, 2, 9, 0, tzinfo=KYIV).astimezone(dt.UTC))
+    ]
+    await _press(engine, "m", "h:m:municipal-nanny")  # pressed twice: still one
+    assert len(await _pending(bot, "m")) == 1
+    await _press(engine, "m", "h:moff:municipal-nanny")
+    assert await _pending(bot, "m") == []
+
+
+async def test_a_booking_brings_its_reminders_and_its_cancellation_takes_them(
+    bot: Bot, engine: Engine
+) -> None:
+    replies = await _press(engine, "a", "q:s:kartka-kryvorizhtsia")
+    replies = await _press(engine, "a", "q:p:no")
+    replies = await _press(engine, "a", _payloads(replies, "q:d:")[1])  # the second day offered
+    replies = await _press(engine, "a", _payloads(replies, "q:t:")[-1])  # the last time of that day
+    replies = await _press(engine, "a", _payloads(replies, "q:ok:")[0])
+    assert "вас записано" in _text(replies)
+    pending = await _pending(bot, "a")
+    assert [k for k, _ in pending] == ["appointment", "appointment"]
+    evening = pending[0][1].astimezone(KYIV)
+    assert (evening.hour, evening.minute) == (18, 0)
+    again = await _press(engine, "a", _payloads(replies, "q:ok:")[0]) if _payloads(replies, "q:ok:") else []
+    assert not again and len(await _pending(bot, "a")) == 2
+    replies = await _press(engine, "a", "q:my")
+    cancel = _payloads(replies, "q:x:")[0]
+    await _press(engine, "a", "q:xx:" + cancel.split(":")[2])
+    assert await _pending(bot, "a") == []
+
+
+async def test_reminders_are_listed_and_cancelled_one_by_one_or_all(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "l", "h:m:municipal-nanny")
+    await _press(engine, "l", "h:rd:idp-living-allowance:20261228")
+    replies = await _press(engine, "l", "h:my")
+    assert "Ваші нагадування" in _text(replies) and len(_payloads(replies, "h:x:")) == 2
+    await _press(engine, "l", _payloads(replies, "h:x:")[0])
+    assert len(await _pending(bot, "l")) == 1
+    await _press(engine, "l", "h:xaa")
+    assert await _pending(bot, "l") == []
+    forged = await _press(engine, "l", "h:x:999999")
+    assert "вже немає" in _text(forged)
+
+
+async def test_a_web_chat_is_carried_to_a_messenger_once(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "w", "h:rd:idp-living-allowance:20261228", channel="web")
+    replies = await _press(engine, "w", "h:web", channel="web")
+    link = next(b.url for r in replies for row in r.buttons for b in row if b.url)
+    assert link is not None and link.startswith("https://t.me/viza_test_bot?start=tr_")
+    token = link.split("start=")[1]
+    replies = await _say(engine, "tg", f"/start {token}")
+    assert "перенесено сюди" in _text(replies)
+    assert [k for k, _ in await _pending(bot, "tg")] == ["ready"] and await _pending(bot, "w", "web") == []
+    replies = await _say(engine, "tg2", f"/start {token}")
+    assert "вже використано" in _text(replies)
+
+
+async def test_a_date_in_the_future_or_nonsense_is_asked_again(engine: Engine) -> None:
+    await _press(engine, "d", "h:r:idp-living-allowance")
+    assert "ще не настала" in _text(await _say(engine, "d", "01.01.2027"))
+    assert "Не вдалося розпізнати дату" in _text(await _say(engine, "d", "32.13.2026"))
+    assert "18.01.2027" in _text(await _say(engine, "d", "28.12"))
