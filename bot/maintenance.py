@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 DEDUP_WINDOW = dt.timedelta(days=2)  # Telegram and Viber stop redelivering long before this
 LOG_WRITE_EVERY = dt.timedelta(seconds=5)
+PHONE_AFTER = dt.timedelta(days=1)  # a callback's phone is kept a day past the call, for a missed one
 
 
 async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> tuple[int, int]:
@@ -25,6 +26,10 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
         messages = await uow.messages.purge_older_than(now - retention)
         keys = await uow.updates.purge_older_than(now - DEDUP_WINDOW)
         await uow.deliveries.purge_older_than(now - retention)
+        # a phone or an address given for a callback or a home visit is kept only until that is over
+        phones = await uow.bookings.forget_past_phones(now - PHONE_AFTER)
+    if phones:
+        log.info("forgot the phones of %d finished callbacks and visits", phones)
     # Routine runs stay quiet; a purge that deleted something is worth a line.
     log.log(logging.INFO if messages or keys else logging.DEBUG,
             "purged %d message-log lines and %d delivery keys", messages, keys)  # fmt: skip

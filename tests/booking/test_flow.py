@@ -365,3 +365,26 @@ async def test_a_shared_foreign_number_is_asked_again(bot: Bot, engine: Engine) 
     assert "Не схоже на український номер" in _text(replies)
     async with make_sessionmaker(bot.db)() as s:
         assert (await s.execute(select(func.count()).select_from(Booking))).scalar_one() == 0
+
+
+async def test_a_callbacks_phone_is_forgotten_once_the_call_is_over(bot: Bot, engine: Engine) -> None:
+    from bot.maintenance import purge_expired
+
+    replies = await _press(engine, "ph", "q:cb")
+    replies = await _press(engine, "ph", next(p for _, p in _buttons(replies) if p.startswith("q:d:")))
+    replies = await _press(engine, "ph", next(p for _, p in _buttons(replies) if p.startswith("q:t:")))
+    await _press(engine, "ph", "q:cy")
+    assert "Код заявки" in _text(await engine.handle(Incoming("web", "ph", text="0671112233")))
+    async with make_sessionmaker(bot.db)() as s:
+        row = (await s.execute(select(Booking))).scalar_one()
+    assert row.phone == "+380671112233"
+    await purge_expired(bot.uow_factory, dt.timedelta(days=30))  # the call (in the future) is not over yet
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(Booking.phone))).scalar_one() == "+380671112233"
+        await s.execute(
+            __import__("sqlalchemy").update(Booking).values(start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        )
+        await s.commit()
+    await purge_expired(bot.uow_factory, dt.timedelta(days=30))
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(Booking.phone))).scalar_one() is None
