@@ -10,6 +10,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from storage.models import utcnow
+from storage.transfer import TOKEN_AGE
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
         await uow.deliveries.purge_older_than(now - retention)
         # a phone or an address given for a callback or a home visit is kept only until that is over
         phones = await uow.bookings.forget_past_phones(now - PHONE_AFTER)
+        # finished reminders say what a citizen lived through (a birth, a death): kept like the conversation
+        await uow.reminders.purge_finished_before(now - retention)
+        await uow.transfers.purge_before(now - TOKEN_AGE)
     if phones:
         log.info("forgot the phones of %d finished callbacks and visits", phones)
     # Routine runs stay quiet; a purge that deleted something is worth a line.

@@ -44,6 +44,7 @@ from sqlalchemy import select, update
 
 from bot.outbox import Send, UowFactory
 from dialogs.messages import Reply
+from dialogs.reminders.rules import in_quiet_hours
 from storage.models import User, utcnow
 from storage.reminders import MAX_ATTEMPTS, PENDING, SENDING, Reminder
 from storage.uow import UnitOfWork
@@ -143,6 +144,8 @@ class Dispatcher:
             self._recover = False
             await self.recover()
         total = Tally()
+        if in_quiet_hours(self.clock()):
+            return total  # nothing goes out at night (21:00–08:00 Kyiv): what falls due waits for the morning
         started = self._timer()
         # Batches while rows are due, until shortly before the next run. The last batches are sized to what the
         # previous one achieved per second, so the run ends close to its budget instead of up to a batch early:

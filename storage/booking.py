@@ -217,12 +217,52 @@ def _count_one(dialect: str, user_id: int, month: str, limit: int) -> Any:
     )
 
 
+class BookingCache:
+    """SQLite mode (one process owns the file): the places taken and the closed days, as last read, so that a
+    booking step need not query them again. It only saves reads: a place is still taken by the unique key, never
+    by what is cached. It is emptied by every write of this process to bookings or closures, by a rollback, and
+    whenever another connection has committed (the unit-of-work factory checks SQLite's data_version)."""
+
+    SIZE = 512
+
+    def __init__(self) -> None:
+        self.taken: dict[tuple[str, str, dt.datetime, dt.datetime], dict[dt.datetime, set[int]]] = {}
+        self.closures: list[tuple[str, dt.date]] | None = None
+
+    def clear(self) -> None:
+        self.taken.clear()
+        self.closures = None
+
+
 class Bookings:
     """The bookings repository; never commits (the unit of work does)."""
 
-    def __init__(self, session: AsyncSession, codes: Callable[[], str] = new_code) -> None:
+    def __init__(
+        self, session: AsyncSession, codes: Callable[[], str] = new_code, cache: BookingCache | None = None
+    ) -> None:
         self._s = session
         self._codes = codes
+        self._cache = cache
+
+    def _changed(self) -> None:
+        """Many places or a closure changed: what is cached goes."""
+        if self._cache is not None:
+            self._cache.clear()
+
+    def _noted(self, booking: Booking, *, taken: bool) -> None:
+        """One place taken or given back by this process: the cached sets that cover its slot follow."""
+        if self._cache is None or booking.start is None or booking.place is None:
+            return
+        for (office, resource, start_from, start_to), held in self._cache.taken.items():
+            if (office, resource) == (
+                booking.office,
+                booking.resource,
+            ) and start_from <= booking.start <= start_to:
+                places = held.setdefault(booking.start, set())
+                if taken:
+                    places.add(booking.place)
+                else:
+                    places.discard(booking.place)
 
     def _dialect(self) -> str:
         return self._s.get_bind().dialect.name
@@ -362,6 +402,7 @@ class Bookings:
                     async with self._s.begin_nested():
                         self._s.add(booking)
                         await self._s.flush()
+                    self._noted(booking, taken=True)
                     return booking
                 except IntegrityError as error:
                     which = violated(error)
@@ -386,6 +427,9 @@ class Bookings:
         self, office: str, resource: str, start_from: dt.datetime, start_to: dt.datetime
     ) -> dict[dt.datetime, set[int]]:
         """The places held in slots starting from `start_from` to `start_to`, both included, by slot start."""
+        key = (office, resource, start_from, start_to)
+        if self._cache is not None and key in self._cache.taken:
+            return self._cache.taken[key]
         rows = await self._s.execute(
             select(Booking.start, Booking.place).where(
                 Booking.office == office,
@@ -399,6 +443,10 @@ class Bookings:
         for start, place in rows:
             if start is not None and place is not None:
                 held.setdefault(start, set()).add(place)
+        if self._cache is not None:
+            if len(self._cache.taken) >= BookingCache.SIZE:
+                self._cache.taken.clear()
+            self._cache.taken[key] = held
         return held
 
     async def by_code(self, code: str) -> Booking | None:
@@ -417,6 +465,7 @@ class Bookings:
     async def cancel(self, booking: Booking, now: dt.datetime) -> None:
         """Cancelled: the place returns to the pool (place NULL); the month's count stays. A phone or an address
         was given only for this booking, so it goes too."""
+        self._noted(booking, taken=False)
         booking.status, booking.place, booking.cancelled_at = CANCELLED, None, now
         booking.phone = booking.address = None
         await self._s.flush()
@@ -497,6 +546,7 @@ class Bookings:
         """Close `day` at `office` ([start_from, start_to) is that day in UTC) and cancel its active bookings;
         returns them, to tell each citizen. Closing a closed day again cancels what is left and keeps the
         first reason."""
+        self._changed()
         if self._dialect() == "postgresql":
             # Until this commits, no booking can be inserted or changed; a take that inserted first is waited
             # for, so it is seen and cancelled here, and a take that comes after sees the closure (`take(day=)`).
@@ -526,10 +576,15 @@ class Bookings:
         return cancelled
 
     async def closures(self, office: str | None = None) -> list[tuple[str, dt.date]]:
+        if office is None and self._cache is not None and self._cache.closures is not None:
+            return self._cache.closures
         query = select(Closure.office, Closure.day).order_by(Closure.day, Closure.office)
         if office is not None:
             query = query.where(Closure.office == office)
-        return [(row.office, row.day) for row in await self._s.execute(query)]
+        found = [(row.office, row.day) for row in await self._s.execute(query)]
+        if office is None and self._cache is not None:
+            self._cache.closures = found
+        return found
 
 
 class OutboxRepo:

@@ -260,3 +260,13 @@ class Reminders:
         """/forget: the citizen's reminders go, whatever their state."""
         result = await self._s.execute(delete(Reminder).where(Reminder.user_id == user_id))
         return _rowcount(result)
+
+    async def purge_finished_before(self, cutoff: dt.datetime) -> int:
+        """Finished reminders (sent, cancelled, missed, failed) due before `cutoff`: they tell what a citizen
+        went through (a birth, a death), so they are kept no longer than the conversation."""
+        result = await self._s.execute(
+            delete(Reminder).where(
+                Reminder.status.in_((SENT, CANCELLED, MISSED, FAILED)), Reminder.due_at < cutoff
+            )
+        )
+        return _rowcount(result)

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import ForeignKey, String, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,14 +49,29 @@ class Transfers:
             return None
         return row.user_id
 
+    async def purge_before(self, cutoff: dt.datetime) -> int:
+        """Links never used: they stop working after TOKEN_AGE, so their rows go."""
+        result = await self._s.execute(delete(Transfer).where(Transfer.created_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def move(self, from_user: int, to: User) -> tuple[int, int]:
-        """Hand the web citizen's bookings and pending reminders to their messenger self."""
-        bookings = await self._s.execute(
-            update(Booking).where(Booking.user_id == from_user).values(user_id=to.id, channel=to.channel)
+        """Hand the web citizen's upcoming bookings and pending reminders to their messenger self. A booking of a
+        service the messenger citizen already has booked stays behind (one active booking per service)."""
+        moved = 0
+        active = await self._s.execute(
+            select(Booking).where(Booking.user_id == from_user, Booking.status.in_(("booked", "requested")))
         )
+        for booking in list(active.scalars()):
+            try:
+                async with self._s.begin_nested():
+                    booking.user_id, booking.channel = to.id, to.channel
+                    await self._s.flush()
+                moved += 1
+            except IntegrityError:
+                await self._s.refresh(booking)
         reminders = await self._s.execute(
             update(Reminder)
             .where(Reminder.user_id == from_user, Reminder.status == "pending")
             .values(user_id=to.id, channel=to.channel)
         )
-        return int(getattr(bookings, "rowcount", 0) or 0), int(getattr(reminders, "rowcount", 0) or 0)
+        return moved, int(getattr(reminders, "rowcount", 0) or 0)

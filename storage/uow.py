@@ -10,7 +10,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import sqlite
-from storage.booking import Bookings, OutboxRepo
+from storage.booking import BookingCache, Bookings, OutboxRepo
 from storage.reminders import Reminders
 from storage.repositories import (
     CitizenCache,
@@ -34,10 +34,12 @@ class UnitOfWork:
         citizens: CitizenCache | None = None,
         log_buffer: LogBuffer | None = None,
         connection: Callable[[], Awaitable[AsyncConnection]] | None = None,
+        bookings: BookingCache | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._gate = gate
         self._citizens = citizens
+        self._booking_cache = bookings
         self._log_buffer = log_buffer
         self._connection = connection
 
@@ -56,7 +58,7 @@ class UnitOfWork:
         self.states = DialogStates(self.session)
         self.updates = ProcessedUpdates(self.session)
         self.deliveries = Deliveries(self.session)
-        self.bookings = Bookings(self.session)
+        self.bookings = Bookings(self.session, cache=self._booking_cache)
         self.outbox = OutboxRepo(self.session)
         self.reminders = Reminders(self.session)
         self.transfers = Transfers(self.session)
@@ -64,6 +66,8 @@ class UnitOfWork:
         return self
 
     def _rolled_back(self) -> None:
+        if self._booking_cache is not None:
+            self._booking_cache.clear()  # it may hold what this transaction read of its own, now undone, writes
         self.users.forget_served()  # its changes to cached objects never reached the database
         self.messages.rolled_back()
 
@@ -113,6 +117,7 @@ class UnitOfWorkFactory:
         self.sessionmaker = sessionmaker
         self._gate = asyncio.Lock() if serialize else None
         self.citizens = CitizenCache() if serialize else None
+        self.booking_cache = BookingCache() if serialize else None
         self.log_buffer = LogBuffer() if serialize else None
         engine = sessionmaker.kw.get("bind")
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
@@ -128,6 +133,7 @@ class UnitOfWorkFactory:
             self.citizens,
             self.log_buffer,
             self._connection if self._engine else None,
+            self.booking_cache,
         )
 
     async def _connection(self) -> AsyncConnection:
@@ -142,6 +148,8 @@ class UnitOfWorkFactory:
             version = self._driver.data_version()
             if version != self._data_version:
                 self.citizens.clear()
+                if self.booking_cache is not None:
+                    self.booking_cache.clear()
                 self._data_version = version
         return self._held
 

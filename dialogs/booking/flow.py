@@ -235,7 +235,12 @@ class BookingRoom:
         state.step = "day"
         office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
         every = await self.booking.days(
-            turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio")), limit=99
+            turn.uow,
+            office,
+            a.get("svc", ""),
+            now=turn.now,
+            priority=bool(a.get("prio")),
+            limit=(page + 1) * DAYS_PER_PAGE + 1,  # one more than shown tells whether there are later days
         )
         days = every[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE] or every[:DAYS_PER_PAGE]
         if not days:
@@ -265,8 +270,7 @@ class BookingRoom:
         state.answers, state.step = {**a, "day": f"{day:%Y%m%d}"}, "time"
         shown = slots[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE] or slots[:TIMES_PER_PAGE]
         labels = [
-            _b(texts.time_label(self.booking.local(s.start)), "t", f"{self.booking.local(s.start):%H%M}")
-            for s in shown
+            _b(texts.time_label(t), "t", f"{t:%H%M}") for t in (self.booking.local(s.start) for s in shown)
         ]
         rows: list[Row] = [tuple(labels[i : i + 4]) for i in range(0, len(labels), 4)]
         if len(slots) > (page + 1) * TIMES_PER_PAGE:  # a long day in pages: Viber shows at most 24 buttons
@@ -291,9 +295,15 @@ class BookingRoom:
             return await self._days(turn)
         if verb == "d" and state.step in ("day", "time") and (day := _date(arg)) is not None:
             return await self._times(turn, day)
-        if verb == "dl" and state.step == "time" and (day := _date(arg)) is not None and arg2.isdigit():
+        if (
+            verb == "dl"
+            and state.step == "time"
+            and (day := _date(arg)) is not None
+            and arg2.isascii()
+            and arg2.isdigit()
+        ):
             return await self._times(turn, day, page=int(arg2))
-        if verb == "dp" and state.step == "day" and arg.isdigit():
+        if verb == "dp" and state.step == "day" and arg.isascii() and arg.isdigit():
             return await self._days(turn, page=int(arg))
         if verb == "t" and state.step == "time" and (start := self._start(state, arg)) is not None:
             return self._summary(turn, start)

@@ -97,18 +97,23 @@ class BookingService:
             d: day_slots(self.data, resource, d, martial_law=self.martial_law, calendar=calendar)
             for d in days
         }
-        starts = [s.start for slots in grid.values() for s in slots]
-        if not starts:
+        filled = [slots for slots in grid.values() if slots]
+        if not filled:
             return {d: [] for d in days}
-        taken = await uow.bookings.taken(resource.office, resource.group, min(starts), max(starts))
-        return {d: [(s, taken.get(s.start, set())) for s in slots] for d, slots in grid.items()}
+        taken = await uow.bookings.taken(
+            resource.office, resource.group, filled[0][0].start, filled[-1][-1].start
+        )
+        none: set[int] = set()
+        return {d: [(s, taken.get(s.start, none)) for s in slots] for d, slots in grid.items()}
 
     def _open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> list[Slot]:
         """The slots of a day this citizen can book now."""
+        earliest = now + self.lead
         return [
             slot
             for slot, taken in day
-            if check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
+            if slot.start >= earliest
+            and check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
             is None
             and bookable_places(slot, taken, now, priority=priority, release=self.release)
         ]
@@ -147,7 +152,27 @@ class BookingService:
         if resource is None:
             return []
         horizon = await self._days(uow, resource, self._horizon(now))
-        return [d for d, day in horizon.items() if self._open(day, now, priority)][:limit]
+        found: list[dt.date] = []
+        for d, day in horizon.items():
+            if self._any_open(day, now, priority):
+                found.append(d)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def _any_open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> bool:
+        """Whether a day has a slot this citizen can book now (the first one found is enough)."""
+        earliest = now + self.lead
+        for slot, taken in day:
+            if slot.start < earliest:
+                continue
+            lead_ok = (
+                check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
+                is None
+            )
+            if lead_ok and bookable_places(slot, taken, now, priority=priority, release=self.release):
+                return True
+        return False
 
     async def nearest(
         self,

@@ -42,9 +42,15 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
     year = today.year if y is None else (2000 + int(y) if len(y) == 2 else int(y))
     try:
-        return dt.date(year, mo, d)
+        found = dt.date(year, mo, d)
     except ValueError:
         return None
+    if y is None and found > today:  # «29.12» written on 5 January is last year's
+        try:
+            return dt.date(year - 1, mo, d)
+        except ValueError:
+            return None
+    return found
 
 
 class ReminderRoom:
@@ -118,7 +124,7 @@ class ReminderRoom:
         if verb == "moff" and arg in self.kb.services:
             await self.reminders.stop_monthly(turn.uow, turn.user, arg)
             return [Reply(texts.MONTHLY_OFF, ((_b(texts.MY, "my"),), MENU))]
-        if verb == "x" and arg.isdigit():
+        if verb == "x" and arg.isascii() and arg.isdigit():
             done = await self.reminders.cancel(turn.uow, turn.user, int(arg))
             return [Reply(texts.CANCELLED_ONE if done else texts.NOT_FOUND, ((_b(texts.MY, "my"),), MENU))]
         if verb == "xa":
@@ -202,7 +208,7 @@ class ReminderRoom:
         if result.day < today:
             return [Reply(texts.READY_PAST.format(day=texts.day(result.day)), (MENU,))]
         lines = [texts.READY.format(day=texts.day(result.day), rule=result.rule)]
-        if scheduled:
+        if scheduled and turn.user.channel != "web":
             lines.append(texts.WILL_REMIND)
         return self._done(turn, "\n".join(lines))
 
@@ -212,9 +218,17 @@ class ReminderRoom:
             return [Reply(texts.FUTURE_DATE)]
         planned = await self.reminders.deadlines(turn.uow, turn.user, situation, event, turn.now)
         lines = [texts.DEADLINES_HEAD]
-        for deadline, last, _ in planned:
-            template = texts.DEADLINE_LINE if last >= today else texts.DEADLINE_PAST
+        for deadline, last, scheduled in planned:
+            template = (
+                texts.DEADLINE_PAST
+                if last < today
+                else texts.DEADLINE_LINE
+                if scheduled
+                else texts.DEADLINE_SOON
+            )
             lines.append(template.format(title=deadline.title, day=texts.day(last), after=deadline.after))
+        if any(d.source.certainty != "official" for d, _, _ in planned):
+            lines.append(texts.DEADLINES_UNCERTAIN)
         return self._done(turn, "\n".join(lines))
 
     async def _monthly(self, turn: Turn, service: str) -> list[Reply]:
@@ -236,7 +250,7 @@ class ReminderRoom:
     async def _mine(self, turn: Turn) -> list[Reply]:
         mine = await self.reminders.mine(turn.uow, turn.user)
         if not mine:
-            return [Reply(texts.MY_NONE, (MENU,))]
+            return [Reply(texts.MY_NONE_WEB if turn.user.channel == "web" else texts.MY_NONE, (MENU,))]
         lines = [texts.MY_HEAD, ""]
         rows: list[tuple[Button, ...]] = []
         for n, r in enumerate(mine, start=1):
@@ -269,7 +283,7 @@ class ReminderRoom:
             or booking.status != "booked"
             or booking.start is None
         ):
-            return [Reply(texts.NOT_FOUND, (MENU,))]
+            return [Reply(texts.BOOKING_GONE, (MENU,))]
         local = booking.start.astimezone(KYIV)
         return [Reply(texts.COMING.format(when=f"{texts.day(local.date())} о {local:%H:%M}"), (MENU,))]
 

@@ -28,6 +28,9 @@ from storage.models import User
 from storage.reminders import Reminder
 from storage.uow import UnitOfWork
 
+LAST_CALL = dt.timedelta(hours=1)
+TWO_HOURS = dt.timedelta(hours=2)
+
 
 class ReminderService:
     """Schedules the reminders of a booking, a «ready by» date, a life event's deadlines and monthly duties;
@@ -40,12 +43,19 @@ class ReminderService:
 
     # --- scheduling ----------------------------------------------------------------------------------
 
+    async def _planned(self, uow: UnitOfWork, user: User) -> set[tuple[object, ...]]:
+        """What is already pending, so a repeated tap schedules nothing twice."""
+        return {
+            (r.kind, r.due_at, r.service, r.situation, r.deadline, r.booking_code)
+            for r in await uow.reminders.for_user(user.id)
+        }
+
     def _add(self, uow: UnitOfWork, user: User, kind: str, due_at: dt.datetime, **fields: object) -> Reminder:
         return uow.reminders.add(user_id=user.id, channel=user.channel, kind=kind, due_at=due_at, **fields)
 
     async def for_booking(self, uow: UnitOfWork, user: User, booking: Booking, now: dt.datetime) -> int:
         """The reminders of an appointment or a callback: the evening before and two hours before."""
-        if booking.start is None:
+        if booking.start is None or user.channel == "web":  # the bot cannot write first on the web chat
             return 0
         mine = await uow.reminders.for_user(user.id)
         if any(
@@ -81,6 +91,8 @@ class ReminderService:
         due = ready_reminder_at(result.day)
         if due <= now:
             return result, False
+        if ("ready", due, service, None, None, None) in await self._planned(uow, user):
+            return result, True
         self._add(uow, user, "ready", due, service=service, target_day=result.day)
         return result, True
 
@@ -90,7 +102,10 @@ class ReminderService:
         """Reminders before each legal deadline of a life event: (deadline, its last day, reminders scheduled)."""
         sit = self.kb.situations[situation]
         planned = deadline_reminders(sit.deadlines, event, now, calendar=self.calendar)
+        already = await self._planned(uow, user)
         for due, deadline, last in planned:
+            if ("deadline", due, deadline.service, situation, deadline.id, None) in already:
+                continue
             self._add(
                 uow,
                 user,
@@ -150,7 +165,8 @@ class ReminderService:
             svc = self.kb.services[reminder.service]
             offices = [o for o in self.kb.contacts.offices if o.id in svc.offices]
             hours = "".join(office_brief(o, True) + "\n" for o in offices[:1])
-            text = texts.READY_DUE.format(
+            late = reminder.target_day != now.astimezone(KYIV).date()
+            text = (texts.READY_DUE_LATE if late else texts.READY_DUE).format(
                 day=texts.day(reminder.target_day), service=svc.short_title, hours=hours
             )
             return Reply(text, ((_b(texts.MY, "my"),),))
@@ -187,8 +203,12 @@ class ReminderService:
 
     async def _appointment(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> Reply | None:
         booking = await uow.bookings.by_code(reminder.booking_code or "")
-        if booking is None or booking.status != "booked" or booking.start is None or booking.start <= now:
-            return None  # cancelled, moved or already past: it makes no sense any more
+        if booking is None or booking.status != "booked" or booking.start is None:
+            return None  # cancelled or moved: it makes no sense any more
+        if now > booking.start - LAST_CALL:
+            return None  # too late to be of use (the last reminder comes at least an hour before)
+        if reminder.due_at < booking.start - TWO_HOURS <= now:
+            return None  # the evening reminder came late (the bot was down): the two-hour one says it
         local = booking.start.astimezone(KYIV)
         office = next((o for o in self.kb.contacts.offices if o.id == booking.office), None)
         where = (

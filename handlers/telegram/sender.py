@@ -53,7 +53,9 @@ class TelegramSender:
     ) -> None:
         self.bot = bot
         self._on_blocked = on_blocked
-        self._global = AsyncLimiter(global_rate, 1)
+        # The overall rate in tenths of a second: a bucket of a whole second's messages would let a full second go
+        # out at once after a quiet moment, and Telegram counts such a bunch against the limit (429s in a burst).
+        self._global = AsyncLimiter(max(1.0, global_rate / 10), 0.1)
         self._per_chat_rate, self._per_chat_burst = per_chat_rate, per_chat_burst
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self._max_chats = max_chats

@@ -99,7 +99,9 @@ class ViberWebhook:
         if isinstance(event, ViberConversationStartedRequest):
             # The only message Viber lets us send before the user subscribes goes in this very response.
             first = self._engine.views.main_menu()[0]
-            if isinstance(event.context, str) and event.context.strip():  # a deep link: viber://pa?…&context=…
+            if (
+                isinstance(event.context, str) and event.context.strip()
+            ):  # a deep link: viber://pa?…&context=…
                 key = str(raw.get("message_token") or f"started:{event.user.id}:{raw.get('timestamp')}")
                 first = await self._started_with(key, event.user.id, event.context.strip()[:64]) or first
             (welcome,) = render(first)[-1:]
@@ -113,6 +115,7 @@ class ViberWebhook:
         elif isinstance(event, ViberUnsubscribedRequest):
             async with self._uow() as uow:
                 await uow.users.deactivate(CHANNEL, event.user_id)
+                await uow.reminders.cancel_user_channel(CHANNEL, event.user_id)  # nobody to send them to
         elif isinstance(event, ViberDeliveredRequest | ViberSeenRequest | ViberFailedRequest):
             status = {ViberDeliveredRequest: "delivered", ViberSeenRequest: "seen"}.get(type(event), "failed")
             async with self._uow() as uow:

@@ -108,14 +108,15 @@ async def test_a_booking_brings_its_reminders_and_its_cancellation_takes_them(
     replies = await _press(engine, "a", "q:p:no")
     replies = await _press(engine, "a", _payloads(replies, "q:d:")[1])  # the second day offered
     replies = await _press(engine, "a", _payloads(replies, "q:t:")[-1])  # the last time of that day
-    replies = await _press(engine, "a", _payloads(replies, "q:ok:")[0])
+    confirm = _payloads(replies, "q:ok:")[0]
+    replies = await _press(engine, "a", confirm)
     assert "вас записано" in _text(replies)
     pending = await _pending(bot, "a")
     assert [k for k, _ in pending] == ["appointment", "appointment"]
     evening = pending[0][1].astimezone(KYIV)
     assert (evening.hour, evening.minute) == (18, 0)
-    again = await _press(engine, "a", _payloads(replies, "q:ok:")[0]) if _payloads(replies, "q:ok:") else []
-    assert not again and len(await _pending(bot, "a")) == 2
+    again = await _press(engine, "a", confirm)  # the same confirmation pressed again: no second set
+    assert "вас записано" in _text(again) and len(await _pending(bot, "a")) == 2
     replies = await _press(engine, "a", "q:my")
     cancel = _payloads(replies, "q:x:")[0]
     await _press(engine, "a", "q:xx:" + cancel.split(":")[2])
@@ -153,3 +154,97 @@ async def test_a_date_in_the_future_or_nonsense_is_asked_again(engine: Engine) -
     assert "ще не настала" in _text(await _say(engine, "d", "01.01.2027"))
     assert "Не вдалося розпізнати дату" in _text(await _say(engine, "d", "32.13.2026"))
     assert "18.01.2027" in _text(await _say(engine, "d", "28.12"))
+
+
+async def _render_at(bot: Bot, engine: Engine, user: str, at: dt.datetime) -> list[tuple[str, Reply | None]]:
+    """What each of the citizen's pending reminders would say if it were sent at `at` (the real renderer)."""
+    room = engine.rooms[next(a for a in engine.rooms if a.value == "h")]
+    assert isinstance(room, ReminderRoom)
+    out = []
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state("telegram", user)
+        for r in await uow.reminders.for_user(citizen.id):
+            out.append((r.kind, await room.reminders.render(uow, r, at)))
+    return out
+
+
+async def _book(engine: Engine, user: str) -> str:
+    replies = await _press(engine, user, "q:s:kartka-kryvorizhtsia")
+    replies = await _press(engine, user, "q:p:no")
+    replies = await _press(engine, user, _payloads(replies, "q:d:")[1])
+    replies = await _press(engine, user, _payloads(replies, "q:t:")[-1])  # the day's last time: two reminders
+    return _text(await _press(engine, user, _payloads(replies, "q:ok:")[0]))
+
+
+async def test_a_late_appointment_reminder_is_not_sent(bot: Bot, engine: Engine) -> None:
+    """Down overnight: at the two-hour reminder's time the evening one makes no sense; within the last hour
+    neither does."""
+    assert "вас записано" in await _book(engine, "late")
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state("telegram", "late")
+        (booking,) = await uow.bookings.active_for(citizen.id)
+    assert booking.start is not None
+    evening, two_hours = await _render_at(
+        bot, engine, "late", booking.start - dt.timedelta(hours=1, minutes=50)
+    )
+    assert evening == ("appointment", None) and two_hours[1] is not None
+    assert "Нагадуємо про запис" in two_hours[1].text and booking.code in two_hours[1].text
+    assert [
+        r for _, r in await _render_at(bot, engine, "late", booking.start - dt.timedelta(minutes=50))
+    ] == [None, None]
+
+
+async def test_a_ready_reminder_sent_late_does_not_say_today(bot: Bot, engine: Engine) -> None:
+    await _press(engine, "rl", "h:rd:idp-living-allowance:20261228")
+    on_time = (await _render_at(bot, engine, "rl", dt.datetime(2027, 1, 18, 7, 0, tzinfo=dt.UTC)))[0][1]
+    late = (await _render_at(bot, engine, "rl", dt.datetime(2027, 1, 20, 7, 0, tzinfo=dt.UTC)))[0][1]
+    assert on_time is not None and "Сьогодні, 18.01.2027" in on_time.text
+    assert late is not None and "мав бути готовий 18.01.2027" in late.text and "Сьогодні" not in late.text
+
+
+async def test_nothing_is_sent_at_night(bot: Bot, engine: Engine) -> None:
+    from bot.reminders import Dispatcher
+
+    await _press(engine, "night", "h:rd:idp-living-allowance:20261228")
+    sent: list[str] = []
+
+    async def send(external_id: str, replies: list[Reply]) -> bool:
+        sent.append(external_id)
+        return True
+
+    async def render(reminder: object) -> Reply:
+        return Reply("x")
+
+    # due at 09:00 on 18 January; the bot was down all day and comes back at night
+    for moment, expected in (
+        (dt.datetime(2027, 1, 18, 21, 30, tzinfo=KYIV), 0),
+        (dt.datetime(2027, 1, 19, 5, 0, tzinfo=KYIV), 0),
+        (dt.datetime(2027, 1, 19, 8, 30, tzinfo=KYIV), 1),
+    ):
+        at = moment.astimezone(dt.UTC)
+        dispatcher = Dispatcher(bot.uow_factory, {"telegram": send}, render, clock=lambda at=at: at)  # type: ignore[arg-type]
+        await dispatcher.tick()
+        assert len(sent) == expected, (moment, sent)
+
+
+async def test_a_repeated_tap_schedules_nothing_twice(bot: Bot, engine: Engine) -> None:
+    for _ in range(3):
+        await _press(engine, "rep", "h:rd:idp-living-allowance:20261228")
+        await _press(engine, "rep", "h:ed:birth:20261227")
+    kinds = [k for k, _ in await _pending(bot, "rep")]
+    assert kinds.count("ready") == 1 and len(kinds) == len(set(await _pending(bot, "rep")))
+
+
+async def test_a_transfer_keeps_the_messenger_booking_when_both_booked_the_same_service(
+    bot: Bot, engine: Engine
+) -> None:
+    assert "вас записано" in await _book(engine, "both")
+    replies = await _press(engine, "wb", "q:s:kartka-kryvorizhtsia", channel="web")
+    replies = await _press(engine, "wb", "q:p:no", channel="web")
+    replies = await _press(engine, "wb", _payloads(replies, "q:d:")[2], channel="web")
+    replies = await _press(engine, "wb", _payloads(replies, "q:t:")[0], channel="web")
+    await _press(engine, "wb", _payloads(replies, "q:ok:")[0], channel="web")
+    replies = await _press(engine, "wb", "h:web", channel="web")
+    token = next(b.url for r in replies for row in r.buttons for b in row if b.url).split("start=")[1]  # type: ignore[union-attr]
+    replies = await _say(engine, "both", f"/start {token}")
+    assert "Записів: 0" in _text(replies)
