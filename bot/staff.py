@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
@@ -433,6 +433,37 @@ async def execute(
     raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
 
 
+async def _with_database(
+    settings: Settings,
+    check_database: Callable[[str], Awaitable[None]] | None,
+    work: Callable[[UnitOfWorkFactory], Awaitable[int]],
+) -> int:
+    """Open the database of DATABASE_URL (migrated: a fresh one gets its tables), run `work`, close it."""
+    if check_database is not None:
+        await check_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)  # nothing to do while the bot runs
+        return await work(UnitOfWorkFactory(make_sessionmaker(engine)))
+    finally:
+        await engine.dispose()
+
+
+async def _answered(command: Callable[[], Awaitable[int]], err: TextIO) -> int:
+    """A command's exit status, with its refusal as one line on stderr."""
+    try:
+        return await command()
+    except Usage as exc:
+        err.write(f"{exc}\n")
+        return USAGE
+    except NotFound as exc:
+        err.write(f"{exc}\n")
+        return NOT_FOUND
+    except ConfigError as exc:
+        err.write("".join(f"{line}\n" for line in exc.lines))
+        return USAGE
+
+
 async def run(
     argv: Sequence[str],
     settings: Settings,
@@ -445,7 +476,8 @@ async def run(
 ) -> int:
     """Parse and run one staff command; the exit status. `now`, `kb` are given by tests."""
     out, err = out or sys.stdout, err or sys.stderr
-    try:
+
+    async def command() -> int:
         args = parse(argv)
         service = BookingService(
             kb or load_knowledge(),
@@ -454,35 +486,25 @@ async def run(
         )
         if args.command == "offices":  # needs no database
             return print_offices(service, args.json, out)
-        if check_database is not None:
-            await check_database(settings.database_url)
-        engine = make_engine(settings.database_url)
-        try:
-            await upgrade(engine)  # nothing to do while the bot runs; a fresh database gets its tables
-            return await execute(
-                args, UnitOfWorkFactory(make_sessionmaker(engine)), service, now or _now(), out
-            )
-        finally:
-            await engine.dispose()
-    except Usage as exc:
-        err.write(f"{exc}\n")
-        return USAGE
-    except NotFound as exc:
-        err.write(f"{exc}\n")
-        return NOT_FOUND
-    except ConfigError as exc:
-        err.write("".join(f"{line}\n" for line in exc.lines))
-        return USAGE
+        return await _with_database(
+            settings, check_database, lambda uows: execute(args, uows, service, now or _now(), out)
+        )
+
+    return await _answered(command, err)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def main(argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]] | None = None) -> int:
-    """`python -m bot booking ARGS`: settings from the environment, then one command."""
+def _main(
+    argv: Sequence[str],
+    check: Callable[[Sequence[str]], object],
+    runner: Callable[[Settings], Coroutine[Any, Any, int]],
+) -> int:
+    """Settings from the environment, then one command (`check` parses first: --help needs no settings)."""
     try:
-        parse(argv)  # --help and wrong arguments need no settings
+        check(argv)
         settings = load_settings()
     except Usage as exc:
         print(exc, file=sys.stderr)
@@ -492,10 +514,15 @@ def main(argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]
             print(line, file=sys.stderr)
         return USAGE
     try:
-        return asyncio.run(run(argv, settings, check_database=check_database))
+        return asyncio.run(runner(settings))
     except BrokenPipeError:  # `… | head`: the reader has gone, which is no error of the command
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so that the interpreter's final flush is quiet
         return OK
+
+
+def main(argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]] | None = None) -> int:
+    """`python -m bot booking ARGS`."""
+    return _main(argv, parse, lambda settings: run(argv, settings, check_database=check_database))
 
 
 # --- `python -m bot reminders …` --------------------------------------------------------------------------------
@@ -562,43 +589,23 @@ async def reminders_run(
 ) -> int:
     """Parse and run one reminders staff command; the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
-    try:
+
+    async def command() -> int:
         args = reminders_parser().parse_args(list(argv))
-        if check_database is not None:
-            await check_database(settings.database_url)
-        engine = make_engine(settings.database_url)
-        try:
-            await upgrade(engine)  # nothing to do while the bot runs; a fresh database gets its tables
-            return await reminders_execute(args, UnitOfWorkFactory(make_sessionmaker(engine)), out)
-        finally:
-            await engine.dispose()
-    except Usage as exc:
-        err.write(f"{exc}\n")
-        return USAGE
-    except ConfigError as exc:
-        err.write("".join(f"{line}\n" for line in exc.lines))
-        return USAGE
+        return await _with_database(settings, check_database, lambda uows: reminders_execute(args, uows, out))
+
+    return await _answered(command, err)
 
 
 def reminders_main(
     argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]] | None = None
 ) -> int:
-    """`python -m bot reminders ARGS`: settings from the environment, then one command."""
-    try:
-        reminders_parser().parse_args(list(argv))  # --help and wrong arguments need no settings
-        settings = load_settings()
-    except Usage as exc:
-        print(exc, file=sys.stderr)
-        return USAGE
-    except ConfigError as exc:
-        for line in exc.lines:
-            print(line, file=sys.stderr)
-        return USAGE
-    try:
-        return asyncio.run(reminders_run(argv, settings, check_database=check_database))
-    except BrokenPipeError:
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so that the interpreter's final flush is quiet
-        return OK
+    """`python -m bot reminders ARGS`."""
+    return _main(
+        argv,
+        lambda a: reminders_parser().parse_args(list(a)),
+        lambda settings: reminders_run(argv, settings, check_database=check_database),
+    )
 
 
 __all__ = [
