@@ -27,6 +27,8 @@ COMMANDS = [
     BotCommand(command="start", description="Почати спочатку"),
     BotCommand(command="menu", description="Головне меню"),
     BotCommand(command="help", description="Як користуватися ботом"),
+    BotCommand(command="my", description="Мої записи на прийом"),
+    BotCommand(command="reminders", description="Мої нагадування"),
     BotCommand(command="operator", description="Зв'язатися з людиною"),
     BotCommand(command="forget", description="Видалити мої дані"),
 ]
