@@ -18,7 +18,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -217,36 +216,17 @@ def race_in_processes(url: str, prefixes: Sequence[str], count: int, capacity: i
 
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str | None]:
-    """A PostgreSQL server on a free loopback port, as tests/storage/test_postgres.py starts one; None when
-    PostgreSQL is not installed."""
-    from tests.e2e.telegram.conftest import free_port
-    from tests.storage.test_postgres import _as_postgres, _pg_bin
+    """A PostgreSQL server on a free loopback port, as the tests start one; None when it is not installed."""
+    from tests.storage.test_postgres import _pg_bin
+    from tests.storage.test_postgres import throwaway_postgres as server
 
     try:
-        initdb = _pg_bin("initdb")
+        _pg_bin("initdb")
     except AssertionError:
         yield None
         return
-    base = Path(tempfile.mkdtemp(prefix="viza-pg-bench-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
-
-    def run(args: list[str]) -> None:
-        subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
-
-    run([initdb, "-D", str(data), "--auth=trust", "--username=postgres", "--encoding=UTF8"])
-    port = free_port()
-    options = f"-p {port} -h 127.0.0.1 -k {sock} -c fsync=off"
-    run([_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"])
-    try:
-        run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "viza"])
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/viza"
-    finally:
-        run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
-        shutil.rmtree(base, ignore_errors=True)
+    with server("viza-pg-bench-") as url:
+        yield url
 
 
 def _row(database: str, how: str, takes: int, capacity: int, tally: Tally) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import os
 import shutil
@@ -40,16 +41,19 @@ def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL server on a free loopback port, stopped after the module."""
-    base = Path(tempfile.mkdtemp(prefix="viza-pg-"))
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str = "viza-pg-") -> Iterator[str]:
+    """A throwaway PostgreSQL server on a free loopback port (the tests' and the benchmarks'), stopped after."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     data, sock = base / "data", base / "sock"
     sock.mkdir()
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         shutil.chown(sock, "postgres")
-    run = lambda args: subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)  # noqa: E731
+
+    def run(args: list[str]) -> None:
+        subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
+
     run([_pg_bin("initdb"), "-D", str(data), "--auth=trust", "--username=postgres", "--encoding=UTF8"])
     port = free_port()
     options = f"-p {port} -h 127.0.0.1 -k {sock} -c fsync=off"
@@ -60,6 +64,13 @@ def postgres_url() -> Iterator[str]:
     finally:
         run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on a free loopback port, stopped after the module."""
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture()
