@@ -191,6 +191,7 @@ def main() -> int:
         )
         logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries" at every start
         logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # «setup plugin …» at every start
         if args.command == "set-webhooks":
             asyncio.run(set_webhooks(settings, args.url))
         else:
