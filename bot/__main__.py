@@ -120,7 +120,7 @@ async def serve(settings: Settings) -> None:
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)
             dispatcher = Dispatcher(
                 bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
-                single_process=bot.db.dialect.name == "sqlite",
+                on_sent=bot.reminders.after_sent, single_process=bot.db.dialect.name == "sqlite",
             )  # fmt: skip
             start_reminders(housekeeping, dispatcher)
         if bot.telegram:
@@ -191,7 +191,9 @@ def main() -> int:
         )
         logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries" at every start
         logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # «setup plugin …» at every start
+        logging.getLogger("alembic.runtime.plugins").setLevel(
+            logging.WARNING
+        )  # «setup plugin …» at every start
         if args.command == "set-webhooks":
             asyncio.run(set_webhooks(settings, args.url))
         else:

@@ -18,6 +18,7 @@ from dialogs.rooms import Turn
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.models import DialogState
+from storage.reminders import Reminder
 
 NAME = "reminders"
 TRANSFER = "tr_"  # the deep-link argument that carries a web chat to a messenger
@@ -261,19 +262,17 @@ class ReminderRoom:
         rows.append((_b(texts.CANCEL_ALL, "xa"),))
         return [Reply("\n".join(lines), (*rows, MENU))]
 
-    def _what(self, r: object) -> str:
-        kind = getattr(r, "kind", "")
-        service = self.kb.services.get(getattr(r, "service", None) or "")
-        situation = self.kb.situations.get(getattr(r, "situation", None) or "")
-        if kind == "appointment":
-            return f"запис {getattr(r, 'booking_code', '')}" + (
-                f" ({service.short_title})" if service else ""
-            )
-        if kind == "deadline" and situation is not None:
-            deadline = next((d for d in situation.deadlines if d.id == getattr(r, "deadline", None)), None)
+    def _what(self, r: Reminder) -> str:
+        """What a reminder in «Мої нагадування» is about, in a few words."""
+        service = self.kb.services.get(r.service or "")
+        situation = self.kb.situations.get(r.situation or "")
+        if r.kind == "appointment":
+            return f"запис {r.booking_code or ''}" + (f" ({service.short_title})" if service else "")
+        if r.kind == "deadline" and situation is not None:
+            deadline = next((d for d in situation.deadlines if d.id == r.deadline), None)
             return deadline.title if deadline else situation.title
         label = service.short_title if service else ""
-        return f"{texts.KIND_LABEL.get(kind, kind)}: {label}".strip(": ")
+        return f"{texts.KIND_LABEL.get(r.kind, r.kind)}: {label}".strip(": ")
 
     async def _coming(self, turn: Turn, code: str) -> list[Reply]:
         booking = await turn.uow.bookings.by_code(code)

@@ -194,7 +194,6 @@ class ReminderService:
             duty = next(iter(self.kb.services[reminder.service].recurring), None)
             if duty is None:
                 return None
-            await self._next_month(uow, reminder, now)
             return Reply(
                 texts.MONTHLY_DUE.format(duty=duty.text),
                 ((_b(texts.STOP_MONTHLY, "moff", reminder.service),),),
@@ -234,9 +233,10 @@ class ReminderService:
         )
         return Reply(text, rows)
 
-    async def _next_month(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> None:
-        """A monthly duty goes on until the citizen stops it: the next one is scheduled as this one goes out."""
-        if reminder.user_id is None or reminder.service is None:
+    async def after_sent(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> None:
+        """The dispatcher's `on_sent`, in the unit of work that records the send: a monthly duty goes on until
+        the citizen stops it, so the next one is scheduled as this one is recorded (rendering stays pure)."""
+        if reminder.kind != "monthly" or reminder.user_id is None or reminder.service not in self.kb.services:
             return
         pending = [
             r

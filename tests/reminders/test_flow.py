@@ -248,3 +248,20 @@ async def test_a_transfer_keeps_the_messenger_booking_when_both_booked_the_same_
     token = next(b.url for r in replies for row in r.buttons for b in row if b.url).split("start=")[1]  # type: ignore[union-attr]
     replies = await _say(engine, "both", f"/start {token}")
     assert "Записів: 0" in _text(replies)
+
+
+async def test_a_monthly_duty_is_scheduled_again_when_it_is_recorded_as_sent(
+    bot: Bot, engine: Engine
+) -> None:
+    await _press(engine, "mm", "h:m:municipal-nanny")
+    room = engine.rooms[next(a for a in engine.rooms if a.value == "h")]
+    assert isinstance(room, ReminderRoom)
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state("telegram", "mm")
+        (first,) = await uow.reminders.for_user(citizen.id)
+        assert await room.reminders.render(uow, first, first.due_at) is not None  # rendering adds nothing
+        assert len(await uow.reminders.for_user(citizen.id)) == 1
+        await uow.reminders.cancel(first)  # as if sent: no longer pending
+        await room.reminders.after_sent(uow, first, first.due_at)
+    due = [d for _, d in await _pending(bot, "mm")]
+    assert due == [dt.datetime(2027, 2, 2, 9, 0, tzinfo=KYIV).astimezone(dt.UTC)]
