@@ -17,6 +17,7 @@ from dialogs.booking.rules import (
     check_time,
     counts,
     day_slots,
+    horizon,
     month_key,
     offices_for,
     resource_for,
@@ -107,20 +108,19 @@ class BookingService:
         return {d: [(s, taken.get(s.start, none)) for s in slots] for d, slots in grid.items()}
 
     def _open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> list[Slot]:
-        """The slots of a day this citizen can book now."""
+        """The slots of a day this citizen can book now (the day is one of `_horizon`'s: `check_time`'s horizon
+        holds for all its slots, so only the lead is checked slot by slot)."""
         earliest = now + self.lead
         return [
             slot
             for slot, taken in day
             if slot.start >= earliest
-            and check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
-            is None
             and bookable_places(slot, taken, now, priority=priority, release=self.release)
         ]
 
     def _horizon(self, now: dt.datetime) -> list[dt.date]:
-        today = self.local(now).date()
-        return [today + dt.timedelta(days=i) for i in range(self.data.horizon_days + 1)]
+        """The local dates a citizen may book at `now`, today first (see `rules.check_time`)."""
+        return horizon(now, self.data.horizon_days, self.tz)
 
     async def slots(
         self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime
@@ -138,9 +138,9 @@ class BookingService:
     async def times(
         self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime, priority: bool
     ) -> list[Slot]:
-        """The slots of a day this citizen can book now."""
+        """The slots of a day this citizen can book now (none on a day outside the horizon)."""
         resource = self.resource(office, service)
-        if resource is None:
+        if resource is None or day not in self._horizon(now):
             return []
         return self._open((await self._days(uow, resource, [day]))[day], now, priority)
 
@@ -161,18 +161,13 @@ class BookingService:
         return found
 
     def _any_open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> bool:
-        """Whether a day has a slot this citizen can book now (the first one found is enough)."""
+        """Whether a day of `_horizon` has a slot this citizen can book now (the first one found is enough)."""
         earliest = now + self.lead
-        for slot, taken in day:
-            if slot.start < earliest:
-                continue
-            lead_ok = (
-                check_time(slot.start, now, lead=self.lead, horizon_days=self.data.horizon_days, tz=self.tz)
-                is None
-            )
-            if lead_ok and bookable_places(slot, taken, now, priority=priority, release=self.release):
-                return True
-        return False
+        return any(
+            slot.start >= earliest
+            and bookable_places(slot, taken, now, priority=priority, release=self.release)
+            for slot, taken in day
+        )
 
     async def nearest(
         self,

@@ -388,3 +388,21 @@ async def test_a_callbacks_phone_is_forgotten_once_the_call_is_over(bot: Bot, en
     await purge_expired(bot.uow_factory, dt.timedelta(days=30))
     async with make_sessionmaker(bot.db)() as s:
         assert (await s.execute(select(Booking.phone))).scalar_one() is None
+
+
+async def test_days_and_times_stay_within_the_horizon(bot: Bot, engine: Engine) -> None:
+    """Every day offered, page after page, is within the 14 days counting today (4–17 December); a forged day
+    after them shows no times."""
+    replies = await _press(engine, "far", f"q:s:{SERVICE}")
+    replies = await _press(engine, "far", "q:p:no")
+    offered: list[str] = []
+    while True:
+        offered += [p.removeprefix("q:d:") for _, p in _buttons(replies) if p.startswith("q:d:")]
+        later = [p for _, p in _buttons(replies) if p.startswith("q:dp:")]
+        if not later:
+            break
+        replies = await _press(engine, "far", later[0])
+    assert offered and max(offered) == "20261217" and min(offered) >= "20261204"
+    for day in ("20261218", "20261225"):
+        replies = await _press(engine, "far", f"q:d:{day}")
+        assert not [p for _, p in _buttons(replies) if p.startswith("q:t:")]
