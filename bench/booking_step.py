@@ -26,7 +26,13 @@ SERVICE = "kartka-kryvorizhtsia"
 
 
 def _payloads(replies: list[Reply], prefix: str) -> list[str]:
-    return [b.payload for r in replies for row in r.buttons for b in row if b.payload and b.payload.startswith(prefix)]
+    return [
+        b.payload
+        for r in replies
+        for row in r.buttons
+        for b in row
+        if b.payload and b.payload.startswith(prefix)
+    ]
 
 
 async def book(engine: Engine, user: str, steps: list[float], confirms: list[float]) -> bool:
@@ -90,9 +96,15 @@ async def main(citizens: int, rounds: int) -> None:
         await bot.close()
     ratio = statistics.median(booking_steps) / statistics.median(dialog_steps)
     print("| run | steps | p50 ms | p99 ms |\n|---|---|---|---|")
-    print(f"| dialog step (baseline) | {len(dialog_steps)} | {statistics.median(dialog_steps):.3f} | {_p(dialog_steps, 0.99):.3f} |")
-    print(f"| booking step (any of the six) | {len(booking_steps)} | {statistics.median(booking_steps):.3f} | {_p(booking_steps, 0.99):.3f} |")
-    print(f"| booking confirmation | {len(confirms)} | {statistics.median(confirms):.3f} | {_p(confirms, 0.99):.3f} |")
+    print(
+        f"| dialog step (baseline) | {len(dialog_steps)} | {statistics.median(dialog_steps):.3f} | {_p(dialog_steps, 0.99):.3f} |"
+    )
+    print(
+        f"| booking step (any of the six) | {len(booking_steps)} | {statistics.median(booking_steps):.3f} | {_p(booking_steps, 0.99):.3f} |"
+    )
+    print(
+        f"| booking confirmation | {len(confirms)} | {statistics.median(confirms):.3f} | {_p(confirms, 0.99):.3f} |"
+    )
     print(
         f"\nbooked {booked}/{citizens}; confirmed bookings per second of confirmation steps: "
         f"{len(confirms) / (sum(confirms) / 1000):,.0f}; whole walks per second: {booked / booking_wall:,.0f}; "

@@ -21,6 +21,7 @@ import sys
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from bot.logs import formatter
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import make_engine
 
@@ -87,9 +88,12 @@ async def serve(settings: Settings) -> None:
     from aiohttp import web
 
     from bot.app import build
+    from bot.handoff import start_handoff
     from bot.maintenance import start_housekeeping
+    from bot.metrics import MeteredDispatcher
     from bot.outbox import senders, start_outbox
-    from bot.reminders import Dispatcher, render_with, start_reminders
+    from bot.reminders import render_with, start_reminders
+    from handlers.web.security import listen
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
     # committed and closes the database.
@@ -98,14 +102,16 @@ async def serve(settings: Settings) -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     await check_database(settings.database_url)
     bot = await build(settings)
-    runner = web.AppRunner(bot.http, access_log=None)  # access logs would hold session ids
+    # Access logs would hold session ids. A connection that sends no whole request in web_idle_timeout is closed;
+    # `listen` keeps at most web_max_connections open (handlers/web/security.py).
+    runner = web.AppRunner(bot.http, access_log=None, keepalive_timeout=settings.web_idle_timeout)
     tasks: list[asyncio.Task[None]] = []
     housekeeping = None
+    site: asyncio.Server | None = None
     try:
         await runner.setup()
-        site = web.TCPSite(runner, settings.http_host, settings.http_port)
         try:
-            await site.start()
+            site = await listen(runner, settings.http_host, settings.http_port, settings.web_max_connections)
         except OSError as exc:
             raise ConfigError([listen_problem(exc, settings.http_host, settings.http_port)]) from None
         log.info("web chat on http://%s:%s/ (Ctrl+C stops the bot)", settings.http_host, settings.http_port)
@@ -113,14 +119,22 @@ async def serve(settings: Settings) -> None:
             # Viber checks the URL by calling it, so the server must be listening first.
             result = await bot.viber.set_webhook(settings.public_url)
             log.info("viber: webhook set (status %s)", result.get("status"))
-        housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
+        housekeeping = start_housekeeping(
+            bot.uow_factory,
+            settings.message_retention,
+            settings.citizen_retention,
+            settings.web_session_retention,
+        )
         # Notices queued for citizens (a closed day) and due reminders go out through this process's channels.
         channels = senders(bot.uow_factory, bot.telegram, bot.viber)
         start_outbox(housekeeping, bot.uow_factory, channels)
+        if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
+            start_handoff(housekeeping, bot.uow_factory, bot.handoff)
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)
-            dispatcher = Dispatcher(
+            dispatcher = MeteredDispatcher(
                 bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
                 on_sent=bot.reminders.after_sent, single_process=bot.db.dialect.name == "sqlite",
+                metrics=bot.metrics,
             )  # fmt: skip
             start_reminders(housekeeping, dispatcher)
         if bot.telegram:
@@ -141,6 +155,8 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if housekeeping is not None:
             housekeeping.shutdown(wait=False)
+        if site is not None:
+            site.close()  # no new connections while the runner closes the open ones
         await runner.cleanup()
         await bot.close()
 
@@ -177,18 +193,23 @@ def main() -> int:
         from bot.staff import reminders_main
 
         return reminders_main(sys.argv[2:], check_database=check_database)
+    if sys.argv[1:2] == ["handoff"]:
+        from bot.staff import handoff_main
+
+        return handoff_main(sys.argv[2:], check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
     hooks.add_argument("url", help="the public https URL that reaches HTTP_HOST:HTTP_PORT")
     sub.add_parser("booking", help="staff commands: offices, slots, list, close-day, mark (booking --help)")
     sub.add_parser("reminders", help="staff commands: list (reminders --help)")
+    sub.add_parser("handoff", help="staff commands: list (handoff --help)")
     args = parser.parse_args()
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        handler = logging.StreamHandler()  # stderr; LOG_FORMAT=json: a JSON object a line
+        handler.setFormatter(formatter(settings.log_format))
+        logging.basicConfig(level=settings.log_level, handlers=[handler])
         logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries" at every start
         logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
         logging.getLogger("alembic.runtime.plugins").setLevel(

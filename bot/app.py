@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.metrics import MeteredBookingService, MeteredEngine, Metrics
+from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from dialogs.booking.flow import BookingRoom
-from dialogs.booking.service import BookingService
 from dialogs.engine import Engine
+from dialogs.flood import FloodLimiter
+from dialogs.handoff.canned import CannedAnswers
+from dialogs.handoff.desk import Desk
+from dialogs.handoff.flow import HandoffRoom
+from dialogs.handoff.service import HandoffService, HandoffSettings
 from dialogs.paths import check_all
 from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.service import ReminderService
@@ -19,11 +27,14 @@ from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.viber.channel import ViberChannel, build_viber
+from handlers.web.live import setup_live
+from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.models import utcnow
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -41,6 +52,9 @@ class Bot:
     telegram: TelegramChannel | None = None
     viber: ViberChannel | None = None
     reminders: ReminderService | None = None  # renders due reminders for the dispatcher
+    handoff: HandoffService | None = None  # tickets for hotline operators (the sweep job calls it)
+    kicker: Kicker | None = None  # sends queued lines at once (relays between citizens and operators)
+    metrics: Metrics | None = None  # GET /metrics (bot/metrics.py)
 
     async def close(self) -> None:
         try:
@@ -55,10 +69,17 @@ class Bot:
                 await self.db.dispose()
 
 
-async def build(settings: Settings, *, kb: Knowledge | None = None, index: SearchIndex | None = None) -> Bot:
+async def build(
+    settings: Settings,
+    *,
+    kb: Knowledge | None = None,
+    index: SearchIndex | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> Bot:
     """Build the whole object graph for these settings (tests use the same with other settings).
 
-    `kb` and `index` may be passed in already built: they are immutable, and building them takes a second."""
+    `kb` and `index` may be passed in already built: they are immutable, and building them takes a second.
+    `clock` is the conversation's time (tests set it, e.g. to within the hotline's hours)."""
     db = make_engine(settings.database_url)
     await upgrade(db)
     kb = kb or load_knowledge()
@@ -69,17 +90,29 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
     uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite")
     holidays_off = settings.holidays_off()
+    metrics = Metrics(uow_factory)
     booking = (
-        BookingService(kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off)
+        MeteredBookingService(
+            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, metrics=metrics
+        )
         if kb.booking is not None
         else None
     )
     reminders = ReminderService(kb, booking, holidays_are_days_off=holidays_off)
     # Each capability is a room of the engine; adding one adds a line here.
     rooms: list[Room] = [ReminderRoom(reminders, transfer_links=settings.transfer_links())]
+    handoff = None
     if booking is not None:
         rooms.append(BookingRoom(kb, booking, reminders))
-    engine = Engine(
+        handoff = HandoffService(
+            kb,
+            martial_law=settings.martial_law,
+            holidays_are_days_off=holidays_off,
+            settings=HandoffSettings(wait_limit=settings.handoff_wait_limit, idle=settings.handoff_idle),
+            enabled=settings.handoff_enabled,
+        )
+        rooms.append(HandoffRoom(handoff))
+    engine = MeteredEngine(
         kb,
         index,
         scenarios,
@@ -87,9 +120,19 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
         rooms=rooms,
+        clock=clock,
+        metrics=metrics,
+        flood=FloodLimiter(settings.flood_rate, settings.flood_burst),
     )
+    desk = None
+    if handoff is not None:
+        handoff.describe = engine.describe
+        canned = CannedAnswers(kb, engine.views, martial_law=settings.martial_law)
+        desk = Desk(handoff, settings.operators(), canned, canned.keys)
     http = web.Application(client_max_size=256 * 1024)
-    setup_web(http, engine, uow_factory)
+    live = setup_live(http, engine, uow_factory)
+    setup_web(http, engine, uow_factory, frame_ancestors=settings.web_frame_ancestors.split())
+    setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:
         secret = settings.telegram_webhook_secret
@@ -101,6 +144,10 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
             webhook_secret=secret.get_secret_value() if secret else None,
             per_chat_rate=settings.telegram_per_chat_rate,
             global_rate=settings.telegram_global_rate,
+            operators=(settings.operator_chat_id, desk)
+            if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
+            else None,
+            clock=clock,
         )
         if settings.telegram_mode == "webhook":
             telegram.mount_webhook(http)
@@ -115,4 +162,11 @@ async def build(settings: Settings, *, kb: Knowledge | None = None, index: Searc
             timeout=settings.viber_send_timeout,
         )
         viber.mount(http)
-    return Bot(settings, db, engine, http, uow_factory, telegram, viber, reminders)
+    if telegram is not None:  # sends and 429s for /metrics
+        telegram.sender.note = metrics.sender_note("telegram")
+    if viber is not None:
+        viber.sender.note = metrics.sender_note("viber")
+    kicker = Kicker(uow_factory, senders(uow_factory, telegram, viber))
+    if handoff is not None:
+        handoff.kick, handoff.live = kicker, live.notify
+    return Bot(settings, db, engine, http, uow_factory, telegram, viber, reminders, handoff, kicker, metrics)

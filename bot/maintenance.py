@@ -1,5 +1,6 @@
-"""Housekeeping on a schedule: personal data in the message log is kept only for the retention period, and
-buffered message-log lines are written within seconds when traffic is too low to write them on its own."""
+"""Housekeeping on a schedule: personal data in the message log is kept only for the retention period, citizens
+nobody has heard from for long are erased as /forget erases them, and buffered message-log lines are written within
+seconds when traffic is too low to write them on its own."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ log = logging.getLogger(__name__)
 DEDUP_WINDOW = dt.timedelta(days=2)  # Telegram and Viber stop redelivering long before this
 LOG_WRITE_EVERY = dt.timedelta(seconds=5)
 PHONE_AFTER = dt.timedelta(days=1)  # a callback's phone is kept a day past the call, for a missed one
+# How long a citizen is kept after their last message (CITIZEN_RETENTION, WEB_SESSION_RETENTION in the settings).
+# A messenger citizen: half a year. What is kept by then is little (their channel id, a self-declared veteran
+# flag, answers of a dialog that restarts after STALE_SESSION anyway; the conversation went after
+# MESSAGE_RETENTION), but it spans the longest wait we know of: a service's term (weeks), the booking horizon, a
+# return for the result. A web session: 30 days, as long as its conversation is kept (MESSAGE_RETENTION), after
+# which it has nothing to show; the browser's id alone is worth nothing to keep. Anyone with a booking, a reminder
+# or a ticket still ahead is kept until it is over.
+CITIZEN_RETENTION = dt.timedelta(days=180)
+WEB_SESSION_RETENTION = dt.timedelta(days=30)
+EXPIRE_BATCH = 200  # citizens erased per unit of work: other citizens' steps wait for one batch at most
+EXPIRE_FIRST_AFTER = dt.timedelta(minutes=10)  # the daily run starts a while after start-up, not with it
 
 
 async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> tuple[int, int]:
@@ -40,8 +52,40 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
     return messages, keys
 
 
-def start_housekeeping(uow_factory: UnitOfWorkFactory, retention: dt.timedelta) -> AsyncIOScheduler:
-    """Run the purge now and then hourly. Deleting by age is idempotent, so several processes may run it.
+async def expire_citizens(
+    uow_factory: Callable[[], UnitOfWork],
+    citizens: dt.timedelta = CITIZEN_RETENTION,
+    web_sessions: dt.timedelta = WEB_SESSION_RETENTION,
+    *,
+    now: dt.datetime | None = None,
+    batch: int = EXPIRE_BATCH,
+) -> int:
+    """Erase the citizens whose retention is over, with what /forget erases (`Users.erase`: state, log, reminders,
+    queued messages, the personal data of their bookings and tickets; no trace left in SQLite's files). Citizens
+    with a booking, reminder or ticket still ahead are not touched (`Users.expired`); so nothing upcoming has to
+    be cancelled here. Returns how many were erased."""
+    now = now or utcnow()
+    erased = 0
+    while True:
+        async with uow_factory() as uow:
+            found = await uow.users.expired(now - citizens, now - web_sessions, now, batch)
+            for user in found:
+                await uow.users.erase(user)
+        erased += len(found)
+        if len(found) < batch:
+            break
+    log.log(logging.INFO if erased else logging.DEBUG, "erased %d citizens past their retention", erased)
+    return erased
+
+
+def start_housekeeping(
+    uow_factory: UnitOfWorkFactory,
+    retention: dt.timedelta,
+    citizens: dt.timedelta = CITIZEN_RETENTION,
+    web_sessions: dt.timedelta = WEB_SESSION_RETENTION,
+) -> AsyncIOScheduler:
+    """Run the purge now and then hourly, and the expiry of citizens daily. Deleting by age is idempotent, so
+    several processes may run them.
 
     APScheduler logs every run of every job at INFO ("Running job …", "… executed successfully"), which is a pair
     of lines every few seconds for the log writer: its loggers show only warnings and errors (a failed or missed
@@ -51,6 +95,10 @@ def start_housekeeping(uow_factory: UnitOfWorkFactory, retention: dt.timedelta) 
     scheduler.add_job(
         purge_expired, "interval", hours=1, args=[uow_factory, retention], id="purge-expired",
         next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.add_job(
+        expire_citizens, "interval", days=1, args=[uow_factory, citizens, web_sessions], id="expire-citizens",
+        next_run_time=dt.datetime.now(dt.UTC) + EXPIRE_FIRST_AFTER, coalesce=True, max_instances=1,
     )  # fmt: skip
     if uow_factory.log_buffer is not None:
         scheduler.add_job(

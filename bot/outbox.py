@@ -17,6 +17,7 @@ become a bot line of the citizen's message log, which the page shows in its hist
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,8 +27,9 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
 
-from dialogs.messages import Button, Reply
+from dialogs.messages import Attachment, Button, Reply
 from storage.booking import Outbox
+from storage.handoff import OPERATORS
 from storage.models import utcnow
 from storage.uow import UnitOfWork
 
@@ -60,15 +62,19 @@ class Claimed:
     text: str
     buttons: list[list[dict[str, str]]] | None
     attempts: int
+    media: dict[str, str] | None = None
+    relayed: bool = False  # a line between a citizen and the operators: deleted once sent
 
 
-def reply_of(text: str, buttons: list[list[dict[str, str]]] | None) -> Reply:
+def reply_of(
+    text: str, buttons: list[list[dict[str, str]]] | None, media: dict[str, str] | None = None
+) -> Reply:
     """The stored message as the engine would have said it (button rows as the message log keeps them)."""
     rows = tuple(
         tuple(Button(b["text"], payload=b.get("payload"), url=b.get("url")) for b in row)
         for row in buttons or []
     )
-    return Reply(text, rows)
+    return Reply(text, rows, attachment=Attachment.of(media))
 
 
 def due_now(row: Outbox, now: dt.datetime) -> bool:
@@ -91,14 +97,23 @@ async def claim(uows: UowFactory, channels: set[str], now: dt.datetime) -> list[
             )
             if getattr(result, "rowcount", 0) == 1:
                 claimed.append(
-                    Claimed(row.id, row.channel, row.external_id, row.text, row.buttons, row.attempts + 1)
+                    Claimed(
+                        row.id,
+                        row.channel,
+                        row.external_id,
+                        row.text,
+                        row.buttons,
+                        row.attempts + 1,
+                        row.media,
+                        row.ticket_id is not None,
+                    )
                 )
     return claimed
 
 
 async def _send(send: Send, message: Claimed) -> bool:
     try:
-        return await send(message.external_id, reply_of(message.text, message.buttons))
+        return await send(message.external_id, reply_of(message.text, message.buttons, message.media))
     except Exception:
         log.exception("sending queued message %d to %s failed", message.id, message.channel)
         return False
@@ -113,7 +128,9 @@ async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.dateti
     outcomes = [(message, await _send(senders[message.channel], message)) for message in claimed]
     async with uows() as uow:
         for message, ok in outcomes:
-            if ok:
+            if ok and message.relayed:
+                await uow.outbox.drop(message.id)
+            elif ok:
                 await uow.outbox.sent(message.id, utcnow())
             else:
                 await uow.session.execute(
@@ -129,7 +146,13 @@ async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.dateti
                 "queued message %d to %s not delivered after %d tries; given up",
                 message.id, message.channel, message.attempts,
             )  # fmt: skip
-    log.info("%d of %d queued message(s) sent", delivered, len(outcomes))
+    routine = all(message.relayed for message in claimed)  # a conversation's lines are not news for the log
+    log.log(
+        logging.DEBUG if routine else logging.INFO,
+        "%d of %d queued message(s) sent",
+        delivered,
+        len(outcomes),
+    )
     return delivered
 
 
@@ -146,17 +169,45 @@ def web_sender(uows: UowFactory) -> Send:
         async with uows() as uow:
             user = await uow.users.get(WEB, session)
             if user is not None:
-                uow.messages.add(user.id, "out", reply.text, reply.buttons)
+                uow.messages.add(user.id, "sys", reply.text, reply.buttons)
         return True
 
     return send
 
 
+class Kicker:
+    """Runs the dispatch now, after a unit of work queued something that should not wait for the next run (a
+    line between a citizen and an operator). Runs of one process go one at a time, so lines keep their order;
+    a kick while a run is going makes one more run after it."""
+
+    def __init__(self, uows: UowFactory, channels: Mapping[str, Send]) -> None:
+        self._uows = uows
+        self.channels = dict(channels)
+        self._lock = asyncio.Lock()
+        self._again = False
+
+    async def __call__(self) -> None:
+        if self._lock.locked():
+            self._again = True
+            return
+        async with self._lock:
+            self._again = True
+            while self._again:
+                self._again = False
+                try:
+                    await dispatch(self._uows, self.channels)
+                except Exception:
+                    log.exception("sending queued messages failed; the periodic run will try again")
+
+
 def senders(
     uows: UowFactory, telegram: TelegramChannel | None = None, viber: ViberChannel | None = None
 ) -> dict[str, Send]:
-    """The channels this bot process can send to: the web chat always, Telegram and Viber when enabled."""
+    """The channels this bot process can send to: the web chat always, Telegram and Viber when enabled, and
+    the operator group when it is configured."""
     out: dict[str, Send] = {WEB: web_sender(uows)}
+    if telegram is not None and telegram.topics is not None:
+        out[OPERATORS] = telegram.topics.send
     if telegram is not None:
         tg = telegram.sender
 

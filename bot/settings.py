@@ -46,7 +46,43 @@ class Settings(BaseSettings):
     viber_chat_uri: str | None = None  # the Viber bot's URI → viber://pa?chatURI=<uri>&context=tr_<token>
     stale_session: dt.timedelta = dt.timedelta(hours=24)  # an older unfinished dialog restarts politely
     message_retention: dt.timedelta = dt.timedelta(days=30)  # how long the operator context is kept
+    # How long a citizen is kept after their last message, then erased as by /forget (bot/maintenance.py says why)
+    citizen_retention: dt.timedelta = dt.timedelta(days=180)
+    web_session_retention: dt.timedelta = dt.timedelta(days=30)  # an anonymous web chat session
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (bot/logs.py)
+    # Hotline operators (issue 12): a Telegram supergroup with forum topics where the bot is an admin that may
+    # manage topics, and the Telegram user ids (comma-separated) allowed to act there. Without both, «оператор»
+    # gets the hotline's number and a callback.
+    operator_chat_id: int | None = None
+    operator_ids: str = ""
+    handoff_wait_limit: dt.timedelta = dt.timedelta(minutes=10)  # nobody took a live ticket: offer a callback
+    handoff_idle: dt.timedelta = dt.timedelta(minutes=30)  # a quiet conversation closes itself
+    # HTTP hardening (handlers/web/security.py). Other sites that may embed the chat page in a frame, as
+    # space-separated origins (e.g. «https://viza.kr.ua»); empty: only this site itself.
+    web_frame_ancestors: str = ""
+    web_max_connections: int = Field(
+        default=1000, ge=16
+    )  # open HTTP connections; the idle longest close first
+    # Seconds a connection may stay open without sending a whole request (also between requests). Behind a
+    # reverse proxy keep it above the proxy's upstream keep-alive (nginx: 60 s).
+    web_idle_timeout: float = Field(default=75.0, gt=0)
+    # Flood control per citizen and channel (dialogs/flood.py): FLOOD_BURST messages at once, then FLOOD_RATE
+    # a second; beyond that one polite notice and quiet. FLOOD_BURST=0 turns it off.
+    flood_rate: float = Field(default=1.0, gt=0)
+    flood_burst: int = Field(default=60, ge=0)
+
+    @field_validator("web_frame_ancestors")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        if not value.split():
+            return ""  # the usual case; a staff command then imports nothing of the web handlers
+        from handlers.web.security import valid_origin
+
+        bad = [origin for origin in value.split() if not valid_origin(origin)]
+        if bad:
+            raise ValueError(f"{bad[0]} is not an origin: use space-separated https://host[:port]")
+        return " ".join(value.split())
 
     @field_validator("log_level")
     @classmethod
@@ -69,6 +105,24 @@ class Settings(BaseSettings):
         if self.viber_chat_uri:
             links.append(("Viber", f"viber://pa?chatURI={self.viber_chat_uri}&context=tr_{{token}}"))
         return tuple(links)
+
+    def operators(self) -> frozenset[str]:
+        return frozenset(
+            part.strip() for part in self.operator_ids.replace(";", ",").split(",") if part.strip()
+        )
+
+    @field_validator("operator_ids")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        bad = [p.strip() for p in value.replace(";", ",").split(",") if p.strip() and not p.strip().isdigit()]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a Telegram user id: use comma-separated numbers")
+        return value
+
+    @property
+    def handoff_enabled(self) -> bool:
+        """An operator group is configured on an enabled Telegram bot."""
+        return self.telegram_enabled and self.operator_chat_id is not None and bool(self.operators())
 
     @property
     def telegram_enabled(self) -> bool:

@@ -27,6 +27,8 @@ from dialogs.booking.texts import day_text
 from knowledge import Knowledge, load_knowledge
 from storage.booking import Booking
 from storage.db import make_engine, make_sessionmaker
+from storage.handoff import STATUSES as TICKET_STATUSES
+from storage.handoff import Ticket
 from storage.migrate import upgrade
 from storage.models import User
 from storage.reminders import Reminder
@@ -579,33 +581,139 @@ async def reminders_execute(args: argparse.Namespace, uows: Callable[[], UnitOfW
     raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
 
 
+Execute = Callable[[argparse.Namespace, Callable[[], UnitOfWork], TextIO], Awaitable[int]]
+CheckDatabase = Callable[[str], Awaitable[None]]
+
+
+async def _database_command(
+    parser: Callable[[], argparse.ArgumentParser],
+    execute: Execute,
+    argv: Sequence[str],
+    settings: Settings,
+    *,
+    out: TextIO | None,
+    err: TextIO | None,
+    check_database: CheckDatabase | None,
+) -> int:
+    """Parse and run one staff command that reads the database; the exit status."""
+    out_, err_ = out or sys.stdout, err or sys.stderr
+
+    async def command() -> int:
+        args = parser().parse_args(list(argv))
+        return await _with_database(settings, check_database, lambda uows: execute(args, uows, out_))
+
+    return await _answered(command, err_)
+
+
+def _database_main(
+    parser: Callable[[], argparse.ArgumentParser],
+    execute: Execute,
+    argv: Sequence[str],
+    check_database: CheckDatabase | None,
+) -> int:
+    return _main(
+        argv,
+        lambda a: parser().parse_args(list(a)),
+        lambda settings: _database_command(
+            parser, execute, argv, settings, out=None, err=None, check_database=check_database
+        ),
+    )
+
+
 async def reminders_run(
     argv: Sequence[str],
     settings: Settings,
     *,
     out: TextIO | None = None,
     err: TextIO | None = None,
-    check_database: Callable[[str], Awaitable[None]] | None = None,
+    check_database: CheckDatabase | None = None,
 ) -> int:
     """Parse and run one reminders staff command; the exit status."""
-    out, err = out or sys.stdout, err or sys.stderr
-
-    async def command() -> int:
-        args = reminders_parser().parse_args(list(argv))
-        return await _with_database(settings, check_database, lambda uows: reminders_execute(args, uows, out))
-
-    return await _answered(command, err)
-
-
-def reminders_main(
-    argv: Sequence[str], *, check_database: Callable[[str], Awaitable[None]] | None = None
-) -> int:
-    """`python -m bot reminders ARGS`."""
-    return _main(
-        argv,
-        lambda a: reminders_parser().parse_args(list(a)),
-        lambda settings: reminders_run(argv, settings, check_database=check_database),
+    return await _database_command(
+        reminders_parser, reminders_execute, argv, settings, out=out, err=err, check_database=check_database
     )
+
+
+def reminders_main(argv: Sequence[str], *, check_database: CheckDatabase | None = None) -> int:
+    """`python -m bot reminders ARGS`."""
+    return _database_main(reminders_parser, reminders_execute, argv, check_database)
+
+
+# --- `python -m bot handoff …` ----------------------------------------------------------------------------------
+
+HANDOFF_PROG = "python -m bot handoff"
+
+
+def handoff_parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog=HANDOFF_PROG, description="Staff commands of the operator handoff. Times are Kyiv times."
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listing = sub.add_parser("list", help="tickets, oldest first (all, or of one status)")
+    listing.add_argument("--status", choices=TICKET_STATUSES, help="only this status")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    return top
+
+
+def _kyiv(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(KYIV).isoformat() if moment is not None else None
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as `handoff list --json` shows it: figures for the statistics, no citizen identifiers."""
+    return {
+        "id": ticket.id,
+        "channel": ticket.channel,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "created_at": _kyiv(ticket.created_at),
+        "taken_at": _kyiv(ticket.taken_at),
+        "closed_at": _kyiv(ticket.closed_at),
+        "operator": ticket.operator_name,
+        "rating": ticket.rating,
+        "mode": ticket.mode,
+        "close_reason": ticket.close_reason,
+    }
+
+
+async def handoff_execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out: TextIO) -> int:
+    if args.command == "list":
+        async with uows() as uow:
+            rows = [t for t in await uow.tickets.all() if args.status in (None, t.status)]
+        shown = [ticket_json(t) for t in rows]
+        comments = {t.id: t.comment for t in rows}  # free text: only in the plain-text staff view
+        if args.json:
+            _json(shown, out)
+        else:
+            for t in shown:
+                created = str(t["created_at"])[:16].replace("T", " ")
+                who = f"  {t['operator']}" if t["operator"] else ""
+                rated = f"  rated {t['rating']}/5" if t["rating"] else ""
+                rated += f"  «{comments[t['id']]}»" if comments.get(t["id"]) else ""
+                out.write(f"{created}  #{t['id']:<5}  {t['status']:<7}  {t['channel']:<8}  "
+                          f"{'priority  ' if t['priority'] else ''}{t['mode']}{who}{rated}\n")  # fmt: skip
+            out.write(f"{len(shown)} ticket(s)\n")
+        return OK
+    raise Usage(f"unknown command {args.command!r}")
+
+
+async def handoff_run(
+    argv: Sequence[str],
+    settings: Settings,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    check_database: CheckDatabase | None = None,
+) -> int:
+    """Parse and run one handoff staff command; the exit status."""
+    return await _database_command(
+        handoff_parser, handoff_execute, argv, settings, out=out, err=err, check_database=check_database
+    )
+
+
+def handoff_main(argv: Sequence[str], *, check_database: CheckDatabase | None = None) -> int:
+    """`python -m bot handoff ARGS`."""
+    return _database_main(handoff_parser, handoff_execute, argv, check_database)
 
 
 __all__ = [
@@ -613,6 +721,8 @@ __all__ = [
     "close_day_and_notify",
     "closure_notice",
     "execute",
+    "handoff_main",
+    "handoff_run",
     "main",
     "parse",
     "reminders_main",

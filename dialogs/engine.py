@@ -13,9 +13,12 @@ from dialogs import texts
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.cards import packages, with_cards
 from dialogs.checklist import worth_asking
+from dialogs.flood import NOTICE as FLOOD_NOTICE
+from dialogs.flood import FloodLimiter, Verdict
 from dialogs.locks import KeyedLocks
-from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
+from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply, plain
 from dialogs.payloads import Action, Payload, pack, parse
+from dialogs.redact import redact as redact  # the message log's masking, importable from here as before
 from dialogs.rooms import Room, Turn
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
 from dialogs.views import CARD, OPEN, Views
@@ -38,21 +41,15 @@ MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "нача�
 HELP_WORDS = {"/help", "допомога", "help", "помощь"}
 FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
 OPERATOR_WORDS = {"/operator", "оператор", "оператора", "людина", "живий оператор", "живой оператор"}
-_PHONE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 
 
 def _logged(message: Incoming) -> str:
-    """What the message log keeps of an incoming message: bounded, phones masked, no shared contact."""
+    """What the message log keeps of an incoming message: bounded, personal numbers masked, no shared contact."""
     if message.contact_shared:
         return "[контакт не збережено]"
     if message.text is not None:
         return redact(message.text[:MAX_TEXT])
     return f"[{(message.payload or '')[:MAX_PAYLOAD_BYTES]}]"
-
-
-def redact(text: str) -> str:
-    """The text for the message log, with phone numbers masked: they are personal data."""
-    return _PHONE.sub("[телефон]", text)
 
 
 BACK_WORDS = {"назад", "back", "/back"}
@@ -83,8 +80,10 @@ class Engine:
         actions: dict[str, StepAction] | None = None,
         understander: Understander | None = None,
         rooms: Sequence[Room] = (),
+        flood: FloodLimiter | None = None,
     ) -> None:
         self.kb = kb
+        self.flood = FloodLimiter() if flood is None else flood  # per-citizen flood control, asked first
         self.index = index
         self.scenarios = with_cards(kb, scenarios)  # the life situations' and one per service card
         self.packages = packages(kb, self.scenarios)
@@ -93,6 +92,7 @@ class Engine:
         self._worth: dict[tuple[str, str, frozenset[tuple[str, str]]], bool] = {}
         self.rooms = {room.action: room for room in rooms}
         self._room_of = {room.name: room for room in rooms}
+        self._holder = next((room for room in rooms if room.holds), None)
         self._uow = uow_factory
         self._stale_after = stale_after
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
@@ -108,6 +108,10 @@ class Engine:
     async def handle_in(self, uow: UnitOfWork, message: Incoming) -> list[Reply]:
         """Process one message inside the caller's unit of work (a channel middleware opened it, holding
         `self.locks` for the citizen)."""
+        forget = message.payload == pack(Action.FORGET, "yes")
+        verdict = self.flood.check(message.channel, message.user_id, forget=forget)
+        if verdict is not Verdict.PROCESS:  # too many too fast: never processed, nothing read or written
+            return [Reply(FLOOD_NOTICE)] if verdict is Verdict.NOTICE else []
         user, state = await uow.users.with_state(message.channel, message.user_id)
         if message.payload == pack(Action.FORGET, "yes"):
             for owner in self.rooms.values():  # e.g. upcoming bookings are cancelled, their places freed
@@ -123,9 +127,9 @@ class Engine:
         room = self._room_of.get(state.scenario or "")
         personal = message.text is not None and room is not None and room.personal(state)
         uow.messages.add(user.id, "in", texts.PERSONAL_NOT_LOGGED if personal else _logged(message))
-        if user.held_by_operator:
-            return []  # an operator is answering; the bot keeps quiet
-        replies = await self._route(uow, user, state, message, now)
+        replies = await self._held(Turn(uow, user, state, message, now)) if user.held_by_operator else None
+        if replies is None:
+            replies = await self._route(uow, user, state, message, now)
         for reply in replies:
             uow.messages.add(user.id, "out", reply.text, reply.buttons)
         if (
@@ -133,6 +137,19 @@ class Engine:
         ):  # precise enough to tell a stale dialog; spares a write
             state.updated_at = now
         return replies
+
+    async def _held(self, turn: Turn) -> list[Reply] | None:
+        """A citizen an operator holds: the holding room gets the message first (a wish to be forgotten is
+        the engine's own). None: route it as usual."""
+        message = turn.message
+        if message.payload is not None and message.payload.split(":", 1)[0] == Action.FORGET:
+            return None
+        if message.text is not None and clean(message.text).strip(" .!?") in FORGET_WORDS:
+            return None
+        if self._holder is None:  # nothing holds citizens any more (the operators were switched off)
+            turn.user.held_by_operator = False
+            return None
+        return await self._holder.text(turn, message.text or "")
 
     async def _route(
         self, uow: UnitOfWork, user: User, state: DialogState, message: Incoming, now: dt.datetime
@@ -317,6 +334,26 @@ class Engine:
             return None
         return self.views.step(sc, step, state.answers, bool(state.history))
 
+    def describe(self, state: DialogState) -> list[str]:
+        """Where a citizen is, for a person taking over (an operator's context card): the situation or card,
+        the answers given, and the checklist those answers build (plain text, without the closing facts)."""
+        sc = self.scenarios.get(state.scenario or "")
+        if sc is None:
+            return []
+        package = self.packages.get(sc.id)
+        title = package.title if package is not None else sc.id
+        lines = [f"🧭 {title}"]
+        for question_id, value in state.answers.items():
+            question = self.kb.questions.get(question_id)
+            if question is None:
+                continue
+            label = next((o.label for o in question.options if o.value == value), "не знаю")
+            lines.append(f"• {question.text} — {label}")
+        if package is not None:
+            checklist = self.views.checklist(sc, state.answers)
+            lines += ["", "📝 Перелік:", *(f"• {d.title}" for d in checklist.documents)]
+        return [plain(line) for line in lines]
+
     def _stale_button(self, state: DialogState) -> list[Reply]:
         current = self._current(state)
         if current is None:
@@ -353,7 +390,7 @@ class Engine:
                 return await room.button(turn, room.commands[words])
         if words in FORGET_WORDS:
             return self.views.forget_confirm()
-        if words in OPERATOR_WORDS:
+        if words in OPERATOR_WORDS:  # no room answers it: the hotline
             return self._resumable(state, self._intent(Intent.OPERATOR, None))
         if words in HELP_WORDS:
             return [Reply(texts.HELP, self._menu_rows())]
@@ -369,7 +406,10 @@ class Engine:
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HOTLINE:
             state.misses = 0
-            return [*notice, Reply(texts.GIVE_UP, self._menu_rows())]
+            rows = self._menu_rows()
+            if Action.OPERATOR in self.rooms:  # a person can take it from here
+                rows = ((Button(texts.OPERATOR_BUTTON, pack(Action.OPERATOR)),), *rows)
+            return [*notice, Reply(texts.GIVE_UP, rows)]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
 
     async def _typed(self, turn: Turn, understood: Understanding) -> list[Reply] | None:

@@ -15,6 +15,26 @@ def plain(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A photo or file a citizen or an operator sent, as far as another channel can carry it: a public `url`
+    (Viber gives one), or `origin`, the Telegram message it can be copied from ("<chat id>:<message id>")."""
+
+    kind: str  # photo, document, video, audio, voice, sticker, location, other
+    url: str | None = None
+    origin: str | None = None
+    name: str | None = None  # a file's name
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+    @classmethod
+    def of(cls, data: dict[str, str] | None) -> Attachment | None:
+        if not data or "kind" not in data:
+            return None
+        return cls(data["kind"], data.get("url"), data.get("origin"), data.get("name"))
+
+
+@dataclass(frozen=True)
 class Incoming:
     """A citizen's message: free text, or the payload of a button they pressed."""
 
@@ -26,6 +46,8 @@ class Incoming:
     phone: str | None = (
         None  # the number of a shared contact (Telegram contact, Viber share-phone); never logged
     )
+    attachment: Attachment | None = None  # a photo, a file, a voice message… (no text of its own)
+    name: str | None = None  # the display name the channel gives (for an operator's topic); never logged
 
 
 @dataclass(frozen=True)
@@ -50,3 +72,4 @@ class Reply:
     link: str | None = None
     replace: bool = False  # moving within a menu or a card: channels that can may edit the last message
     ask_contact: bool = False  # channels that can show their own «share my phone» button (Telegram, Viber)
+    attachment: Attachment | None = None  # sent with the text as its caption (an operator's photo)

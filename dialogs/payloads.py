@@ -23,6 +23,9 @@ class Action(StrEnum):
     FORGET = "f"  # erase my data: f asks, f:yes erases, f:no keeps
     WORDING = "w"  # the exact wording of the documents of the checklist on screen
     REMIND = "h"  # the reminders room: h:my, h:r:<service>, h:rd:<service>:<yyyymmdd>, h:e:<situation>, …
+    OPERATOR = (
+        "o"  # the operator handoff: o asks for a person, o:end, o:q, o:p, o:wait, o:r:<ticket>:<1-5>, o:skip
+    )
     QUEUE = "q"  # the booking room: q, q:my, q:s:<service>, q:d:<yyyymmdd>, q:t:<hhmm>, q:ok:<token>, …
 
 

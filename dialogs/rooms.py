@@ -34,6 +34,9 @@ class Room(Protocol):
     action: Action  # the payload prefix it owns
     name: str  # DialogState.scenario while the citizen is inside it
     intents: frozenset[Intent]  # typed intents it answers
+    # While `User.held_by_operator` is set, every message goes to the room that holds (its `text` sees the
+    # payload in `turn.message`; None lets the engine route the message as usual).
+    holds: bool
 
     @property
     def commands(self) -> dict[str, tuple[str, ...]]:

@@ -31,7 +31,10 @@ MEMBER_RANK = 0.9
 CONDITIONAL_MEMBER = 0.8  # words of a service a situation bundles only for some answers
 # Work bounds: a pasted page or a keyboard mash costs no more than a long question.
 MAX_QUERY_TOKENS = 40  # tokens read from a query; a citizen's longest questions have about 30 words
-MAX_FUZZY_WORDS = 12  # unknown words looked up as typos per query
+# Words no dictionary knows are where the work goes (a guessed lemma ≈ 80 µs, a typo lookup): a citizen's question
+# has at most three (tests/knowledge: 436 questions), a keyboard mash has nothing else. Budgets per query:
+MAX_GUESSES = 4  # unknown words given a guessed lemma
+MAX_FUZZY_WORDS = 6  # unknown words looked up as typos
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class SearchIndex:
         out = []
         fuzzy_left = MAX_FUZZY_WORDS
         said = tokens(query)[:MAX_QUERY_TOKENS]
-        for word, forms in zip(said, self._lem.query_forms(said), strict=True):
+        for word, forms in zip(said, self._lem.query_forms(said, MAX_GUESSES), strict=True):
             if word.isdigit() or any(f in self._stop for f in forms):
                 continue
             readings = self._readings(forms, 1.0)

@@ -23,11 +23,11 @@ from rapidfuzz import fuzz, process
 
 from knowledge.loader import Knowledge
 from knowledge.schema import Strict, Text
-from knowledge.search import SearchHit, SearchIndex
+from knowledge.search import MAX_GUESSES, MAX_QUERY_TOKENS, SearchHit, SearchIndex
 from knowledge.text import parts, skeleton, words
 
 MAX_WORDS = 32  # words of a question read; a citizen's longest questions have about 30
-MAX_FUZZY = 12  # unknown words compared by edit similarity per question
+MAX_FUZZY = 6  # unknown words compared by edit similarity per question (see search.MAX_GUESSES)
 GAP = 2  # other words allowed between the words of one phrase
 FUZZY_MIN_LEN = 4
 STEM_FUZZY_MIN_LEN = 5
@@ -236,8 +236,8 @@ class Understander:
         meaningful: set[int] = set()
         fuzzy_left = MAX_FUZZY
         lem = self._index.lemmatizer
-        read = [(pos, token) for pos, word in enumerate(said) for token in parts(word)]
-        all_forms = lem.query_forms([token for _, token in read])
+        read = [(pos, token) for pos, word in enumerate(said) for token in parts(word)][:MAX_QUERY_TOKENS]
+        all_forms = lem.query_forms([token for _, token in read], MAX_GUESSES)
         for (pos, token), forms in zip(read, all_forms, strict=True):
             if not token.isdigit() and not self._index.is_stopword(forms):
                 meaningful.add(pos)

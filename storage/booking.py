@@ -160,6 +160,11 @@ class Outbox(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An attachment to carry along (dialogs.messages.Attachment as a dict), NULL for none.
+    media: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    # Set on a message relayed between a citizen and the operators: it is deleted once sent, and with the
+    # ticket's citizen on /forget.
+    ticket_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class TakeFailure(StrEnum):
@@ -599,6 +604,9 @@ class OutboxRepo:
         external_id: str,
         text: str,
         buttons: list[list[dict[str, str]]] | None = None,
+        *,
+        media: dict[str, str] | None = None,
+        ticket_id: int | None = None,
     ) -> Outbox:
         message = Outbox(
             channel=channel,
@@ -607,6 +615,8 @@ class OutboxRepo:
             buttons=buttons or None,
             created_at=utcnow(),
             attempts=0,
+            media=media,
+            ticket_id=ticket_id,
         )
         self._s.add(message)
         await self._s.flush()
@@ -637,6 +647,15 @@ class OutboxRepo:
         await self._s.execute(
             delete(Outbox).where(Outbox.channel == channel, Outbox.external_id == external_id)
         )
+
+    async def forget_tickets(self, ticket_ids: list[int]) -> None:
+        """/forget: what was being relayed about these tickets goes too."""
+        if ticket_ids:
+            await self._s.execute(delete(Outbox).where(Outbox.ticket_id.in_(ticket_ids)))
+
+    async def drop(self, id: int) -> None:
+        """A relayed message, once sent: nothing of it is kept."""
+        await self._s.execute(delete(Outbox).where(Outbox.id == id))
 
     async def purge_sent_before(self, cutoff: dt.datetime) -> int:
         result = await self._s.execute(delete(Outbox).where(Outbox.sent_at < cutoff))

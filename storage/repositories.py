@@ -9,13 +9,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
-from sqlalchemy import Table, bindparam, case, delete, exists, insert, inspect, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, exists, insert, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.booking import Bookings, OutboxRepo
+from storage import sqlite
+from storage.booking import ACTIVE as BOOKING_ACTIVE
+from storage.booking import Booking, Bookings, OutboxRepo
+from storage.handoff import CLOSED as TICKET_CLOSED
+from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
-from storage.reminders import Reminders
+from storage.reminders import PENDING, SENDING, Reminder, Reminders
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,9 @@ _USER_WITH_STATE = (
 
 
 CitizenKey = tuple[str, str]  # (channel, external_id)
+WEB_CHANNEL = "web"  # an anonymous web chat session (handlers/web): its own, shorter retention
+# Delivery keys that once held a Viber id, «<kind>:<id>:<timestamp>» (`Users.erase` deletes them).
+LEGACY_KEY_KINDS = ("subscribed", "started")
 
 
 class ButtonLike(Protocol):
@@ -190,9 +197,71 @@ class Users:
         await Bookings(self._s).erase_personal(user.id)
         await OutboxRepo(self._s).forget(user.channel, user.external_id)
         await Reminders(self._s).erase(user.id)
+        await self._erase_tickets(user.id)
         await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
         await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
+        await self._erase_update_keys(user.channel, user.external_id)
         await self._s.delete(user)
+        await self._scrub_after_commit()
+
+    async def _erase_update_keys(self, channel: str, external_id: str) -> None:
+        """Delivery keys that hold the citizen's id. Keys are made without ids now (handlers/viber/webhook.py);
+        these went in before, a Viber subscribe or deep-link callback without a message_token: «subscribed:<id>:…»."""
+        for kind in LEGACY_KEY_KINDS:
+            prefix = f"{kind}:{external_id}:"
+            await self._s.execute(
+                delete(ProcessedUpdate).where(
+                    ProcessedUpdate.channel == channel,
+                    ProcessedUpdate.key >= prefix,
+                    ProcessedUpdate.key < prefix[:-1] + ";",  # the index's range of keys starting with prefix
+                )
+            )
+
+    async def _scrub_after_commit(self) -> None:
+        """On SQLite, leave no trace of the erased rows in the database files once this commits (see
+        `storage.sqlite.Connection.scrub_after_commit`). PostgreSQL keeps deleted rows as dead tuples until VACUUM
+        and in its WAL until the segments are recycled; that is the database server's to manage."""
+        raw = (await (await self._s.connection()).get_raw_connection()).dbapi_connection
+        if isinstance(raw, sqlite.Connection):
+            raw.scrub_after_commit()
+
+    async def _erase_tickets(self, user_id: int) -> None:
+        """Open tickets close; every ticket keeps only its anonymous figures; relays in flight go."""
+        rows = (
+            await self._s.execute(select(Ticket.id, Ticket.topic_id).where(Ticket.user_id == user_id))
+        ).all()
+        await Tickets(self._s).erase_personal(user_id, utcnow())
+        outbox = OutboxRepo(self._s)
+        await outbox.forget_tickets([ticket for ticket, _ in rows])
+        for ticket, topic in rows:
+            if topic is not None:  # the operator group's topic goes with what the citizen said in it
+                await outbox.add(OPERATORS, str(ticket), "", media={"kind": ERASE_TOPIC})
+
+    async def expired(
+        self, seen_before: dt.datetime, web_seen_before: dt.datetime, now: dt.datetime, limit: int
+    ) -> list[User]:
+        """Citizens whose retention is over (bot/maintenance.py erases them): last seen before `seen_before`, or
+        `web_seen_before` for an anonymous web session, with nothing still ahead of them: no booking to come (nor
+        a home visit not yet scheduled), no reminder to send, no ticket an operator has not closed, no operator
+        holding the conversation. Those wait until it is over."""
+        lapsed = or_(
+            and_(User.channel == WEB_CHANNEL, User.last_seen_at < web_seen_before),
+            and_(User.channel != WEB_CHANNEL, User.last_seen_at < seen_before),
+        )
+        booking_ahead = exists().where(
+            Booking.user_id == User.id,
+            Booking.status.in_(BOOKING_ACTIVE),
+            or_(Booking.start.is_(None), Booking.start > now),
+        )
+        reminder_ahead = exists().where(Reminder.user_id == User.id, Reminder.status.in_((PENDING, SENDING)))
+        ticket_open = exists().where(Ticket.user_id == User.id, Ticket.status != TICKET_CLOSED)
+        query = (
+            select(User)
+            .where(lapsed, User.held_by_operator.is_(False), ~booking_ahead, ~reminder_ahead, ~ticket_open)
+            .order_by(User.id)
+            .limit(limit)
+        )
+        return list((await self._s.execute(query)).scalars())
 
     async def deactivate(self, channel: str, external_id: str) -> None:
         """The citizen blocked the bot or unsubscribed: send them nothing until they write again."""

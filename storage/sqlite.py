@@ -12,7 +12,8 @@ What may block the loop, when SQLite runs on it? Only two things, and both go to
   SQLITE_BUSY_SNAPSHOT, the deadlock no busy timeout can resolve). On the loop the busy timeout is 0; a statement
   refused as busy is run again on the thread, which waits up to BUSY_TIMEOUT.
 - Checkpoints, the only step that fsyncs with `synchronous=NORMAL`: automatic checkpoints are off, and every
-  CHECKPOINT_EVERY commits one is done, passively, on the thread.
+  CHECKPOINT_EVERY commits one is done, passively, on the thread; after a commit that erased a citizen, one that
+  truncates the WAL (`Connection.scrub_after_commit`).
 
 So a statement runs right away on the loop, as one call with its rows; BEGIN travels with the transaction's first
 statement, and a transaction that ran nothing costs nothing. SQLAlchemy's stock aiosqlite dialect, pool and SQL
@@ -72,10 +73,10 @@ def _statement(
         cursor.close()
 
 
-def _commit(conn: sqlite3.Connection, checkpoint: bool) -> None:
+def _commit(conn: sqlite3.Connection, checkpoint: str | None) -> None:
     conn.commit()
     if checkpoint:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        conn.execute(f"PRAGMA wal_checkpoint({checkpoint})").close()
 
 
 def _patiently(fn: Callable[..., T], conn: sqlite3.Connection, *args: Any) -> T:
@@ -99,12 +100,20 @@ def _is_busy(error: Exception) -> bool:
 class Connection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection adapter, running statements on the loop when they cannot block."""
 
-    __slots__ = ("_commits", "begin_pending")
+    __slots__ = ("_commits", "begin_pending", "scrub_pending")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:  # an aiosqlite.Connection
         super().__init__(dbapi, connection)
         self.begin_pending = False
+        self.scrub_pending = False  # the transaction erased a citizen: see `scrub_after_commit`
         self._commits = 0
+
+    def scrub_after_commit(self) -> None:
+        """The transaction erases personal data: once it commits, a checkpoint that truncates the WAL runs (on the
+        worker thread). With `secure_delete` on (storage/db.py) the deleted rows are zeros in the pages written;
+        the checkpoint copies those pages into the database file and empties the WAL, whose older frames would
+        still hold the rows as they were. The database files then hold no trace of them."""
+        self.scrub_pending = True
 
     def run(self, fn: Callable[..., T], *args: Any, on_thread: bool = False) -> T:
         """`fn(sqlite3_connection, *args)`: at once on the loop; on the worker thread when it has to wait for a
@@ -144,10 +153,13 @@ class Connection(AsyncAdapt_aiosqlite_connection):
             self.begin_pending = False
             return
         self._commits += 1
-        checkpoint = self._commits % CHECKPOINT_EVERY == 0
-        self.run(_commit, checkpoint, on_thread=checkpoint)
+        checkpoint = "PASSIVE" if self._commits % CHECKPOINT_EVERY == 0 else None
+        if self.scrub_pending:
+            self.scrub_pending, checkpoint = False, "TRUNCATE"
+        self.run(_commit, checkpoint, on_thread=checkpoint is not None)
 
     def rollback(self) -> None:
+        self.scrub_pending = False  # nothing was erased
         if self.begin_pending:
             self.begin_pending = False
             return

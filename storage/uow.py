@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from storage import sqlite
 from storage.booking import BookingCache, Bookings, OutboxRepo
+from storage.handoff import Tickets
 from storage.reminders import Reminders
 from storage.repositories import (
     CitizenCache,
@@ -62,6 +63,7 @@ class UnitOfWork:
         self.outbox = OutboxRepo(self.session)
         self.reminders = Reminders(self.session)
         self.transfers = Transfers(self.session)
+        self.tickets = Tickets(self.session)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

@@ -176,7 +176,7 @@ async def test_a_web_notice_becomes_a_bot_line_of_the_citizens_history(uows: Uni
     assert await dispatch(uows, channels, NOW) == 2
     async with uows() as uow:
         [line] = await uow.messages.recent(user.id)
-    assert line.direction == "out" and "K7M-4QX" in line.text and line.buttons == BUTTONS
+    assert line.direction == "sys" and "K7M-4QX" in line.text and line.buttons == BUTTONS
     assert (await row(uows, row_id)).sent_at is not None and (await row(uows, gone)).sent_at is not None
 
 

@@ -63,6 +63,7 @@ class BookingRoom:
 
     action = Action.QUEUE
     name = NAME
+    holds = False
     intents = frozenset({Intent.BOOKING})
     commands: ClassVar[dict[str, tuple[str, ...]]] = {
         "/my": ("my",),

@@ -59,6 +59,7 @@ class ReminderRoom:
 
     action = Action.REMIND
     name = NAME
+    holds = False
     intents = frozenset({Intent.REMINDER})
     commands: ClassVar[dict[str, tuple[str, ...]]] = {
         "/reminders": ("my",),

@@ -118,10 +118,36 @@ class RemindArg2Cb(CallbackData, prefix=Action.REMIND.value):
     arg2: str
 
 
+class OperatorCb(CallbackData, prefix=Action.OPERATOR.value):
+    """«👤 Оператор»: ask for a person (`o`)."""
+
+
+class OperatorVerbCb(CallbackData, prefix=Action.OPERATOR.value):
+    """A handoff step: `o:end`, `o:q`, `o:p`, `o:wait`, `o:skip`."""
+
+    verb: str
+
+
+class OperatorRateCb(CallbackData, prefix=Action.OPERATOR.value):
+    """A rating of a closed ticket: `o:r:<ticket>:<1-5>`."""
+
+    verb: str
+    ticket: str
+    rating: str
+
+
+class TicketCb(CallbackData, prefix="tk"):
+    """An operator's button on a ticket's card in the operator group: `tk:take|pass|close:<ticket>`."""
+
+    verb: str
+    ticket: str
+
+
 CALLBACKS: tuple[type[CallbackData], ...] = (
     MenuCb, MenuSectionCb, MenuItemCb, WordingCb, SituationCb, AnswerCb, NextCb, BackCb, RestartCb, ResumeCb,
     ServiceCb, ServiceSectionCb, ForgetCb, ForgetAnswerCb,
     QueueCb, QueueVerbCb, QueueArgCb, QueueArg2Cb, RemindVerbCb, RemindArgCb, RemindArg2Cb,
+    OperatorCb, OperatorVerbCb, OperatorRateCb, TicketCb,
 )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +16,12 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from dialogs.engine import Engine
+from dialogs.handoff.desk import Desk
 from handlers.telegram.middleware import CHANNEL, UnitOfWorkMiddleware
+from handlers.telegram.operators import TopicPoster, operators_router
 from handlers.telegram.routers import buttons_router, messages_router
 from handlers.telegram.sender import TelegramSender
+from storage.models import utcnow
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ class TelegramChannel:
     dispatcher: Dispatcher
     sender: TelegramSender
     webhook_secret: str | None = None
+    topics: TopicPoster | None = None  # the operator group's poster, when one is configured
 
     async def set_commands(self) -> None:
         """The commands menu with Ukrainian descriptions; a failure here must not stop the bot."""
@@ -82,6 +87,8 @@ def build_telegram(
     webhook_secret: str | None = None,
     per_chat_rate: float = 1.0,
     global_rate: float = 30.0,
+    operators: tuple[int, Desk] | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
 ) -> TelegramChannel:
     """Wire the channel once; long-lived services go into the Dispatcher as workflow data."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server.rstrip("/")))
@@ -95,6 +102,11 @@ def build_telegram(
     # The dialog state lives in our database (the engine's), so aiogram's FSM would be dead weight on every update.
     dispatcher = Dispatcher(engine=engine, sender=sender, disable_fsm=True)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
+    topics = None
+    if operators is not None:  # the operator group's updates first: its buttons are not the citizens'
+        chat_id, desk = operators
+        topics = TopicPoster(sender, chat_id, uow_factory, desk.handoff, clock)
+        dispatcher.include_router(operators_router(chat_id, desk, topics, clock))
     # Order matters only between these two, and they filter on different update types.
     dispatcher.include_routers(buttons_router(), messages_router())
-    return TelegramChannel(bot, dispatcher, sender, webhook_secret)
+    return TelegramChannel(bot, dispatcher, sender, webhook_secret, topics)

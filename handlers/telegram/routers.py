@@ -14,7 +14,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 from dialogs.engine import Engine
-from dialogs.messages import Incoming
+from dialogs.messages import Attachment, Incoming
 from handlers.telegram.middleware import CHANNEL
 from handlers.telegram.sender import TelegramSender
 from storage.uow import UnitOfWork
@@ -34,7 +34,10 @@ def buttons_router() -> Router:
         message = query.message
         chat_id = message.chat.id if message else query.from_user.id
         replies = await engine.handle_in(
-            uow, Incoming(CHANNEL, str(query.from_user.id), payload=query.data or "")
+            uow,
+            Incoming(
+                CHANNEL, str(query.from_user.id), payload=query.data or "", name=query.from_user.first_name
+            ),
         )
         # The engine says when a reply stands in for the message whose button was pressed.
         if (
@@ -75,9 +78,37 @@ def incoming(message: Message) -> Incoming:
     own (what the «share my number» button sends); someone else's card is a contact without a number.
     Photos, stickers, voice: no text, and the engine kindly asks for words."""
     user_id = str(message.from_user.id if message.from_user else message.chat.id)
+    name = message.from_user.first_name if message.from_user else None
     contact = message.contact
     if contact is not None:
         own = message.from_user is not None and contact.user_id == message.from_user.id
         phone = re.sub(r"\D", "", contact.phone_number) if own else ""
-        return Incoming(CHANNEL, user_id, contact_shared=True, phone=phone or None)
-    return Incoming(CHANNEL, user_id, text=message.text or message.caption or "")
+        return Incoming(CHANNEL, user_id, contact_shared=True, phone=phone or None, name=name)
+    return Incoming(
+        CHANNEL,
+        user_id,
+        text=message.text or message.caption or "",
+        attachment=attachment(message),
+        name=name,
+    )
+
+
+def attachment(message: Message) -> Attachment | None:
+    """A file, photo, voice… as something another chat can get: a copy of this very message."""
+    kind = next((k for k in MEDIA if getattr(message, k, None)), None)
+    if kind is None:
+        return None
+    name = message.document.file_name if message.document else None
+    return Attachment(MEDIA[kind], origin=f"{message.chat.id}:{message.message_id}", name=name)
+
+
+MEDIA = {  # the message field → the attachment's kind
+    "photo": "photo",
+    "document": "document",
+    "video": "video",
+    "voice": "voice",
+    "audio": "audio",
+    "video_note": "video",
+    "sticker": "sticker",
+    "animation": "video",
+}

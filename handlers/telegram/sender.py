@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -22,7 +23,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from aiolimiter import AsyncLimiter
 
-from dialogs.messages import Reply
+from dialogs.messages import Attachment, Reply
 from handlers.telegram.render import (
     REMOVE_KEYBOARD,
     Markup,
@@ -36,6 +37,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 REMOVER_TEXT = "⌨️"  # a message that only takes the contact keyboard away, deleted at once
 OnBlocked = Callable[[int], Awaitable[None]]
+T = TypeVar("T")
+
+
+def _unmetered(event: str) -> None:
+    """No monitoring attached."""
 
 
 class TelegramSender:
@@ -62,6 +68,8 @@ class TelegramSender:
         # Chats showing the contact keyboard; the next reply that does not ask for the phone takes it away. In
         # memory: after a restart a forgotten keyboard stays (one-time: it hides itself once used).
         self._contact_keyboard: OrderedDict[int, None] = OrderedDict()
+        # Monitoring's hook (bot/metrics.py): "ok" or "failed" per message sent, "429" when asked to wait.
+        self.note: Callable[[str], None] = _unmetered
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.pop(chat_id, None) or AsyncLimiter(
@@ -77,11 +85,14 @@ class TelegramSender:
         ok = True
         asks = any(r.ask_contact for r in replies)  # a turn that asks for the phone keeps the keyboard
         for reply in replies:
+            if reply.attachment is not None:  # an operator's file: copied, or fetched from its address
+                ok = await self.send_attachment(chat_id, reply.attachment) and ok
             messages = render(reply)
             if not asks and chat_id in self._contact_keyboard:
                 messages = await self._removing_keyboard(chat_id, messages)
             for message in messages:
                 sent = await self.send_text(chat_id, message.text, message.keyboard)
+                self.note("ok" if sent else "failed")
                 ok = sent and ok
                 if sent:
                     self._note_keyboard(chat_id, message.keyboard)
@@ -132,6 +143,7 @@ class TelegramSender:
                     )  # fmt: skip
             except TelegramRetryAfter as exc:
                 log.warning("telegram asks to wait %ss (attempt %d)", exc.retry_after, attempt)
+                self.note("429")
                 await asyncio.sleep(exc.retry_after)
             except TelegramForbiddenError:
                 log.info("a user blocked the bot; marking them inactive")
@@ -164,6 +176,7 @@ class TelegramSender:
                         text=parts[0].text, chat_id=chat_id, message_id=message_id,
                         parse_mode="HTML", reply_markup=inline,
                     )  # fmt: skip
+                self.note("ok")
                 return True
             except TelegramBadRequest as exc:
                 if "not modified" in str(exc):
@@ -172,6 +185,54 @@ class TelegramSender:
             except Exception:
                 log.exception("edit failed; sending a new message")
         return await self.send_replies(chat_id, [reply])
+
+    async def call(self, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
+        """Any other API call, paced for this chat and overall, retried after 429 and transient errors; None
+        when it failed. A TelegramBadRequest is the caller's to handle (it says something about the request,
+        e.g. a forum topic deleted by hand)."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self._chat_limiter(chat_id), self._global:
+                    return await make()
+            except TelegramRetryAfter as exc:
+                log.warning("telegram asks to wait %ss (attempt %d)", exc.retry_after, attempt)
+                self.note("429")
+                await asyncio.sleep(exc.retry_after)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                log.warning("telegram call failed (%s), attempt %d", type(exc).__name__, attempt)
+                await asyncio.sleep(min(2**attempt, 10))
+            except TelegramForbiddenError:
+                log.info("telegram refused a call: the bot was blocked or removed")
+                return None
+        return None
+
+    async def send_attachment(
+        self, chat_id: int, attachment: Attachment, *, thread: int | None = None, caption: str | None = None
+    ) -> bool:
+        """A file another chat sent: copied when it came from Telegram, else fetched by Telegram from its
+        public address (a photo as a photo, anything else as a document)."""
+
+        async def send() -> object:
+            if attachment.origin:
+                from_chat, _, message_id = attachment.origin.partition(":")
+                return await self.bot.copy_message(
+                    chat_id, int(from_chat), int(message_id), message_thread_id=thread, caption=caption
+                )
+            if attachment.kind == "photo":
+                return await self.bot.send_photo(
+                    chat_id, attachment.url or "", caption=caption, message_thread_id=thread
+                )
+            return await self.bot.send_document(
+                chat_id, attachment.url or "", caption=caption, message_thread_id=thread
+            )
+
+        try:
+            return await self.call(chat_id, send) is not None
+        except TelegramBadRequest as exc:
+            if thread is not None:
+                raise
+            log.info("telegram refused a file (%s)", exc)
+            return False
 
     async def _safe_on_blocked(self, chat_id: int) -> None:
         try:

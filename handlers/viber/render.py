@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from viberbot.api.messages import TextMessage
@@ -56,11 +57,25 @@ def keyboard(reply: Reply) -> dict[str, Any]:
     return {"Type": "keyboard", "DefaultHeight": False, "InputFieldState": "regular", "Buttons": buttons}
 
 
+TRACKING_KEY = "kb"  # tracking data: {"kb": [ActionBody, …]} of the keyboard the message carries
+
+
+def tracking(board: dict[str, Any]) -> str:
+    """The tracking data sent with a keyboard: the ActionBody of each of its reply buttons. Viber echoes the tracking
+    data of the last message in the citizen's next message, typed or pressed, so the webhook can tell a pressed
+    button (its text is one of these) from typed text that only looks like one (handlers/viber/webhook.py)."""
+    bodies = [b["ActionBody"] for b in board["Buttons"] if b["ActionType"] == "reply"]
+    return json.dumps({TRACKING_KEY: bodies}, ensure_ascii=False, separators=(",", ":"))
+
+
 def render(reply: Reply) -> list[TextMessage]:
-    """One reply as Viber text messages; the keyboard goes with the last part."""
+    """One reply as Viber text messages; the keyboard, and its tracking data, go with the last part."""
     text = plain(reply.text) + (f"\n\n{reply.link}" if reply.link else "")
     parts = split(text, limit=VIBER_TEXT_LIMIT) or [""]
+    board = keyboard(reply)
     return [
-        TextMessage(text=p, keyboard=keyboard(reply) if i == len(parts) - 1 else None)
+        TextMessage(text=p, keyboard=board, tracking_data=tracking(board))
+        if i == len(parts) - 1
+        else TextMessage(text=p)
         for i, p in enumerate(parts)
     ]

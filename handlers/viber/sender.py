@@ -55,6 +55,10 @@ class QuietLimit:
 OnResult = Callable[[str, str | None, int], Awaitable[None]]  # (user, message_token or None, status)
 
 
+def _unmetered(event: str) -> None:
+    """No monitoring attached."""
+
+
 class ViberSender:
     def __init__(
         self,
@@ -78,6 +82,8 @@ class ViberSender:
         self._session: ClientSession | None = None
         self._tasks: set[asyncio.Task[bool]] = set()
         self._order = KeyedLocks()
+        # Monitoring's hook (bot/metrics.py): "ok" or "failed" per message sent.
+        self.note: Callable[[str], None] = _unmetered
 
     def payload(self, message: TextMessage, receiver: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -104,7 +110,9 @@ class ViberSender:
         ok = True
         for reply in replies:
             for message in render(reply):
-                ok = await self.send(user, message) and ok
+                sent = await self.send(user, message)
+                self.note("ok" if sent else "failed")
+                ok = sent and ok
         return ok
 
     async def send(self, user: str, message: TextMessage) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -15,6 +16,8 @@ from aiohttp import web
 from dialogs.engine import Engine
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply, plain
 from dialogs.payloads import parse
+from handlers.web.security import install as install_security
+from handlers.web.security import json_only, refused_log
 from storage.models import MessageLog
 from storage.repositories import button_rows
 from storage.uow import UnitOfWork
@@ -49,15 +52,38 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 _dumps = partial(json.dumps, ensure_ascii=False)  # readable Ukrainian for anyone inspecting the API
 
 
-def _bad(message: str) -> web.Response:
-    return web.json_response({"error": message}, status=400, dumps=_dumps)
+def _bad(message: str, status: int = 400) -> web.Response:
+    """A refused request: a short JSON error and one log line (never the input itself: it may hold personal data)."""
+    refused_log.info("web chat: refused a request (%d %s)", status, message)
+    return web.json_response({"error": message}, status=status, dumps=_dumps)
+
+
+def _is_text(value: str) -> bool:
+    """Storable text: no lone surrogate (JSON's "\\ud800" decodes to one; UTF-8 cannot encode it) and no NUL."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
+# Seconds to receive the body: a body sent a byte at a time does not hold a handler forever.
+BODY_TIMEOUT = 10.0
 
 
 async def chat(request: web.Request) -> web.Response:
-    """POST /api/chat {"session", "text"|"payload"} -> {"replies": [...]}."""
+    """POST /api/chat {"session", "text"|"payload"} -> {"replies": [...]}. JSON in UTF-8 only."""
+    wrong_type = json_only(request)
+    if wrong_type is not None:
+        return _bad(wrong_type, status=415)
     try:
-        body = json.loads(await request.text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        async with asyncio.timeout(BODY_TIMEOUT):
+            raw = await request.read()
+    except TimeoutError:
+        return _bad("the request body came too slowly", status=408)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, an integer over 4,300 digits, nesting too deep
         return _bad("invalid JSON")
     if not isinstance(body, dict):
         return _bad("expected a JSON object")
@@ -67,6 +93,8 @@ async def chat(request: web.Request) -> web.Response:
     text, payload = body.get("text"), body.get("payload")
     if not isinstance(text, str | None) or not isinstance(payload, str | None):
         return _bad("text and payload must be strings")
+    if not all(_is_text(value) for value in (text, payload) if value is not None):
+        return _bad("text and payload must be valid Unicode text")
     if payload is not None and len(payload.encode()) > MAX_PAYLOAD_BYTES:
         return _bad(f"payload over {MAX_PAYLOAD_BYTES} bytes")
     message = Incoming(CHANNEL, session, text=text if payload is None else None, payload=payload)
@@ -93,8 +121,9 @@ def history_json(lines: Sequence[MessageLog]) -> list[dict[str, Any]]:
     of each button the citizen pressed (the log keeps its payload, which is never shown)."""
     out: list[dict[str, Any]] = []
     for line in lines:
-        if line.direction == "out":
-            out.append({"role": "bot", "text": plain(line.text), "buttons": line.buttons or []})
+        if line.direction in ("out", "sys", "op"):  # the bot's answers and notices; an operator's lines
+            role = "operator" if line.direction == "op" else "bot"
+            out.append({"role": role, "text": plain(line.text), "buttons": line.buttons or []})
             continue
         text: str | None = line.text
         if text == SILENT_START:
@@ -120,7 +149,10 @@ async def history(request: web.Request) -> web.Response:
         user = await uow.users.get(CHANNEL, session)  # never created by reading
         lines = await uow.messages.recent(user.id, HISTORY_LINES) if user is not None else []
         messages = history_json(lines)
-    return web.json_response({"messages": messages}, dumps=_dumps, headers={"Cache-Control": "no-store"})
+    last_id = max((line.id for line in lines), default=0)  # the live connection goes on from here
+    return web.json_response(
+        {"messages": messages, "last_id": last_id}, dumps=_dumps, headers={"Cache-Control": "no-store"}
+    )
 
 
 async def healthz(_: web.Request) -> web.Response:
@@ -139,8 +171,16 @@ async def favicon(_: web.Request) -> web.Response:
     )
 
 
-def setup_web(app: web.Application, engine: Engine, uows: Callable[[], UnitOfWork]) -> None:
-    """Mount the web chat on an aiohttp application; `uows` opens the units of work history is read in."""
+def setup_web(
+    app: web.Application,
+    engine: Engine,
+    uows: Callable[[], UnitOfWork],
+    frame_ancestors: Sequence[str] = (),
+) -> None:
+    """Mount the web chat on an aiohttp application; `uows` opens the units of work history is read in.
+    Every response of the application gets security headers; `frame_ancestors` are the other sites (origins)
+    that may embed the chat page."""
+    install_security(app, frame_ancestors)
     app[ENGINE_KEY] = engine
     app[UOWS_KEY] = uows
     app.router.add_get("/", page)

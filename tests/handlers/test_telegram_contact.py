@@ -196,7 +196,7 @@ def contact_message(update_id: int, phone: str, owner: int | None) -> Message:
 
 def test_own_contact_passes_its_number_in_digits() -> None:
     got = incoming(contact_message(1, "+380 (67) 000-00-01", owner=42))
-    assert got == Incoming("telegram", "42", contact_shared=True, phone="380670000001")
+    assert got == Incoming("telegram", "42", contact_shared=True, phone="380670000001", name="Марія")
 
 
 @pytest.mark.parametrize("owner", [43, None])
@@ -207,7 +207,7 @@ def test_someone_elses_contact_has_no_number(owner: int | None) -> None:
 
 def test_typed_cancel_is_plain_text() -> None:
     msg = Message(message_id=1, date=dt.datetime.now(dt.UTC), chat=CHAT, from_user=USER, text=CANCEL)
-    assert incoming(msg) == Incoming("telegram", "42", text="Скасувати")
+    assert incoming(msg) == Incoming("telegram", "42", text="Скасувати", name="Марія")
 
 
 @pytest.fixture()

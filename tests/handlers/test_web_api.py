@@ -113,7 +113,7 @@ async def _history(client: TestClient, session: str) -> list[dict[str, Any]]:  #
     resp = await client.get("/api/chat/history", params={"session": session})
     assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
     data = await resp.json()
-    assert set(data) == {"messages"}
+    assert set(data) == {"messages", "last_id"} and isinstance(data["last_id"], int)
     messages: list[dict[str, Any]] = data["messages"]
     return messages
 

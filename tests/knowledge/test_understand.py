@@ -61,7 +61,9 @@ def test_a_bare_passport_price_names_every_passport_service_and_none_confidently
 ) -> None:
     got = understander.understand("скільки коштує паспорт")
     assert got.facet is Facet.PRICE and got.confident is None
-    assert {"service/drs-passport-id-exchange", "service/drs-passport-id-lost"} <= set(_ref(understander, "паспорт"))
+    assert {"service/drs-passport-id-exchange", "service/drs-passport-id-lost"} <= set(
+        _ref(understander, "паспорт")
+    )
 
 
 def test_a_term_question_about_a_vague_document_gets_hits_but_no_confident_answer(

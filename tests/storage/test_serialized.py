@@ -14,6 +14,7 @@ from bot import maintenance
 from bot.app import Bot
 from dialogs.messages import Incoming
 from storage.db import make_sessionmaker
+from storage.handoff import Ticket
 from storage.models import MessageLog, User, utcnow
 from storage.repositories import LogBuffer
 from storage.uow import UnitOfWorkFactory
@@ -162,8 +163,10 @@ async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
         user, _ = await uow.users.with_state("web", "ok")
     bad = {"user_id": user.id, "direction": "in", "text": None, "created_at": utcnow()}  # NOT NULL refuses it
     bot.uow_factory.log_buffer.extend([bad])
-    for i in range(LogBuffer.BATCH):  # enough for a step to take the batch with it
-        replies = await bot.engine.handle(Incoming("web", "ok", text=f"прописка {i}"))
+    for i in range(
+        LogBuffer.BATCH
+    ):  # enough for a step to take the batch with it (several citizens: no flood)
+        replies = await bot.engine.handle(Incoming("web", f"ok-{i % 8}", text=f"прописка {i}"))
         assert replies
     await bot.uow_factory.write_log()
     assert await _logged(bot) == 2 + 2 * LogBuffer.BATCH
@@ -182,7 +185,11 @@ async def test_text_that_is_not_utf8_is_logged_readably(bot: Bot) -> None:
 async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
     """Another connection's commit (an administrator, another tool) empties the citizen cache."""
     await bot.engine.handle(Incoming("web", "h", text="/start"))
+    now = dt.datetime.now(dt.UTC)
     async with make_sessionmaker(bot.db)() as s, s.begin():
+        user_id = (await s.execute(select(User.id))).scalar_one()
+        s.add(Ticket(user_id=user_id, channel="web", status="open", mode="live", created_at=now,
+                     last_activity_at=now, citizen_lines=1))  # fmt: skip
         await s.execute(update(User).values(held_by_operator=True))
     assert await bot.engine.handle(Incoming("web", "h", text="прописка")) == []  # an operator holds them
 

@@ -23,6 +23,7 @@ class TelegramCitizen:
     """Plays one private chat with the bot; `send_text` and `press` return what appeared or changed."""
 
     _ids = itertools.count(1000)
+    _files = itertools.count(1)
 
     def __init__(
         self,
@@ -109,6 +110,33 @@ class TelegramCitizen:
         contact = {"phone_number": phone or self.phone, "first_name": "Громадянин" if own else "Сусідка",
                    "user_id": self.user_id if own else self.user_id + 1_000_000}  # fmt: skip
         message = {"from": self._person(), "chat": self._chat(), "date": int(time.time()), "contact": contact}
+        return await self._act("sendMessage", message)
+
+    async def send_photo(self, caption: str | None = None) -> Seen:
+        """Send a photo (one size, a file_id of its own), with a caption if given."""
+        n = next(self._files)
+        photo = [{"file_id": f"citizen-photo-{self.user_id}-{n}", "file_unique_id": f"cp-{self.user_id}-{n}",
+                  "width": 1280, "height": 960, "file_size": 120_000}]  # fmt: skip
+        message = {"from": self._person(), "chat": self._chat(), "date": int(time.time()), "photo": photo}
+        if caption:
+            message["caption"] = caption
+        return await self._act("sendMessage", message)
+
+    async def send_document(
+        self, file_name: str = "довідка.pdf", mime_type: str = "application/pdf", caption: str | None = None
+    ) -> Seen:
+        """Send a file as a document, with a caption if given."""
+        n = next(self._files)
+        document = {"file_id": f"citizen-doc-{self.user_id}-{n}", "file_unique_id": f"cd-{self.user_id}-{n}",
+                    "file_name": file_name, "mime_type": mime_type, "file_size": 48_000}  # fmt: skip
+        message = {
+            "from": self._person(),
+            "chat": self._chat(),
+            "date": int(time.time()),
+            "document": document,
+        }
+        if caption:
+            message["caption"] = caption
         return await self._act("sendMessage", message)
 
     async def press(self, payload: str) -> Seen:

@@ -7,7 +7,7 @@ import itertools
 import shutil
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from tests.e2e.telegram.adapter import EmulatorAdapter
 from tests.e2e.telegram.citizen import TelegramCitizen
+from tests.e2e.telegram.operator import TelegramOperator
 
 ROOT = Path(__file__).resolve().parents[3]
 _tokens = itertools.count(100001)
@@ -108,3 +109,20 @@ async def citizen(rig: TelegramRig) -> AsyncIterator[TelegramCitizen]:
     c = rig.citizen()
     yield c
     await c.close()
+
+
+OPERATOR_CHAT_ID = -1001234567890  # the operators' supergroup with forum topics
+
+
+@pytest.fixture()
+async def make_operator(rig: TelegramRig) -> AsyncIterator[Callable[..., TelegramOperator]]:
+    """Operators in the group of `rig`'s bot: `make_operator(user_id=…, name=…)`; closed at the end."""
+    made: list[TelegramOperator] = []
+
+    def make(user_id: int = 501, name: str = "Оксана", chat_id: int = OPERATOR_CHAT_ID) -> TelegramOperator:
+        made.append(TelegramOperator(rig.emulator_url, rig.token, chat_id, user_id, name, rig.adapter))
+        return made[-1]
+
+    yield make
+    for operator in made:
+        await operator.close()

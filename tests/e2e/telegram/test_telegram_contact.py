@@ -46,7 +46,7 @@ async def test_cancel_on_the_reply_keyboard_is_typed_text(
     await citizen.send_text("передзвоніть мені")
     seen = await citizen.press("Скасувати")
     assert "номер не потрібен" in seen.text
-    assert fake.seen[-1] == Incoming("telegram", str(citizen.user_id), text="Скасувати")
+    assert fake.seen[-1] == Incoming("telegram", str(citizen.user_id), text="Скасувати", name="Громадянин")
     assert citizen.reply_keyboard() is None  # removed with the answer itself: it has no buttons
 
 

@@ -1,0 +1,272 @@
+"""The citizen's side of the operator handoff, a room of the engine (dialogs.rooms): payloads `o:…`, the OPERATOR
+intent, `/operator`. While a live ticket holds the citizen (`User.held_by_operator`), every message comes here
+first: it is relayed to the ticket's topic and the bot says nothing of its own, except what a citizen must know
+(how to end the conversation, what could not be passed on)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dialogs import texts as common
+from dialogs.engine import MENU_WORDS
+from dialogs.handoff import rules, texts
+from dialogs.handoff.service import END_ROW, HandoffService, rating_buttons
+from dialogs.messages import Button, Reply
+from dialogs.payloads import Action, pack, parse
+from dialogs.redact import redact
+from dialogs.rooms import Turn
+from knowledge.search import SearchHit
+from knowledge.understand import Intent
+from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket
+from storage.models import DialogState
+
+NAME = "operator"
+QUESTION_STEP = "question"
+COMMENT_STEP = "comment"  # comment:<ticket id>
+MENU = (Button(common.MENU, pack(Action.MENU)),)
+DECLARED = "declared"  # the priority group of a citizen who said so in the queue
+CALLBACK_STEMS = ("передзвон", "перетелефон", "перезвон", "зателефонуйте мені", "позвоните мне")
+CALLBACK_PAYLOAD = pack(
+    Action.QUEUE, "cb"
+)  # the booking room's hotline callback: the one way out of the queue
+
+
+def _b(text: str, *args: str) -> Button:
+    return Button(text, pack(Action.OPERATOR, *args))
+
+
+class HandoffRoom:
+    """Asking for a person, waiting in the queue, talking to an operator, ending and rating."""
+
+    action = Action.OPERATOR
+    name = NAME
+    intents = frozenset({Intent.OPERATOR})
+    holds = True
+    commands: ClassVar[dict[str, tuple[str, ...]]] = {
+        "/operator": (),
+        "оператор": (),
+        "оператора": (),
+        "живий оператор": (),
+        "живой оператор": (),
+        "людина": (),
+    }
+
+    def __init__(self, service: HandoffService) -> None:
+        self.handoff = service
+
+    def personal(self, state: DialogState) -> bool:
+        return state.scenario == NAME and (state.step or "").startswith(COMMENT_STEP)
+
+    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
+        return None
+
+    async def forget(self, turn: Turn) -> None:
+        """The citizen's ticket closes now; the erase that follows deletes its topic with what they said in it
+        (storage.repositories.Users.erase queues that, for a retention purge too)."""
+        ticket = await turn.uow.tickets.active_for(turn.user.id)
+        if ticket is not None:
+            await turn.uow.tickets.close(ticket.id, FORGOTTEN, turn.now)
+        if self.handoff.kick is not None:
+            turn.uow.after_commit(self.handoff.kick)
+
+    # --- asking for a person ----------------------------------------------------------------------------
+
+    async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
+        words = (turn.message.text or "").casefold()
+        if any(stem in words for stem in CALLBACK_STEMS):  # «передзвоніть мені»: a callback, not a chat
+            rows = ((Button(texts.CALLBACK, CALLBACK_PAYLOAD),), (_b(texts.CHAT_INSTEAD),), MENU)
+            return [Reply(texts.CALLBACK_OFFER, rows)]
+        return await self._request(turn)
+
+    async def _request(self, turn: Turn) -> list[Reply]:
+        uow, user, now = turn.uow, turn.user, turn.now
+        if not self.handoff.enabled:
+            return [Reply(texts.UNAVAILABLE, ((Button(texts.CALLBACK, "q:cb"),), MENU))]
+        ticket = await uow.tickets.active_for(user.id)
+        if ticket is not None:
+            return await self._already(turn, ticket)
+        if not await self.handoff.is_open(uow, now):
+            opening = await self.handoff.next_opening(uow, now)
+            text = texts.CLOSED_HOURS.format(when=texts.when(opening, now))
+            offer = ((Button(texts.CALLBACK, "q:cb"), _b(texts.LEAVE_QUESTION, "q")), MENU)
+            return [Reply(text, offer)]
+        ticket = await self.handoff.open(uow, user, turn.state, mode=LIVE, name=turn.message.name, now=now)
+        if ticket is None:  # opened meanwhile (a double tap on another process)
+            ticket = await uow.tickets.active_for(user.id)
+            return await self._already(turn, ticket) if ticket else []
+        place, minutes = await self.handoff.place(uow, ticket, now)
+        rows: tuple[tuple[Button, ...], ...] = (END_ROW,)
+        if not ticket.priority:
+            rows = ((_b(texts.PRIORITY, "p"),), END_ROW)
+        return [Reply(texts.QUEUED.format(place=place, minutes=minutes), rows)]
+
+    async def _already(self, turn: Turn, ticket: Ticket) -> list[Reply]:
+        if ticket.status == OPEN:
+            if not turn.user.held_by_operator:  # an answered question: the conversation goes on here
+                turn.user.held_by_operator = True
+            return [Reply(texts.WITH_OPERATOR, (END_ROW,))]
+        if ticket.mode == QUESTION:
+            return [Reply(texts.QUESTION_LEFT.format(when=""), (MENU,))]
+        place, minutes = await self.handoff.place(turn.uow, ticket, turn.now)
+        return [Reply(texts.QUEUED_AGAIN.format(place=place, minutes=minutes), (END_ROW,))]
+
+    # --- buttons ------------------------------------------------------------------------------------------
+
+    async def button(self, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+        verb, *rest = args or ("",)
+        if verb == "":
+            return await self._request(turn)
+        if verb == "end":
+            return await self._end(turn)
+        if verb == "q":
+            return await self._leave_question(turn)
+        if verb == "wait":
+            ticket = await turn.uow.tickets.active_for(turn.user.id)
+            if ticket is None:
+                return await self._request(turn)
+            await turn.uow.tickets.touch(ticket.id, turn.now)  # choosing to wait is not going quiet
+            return await self._already(turn, ticket)
+        if verb == "p":
+            return await self._priority(turn)
+        if verb == "r" and len(rest) == 2 and rest[0].isdigit() and rest[1].isdigit():
+            return await self._rate(turn, int(rest[0]), int(rest[1]))
+        if verb == "skip":
+            self._leave(turn.state)
+            return [Reply(texts.COMMENT_THANKS, (MENU,))]
+        return [Reply(texts.STALE, (MENU,))]
+
+    async def _end(self, turn: Turn) -> list[Reply]:
+        ticket = await turn.uow.tickets.active_for(turn.user.id)
+        turn.user.held_by_operator = False
+        if ticket is None or not await self.handoff.close(turn.uow, ticket, BY_CITIZEN, turn.now):
+            return [Reply(texts.NOT_ENDED, (MENU,))]
+        await self.handoff.closing_line(turn.uow, ticket, texts.OP_CITIZEN_ENDED)
+        return [Reply(texts.ENDED_BY_CITIZEN, (*rating_buttons(ticket.id), MENU))]
+
+    async def _leave_question(self, turn: Turn) -> list[Reply]:
+        """Out of hours, or nobody free: a waiting ticket becomes a question (what was written stays with it);
+        without one, the citizen writes the question first."""
+        ticket = await turn.uow.tickets.active_for(turn.user.id)
+        if ticket is not None and ticket.status == WAITING:
+            if ticket.mode == LIVE and await turn.uow.tickets.to_question(ticket.id, turn.now):
+                turn.user.held_by_operator = False
+                channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
+                await self.handoff.to_operators(
+                    turn.uow, ticket, Reply(texts.OP_QUESTION.format(channel=channel))
+                )
+            return [Reply(texts.QUESTION_LEFT.format(when=await self._when(turn)), (MENU,))]
+        if ticket is not None:
+            return await self._already(turn, ticket)
+        turn.state.scenario, turn.state.step = NAME, QUESTION_STEP
+        return [Reply(texts.ASK_QUESTION, ((_b(common.MENU.replace("🏠 ", "❌ "), "skip"),),))]
+
+    async def _when(self, turn: Turn) -> str:
+        if await self.handoff.is_open(turn.uow, turn.now):
+            return ""
+        return texts.when(await self.handoff.next_opening(turn.uow, turn.now), turn.now)
+
+    async def _priority(self, turn: Turn) -> list[Reply]:
+        ticket = await turn.uow.tickets.active_for(turn.user.id)
+        if ticket is None or ticket.status != WAITING:
+            return [Reply(texts.STALE, (END_ROW,) if ticket else (MENU,))]
+        if not ticket.priority:
+            await turn.uow.tickets.set_priority(ticket.id, DECLARED)
+            ticket.priority, ticket.priority_group = True, DECLARED
+            turn.user.veteran = True
+            await self.handoff.to_operators(
+                turn.uow, ticket, Reply(texts.OP_PRIORITY.format(group="так (зі слів громадянина)"))
+            )
+        place, _ = await self.handoff.place(turn.uow, ticket, turn.now)
+        return [Reply(texts.PRIORITY_NOTED.format(place=place), (END_ROW,))]
+
+    async def _rate(self, turn: Turn, ticket_id: int, rating: int) -> list[Reply]:
+        if rating not in rules.RATINGS:
+            return [Reply(texts.STALE, (MENU,))]
+        if not await turn.uow.tickets.rate(ticket_id, turn.user.id, rating):
+            ticket = await turn.uow.tickets.get(ticket_id)
+            mine = ticket is not None and ticket.user_id == turn.user.id and ticket.rating is not None
+            return [Reply(texts.RATED_ALREADY if mine else texts.STALE, (MENU,))]
+        if (
+            turn.user.held_by_operator
+        ):  # an older ticket rated mid-conversation: what follows is for the operator
+            return [Reply(texts.RATED, (END_ROW,))]
+        turn.state.scenario, turn.state.step = NAME, f"{COMMENT_STEP}:{ticket_id}"
+        return [Reply(texts.RATE_THANKS, ((_b(texts.SKIP, "skip"),), MENU))]
+
+    # --- typed text -----------------------------------------------------------------------------------------
+
+    async def text(self, turn: Turn, text: str) -> list[Reply] | None:
+        if turn.user.held_by_operator:
+            return await self._held(turn, text)
+        state = turn.state
+        if state.scenario != NAME or turn.message.payload is not None:
+            return None
+        if state.step == QUESTION_STEP:
+            return await self._question(turn, text)
+        if (state.step or "").startswith(COMMENT_STEP + ":"):
+            ticket_id = (state.step or "").partition(":")[2]
+            self._leave(state)
+            if ticket_id.isdigit() and text.strip():
+                comment = redact(" ".join(text.split())[: rules.MAX_COMMENT])
+                await turn.uow.tickets.comment(int(ticket_id), turn.user.id, comment)
+            return [Reply(texts.COMMENT_THANKS, (MENU,))]
+        return None
+
+    async def _question(self, turn: Turn, text: str) -> list[Reply]:
+        message = turn.message
+        if not text.strip() and message.attachment is None:
+            return [Reply(texts.ASK_QUESTION)]
+        self._leave(turn.state)
+        ticket = await self.handoff.open(
+            turn.uow, turn.user, turn.state, mode=QUESTION, name=message.name, now=turn.now
+        )
+        ticket = ticket or await turn.uow.tickets.active_for(turn.user.id)
+        if ticket is None:
+            return [Reply(texts.UNAVAILABLE, (MENU,))]
+        note = await self.handoff.from_citizen(
+            turn.uow, ticket, turn.user, text=text, attachment=message.attachment,
+            contact=message.contact_shared, now=turn.now,
+        )  # fmt: skip
+        answer = texts.QUESTION_LEFT.format(when=await self._when(turn))
+        return [Reply(f"{note}\n\n{answer}" if note else answer, (MENU,))]
+
+    async def _held(self, turn: Turn, text: str) -> list[Reply] | None:
+        """A message from a citizen an operator holds (or who waits for one)."""
+        uow, user, message = turn.uow, turn.user, turn.message
+        ticket = await uow.tickets.active_for(user.id)
+        if ticket is None or (ticket.mode != LIVE and ticket.status != OPEN):
+            user.held_by_operator = False  # the ticket ended elsewhere: the bot answers again
+            return None
+        if message.payload is not None:
+            payload = parse(message.payload)
+            if payload is not None and payload.action == Action.OPERATOR:
+                return None  # its own buttons: «Завершити розмову», the rating, the priority
+            if message.payload == CALLBACK_PAYLOAD and ticket.status == WAITING:
+                # A callback instead of waiting: the ticket ends, the booking room takes it from here.
+                if await uow.tickets.close(ticket.id, "callback", turn.now):
+                    user.held_by_operator = False
+                    await self.handoff.closing_line(uow, ticket, texts.OP_CALLBACK)
+                return None
+            return [Reply(self._reminder(ticket), (END_ROW,))]
+        words = " ".join(text.lower().split()).strip(" .!?")
+        if message.text is not None and words in MENU_WORDS:
+            return [Reply(self._reminder(ticket), (END_ROW,))]
+        if message.text is not None and words in self.commands:  # asked again: where they stand
+            return await self._already(turn, ticket)
+        first = ticket.status == WAITING and ticket.citizen_lines == 0
+        note = await self.handoff.from_citizen(
+            uow, ticket, user, text=message.text, attachment=message.attachment,
+            contact=message.contact_shared, now=turn.now,
+        )  # fmt: skip
+        if note is not None:
+            return [Reply(note, (END_ROW,))]
+        return [Reply(texts.PASSED_ON, (END_ROW,))] if first else []
+
+    @staticmethod
+    def _reminder(ticket: Ticket) -> str:
+        return texts.IN_CONVERSATION if ticket.status == OPEN else texts.IN_QUEUE
+
+    @staticmethod
+    def _leave(state: DialogState) -> None:
+        if state.scenario == NAME:
+            state.scenario, state.step = None, None

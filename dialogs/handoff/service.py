@@ -1,0 +1,395 @@
+"""The handoff as a service both sides call: the citizen's room (flow.py) and the operators' desk (desk.py).
+
+Messages cross between them through the outbox (storage.booking.Outbox, sent by bot/outbox.py): a row to the
+channel `operators` is posted in the ticket's forum topic (the Telegram handler opens the topic, with the context
+card, on the first one), a row to a citizen's channel goes to them. A row is written in the unit of work that
+decided it, and `kick` (after commit) sends it at once; should this process die first, another one's periodic run
+sends it. Web citizens have no push: their line is written to their message log, which the page reads, and `live`
+wakes the page's live connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from dialogs.booking.calendar import WorkCalendar
+from dialogs.handoff import rules, texts
+from dialogs.handoff.rules import Carry
+from dialogs.messages import Attachment, Button, Reply
+from dialogs.payloads import parse
+from dialogs.redact import redact
+from knowledge.loader import Knowledge
+from storage.booking import Booking
+from storage.handoff import ACTIVE, CLOSED, LIVE, OPEN, OPERATORS, QUESTION, WAITING, Ticket
+from storage.models import DialogState, MessageLog, User
+from storage.repositories import button_rows
+from storage.uow import UnitOfWork
+
+WEB = "web"
+TICKET = "tk"  # the operators' button payloads: tk:take:<id>, tk:pass:<id>, tk:close:<id>
+CLOSE_TOPIC = "close"  # the attachment kind of a topic's last line (see handlers.telegram.operators)
+CONTEXT_LINES = 8  # the citizen's last lines on the context card
+LINE_CHARS = 160
+CARD_CHARS = 3800  # a Telegram message holds 4096 characters
+
+Describe = Callable[[DialogState], list[str]]  # where a citizen is in a dialog, as lines (engine.describe)
+Kick = Callable[[], Awaitable[object]]
+Live = Callable[[str, str], Awaitable[object]]  # (channel, external id): new lines for a live web page
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    wait_limit: dt.timedelta = dt.timedelta(minutes=10)  # a live ticket nobody took by then: offer a callback
+    idle: dt.timedelta = dt.timedelta(minutes=30)  # a conversation quiet this long closes itself
+    per_ticket: dt.timedelta = dt.timedelta(minutes=6)  # assumed handling time until real waits are known
+    keep: dt.timedelta = dt.timedelta(days=400)  # closed tickets kept for the yearly statistics
+
+
+def operator_buttons(ticket_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(texts.TAKE, payload=f"{TICKET}:take:{ticket_id}"),
+            Button(texts.PASS, payload=f"{TICKET}:pass:{ticket_id}"),
+            Button(texts.CLOSE, payload=f"{TICKET}:close:{ticket_id}"),
+        ),
+    )
+
+
+def rating_buttons(ticket_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (
+        tuple(
+            Button("⭐" * n if n < 3 else f"{n} ⭐", payload=f"o:r:{ticket_id}:{n}") for n in rules.RATINGS
+        ),
+    )
+
+
+END_ROW = (Button(texts.END, payload="o:end"),)
+
+
+class HandoffService:
+    def __init__(
+        self,
+        kb: Knowledge,
+        *,
+        martial_law: bool,
+        holidays_are_days_off: bool,
+        settings: HandoffSettings | None = None,
+        enabled: bool = True,
+    ) -> None:
+        if kb.booking is None:
+            raise ValueError("knowledge/data/booking.yaml is missing (the hotline's hours)")
+        self.kb = kb
+        self.data = kb.booking
+        self.martial_law = martial_law
+        self.holidays_off = holidays_are_days_off
+        self.settings = settings or HandoffSettings()
+        self.enabled = enabled  # an operator group is configured
+        self.describe: Describe = lambda state: []  # set by the composition root once the engine exists
+        self.kick: Kick | None = None  # send the outbox now (set by the composition root)
+        self.live: Live | None = None  # wake a web page's live connection
+
+    # --- hours and the queue ----------------------------------------------------------------------------
+
+    async def _calendar(self, uow: UnitOfWork) -> WorkCalendar:
+        return WorkCalendar(holidays_are_days_off=self.holidays_off, closures=await uow.bookings.closures())
+
+    async def is_open(self, uow: UnitOfWork, now: dt.datetime) -> bool:
+        calendar = await self._calendar(uow)
+        return rules.hotline_open(self.data, now, martial_law=self.martial_law, calendar=calendar)
+
+    async def next_opening(self, uow: UnitOfWork, now: dt.datetime) -> dt.datetime | None:
+        calendar = await self._calendar(uow)
+        return rules.next_opening(self.data, now, martial_law=self.martial_law, calendar=calendar)
+
+    async def place(self, uow: UnitOfWork, ticket: Ticket, now: dt.datetime) -> tuple[int, int]:
+        """(place in the queue, estimated minutes) of a waiting live ticket."""
+        ahead = await uow.tickets.ahead_of(ticket)
+        since = now - dt.timedelta(hours=2)
+        waits = await uow.tickets.recent_waits(since)
+        operators = await uow.tickets.operators_since(now - dt.timedelta(hours=1))
+        minutes = rules.estimate_minutes(
+            ahead, waits, operators or self.data.hotline.operators, per_ticket=self.settings.per_ticket
+        )
+        return ahead + 1, minutes
+
+    async def priority_group(self, uow: UnitOfWork, user: User) -> str | None:
+        """A priority group the citizen declared already (a booking of theirs), or «veteran» if they said so."""
+        for booking in await uow.bookings.active_for(user.id):
+            if booking.priority_group:
+                return booking.priority_group
+        return "veteran" if user.veteran else None
+
+    # --- opening ----------------------------------------------------------------------------------------
+
+    async def open(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        state: DialogState,
+        *,
+        mode: str,
+        name: str | None,
+        now: dt.datetime,
+    ) -> Ticket | None:
+        """Open a ticket (None if the citizen has one); a live one holds the citizen until it ends."""
+        subject = state.scenario if state.scenario and state.scenario != "operator" else None
+        group = await self.priority_group(uow, user)
+        ticket = await uow.tickets.open(
+            user, mode=mode, priority_group=group, subject=subject, name=name, now=now
+        )
+        if ticket is None:
+            return None
+        if mode == LIVE:
+            user.held_by_operator = True
+        await self.to_operators(uow, ticket, None)  # the first row opens the topic with the context card
+        return ticket
+
+    # --- relaying ---------------------------------------------------------------------------------------
+
+    async def to_operators(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        reply: Reply | None,
+        *,
+        now: dt.datetime | None = None,
+        by_citizen: bool = False,
+    ) -> None:
+        """Queue a line for the ticket's topic (None: only make sure the topic exists)."""
+        text = reply.text if reply else ""
+        media = reply.attachment.as_dict() if reply and reply.attachment else None
+        buttons = button_rows(reply.buttons) if reply else None
+        await uow.outbox.add(OPERATORS, str(ticket.id), text, buttons, media=media, ticket_id=ticket.id)
+        if now is not None:
+            await uow.tickets.touch(ticket.id, now, by_citizen=by_citizen)
+        self._kick(uow)
+
+    def _kick(self, uow: UnitOfWork) -> None:
+        if self.kick is not None:
+            uow.after_commit(self.kick)
+
+    async def from_citizen(
+        self, uow: UnitOfWork, ticket: Ticket, user: User, *, text: str | None, attachment: Attachment | None,
+        contact: bool, now: dt.datetime,
+    ) -> str | None:  # fmt: skip
+        """Relay what a held (or questioning) citizen sent; returns a note for the citizen when something could
+        not be passed on."""
+        if contact:
+            await self.to_operators(uow, ticket, Reply(texts.OP_CONTACT_WITHHELD), now=now, by_citizen=True)
+            return texts.NO_PHONE_HERE
+        if attachment is not None:
+            if rules.carry(attachment, "telegram") is Carry.NO:
+                kind = attachment.kind
+                await self.to_operators(
+                    uow, ticket, Reply(texts.OP_FILE_WITHHELD.format(kind=kind)), now=now, by_citizen=True
+                )
+                return texts.FILE_NOT_CARRIED
+            await self.to_operators(
+                uow,
+                ticket,
+                Reply(f"👤 {redact(text or '')}".strip(), attachment=attachment),
+                now=now,
+                by_citizen=True,
+            )
+            return None
+        shown = redact(text or "")  # a phone reaches operators only with a callback the citizen asked for
+        await self.to_operators(uow, ticket, Reply(f"👤 {shown}"), now=now, by_citizen=True)
+        return texts.MASKED if shown != (text or "") else None
+
+    async def to_citizen(self, uow: UnitOfWork, ticket: Ticket, reply: Reply, *, operator_line: bool) -> bool:
+        """Queue a message for the ticket's citizen on their channel; False if they were forgotten or the
+        channel cannot carry the attachment. Operators' lines are kept in the citizen's log (context, web)."""
+        if ticket.user_id is None:
+            return False
+        user = await uow.session.get(User, ticket.user_id)
+        if user is None:
+            return False
+        if reply.attachment is not None and rules.carry(reply.attachment, user.channel) is Carry.NO:
+            return False
+        # An operator's line, or a notice that answers no message of the citizen's (the log's "sys").
+        direction = "op" if operator_line else "sys"
+        uow.messages.add(user.id, direction, reply.text, reply.buttons)
+        if user.channel == WEB:  # the log is the web chat's delivery: its page reads it
+            if self.live is not None:
+                live, external = self.live, user.external_id
+                uow.after_commit(lambda: live(WEB, external))
+            return True
+        media = reply.attachment.as_dict() if reply.attachment else None
+        await uow.outbox.add(
+            user.channel,
+            user.external_id,
+            reply.text,
+            button_rows(reply.buttons),
+            media=media,
+            ticket_id=ticket.id,
+        )
+        self._kick(uow)
+        return True
+
+    async def release_citizen(self, uow: UnitOfWork, ticket: Ticket) -> None:
+        """The citizen is no longer held: the bot answers them again."""
+        if ticket.user_id is None:
+            return
+        user = await uow.session.get(User, ticket.user_id)
+        if user is None:
+            return
+        held, _ = await uow.users.with_state(user.channel, user.external_id)  # the cache-aware copy
+        held.held_by_operator = False
+
+    async def hold_citizen(self, uow: UnitOfWork, ticket: Ticket) -> None:
+        if ticket.user_id is None:
+            return
+        user = await uow.session.get(User, ticket.user_id)
+        if user is None:
+            return
+        held, _ = await uow.users.with_state(user.channel, user.external_id)
+        held.held_by_operator = True
+
+    # --- ending -----------------------------------------------------------------------------------------
+
+    async def close(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        reason: str,
+        now: dt.datetime,
+        *,
+        operator: tuple[str, str] | None = None,
+    ) -> bool:
+        """Close it (once): the citizen is let go and asked to rate the help (not when they were forgotten)."""
+        if not await uow.tickets.close(ticket.id, reason, now, operator=operator):
+            return False
+        await self.release_citizen(uow, ticket)
+        ask = {
+            "operator": texts.ENDED_BY_OPERATOR,
+            "citizen": texts.ENDED_BY_CITIZEN,
+            "idle": texts.ENDED_IDLE,
+        }.get(reason)
+        if ask is not None and reason != "citizen":  # the citizen who ended it is answered in their own turn
+            await self.to_citizen(uow, ticket, Reply(ask, rating_buttons(ticket.id)), operator_line=False)
+        return True
+
+    async def closing_line(self, uow: UnitOfWork, ticket: Ticket, text: str) -> None:
+        """The last line of a ticket's topic; the topic is closed after it."""
+        await self.to_operators(uow, ticket, Reply(text, attachment=Attachment(CLOSE_TOPIC)))
+
+    # --- the sweep --------------------------------------------------------------------------------------
+
+    async def sweep(self, uow: UnitOfWork, now: dt.datetime) -> int:
+        """Offer a callback to live tickets nobody took in time, close quiet conversations, let quiet waiting
+        citizens go (their question stays). Returns how many tickets it acted on."""
+        s = self.settings
+        done = 0
+        for ticket in await uow.tickets.overdue(waited_since=now - s.wait_limit, idle_since=now - s.idle):
+            times = rules.TicketTimes(
+                ticket.status, ticket.mode, ticket.created_at, ticket.last_activity_at, ticket.offered_at
+            )
+            action = rules.overdue(times, now, wait_limit=s.wait_limit, idle=s.idle)
+            if action is rules.Overdue.OFFER and await uow.tickets.offered(ticket.id, now):
+                rows = (
+                    (Button(texts.CALLBACK, payload="q:cb"), Button(texts.LEAVE_QUESTION, payload="o:q")),
+                    (Button(texts.KEEP_WAITING, payload="o:wait"),),
+                    END_ROW,
+                )
+                await self.to_citizen(uow, ticket, Reply(texts.NOBODY_FREE, rows), operator_line=False)
+                await self.to_operators(uow, ticket, Reply(texts.OP_OFFERED))
+                done += 1
+            elif action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
+                await self.closing_line(uow, ticket, texts.OP_IDLE)
+                done += 1
+            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):
+                await self.release_citizen(uow, ticket)
+                await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
+                channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
+                await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))
+                done += 1
+        return done
+
+    # --- the operators' context card --------------------------------------------------------------------
+
+    async def context_card(self, uow: UnitOfWork, ticket_id: int, now: dt.datetime) -> Reply | None:
+        """The first message of a ticket's topic: who, where from, what they asked and were told, their
+        bookings and reminders, the last lines; with the take/pass/close buttons."""
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
+        lines = [f"🎫 №{ticket.id} · {channel} · {ticket.name or 'без імені'}"]
+        lines.append(f"Створено: {ticket.created_at.astimezone(texts.KYIV):%d.%m %H:%M}")
+        if ticket.priority:
+            lines.append(texts.OP_PRIORITY.format(group=self._group_title(ticket.priority_group)))
+        if ticket.mode == QUESTION:
+            lines.append(texts.OP_QUESTION.format(channel=channel))
+        if ticket.status == CLOSED:
+            lines.append(texts.OP_CLOSED_ALREADY.format(id=ticket.id))
+        elif ticket.operator_name:
+            lines.append(texts.OP_TAKEN.format(name=ticket.operator_name))
+        user = await uow.session.get(User, ticket.user_id) if ticket.user_id is not None else None
+        if user is not None:
+            state = await uow.states.get(user.id)
+            if described := self.describe(state):
+                lines += ["", *described]
+            lines += self._bookings(await uow.bookings.active_for(user.id))
+            reminders = [
+                r for r in await uow.reminders.for_user(user.id) if r.status in ("pending", "sending")
+            ]
+            if reminders:
+                lines += ["", f"🔔 Нагадувань: {len(reminders)}, найближче "
+                          f"{min(r.due_at for r in reminders).astimezone(texts.KYIV):%d.%m %H:%M}"]  # fmt: skip
+            recent = await uow.messages.recent(user.id, CONTEXT_LINES + 6)
+            shown = [self._line(m, recent[:i]) for i, m in enumerate(recent)][-CONTEXT_LINES:]
+            if shown:
+                lines += ["", "💬 Останні повідомлення:", *shown]
+        text = "\n".join(lines)
+        if len(text) > CARD_CHARS:
+            text = text[: CARD_CHARS - 1] + "…"
+        buttons = operator_buttons(ticket.id) if ticket.status in ACTIVE else ()
+        return Reply(text, buttons)
+
+    def _group_title(self, group: str | None) -> str:
+        for g in self.data.priority_groups:
+            if g.id == group:
+                return g.label
+        return "так (зі слів громадянина)"
+
+    def _bookings(self, bookings: list[Booking]) -> list[str]:
+        out: list[str] = []
+        for b in bookings:
+            service = self.kb.services.get(b.service)
+            title = service.short_title if service else b.service
+            when = f"{b.start.astimezone(texts.KYIV):%d.%m %H:%M}" if b.start else "дату погодять"
+            if b.kind == "callback":
+                line = f"📞 Дзвінок {when} · {title}"
+                if b.phone:  # shared for this very callback: the only number an operator ever sees
+                    line += f" · тел. {b.phone}"
+            elif b.kind == "visit":
+                line = f"🏠 Виїзд адміністратора · {title} · код {b.code}"
+            else:
+                line = f"📅 {when} · {title} · код {b.code}"
+            out.append(line)
+        return ["", *out] if out else []
+
+    @staticmethod
+    def _line(m: MessageLog, earlier: list[MessageLog]) -> str:
+        """One line of the log as an operator reads it: a pressed button by its label, never its payload."""
+        who = {"in": "👤", "out": "🤖", "sys": "🤖", "op": "🎧"}.get(m.direction, "·")
+        text = " ".join(m.text.split())
+        if m.direction == "in" and text.startswith("[") and text.endswith("]") and parse(text[1:-1]):
+            payload = text[1:-1]
+            label = next(
+                (
+                    b["text"]
+                    for line in reversed(earlier)
+                    for row in line.buttons or []
+                    for b in row
+                    if b.get("payload") == payload
+                ),
+                None,
+            )
+            text = f"натиснуто «{label}»" if label else "натиснуто кнопку"
+        return f"{who} {text[:LINE_CHARS]}{'…' if len(text) > LINE_CHARS else ''}"
+
+
+def is_active(ticket: Ticket | None) -> bool:
+    return ticket is not None and ticket.status in (WAITING, OPEN)

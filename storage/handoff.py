@@ -1,0 +1,358 @@
+"""Tickets: a citizen handed to a hotline operator. The row is the truth for the queue, the operator group's
+topic and the statistics (wait, handle time, rating).
+
+Life of a ticket: `waiting` (in the queue; a `live` ticket holds the citizen, a `question` left out of hours does
+not) → `open` (an operator took it) → `closed` (by the operator, the citizen, idleness, or /forget), or back to
+`waiting` when an operator passes it on. Every change of status is one conditional UPDATE, so two operators (or
+two bot processes) pressing «Взяти» at once give the ticket to exactly one of them. A citizen has at most one
+ticket that is not closed: a partial unique index, not a check followed by an insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base, User, UTCDateTime
+
+WAITING = "waiting"
+OPEN = "open"
+CLOSED = "closed"
+STATUSES = (WAITING, OPEN, CLOSED)
+ACTIVE = (WAITING, OPEN)
+
+OPERATORS = "operators"  # the outbox channel of the operator group (external id: the ticket id)
+ERASE_TOPIC = "erase"  # the attachment kind of an outbox row that deletes a ticket's topic
+
+LIVE = "live"  # asked within the hotline's hours: the citizen waits in the chat
+QUESTION = "question"  # left for the next working hours: answered on the citizen's channel
+
+# Why a ticket was closed.
+BY_OPERATOR = "operator"
+BY_CITIZEN = "citizen"
+IDLE = "idle"
+FORGOTTEN = "forgotten"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_topic_id", "topic_id"),
+        Index("ix_tickets_user_id", "user_id"),
+        # One ticket that is not closed per citizen: the database refuses a second one.
+        Index(
+            "uq_tickets_active_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # NULL once the citizen asked to be forgotten: the ticket stays as an anonymous statistic.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default=WAITING)
+    mode: Mapped[str] = mapped_column(String(8), default=LIVE)
+    priority: Mapped[bool] = mapped_column(default=False)
+    priority_group: Mapped[str | None] = mapped_column(String(24), default=None)
+    subject: Mapped[str | None] = mapped_column(
+        String(48), default=None
+    )  # the situation or service on screen
+    name: Mapped[str | None] = mapped_column(
+        String(64), default=None
+    )  # the citizen's display name (personal)
+    topic_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the operator group's forum topic
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_activity_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    offered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)  # callback offer sent
+    operator_id: Mapped[str | None] = mapped_column(String(24), default=None)
+    operator_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    close_reason: Mapped[str | None] = mapped_column(String(12), default=None)
+    citizen_lines: Mapped[int] = mapped_column(Integer, default=0)  # messages the citizen sent in it
+    rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Tickets:
+    """Ticket rows; never commits (the unit of work does)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def open(
+        self,
+        user: User,
+        *,
+        mode: str,
+        priority_group: str | None,
+        subject: str | None,
+        name: str | None,
+        now: dt.datetime,
+    ) -> Ticket | None:
+        """A new ticket, or None when the citizen already has one that is not closed (the unique index
+        decides, so a double tap on two processes opens one)."""
+        ticket = Ticket(
+            user_id=user.id,
+            channel=user.channel,
+            status=WAITING,
+            mode=mode,
+            priority=priority_group is not None,
+            priority_group=priority_group,
+            subject=subject,
+            name=name,
+            created_at=now,
+            last_activity_at=now,
+            citizen_lines=0,
+        )
+        try:
+            async with self._s.begin_nested():
+                self._s.add(ticket)
+                await self._s.flush()
+        except IntegrityError:
+            return None
+        return ticket
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self._s.get(Ticket, ticket_id, populate_existing=True)
+
+    async def active_for(self, user_id: int) -> Ticket | None:
+        query = select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE))
+        return (await self._s.execute(query)).scalars().first()
+
+    async def by_topic(self, topic_id: int) -> Ticket | None:
+        """The ticket a topic belongs to (the newest, should a topic id ever be reused)."""
+        query = select(Ticket).where(Ticket.topic_id == topic_id).order_by(Ticket.id.desc()).limit(1)
+        return (await self._s.execute(query)).scalars().first()
+
+    async def ahead_of(self, ticket: Ticket) -> int:
+        """How many waiting live tickets come before this one: priority first, then the oldest."""
+        earlier = (Ticket.created_at < ticket.created_at) | (
+            (Ticket.created_at == ticket.created_at) & (Ticket.id < ticket.id)
+        )
+        if ticket.priority:
+            first = Ticket.priority.is_(True) & earlier
+        else:
+            first = Ticket.priority.is_(True) | earlier
+        query = select(func.count()).where(
+            Ticket.status == WAITING, Ticket.mode == LIVE, Ticket.id != ticket.id, first
+        )
+        return int((await self._s.execute(query)).scalar_one())
+
+    async def queue(self) -> list[Ticket]:
+        """The waiting tickets in the order operators should take them."""
+        query = (
+            select(Ticket)
+            .where(Ticket.status == WAITING)
+            .order_by(Ticket.mode, Ticket.priority.desc(), Ticket.created_at, Ticket.id)
+        )
+        return list((await self._s.execute(query)).scalars())
+
+    async def take(self, ticket_id: int, operator_id: str, operator_name: str, now: dt.datetime) -> bool:
+        """Give a waiting ticket to this operator; False when someone else has it or it is closed."""
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == WAITING)
+            .values(
+                status=OPEN,
+                operator_id=operator_id,
+                operator_name=operator_name,
+                taken_at=func.coalesce(Ticket.taken_at, now),
+                last_activity_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def release(self, ticket_id: int, operator_id: str, now: dt.datetime) -> bool:
+        """The operator who holds it passes it back to the queue."""
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == OPEN, Ticket.operator_id == operator_id)
+            .values(status=WAITING, operator_id=None, operator_name=None, last_activity_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def close(
+        self, ticket_id: int, reason: str, now: dt.datetime, *, operator: tuple[str, str] | None = None
+    ) -> bool:
+        """Close a ticket that is not closed yet; True only for the call that closed it."""
+        values: dict[str, Any] = {"status": CLOSED, "closed_at": now, "close_reason": reason}
+        if operator is not None:  # an operator closing a waiting ticket is its operator
+            values["operator_id"] = func.coalesce(Ticket.operator_id, operator[0])
+            values["operator_name"] = func.coalesce(Ticket.operator_name, operator[1])
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status != CLOSED)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def touch(self, ticket_id: int, now: dt.datetime, *, by_citizen: bool = False) -> None:
+        values: dict[str, Any] = {"last_activity_at": now}
+        if by_citizen:
+            values["citizen_lines"] = Ticket.citizen_lines + 1
+        await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_priority(self, ticket_id: int, group: str) -> None:
+        await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(priority=True, priority_group=group)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_topic(self, ticket_id: int, topic_id: int | None, *, was: int | None) -> bool:
+        """Point the ticket at a (new) topic, only if it still points where the caller saw it: of two
+        processes opening a topic for one ticket, one wins and the other deletes its own."""
+        condition = Ticket.topic_id.is_(None) if was is None else Ticket.topic_id == was
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, condition)
+            .values(topic_id=topic_id)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def offered(self, ticket_id: int, now: dt.datetime) -> bool:
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.offered_at.is_(None), Ticket.status == WAITING)
+            .values(offered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def to_question(self, ticket_id: int, now: dt.datetime) -> bool:
+        """A live ticket nobody took becomes a question answered in working hours (the citizen is let go)."""
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.status == WAITING, Ticket.mode == LIVE)
+            .values(mode=QUESTION, last_activity_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def rate(self, ticket_id: int, user_id: int, rating: int) -> bool:
+        """The citizen's rating of a closed ticket of theirs, once."""
+        result = await self._s.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket_id,
+                Ticket.user_id == user_id,
+                Ticket.status == CLOSED,
+                Ticket.rating.is_(None),
+            )
+            .values(rating=rating)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def comment(self, ticket_id: int, user_id: int, comment: str) -> bool:
+        result = await self._s.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.user_id == user_id, Ticket.status == CLOSED)
+            .values(comment=comment)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def overdue(self, *, waited_since: dt.datetime, idle_since: dt.datetime) -> list[Ticket]:
+        """Live tickets waiting since before `waited_since` that were not offered a callback yet, and tickets
+        (open, or live and waiting) with nothing said since `idle_since`."""
+        query = select(Ticket).where(
+            or_(
+                and_(
+                    Ticket.status == WAITING,
+                    Ticket.mode == LIVE,
+                    Ticket.offered_at.is_(None),
+                    Ticket.created_at <= waited_since,
+                ),
+                and_(
+                    or_(Ticket.status == OPEN, and_(Ticket.status == WAITING, Ticket.mode == LIVE)),
+                    Ticket.last_activity_at <= idle_since,
+                ),
+            )
+        )
+        return list((await self._s.execute(query.order_by(Ticket.id))).scalars())
+
+    async def recent_waits(self, since: dt.datetime) -> list[dt.timedelta]:
+        """How long the live tickets taken since `since` waited (the honest basis of an estimate)."""
+        query = select(Ticket.created_at, Ticket.taken_at).where(
+            Ticket.mode == LIVE, Ticket.taken_at.is_not(None), Ticket.taken_at >= since
+        )
+        return [taken - created for created, taken in (await self._s.execute(query)).all() if taken]
+
+    async def operators_since(self, since: dt.datetime) -> int:
+        """Operators who took or held a ticket lately: the ones on duty, as far as the bot can tell."""
+        query = select(func.count(func.distinct(Ticket.operator_id))).where(
+            Ticket.operator_id.is_not(None), Ticket.last_activity_at >= since
+        )
+        return int((await self._s.execute(query)).scalar_one())
+
+    async def all(self, *, since: dt.datetime | None = None) -> list[Ticket]:
+        query = select(Ticket).order_by(Ticket.id)
+        if since is not None:
+            query = query.where(Ticket.created_at >= since)
+        return list((await self._s.execute(query)).scalars())
+
+    async def erase_personal(self, user_id: int, now: dt.datetime) -> list[int]:
+        """/forget: the citizen's open tickets are closed and every ticket of theirs loses what is personal
+        (name, comment, the link to them); the anonymous figures stay. Returns the ids closed now."""
+        closing = list(
+            (
+                await self._s.execute(
+                    select(Ticket.id).where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE))
+                )
+            ).scalars()
+        )
+        for ticket_id in closing:
+            await self.close(ticket_id, FORGOTTEN, now)
+        await self._s.execute(
+            update(Ticket)
+            .where(Ticket.user_id == user_id)
+            .values(user_id=None, name=None, comment=None)
+            .execution_options(synchronize_session=False)
+        )
+        return closing
+
+    async def purge_before(self, cutoff: dt.datetime) -> int:
+        """Closed tickets older than the statistics need."""
+        result = await self._s.execute(
+            delete(Ticket).where(Ticket.status == CLOSED, Ticket.closed_at < cutoff)
+        )
+        return _rowcount(result)
