@@ -177,6 +177,20 @@ async def set_webhooks(settings: Settings, public_url: str) -> None:
         await bot.close()
 
 
+async def migrate(settings: Settings) -> None:
+    """`python -m bot migrate`: bring the database to the newest schema and stop (before starting several
+    processes; each also migrates at start, taking turns on PostgreSQL)."""
+    from storage.migrate import upgrade
+
+    await check_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("database schema up to date")
+
+
 def _only_upgrades(record: logging.LogRecord) -> bool:
     """Alembic says which backend it uses at every start; only a migration it runs is worth a line."""
     return record.levelno > logging.INFO or not record.getMessage().startswith(
@@ -201,6 +215,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
     hooks.add_argument("url", help="the public https URL that reaches HTTP_HOST:HTTP_PORT")
+    sub.add_parser("migrate", help="bring the database to the newest schema and stop")
     sub.add_parser("booking", help="staff commands: offices, slots, list, close-day, mark (booking --help)")
     sub.add_parser("reminders", help="staff commands: list (reminders --help)")
     sub.add_parser("handoff", help="staff commands: list (handoff --help)")
@@ -217,6 +232,8 @@ def main() -> int:
         )  # «setup plugin …» at every start
         if args.command == "set-webhooks":
             asyncio.run(set_webhooks(settings, args.url))
+        elif args.command == "migrate":
+            asyncio.run(migrate(settings))
         else:
             asyncio.run(serve(settings))
     except ConfigError as exc:

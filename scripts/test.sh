@@ -6,6 +6,11 @@ source "$(dirname "$0")/_venv.sh" dev
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# A throwaway redis-server for several processes sharing pacing, limits and order (tests/scale/).
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# nginx serves a real bot through deploy/nginx/viza-bot.conf (tests/test_deploy.py); openssl makes its test cert.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} with apt-get (first run)…" >&2

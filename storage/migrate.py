@@ -6,6 +6,7 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,8 +18,13 @@ def alembic_config(url: str = "") -> Config:
     return cfg
 
 
+MIGRATION_LOCK = 0x56697A61  # «Viza»: the PostgreSQL advisory lock several starting processes migrate under
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` on the engine's database."""
+    """Apply migrations up to `revision` on the engine's database. On PostgreSQL several processes starting at once
+    take turns (a transaction-scoped advisory lock), so the later ones find the schema up to date instead of
+    racing to create the same tables."""
 
     def _upgrade(conn: Connection) -> None:
         cfg = alembic_config()
@@ -26,4 +32,6 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_upgrade)
