@@ -1033,3 +1033,19 @@ async def test_the_context_card_shows_the_dialog_and_no_typed_phone(world: World
     assert (
         closed is not None and closed.buttons == () and texts.OP_CLOSED_ALREADY.format(id=t.id) in closed.text
     )
+
+
+async def test_the_retention_purge_deletes_a_ticket_topic_too(world: World) -> None:
+    """Erasing a citizen by any path (here `Users.erase`, as the retention purge does, with no room asked first)
+    queues the deletion of their tickets' topics."""
+    w = world
+    await ask(w, "u9")
+    t = await only_ticket(w)
+    await w.give_topic(t.id, 509)
+    await w.op(509, payload=f"tk:close:{t.id}")
+    async with w.bot.uow_factory() as uow:
+        user = await uow.users.get("web", "u9")
+        assert user is not None
+        await uow.users.erase(user)
+    erase = [r for r in await w.rows("operators") if r.media == {"kind": "erase"}]
+    assert [r.external_id for r in erase] == [str(t.id)]
