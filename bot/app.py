@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.metrics import MeteredBookingService, MeteredEngine, Metrics
 from bot.outbox import Kicker, senders
 from bot.settings import Settings
+from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
 from dialogs.booking.flow import BookingRoom
 from dialogs.engine import Engine
 from dialogs.flood import FloodLimiter
@@ -26,6 +27,7 @@ from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from handlers.telegram.channel import TelegramChannel, build_telegram
+from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
 from handlers.web.live import setup_live
 from handlers.web.metrics import setup_metrics
@@ -55,6 +57,7 @@ class Bot:
     handoff: HandoffService | None = None  # tickets for hotline operators (the sweep job calls it)
     kicker: Kicker | None = None  # sends queued lines at once (relays between citizens and operators)
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py)
+    shared: SharedRedis | None = None  # REDIS_URL: what several processes share (bot/shared.py)
 
     async def close(self) -> None:
         try:
@@ -67,6 +70,8 @@ class Bot:
                 await self.uow_factory.close()  # writes the conversation lines still buffered
             finally:
                 await self.db.dispose()
+                if self.shared is not None:
+                    await self.shared.close()
 
 
 async def build(
@@ -112,6 +117,9 @@ async def build(
             enabled=settings.handoff_enabled,
         )
         rooms.append(HandoffRoom(handoff))
+    # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
+    shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
+    flood = FloodLimiter(settings.flood_rate, settings.flood_burst)
     engine = MeteredEngine(
         kb,
         index,
@@ -122,7 +130,8 @@ async def build(
         rooms=rooms,
         clock=clock,
         metrics=metrics,
-        flood=FloodLimiter(settings.flood_rate, settings.flood_burst),
+        flood=RedisFlood(shared, flood) if shared is not None else flood,
+        locks=RedisLocks(shared) if shared is not None else None,
     )
     desk = None
     if handoff is not None:
@@ -148,6 +157,7 @@ async def build(
             if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
             else None,
             clock=clock,
+            gates=None if shared is None else _telegram_gates(shared, settings),
         )
         if settings.telegram_mode == "webhook":
             telegram.mount_webhook(http)
@@ -166,7 +176,21 @@ async def build(
         telegram.sender.note = metrics.sender_note("telegram")
     if viber is not None:
         viber.sender.note = metrics.sender_note("viber")
+        if shared is not None:
+            viber.sender.shared_quiet = RedisQuiet(shared, alone=viber.sender.quiet)
     kicker = Kicker(uow_factory, senders(uow_factory, telegram, viber))
     if handoff is not None:
         handoff.kick, handoff.live = kicker, live.notify
-    return Bot(settings, db, engine, http, uow_factory, telegram, viber, reminders, handoff, kicker, metrics)
+    return Bot(
+        settings, db, engine, http, uow_factory, telegram, viber, reminders, handoff, kicker, metrics, shared
+    )
+
+
+def _telegram_gates(shared: SharedRedis, settings: Settings) -> tuple[RateGate, RateGate]:
+    """Telegram's overall and per-chat pacing shared by every process (each with its own as the fallback)."""
+    overall, burst = settings.telegram_global_rate, global_burst(settings.telegram_global_rate)
+    per_chat, chat_burst = settings.telegram_per_chat_rate, PER_CHAT_BURST
+    return (
+        RedisRate(shared, "tg-all", overall, burst, LocalRate(overall, burst, max_keys=1)),
+        RedisRate(shared, "tg-chat", per_chat, chat_burst, LocalRate(per_chat, chat_burst)),
+    )

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # a second; beyond that one polite notice and quiet. FLOOD_BURST=0 turns it off.
     flood_rate: float = Field(default=1.0, gt=0)
     flood_burst: int = Field(default=60, ge=0)
+    # Several processes behind one URL (PostgreSQL, webhooks): Redis shares Telegram's pacing, Viber's hourly
+    # count, flood control and each citizen's order (bot/shared.py), e.g. redis://127.0.0.1:6379/0. Unset: one
+    # process keeps its own.
+    redis_url: str | None = None
 
     @field_validator("web_frame_ancestors")
     @classmethod

@@ -14,8 +14,8 @@ from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.cards import packages, with_cards
 from dialogs.checklist import worth_asking
 from dialogs.flood import NOTICE as FLOOD_NOTICE
-from dialogs.flood import FloodLimiter, Verdict
-from dialogs.locks import KeyedLocks
+from dialogs.flood import FloodGate, FloodLimiter, Verdict
+from dialogs.locks import KeyedLocks, Locks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply, plain
 from dialogs.payloads import Action, Payload, pack, parse
 from dialogs.redact import redact as redact  # the message log's masking, importable from here as before
@@ -80,10 +80,12 @@ class Engine:
         actions: dict[str, StepAction] | None = None,
         understander: Understander | None = None,
         rooms: Sequence[Room] = (),
-        flood: FloodLimiter | None = None,
+        flood: FloodGate | None = None,
+        locks: Locks | None = None,
     ) -> None:
         self.kb = kb
-        self.flood = FloodLimiter() if flood is None else flood  # per-citizen flood control, asked first
+        # Per-citizen flood control, asked first (one process's own, or shared through bot/shared.py).
+        self.flood: FloodGate = FloodLimiter() if flood is None else flood
         self.index = index
         self.scenarios = with_cards(kb, scenarios)  # the life situations' and one per service card
         self.packages = packages(kb, self.scenarios)
@@ -98,7 +100,9 @@ class Engine:
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
         self._clock = clock
         self._actions = actions or {}
-        self.locks = KeyedLocks()  # channels that open their own unit of work hold it per citizen too
+        # One step per citizen at a time; channels that open their own unit of work hold it too. With several
+        # processes a shared implementation (bot/shared.py) orders them across processes as well.
+        self.locks: Locks = KeyedLocks() if locks is None else locks
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Process one message in its own unit of work and return the replies to send."""
@@ -109,7 +113,7 @@ class Engine:
         """Process one message inside the caller's unit of work (a channel middleware opened it, holding
         `self.locks` for the citizen)."""
         forget = message.payload == pack(Action.FORGET, "yes")
-        verdict = self.flood.check(message.channel, message.user_id, forget=forget)
+        verdict = await self.flood.verdict(message.channel, message.user_id, forget=forget)
         if verdict is not Verdict.PROCESS:  # too many too fast: never processed, nothing read or written
             return [Reply(FLOOD_NOTICE)] if verdict is Verdict.NOTICE else []
         user, state = await uow.users.with_state(message.channel, message.user_id)

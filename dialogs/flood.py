@@ -20,8 +20,10 @@ erased everything, so dropping a repeat loses nothing, and a script cannot make 
 of it.
 
 Memory is bounded: at most `capacity` citizens are remembered, the least recently heard forgotten first (a
-forgotten citizen starts with a full bucket, as a new one does). The limiter is process-local and never persists
-anything; its keys stay in memory only while the citizen writes. Logging is aggregated: a line when an episode
+forgotten citizen starts with a full bucket, as a new one does). `FloodLimiter` is process-local and never persists
+anything; its keys stay in memory only while the citizen writes. Several processes share one bucket per citizen
+through Redis instead (bot/shared.py `RedisFlood`, the same rules in one atomic script, this limiter its fallback):
+the engine asks a `FloodGate` and knows neither. Logging is aggregated: a line when an episode
 begins, at most one per `LOG_EVERY` seconds for the whole process, with counts and channels only — no citizen id.
 """
 
@@ -32,6 +34,7 @@ import logging
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,15 @@ class Verdict(enum.Enum):
     PROCESS = "process"  # handle the message as usual
     NOTICE = "notice"  # answer with NOTICE only: the first message refused in this episode
     DROP = "drop"  # refused quietly: no reply, nothing read or written
+
+
+class FloodGate(Protocol):
+    """What the engine asks first about every message (`Engine.flood`)."""
+
+    rate: float  # messages a second, sustained
+    burst: float  # messages at once; 0: flood control is off
+
+    async def verdict(self, channel: str, user_id: str, *, forget: bool = False) -> Verdict: ...
 
 
 class _Bucket:
@@ -113,15 +125,23 @@ class FloodLimiter:
             bucket.forgot_at = now
             return Verdict.PROCESS
         bucket.tokens = max(-DEBT, bucket.tokens - 1.0)
+        verdict = Verdict.DROP if bucket.limited else Verdict.NOTICE
+        bucket.limited = True
+        self.count_refused(channel, verdict, now)
+        return verdict
+
+    async def verdict(self, channel: str, user_id: str, *, forget: bool = False) -> Verdict:
+        """`check` as the engine asks it (`FloodGate`)."""
+        return self.check(channel, user_id, forget=forget)
+
+    def count_refused(self, channel: str, verdict: Verdict, now: float | None = None) -> None:
+        """Counts a refused message, logging as described above; a shared gate reports its verdicts here too."""
         self.refused += 1
         self._unlogged_refused += 1
-        if bucket.limited:
-            return Verdict.DROP
-        bucket.limited = True
-        self.episodes += 1
-        self._unlogged_episodes[channel] += 1
-        self._log(now)
-        return Verdict.NOTICE
+        if verdict is Verdict.NOTICE:
+            self.episodes += 1
+            self._unlogged_episodes[channel] += 1
+            self._log(self._clock() if now is None else now)
 
     def _log(self, now: float) -> None:
         if self._logged_at is not None and now - self._logged_at < LOG_EVERY:

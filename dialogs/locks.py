@@ -1,10 +1,24 @@
-"""One conversation step at a time per citizen: two quick taps must not race on the same dialog state."""
+"""One conversation step at a time per citizen: two quick taps must not race on the same dialog state.
+
+`Locks` is what the engine and the channels hold around one citizen's step (`Engine.locks`). `KeyedLocks` is the
+one process's implementation; several processes share a Redis one (bot/shared.py `RedisLocks`), which holds a
+`KeyedLocks` too, so one process's own waiters queue here and only one of them at a time asks Redis.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+
+class Locks(Protocol):
+    """One holder per key at a time; `len()` counts the keys held or waited for (nothing left behind: 0)."""
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
+    def __len__(self) -> int: ...
 
 
 class KeyedLocks:

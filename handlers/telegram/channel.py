@@ -20,7 +20,7 @@ from dialogs.handoff.desk import Desk
 from handlers.telegram.middleware import CHANNEL, UnitOfWorkMiddleware
 from handlers.telegram.operators import TopicPoster, operators_router
 from handlers.telegram.routers import buttons_router, messages_router
-from handlers.telegram.sender import TelegramSender
+from handlers.telegram.sender import RateGate, TelegramSender
 from storage.models import utcnow
 from storage.uow import UnitOfWork
 
@@ -89,8 +89,10 @@ def build_telegram(
     global_rate: float = 30.0,
     operators: tuple[int, Desk] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    gates: tuple[RateGate, RateGate] | None = None,
 ) -> TelegramChannel:
-    """Wire the channel once; long-lived services go into the Dispatcher as workflow data."""
+    """Wire the channel once; long-lived services go into the Dispatcher as workflow data. `gates`: the overall
+    and per-chat pacing shared with other processes (bot/shared.py); by default this process's own."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server.rstrip("/")))
     bot = Bot(token, session=session)
 
@@ -98,7 +100,15 @@ def build_telegram(
         async with uow_factory() as uow:
             await uow.users.deactivate(CHANNEL, str(chat_id))
 
-    sender = TelegramSender(bot, on_blocked, per_chat_rate=per_chat_rate, global_rate=global_rate)
+    global_gate, chat_gate = gates or (None, None)
+    sender = TelegramSender(
+        bot,
+        on_blocked,
+        per_chat_rate=per_chat_rate,
+        global_rate=global_rate,
+        global_gate=global_gate,
+        chat_gate=chat_gate,
+    )
     # The dialog state lives in our database (the engine's), so aiogram's FSM would be dead weight on every update.
     dispatcher = Dispatcher(engine=engine, sender=sender, disable_fsm=True)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))

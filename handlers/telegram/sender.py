@@ -1,7 +1,8 @@
 """The one way anything is sent to Telegram: paced per chat and globally, 429-aware, never raising.
 
 Everything the bot sends — replies, and later reminders and operator messages — goes through `TelegramSender`,
-injected where needed (never a global Bot).
+injected where needed (never a global Bot). The pacing is two `RateGate`s, one per chat and one overall: this
+process's own (`LocalRate`) by default, shared by several processes through Redis (bot/shared.py `RedisRate`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -44,6 +45,38 @@ def _unmetered(event: str) -> None:
     """No monitoring attached."""
 
 
+class RateGate(Protocol):
+    """Pacing per key: `acquire` returns when one more message under `key` may go."""
+
+    async def acquire(self, key: str) -> None: ...
+
+
+class LocalRate:
+    """This process's pacing: `burst` messages at once per key, then `rate` a second (a leaky bucket per key; the
+    least recently used keys are forgotten beyond `max_keys`, a forgotten key starting with a full burst)."""
+
+    def __init__(self, rate: float, burst: float, *, max_keys: int = 10_000) -> None:
+        self.rate, self.burst, self._max_keys = rate, burst, max_keys
+        self._keys: OrderedDict[str, AsyncLimiter] = OrderedDict()
+
+    async def acquire(self, key: str) -> None:
+        limiter = self._keys.pop(key, None) or AsyncLimiter(self.burst, self.burst / self.rate)
+        self._keys[key] = limiter  # most recently used last; the oldest are forgotten
+        while len(self._keys) > self._max_keys:
+            self._keys.popitem(last=False)
+        await limiter.acquire()
+
+
+def global_burst(global_rate: float) -> float:
+    """The overall burst: a tenth of a second's messages. A bucket of a whole second's messages would let a full
+    second go out at once after a quiet moment, and Telegram counts such a bunch against the limit (429s)."""
+    return max(1.0, global_rate / 10)
+
+
+OVERALL = "all"  # the global gate's one key
+PER_CHAT_BURST = 3  # messages at once to one chat, then the per-chat rate
+
+
 class TelegramSender:
     """Sends with ≈1 message/s per chat (bursts of a few allowed) and ≈30/s overall, like Telegram asks."""
 
@@ -53,17 +86,17 @@ class TelegramSender:
         on_blocked: OnBlocked,
         *,
         per_chat_rate: float = 1.0,
-        per_chat_burst: int = 3,
+        per_chat_burst: int = PER_CHAT_BURST,
         global_rate: float = 30.0,
         max_chats: int = 10_000,
+        global_gate: RateGate | None = None,
+        chat_gate: RateGate | None = None,
     ) -> None:
+        """The gates default to this process's own pacing at the rates given (then the rates are theirs)."""
         self.bot = bot
         self._on_blocked = on_blocked
-        # The overall rate in tenths of a second: a bucket of a whole second's messages would let a full second go
-        # out at once after a quiet moment, and Telegram counts such a bunch against the limit (429s in a burst).
-        self._global = AsyncLimiter(max(1.0, global_rate / 10), 0.1)
-        self._per_chat_rate, self._per_chat_burst = per_chat_rate, per_chat_burst
-        self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._global = global_gate or LocalRate(global_rate, global_burst(global_rate), max_keys=1)
+        self._chats = chat_gate or LocalRate(per_chat_rate, per_chat_burst, max_keys=max_chats)
         self._max_chats = max_chats
         # Chats showing the contact keyboard; the next reply that does not ask for the phone takes it away. In
         # memory: after a restart a forgotten keyboard stays (one-time: it hides itself once used).
@@ -71,14 +104,10 @@ class TelegramSender:
         # Monitoring's hook (bot/metrics.py): "ok" or "failed" per message sent, "429" when asked to wait.
         self.note: Callable[[str], None] = _unmetered
 
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._chats.pop(chat_id, None) or AsyncLimiter(
-            self._per_chat_burst, self._per_chat_burst / self._per_chat_rate
-        )
-        self._chats[chat_id] = limiter  # most recently used last; the oldest are forgotten
-        while len(self._chats) > self._max_chats:
-            self._chats.popitem(last=False)
-        return limiter
+    async def _pace(self, chat_id: int) -> None:
+        """Wait for this chat's turn, then for the overall one."""
+        await self._chats.acquire(str(chat_id))
+        await self._global.acquire(OVERALL)
 
     async def send_replies(self, chat_id: int, replies: list[Reply]) -> bool:
         """Send the engine's replies in order; False if something could not be delivered."""
@@ -121,8 +150,8 @@ class TelegramSender:
 
     async def _delete(self, chat_id: int, message_id: int) -> None:
         try:
-            async with self._chat_limiter(chat_id), self._global:
-                await self.bot.delete_message(chat_id, message_id)
+            await self._pace(chat_id)
+            await self.bot.delete_message(chat_id, message_id)
         except Exception as exc:  # a stray «⌨️» is harmless
             log.info("could not delete the keyboard remover (%s)", exc)
 
@@ -136,11 +165,11 @@ class TelegramSender:
         """The sent message, or None if it could not be delivered; never raises."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._chat_limiter(chat_id), self._global:
-                    return await self.bot.send_message(
-                        chat_id, html, parse_mode="HTML", reply_markup=keyboard,
-                        disable_notification=disable_notification,
-                    )  # fmt: skip
+                await self._pace(chat_id)
+                return await self.bot.send_message(
+                    chat_id, html, parse_mode="HTML", reply_markup=keyboard,
+                    disable_notification=disable_notification,
+                )  # fmt: skip
             except TelegramRetryAfter as exc:
                 log.warning("telegram asks to wait %ss (attempt %d)", exc.retry_after, attempt)
                 self.note("429")
@@ -171,11 +200,11 @@ class TelegramSender:
             and chat_id not in self._contact_keyboard
         ):
             try:
-                async with self._chat_limiter(chat_id), self._global:
-                    await self.bot.edit_message_text(
-                        text=parts[0].text, chat_id=chat_id, message_id=message_id,
-                        parse_mode="HTML", reply_markup=inline,
-                    )  # fmt: skip
+                await self._pace(chat_id)
+                await self.bot.edit_message_text(
+                    text=parts[0].text, chat_id=chat_id, message_id=message_id,
+                    parse_mode="HTML", reply_markup=inline,
+                )  # fmt: skip
                 self.note("ok")
                 return True
             except TelegramBadRequest as exc:
@@ -192,8 +221,8 @@ class TelegramSender:
         e.g. a forum topic deleted by hand)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._chat_limiter(chat_id), self._global:
-                    return await make()
+                await self._pace(chat_id)
+                return await make()
             except TelegramRetryAfter as exc:
                 log.warning("telegram asks to wait %ss (attempt %d)", exc.retry_after, attempt)
                 self.note("429")

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
 from viberbot.api.messages import TextMessage
@@ -52,6 +52,14 @@ class QuietLimit:
         return True
 
 
+class SharedQuiet(Protocol):
+    """The same count shared by several processes (bot/shared.py `RedisQuiet`)."""
+
+    async def allow(self, user: str) -> bool: ...
+
+    async def heard_from(self, user: str) -> None: ...
+
+
 OnResult = Callable[[str, str | None, int], Awaitable[None]]  # (user, message_token or None, status)
 
 
@@ -71,6 +79,7 @@ class ViberSender:
         attempts: int = 3,
         backoff: float = 0.5,
         quiet_limit: QuietLimit | None = None,
+        shared_quiet: SharedQuiet | None = None,
     ) -> None:
         self._url = api_url.rstrip("/")
         self._headers = {"X-Viber-Auth-Token": auth_token}
@@ -78,7 +87,8 @@ class ViberSender:
         self._on_result = on_result
         self._timeout = ClientTimeout(total=timeout)
         self._attempts, self._backoff = attempts, backoff
-        self.quiet = quiet_limit or QuietLimit()
+        self.quiet = quiet_limit or QuietLimit()  # this process's count; `shared_quiet` replaces it when set
+        self.shared_quiet = shared_quiet
         self._session: ClientSession | None = None
         self._tasks: set[asyncio.Task[bool]] = set()
         self._order = KeyedLocks()
@@ -94,6 +104,17 @@ class ViberSender:
         if receiver is not None:
             body["receiver"] = receiver
         return {k: v for k, v in body.items() if v is not None}
+
+    async def heard_from(self, user: str) -> None:
+        """The user wrote: Viber's count starts again (here and, when shared, for every process)."""
+        self.quiet.heard_from(user)
+        if self.shared_quiet is not None:
+            await self.shared_quiet.heard_from(user)
+
+    async def _allowed(self, user: str) -> bool:
+        if self.shared_quiet is not None:
+            return await self.shared_quiet.allow(user)
+        return self.quiet.allow(user)
 
     def schedule(self, user: str, replies: list[Reply]) -> None:
         """Send in the background (the webhook answers Viber at once); the task is kept until done.
@@ -117,7 +138,7 @@ class ViberSender:
 
     async def send(self, user: str, message: TextMessage) -> bool:
         """One message; never raises. False if refused, unsubscribed, over the limit or unreachable."""
-        if not self.quiet.allow(user):
+        if not await self._allowed(user):
             log.warning("viber: 100 messages this hour without a reply from a user; message dropped")
             return False
         body = self.payload(message, receiver=user)

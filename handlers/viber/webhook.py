@@ -251,7 +251,7 @@ class ViberWebhook:
 
     async def _message(self, event: ViberMessageRequest, raw: dict[str, Any]) -> None:
         user = event.sender.id
-        self.sender.quiet.heard_from(user)
+        await self.sender.heard_from(user)
         message = event.message
         if isinstance(message, ContactMessage):
             # The number goes to the engine, which keeps it only where the citizen agreed to give it (a callback
