@@ -21,7 +21,6 @@ from typing import Any
 
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -30,7 +29,6 @@ from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from tests.e2e.telegram.conftest import free_port
 from tests.e2e.viber.citizen import sign
 from tests.e2e.viber.fake_api import FakeViberApi
 from tests.handlers.fake_telegram import FakeSession
@@ -510,7 +508,6 @@ class FuzzRig:
     api: FakeViberApi
     client: TestClient  # type: ignore[type-arg]
     session: FakeSession
-    runner: web.AppRunner
     errors: Errors = field(default_factory=Errors)
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)  # (target, status) → inputs
     _probes: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -520,15 +517,12 @@ class FuzzRig:
         cls, tmp_path: Path, kb: Knowledge | None = None, index: SearchIndex | None = None
     ) -> FuzzRig:
         api = FakeViberApi()
-        runner = web.AppRunner(api.app, access_log=None)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
+        api_url = await api.serve()
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             database_url=f"sqlite+aiosqlite:///{tmp_path}/fuzz.sqlite3",
             viber_auth_token=VIBER_TOKEN,
-            viber_api_url=f"http://127.0.0.1:{port}/pa",
+            viber_api_url=api_url,
             viber_send_timeout=2.0,
             telegram_bot_token=TELEGRAM_TOKEN,
             telegram_per_chat_rate=100_000,
@@ -540,7 +534,7 @@ class FuzzRig:
         bot.telegram.bot.session = session
         client = TestClient(TestServer(bot.http, host="127.0.0.1"))
         await client.start_server()
-        rig = cls(bot, api, client, session, runner)
+        rig = cls(bot, api, client, session)
         root = logging.getLogger()
         root.addHandler(rig.errors)
         return rig
@@ -549,7 +543,7 @@ class FuzzRig:
         logging.getLogger().removeHandler(self.errors)
         await self.client.close()
         await self.bot.close()
-        await self.runner.cleanup()
+        await self.api.stop()
 
     async def settle(self) -> None:
         """Wait for what the Viber sender does in the background (no sleeping: it keeps its tasks)."""

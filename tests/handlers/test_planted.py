@@ -23,7 +23,6 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetMe, SendMessage
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Bot, build
@@ -33,7 +32,6 @@ from handlers.telegram.sender import MAX_ATTEMPTS, TelegramSender
 from handlers.viber.sender import QuietLimit, ViberSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from tests.e2e.telegram.conftest import free_port
 from tests.e2e.viber.citizen import sign
 from tests.e2e.viber.fake_api import FakeViberApi
 from tests.handlers.fake_telegram import FakeSession
@@ -216,15 +214,12 @@ def _text(user: str, text: str, token: int | None, stamp: int = 1_700_000_000_00
 @pytest.fixture()
 async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[ViberRig]:
     api = FakeViberApi()
-    runner = web.AppRunner(api.app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    api_url = await api.serve()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/v.sqlite3",
         viber_auth_token=VIBER_TOKEN,
-        viber_api_url=f"http://127.0.0.1:{port}/pa",
+        viber_api_url=api_url,
         viber_send_timeout=1.0,
     )
     bot = await build(settings, kb=kb, index=index)
@@ -233,7 +228,7 @@ async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncItera
             yield ViberRig(bot, api, client)
     finally:
         await bot.close()
-        await runner.cleanup()
+        await api.stop()
 
 
 async def test_a_citizens_message_lets_the_bot_answer_after_a_quiet_hours_hundred(viber: ViberRig) -> None:

@@ -29,7 +29,6 @@ from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, ProcessedUpdate, User
-from tests.e2e.telegram.conftest import free_port
 from tests.e2e.viber.citizen import ViberCitizen, sign
 from tests.e2e.viber.fake_api import FakeViberApi
 
@@ -85,15 +84,12 @@ class EchoingCitizen(ViberCitizen):
 @pytest.fixture()
 async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[Rig]:
     api = FakeViberApi()
-    runner = web.AppRunner(api.app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    api_url = await api.serve()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/v.sqlite3",
         viber_auth_token=TOKEN,
-        viber_api_url=f"http://127.0.0.1:{port}/pa",
+        viber_api_url=api_url,
         viber_send_timeout=1.0,
     )
     bot = await build(settings, kb=kb, index=index)
@@ -105,7 +101,7 @@ async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterato
             yield Rig(bot, api, client)
     finally:
         await bot.close()
-        await runner.cleanup()
+        await api.stop()
 
 
 def _message(sender: Any, message: Any, token: Any = 1001) -> dict[str, Any]:

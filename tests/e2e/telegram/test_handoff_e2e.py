@@ -26,7 +26,7 @@ from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from tests.e2e.telegram.adapter import EmulatorAdapter
 from tests.e2e.telegram.citizen import TelegramCitizen
-from tests.e2e.telegram.conftest import _tokens, free_port, start_adapter
+from tests.e2e.telegram.conftest import _tokens, start_adapter
 from tests.e2e.telegram.operator import TelegramOperator, TopicMessage
 from tests.e2e.viber.citizen import ViberCitizen
 from tests.e2e.viber.fake_api import FakeViberApi
@@ -82,10 +82,7 @@ async def desk(
 ) -> AsyncIterator[DeskRig]:
     adapter, runner, adapter_url = await start_adapter(emulator_url)
     viber_api = FakeViberApi()
-    viber_runner = web.AppRunner(viber_api.app, access_log=None)
-    await viber_runner.setup()
-    viber_port = free_port()
-    await web.TCPSite(viber_runner, "127.0.0.1", viber_port).start()
+    viber_url = await viber_api.serve()
     token = f"{next(_tokens)}:TEST-TOKEN"
     database = f"sqlite+aiosqlite:///{tmp_path}/desk.sqlite3"
     settings = Settings(  # type: ignore[call-arg]
@@ -95,7 +92,7 @@ async def desk(
         telegram_api_server=adapter_url,
         telegram_per_chat_rate=50,
         viber_auth_token=VIBER_TOKEN,
-        viber_api_url=f"http://127.0.0.1:{viber_port}/pa",
+        viber_api_url=viber_url,
         viber_send_timeout=1.0,
         operator_chat_id=GROUP,
         operator_ids=f"{OKSANA},{PETRO}",
@@ -120,7 +117,7 @@ async def desk(
         await bot.close()
         await adapter.close()
         await runner.cleanup()
-        await viber_runner.cleanup()
+        await viber_api.stop()
 
 
 async def _topic_of(op: TelegramOperator, number: int) -> TopicMessage:

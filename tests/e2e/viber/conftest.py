@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from tests.e2e.telegram.conftest import free_port
 from tests.e2e.viber.citizen import ViberCitizen
 from tests.e2e.viber.fake_api import FakeViberApi
 
@@ -34,15 +32,12 @@ class ViberRig:
 @pytest.fixture()
 async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[ViberRig]:
     api = FakeViberApi()
-    runner = web.AppRunner(api.app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    api_url = await api.serve()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/v.sqlite3",
         viber_auth_token=TOKEN,
-        viber_api_url=f"http://127.0.0.1:{port}/pa",
+        viber_api_url=api_url,
         viber_send_timeout=1.0,
     )
     bot = await build(settings, kb=kb, index=index)
@@ -51,7 +46,7 @@ async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncItera
             yield ViberRig(bot, api, client)
     finally:
         await bot.close()
-        await runner.cleanup()
+        await api.stop()
 
 
 @pytest.fixture()

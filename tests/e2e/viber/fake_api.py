@@ -41,3 +41,16 @@ class FakeViberApi:
 
     def to(self, user: str) -> list[dict[str, Any]]:
         return [m for m in self.sent if m.get("receiver") == user]
+
+    async def serve(self) -> str:
+        """Listen on a free loopback port; the base URL for VIBER_API_URL. `stop` ends it."""
+        from tests.e2e.telegram.conftest import free_port
+
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        return f"http://127.0.0.1:{port}/pa"
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
