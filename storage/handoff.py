@@ -42,6 +42,7 @@ ACTIVE = (WAITING, OPEN)
 
 OPERATORS = "operators"  # the outbox channel of the operator group (external id: the ticket id)
 ERASE_TOPIC = "erase"  # the attachment kind of an outbox row that deletes a ticket's topic
+CLOSE_TOPIC = "close"  # the attachment kind of a topic's last line: posted, then the topic is closed
 
 LIVE = "live"  # asked within the hotline's hours: the citizen waits in the chat
 QUESTION = "question"  # left for the next working hours: answered on the citizen's channel

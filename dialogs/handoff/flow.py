@@ -133,7 +133,7 @@ class HandoffRoom:
         if verb == "skip":
             self._leave(turn.state)
             return [Reply(texts.COMMENT_THANKS, (MENU,))]
-        return [Reply(texts.STALE, (MENU,))]
+        return [Reply(common.STALE_BUTTON_NO_STEP, (MENU,))]
 
     async def _end(self, turn: Turn) -> list[Reply]:
         ticket = await turn.uow.tickets.active_for(turn.user.id)
@@ -168,7 +168,7 @@ class HandoffRoom:
     async def _priority(self, turn: Turn) -> list[Reply]:
         ticket = await turn.uow.tickets.active_for(turn.user.id)
         if ticket is None or ticket.status != WAITING:
-            return [Reply(texts.STALE, (END_ROW,) if ticket else (MENU,))]
+            return [Reply(common.STALE_BUTTON_NO_STEP, (END_ROW,) if ticket else (MENU,))]
         if not ticket.priority:
             await turn.uow.tickets.set_priority(ticket.id, DECLARED)
             ticket.priority, ticket.priority_group = True, DECLARED
@@ -181,11 +181,11 @@ class HandoffRoom:
 
     async def _rate(self, turn: Turn, ticket_id: int, rating: int) -> list[Reply]:
         if rating not in rules.RATINGS:
-            return [Reply(texts.STALE, (MENU,))]
+            return [Reply(common.STALE_BUTTON_NO_STEP, (MENU,))]
         if not await turn.uow.tickets.rate(ticket_id, turn.user.id, rating):
             ticket = await turn.uow.tickets.get(ticket_id)
             mine = ticket is not None and ticket.user_id == turn.user.id and ticket.rating is not None
-            return [Reply(texts.RATED_ALREADY if mine else texts.STALE, (MENU,))]
+            return [Reply(texts.RATED_ALREADY if mine else common.STALE_BUTTON_NO_STEP, (MENU,))]
         if (
             turn.user.held_by_operator
         ):  # an older ticket rated mid-conversation: what follows is for the operator

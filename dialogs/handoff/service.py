@@ -21,14 +21,13 @@ from dialogs.payloads import parse
 from dialogs.redact import redact
 from knowledge.loader import Knowledge
 from storage.booking import Booking
-from storage.handoff import ACTIVE, CLOSED, LIVE, OPEN, OPERATORS, QUESTION, WAITING, Ticket
+from storage.handoff import ACTIVE, CLOSE_TOPIC, CLOSED, LIVE, OPERATORS, QUESTION, Ticket
 from storage.models import DialogState, MessageLog, User
 from storage.repositories import button_rows
 from storage.uow import UnitOfWork
 
 WEB = "web"
 TICKET = "tk"  # the operators' button payloads: tk:take:<id>, tk:pass:<id>, tk:close:<id>
-CLOSE_TOPIC = "close"  # the attachment kind of a topic's last line (see handlers.telegram.operators)
 CONTEXT_LINES = 8  # the citizen's last lines on the context card
 LINE_CHARS = 160
 CARD_CHARS = 3800  # a Telegram message holds 4096 characters
@@ -389,7 +388,3 @@ class HandoffService:
             )
             text = f"натиснуто «{label}»" if label else "натиснуто кнопку"
         return f"{who} {text[:LINE_CHARS]}{'…' if len(text) > LINE_CHARS else ''}"
-
-
-def is_active(ticket: Ticket | None) -> bool:
-    return ticket is not None and ticket.status in (WAITING, OPEN)

@@ -20,13 +20,13 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 from dialogs.handoff.desk import Desk, OperatorEvent
-from dialogs.handoff.service import CLOSE_TOPIC as CLOSE
 from dialogs.handoff.service import HandoffService
 from dialogs.handoff.texts import CHANNELS
 from dialogs.messages import Reply
 from handlers.telegram.render import OutMessage, render
 from handlers.telegram.routers import attachment
 from handlers.telegram.sender import TelegramSender
+from storage.handoff import CLOSE_TOPIC as CLOSE
 from storage.handoff import ERASE_TOPIC as ERASE
 from storage.models import utcnow
 from storage.uow import UnitOfWork

@@ -26,6 +26,7 @@ from dialogs.handoff.canned import CannedAnswers
 from dialogs.handoff.desk import Desk, DeskOutcome, OperatorEvent
 from dialogs.handoff.service import HandoffService
 from dialogs.messages import Attachment, Incoming, Reply
+from dialogs.texts import OPERATOR_BUTTON
 from storage.booking import Outbox
 from storage.db import make_sessionmaker
 from storage.handoff import Ticket
@@ -219,8 +220,8 @@ async def test_the_operator_button_after_two_misses_opens_a_ticket(world: World)
     w = world
     await w.say("u1", "ккккккжжжж")
     second = await w.say("u1", "ззщщщщхх фффф")
-    assert texts.OPERATOR_BUTTON in labels(second)
-    button = next(b for r in second for row in r.buttons for b in row if b.text == texts.OPERATOR_BUTTON)
+    assert OPERATOR_BUTTON in labels(second)
+    button = next(b for r in second for row in r.buttons for b in row if b.text == OPERATOR_BUTTON)
     assert button.payload is not None
     replies = await w.press("u1", button.payload)
     assert place_of(replies)[0] == 1
