@@ -61,9 +61,17 @@ class TelegramChannel:
         )
 
     def mount_webhook(self, app: web.Application) -> None:
-        """POST /telegram/webhook on the bot's HTTP server; requests without the secret header get 401."""
+        """POST /telegram/webhook on the bot's HTTP server; requests without the secret header get 401.
+
+        Telegram gets its 200 only once the update is handled: saved, and its replies sent. aiogram's default
+        answers at once and handles the update in a task, so a process killed in between lost an update Telegram
+        thought delivered. Now Telegram redelivers it (to any process; the update_id is deduplicated), and an
+        update whose handling failed gets a 500 and comes again."""
         SimpleRequestHandler(
-            dispatcher=self.dispatcher, bot=self.bot, secret_token=self.webhook_secret
+            dispatcher=self.dispatcher,
+            bot=self.bot,
+            secret_token=self.webhook_secret,
+            handle_in_background=False,
         ).register(app, path=WEBHOOK_PATH)
 
     async def set_webhook(self, public_url: str) -> None:

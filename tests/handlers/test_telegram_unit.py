@@ -7,12 +7,15 @@ import datetime as dt
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import Bot, build
 from bot.settings import Settings
@@ -25,6 +28,7 @@ from handlers.telegram.sender import TelegramSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.db import make_sessionmaker
+from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
 from tests.handlers.fake_telegram import FakeSession
 
@@ -195,8 +199,65 @@ async def test_webhook_refuses_requests_without_the_secret(
         assert session.sent() == []
         good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
         assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
-        await asyncio.sleep(0.2)
     assert any("Віза-бот" in m.text for m in session.sent())
+    await bot.close()
+
+
+class SlowSession(FakeSession):
+    """Telegram's API taking its time: each message takes 0.3 s to send."""
+
+    async def make_request(self, bot: Any, method: Any, timeout: int | None = None) -> Any:
+        if isinstance(method, SendMessage):
+            await asyncio.sleep(0.3)
+        return await super().make_request(bot, method, timeout)
+
+
+async def test_the_webhook_answers_telegram_only_once_the_update_is_saved_and_answered(
+    tmp_path: Path, kb: Knowledge, index: SearchIndex
+) -> None:
+    """A 200 tells Telegram the update is delivered for good: a process killed after it must lose nothing. So the
+    update is saved and its replies sent before the 200 (aiogram's default answers first and works after)."""
+    bot, _ = await _tg_bot(tmp_path, kb, index, telegram_mode="webhook", telegram_webhook_secret="s3cret")
+    assert bot.telegram is not None
+    session = SlowSession()
+    bot.telegram.bot.session = session
+    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
+        update = message_update(12, "прописка").model_dump_json(exclude_none=True)
+        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert len(session.sent()) == 1  # sent before the 200, not after
+        async with make_sessionmaker(bot.db)() as db:  # and saved before the 200
+            keys = (
+                await db.scalars(select(ProcessedUpdate.key).where(ProcessedUpdate.channel == "telegram"))
+            ).all()
+        assert keys == ["12"]
+    await bot.close()
+
+
+async def test_a_webhook_update_whose_handling_fails_is_not_acknowledged_and_comes_again(
+    tmp_path: Path, kb: Knowledge, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database failing mid-update: Telegram gets a 500 and sends the update again, which is then handled
+    (not dropped as «seen»: nothing of the failed attempt was kept)."""
+    bot, session = await _tg_bot(
+        tmp_path, kb, index, telegram_mode="webhook", telegram_webhook_secret="s3cret"
+    )
+    real = bot.engine.handle_in
+    failures = [OperationalError("UPDATE dialog_states", {}, Exception("database is locked"))]
+
+    async def flaky(uow: Any, incoming: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await real(uow, incoming)
+
+    monkeypatch.setattr(bot.engine, "handle_in", flaky)
+    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    update = message_update(13, "прописка").model_dump_json(exclude_none=True)
+    async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
+        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 500
+        assert session.sent() == []
+        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert len(session.sent()) == 1
     await bot.close()
 
 
