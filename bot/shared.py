@@ -37,6 +37,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import LockError, RedisError
@@ -55,7 +56,9 @@ TIMEOUT = (
     0.5  # seconds for connecting to Redis and for one reply: a decision must not wait on a stalled Redis
 )
 RETRY_AFTER = 5.0  # seconds this process decides alone after Redis failed, before asking it again
-LOCK_TIMEOUT = 30.0  # seconds a citizen's lock lives if its holder dies (kill -9) without releasing it
+# Seconds a citizen's lock lives if its holder dies (kill -9) without releasing it: their next step waits that long
+# at most. A live holder renews it every third of that, so a slow step keeps it.
+LOCK_TIMEOUT = 5.0
 LOCK_WAIT = (
     30.0  # seconds a step waits for another process's step of the same citizen, then goes on unordered
 )
@@ -295,7 +298,8 @@ class RedisFlood:
 class RedisLocks:
     """`Locks` across processes: this process's `KeyedLocks` first (its own waiters queue fairly there, and only
     one of them at a time asks Redis), then a Redis lock that expires after `timeout` seconds should its holder
-    die. A step that waited `wait` seconds, or finds Redis unavailable, goes on with the process's lock only."""
+    die, renewed every `timeout / 3` while the step runs. A step that waited `wait` seconds, or finds Redis
+    unavailable, goes on with the process's lock only."""
 
     def __init__(
         self, shared: SharedRedis, *, timeout: float = LOCK_TIMEOUT, wait: float = LOCK_WAIT
@@ -322,11 +326,29 @@ class RedisLocks:
                 log.warning(
                     "a citizen's step waited %g s for another process; going on unordered", self._wait
                 )
+            renewal = asyncio.create_task(self._keep(lock)) if held else None
             try:
                 yield
             finally:
+                if renewal is not None:
+                    renewal.cancel()
+                    await asyncio.gather(renewal, return_exceptions=True)
                 if held:
                     await self._release(lock.release)
+
+    async def _keep(self, lock: Lock) -> None:
+        """Renew the lock to its whole timeout until cancelled: it outlives its holder by `timeout` at most."""
+
+        async def alone() -> bool | None:
+            return None  # Redis is unavailable: it expires by itself, and the step goes on
+
+        while True:
+            await asyncio.sleep(self._timeout / 3)
+            try:
+                await self._shared.run(lock.reacquire, alone)
+            except LockError:  # it expired meanwhile (Redis was away longer than the timeout)
+                log.warning("a citizen's step outlived its lock (%g s)", self._timeout)
+                return
 
     async def _release(self, release: Callable[[], Awaitable[None]]) -> None:
         async def alone() -> None:

@@ -334,26 +334,37 @@ async def test_a_double_tap_on_two_processes_is_taken_once(
             assert len(accepted) == 1, citizen
 
 
-async def test_a_dead_holders_lock_expires_and_an_overlong_step_does_not_crash(
+async def test_a_dead_holders_lock_expires_and_a_live_holder_keeps_it_however_long_its_step(
     redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A process killed while holding a citizen's lock holds them up only until the lock's timeout; a step longer
-    than the timeout ends with a warning, never an error."""
-    dead, alive = SharedRedis.from_url(redis_url), SharedRedis.from_url(redis_url)
+    """A process killed while holding a citizen's lock holds them up only until the lock's timeout. A live step
+    longer than the timeout keeps its lock (renewed), so another process's step of that citizen still waits."""
+    dead, alive, other = (SharedRedis.from_url(redis_url) for _ in range(3))
     try:
         orphan = dead.client.lock(dead.key("lock", "web:victim"), timeout=0.4, thread_local=False)
         assert await orphan.acquire()  # and never released: its process died
         started = time.monotonic()
-        async with RedisLocks(alive, timeout=0.2, wait=5).hold("web:victim"):
-            waited = time.monotonic() - started
-            await asyncio.sleep(0.3)  # longer than this lock's own timeout
-        assert 0.3 <= waited < 1.0, waited
-        assert [r.getMessage() for r in caplog.records if r.name == "bot.shared"] == [
-            "a citizen's step outlived its lock (0.2 s)"
-        ]
+        spans: list[tuple[str, float, float]] = []
+
+        async def step(locks: RedisLocks, tag: str, seconds: float) -> None:
+            async with locks.hold("web:victim"):
+                begun = time.monotonic()
+                await asyncio.sleep(seconds)
+                spans.append((tag, begun, time.monotonic()))
+
+        first = asyncio.create_task(step(RedisLocks(alive, timeout=0.3, wait=5), "long", 1.0))  # > 3 timeouts
+        await asyncio.sleep(0.6)  # the orphan has expired and the long step holds the lock
+        await step(RedisLocks(other, timeout=0.3, wait=5), "next", 0.01)
+        await first
+        long_step, next_step = sorted(spans, key=lambda s: s[1])
+        assert long_step[0] == "long" and 0.3 <= long_step[1] - started < 1.0, (
+            spans
+        )  # waited for the orphan only
+        assert not overlap(long_step, next_step), spans  # the renewed lock kept the other process waiting
+        assert not [r for r in caplog.records if r.name == "bot.shared"]  # no «outlived its lock»
     finally:
-        await dead.close()
-        await alive.close()
+        for shared in (dead, alive, other):
+            await shared.close()
 
 
 # --- Redis unavailable -----------------------------------------------------------------------------------------
