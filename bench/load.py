@@ -130,6 +130,12 @@ class LoadAdapter(EmulatorAdapter):
         self.inbox = inbox
         self.app.middlewares.append(self.note)
 
+    async def _message_exists(self, token: str, chat_id: str, message_id: str) -> bool:
+        """Every edit is taken: the adapter's check reads the emulator's whole history, which grows with the load
+        (thousands of messages) and made each edit cost more than the bot's step. Citizens here press buttons of
+        the newest message, which exists."""
+        return True
+
     @web.middleware
     async def note(self, request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
@@ -586,7 +592,10 @@ async def run_phase(
             ClientSession(
                 connector=TCPConnector(limit=0, ssl=insecure), timeout=ClientTimeout(total=40)
             ) as tls,
-            ClientSession(connector=TCPConnector(limit=0), timeout=ClientTimeout(total=40)) as plain,
+            # The emulator (node) closes a connection idle for 5 s: reuse them for less than that.
+            ClientSession(
+                connector=TCPConnector(limit=0, keepalive_timeout=2), timeout=ClientTimeout(total=40)
+            ) as plain,
         ):
             relay.http = tls
             procs, logs = [], []

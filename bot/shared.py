@@ -28,6 +28,7 @@ two quick taps in two processes could both be taken, as with no lock at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -306,6 +307,7 @@ class RedisLocks:
     ) -> None:
         self._shared, self._timeout, self._wait = shared, timeout, wait
         self._local = KeyedLocks()
+        self._renewals: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
@@ -326,28 +328,36 @@ class RedisLocks:
                 log.warning(
                     "a citizen's step waited %g s for another process; going on unordered", self._wait
                 )
-            renewal = asyncio.create_task(self._keep(lock)) if held else None
+            done = asyncio.Event()
+            if held:
+                renewal = asyncio.create_task(self._keep(lock, done))
+                self._renewals.add(renewal)
+                renewal.add_done_callback(self._renewals.discard)
             try:
                 yield
             finally:
-                if renewal is not None:
-                    renewal.cancel()
-                    await asyncio.gather(renewal, return_exceptions=True)
+                # The step never waits for the renewal: it stops at its next turn (a cancel alone is not enough:
+                # asyncio.wait_for inside the Redis client may swallow it, and the lock was then renewed forever).
+                done.set()
                 if held:
                     await self._release(lock.release)
 
-    async def _keep(self, lock: Lock) -> None:
-        """Renew the lock to its whole timeout until cancelled: it outlives its holder by `timeout` at most."""
+    async def _keep(self, lock: Lock, done: asyncio.Event) -> None:
+        """Renew the lock to its whole timeout until the step is done: it outlives its holder by `timeout` at most."""
 
         async def alone() -> bool | None:
             return None  # Redis is unavailable: it expires by itself, and the step goes on
 
-        while True:
-            await asyncio.sleep(self._timeout / 3)
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout=self._timeout / 3)
+            if done.is_set():
+                return
             try:
                 await self._shared.run(lock.reacquire, alone)
             except LockError:  # it expired meanwhile (Redis was away longer than the timeout)
-                log.warning("a citizen's step outlived its lock (%g s)", self._timeout)
+                if not done.is_set():
+                    log.warning("a citizen's step outlived its lock (%g s)", self._timeout)
                 return
 
     async def _release(self, release: Callable[[], Awaitable[None]]) -> None:

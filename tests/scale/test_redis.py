@@ -367,6 +367,44 @@ async def test_a_dead_holders_lock_expires_and_a_live_holder_keeps_it_however_lo
             await shared.close()
 
 
+async def test_a_step_never_waits_for_its_locks_renewal_even_one_that_ignores_cancellation(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found under load (bench/load.py): a renewal cancelled while its Redis call was in flight swallowed the
+    cancellation (asyncio.wait_for inside the client), renewed the lock forever, and its step, awaiting it, never
+    ended; other steps of that citizen waited 30 s. Here the renewal's call ignores cancellation outright."""
+    from redis.asyncio.lock import Lock
+
+    real = Lock.reacquire
+
+    async def deaf(self: Lock) -> bool:
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.2)  # a cancellation swallowed
+        return await real(self)
+
+    monkeypatch.setattr(Lock, "reacquire", deaf)
+    shared = SharedRedis.from_url(redis_url)
+    try:
+        locks = RedisLocks(shared, timeout=0.3, wait=5)
+
+        async def step() -> None:
+            async with locks.hold("web:deaf"):
+                await asyncio.sleep(0.15)  # ends while the first renewal (at 0.1 s) is in flight
+
+        started = time.monotonic()
+        await asyncio.wait_for(step(), timeout=2)
+        assert time.monotonic() - started < 0.5
+        await asyncio.sleep(0.8)  # the renewal's next turn would have come
+        assert not await shared.client.exists(shared.key("lock", "web:deaf"))  # released, not renewed
+        async with RedisLocks(shared, timeout=0.3, wait=0.2).hold("web:deaf"):
+            pass  # free at once
+        assert not [r for r in caplog.records if r.name == "bot.shared"]
+    finally:
+        await shared.close()
+
+
 # --- Redis unavailable -----------------------------------------------------------------------------------------
 
 
