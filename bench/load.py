@@ -80,6 +80,7 @@ GROUP = -1001234567890
 OPERATOR = 501
 SECRET = "load-bench-secret"
 VIBER_TOKEN = "load-bench-viber-token"
+TELEGRAM_CONNECTIONS = 40  # Telegram's default for a webhook's simultaneous connections
 THINK = 0.1  # seconds a citizen takes between a reply and their next message
 PATIENCE = 15.0  # seconds to wait for a reply
 QUIET = 0.3  # Viber: seconds without a new message that end a reply
@@ -197,6 +198,8 @@ class Relay:
 
     def __init__(self, target: str, tally: Tally, waiters: dict[str, asyncio.Future[float]]) -> None:
         self.target, self.tally, self.waiters = target, tally, waiters
+        # Telegram opens at most setWebhook's max_connections (40 by default) to a bot at once; the rest wait.
+        self.connections = asyncio.Semaphore(TELEGRAM_CONNECTIONS)
         self._ids = itertools.count(1)
         self.app = web.Application()
         self.app.router.add_post("/telegram/webhook", self.deliver)
@@ -216,7 +219,7 @@ class Relay:
         deadline, pause = time.monotonic() + 60, 0.05
         while True:
             try:
-                async with self.http.post(self.target, data=body, headers=headers) as resp:
+                async with self.connections, self.http.post(self.target, data=body, headers=headers) as resp:
                     await resp.read()
                     if resp.status == 200:
                         self.tally.acked_updates["telegram"].add(str(update["update_id"]))
@@ -781,7 +784,7 @@ async def phase(
     """One phase by name: sqlite (one process), postgres or postgres+redis (one process), pair (two processes,
     PostgreSQL + Redis), kill (pair, one of them killed after `kill_after` of the expected steps)."""
     if name == "sqlite":
-        url = f"sqlite+aiosqlite:///{workdir}/{name}.sqlite3"
+        url = f"sqlite+aiosqlite:///{workdir}/{name}-{seed}.sqlite3"  # update ids restart with every phase
         tally, wall, extra = await run_phase(name, stack, citizens, url, None, 1, None, workdir, seed)
     else:
         with throwaway_postgres("viza-load-pg-") as url, throwaway_redis() as (redis_url, _, _):

@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -57,6 +57,7 @@ TIMEOUT = (
     0.5  # seconds for connecting to Redis and for one reply: a decision must not wait on a stalled Redis
 )
 RETRY_AFTER = 5.0  # seconds this process decides alone after Redis failed, before asking it again
+POOL_SIZE = 100  # connections to Redis per process (redis-py's default); more calls at once wait for one
 # Seconds a citizen's lock lives if its holder dies (kill -9) without releasing it: their next step waits that long
 # at most. A live holder renews it every third of that, so a slow step keeps it.
 LOCK_TIMEOUT = 5.0
@@ -84,17 +85,29 @@ class SharedRedis:
         self._down_until: float | None = None  # set while this process decides alone
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = PREFIX, retry_after: float = RETRY_AFTER) -> SharedRedis:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str = PREFIX,
+        retry_after: float = RETRY_AFTER,
+        max_connections: int = POOL_SIZE,
+    ) -> SharedRedis:
         """A client with short timeouts and one immediate retry (a pooled connection Redis closed on restart);
-        it connects at its first use, so Redis need not be up when the bot starts."""
-        client = Redis.from_url(
+        it connects at its first use, so Redis need not be up when the bot starts. Its pool makes a call wait
+        (up to TIMEOUT) for a free connection when all are busy: redis-py's default pool raises at once, which
+        under load (hundreds of citizens in one process) read as «Redis is unavailable» and dropped the shared
+        order for RETRY_AFTER seconds."""
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=TIMEOUT,
             socket_timeout=TIMEOUT,
             socket_connect_timeout=TIMEOUT,
             retry=Retry(NoBackoff(), 1),
             health_check_interval=30,
         )
-        return cls(client, prefix=prefix, retry_after=retry_after)
+        return cls(Redis.from_pool(pool), prefix=prefix, retry_after=retry_after)
 
     def key(self, kind: str, name: str) -> str:
         """A Redis key for `name` (e.g. «telegram:12345»): hashed, so no citizen id is stored in Redis."""

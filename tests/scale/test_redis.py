@@ -405,6 +405,26 @@ async def test_a_step_never_waits_for_its_locks_renewal_even_one_that_ignores_ca
         await shared.close()
 
 
+async def test_more_calls_at_once_than_connections_wait_for_one_and_never_read_as_redis_down(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found under load (bench/load.py, 500 citizens): redis-py's default pool refuses a call when all its
+    connections are busy, which read as «Redis is unavailable» and dropped the shared order for 5 s."""
+    shared = SharedRedis.from_url(redis_url, max_connections=4)
+    try:
+        locks = RedisLocks(shared, timeout=1, wait=5)
+
+        async def step(i: int) -> None:
+            async with locks.hold(f"web:many-{i}"):
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(*(step(i) for i in range(60)))
+        assert not shared.down
+        assert not [r.getMessage() for r in caplog.records if r.name == "bot.shared"]
+    finally:
+        await shared.close()
+
+
 # --- Redis unavailable -----------------------------------------------------------------------------------------
 
 
