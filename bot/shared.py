@@ -41,6 +41,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError, RedisError
 
 from dialogs.flood import DEBT, FORGET_GAP, FloodLimiter, Verdict
@@ -65,6 +66,13 @@ LOCK_WAIT = (
     30.0  # seconds a step waits for another process's step of the same citizen, then goes on unordered
 )
 LOCK_POLL = 0.005  # seconds between two tries for a taken lock
+
+
+def _pool_busy(exc: BaseException) -> bool:
+    """The pool had no free connection within TIMEOUT (redis-py raises ConnectionError from the wait's timeout):
+    this one call is decided alone, but Redis is not marked unavailable (that would drop the shared limits and
+    order for RETRY_AFTER seconds because of a busy moment)."""
+    return isinstance(exc, RedisConnectionError) and isinstance(exc.__cause__, TimeoutError)
 
 
 class SharedRedis:
@@ -128,6 +136,8 @@ class SharedRedis:
         except LockError:
             raise
         except (RedisError, OSError, TimeoutError) as exc:
+            if _pool_busy(exc):  # Redis answers, this process has more calls at once than connections
+                return await alone()
             if self._down_until is None:
                 log.warning(
                     "redis is unavailable (%s): pacing, flood control and ordering are this process's own "
@@ -368,9 +378,10 @@ class RedisLocks:
                 return
             try:
                 await self._shared.run(lock.reacquire, alone)
-            except LockError:  # it expired meanwhile (Redis was away longer than the timeout)
-                if not done.is_set():
-                    log.warning("a citizen's step outlived its lock (%g s)", self._timeout)
+            except LockError:  # it expired or vanished meanwhile: the release will say so, once
+                return
+            except Exception:  # never silently: the lock would then expire under a live step
+                log.exception("renewing a citizen's lock failed")
                 return
 
     async def _release(self, release: Callable[[], Awaitable[None]]) -> None:

@@ -27,6 +27,9 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+# Seconds a webhook request may take before Telegram gets its 200 and the rest goes on in the background: well
+# under nginx's proxy_read_timeout (30 s, deploy/nginx/viza-bot.conf) and Telegram's own patience (about 60 s).
+WEBHOOK_ANSWER_WITHIN = 10.0
 COMMANDS = [
     BotCommand(command="start", description="Почати спочатку"),
     BotCommand(command="menu", description="Головне меню"),
@@ -66,12 +69,17 @@ class TelegramChannel:
         Telegram gets its 200 only once the update is handled: saved, and its replies sent. aiogram's default
         answers at once and handles the update in a task, so a process killed in between lost an update Telegram
         thought delivered. Now Telegram redelivers it (to any process; the update_id is deduplicated), and an
-        update whose handling failed gets a 500 and comes again."""
+        update whose handling failed gets a 500 and comes again. Sending is bounded: an update still busy after
+        WEBHOOK_ANSWER_WITHIN seconds (Telegram's API slow or answering 429, the sender retrying) gets its 200
+        then and finishes in the background (aiogram's `_timeout` of `feed_webhook_update`), so a slow Telegram
+        never holds a request past nginx's proxy_read_timeout, which would take the process out of the upstream.
+        A step is saved in milliseconds, long before that."""
         SimpleRequestHandler(
             dispatcher=self.dispatcher,
             bot=self.bot,
             secret_token=self.webhook_secret,
             handle_in_background=False,
+            _timeout=WEBHOOK_ANSWER_WITHIN,
         ).register(app, path=WEBHOOK_PATH)
 
     async def set_webhook(self, public_url: str) -> None:

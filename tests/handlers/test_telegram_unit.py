@@ -234,6 +234,42 @@ async def test_the_webhook_answers_telegram_only_once_the_update_is_saved_and_an
     await bot.close()
 
 
+class StuckSession(FakeSession):
+    """Telegram's API hanging: each message takes 2 s to send."""
+
+    async def make_request(self, bot: Any, method: Any, timeout: int | None = None) -> Any:
+        if isinstance(method, SendMessage):
+            await asyncio.sleep(2)
+        return await super().make_request(bot, method, timeout)
+
+
+async def test_a_slow_telegram_api_never_holds_the_webhook_past_its_bound(
+    tmp_path: Path, kb: Knowledge, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 200 waits for the replies only so long: a request held past nginx's proxy_read_timeout would count as
+    the process failing. The update is saved by then, and the reply still goes out."""
+    monkeypatch.setattr("handlers.telegram.channel.WEBHOOK_ANSWER_WITHIN", 0.5)
+    bot, _ = await _tg_bot(tmp_path, kb, index, telegram_mode="webhook", telegram_webhook_secret="s3cret")
+    assert bot.telegram is not None
+    session = StuckSession()
+    bot.telegram.bot.session = session
+    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
+        update = message_update(14, "прописка").model_dump_json(exclude_none=True)
+        started = time.monotonic()
+        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert time.monotonic() - started < 1.5
+        async with make_sessionmaker(bot.db)() as db:
+            keys = (await db.scalars(select(ProcessedUpdate.key))).all()
+        assert keys == ["14"]  # saved before the 200
+        for _ in range(60):  # and the reply still goes out, after it
+            if session.sent():
+                break
+            await asyncio.sleep(0.1)
+        assert len(session.sent()) == 1
+    await bot.close()
+
+
 async def test_a_webhook_update_whose_handling_fails_is_not_acknowledged_and_comes_again(
     tmp_path: Path, kb: Knowledge, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -346,14 +346,17 @@ async def test_a_dead_holders_lock_expires_and_a_live_holder_keeps_it_however_lo
         started = time.monotonic()
         spans: list[tuple[str, float, float]] = []
 
+        holding = asyncio.Event()
+
         async def step(locks: RedisLocks, tag: str, seconds: float) -> None:
             async with locks.hold("web:victim"):
                 begun = time.monotonic()
+                holding.set()
                 await asyncio.sleep(seconds)
                 spans.append((tag, begun, time.monotonic()))
 
         first = asyncio.create_task(step(RedisLocks(alive, timeout=0.3, wait=5), "long", 1.0))  # > 3 timeouts
-        await asyncio.sleep(0.6)  # the orphan has expired and the long step holds the lock
+        await asyncio.wait_for(holding.wait(), timeout=5)  # the orphan has expired and the long step holds it
         await step(RedisLocks(other, timeout=0.3, wait=5), "next", 0.01)
         await first
         long_step, next_step = sorted(spans, key=lambda s: s[1])
@@ -420,6 +423,49 @@ async def test_more_calls_at_once_than_connections_wait_for_one_and_never_read_a
 
         await asyncio.gather(*(step(i) for i in range(60)))
         assert not shared.down
+        assert not [r.getMessage() for r in caplog.records if r.name == "bot.shared"]
+    finally:
+        await shared.close()
+
+
+async def test_a_lock_lost_mid_step_is_said_once_and_the_step_ends_well(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis losing the key while a step runs (a restart without persistence, an eviction): one warning, from the
+    release; the renewal stops quietly."""
+    shared = SharedRedis.from_url(redis_url)
+    try:
+        async with RedisLocks(shared, timeout=0.3, wait=5).hold("web:lost"):
+            await shared.client.delete(shared.key("lock", "web:lost"))
+            await asyncio.sleep(0.35)  # past a renewal's turn
+        assert [r.getMessage() for r in caplog.records if r.name == "bot.shared"] == [
+            "a citizen's step outlived its lock (0.3 s)"
+        ]
+    finally:
+        await shared.close()
+
+
+async def test_a_pool_busy_for_a_moment_decides_that_call_alone_and_keeps_redis_shared(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The pool's only connection is busy past TIMEOUT: that one call is this process's own, and the next one
+    asks Redis again (Redis was never unavailable)."""
+    shared = SharedRedis.from_url(redis_url, max_connections=1)
+    try:
+        pool = shared.client.connection_pool
+        taken = await pool.get_connection()  # another call holds the only connection
+
+        async def alone() -> str:
+            return "alone"
+
+        async def ask() -> str:
+            await shared.client.ping()
+            return "redis"
+
+        assert await shared.run(ask, alone) == "alone"
+        assert not shared.down
+        await pool.release(taken)
+        assert await shared.run(ask, alone) == "redis"
         assert not [r.getMessage() for r in caplog.records if r.name == "bot.shared"]
     finally:
         await shared.close()
