@@ -23,8 +23,8 @@ Half the citizens are on Telegram, half on Viber. Each one: /start; a situation 
 answered (random buttons); half of them ask for its deadline reminders; a typed «хочу записатися на прийом»,
 a random topic, service, day and time (another if taken), confirmed; «прописка» typed; one in five then asks for
 an operator (out of hours: leaves a question; in hours: queues). A step's latency runs from the citizen's send to
-the reply's last message with buttons (Telegram: the process's 200 to the relay, which comes after the replies are
-sent); then the citizen waits THINK seconds and goes on. Errors: a reply that never comes (15 s), a send that
+the reply's last message with buttons (on Telegram the step also waits for the process's 200 to the relay, which
+comes after the replies are sent); then the citizen waits THINK seconds and goes on. Errors: a reply that never comes (15 s), a send that
 never gets 200, a walk that gets stuck (no expected button), an apology for a technical error, a traceback in a
 process's log.
 
@@ -186,11 +186,18 @@ class Tally:
     walks_done: int = 0
     steps: int = 0
     in_flight_at_kill: Counter[str] = field(default_factory=Counter)
+    waiting_at_kill: set[tuple[str, str]] = field(default_factory=set)  # (channel, id) in a step at the kill
+    resent_ids: set[tuple[str, str]] = field(default_factory=set)  # (channel, id) with a delivery sent again
+    lost_ids: set[tuple[str, str]] = field(default_factory=set)  # (channel, id) whose saved step got no reply
     samples: dict[str, str] = field(default_factory=dict)  # an example of each error
 
 
 class NoReply(Exception):
     pass
+
+
+class ReplyLost(NoReply):
+    """The step was acknowledged (so saved), and its reply never came."""
 
 
 class Relay:
@@ -231,6 +238,7 @@ class Relay:
             except (TimeoutError, ClientError) as exc:
                 why = type(exc).__name__
             self.tally.resent["telegram"] += 1
+            self.tally.resent_ids.add(("telegram", chat))
             if time.monotonic() > deadline:
                 self.tally.errors["telegram update never acknowledged"] += 1
                 self.tally.samples.setdefault("telegram update never acknowledged", why)
@@ -300,7 +308,7 @@ class Citizen:
             event.clear()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise NoReply("its step acknowledged (saved), its reply never came")
+                raise ReplyLost("its step acknowledged (saved), its reply never came")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=left)
 
@@ -374,6 +382,7 @@ class ViberCitizen(Citizen):
             except (TimeoutError, ClientError) as exc:
                 why = type(exc).__name__
             self.tally.resent["viber"] += 1
+            self.tally.resent_ids.add(("viber", self.id))
             if time.monotonic() > deadline:
                 self.tally.samples.setdefault("viber callback never acknowledged", why)
                 raise RuntimeError("viber callback never acknowledged")
@@ -448,6 +457,8 @@ async def citizen_task(c: Citizen, seed: int, tally: Tally, start: asyncio.Event
     except NoReply as exc:
         key = f"{c.channel}: no reply: {exc}"
         tally.errors[key] += 1
+        if isinstance(exc, ReplyLost):
+            tally.lost_ids.add((c.channel, c.id))
         tally.samples.setdefault(key, f"after: {c.text[:80]!r}")
     except Exception as exc:
         key = f"{c.channel}: {exc}"
@@ -630,6 +641,7 @@ async def run_phase(
             servers = ("postgres", "redis-server", "nginx")
             cpu0 = {"harness": time.process_time(), "emulator": cpu_seconds(stack.emulator_pid),
                     "servers": cpu_by_name(*servers)}  # fmt: skip
+            bots0 = [cpu_seconds(p.pid) for p in procs]  # start-up (imports, the search index) is not a step
             t0 = time.monotonic()
             start.set()
             killed: dict[str, Any] = {}
@@ -638,13 +650,14 @@ async def run_phase(
                 while tally.steps < expected * kill_after and not all(t.done() for t in tasks):
                     await asyncio.sleep(0.01)
                 busy = Counter(c.channel for c in people if c.busy)
+                tally.waiting_at_kill = {(c.channel, c.id) for c in people if c.busy}
                 procs[0].send_signal(signal.SIGKILL)
                 killed = {"at_step": tally.steps, "at_s": round(time.monotonic() - t0, 1),
                           "citizens_waiting": dict(busy)}  # fmt: skip
                 tally.in_flight_at_kill.update(busy)
             await asyncio.gather(*tasks)
             wall = time.monotonic() - t0
-            cpu = {f"bot process {i}": cpu_seconds(p.pid) for i, p in enumerate(procs)}
+            cpu = {f"bot process {i}": cpu_seconds(p.pid) - bots0[i] for i, p in enumerate(procs)}
             cpu["harness (citizens, adapter, relay, fake Viber)"] = time.process_time() - cpu0["harness"]
             cpu["emulator"] = cpu_seconds(stack.emulator_pid) - cpu0["emulator"]
             cpu["postgres, redis, nginx"] = cpu_by_name(*servers) - cpu0["servers"]
@@ -803,6 +816,14 @@ async def phase(
     row = {**summary(name, tally, wall), **extra}
     if tally.in_flight_at_kill:
         row["in_flight_at_kill"] = dict(tally.in_flight_at_kill)
+        # A reply can be lost only to a citizen whose request the kill caught: on Telegram one sent again (the
+        # 200 comes after the replies), on Viber one waiting for replies at the kill (they are sent after the 200).
+        row["replies_lost"] = len(tally.lost_ids)
+        row["replies_lost_outside_the_kill"] = sum(
+            1
+            for channel, ident in tally.lost_ids
+            if (channel, ident) not in (tally.resent_ids if channel == "telegram" else tally.waiting_at_kill)
+        )
     return row
 
 
