@@ -116,12 +116,13 @@ class ViberSender:
             return await self.shared_quiet.allow(user)
         return self.quiet.allow(user)
 
-    def schedule(self, user: str, replies: list[Reply]) -> None:
-        """Send in the background (the webhook answers Viber at once); the task is kept until done.
+    def schedule(self, user: str, replies: list[Reply]) -> asyncio.Task[bool]:
+        """Send in a task of its own, kept until done (the caller may wait for it or not); True when all went.
         One user's sends go out in the order they were scheduled, retries included."""
         task = asyncio.create_task(self._in_order(user, replies))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _in_order(self, user: str, replies: list[Reply]) -> bool:
         async with self._order.hold(user):  # asyncio locks are fair: first scheduled, first sent

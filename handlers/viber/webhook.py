@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "viber"
 WEBHOOK_PATH = "/viber/webhook"
+REPLY_WITHIN = 5.0  # seconds a callback waits for its replies to be sent before answering Viber
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
 
 
@@ -290,4 +292,9 @@ class ViberWebhook:
         return replies[0] if replies else None
 
     async def _send_later(self, user: str, replies: list[Reply]) -> None:
-        self.sender.schedule(user, replies)
+        """Send the replies, in the citizen's order, before Viber gets its 200, but wait for them REPLY_WITHIN
+        seconds at most (a slow Viber API must not hold the callback: they go on in the background then). Sending
+        before answering keeps the window in which a killed process has saved a step but not sent its reply to
+        milliseconds (under bench/load.py's kill, 31 such replies were lost while they waited in a background
+        queue), and keeps one citizen's replies in order across processes (the next step waits for the lock)."""
+        await asyncio.wait({self.sender.schedule(user, replies)}, timeout=REPLY_WITHIN)
