@@ -82,6 +82,7 @@ SECRET = "load-bench-secret"
 VIBER_TOKEN = "load-bench-viber-token"
 TELEGRAM_CONNECTIONS = 40  # Telegram's default for a webhook's simultaneous connections
 THINK = 0.1  # seconds a citizen takes between a reply and their next message
+PRESSES = 30  # booking presses before a citizen gives up (500 citizens race for the same places)
 PATIENCE = 15.0  # seconds to wait for a reply
 QUIET = 0.3  # Viber: seconds without a new message that end a reply
 SORRY = "технічна помилка"
@@ -415,7 +416,7 @@ async def walk(c: Citizen, rng: random.Random) -> None:
         c.tally.reminded.add((c.channel, c.id))
     await c.step(text="хочу записатися на прийом")
     await c.step(payload=rng.choice(c.payloads("q:g:")))
-    for _ in range(14):
+    for _ in range(PRESSES):
         if "вас записано" in c.text:
             found = CODE.search(c.text)
             if found is None:
@@ -433,7 +434,7 @@ async def walk(c: Citizen, rng: random.Random) -> None:
         else:
             raise LookupError("booking: no button to go on")
     else:
-        raise LookupError("booking: no place after 14 presses")
+        raise LookupError("booking: no place after PRESSES presses")
     await c.step(text="прописка")
     if rng.random() < 0.2:
         await c.step(text="/operator")
