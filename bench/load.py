@@ -434,7 +434,7 @@ async def walk(c: Citizen, rng: random.Random) -> None:
         else:
             raise LookupError("booking: no button to go on")
     else:
-        raise LookupError("booking: no place after PRESSES presses")
+        raise LookupError(f"booking: no place after {PRESSES} presses")
     await c.step(text="прописка")
     if rng.random() < 0.2:
         await c.step(text="/operator")
