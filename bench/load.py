@@ -73,7 +73,7 @@ from tests.e2e.viber.citizen import sign
 from tests.e2e.viber.fake_api import FakeViberApi
 from tests.scale.test_redis import throwaway_redis
 from tests.storage.test_postgres import throwaway_postgres
-from tests.test_deploy import nginx_args, site_config
+from tests.test_deploy import nginx_args, site_config, wait_for
 
 PROFILE = bool(os.environ.get("LOAD_PROFILE"))  # cProfile each bot process into <workdir>/<phase>-<n>.prof
 GROUP = -1001234567890
@@ -557,17 +557,7 @@ def nginx_in_front(ports: list[int]) -> Iterator[tuple[int, Path]]:
     proc = subprocess.Popen(nginx_args(root, conf, " daemon off;"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                import socket
-
-                socket.create_connection(("127.0.0.1", https), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("nginx did not start") from None
-                time.sleep(0.1)
+        wait_for(https, proc, "nginx")  # nothing on this event loop waits for nginx meanwhile
         yield https, root
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -719,24 +709,17 @@ async def verify(database_url: str, tally: Tally) -> dict[str, Any]:
                 missing[f"{channel} updates acknowledged, not saved"] = len(keys - stored)
             active = set((await db.scalars(select(Booking.code).where(Booking.status == "booked"))).all())
             missing["booking codes shown, not active"] = len(tally.codes - active)
-            with_reminders = {
-                (ch, ext)
-                for ch, ext in (
-                    await db.execute(
-                        select(User.channel, User.external_id).join(Reminder, Reminder.user_id == User.id)
-                    )
-                ).all()
-            }
-            missing["citizens told «нагадаю», without reminders"] = len(tally.reminded - with_reminders)
-            with_tickets = {
-                (ch, ext)
-                for ch, ext in (
-                    await db.execute(
-                        select(User.channel, User.external_id).join(Ticket, Ticket.user_id == User.id)
-                    )
-                ).all()
-            }
-            missing["questions acknowledged, without a ticket"] = len(tally.questions - with_tickets)
+
+            async def citizens_with(model: type[Reminder] | type[Ticket]) -> set[tuple[str, str]]:
+                query = select(User.channel, User.external_id).join(model, model.user_id == User.id)
+                return {(channel, ident) for channel, ident in (await db.execute(query)).all()}
+
+            missing["citizens told «нагадаю», without reminders"] = len(
+                tally.reminded - await citizens_with(Reminder)
+            )
+            missing["questions acknowledged, without a ticket"] = len(
+                tally.questions - await citizens_with(Ticket)
+            )
             kb = load_knowledge()
             assert kb.booking is not None
             windows = {(o.office, g.id): g.windows for o in kb.booking.offices for g in o.groups}

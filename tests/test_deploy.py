@@ -137,7 +137,7 @@ def nginx_args(root: Path, conf: Path, *extra: str) -> list[str]:
             "-g", f"pid {root}/nginx.pid; error_log {root}/error.log warn;{''.join(extra)}"]  # fmt: skip
 
 
-def _wait_for(port: int, proc: subprocess.Popen[str], what: str, deadline: float = 60) -> None:
+def wait_for(port: int, proc: subprocess.Popen[str], what: str, deadline: float = 60) -> None:
     until = time.monotonic() + deadline
     while True:
         try:
@@ -164,7 +164,7 @@ def bot_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int,
             [sys.executable, "-m", "bot"], cwd=root, env=env, stdout=out, stderr=out, text=True
         )
     try:
-        _wait_for(port, proc, "the bot")
+        wait_for(port, proc, "the bot")
         yield port, log
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -191,7 +191,7 @@ def nginx(tmp_path_factory: pytest.TempPathFactory, bot_process: tuple[int, Path
     proc = subprocess.Popen([*nginx_args(root, conf, " daemon off;")], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
     try:
-        _wait_for(ports["https_port"], proc, "nginx")
+        wait_for(ports["https_port"], proc, "nginx")
         # The master serving is this process in the foreground (no daemon of its own left behind).
         assert int((root / "nginx.pid").read_text()) == proc.pid
         yield Nginx(root, conf=conf, **ports)

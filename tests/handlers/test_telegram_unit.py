@@ -33,6 +33,8 @@ from storage.uow import UnitOfWorkFactory
 from tests.handlers.fake_telegram import FakeSession
 
 USER = User(id=42, is_bot=False, first_name="Марія")
+# A webhook request as Telegram sends it to a bot whose TELEGRAM_WEBHOOK_SECRET is «s3cret».
+SECRET_OK = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 CHAT = Chat(id=42, type="private")
 
 
@@ -197,18 +199,21 @@ async def test_webhook_refuses_requests_without_the_secret(
         wrong = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "nope"}
         assert (await client.post("/telegram/webhook", data=update, headers=wrong)).status == 401
         assert session.sent() == []
-        good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 200
     assert any("Віза-бот" in m.text for m in session.sent())
     await bot.close()
 
 
 class SlowSession(FakeSession):
-    """Telegram's API taking its time: each message takes 0.3 s to send."""
+    """Telegram's API taking its time: each message takes `delay` seconds to send."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
 
     async def make_request(self, bot: Any, method: Any, timeout: int | None = None) -> Any:
         if isinstance(method, SendMessage):
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(self.delay)
         return await super().make_request(bot, method, timeout)
 
 
@@ -219,12 +224,11 @@ async def test_the_webhook_answers_telegram_only_once_the_update_is_saved_and_an
     update is saved and its replies sent before the 200 (aiogram's default answers first and works after)."""
     bot, _ = await _tg_bot(tmp_path, kb, index, telegram_mode="webhook", telegram_webhook_secret="s3cret")
     assert bot.telegram is not None
-    session = SlowSession()
+    session = SlowSession(0.3)
     bot.telegram.bot.session = session
-    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
     async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
         update = message_update(12, "прописка").model_dump_json(exclude_none=True)
-        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 200
         assert len(session.sent()) == 1  # sent before the 200, not after
         async with make_sessionmaker(bot.db)() as db:  # and saved before the 200
             keys = (
@@ -232,15 +236,6 @@ async def test_the_webhook_answers_telegram_only_once_the_update_is_saved_and_an
             ).all()
         assert keys == ["12"]
     await bot.close()
-
-
-class StuckSession(FakeSession):
-    """Telegram's API hanging: each message takes 2 s to send."""
-
-    async def make_request(self, bot: Any, method: Any, timeout: int | None = None) -> Any:
-        if isinstance(method, SendMessage):
-            await asyncio.sleep(2)
-        return await super().make_request(bot, method, timeout)
 
 
 async def test_a_slow_telegram_api_never_holds_the_webhook_past_its_bound(
@@ -251,13 +246,12 @@ async def test_a_slow_telegram_api_never_holds_the_webhook_past_its_bound(
     monkeypatch.setattr("handlers.telegram.channel.WEBHOOK_ANSWER_WITHIN", 0.5)
     bot, _ = await _tg_bot(tmp_path, kb, index, telegram_mode="webhook", telegram_webhook_secret="s3cret")
     assert bot.telegram is not None
-    session = StuckSession()
+    session = SlowSession(2)  # Telegram's API hanging
     bot.telegram.bot.session = session
-    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
     async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
         update = message_update(14, "прописка").model_dump_json(exclude_none=True)
         started = time.monotonic()
-        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 200
         assert time.monotonic() - started < 1.5
         async with make_sessionmaker(bot.db)() as db:
             keys = (await db.scalars(select(ProcessedUpdate.key))).all()
@@ -287,12 +281,11 @@ async def test_a_webhook_update_whose_handling_fails_is_not_acknowledged_and_com
         return await real(uow, incoming)
 
     monkeypatch.setattr(bot.engine, "handle_in", flaky)
-    good = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
     update = message_update(13, "прописка").model_dump_json(exclude_none=True)
     async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
-        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 500
+        assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 500
         assert session.sent() == []
-        assert (await client.post("/telegram/webhook", data=update, headers=good)).status == 200
+        assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 200
         assert len(session.sent()) == 1
     await bot.close()
 
