@@ -31,9 +31,10 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.booking import Booking, TakeFailure
+from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import User, utcnow
+from storage.models import User
 from storage.uow import UnitOfWorkFactory
 
 CHANNEL = "web"
@@ -42,18 +43,20 @@ RESOURCE = "passports"
 SERVICE = "passport-id"
 SLOT = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv
 MONTH = "2026-12"
+# The race's time: the Thursday before the slot (the storage takes whatever it is told; this keeps runs alike).
+CLOCK = ManualClock(dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC))
 
 
 def factory_for(engine: AsyncEngine, *, serialize: bool | None = None) -> UnitOfWorkFactory:
     """As the bot makes it (serialized on SQLite), unless told otherwise."""
     if serialize is None:
         serialize = engine.dialect.name == "sqlite"
-    return UnitOfWorkFactory(make_sessionmaker(engine), serialize=serialize)
+    return UnitOfWorkFactory(make_sessionmaker(engine), serialize=serialize, clock=CLOCK)
 
 
 async def make_users(engine: AsyncEngine, names: Sequence[str]) -> None:
     """Citizens for the race, in one statement."""
-    now = utcnow()
+    now = CLOCK()
     rows = [
         {
             "channel": CHANNEL,
@@ -257,7 +260,7 @@ async def _free_the_slot(engine: AsyncEngine) -> None:
     async with factory() as uow:
         end = SLOT + dt.timedelta(minutes=1)
         for booking in await uow.bookings.listing(day_from=SLOT, day_to=end, office=OFFICE):
-            await uow.bookings.cancel(booking, utcnow())
+            await uow.bookings.cancel(booking, CLOCK())
 
 
 async def _bench_database(url: str, database: str, takes: int, capacity: int, lines: list[str]) -> None:

@@ -21,6 +21,7 @@ from bot.app import build
 from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
+from storage.clock import system_clock
 
 SERVICE = "kartka-kryvorizhtsia"
 
@@ -77,7 +78,7 @@ def _p(samples: list[float], q: float) -> float:
 
 async def main(citizens: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        bot = await build(Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", _env_file=None))  # type: ignore[call-arg]
+        bot = await build(Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", _env_file=None), clock=system_clock)  # type: ignore[call-arg]
         engine = bot.engine
         await dialog(engine, "warm", [])
         booking_steps: list[float] = []

@@ -20,6 +20,7 @@ from dialogs.render import checklist_text
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, load_scenarios, next_step
 from knowledge import Knowledge, load_knowledge
 from knowledge.schema import LifeSituation
+from storage.clock import system_clock
 from tests.dialogs.conftest import EngineChannel
 from tests.transcript import all_names, load
 
@@ -56,7 +57,7 @@ async def transcripts() -> list[tuple[str, int, int]]:
     """The checklists the transcripts end with: (transcript, characters, phone lines)."""
     found = []
     with tempfile.TemporaryDirectory() as tmp:
-        bot = await build(Settings(database_url=f"sqlite+aiosqlite:///{tmp}/b.sqlite3", _env_file=None))  # type: ignore[call-arg]
+        bot = await build(Settings(database_url=f"sqlite+aiosqlite:///{tmp}/b.sqlite3", _env_file=None), clock=system_clock)  # type: ignore[call-arg]
         try:
             for name in all_names():
                 citizen = EngineChannel(bot.engine, user=name)

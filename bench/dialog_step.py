@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from bot.app import build
 from bot.settings import Settings
 from dialogs.messages import Incoming
+from storage.clock import system_clock
 
 WALK = [
     "/start",
@@ -48,7 +49,7 @@ async def measure(step: Callable[[int], Awaitable[object]], n: int) -> tuple[lis
 
 async def main(steps: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        bot = await build(Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", _env_file=None))  # type: ignore[call-arg]
+        bot = await build(Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", _env_file=None), clock=system_clock)  # type: ignore[call-arg]
         engine = bot.engine
 
         async def dialog(i: int) -> object:

@@ -30,6 +30,7 @@ from bot.settings import Settings
 from dialogs.flood import NOTICE, FloodLimiter
 from dialogs.messages import Incoming
 from knowledge import search, understand
+from storage.clock import system_clock
 
 WALK = [
     ("text", "/start"),
@@ -183,7 +184,7 @@ async def message_cost(bot: Bot, count: int) -> None:
 async def main(others: int, flood: int, cost: int, window: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", _env_file=None)
-        bot = await build(settings)
+        bot = await build(settings, clock=system_clock)
         try:
             bot.engine.flood = FloodLimiter(burst=0)
             await flood_round(bot, "warm", others, 0, 0, 2.0)  # caches, the held connection

@@ -52,9 +52,9 @@ from bot.settings import Settings
 from dialogs.messages import Incoming
 from knowledge import load_knowledge
 from knowledge.search import build_index
+from storage.clock import system_clock
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import utcnow
 
 DAY = 86_400.0
 HOUR = 3_600.0
@@ -402,7 +402,7 @@ async def run_sqlite(args: argparse.Namespace, tmp: Path) -> None:
 
     kb = load_knowledge()
     index = build_index(kb)
-    empty = await build(settings_of("empty"), kb=kb, index=index)
+    empty = await build(settings_of("empty"), kb=kb, index=index, clock=system_clock)
 
     async def read_empty(sql: str) -> list[tuple[Any, ...]]:
         with sqlite3.connect(f"{tmp}/empty.sqlite3") as con:
@@ -413,7 +413,7 @@ async def run_sqlite(args: argparse.Namespace, tmp: Path) -> None:
     engine = make_engine(big_settings.database_url)
     await upgrade(engine)
     await engine.dispose()
-    shape = Shape(big_settings, args.citizens, args.lines, utcnow().timestamp())
+    shape = Shape(big_settings, args.citizens, args.lines, system_clock().timestamp())
     path = f"{tmp}/big.sqlite3"
     t0 = time.perf_counter()
     fill_sqlite(path, shape, template, state)
@@ -439,7 +439,7 @@ async def run_sqlite(args: argparse.Namespace, tmp: Path) -> None:
         print(f"  message log + its indexes: {log_bytes / max(1, args.lines):,.0f} bytes per line")
         for name, bytes_ in sorted(pages.items(), key=lambda kv: -kv[1])[:8]:
             print(f"    {name}: {bytes_ / 1e6:,.0f} MB")
-    big = await build(big_settings, kb=kb, index=index)
+    big = await build(big_settings, kb=kb, index=index, clock=system_clock)
     await walk(big, "telegram", "warm-up", [])
     samples = await compare("SQLite", empty, big, existing, args.rounds, args.per_round)
     print_steps("SQLite", samples)
@@ -473,7 +473,7 @@ async def run_postgres(args: argparse.Namespace) -> None:
         index = build_index(kb)
         empty_settings = Settings(database_url=empty_url, _env_file=None)  # type: ignore[call-arg]
         big_settings = Settings(database_url=big_url, _env_file=None)  # type: ignore[call-arg]
-        empty = await build(empty_settings, kb=kb, index=index)
+        empty = await build(empty_settings, kb=kb, index=index, clock=system_clock)
 
         async def read_empty(sql: str) -> list[tuple[Any, ...]]:
             async with empty.db.connect() as conn:
@@ -483,11 +483,11 @@ async def run_postgres(args: argparse.Namespace) -> None:
         engine = make_engine(big_url)
         await upgrade(engine)
         await engine.dispose()
-        shape = Shape(big_settings, args.pg_citizens, args.pg_lines, utcnow().timestamp())
+        shape = Shape(big_settings, args.pg_citizens, args.pg_lines, system_clock().timestamp())
         t0 = time.perf_counter()
         await fill_postgres(big_url, shape, template, state)
         fill = time.perf_counter() - t0
-        big = await build(big_settings, kb=kb, index=index)
+        big = await build(big_settings, kb=kb, index=index, clock=system_clock)
         async with big.db.connect() as conn:
             size = (await conn.execute(text("SELECT pg_database_size(current_database())"))).scalar_one()
             rows = (

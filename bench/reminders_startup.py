@@ -30,7 +30,8 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 
 from dialogs.messages import Reply
-from storage.models import User, utcnow
+from storage.clock import system_clock
+from storage.models import User
 from storage.reminders import Reminder
 
 PER_CITIZEN = 10
@@ -59,10 +60,10 @@ async def seed(url: str, count: int) -> None:
 
     kb = load_knowledge()
     service = next(s.id for s in kb.services.values() if s.term is not None)
-    bot = await build(settings_for(url), kb=kb)
+    bot = await build(settings_for(url), kb=kb, clock=system_clock)
     try:
         users, reminders = cast(Table, User.__table__), cast(Table, Reminder.__table__)
-        now = utcnow()
+        now = system_clock()
         citizens = max(1, count // PER_CITIZEN)
         async with bot.db.begin() as conn:
             await conn.execute(
@@ -95,7 +96,7 @@ async def child(url: str) -> dict[str, float]:
     from bot.reminders import Dispatcher, render_with, start_reminders
 
     settings = settings_for(url)
-    bot = await build(settings)
+    bot = await build(settings, clock=system_clock)
     try:
         housekeeping = start_housekeeping(bot.uow_factory, settings.message_retention)
         channels = senders(bot.uow_factory, bot.telegram, bot.viber)
@@ -128,7 +129,7 @@ async def ticks(url: str, rounds: int) -> tuple[float, float]:
     from bot.app import build
     from bot.reminders import Dispatcher, render_with
 
-    bot = await build(settings_for(url))
+    bot = await build(settings_for(url), clock=system_clock)
     try:
         assert bot.reminders is not None
         sent: list[str] = []
@@ -151,7 +152,7 @@ async def ticks(url: str, rounds: int) -> tuple[float, float]:
                 soonest = select(table.c.id).where(table.c.status == "pending", table.c.kind != "appointment")
                 ids = (await conn.execute(soonest.order_by(table.c.due_at).limit(100))).scalars().all()
                 await conn.execute(
-                    update(table).where(table.c.id.in_(ids)).values(due_at=utcnow() - dt.timedelta(seconds=1))
+                    update(table).where(table.c.id.in_(ids)).values(due_at=system_clock() - dt.timedelta(seconds=1))
                 )
             started = time.perf_counter()
             tally = await d.tick()

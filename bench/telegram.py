@@ -30,6 +30,7 @@ from aiohttp import ClientSession
 
 from bot.app import build
 from bot.settings import Settings
+from storage.clock import system_clock
 from tests.e2e.telegram.adapter import EmulatorAdapter
 from tests.e2e.telegram.conftest import ROOT, free_port, start_adapter
 from tests.handlers.fake_telegram import FakeSession
@@ -91,7 +92,7 @@ async def through_emulator(n: int, users: int) -> tuple[float, float]:
                 settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{Path(tmp)}/b.sqlite3",  # type: ignore[call-arg]
                                     telegram_bot_token=token, telegram_api_server=url,
                                     telegram_per_chat_rate=1000, telegram_global_rate=1000)  # fmt: skip
-                real = await build(settings)
+                real = await build(settings, clock=system_clock)
                 assert real.telegram is not None
                 bot, dp = real.telegram.bot, real.telegram.dispatcher
             task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
@@ -126,7 +127,7 @@ async def in_process(n: int, rounds: int = 5) -> tuple[float, float, float]:
         echo = echo_dispatcher()
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/p.sqlite3",  # type: ignore[call-arg]
                             telegram_bot_token="2:REAL", telegram_per_chat_rate=1e6, telegram_global_rate=1e6)  # fmt: skip
-        real = await build(settings)
+        real = await build(settings, clock=system_clock)
         assert real.telegram is not None
         real.telegram.bot.session = FakeSession()
         pairs = ((echo_bot, echo, echo_rates), (real.telegram.bot, real.telegram.dispatcher, real_rates))

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.logs import formatter
 from bot.settings import ConfigError, Settings, load_settings
+from storage.clock import system_clock
 from storage.db import make_engine
 
 log = logging.getLogger("bot")
@@ -101,7 +102,7 @@ async def serve(settings: Settings) -> None:
     if current is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     await check_database(settings.database_url)
-    bot = await build(settings)
+    bot = await build(settings, clock=system_clock)
     # Access logs would hold session ids. A connection that sends no whole request in web_idle_timeout is closed;
     # `listen` keeps at most web_max_connections open (handlers/web/security.py).
     runner = web.AppRunner(bot.http, access_log=None, keepalive_timeout=settings.web_idle_timeout)
@@ -166,7 +167,7 @@ async def set_webhooks(settings: Settings, public_url: str) -> None:
     from bot.app import build
 
     await check_database(settings.database_url)
-    bot = await build(settings)
+    bot = await build(settings, clock=system_clock)
     try:
         if bot.telegram and settings.telegram_mode == "webhook":
             await bot.telegram.set_webhook(public_url)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -34,9 +32,9 @@ from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
+from storage.clock import Clock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import utcnow
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -79,12 +77,12 @@ async def build(
     *,
     kb: Knowledge | None = None,
     index: SearchIndex | None = None,
-    clock: Callable[[], dt.datetime] = utcnow,
+    clock: Clock,
 ) -> Bot:
     """Build the whole object graph for these settings (tests use the same with other settings).
 
     `kb` and `index` may be passed in already built: they are immutable, and building them takes a second.
-    `clock` is the conversation's time (tests set it, e.g. to within the hotline's hours)."""
+    `clock` is the time of everything built here (tests pass a `ManualClock`; storage/clock.py)."""
     db = make_engine(settings.database_url)
     await upgrade(db)
     kb = kb or load_knowledge()
@@ -93,7 +91,7 @@ async def build(
     problems = check_all(scenarios, kb, paths=False)  # the paths are proved by `python -m dialogs check`
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
-    uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite")
+    uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite", clock=clock)
     holidays_off = settings.holidays_off()
     metrics = Metrics(uow_factory)
     booking = (
@@ -128,7 +126,6 @@ async def build(
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
         rooms=rooms,
-        clock=clock,
         metrics=metrics,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
         locks=RedisLocks(shared) if shared is not None else None,
@@ -156,7 +153,6 @@ async def build(
             operators=(settings.operator_chat_id, desk)
             if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
             else None,
-            clock=clock,
             gates=None if shared is None else _telegram_gates(shared, settings),
         )
         if settings.telegram_mode == "webhook":

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from dialogs.handoff.service import HandoffService
-from storage.models import utcnow
-from storage.uow import UnitOfWork
+from storage.uow import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -21,23 +19,23 @@ EVERY = dt.timedelta(seconds=30)
 
 
 async def sweep(
-    uows: Callable[[], UnitOfWork], service: HandoffService, now: dt.datetime | None = None
+    uows: UowFactory, service: HandoffService, now: dt.datetime | None = None
 ) -> int:
     async with uows() as uow:
-        done = await service.sweep(uow, now or utcnow())
+        done = await service.sweep(uow, now or uows.clock())
     if done:
         log.info("handoff: %d overdue ticket(s) handled", done)
     return done
 
 
-async def purge(uows: Callable[[], UnitOfWork], service: HandoffService) -> int:
+async def purge(uows: UowFactory, service: HandoffService) -> int:
     """Closed tickets older than the statistics need (anonymous by then anyway: no name, no comment)."""
     async with uows() as uow:
-        return await uow.tickets.purge_before(utcnow() - service.settings.keep)
+        return await uow.tickets.purge_before(uows.clock() - service.settings.keep)
 
 
 def start_handoff(
-    scheduler: AsyncIOScheduler, uows: Callable[[], UnitOfWork], service: HandoffService
+    scheduler: AsyncIOScheduler, uows: UowFactory, service: HandoffService
 ) -> None:
     scheduler.add_job(
         sweep, "interval", seconds=EVERY.total_seconds(), args=[uows, service], id="handoff-sweep",

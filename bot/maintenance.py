@@ -7,13 +7,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from storage.models import utcnow
 from storage.transfer import TOKEN_AGE
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWorkFactory, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +34,9 @@ EXPIRE_BATCH = 20
 EXPIRE_FIRST_AFTER = dt.timedelta(minutes=10)  # the daily run starts a while after start-up, not with it
 
 
-async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.timedelta) -> tuple[int, int]:
+async def purge_expired(uow_factory: UowFactory, retention: dt.timedelta) -> tuple[int, int]:
     """Delete message-log lines older than `retention` and old delivery keys; returns (messages, keys)."""
-    now = utcnow()
+    now = uow_factory.clock()
     async with uow_factory() as uow:
         messages = await uow.messages.purge_older_than(now - retention)
         keys = await uow.updates.purge_older_than(now - DEDUP_WINDOW)
@@ -57,7 +55,7 @@ async def purge_expired(uow_factory: Callable[[], UnitOfWork], retention: dt.tim
 
 
 async def expire_citizens(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UowFactory,
     citizens: dt.timedelta = CITIZEN_RETENTION,
     web_sessions: dt.timedelta = WEB_SESSION_RETENTION,
     *,
@@ -68,7 +66,7 @@ async def expire_citizens(
     queued messages, the personal data of their bookings and tickets; no trace left in SQLite's files). Citizens
     with a booking, reminder or ticket still ahead are not touched (`Users.expired`); so nothing upcoming has to
     be cancelled here. Returns how many were erased."""
-    now = now or utcnow()
+    now = now or uow_factory.clock()
     erased = 0
     while True:
         async with uow_factory() as uow:

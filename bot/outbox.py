@@ -30,8 +30,7 @@ from sqlalchemy import update
 from dialogs.messages import Attachment, Button, Reply
 from storage.booking import Outbox
 from storage.handoff import OPERATORS
-from storage.models import utcnow
-from storage.uow import UnitOfWork
+from storage.uow import UowFactory
 
 if TYPE_CHECKING:
     from handlers.telegram.channel import TelegramChannel
@@ -49,7 +48,6 @@ WEB = "web"
 # Sends one reply to a citizen of one channel (their external id); True when it was delivered. Never raises
 # for a delivery problem (the senders catch those); an exception counts as a failed try.
 Send = Callable[[str, Reply], Awaitable[bool]]
-UowFactory = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True)
@@ -82,9 +80,10 @@ def due_now(row: Outbox, now: dt.datetime) -> bool:
     return row.attempts == 0 or now >= row.created_at + RETRY_AFTER * (2**row.attempts - 1)
 
 
-async def claim(uows: UowFactory, channels: set[str], now: dt.datetime) -> list[Claimed]:
+async def claim(uows: UowFactory, channels: set[str], now: dt.datetime | None = None) -> list[Claimed]:
     """Take the due rows of the channels this process can send to; committed before anything is sent."""
     claimed: list[Claimed] = []
+    now = now or uows.clock()
     async with uows() as uow:
         for row in await uow.outbox.due(limit=BATCH, max_attempts=MAX_ATTEMPTS):
             if row.channel not in channels or not due_now(row, now):
@@ -121,7 +120,6 @@ async def _send(send: Send, message: Claimed) -> bool:
 
 async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.datetime | None = None) -> int:
     """One run of the job: send what is due; returns how many were delivered."""
-    now = now or utcnow()
     claimed = await claim(uows, set(senders), now)
     if not claimed:
         return 0
@@ -131,7 +129,7 @@ async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.dateti
             if ok and message.relayed:
                 await uow.outbox.drop(message.id)
             elif ok:
-                await uow.outbox.sent(message.id, utcnow())
+                await uow.outbox.sent(message.id, uows.clock())
             else:
                 await uow.session.execute(
                     update(Outbox)
@@ -158,7 +156,7 @@ async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.dateti
 
 async def purge_sent(uows: UowFactory, keep: dt.timedelta = KEEP_SENT) -> int:
     async with uows() as uow:
-        return await uow.outbox.purge_sent_before(utcnow() - keep)
+        return await uow.outbox.purge_sent_before(uows.clock() - keep)
 
 
 def web_sender(uows: UowFactory) -> Send:

@@ -42,12 +42,13 @@ from typing import Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, update
 
-from bot.outbox import Send, UowFactory
+from bot.outbox import Send
 from dialogs.messages import Reply
 from dialogs.reminders.rules import in_quiet_hours
-from storage.models import User, utcnow
+from storage.clock import Clock
+from storage.models import User
 from storage.reminders import MAX_ATTEMPTS, PENDING, SENDING, Reminder
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ JOB_ID = "reminders"
 Render = Callable[[Reminder], Reply | Awaitable[Reply | None] | None]
 # Called in the unit of work that records a reminder as sent (e.g. to schedule the next monthly one).
 OnSent = Callable[[UnitOfWork, Reminder, dt.datetime], Awaitable[None]]
-Clock = Callable[[], dt.datetime]
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Dispatcher:
         senders: Mapping[str, Send],
         render: Render,
         *,
-        clock: Clock = utcnow,
+        clock: Clock | None = None,
         on_sent: OnSent | None = None,
         batch: int = BATCH,
         lease: dt.timedelta = LEASE,
@@ -114,7 +114,7 @@ class Dispatcher:
         self.uows = uows
         self.senders = dict(senders)
         self.render = render
-        self.clock = clock
+        self.clock = clock or uows.clock
         self.on_sent = on_sent
         self.batch = batch
         self.lease = lease
@@ -269,13 +269,13 @@ class InUnitOfWork(Protocol):
     async def render(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> Reply | None: ...
 
 
-def render_with(uows: UowFactory, service: InUnitOfWork, clock: Clock = utcnow) -> Render:
+def render_with(uows: UowFactory, service: InUnitOfWork) -> Render:
     """The dispatcher's `render` for such a service: each reminder rendered in a short unit of work of its own
     (outside the dispatcher's, so the two never wait on each other)."""
 
     async def render(reminder: Reminder) -> Reply | None:
         async with uows() as uow:
-            return await service.render(uow, reminder, clock())
+            return await service.render(uow, reminder, uow.clock())
 
     return render
 

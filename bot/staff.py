@@ -26,6 +26,7 @@ from dialogs.booking.service import HOTLINE, BookingService
 from dialogs.booking.texts import day_text
 from knowledge import Knowledge, load_knowledge
 from storage.booking import Booking
+from storage.clock import Clock, system_clock
 from storage.db import make_engine, make_sessionmaker
 from storage.handoff import STATUSES as TICKET_STATUSES
 from storage.handoff import Ticket
@@ -439,6 +440,7 @@ async def _with_database(
     settings: Settings,
     check_database: Callable[[str], Awaitable[None]] | None,
     work: Callable[[UnitOfWorkFactory], Awaitable[int]],
+    clock: Clock = system_clock,
 ) -> int:
     """Open the database of DATABASE_URL (migrated: a fresh one gets its tables), run `work`, close it."""
     if check_database is not None:
@@ -446,7 +448,7 @@ async def _with_database(
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)  # nothing to do while the bot runs
-        return await work(UnitOfWorkFactory(make_sessionmaker(engine)))
+        return await work(UnitOfWorkFactory(make_sessionmaker(engine), clock=clock))
     finally:
         await engine.dispose()
 
@@ -471,12 +473,12 @@ async def run(
     settings: Settings,
     *,
     kb: Knowledge | None = None,
-    now: dt.datetime | None = None,
+    clock: Clock = system_clock,
     out: TextIO | None = None,
     err: TextIO | None = None,
     check_database: Callable[[str], Awaitable[None]] | None = None,
 ) -> int:
-    """Parse and run one staff command; the exit status. `now`, `kb` are given by tests."""
+    """Parse and run one staff command; the exit status. `clock`, `kb` are given by tests."""
     out, err = out or sys.stdout, err or sys.stderr
 
     async def command() -> int:
@@ -489,14 +491,10 @@ async def run(
         if args.command == "offices":  # needs no database
             return print_offices(service, args.json, out)
         return await _with_database(
-            settings, check_database, lambda uows: execute(args, uows, service, now or _now(), out)
+            settings, check_database, lambda uows: execute(args, uows, service, uows.clock(), out), clock
         )
 
     return await _answered(command, err)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _main(

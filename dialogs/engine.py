@@ -27,8 +27,9 @@ from knowledge.schema import Option
 from knowledge.search import SearchHit, SearchIndex
 from knowledge.text import clean
 from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
-from storage.models import DialogState, User, utcnow
-from storage.uow import UnitOfWork
+from storage.clock import Clock
+from storage.models import DialogState, User
+from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,11 @@ class Engine:
         kb: Knowledge,
         index: SearchIndex,
         scenarios: dict[str, Scenario],
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UowFactory,
         *,
         martial_law: bool = True,
         stale_after: dt.timedelta = dt.timedelta(hours=24),
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Clock | None = None,
         actions: dict[str, StepAction] | None = None,
         understander: Understander | None = None,
         rooms: Sequence[Room] = (),
@@ -98,7 +99,7 @@ class Engine:
         self._uow = uow_factory
         self._stale_after = stale_after
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
-        self._clock = clock
+        self._clock = clock or uow_factory.clock  # the units of work's, unless a test sets another
         self._actions = actions or {}
         # One step per citizen at a time; channels that open their own unit of work hold it too. With several
         # processes a shared implementation (bot/shared.py) orders them across processes as well.

@@ -47,7 +47,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import Base, User, UTCDateTime, utcnow
+from storage.clock import Clock, system_clock
+from storage.models import Base, User, UTCDateTime
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -118,7 +119,7 @@ class Booking(Base):
     phone: Mapped[str | None] = mapped_column(String(32), default=None)
     address: Mapped[str | None] = mapped_column(Text, default=None)
     topic: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     token: Mapped[str | None] = mapped_column(String(32), default=None)  # the confirmation's idempotency key
 
@@ -143,7 +144,7 @@ class Closure(Base):
     office: Mapped[str] = mapped_column(String(40))
     day: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
 
 
 class Outbox(Base):
@@ -157,7 +158,7 @@ class Outbox(Base):
     text: Mapped[str] = mapped_column(Text)
     # Button rows as the message log keeps them ([[{"text", "payload"} | {"text", "url"}]]), NULL for none.
     buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # An attachment to carry along (dialogs.messages.Attachment as a dict), NULL for none.
@@ -243,9 +244,14 @@ class Bookings:
     """The bookings repository; never commits (the unit of work does)."""
 
     def __init__(
-        self, session: AsyncSession, codes: Callable[[], str] = new_code, cache: BookingCache | None = None
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        codes: Callable[[], str] = new_code,
+        cache: BookingCache | None = None,
     ) -> None:
         self._s = session
+        self._clock = clock
         self._codes = codes
         self._cache = cache
 
@@ -335,7 +341,7 @@ class Bookings:
                     "address": address,
                     "topic": topic,
                     "token": token,
-                    "created_at": utcnow(),
+                    "created_at": self._clock(),
                 }
                 booking = await self._insert(fields, [None] if start is None else list(places))
                 if booking is None:
@@ -501,7 +507,7 @@ class Bookings:
         if status not in STATUSES:
             raise ValueError(f"unknown booking status {status!r}")
         if status == CANCELLED:
-            await self.cancel(booking, utcnow())
+            await self.cancel(booking, self._clock())
             return
         booking.status = status
         await self._s.flush()
@@ -558,7 +564,7 @@ class Bookings:
             await self._s.execute(text("LOCK TABLE bookings IN SHARE ROW EXCLUSIVE MODE"))
         try:
             async with self._s.begin_nested():
-                self._s.add(Closure(office=office, day=day, reason=reason, created_at=utcnow()))
+                self._s.add(Closure(office=office, day=day, reason=reason, created_at=self._clock()))
                 await self._s.flush()
         except IntegrityError:
             pass  # closed already
@@ -573,7 +579,7 @@ class Bookings:
             .order_by(Booking.start, Booking.id)
         )
         cancelled = list(rows.scalars())
-        now = utcnow()
+        now = self._clock()
         for booking in cancelled:
             booking.status, booking.place, booking.cancelled_at = CANCELLED, None, now
             booking.phone = booking.address = None
@@ -595,8 +601,9 @@ class Bookings:
 class OutboxRepo:
     """Messages waiting to be sent (bot/outbox.py sends them); never commits."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._s = session
+        self._clock = clock
 
     async def add(
         self,
@@ -613,7 +620,7 @@ class OutboxRepo:
             external_id=external_id,
             text=text,
             buttons=buttons or None,
-            created_at=utcnow(),
+            created_at=self._clock(),
             attempts=0,
             media=media,
             ticket_id=ticket_id,

@@ -19,9 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from storage.clock import system_clock
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -66,8 +64,8 @@ class User(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="uk")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
     active: Mapped[bool] = mapped_column(default=True)  # False once they block the bot or unsubscribe
     veteran: Mapped[bool | None] = mapped_column(default=None)  # self-declared; gives priority booking later
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)  # personal data consent
@@ -85,7 +83,7 @@ class DialogState(Base):
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     history: Mapped[list[str]] = mapped_column(JSON, default=list)  # earlier steps, for «Назад»
     misses: Mapped[int] = mapped_column(Integer, default=0)  # free-text questions search could not answer
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
 
 
 class MessageLog(Base):
@@ -100,7 +98,7 @@ class MessageLog(Base):
     # The button rows of a bot line, [[{"text", "payload"} | {"text", "url"}]] (`repositories.button_rows`), so a
     # conversation can be shown again (the web chat's history); NULL for citizen lines and replies without buttons.
     buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock, index=True)
 
 
 class ProcessedUpdate(Base):
@@ -112,7 +110,7 @@ class ProcessedUpdate(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock, index=True)
 
 
 class Delivery(Base):
@@ -125,4 +123,4 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(16))
     message_token: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12))  # sent, delivered, seen, failed
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock, index=True)

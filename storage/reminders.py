@@ -37,7 +37,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import Base, User, UTCDateTime, utcnow
+from storage.clock import Clock, system_clock
+from storage.models import Base, User, UTCDateTime
 
 PENDING = "pending"
 SENDING = "sending"
@@ -84,7 +85,7 @@ class Reminder(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
 
 
 def _rowcount(result: Any) -> int:
@@ -98,8 +99,9 @@ class Reminders:
     late outcome (a dispatcher whose lease ran out, a cancel racing a send) never overwrites a newer one. Each
     returns whether it changed the row, and mirrors the change on the object it was given."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._s = session
+        self._clock = clock
 
     def _dialect(self) -> str:
         return self._s.get_bind().dialect.name
@@ -113,7 +115,7 @@ class Reminders:
             raise ValueError("due_at must be a timezone-aware datetime")
         fields.setdefault("status", PENDING)
         fields.setdefault("attempts", 0)
-        fields.setdefault("created_at", utcnow())
+        fields.setdefault("created_at", self._clock())
         reminder = Reminder(**fields)
         self._s.add(reminder)
         return reminder

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import sqlite
 from storage.booking import ACTIVE as BOOKING_ACTIVE
 from storage.booking import Booking, Bookings, OutboxRepo
+from storage.clock import Clock
 from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
-from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User, utcnow
+from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User
 from storage.reminders import PENDING, SENDING, Reminder, Reminders
 
 log = logging.getLogger(__name__)
@@ -117,9 +118,14 @@ class CitizenCache:
 
 class Users:
     def __init__(
-        self, session: AsyncSession, cache: CitizenCache | None = None, logs: MessageLogs | None = None
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        cache: CitizenCache | None = None,
+        logs: MessageLogs | None = None,
     ) -> None:
         self._s = session
+        self._clock = clock
         self._cache = cache
         self._logs = logs
         self._served: list[CitizenKey] = []  # cache entries this unit of work used or made
@@ -145,12 +151,13 @@ class Users:
             return user
         try:
             async with self._s.begin_nested():
-                user = User(channel=channel, external_id=external_id)
+                now = self._clock()
+                user = User(channel=channel, external_id=external_id, created_at=now, last_seen_at=now)
                 self._s.add(user)
                 await self._s.flush()
                 # Created together: whoever loses the race on the user loses it on the state too.
                 self._s.add(
-                    DialogState(user_id=user.id, answers={}, history=[], misses=0, updated_at=utcnow())
+                    DialogState(user_id=user.id, answers={}, history=[], misses=0, updated_at=now)
                 )
         except IntegrityError:
             user = await self.get(channel, external_id)
@@ -173,7 +180,7 @@ class Users:
             found = (row[0], row[1])
         else:
             user = row[0] if row is not None else await self.get_or_create(channel, external_id)
-            found = (user, await DialogStates(self._s).get(user.id))
+            found = (user, await DialogStates(self._s, self._clock).get(user.id))
         if self._cache is not None:
             self._served.append(key)
             self._cache.put(key, found)
@@ -194,9 +201,9 @@ class Users:
         if self._logs is not None:
             self._logs.discard(user.id)
         # Explicitly, not by the foreign keys' ON DELETE: nothing depends on SQLite's foreign_keys pragma.
-        await Bookings(self._s).erase_personal(user.id)
-        await OutboxRepo(self._s).forget(user.channel, user.external_id)
-        await Reminders(self._s).erase(user.id)
+        await Bookings(self._s, self._clock).erase_personal(user.id)
+        await OutboxRepo(self._s, self._clock).forget(user.channel, user.external_id)
+        await Reminders(self._s, self._clock).erase(user.id)
         await self._erase_tickets(user.id)
         await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
         await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
@@ -230,8 +237,8 @@ class Users:
         rows = (
             await self._s.execute(select(Ticket.id, Ticket.topic_id).where(Ticket.user_id == user_id))
         ).all()
-        await Tickets(self._s).erase_personal(user_id, utcnow())
-        outbox = OutboxRepo(self._s)
+        await Tickets(self._s).erase_personal(user_id, self._clock())
+        outbox = OutboxRepo(self._s, self._clock)
         await outbox.forget_tickets([ticket for ticket, _ in rows])
         for ticket, topic in rows:
             if topic is not None:  # the operator group's topic goes with what the citizen said in it
@@ -273,14 +280,15 @@ class Users:
 
 
 class DialogStates:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._s = session
+        self._clock = clock
 
     async def get(self, user_id: int) -> DialogState:
         """The user's state, a fresh empty one if they have none."""
         state = await self._s.get(DialogState, user_id)
         if state is None:
-            state = DialogState(user_id=user_id, answers={}, history=[], misses=0, updated_at=utcnow())
+            state = DialogState(user_id=user_id, answers={}, history=[], misses=0, updated_at=self._clock())
             self._s.add(state)
         return state
 
@@ -328,8 +336,9 @@ class LogBuffer:
 
 
 class MessageLogs:
-    def __init__(self, session: AsyncSession, buffer: LogBuffer | None = None) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, buffer: LogBuffer | None = None) -> None:
         self._s = session
+        self._clock = clock
         self._buffer = buffer
         self._pending: list[dict[str, object]] = []
         # Buffered lines written in this transaction, not yet committed (back to the buffer if it rolls back).
@@ -349,7 +358,7 @@ class MessageLogs:
                 "direction": direction,
                 "text": text,
                 "buttons": rows,
-                "created_at": utcnow(),
+                "created_at": self._clock(),
             }
         )
 
@@ -423,14 +432,15 @@ class MessageLogs:
 
 
 class ProcessedUpdates:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._s = session
+        self._clock = clock
         self._pending: list[dict[str, object]] = []
 
     def mark(self, channel: str, key: str) -> None:
         """Record the delivery with the rest of the unit of work (written by `flush`). Should a duplicate
         racing in parallel commit first, the unique key fails this commit: the update is handled once."""
-        self._pending.append({"channel": channel, "key": key, "created_at": utcnow()})
+        self._pending.append({"channel": channel, "key": key, "created_at": self._clock()})
 
     async def flush(self) -> None:
         if self._pending:
@@ -447,18 +457,20 @@ _STATUS_ORDER = {"sent": 0, "delivered": 1, "seen": 2, "failed": 3}
 
 
 class Deliveries:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._s = session
+        self._clock = clock
 
     async def record(self, channel: str, message_token: str, status: str) -> None:
         """Remember the newest known status of a sent message, safely under racing reports."""
         rank = case(_STATUS_ORDER, value=Delivery.status, else_=0)
+        now = self._clock()
         # One conditional UPDATE: the database re-checks the condition after any concurrent writer.
         advance = (
             update(Delivery)
             .where(Delivery.channel == channel, Delivery.message_token == message_token)
             .where(rank <= _STATUS_ORDER.get(status, 0))
-            .values(status=status, updated_at=utcnow())
+            .values(status=status, updated_at=now)
         )
         if getattr(await self._s.execute(advance), "rowcount", 0):
             return
@@ -472,7 +484,7 @@ class Deliveries:
         try:
             async with self._s.begin_nested():
                 self._s.add(
-                    Delivery(channel=channel, message_token=message_token, status=status, updated_at=utcnow())
+                    Delivery(channel=channel, message_token=message_token, status=status, updated_at=now)
                 )
         except IntegrityError:  # another report inserted it first: advance theirs if ours is newer
             await self._s.execute(advance)

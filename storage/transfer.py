@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.booking import Booking
-from storage.models import Base, User, UTCDateTime, utcnow
+from storage.clock import system_clock
+from storage.models import Base, User, UTCDateTime
 from storage.reminders import Reminder
 
 TOKEN_AGE = dt.timedelta(hours=24)  # a link left unused longer than this no longer works
@@ -24,7 +25,7 @@ class Transfer(Base):
 
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
 
 
 class Transfers:

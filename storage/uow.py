@@ -6,11 +6,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import sqlite
 from storage.booking import BookingCache, Bookings, OutboxRepo
+from storage.clock import Clock
 from storage.handoff import Tickets
 from storage.reminders import Reminders
 from storage.repositories import (
@@ -36,7 +38,10 @@ class UnitOfWork:
         log_buffer: LogBuffer | None = None,
         connection: Callable[[], Awaitable[AsyncConnection]] | None = None,
         bookings: BookingCache | None = None,
+        *,
+        clock: Clock,
     ) -> None:
+        self.clock = clock
         self._sessionmaker = sessionmaker
         self._gate = gate
         self._citizens = citizens
@@ -54,14 +59,15 @@ class UnitOfWork:
                 self._gate.release()
             raise
         self.session = self._sessionmaker(bind=bind) if bind else self._sessionmaker()
-        self.messages = MessageLogs(self.session, self._log_buffer)
-        self.users = Users(self.session, self._citizens, self.messages)
-        self.states = DialogStates(self.session)
-        self.updates = ProcessedUpdates(self.session)
-        self.deliveries = Deliveries(self.session)
-        self.bookings = Bookings(self.session, cache=self._booking_cache)
-        self.outbox = OutboxRepo(self.session)
-        self.reminders = Reminders(self.session)
+        clock = self.clock
+        self.messages = MessageLogs(self.session, clock, self._log_buffer)
+        self.users = Users(self.session, clock, self._citizens, self.messages)
+        self.states = DialogStates(self.session, clock)
+        self.updates = ProcessedUpdates(self.session, clock)
+        self.deliveries = Deliveries(self.session, clock)
+        self.bookings = Bookings(self.session, clock, cache=self._booking_cache)
+        self.outbox = OutboxRepo(self.session, clock)
+        self.reminders = Reminders(self.session, clock)
         self.transfers = Transfers(self.session)
         self.tickets = Tickets(self.session)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
@@ -107,6 +113,14 @@ class UnitOfWork:
                     log.exception("after-commit action failed")
 
 
+class UowFactory(Protocol):
+    """What workers and channels take: makes units of work, and tells the time they run at."""
+
+    clock: Clock
+
+    def __call__(self) -> UnitOfWork: ...
+
+
 class UnitOfWorkFactory:
     """Makes a fresh unit of work per incoming message (injected, never global).
 
@@ -115,8 +129,15 @@ class UnitOfWorkFactory:
     makes a citizen cache valid (`CitizenCache`) and lets the message log be written in batches (`LogBuffer`),
     so a serialized factory keeps both: together they save most of a dialog step's statements."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, serialize: bool = False) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        serialize: bool = False,
+        clock: Clock,
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.clock = clock  # the time of every unit of work it makes (storage/clock.py)
         self._gate = asyncio.Lock() if serialize else None
         self.citizens = CitizenCache() if serialize else None
         self.booking_cache = BookingCache() if serialize else None
@@ -136,6 +157,7 @@ class UnitOfWorkFactory:
             self.log_buffer,
             self._connection if self._engine else None,
             self.booking_cache,
+            clock=self.clock,
         )
 
     async def _connection(self) -> AsyncConnection:

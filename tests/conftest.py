@@ -1,7 +1,10 @@
-"""Shared fixtures. Tests never leave loopback: any other connection fails the test."""
+"""Shared fixtures. Tests never leave loopback: any other connection fails the test. Tests never read the wall
+clock: the bot runs on a `ManualClock` (the `clock` fixture; a module may override it), and the system clock
+raises inside a test, so a component that forgets its injected clock fails loudly."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +17,8 @@ from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
+from storage.clock import ManualClock, SystemClock
+from tests.clocks import TEST_NOW
 
 _real_connect = socket.socket.connect
 _real_getaddrinfo = socket.getaddrinfo
@@ -49,6 +54,22 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+def _wall_clock_read(self: SystemClock) -> dt.datetime:
+    raise AssertionError("a test read the wall clock: pass the test's clock (storage/clock.py) instead")
+
+
+@pytest.fixture(autouse=True)
+def _no_wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(SystemClock, "__call__", _wall_clock_read)
+    yield
+
+
+@pytest.fixture()
+def clock() -> ManualClock:
+    """The time of the `bot` fixture and of whatever a test builds with it."""
+    return ManualClock(TEST_NOW)
+
+
 @pytest.fixture(scope="session")
 def kb() -> Knowledge:
     return load_knowledge()
@@ -64,7 +85,7 @@ def make_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture()
-async def bot(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[Bot]:
-    built = await build(make_settings(tmp_path), kb=kb, index=index)
+async def bot(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Bot]:
+    built = await build(make_settings(tmp_path), kb=kb, index=index, clock=clock)
     yield built
     await built.close()

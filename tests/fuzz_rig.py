@@ -29,6 +29,7 @@ from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from tests.clocks import test_clock
 from tests.e2e.viber.citizen import sign
 from tests.e2e.viber.fake_api import FakeViberApi
 from tests.handlers.fake_telegram import FakeSession
@@ -528,7 +529,7 @@ class FuzzRig:
             telegram_per_chat_rate=100_000,
             telegram_global_rate=100_000,
         )
-        bot = await build(settings, kb=kb, index=index)
+        bot = await build(settings, kb=kb, index=index, clock=test_clock())
         assert bot.telegram is not None and bot.viber is not None
         session = FakeSession()
         bot.telegram.bot.session = session

@@ -30,10 +30,11 @@ from dialogs.messages import Reply
 from handlers.viber.sender import ViberSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from storage.handoff import LIVE
 from storage.reminders import Reminder
 from tests.booking.test_flow import NOW as BOOKING_NOW
-from tests.booking.test_flow import Clock, _press, _to_confirm
+from tests.booking.test_flow import _press, _to_confirm
 from tests.handlers.test_telegram_unit import _tg_bot, feed, message_update
 
 SESSION = "metrics-7f3a9c2e-session"  # a web chat's session id: the only key to that citizen's conversation
@@ -112,7 +113,7 @@ async def test_a_web_message_moves_the_counters_and_leaves_no_personal_data(clie
 
 
 async def test_the_ticket_queue_is_read_from_the_database_at_a_bounded_cost(bot: Bot, client: Client) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = bot.uow_factory.clock()
     async with bot.uow_factory() as uow:
         tickets = []
         for i in range(3):
@@ -169,7 +170,7 @@ async def test_bookings_are_counted_once_each_and_after_commit(bot: Bot) -> None
     assert bot.metrics is not None
     room = next(r for r in bot.engine.rooms.values() if isinstance(r, BookingRoom))
     e = bot.engine
-    engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=Clock(BOOKING_NOW), rooms=[room])
+    engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=ManualClock(BOOKING_NOW), rooms=[room])
     ok = await _to_confirm(engine, "b1")
     await _press(engine, "b1", ok)
     await _press(engine, "b1", ok)  # a double tap: the same booking, not a second one

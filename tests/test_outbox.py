@@ -19,9 +19,11 @@ from bot import outbox
 from bot.outbox import MAX_ATTEMPTS, RETRY_AFTER, Send, claim, dispatch, senders, start_outbox
 from dialogs.messages import Reply
 from storage.booking import Outbox, OutboxRepo
+from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import test_clock
 
 NOW = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
 BUTTONS = [[{"text": "📅 Записатися знову", "payload": "q:s:drs-passport-id-lost"}]]
@@ -50,7 +52,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture()
 def uows(engine: AsyncEngine) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(make_sessionmaker(engine))
+    return UnitOfWorkFactory(make_sessionmaker(engine), clock=ManualClock(NOW))
 
 
 async def queue(uows: UnitOfWorkFactory, channel: str = "telegram", external_id: str = "42") -> int:
@@ -86,8 +88,8 @@ async def test_two_dispatchers_never_send_one_row_twice(engine: AsyncEngine, tmp
     other = make_engine(f"sqlite+aiosqlite:///{tmp_path}/outbox.sqlite3")
     try:
         first, second = (
-            UnitOfWorkFactory(make_sessionmaker(engine)),
-            UnitOfWorkFactory(make_sessionmaker(other)),
+            UnitOfWorkFactory(make_sessionmaker(engine), clock=test_clock()),
+            UnitOfWorkFactory(make_sessionmaker(other), clock=test_clock()),
         )
         ids = [await queue(first, external_id=str(n)) for n in range(20)]
         a, b = FakeSender(), FakeSender()
@@ -201,7 +203,7 @@ async def test_sent_rows_are_purged_after_a_while(uows: UnitOfWorkFactory) -> No
     old, fresh = await queue(uows), await queue(uows)
     await dispatch(uows, {"telegram": FakeSender()}, NOW)
     async with uows() as uow:
-        await uow.outbox.sent(old, dt.datetime.now(dt.UTC) - outbox.KEEP_SENT - dt.timedelta(days=1))
+        await uow.outbox.sent(old, uows.clock() - outbox.KEEP_SENT - dt.timedelta(days=1))
     assert await outbox.purge_sent(uows) == 1
     async with uows() as uow:
         left = list((await uow.session.execute(select(Outbox.id))).scalars())

@@ -25,6 +25,7 @@ from bot.settings import Settings
 from dialogs.booking.service import BookingService, new_token
 from knowledge import Knowledge
 from storage.booking import Booking, Outbox
+from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -54,9 +55,8 @@ async def db(tmp_path: Path, kb: Knowledge) -> AsyncIterator[Db]:
     settings = make_settings(tmp_path)
     engine = make_engine(settings.database_url)
     await upgrade(engine)
-    yield Db(
-        settings, engine, UnitOfWorkFactory(make_sessionmaker(engine)), BookingService(kb, martial_law=True)
-    )
+    uows = UnitOfWorkFactory(make_sessionmaker(engine), clock=ManualClock(NOW))
+    yield Db(settings, engine, uows, BookingService(kb, martial_law=True))
     await engine.dispose()
 
 
@@ -88,7 +88,7 @@ async def book(
 
 async def cli(db: Db, kb: Knowledge, *argv: str, now: dt.datetime = NOW) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = await staff.run(list(argv), db.settings, kb=kb, now=now, out=out, err=err)
+    code = await staff.run(list(argv), db.settings, kb=kb, clock=ManualClock(now), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -21,8 +19,7 @@ from handlers.telegram.middleware import CHANNEL, UnitOfWorkMiddleware
 from handlers.telegram.operators import TopicPoster, operators_router
 from handlers.telegram.routers import buttons_router, messages_router
 from handlers.telegram.sender import RateGate, TelegramSender
-from storage.models import utcnow
-from storage.uow import UnitOfWork
+from storage.uow import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +95,12 @@ def build_telegram(
     token: str,
     api_server: str,
     engine: Engine,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UowFactory,
     *,
     webhook_secret: str | None = None,
     per_chat_rate: float = 1.0,
     global_rate: float = 30.0,
     operators: tuple[int, Desk] | None = None,
-    clock: Callable[[], dt.datetime] = utcnow,
     gates: tuple[RateGate, RateGate] | None = None,
 ) -> TelegramChannel:
     """Wire the channel once; long-lived services go into the Dispatcher as workflow data. `gates`: the overall
@@ -131,8 +127,8 @@ def build_telegram(
     topics = None
     if operators is not None:  # the operator group's updates first: its buttons are not the citizens'
         chat_id, desk = operators
-        topics = TopicPoster(sender, chat_id, uow_factory, desk.handoff, clock)
-        dispatcher.include_router(operators_router(chat_id, desk, topics, clock))
+        topics = TopicPoster(sender, chat_id, uow_factory, desk.handoff)
+        dispatcher.include_router(operators_router(chat_id, desk, topics, uow_factory.clock))
     # Order matters only between these two, and they filter on different update types.
     dispatcher.include_routers(buttons_router(), messages_router())
     return TelegramChannel(bot, dispatcher, sender, webhook_secret, topics)

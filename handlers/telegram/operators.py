@@ -9,9 +9,7 @@ old was deleted or closed by hand, so a citizen is never lost with their topic.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-from collections.abc import Callable
 from functools import partial
 
 from aiogram import Router
@@ -26,10 +24,10 @@ from dialogs.messages import Reply
 from handlers.telegram.render import OutMessage, render
 from handlers.telegram.routers import attachment
 from handlers.telegram.sender import TelegramSender
+from storage.clock import Clock
 from storage.handoff import CLOSE_TOPIC as CLOSE
 from storage.handoff import ERASE_TOPIC as ERASE
-from storage.models import utcnow
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +58,14 @@ class TopicPoster:
         self,
         sender: TelegramSender,
         chat_id: int,
-        uows: Callable[[], UnitOfWork],
+        uows: UowFactory,
         service: HandoffService,
-        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.sender = sender
         self.chat_id = chat_id
         self._uows = uows
         self.handoff = service
-        self._clock = clock
+        self._clock = uows.clock
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def send(self, ticket_id: str, reply: Reply) -> bool:
@@ -208,7 +205,7 @@ def _event(message: Message) -> OperatorEvent | None:
 
 
 def operators_router(
-    chat_id: int, desk: Desk, poster: TopicPoster, clock: Callable[[], dt.datetime] = utcnow
+    chat_id: int, desk: Desk, poster: TopicPoster, clock: Clock
 ) -> Router:
     """Only the operator group's updates; from anyone not on the operators' list nothing is done."""
     router = Router(name="operators")

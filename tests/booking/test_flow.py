@@ -18,6 +18,7 @@ from dialogs.booking.service import BookingService
 from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from storage.booking import Booking
+from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import MessageLog
 
@@ -26,21 +27,14 @@ NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)
 SERVICE = "idp-living-allowance"  # booked at saksahan-uszn (2 windows, a share held for priority citizens)
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture()
+def clock() -> ManualClock:
+    """Overrides the shared clock: the `bot` fixture and this module's engine run on it."""
+    return ManualClock(NOW)
 
 
 @pytest.fixture()
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture()
-def engine(bot: Bot, clock: Clock) -> Engine:
+def engine(bot: Bot, clock: ManualClock) -> Engine:
     e = bot.engine
     service = BookingService(e.kb, martial_law=True)
     return Engine(
@@ -185,7 +179,7 @@ async def test_the_monthly_limit_counts_cancelled_bookings(bot: Bot, engine: Eng
 
 
 async def test_a_time_within_the_lead_time_is_neither_offered_nor_booked(
-    engine: Engine, clock: Clock
+    engine: Engine, clock: ManualClock
 ) -> None:
     clock.now = dt.datetime(2026, 12, 7, 6, 30, tzinfo=dt.UTC)  # Monday 08:30 Kyiv
     ok = await _to_confirm(engine, "soon")
@@ -319,7 +313,7 @@ async def test_a_closed_day_gives_the_monthly_count_back(bot: Bot, engine: Engin
 
 
 async def test_a_past_booking_cannot_be_cancelled_by_the_citizen(
-    bot: Bot, engine: Engine, clock: Clock
+    bot: Bot, engine: Engine, clock: ManualClock
 ) -> None:
     await _press(engine, "past", await _to_confirm(engine, "past"))
     code = await _booked_code(bot, "past")
@@ -328,7 +322,7 @@ async def test_a_past_booking_cannot_be_cancelled_by_the_citizen(
     assert "немає" in _text(replies) and await _count(bot) == 1
 
 
-async def test_every_time_of_a_long_tuesday_is_reachable(bot: Bot, clock: Clock) -> None:
+async def test_every_time_of_a_long_tuesday_is_reachable(bot: Bot, clock: ManualClock) -> None:
     """Normal regime: Tuesday 08:00–20:00 has more times than one keyboard shows; the pages reach them all."""
     e = bot.engine
     service = BookingService(e.kb, martial_law=False)

@@ -11,7 +11,7 @@ from dialogs.engine import Engine
 from dialogs.locks import KeyedLocks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming
 from dialogs.render import MAX_PART
-from storage.models import utcnow
+from tests.clocks import TEST_NOW
 
 
 async def test_a_double_tap_is_taken_once(bot: Bot) -> None:
@@ -63,7 +63,7 @@ async def test_every_reply_fits_a_message_and_every_button_64_bytes(bot: Bot) ->
 
 async def test_a_short_stale_session_never_cuts_an_active_dialog(bot: Bot) -> None:
     """The dialog's time is stored coarsely to spare writes, but never more coarsely than the stale limit allows."""
-    now = [utcnow()]
+    now = [TEST_NOW]
     e = bot.engine
     engine = Engine(
         e.kb, e.index, e.scenarios, bot.uow_factory, stale_after=dt.timedelta(minutes=2), clock=lambda: now[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -19,6 +18,8 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
+
+from tests.clocks import TEST_NOW
 
 
 class FakeSession(BaseSession):
@@ -39,7 +40,7 @@ class FakeSession(BaseSession):
         if isinstance(method, SendMessage):
             chat = Chat(id=int(method.chat_id), type="private")
             return Message(
-                message_id=next(self._ids), date=dt.datetime.now(dt.UTC), chat=chat, text=method.text
+                message_id=next(self._ids), date=TEST_NOW, chat=chat, text=method.text
             )  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery | EditMessageText | SetMyCommands | DeleteMessage):
             return True  # type: ignore[return-value]

@@ -6,7 +6,6 @@ never slept), the attempts' bound, the errors that return False instead of raisi
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 import logging
 import time
@@ -55,6 +54,7 @@ from handlers.telegram.sender import (
     TelegramSender,
     global_burst,
 )
+from tests.clocks import TEST_NOW
 
 CHAT = 42
 M = SendMessage(chat_id=CHAT, text="x")  # the method an exception names (only its type matters here)
@@ -78,7 +78,7 @@ class Session(BaseSession):
             if error is not None:
                 raise error
         chat = Chat(id=CHAT, type="private")
-        now = dt.datetime.now(dt.UTC)
+        now = TEST_NOW
         if isinstance(method, SendMessage | SendPhoto | SendDocument):
             return Message(message_id=next(self._ids), date=now, chat=chat)  # type: ignore[return-value]
         if isinstance(method, CopyMessage):

@@ -32,6 +32,7 @@ from handlers.telegram.sender import MAX_ATTEMPTS, TelegramSender
 from handlers.viber.sender import QuietLimit, ViberSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from tests.e2e.viber.citizen import sign
 from tests.e2e.viber.fake_api import FakeViberApi
 from tests.handlers.fake_telegram import FakeSession
@@ -212,7 +213,7 @@ def _text(user: str, text: str, token: int | None, stamp: int = 1_700_000_000_00
 
 
 @pytest.fixture()
-async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[ViberRig]:
+async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[ViberRig]:
     api = FakeViberApi()
     api_url = await api.serve()
     settings = Settings(  # type: ignore[call-arg]
@@ -222,7 +223,7 @@ async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncItera
         viber_api_url=api_url,
         viber_send_timeout=1.0,
     )
-    bot = await build(settings, kb=kb, index=index)
+    bot = await build(settings, kb=kb, index=index, clock=clock)
     try:
         async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
             yield ViberRig(bot, api, client)

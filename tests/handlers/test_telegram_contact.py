@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.db import make_sessionmaker
 from storage.models import MessageLog
+from tests.clocks import TEST_NOW
 from tests.handlers.fake_engine import script_engine
 from tests.handlers.fake_telegram import FakeSession
 from tests.handlers.test_telegram_unit import _tg_bot, button_update, feed, message_update
@@ -190,7 +190,7 @@ async def test_the_keyboard_stays_marked_when_its_message_failed(
 def contact_message(update_id: int, phone: str, owner: int | None) -> Message:
     contact = Contact(phone_number=phone, first_name="Марія", user_id=owner)
     return Message(
-        message_id=update_id, date=dt.datetime.now(dt.UTC), chat=CHAT, from_user=USER, contact=contact
+        message_id=update_id, date=TEST_NOW, chat=CHAT, from_user=USER, contact=contact
     )
 
 
@@ -206,7 +206,7 @@ def test_someone_elses_contact_has_no_number(owner: int | None) -> None:
 
 
 def test_typed_cancel_is_plain_text() -> None:
-    msg = Message(message_id=1, date=dt.datetime.now(dt.UTC), chat=CHAT, from_user=USER, text=CANCEL)
+    msg = Message(message_id=1, date=TEST_NOW, chat=CHAT, from_user=USER, text=CANCEL)
     assert incoming(msg) == Incoming("telegram", "42", text="Скасувати", name="Марія")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from knowledge.search import SearchIndex
 from storage.db import make_sessionmaker
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import TEST_NOW, test_clock
 from tests.handlers.fake_telegram import FakeSession
 
 USER = User(id=42, is_bot=False, first_name="Марія")
@@ -39,12 +39,12 @@ CHAT = Chat(id=42, type="private")
 
 
 def message_update(update_id: int, text: str) -> Update:
-    msg = Message(message_id=update_id, date=dt.datetime.now(dt.UTC), chat=CHAT, from_user=USER, text=text)
+    msg = Message(message_id=update_id, date=TEST_NOW, chat=CHAT, from_user=USER, text=text)
     return Update(update_id=update_id, message=msg)
 
 
 def button_update(update_id: int, data: str, message_id: int = 1) -> Update:
-    origin = Message(message_id=message_id, date=dt.datetime.now(dt.UTC), chat=CHAT, text="…")
+    origin = Message(message_id=message_id, date=TEST_NOW, chat=CHAT, text="…")
     query = CallbackQuery(id=str(update_id), from_user=USER, chat_instance="ci", message=origin, data=data)
     return Update(update_id=update_id, callback_query=query)
 
@@ -56,7 +56,7 @@ async def _tg_bot(
         _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/u.sqlite3",
         telegram_bot_token="42:UNIT", telegram_per_chat_rate=1000, **extra,
     )  # fmt: skip
-    bot = await build(settings, kb=kb, index=index)
+    bot = await build(settings, kb=kb, index=index, clock=test_clock())
     assert bot.telegram is not None
     session = FakeSession()
     bot.telegram.bot.session = session
@@ -128,7 +128,7 @@ async def test_blocked_user_is_marked_inactive_and_nothing_raises(tg: tuple[Bot,
         TelegramForbiddenError(SendMessage(chat_id=42, text="x"), "Forbidden: bot was blocked by the user")
     ]
     await feed(bot, message_update(6, "/start"))
-    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as uow:
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db), clock=bot.uow_factory.clock)() as uow:
         user = await uow.users.get("telegram", "42")
         assert user is not None and user.active is False
 
@@ -300,7 +300,7 @@ async def test_a_failed_callback_answer_does_not_lose_the_press(tg: tuple[Bot, F
     session.fail_next = [TelegramBadRequest(AnswerCallbackQuery(callback_query_id="1"), "query is too old")]
     await feed(bot, button_update(21, "s:birth"))
     assert any("шлюбі" in m.text for m in session.sent())  # the reply still went out
-    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as uow:
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db), clock=bot.uow_factory.clock)() as uow:
         _, state = await uow.users.with_state("telegram", "42")
         assert state.scenario == "birth"  # and the step was saved
 
@@ -324,7 +324,7 @@ async def test_only_private_chats_are_answered_and_no_filter_needs_a_thread(
     monkeypatch.setattr(aiogram_handler.asyncio, "to_thread", no_thread)
     bot, session = tg
     group = Chat(id=-100, type="supergroup")
-    msg = Message(message_id=1, date=dt.datetime.now(dt.UTC), chat=group, from_user=USER, text="прописка")
+    msg = Message(message_id=1, date=TEST_NOW, chat=group, from_user=USER, text="прописка")
     await feed(bot, Update(update_id=31, message=msg))
     assert session.sent() == []
     await feed(bot, message_update(32, "прописка"))

@@ -27,6 +27,7 @@ from bot.settings import Settings
 from dialogs import texts
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, ProcessedUpdate, User
 from tests.e2e.viber.citizen import ViberCitizen, sign
@@ -82,7 +83,7 @@ class EchoingCitizen(ViberCitizen):
 
 
 @pytest.fixture()
-async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Rig]:
     api = FakeViberApi()
     api_url = await api.serve()
     settings = Settings(  # type: ignore[call-arg]
@@ -92,7 +93,7 @@ async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterato
         viber_api_url=api_url,
         viber_send_timeout=1.0,
     )
-    bot = await build(settings, kb=kb, index=index)
+    bot = await build(settings, kb=kb, index=index, clock=clock)
     assert bot.viber is not None
     app = web.Application()
     bot.viber.mount(app)

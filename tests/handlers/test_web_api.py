@@ -13,6 +13,7 @@ from bot.app import Bot
 from bot.maintenance import purge_expired
 from dialogs.messages import Incoming
 from handlers.web.routes import HISTORY_LINES
+from storage.clock import ManualClock
 from tests.transcript import Seen, all_names, load, play
 
 
@@ -179,10 +180,11 @@ async def test_history_is_bounded(client: TestClient) -> None:  # type: ignore[t
     assert history[-2]["text"] == f"питання {HISTORY_LINES // 2 + 4}"
 
 
-async def test_history_is_purged_with_the_log(client: TestClient, bot: Bot) -> None:  # type: ignore[type-arg]
+async def test_history_is_purged_with_the_log(client: TestClient, bot: Bot, clock: ManualClock) -> None:  # type: ignore[type-arg]
     await _post(client, "w-old", text="паспорт")
     assert await _history(client, "w-old")
     await bot.uow_factory.write_log()
+    clock.advance(dt.timedelta(seconds=1))
     await purge_expired(bot.uow_factory, dt.timedelta(0))
     assert await _history(client, "w-old") == []
 

@@ -22,6 +22,7 @@ from bot.settings import Settings
 from handlers.web import routes, security
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from tests.conftest import make_settings
 from tests.e2e.telegram.conftest import free_port
 from tests.handlers.test_web_page import CHROMIUM, FLAGS
@@ -213,12 +214,12 @@ def test_inline_hashes_are_the_standard_sha256_sources() -> None:
 
 
 async def test_frame_ancestors_setting_allows_embedding_there(
-    tmp_path: Path, kb: Knowledge, index: SearchIndex
+    tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock
 ) -> None:
     settings = make_settings(tmp_path).model_copy(
         update={"web_frame_ancestors": "https://viza.kr.ua https://*.kr.ua"}
     )
-    embedded = await build(settings, kb=kb, index=index)
+    embedded = await build(settings, kb=kb, index=index, clock=clock)
     try:
         async with TestClient(TestServer(embedded.http, host="127.0.0.1")) as client:
             for path in ("/", "/healthz", "/nowhere"):
@@ -316,14 +317,14 @@ async def test_the_page_works_under_its_csp_and_sends_json(bot: Bot) -> None:
 
 
 async def test_another_site_can_frame_the_chat_only_when_allowed(
-    bot: Bot, tmp_path: Path, kb: Knowledge, index: SearchIndex
+    bot: Bot, tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock
 ) -> None:
     port = free_port()
     shown, console = await _framed(bot, port)
     assert not shown and any("frame-ancestors" in line for line in console), console
 
     settings = make_settings(tmp_path).model_copy(update={"web_frame_ancestors": f"http://127.0.0.1:{port}"})
-    framed = await build(settings, kb=kb, index=index)
+    framed = await build(settings, kb=kb, index=index, clock=clock)
     try:
         shown, console = await _framed(framed, port)
         assert shown and console == [], console

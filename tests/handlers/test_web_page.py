@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from bot.app import Bot
 from dialogs.messages import Reply
-from storage.models import utcnow
+from tests.clocks import TEST_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -332,9 +332,9 @@ async def test_an_operators_line_appears_without_a_reload(bot: Bot) -> None:
         session = await page.evaluate("() => localStorage.getItem('viza-bot-session')")
         async with bot.uow_factory() as uow:
             user, state = await uow.users.with_state("web", session)
-            ticket = await bot.handoff.open(uow, user, state, mode="live", name=None, now=utcnow())
+            ticket = await bot.handoff.open(uow, user, state, mode="live", name=None, now=TEST_NOW)
             assert ticket is not None
-            await uow.tickets.take(ticket.id, "501", "Оксана", utcnow())
+            await uow.tickets.take(ticket.id, "501", "Оксана", TEST_NOW)
             line = Reply("👤 Оператор: Добрий день! Чим допомогти?")
             assert await bot.handoff.to_citizen(uow, ticket, line, operator_line=True)
         await page.locator("#log .msg.bot", has_text="Чим допомогти?").wait_for(timeout=10_000)

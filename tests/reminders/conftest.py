@@ -13,20 +13,19 @@ from dialogs.booking.service import BookingService
 from dialogs.engine import Engine
 from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.service import ReminderService
+from storage.clock import ManualClock
 
 NOW = dt.datetime(2026, 12, 28, 8, 0, tzinfo=dt.UTC)  # Monday 28 December 2026, 10:00 in Kyiv
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture()
+def clock() -> ManualClock:
+    """Overrides the shared clock: the `bot` fixture and this package's engine run on it."""
+    return ManualClock(NOW)
 
 
 @pytest.fixture()
-def engine(bot: Bot) -> Engine:
+def engine(bot: Bot, clock: ManualClock) -> Engine:
     e = bot.engine
     booking = BookingService(e.kb, martial_law=True)
     reminders = ReminderService(e.kb, booking, holidays_are_days_off=False)
@@ -36,4 +35,4 @@ def engine(bot: Bot) -> Engine:
         ),
         BookingRoom(e.kb, booking, reminders),
     ]
-    return Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=Clock(), rooms=rooms)
+    return Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=clock, rooms=rooms)

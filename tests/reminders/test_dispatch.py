@@ -39,10 +39,12 @@ from bot.settings import Settings
 from dialogs.messages import Button, Reply
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.reminders import CANCELLED, FAILED, MAX_ATTEMPTS, MISSED, PENDING, SENT, Reminder
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import test_clock
 from tests.e2e.telegram.conftest import free_port
 from tests.e2e.viber.fake_api import FakeViberApi
 from tests.handlers.fake_telegram import FakeSession
@@ -105,7 +107,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture()
 async def uows(engine: AsyncEngine) -> AsyncIterator[UnitOfWorkFactory]:
-    factory = UnitOfWorkFactory(make_sessionmaker(engine), serialize=True)
+    factory = UnitOfWorkFactory(make_sessionmaker(engine), serialize=True, clock=test_clock())
     yield factory
     await factory.close()
 
@@ -195,7 +197,8 @@ async def test_the_job_is_one_interval_job_that_never_drops_a_late_run(uows: Uni
     [job] = scheduler.get_jobs()
     assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
     assert job.trigger.interval == dt.timedelta(seconds=15)
-    assert job.next_run_time <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)  # at start-up
+    # at start-up: an interval job's first run would otherwise come one interval after it is added
+    assert job.next_run_time <= job.trigger.start_date - job.trigger.interval + dt.timedelta(seconds=1)
 
 
 async def test_a_process_that_dies_after_its_claim_loses_nothing_once_the_lease_expires(
@@ -309,7 +312,7 @@ async def test_rows_of_a_channel_this_process_cannot_send_are_left_alone(uows: U
 
 
 @pytest.fixture()
-async def channels_bot(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[tuple[Bot, FakeSession, FakeViberApi]]:  # fmt: skip
+async def channels_bot(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[tuple[Bot, FakeSession, FakeViberApi]]:  # fmt: skip
     api = FakeViberApi()
     runner = web.AppRunner(api.app, access_log=None)
     await runner.setup()
@@ -320,7 +323,7 @@ async def channels_bot(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> Asy
         telegram_bot_token="42:UNIT", telegram_per_chat_rate=1000,
         viber_auth_token="viber-test-token", viber_api_url=f"http://127.0.0.1:{port}/pa", viber_send_timeout=1.0,
     )  # fmt: skip
-    built = await build(settings, kb=kb, index=index)
+    built = await build(settings, kb=kb, index=index, clock=clock)
     assert built.telegram is not None and built.viber is not None
     session = FakeSession()
     built.telegram.bot.session = session
@@ -421,10 +424,10 @@ async def test_the_real_staff_command_runs_beside_a_running_dispatcher_without_m
     url = f"sqlite+aiosqlite:///{tmp_path}/live.sqlite3"
     engine = make_engine(url)
     await upgrade(engine)
-    uows = UnitOfWorkFactory(make_sessionmaker(engine), serialize=True)
+    uows = UnitOfWorkFactory(make_sessionmaker(engine), serialize=True, clock=test_clock())
     user = await citizen(uows)
     for n in range(50):
-        await remind(uows, user, dt.datetime.now(dt.UTC) + n * dt.timedelta(seconds=0.2))
+        await remind(uows, user, NOW + n * dt.timedelta(seconds=0.2))
     send = FakeSend()
     d = Dispatcher(uows, {"telegram": send}, plain)
     running = True
@@ -473,11 +476,11 @@ async def test_two_processes_on_postgres_send_each_reminder_exactly_once(
     engine = make_engine(postgres_url)
     try:
         await upgrade(engine)
-        uows = UnitOfWorkFactory(make_sessionmaker(engine))
+        uows = UnitOfWorkFactory(make_sessionmaker(engine), clock=test_clock())
         async with uows() as uow:
             await uow.session.execute(delete(Reminder))
         users = [await citizen(uows, f"pg-{n}") for n in range(50)]
-        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        due = NOW - dt.timedelta(minutes=1)  # the worker's clock (TEST_NOW) is a day later, at 09:00 Kyiv
         async with uows() as uow:
             ids = [
                 uow.reminders.add(user_id=users[n % 50], channel="telegram", kind="ready", due_at=due)
@@ -506,7 +509,7 @@ async def test_two_processes_on_postgres_send_each_reminder_exactly_once(
     assert all(per_process), [len(s) for s in per_process]  # both processes really sent
     engine = make_engine(postgres_url)
     try:
-        async with UnitOfWorkFactory(make_sessionmaker(engine))() as uow:
+        async with UnitOfWorkFactory(make_sessionmaker(engine), clock=test_clock())() as uow:
             assert {r.status for r in await uow.reminders.listing()} == {SENT}
     finally:
         await engine.dispose()
@@ -517,7 +520,7 @@ async def _pg_worker(url: str, out: Path, processes: int) -> None:
     """One dispatcher process: once all `processes` are connected, ticks until nothing has been due for a while;
     its sender appends the ids it sent to `out`."""
     engine = make_engine(url)
-    uows = UnitOfWorkFactory(make_sessionmaker(engine))
+    uows = UnitOfWorkFactory(make_sessionmaker(engine), clock=test_clock())
     async with engine.connect():
         pass  # connected: ready to start
     out.with_suffix(".ready").touch()

@@ -25,6 +25,7 @@ from storage.reminders import (
     Reminder,
 )
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import test_clock
 from tests.storage.test_postgres import postgres_url  # noqa: F401 - the throwaway server fixture
 
 NOW = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
@@ -36,7 +37,7 @@ MIN = dt.timedelta(minutes=1)
 async def uows(tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/r.sqlite3")
     await upgrade(engine)
-    factory = UnitOfWorkFactory(make_sessionmaker(engine), serialize=True)
+    factory = UnitOfWorkFactory(make_sessionmaker(engine), serialize=True, clock=test_clock())
     yield factory
     await factory.close()
     await engine.dispose()
@@ -211,7 +212,7 @@ async def test_the_claim_is_atomic_on_postgres(postgres_url: str) -> None:  # no
     engine = make_engine(postgres_url)
     try:
         await upgrade(engine)
-        uows = UnitOfWorkFactory(make_sessionmaker(engine))
+        uows = UnitOfWorkFactory(make_sessionmaker(engine), clock=test_clock())
         async with uows() as uow:
             await uow.session.execute(delete(Reminder))
         user = await citizen(uows, "pg-claim")

@@ -34,6 +34,7 @@ from handlers.viber.sender import QuietLimit, ViberSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.uow import UnitOfWork
+from tests.clocks import test_clock
 from tests.e2e.telegram.conftest import free_port
 from tests.handlers.fake_telegram import FakeSession
 from tests.storage.test_postgres import throwaway_postgres
@@ -122,7 +123,10 @@ async def processes(
     n: int, kb: Knowledge, index: SearchIndex, database_url: str, redis_url: str | None, **extra: Any
 ) -> AsyncIterator[list[Bot]]:
     """`n` bots built as `n` processes would build them (each its own Redis client), closed after."""
-    bots = [await build(settings(database_url, redis_url, **extra), kb=kb, index=index) for _ in range(n)]
+    bots = [
+        await build(settings(database_url, redis_url, **extra), kb=kb, index=index, clock=test_clock())
+        for _ in range(n)
+    ]
     try:
         yield bots
     finally:

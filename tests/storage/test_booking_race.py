@@ -132,7 +132,7 @@ async def test_priority_citizens_never_share_a_held_place(store: Store) -> None:
         winner = next(r for r in held_only if isinstance(r, Booking))
         found = await uow.bookings.by_code(winner.code)
         assert found is not None
-        await uow.bookings.cancel(found, dt.datetime.now(dt.UTC))
+        await uow.bookings.cancel(found, uow.clock())
     mixed = await asyncio.gather(
         *(take_one(store.factory, n, places=[4, 0, 1, 2, 3], priority=True) for n in priority[20:]),
         *(take_one(store.factory, n, places=[0, 1, 2, 3]) for n in others),

@@ -32,8 +32,9 @@ from storage.booking import (
 )
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import User, utcnow
+from storage.models import User
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import TEST_NOW
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
 
 DAY = SLOT.date()
@@ -106,7 +107,7 @@ async def test_places_are_taken_in_order_refused_when_gone_and_returned_on_cance
         assert await uow.bookings.taken(OFFICE, RESOURCE, SLOT + QUARTER, SLOT + 4 * QUARTER) == {}
         mine = await uow.bookings.by_code(a.code.lower().replace("-", " "))  # as a citizen might type it
         assert mine is not None and mine.id == a.id
-        await uow.bookings.cancel(mine, utcnow())
+        await uow.bookings.cancel(mine, TEST_NOW)
     async with store.factory() as uow:
         gone = await uow.bookings.by_code(a.code)
         assert gone is not None and (gone.status, gone.place) == ("cancelled", None)
@@ -135,6 +136,7 @@ async def test_the_place_key_refuses_a_second_booking_of_a_place_whatever_the_co
                     start=SLOT,
                     place=2,
                     status="booked",
+                    created_at=uow.clock(),
                 )
             )
     assert violated(caught.value) == PLACE_KEY
@@ -144,7 +146,7 @@ async def test_a_code_collision_draws_again(store: Store) -> None:
     await store.users("a", "b")
     draws = iter(["K7M-4QX", "K7M-4QX", "K7M-4QX", "P2R-8ZT"])
     async with store.factory() as uow:
-        bookings = Bookings(uow.session, codes=lambda: next(draws))
+        bookings = Bookings(uow.session, uow.clock, codes=lambda: next(draws))
         for name, place in (("a", 0), ("b", 1)):
             user = await uow.users.get("web", name)
             assert user is not None
@@ -189,7 +191,7 @@ async def test_one_active_booking_per_service(store: Store) -> None:
         assert [b.id for b in await uow.bookings.active_for(first.user_id or 0)] == [first.id, other.id]
         booking = await uow.bookings.by_code(first.code)
         assert booking is not None
-        await uow.bookings.cancel(booking, utcnow())
+        await uow.bookings.cancel(booking, TEST_NOW)
     again = await take_one(store.factory, "a", start=SLOT + 2 * QUARTER, token="four")
     assert isinstance(again, Booking) and again.id != first.id
     # The partial unique index itself, past the repository's quick check.
@@ -207,6 +209,7 @@ async def test_one_active_booking_per_service(store: Store) -> None:
                     start=SLOT + 5 * QUARTER,
                     place=0,
                     status="booked",
+                    created_at=uow.clock(),
                 )
             )
     assert violated(caught.value) == ACTIVE_KEY
@@ -270,7 +273,7 @@ async def test_four_bookings_a_month_cancelled_ones_included(store: Store) -> No
     async with store.factory() as uow:
         booking = await uow.bookings.by_code(made[0].code)
         assert booking is not None
-        await uow.bookings.cancel(booking, utcnow())
+        await uow.bookings.cancel(booking, TEST_NOW)
     # Cancelled, yet counted: the fifth is still refused.
     assert (
         await take_one(store.factory, "a", start=SLOT + 4 * QUARTER, service="s4", token="t5")
@@ -504,13 +507,13 @@ async def test_outbox_gives_due_messages_in_order_until_sent_or_given_up(store: 
         due = await uow.outbox.due(2)
         assert [m.id for m in due] == ids[:2]
         assert (due[0].buttons, due[1].buttons, due[0].attempts, due[0].sent_at) == (buttons, None, 0, None)
-        await uow.outbox.sent(ids[0], utcnow())
+        await uow.outbox.sent(ids[0], TEST_NOW)
         for _ in range(3):
             await uow.outbox.failed(ids[1])
     async with store.factory() as uow:
         assert [m.id for m in await uow.outbox.due(10, max_attempts=3)] == [ids[2]]
         assert [m.id for m in await uow.outbox.due(10)] == ids[1:]
-        assert await uow.outbox.purge_sent_before(utcnow() + dt.timedelta(seconds=1)) == 1
+        assert await uow.outbox.purge_sent_before(TEST_NOW + dt.timedelta(seconds=1)) == 1
         assert [m.id for m in await uow.outbox.due(10)] == ids[1:]
 
 
@@ -534,7 +537,7 @@ async def test_migration_0005_upgrades_a_0004_database(store: Store) -> None:
         url = f"{base[0]}/{name}"
     engine = make_engine(url)
     await upgrade(engine, "0004")
-    now = utcnow()
+    now = TEST_NOW
     async with engine.begin() as conn:
         await conn.execute(
             insert(User).values(

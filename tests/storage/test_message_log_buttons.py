@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -75,7 +76,8 @@ async def test_migration_0004_keeps_existing_lines(tmp_path: Path) -> None:
         assert (line.text, line.buttons) == ("Вітаю!", None)
         await s.execute(
             insert(MessageLog).values(
-                user_id=1, direction="out", text="Ще", buttons=[[{"text": "Меню", "payload": "m"}]]
+                user_id=1, direction="out", text="Ще", buttons=[[{"text": "Меню", "payload": "m"}]],
+                created_at=dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC),
             )
         )
         await s.commit()

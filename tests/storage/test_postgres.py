@@ -23,6 +23,7 @@ from bot.settings import Settings
 from dialogs.messages import Incoming
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import Base, User
 from tests.dialogs.conftest import EngineChannel
@@ -74,8 +75,8 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture()
-async def pg_bot(postgres_url: str, kb: Knowledge, index: SearchIndex) -> AsyncIterator[Bot]:
-    bot = await build(Settings(_env_file=None, database_url=postgres_url), kb=kb, index=index)  # type: ignore[call-arg]
+async def pg_bot(postgres_url: str, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Bot]:
+    bot = await build(Settings(_env_file=None, database_url=postgres_url), kb=kb, index=index, clock=clock)  # type: ignore[call-arg]
     yield bot
     await bot.close()
 

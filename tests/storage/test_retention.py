@@ -17,10 +17,11 @@ from bot.maintenance import (
 from dialogs.messages import Incoming
 from storage.booking import BOOKED, Booking
 from storage.db import make_sessionmaker
-from storage.models import DialogState, MessageLog, User, utcnow
+from storage.models import DialogState, MessageLog, User
 from storage.reminders import Reminder
+from tests.clocks import TEST_NOW
 
-NOW = utcnow()
+NOW = TEST_NOW
 DAY = dt.timedelta(days=1)
 
 
@@ -48,7 +49,8 @@ async def _booking(bot: Bot, user_id: int, start: dt.datetime | None, code: str)
     async with make_sessionmaker(bot.db)() as s, s.begin():
         s.add(
             Booking(code=code, user_id=user_id, channel="telegram", kind="office", office="o", resource="r",
-                    service="passport", start=start, place=1, status=BOOKED, phone="+380670000000")
+                    service="passport", start=start, place=1, status=BOOKED, phone="+380670000000",
+                    created_at=NOW)
         )  # fmt: skip
 
 
@@ -77,7 +79,8 @@ async def test_what_is_still_ahead_keeps_a_citizen(bot: Bot) -> None:
     await _booking(bot, past, NOW - 20 * DAY, "CCC-333")
     reminded = await _citizen(bot, "viber", "reminded", 200)
     async with make_sessionmaker(bot.db)() as s, s.begin():
-        s.add(Reminder(user_id=reminded, channel="viber", kind="monthly", due_at=NOW + 10 * DAY))
+        s.add(Reminder(user_id=reminded, channel="viber", kind="monthly", due_at=NOW + 10 * DAY,
+                          created_at=NOW))
     held = await _citizen(bot, "web", "held", 60)
     async with make_sessionmaker(bot.db)() as s, s.begin():
         await s.execute(update(User).where(User.id == held).values(held_by_operator=True))

@@ -15,9 +15,10 @@ from bot.app import Bot
 from dialogs.messages import Incoming
 from storage.db import make_sessionmaker
 from storage.handoff import Ticket
-from storage.models import MessageLog, User, utcnow
+from storage.models import MessageLog, User
 from storage.repositories import LogBuffer
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import TEST_NOW
 
 
 def _trace(bot: Bot) -> list[str]:
@@ -44,7 +45,7 @@ async def test_a_known_citizen_is_found_without_a_query(bot: Bot) -> None:
     async with bot.uow_factory() as uow:  # and the state it changed is the one in the database
         _, state = await uow.users.with_state("web", "c")
         assert state.scenario == "birth"
-    fresh = UnitOfWorkFactory(make_sessionmaker(bot.db))
+    fresh = UnitOfWorkFactory(make_sessionmaker(bot.db), clock=bot.uow_factory.clock)
     async with fresh() as uow:
         _, state = await uow.users.with_state("web", "c")
         assert state.scenario == "birth"
@@ -161,7 +162,7 @@ async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
     assert bot.uow_factory.log_buffer is not None
     async with bot.uow_factory() as uow:
         user, _ = await uow.users.with_state("web", "ok")
-    bad = {"user_id": user.id, "direction": "in", "text": None, "created_at": utcnow()}  # NOT NULL refuses it
+    bad = {"user_id": user.id, "direction": "in", "text": None, "created_at": TEST_NOW}  # NOT NULL refuses it
     bot.uow_factory.log_buffer.extend([bad])
     for i in range(
         LogBuffer.BATCH
@@ -185,7 +186,7 @@ async def test_text_that_is_not_utf8_is_logged_readably(bot: Bot) -> None:
 async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
     """Another connection's commit (an administrator, another tool) empties the citizen cache."""
     await bot.engine.handle(Incoming("web", "h", text="/start"))
-    now = dt.datetime.now(dt.UTC)
+    now = bot.uow_factory.clock()
     async with make_sessionmaker(bot.db)() as s, s.begin():
         user_id = (await s.execute(select(User.id))).scalar_one()
         s.add(Ticket(user_id=user_id, channel="web", status="open", mode="live", created_at=now,

@@ -17,13 +17,14 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import test_clock
 
 
 class Rig:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = make_engine(f"sqlite+aiosqlite:///{path}")
-        self.factory = UnitOfWorkFactory(make_sessionmaker(self.engine))
+        self.factory = UnitOfWorkFactory(make_sessionmaker(self.engine), clock=test_clock())
         self.statements: list[str] = []  # what SQLite really ran, in order
         self.thread_calls = 0  # calls that went to aiosqlite's worker thread
 

@@ -14,10 +14,12 @@ from sqlalchemy import Connection, func, insert, select, update
 from bot.app import Bot, build
 from bot.maintenance import purge_expired, start_housekeeping
 from dialogs.messages import Incoming
+from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Base, DialogState, MessageLog, User, utcnow
+from storage.models import Base, DialogState, MessageLog, User
 from storage.uow import UnitOfWorkFactory
+from tests.clocks import TEST_NOW
 from tests.conftest import make_settings
 
 
@@ -33,14 +35,14 @@ async def test_migrations_create_exactly_the_models(tmp_path: Path) -> None:
     await engine.dispose()
 
 
-async def test_dialog_survives_a_restart(tmp_path: Path) -> None:
+async def test_dialog_survives_a_restart(tmp_path: Path, clock: ManualClock) -> None:
     settings = make_settings(tmp_path)
-    first = await build(settings)
+    first = await build(settings, clock=clock)
     await first.engine.handle(Incoming("web", "u", payload="s:birth"))
     await first.engine.handle(Incoming("web", "u", payload="a:birth:q1:not_married"))
     await first.close()  # the process stops mid-dialog
 
-    second = await build(settings)
+    second = await build(settings, clock=clock)
     replies = await second.engine.handle(Incoming("web", "u", payload="a:birth:q2:yes"))
     await second.close()
     assert "місце проживання дитини" in replies[0].text
@@ -51,7 +53,7 @@ async def test_a_day_old_dialog_restarts_politely(bot: Bot) -> None:
     await bot.uow_factory.write_log()  # the edits below are made by hand, behind the bot's back
     sessionmaker = make_sessionmaker(bot.db)
     async with sessionmaker() as s, s.begin():
-        await s.execute(update(DialogState).values(updated_at=utcnow() - dt.timedelta(days=2)))
+        await s.execute(update(DialogState).values(updated_at=TEST_NOW - dt.timedelta(days=2)))
     replies = await bot.engine.handle(Incoming("web", "u", payload="a:birth:q1:not_married"))
     assert "давно не спілкувалися" in replies[0].text
     assert "обоє батьків" not in "\n".join(r.text for r in replies)
@@ -63,7 +65,7 @@ async def test_message_log_is_purged_after_retention(bot: Bot) -> None:
         user = await w.users.get("web", "u")
         assert user is not None
         assert len(await w.messages.recent(user.id)) == 2  # the question and the answer
-        assert await w.messages.purge_older_than(utcnow() + dt.timedelta(seconds=1)) == 2
+        assert await w.messages.purge_older_than(TEST_NOW + dt.timedelta(seconds=1)) == 2
 
 
 async def test_concurrent_first_contacts_create_one_user(bot: Bot) -> None:
@@ -113,7 +115,7 @@ async def test_an_old_dialog_still_answers_a_typed_question(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "back", payload="s:birth"))
     await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s, s.begin():
-        await s.execute(update(DialogState).values(updated_at=utcnow() - dt.timedelta(days=2)))
+        await s.execute(update(DialogState).values(updated_at=TEST_NOW - dt.timedelta(days=2)))
     replies = await bot.engine.handle(Incoming("web", "back", text="загубив паспорт"))
     assert "давно не спілкувалися" in replies[0].text
     assert any("Втрата документів" in r.text for r in replies)  # the typed question is answered
@@ -132,7 +134,7 @@ async def test_a_scenario_removed_by_an_update_does_not_break_back(bot: Bot) -> 
 
 async def test_datetimes_are_timezone_aware(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "tz", text="/start"))
-    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db), clock=bot.uow_factory.clock)() as w:
         user = await w.users.get("web", "tz")
         assert user is not None and user.created_at.tzinfo is not None
 
@@ -140,7 +142,7 @@ async def test_datetimes_are_timezone_aware(bot: Bot) -> None:
 async def test_forget_erases_the_citizen(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "gone", text="мій телефон +380 97 123 45 67, прописка"))
     await bot.engine.handle(Incoming("web", "gone", payload="f:yes"))
-    async with UnitOfWorkFactory(make_sessionmaker(bot.db))() as w:
+    async with UnitOfWorkFactory(make_sessionmaker(bot.db), clock=bot.uow_factory.clock)() as w:
         assert await w.users.get("web", "gone") is None
     async with make_sessionmaker(bot.db)() as s:
         assert (await s.execute(select(func.count()).select_from(DialogState))).scalar_one() == 0
@@ -163,7 +165,7 @@ async def test_housekeeping_purges_only_what_is_past_retention(bot: Bot) -> None
     await bot.uow_factory.write_log()
     sessionmaker = make_sessionmaker(bot.db)
     async with sessionmaker() as s, s.begin():
-        await s.execute(update(MessageLog).values(created_at=utcnow() - dt.timedelta(days=40)))
+        await s.execute(update(MessageLog).values(created_at=TEST_NOW - dt.timedelta(days=40)))
     await bot.engine.handle(Incoming("web", "new", text="прописка"))
     await bot.uow_factory.write_log()
     purged, _ = await purge_expired(bot.uow_factory, dt.timedelta(days=30))
@@ -176,7 +178,7 @@ async def test_housekeeping_runs_on_its_schedule_at_start(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "old", text="прописка"))
     await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s, s.begin():
-        await s.execute(update(MessageLog).values(created_at=utcnow() - dt.timedelta(days=40)))
+        await s.execute(update(MessageLog).values(created_at=TEST_NOW - dt.timedelta(days=40)))
     scheduler = start_housekeeping(bot.uow_factory, dt.timedelta(days=30))
     try:
         for _ in range(50):

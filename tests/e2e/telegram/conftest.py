@@ -18,6 +18,7 @@ from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from tests.e2e.telegram.adapter import EmulatorAdapter
 from tests.e2e.telegram.citizen import TelegramCitizen
 from tests.e2e.telegram.operator import TelegramOperator
@@ -76,7 +77,7 @@ async def start_adapter(emulator_url: str) -> tuple[EmulatorAdapter, web.AppRunn
 
 @pytest.fixture()
 async def rig(
-    emulator_url: str, tmp_path: Path, kb: Knowledge, index: SearchIndex
+    emulator_url: str, tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock
 ) -> AsyncIterator[TelegramRig]:
     adapter, runner, adapter_url = await start_adapter(emulator_url)
     token = f"{next(_tokens)}:TEST-TOKEN"
@@ -87,7 +88,7 @@ async def rig(
         telegram_api_server=adapter_url,
         telegram_per_chat_rate=50,  # pacing has its own unit tests; transcripts need not wait for it
     )
-    bot = await build(settings, kb=kb, index=index)
+    bot = await build(settings, kb=kb, index=index, clock=clock)
     assert bot.telegram is not None
     await bot.telegram.set_commands()
     polling = asyncio.create_task(bot.telegram.run_polling())

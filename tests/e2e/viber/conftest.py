@@ -13,6 +13,7 @@ from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.clock import ManualClock
 from tests.e2e.viber.citizen import ViberCitizen
 from tests.e2e.viber.fake_api import FakeViberApi
 
@@ -30,7 +31,7 @@ class ViberRig:
 
 
 @pytest.fixture()
-async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncIterator[ViberRig]:
+async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[ViberRig]:
     api = FakeViberApi()
     api_url = await api.serve()
     settings = Settings(  # type: ignore[call-arg]
@@ -40,7 +41,7 @@ async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex) -> AsyncItera
         viber_api_url=api_url,
         viber_send_timeout=1.0,
     )
-    bot = await build(settings, kb=kb, index=index)
+    bot = await build(settings, kb=kb, index=index, clock=clock)
     try:
         async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
             yield ViberRig(bot, api, client)

@@ -94,7 +94,7 @@ async def test_unsubscribed_user_is_marked_inactive_and_gets_nothing(viber: Vibe
     assert resp.status == 200
     await asyncio.sleep(0.2)
     assert len(viber.api.sent) == sent
-    async with UnitOfWorkFactory(make_sessionmaker(viber.bot.db))() as uow:
+    async with UnitOfWorkFactory(make_sessionmaker(viber.bot.db), clock=viber.bot.uow_factory.clock)() as uow:
         user = await uow.users.get("viber", citizen.user)
         assert user is not None and user.active is False
 
@@ -103,7 +103,7 @@ async def test_delivery_reports_are_recorded(viber: ViberRig) -> None:
     citizen = viber.citizen()
     await citizen.send_text("/start")
     await asyncio.sleep(0.2)
-    async with UnitOfWorkFactory(make_sessionmaker(viber.bot.db))() as uow:
+    async with UnitOfWorkFactory(make_sessionmaker(viber.bot.db), clock=viber.bot.uow_factory.clock)() as uow:
         token = "5000000000"
         assert await uow.deliveries.status("viber", token) == "sent"
     for event in ("seen", "delivered"):  # out of order: «seen» must stay
@@ -113,7 +113,7 @@ async def test_delivery_reports_are_recorded(viber: ViberRig) -> None:
     await citizen.post(
         {"event": "failed", "timestamp": 1, "message_token": 1, "user_id": citizen.user, "desc": "x"}
     )
-    async with UnitOfWorkFactory(make_sessionmaker(viber.bot.db))() as uow:
+    async with UnitOfWorkFactory(make_sessionmaker(viber.bot.db), clock=viber.bot.uow_factory.clock)() as uow:
         assert await uow.deliveries.status("viber", token) == "seen"
         assert await uow.deliveries.status("viber", "1") == "failed"
 

@@ -1,0 +1,90 @@
+"""The suite passes whatever the date and hour it runs at: the date-sensitive packages run again under libfaketime
+at two moments that once broke them (03:00 Kyiv, inside the reminders' night rule, in summer time; and 23:30 Kyiv
+on New Year's Eve, the last minutes of a year, in winter time).
+
+Inside a test the system clock raises (tests/conftest.py), so code that forgets its injected clock fails in the
+normal run already; these runs catch the rest: a test that reads the time itself (`time.time()`, a library's
+`now`), and the processes tests start (`python -m bot`, PostgreSQL), which see the faked time too."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBFAKETIME = (
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/faketime/libfaketime.so.1",
+)
+
+# The packages whose tests compute with dates and hours: booking (days, horizons, held places), reminders (the
+# night rule, ready-by dates, monthly duties), the handoff (the hotline's hours), the outbox's retries, the
+# retention purges and the staff commands.
+DATE_SENSITIVE = [
+    "tests/booking",
+    "tests/reminders",
+    "tests/handoff",
+    "tests/test_outbox.py",
+    "tests/test_staff_cli.py",
+    "tests/storage/test_retention.py",
+    "tests/storage/test_booking_storage.py",
+    "tests/dialogs/test_engine.py",
+]
+
+MOMENTS = {
+    # UTC moments: 03:00 on 15 June 2027 in Kyiv (EEST, +3), and 23:30 on 31 December 2026 in Kyiv (EET, +2).
+    "03:00 Kyiv 2027-06-15": "@2027-06-15 00:00:00",
+    "23:30 Kyiv 2026-12-31": "@2026-12-31 21:30:00",
+}
+
+
+def _libfaketime() -> str:
+    found = next((path for path in LIBFAKETIME if Path(path).exists()), None)
+    if found is None:
+        # scripts/test.sh installs it (Debian's faketime); without it this check cannot run, and must not pass.
+        pytest.fail("libfaketime is missing: install Debian's faketime package (scripts/test.sh does)")
+    return found
+
+
+def _faked_env(start: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        LD_PRELOAD=_libfaketime(),
+        FAKETIME=start,  # «@…»: the clock starts there and runs on
+        FAKETIME_DONT_FAKE_MONOTONIC="1",  # timeouts and rate limits keep the real elapsed time
+        FAKETIME_DONT_RESET="1",  # child processes continue the same faked clock instead of starting it again
+        TZ="UTC",
+    )
+    return env
+
+
+def test_the_faked_clock_really_moves_the_date() -> None:
+    """Guards the check itself: under the faked clock a child process sees the faked date, not today's."""
+    probe = "import datetime as dt; print(dt.datetime.now(dt.UTC).isoformat())"
+    for start in MOMENTS.values():
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=_faked_env(start), capture_output=True, text=True, check=True
+        ).stdout
+        assert out.startswith(start[1:11]), (start, out)
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_the_date_sensitive_tests_pass_at(moment: str, tmp_path: Path) -> None:
+    assert shutil.which("faketime") or _libfaketime()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "--timeout=300",
+         f"--basetemp={tmp_path / 'run'}", *DATE_SENSITIVE],
+        cwd=ROOT, env=_faked_env(MOMENTS[moment]), capture_output=True, text=True, timeout=1500,
+    )  # fmt: skip
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    assert done.returncode == 0, f"at {moment}:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
+    passed = re.search(r"(\d+) passed", summary)
+    assert passed and int(passed.group(1)) > 300, summary  # the packages really ran
+    print(f"at {moment}: {summary}")
