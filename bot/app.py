@@ -24,6 +24,7 @@ from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
+from dialogs.turns import Turns
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
@@ -136,8 +137,9 @@ async def build(
         canned = CannedAnswers(kb, engine.views, martial_law=settings.martial_law)
         desk = Desk(handoff, settings.operators(), canned, canned.keys)
     http = web.Application(client_max_size=256 * 1024)
-    live = setup_live(http, engine, uow_factory)
-    setup_web(http, engine, uow_factory, frame_ancestors=settings.web_frame_ancestors.split())
+    turns = Turns(engine, uow_factory, locks=engine.locks)  # the one way through for every channel's messages
+    live = setup_live(http, turns)
+    setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split())
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:
@@ -163,8 +165,8 @@ async def build(
             settings.viber_auth_token.get_secret_value(),
             settings.viber_api_url,
             settings.viber_bot_name,
-            engine,
-            uow_factory,
+            turns,
+            lambda: engine.views.main_menu()[0],
             timeout=settings.viber_send_timeout,
         )
         viber.mount(http)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from dialogs.engine import Engine
+from dialogs.messages import Reply
+from dialogs.turns import Turns
 from handlers.viber.sender import ViberSender
 from handlers.viber.webhook import CHANNEL, WEBHOOK_PATH, ViberWebhook
-from storage.uow import UnitOfWork
 
 
 @dataclass
@@ -32,11 +32,15 @@ def build_viber(
     token: str,
     api_url: str,
     bot_name: str,
-    engine: Engine,
-    uow_factory: Callable[[], UnitOfWork],
+    turns: Turns,
+    welcome: Callable[[], Reply],
     *,
     timeout: float = 10.0,
 ) -> ViberChannel:
+    """Wire the channel once: `turns` takes its messages through the one pipeline; `welcome` is the main
+    menu, the first message Viber lets a bot send."""
+    uow_factory = turns.uows
+
     async def on_result(user: str, message_token: str | None, status: int) -> None:
         async with uow_factory() as uow:
             if message_token and status == 0:
@@ -45,4 +49,4 @@ def build_viber(
                 await uow.users.deactivate(CHANNEL, user)
 
     sender = ViberSender(api_url, token, bot_name, on_result, timeout=timeout)
-    return ViberChannel(ViberWebhook(token, engine, uow_factory, sender), sender)
+    return ViberChannel(ViberWebhook(token, turns, welcome, sender), sender)

@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import IntegrityError
 from viberbot.api.messages import ContactMessage, TextMessage
 from viberbot.api.viber_requests import (
     ViberConversationStartedRequest,
@@ -26,12 +25,11 @@ from viberbot.api.viber_requests import (
     create_request,
 )
 
-from dialogs.engine import Engine
 from dialogs.messages import Attachment, Incoming, Reply
 from dialogs.payloads import parse
+from dialogs.turns import Turns
 from handlers.viber.render import TRACKING_KEY, VIBER_TEXT_LIMIT, render
 from handlers.viber.sender import ViberSender
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +172,12 @@ def contact_incoming(user: str, message: ContactMessage) -> Incoming:
 
 class ViberWebhook:
     def __init__(
-        self, token: str, engine: Engine, uow_factory: Callable[[], UnitOfWork], sender: ViberSender
+        self, token: str, turns: Turns, welcome: Callable[[], Reply], sender: ViberSender
     ) -> None:
         self._token = token
-        self._engine = engine
-        self._uow = uow_factory
+        self._turns = turns
+        self._uow = turns.uows
+        self._welcome = welcome  # the main menu: the first message of a conversation opened without a context
         self.sender = sender
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -225,7 +224,7 @@ class ViberWebhook:
     async def _dispatch(self, event: Any, raw: dict[str, Any]) -> web.Response:
         if isinstance(event, ViberConversationStartedRequest):
             # The only message Viber lets us send before the user subscribes goes in this very response.
-            first = self._engine.views.main_menu()[0]
+            first = self._welcome()
             if (
                 isinstance(event.context, str) and event.context.strip()
             ):  # a deep link: viber://pa?…&context=…
@@ -271,24 +270,15 @@ class ViberWebhook:
         await self._converse(self._key(raw, "message", user, text), incoming)
 
     async def _converse(self, token: str, incoming: Incoming) -> None:
-        """Run the engine once per message_token (Viber redelivers for an hour), send after commit."""
-        try:
-            async with self._engine.locks.hold(f"{CHANNEL}:{incoming.user_id}"), self._uow() as uow:
-                uow.updates.mark(CHANNEL, token)
-                replies = await self._engine.handle_in(uow, incoming)
-                uow.after_commit(lambda: self._send_later(incoming.user_id, replies))
-        except IntegrityError:
-            log.info("viber message_token %s delivered again; skipped", token)
+        """One turn per message_token (Viber redelivers for an hour); the replies are sent after the commit."""
+        await self._turns.take(
+            incoming, key=token, send=lambda replies: self._send_later(incoming.user_id, replies)
+        )
 
     async def _started_with(self, token: str, user: str, context: str) -> Reply | None:
         """A conversation opened from a link with a context: the engine's answer to `/start <context>`, whose
         first reply becomes the welcome message (the only one Viber allows before the user subscribes)."""
-        try:
-            async with self._engine.locks.hold(f"{CHANNEL}:{user}"), self._uow() as uow:
-                uow.updates.mark(CHANNEL, token)
-                replies = await self._engine.handle_in(uow, Incoming(CHANNEL, user, text=f"/start {context}"))
-        except IntegrityError:
-            return None
+        replies = await self._turns.take(Incoming(CHANNEL, user, text=f"/start {context}"), key=token)
         return replies[0] if replies else None
 
     async def _send_later(self, user: str, replies: list[Reply]) -> None:

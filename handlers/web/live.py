@@ -11,17 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 from contextlib import suppress
 
 from aiohttp import web
 from sqlalchemy import select
 
-from dialogs.engine import Engine
 from dialogs.messages import plain
+from dialogs.turns import Turns
 from handlers.web.routes import CHANNEL, SESSION_RULE, valid_session
 from storage.models import MessageLog
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +66,9 @@ def line_json(line: MessageLog) -> dict[str, object]:
 
 
 async def _lines(
-    uows: Callable[[], UnitOfWork], engine: Engine, session: str, after: int
+    turns: Turns, session: str, after: int
 ) -> list[MessageLog]:
-    async with engine.locks.hold(f"{CHANNEL}:{session}"), uows() as uow:
+    async with turns.citizen(CHANNEL, session), turns.uows() as uow:
         user = await uow.users.get(CHANNEL, session)
         if user is None:
             return []
@@ -86,7 +84,7 @@ async def _lines(
         return list(rows.scalars())
 
 
-def setup_live(app: web.Application, engine: Engine, uows: Callable[[], UnitOfWork]) -> LiveHub:
+def setup_live(app: web.Application, turns: Turns) -> LiveHub:
     """Mount `GET /api/chat/live`; returns the hub writers notify."""
     hub = LiveHub()
     app[HUB_KEY] = hub
@@ -113,7 +111,7 @@ def setup_live(app: web.Application, engine: Engine, uows: Callable[[], UnitOfWo
         try:
             await response.write(b"retry: 3000\n\n")
             while True:
-                for line in await _lines(uows, engine, session, after):
+                for line in await _lines(turns, session, after):
                     data = json.dumps(line_json(line), ensure_ascii=False)
                     await response.write(f"id: {line.id}\nevent: message\ndata: {data}\n\n".encode())
                     after = line.id

@@ -1,4 +1,4 @@
-"""aiohttp routes of the web chat. They translate HTTP to engine calls; the engine decides."""
+"""aiohttp routes of the web chat. They translate HTTP into turns (dialogs/turns.py); the engine decides."""
 
 from __future__ import annotations
 
@@ -6,27 +6,25 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from importlib import resources
 from typing import Any
 
 from aiohttp import web
 
-from dialogs.engine import Engine
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply, plain
 from dialogs.payloads import parse
+from dialogs.turns import Turns
 from handlers.web.security import install as install_security
 from handlers.web.security import json_only, refused_log
 from storage.models import MessageLog
 from storage.repositories import button_rows
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
-ENGINE_KEY = web.AppKey("engine", Engine)
-UOWS_KEY: web.AppKey[Callable[[], UnitOfWork]] = web.AppKey("uows")
+TURNS_KEY = web.AppKey("turns", Turns)
 _SESSION = re.compile(r"[\w.:-]{1,64}")  # always fullmatch: «$» would let a trailing newline through
 SESSION_RULE = "missing or invalid session (1-64 letters, digits, '_', '-', '.', ':')"
 HISTORY_LINES = 100  # the last lines of the message log a reloaded page shows again
@@ -99,7 +97,7 @@ async def chat(request: web.Request) -> web.Response:
         return _bad(f"payload over {MAX_PAYLOAD_BYTES} bytes")
     message = Incoming(CHANNEL, session, text=text if payload is None else None, payload=payload)
     try:
-        replies = await request.app[ENGINE_KEY].handle(message)
+        replies = await request.app[TURNS_KEY].take(message) or []
     except Exception:  # citizen input never yields a 500: log it and apologise kindly
         log.exception("engine failed on a web chat message")
         replies = [Reply(SORRY)]
@@ -144,8 +142,8 @@ async def history(request: web.Request) -> web.Response:
     if not valid_session(session):
         return _bad(SESSION_RULE)
     assert session is not None
-    engine = request.app[ENGINE_KEY]
-    async with engine.locks.hold(f"{CHANNEL}:{session}"), request.app[UOWS_KEY]() as uow:
+    turns = request.app[TURNS_KEY]
+    async with turns.citizen(CHANNEL, session), turns.uows() as uow:
         user = await uow.users.get(CHANNEL, session)  # never created by reading
         lines = await uow.messages.recent(user.id, HISTORY_LINES) if user is not None else []
         messages = history_json(lines)
@@ -173,16 +171,14 @@ async def favicon(_: web.Request) -> web.Response:
 
 def setup_web(
     app: web.Application,
-    engine: Engine,
-    uows: Callable[[], UnitOfWork],
+    turns: Turns,
     frame_ancestors: Sequence[str] = (),
 ) -> None:
-    """Mount the web chat on an aiohttp application; `uows` opens the units of work history is read in.
+    """Mount the web chat on an aiohttp application; its messages and history reads go through `turns`.
     Every response of the application gets security headers; `frame_ancestors` are the other sites (origins)
     that may embed the chat page."""
     install_security(app, frame_ancestors)
-    app[ENGINE_KEY] = engine
-    app[UOWS_KEY] = uows
+    app[TURNS_KEY] = turns
     app.router.add_get("/", page)
     app.router.add_get("/favicon.svg", favicon)
     app.router.add_get("/favicon.ico", favicon)  # browsers ask for it by this name on their own

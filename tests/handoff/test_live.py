@@ -21,6 +21,7 @@ from dialogs.engine import Engine
 from dialogs.handoff import texts
 from dialogs.handoff.canned import CannedAnswers
 from dialogs.handoff.desk import Desk, OperatorEvent
+from dialogs.turns import Turns
 from handlers.web import live as live_module
 from handlers.web.live import setup_live
 from handlers.web.routes import setup_web
@@ -47,8 +48,9 @@ async def setup(bot: Bot) -> AsyncIterator[Setup]:
         e.kb, e.index, e.scenarios, bot.uow_factory, clock=lambda: NOW, rooms=list(e.rooms.values())
     )
     app = web.Application()
-    hub = setup_live(app, engine, bot.uow_factory)
-    setup_web(app, engine, bot.uow_factory)
+    turns = Turns(engine, bot.uow_factory)
+    hub = setup_live(app, turns)
+    setup_web(app, turns)
     bot.handoff.live = hub.notify  # as the composition root wires it
     canned = CannedAnswers(e.kb, engine.views, martial_law=True)
     desk = Desk(bot.handoff, frozenset({"77"}), canned, canned.keys)
