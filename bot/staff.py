@@ -1,7 +1,7 @@
 """`python -m bot booking …`: the Center's staff commands over the booking service.
 
-The logic is BookingService's (dialogs.booking.service); this module parses arguments, prints, and queues the
-notices of a closed day (`close_day_and_notify`, which a staff web page can call as it is). It imports no
+The logic is the booking room's (dialogs.booking.service, and dialogs.booking.notices for the notices of a
+closed day, which a staff web page calls as they are); this module parses arguments and prints. It imports no
 messenger SDK and no handler, so a command starts, answers and ends in about a second, also while the bot runs
 on the same database (`bot/__main__.py` hands `booking` over before it imports the bot itself).
 
@@ -16,14 +16,12 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.settings import ConfigError, Settings, load_settings
-from dialogs.booking.rules import Slot
+from dialogs.booking.notices import close_day_and_notify, office_name
 from dialogs.booking.service import HOTLINE, BookingService
-from dialogs.booking.texts import day_text
 from knowledge import Knowledge, load_knowledge
 from storage.booking import Booking
 from storage.clock import Clock, system_clock
@@ -31,18 +29,13 @@ from storage.db import make_engine, make_sessionmaker
 from storage.handoff import STATUSES as TICKET_STATUSES
 from storage.handoff import Ticket
 from storage.migrate import upgrade
-from storage.models import User
 from storage.reminders import Reminder
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 OK, NOT_FOUND, USAGE = 0, 1, 2
 MARKS = ("arrived", "no-show")
 PROG = "python -m bot booking"
-HOTLINE_PHONE = "0 800 500 459"
-REBOOK = "📅 Записатися знову"
-NEAREST_SHOWN = 3
 KYIV = ZoneInfo("Europe/Kyiv")
-ON_WEEKDAY = ("понеділок", "вівторок", "середу", "четвер", "п'ятницю", "суботу", "неділю")  # «у понеділок»
 
 
 class Usage(Exception):
@@ -100,90 +93,6 @@ def parser() -> argparse.ArgumentParser:
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """The arguments, or Usage."""
     return parser().parse_args(list(argv))
-
-
-# --- what the commands do (also for a staff web page) -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Closed:
-    """The outcome of closing a day: the bookings cancelled, and how many citizens get a notice."""
-
-    cancelled: list[Booking]
-    notified: int
-
-
-def office_name(kb: Knowledge, office: str) -> str:
-    if office == HOTLINE:
-        return "гаряча лінія"
-    found = next((o for o in kb.contacts.offices if o.id == office), None)
-    if found is None:
-        return office
-    return found.short_name or found.name
-
-
-def closure_notice(
-    service: BookingService, booking: Booking, reason: str, nearest: Sequence[Slot]
-) -> tuple[str, list[list[dict[str, str]]]]:
-    """What a citizen whose booking fell on a closed day is told (Ukrainian), with the button to book again."""
-    assert booking.start is not None
-    start = service.local(booking.start)
-    on_day = f"у {ON_WEEKDAY[start.weekday()]}, {start:%d.%m.%Y},"
-    reason = reason.strip().rstrip(".")
-    if booking.kind == "callback":
-        lines = [
-            f"Вибачте, {on_day} гаряча лінія не зможе передзвонити. Причина: {reason}.",
-            f"Ваше замовлення дзвінка **{booking.code}** на {start:%H:%M} скасовано.",
-        ]
-    else:
-        lines = [
-            f"Вибачте, {on_day} {office_name(service.kb, booking.office)} не працюватиме. Причина: {reason}.",
-            f"Ваш запис **{booking.code}** на {start:%H:%M} цього дня скасовано.",
-        ]
-    if nearest:
-        lines += ["", "Найближчий вільний час:"]
-        lines += [
-            f"• {day_text(service.local(s.start).date())} о {service.local(s.start):%H:%M}" for s in nearest
-        ]
-        lines += ["", "Записатися знову можна кнопкою нижче."]
-    else:
-        lines += [
-            "",
-            "Найближчими днями вільного часу, на жаль, немає. Підкажуть на безкоштовній гарячій лінії "
-            f"{HOTLINE_PHONE}.",
-        ]
-    # A callback is booked again as a callback; an office visit, for the same service.
-    payload = "q:cb" if booking.kind == "callback" else f"q:s:{booking.service}"
-    return "\n".join(lines), [[{"text": REBOOK, "payload": payload}]]
-
-
-async def close_day_and_notify(
-    service: BookingService, uow: UnitOfWork, office: str, day: dt.date, reason: str, now: dt.datetime
-) -> Closed:
-    """Close `office` on `day` and queue, in the same unit of work, a notice to every citizen whose booking was
-    cancelled: on their channel, with the nearest free times and a button to book again. Either all of it is
-    committed or none (a crash never leaves a closed day whose citizens are not told)."""
-    cancelled = await service.close_day(uow, office, day, reason, now)
-    nearest: dict[tuple[str, str, bool], list[Slot]] = {}  # the same answer for every booking of one kind
-    notified = 0
-    for booking in cancelled:
-        await uow.reminders.cancel_for_booking(booking.code)  # no reminder of a visit that will not happen
-        if booking.user_id is None or booking.start is None:  # the citizen erased their data
-            continue
-        user = await uow.session.get(User, booking.user_id)
-        if user is None:
-            continue
-        resource = service.resource(booking.office, booking.service)
-        key = (booking.office, resource.group if resource else booking.service, booking.priority)
-        if key not in nearest:
-            nearest[key] = await service.nearest(
-                uow, booking.office, booking.service, now=now, priority=booking.priority,
-                after=booking.start, n=NEAREST_SHOWN,
-            )  # fmt: skip
-        text, buttons = closure_notice(service, booking, reason, nearest[key])
-        await uow.outbox.add(user.channel, user.external_id, text, buttons)
-        notified += 1
-    return Closed(cancelled, notified)
 
 
 # --- printing ------------------------------------------------------------------------------------------------
@@ -715,9 +624,6 @@ def handoff_main(argv: Sequence[str], *, check_database: CheckDatabase | None = 
 
 
 __all__ = [
-    "Closed",
-    "close_day_and_notify",
-    "closure_notice",
     "execute",
     "handoff_main",
     "handoff_run",
