@@ -35,6 +35,8 @@ class NotFound(Exception):
 
 
 class Parser(argparse.ArgumentParser):
+    """argparse whose refusal is Usage: one line on stderr and exit status 2, like every other refusal."""
+
     def error(self, message: str) -> NoReturn:  # one line instead of argparse's usage block
         raise Usage(f"{self.prog}: {message} (see {self.prog} --help)")
 
@@ -55,6 +57,7 @@ def kyiv(moment: dt.datetime | None) -> str | None:
 
 
 def print_json(value: object, out: TextIO) -> None:
+    """`--json`: indented, Cyrillic as it is (not escaped)."""
     out.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
