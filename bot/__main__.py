@@ -3,9 +3,9 @@
 A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
 one line on stderr that names the variable to change, and exit status 2: no traceback.
 
-`python -m bot booking …` and `python -m bot reminders …` (the staff commands, bot/staff.py) are handed over
-before anything of the bot itself is imported: a staff command loads no messenger SDK and answers in about a
-second."""
+`python -m bot booking …`, `python -m bot reminders …` and `python -m bot handoff …` (the staff commands,
+bot/staff/) are handed over before anything of the bot itself is imported: a staff command loads no messenger SDK
+and answers in about a second. They run on the same clock as the bot."""
 
 from __future__ import annotations
 
@@ -203,15 +203,15 @@ def main() -> int:
     if sys.argv[1:2] == ["booking"]:  # before the bot (and its messenger SDKs) is imported
         from bot.staff import main as staff
 
-        return staff(sys.argv[2:], check_database=check_database)
+        return staff(sys.argv[2:], clock=system_clock, check_database=check_database)
     if sys.argv[1:2] == ["reminders"]:
         from bot.staff import reminders_main
 
-        return reminders_main(sys.argv[2:], check_database=check_database)
+        return reminders_main(sys.argv[2:], clock=system_clock, check_database=check_database)
     if sys.argv[1:2] == ["handoff"]:
         from bot.staff import handoff_main
 
-        return handoff_main(sys.argv[2:], check_database=check_database)
+        return handoff_main(sys.argv[2:], clock=system_clock, check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")

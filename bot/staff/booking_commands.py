@@ -1,0 +1,166 @@
+"""What each `python -m bot booking …` command that needs the database does: check its arguments against the
+booking data, call the booking room's service in one unit of work, print. Refusals raise Usage (exit status 2)
+or NotFound (1); bot.staff.booking parses the arguments and turns refusals into exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from bot.staff.booking_views import booking_json, booking_line
+from bot.staff.common import OK, NotFound, Usage, print_json
+from dialogs.booking.notices import close_day_and_notify
+from dialogs.booking.service import HOTLINE, BookingService
+from storage.uow import UnitOfWork
+
+Uows = Callable[[], UnitOfWork]
+
+
+def _office(service: BookingService, office: str, *, visits: bool = False) -> str:
+    known = [o.office for o in service.data.offices] + [HOTLINE] + (["mobile-admin"] if visits else [])
+    if office not in known:
+        raise Usage(f"unknown office {office!r}: use one of {', '.join(known)}")
+    return office
+
+
+def _service(service: BookingService, given: str) -> str:
+    found = service.kb.services.get(given) or service.kb.service_by_card(given)
+    if found is None:
+        raise Usage(
+            f"unknown service {given!r}: use a service id (see `offices`) or a card number such as 41-11"
+        )
+    return found.id
+
+
+def _day_bounds(service: BookingService, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(0), service.tz)
+    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
+async def slots(
+    args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
+) -> int:
+    """`slots`: the slots of a day with their free and priority places."""
+    office, service_id = _office(service, args.office), _service(service, args.service)
+    if service.resource(office, service_id) is None:
+        booked_at = ", ".join(service.offices(service_id)) or "nowhere"
+        raise Usage(f"service {service_id} is not booked at {office} (it is booked at: {booked_at})")
+    async with uows() as uow:
+        views = await service.slots(uow, office, service_id, args.date, now=now)
+    rows = [
+        {
+            "start": v.start.isoformat(),
+            "capacity": v.capacity,
+            "free": v.free,
+            "priority_free": v.priority_free,
+        }
+        for v in views
+    ]
+    if args.json:
+        print_json(rows, out)
+    elif not rows:
+        out.write(f"{office} does not work on {args.date} (a day off, a holiday or a closure)\n")
+    else:
+        for v in views:
+            out.write(f"{v.start:%H:%M}  free {v.free}  priority {v.priority_free}  of {v.capacity}\n")
+    return OK
+
+
+async def listing(
+    args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
+) -> int:
+    """`list`: the bookings of a day, or every booking from today on with the open home-visit requests."""
+    where = _office(service, args.office, visits=True) if args.office else None
+    if args.date is not None:
+        day_from, day_to = _day_bounds(service, args.date)
+    else:
+        day_from, day_to = _day_bounds(service, service.local(now).date())[0], None
+    async with uows() as uow:
+        # Without a date, the open home-visit requests too: they have no time until the Center calls.
+        bookings = await uow.bookings.listing(
+            day_from=day_from, day_to=day_to, office=where, with_requests=args.date is None
+        )
+    bookings = sorted(bookings, key=lambda b: (b.start is None, b.start or now, b.code))
+    if args.json:
+        print_json([booking_json(service, b) for b in bookings], out)
+    else:
+        for booking in bookings:
+            out.write(booking_line(service, booking) + "\n")
+        out.write(f"{len(bookings)} booking(s)\n")
+    return OK
+
+
+async def close_day(
+    args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
+) -> int:
+    """`close-day`: close an office for a day; its bookings are cancelled and each citizen is told."""
+    office = _office(service, args.office)
+    reason = " ".join(args.reason.split())
+    if not reason:
+        raise Usage("--reason is empty: say why the office is closed (citizens are told)")
+    if args.date < service.local(now).date():
+        raise Usage(f"{args.date} is in the past")
+    async with uows() as uow:
+        if (office, args.date) in set(await uow.bookings.closures(office)):
+            raise Usage(f"{office} is already closed on {args.date}")
+        closed = await close_day_and_notify(service, uow, office, args.date, reason, now)
+    codes = [b.code for b in closed.cancelled]
+    if args.json:
+        print_json(
+            {
+                "office": office,
+                "date": args.date.isoformat(),
+                "cancelled": codes,
+                "notified": closed.notified,
+            },
+            out,
+        )
+    else:
+        out.write(
+            f"{office} is closed on {args.date}. Cancelled {len(codes)} booking(s)"
+            + (f": {', '.join(codes)}" if codes else "")
+            + f"; {closed.notified} citizen(s) will be told on their channel.\n"
+        )
+    return OK
+
+
+async def mark(
+    args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
+) -> int:
+    """`mark`: a booked visit or callback whose time has come: the citizen arrived, or did not come."""
+    async with uows() as uow:
+        found = await uow.bookings.by_code(args.code)
+        if found is None:
+            raise NotFound(f"no booking with code {args.code.strip()}")
+        if found.status in ("cancelled", "requested"):
+            raise NotFound(
+                f"booking {found.code} is {found.status}: only a booked visit or callback can be marked"
+            )
+        if found.start is not None and found.start > now:  # not yet: the citizen may still come
+            raise Usage(
+                f"booking {found.code} starts at {service.local(found.start):%Y-%m-%d %H:%M}: mark it then"
+            )
+        marked = await service.mark(uow, found.code, args.status)
+        assert marked is not None
+        code, status = marked.code, marked.status
+    if args.json:
+        print_json({"code": code, "status": status}, out)
+    else:
+        out.write(f"{code}: {status}\n")
+    return OK
+
+
+Command = Callable[[argparse.Namespace, Uows, BookingService, dt.datetime, TextIO], Awaitable[int]]
+COMMANDS: dict[str, Command] = {"slots": slots, "list": listing, "close-day": close_day, "mark": mark}
+
+
+async def execute(
+    args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
+) -> int:
+    """Run one parsed command that needs the database; raises Usage or NotFound."""
+    command = COMMANDS.get(args.command)
+    if command is None:
+        raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
+    return await command(args, uows, service, now, out)

@@ -1,0 +1,95 @@
+"""`python -m bot reminders …`: the staff's view of the reminders (what is due, sent, cancelled, missed, failed).
+
+It reads the reminders' storage and prints; no citizen identifiers, in JSON or plain text."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from bot.settings import Settings
+from bot.staff.common import (
+    OK,
+    CheckDatabase,
+    Parser,
+    Usage,
+    database_command,
+    database_main,
+    kyiv,
+    print_json,
+)
+from storage.clock import Clock, system_clock
+from storage.reminders import Reminder
+from storage.uow import UnitOfWork
+
+PROG = "python -m bot reminders"
+# What staff see: a row being sent right now is still «pending» (not sent yet).
+SHOWN_STATUS = {"pending": "pending", "sending": "pending", "sent": "sent", "cancelled": "cancelled",
+                "missed": "missed", "failed": "failed"}  # fmt: skip
+STATUSES = ("pending", "sent", "cancelled", "missed", "failed")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = Parser(prog=PROG, description="Staff commands of the reminders. Times are Kyiv local times.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listing = sub.add_parser("list", help="reminders by due time (all, or of one status)")
+    listing.add_argument("--status", choices=STATUSES, help="only this status")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    return top
+
+
+def reminder_json(reminder: Reminder) -> dict[str, Any]:
+    """A reminder as `reminders list --json` shows it (no citizen identifiers)."""
+    return {
+        "id": reminder.id,
+        "kind": reminder.kind,
+        "due_at": kyiv(reminder.due_at),
+        "channel": reminder.channel,
+        "status": SHOWN_STATUS.get(reminder.status, reminder.status),
+        "booking": reminder.booking_code,
+    }
+
+
+async def execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out: TextIO) -> int:
+    """Run one parsed reminders command."""
+    if args.command == "list":
+        async with uows() as uow:
+            if args.status == "pending":
+                rows = await uow.reminders.listing("pending") + await uow.reminders.listing("sending")
+                rows.sort(key=lambda r: (r.due_at, r.id))
+            else:
+                rows = await uow.reminders.listing(args.status)
+        shown = [reminder_json(r) for r in rows]
+        if args.json:
+            print_json(shown, out)
+        else:
+            for r in shown:
+                about = f"  booking {r['booking']}" if r["booking"] else ""
+                out.write(f"{r['due_at'][:16].replace('T', ' ')}  #{r['id']:<6}  {r['status']:<9}  "
+                          f"{r['kind']:<11}  via {r['channel']}{about}\n")  # fmt: skip
+            out.write(f"{len(shown)} reminder(s)\n")
+        return OK
+    raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
+
+
+async def run(
+    argv: Sequence[str],
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    check_database: CheckDatabase | None = None,
+) -> int:
+    """Parse and run one reminders staff command; the exit status."""
+    return await database_command(
+        parser, execute, argv, settings, clock=clock, out=out, err=err, check_database=check_database
+    )
+
+
+def main(
+    argv: Sequence[str], *, clock: Clock = system_clock, check_database: CheckDatabase | None = None
+) -> int:
+    """`python -m bot reminders ARGS`."""
+    return database_main(parser, execute, argv, clock=clock, check_database=check_database)

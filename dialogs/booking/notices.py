@@ -1,0 +1,115 @@
+"""What a citizen is told when staff close a day: the booking room's own notice, queued in the outbox.
+
+Staff close an office for a day (`python -m bot booking close-day`, later the staff web console); every citizen
+whose booking fell on that day gets, on their channel, the reason, the nearest free times and a button to book
+again. The texts and the button's payload belong to the booking room, so they live here, not in the command."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dialogs import texts as common
+from dialogs.booking import texts
+from dialogs.booking.rules import Slot
+from dialogs.booking.service import HOTLINE, BookingService
+from dialogs.messages import Button, Reply
+from dialogs.payloads import Action, pack
+from knowledge.loader import Knowledge
+from storage.booking import Booking
+from storage.models import User
+from storage.repositories import button_rows
+from storage.uow import UnitOfWork
+
+NEAREST_SHOWN = 3
+REBOOK = "📅 Записатися знову"
+HOTLINE_NAME = "гаряча лінія"
+ON_WEEKDAY = ("понеділок", "вівторок", "середу", "четвер", "п'ятницю", "суботу", "неділю")  # «у понеділок»
+ON_DAY = "у {weekday}, {date:%d.%m.%Y},"
+CALLBACK_CLOSED = "Вибачте, {on_day} гаряча лінія не зможе передзвонити. Причина: {reason}."
+CALLBACK_CANCELLED = "Ваше замовлення дзвінка **{code}** на {start:%H:%M} скасовано."
+OFFICE_CLOSED = "Вибачте, {on_day} {office} не працюватиме. Причина: {reason}."
+OFFICE_CANCELLED = "Ваш запис **{code}** на {start:%H:%M} цього дня скасовано."
+NEAREST_TIME = "• {day} о {start:%H:%M}"
+REBOOK_BELOW = "Записатися знову можна кнопкою нижче."
+NOTHING_NEAR = (
+    "Найближчими днями вільного часу, на жаль, немає. Підкажуть на безкоштовній гарячій лінії {phone}."
+)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The outcome of closing a day: the bookings cancelled, and how many citizens get a notice."""
+
+    cancelled: list[Booking]
+    notified: int
+
+
+def office_name(kb: Knowledge, office: str) -> str:
+    """An office as citizens know it: its short name («гаряча лінія» for callbacks)."""
+    if office == HOTLINE:
+        return HOTLINE_NAME
+    found = next((o for o in kb.contacts.offices if o.id == office), None)
+    if found is None:
+        return office
+    return found.short_name or found.name
+
+
+def closure_notice(service: BookingService, booking: Booking, reason: str, nearest: Sequence[Slot]) -> Reply:
+    """What a citizen whose booking fell on a closed day is told, with the button to book again."""
+    assert booking.start is not None
+    start = service.local(booking.start)
+    on_day = ON_DAY.format(weekday=ON_WEEKDAY[start.weekday()], date=start)
+    reason = reason.strip().rstrip(".")
+    if booking.kind == "callback":
+        lines = [
+            CALLBACK_CLOSED.format(on_day=on_day, reason=reason),
+            CALLBACK_CANCELLED.format(code=booking.code, start=start),
+        ]
+    else:
+        office = office_name(service.kb, booking.office)
+        lines = [
+            OFFICE_CLOSED.format(on_day=on_day, office=office, reason=reason),
+            OFFICE_CANCELLED.format(code=booking.code, start=start),
+        ]
+    if nearest:
+        lines += ["", texts.NEAREST]
+        for slot in nearest:
+            local = service.local(slot.start)
+            lines.append(NEAREST_TIME.format(day=texts.day_text(local.date()), start=local))
+        lines += ["", REBOOK_BELOW]
+    else:
+        lines += ["", NOTHING_NEAR.format(phone=common.HOTLINE)]
+    # A callback is booked again as a callback; an office visit, for the same service.
+    again = ("cb",) if booking.kind == "callback" else ("s", booking.service)
+    return Reply("\n".join(lines), ((Button(REBOOK, pack(Action.QUEUE, *again)),),))
+
+
+async def close_day_and_notify(
+    service: BookingService, uow: UnitOfWork, office: str, day: dt.date, reason: str, now: dt.datetime
+) -> Closed:
+    """Close `office` on `day` and queue, in the same unit of work, a notice to every citizen whose booking was
+    cancelled: on their channel, with the nearest free times and a button to book again. Either all of it is
+    committed or none (a crash never leaves a closed day whose citizens are not told)."""
+    cancelled = await service.close_day(uow, office, day, reason, now)
+    nearest: dict[tuple[str, str, bool], list[Slot]] = {}  # the same answer for every booking of one kind
+    notified = 0
+    for booking in cancelled:
+        await uow.reminders.cancel_for_booking(booking.code)  # no reminder of a visit that will not happen
+        if booking.user_id is None or booking.start is None:  # the citizen erased their data
+            continue
+        user = await uow.session.get(User, booking.user_id)
+        if user is None:
+            continue
+        resource = service.resource(booking.office, booking.service)
+        key = (booking.office, resource.group if resource else booking.service, booking.priority)
+        if key not in nearest:
+            nearest[key] = await service.nearest(
+                uow, booking.office, booking.service, now=now, priority=booking.priority,
+                after=booking.start, n=NEAREST_SHOWN,
+            )  # fmt: skip
+        notice = closure_notice(service, booking, reason, nearest[key])
+        await uow.outbox.add(user.channel, user.external_id, notice.text, button_rows(notice.buttons))
+        notified += 1
+    return Closed(cancelled, notified)
