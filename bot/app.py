@@ -28,6 +28,7 @@ from dialogs.turns import Turns
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
+from handlers.viber.sender import QuietLimit
 from handlers.web.live import setup_live
 from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
@@ -161,6 +162,7 @@ async def build(
             telegram.mount_webhook(http)
     viber = None
     if settings.viber_auth_token and settings.viber_enabled:
+        quiet = QuietLimit()  # Viber's 100 an hour per quiet citizen, this process's count (Redis shares it)
         viber = build_viber(
             settings.viber_auth_token.get_secret_value(),
             settings.viber_api_url,
@@ -168,14 +170,13 @@ async def build(
             turns,
             lambda: engine.views.main_menu()[0],
             timeout=settings.viber_send_timeout,
+            quiet_limit=quiet,
+            shared_quiet=RedisQuiet(shared, alone=quiet) if shared is not None else None,
+            note=metrics.sender_note("viber"),
         )
         viber.mount(http)
     if telegram is not None:  # sends and 429s for /metrics
         telegram.sender.note = metrics.sender_note("telegram")
-    if viber is not None:
-        viber.sender.note = metrics.sender_note("viber")
-        if shared is not None:
-            viber.sender.shared_quiet = RedisQuiet(shared, alone=viber.sender.quiet)
     kicker = Kicker(uow_factory, senders(uow_factory, telegram, viber))
     if handoff is not None:
         handoff.kick, handoff.live = kicker, live.notify

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from dialogs.messages import Reply
 from dialogs.turns import Turns
-from handlers.viber.sender import ViberSender
+from handlers.viber.sender import QuietLimit, SharedQuiet, ViberSender
 from handlers.viber.webhook import CHANNEL, WEBHOOK_PATH, ViberWebhook
 
 
@@ -36,6 +36,9 @@ def build_viber(
     welcome: Callable[[], Reply],
     *,
     timeout: float = 10.0,
+    quiet_limit: QuietLimit | None = None,
+    shared_quiet: SharedQuiet | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> ViberChannel:
     """Wire the channel once: `turns` takes its messages through the one pipeline; `welcome` is the main
     menu, the first message Viber lets a bot send."""
@@ -48,5 +51,8 @@ def build_viber(
             if status in (5, 6):  # not registered / not subscribed: send nothing until they write again
                 await uow.users.deactivate(CHANNEL, user)
 
-    sender = ViberSender(api_url, token, bot_name, on_result, timeout=timeout)
+    sender = ViberSender(
+        api_url, token, bot_name, on_result,
+        timeout=timeout, quiet_limit=quiet_limit, shared_quiet=shared_quiet, note=note,
+    )  # fmt: skip
     return ViberChannel(ViberWebhook(token, turns, welcome, sender), sender)

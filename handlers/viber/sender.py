@@ -80,6 +80,7 @@ class ViberSender:
         backoff: float = 0.5,
         quiet_limit: QuietLimit | None = None,
         shared_quiet: SharedQuiet | None = None,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self._url = api_url.rstrip("/")
         self._headers = {"X-Viber-Auth-Token": auth_token}
@@ -93,7 +94,7 @@ class ViberSender:
         self._tasks: set[asyncio.Task[bool]] = set()
         self._order = KeyedLocks()
         # Monitoring's hook (bot/metrics.py): "ok" or "failed" per message sent.
-        self.note: Callable[[str], None] = _unmetered
+        self.note: Callable[[str], None] = note or _unmetered
 
     def payload(self, message: TextMessage, receiver: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
