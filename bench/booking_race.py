@@ -220,11 +220,11 @@ def race_in_processes(url: str, prefixes: Sequence[str], count: int, capacity: i
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str | None]:
     """A PostgreSQL server on a free loopback port, as the tests start one; None when it is not installed."""
-    from tests.storage.test_postgres import _pg_bin
-    from tests.storage.test_postgres import throwaway_postgres as server
+    from testkit.servers import pg_bin
+    from testkit.servers import throwaway_postgres as server
 
     try:
-        _pg_bin("initdb")
+        pg_bin("initdb")
     except AssertionError:
         yield None
         return

@@ -61,19 +61,17 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.telegram import start_emulator
 from knowledge import load_knowledge
 from storage.booking import Booking
 from storage.handoff import Ticket
 from storage.models import ProcessedUpdate, User
 from storage.reminders import Reminder
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.conftest import free_port
-from tests.e2e.viber.citizen import sign
-from tests.e2e.viber.fake_api import FakeViberApi
-from tests.scale.test_redis import throwaway_redis
-from tests.storage.test_postgres import throwaway_postgres
-from tests.test_deploy import nginx_args, site_config, wait_for
+from testkit.net import free_port
+from testkit.servers import nginx_args, site_config, throwaway_postgres, throwaway_redis, wait_for
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.emulator import start_emulator
+from testkit.viber.citizen import sign
+from testkit.viber.fake_api import FakeViberApi
 
 PROFILE = bool(os.environ.get("LOAD_PROFILE"))  # cProfile each bot process into <workdir>/<phase>-<n>.prof
 GROUP = -1001234567890

@@ -30,7 +30,6 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Table, insert, select
 
-from bench.telegram import start_emulator
 from bot.app import build
 from bot.outbox import senders
 from bot.reminders import Dispatcher, render_with, start_reminders
@@ -39,8 +38,9 @@ from knowledge import Knowledge, load_knowledge
 from storage.clock import ManualClock
 from storage.models import User
 from storage.reminders import SENT, Reminder
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.conftest import free_port
+from testkit.net import free_port
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.emulator import start_emulator
 
 SLACK = 3  # messages of tolerance over the overall bucket, for requests bunched on the way
 FIRST_CHAT = 70_000_000

@@ -34,7 +34,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import User
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
 
 DAY = SLOT.date()
