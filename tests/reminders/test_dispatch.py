@@ -30,7 +30,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.reminders_burst import burst
 from bot import staff
 from bot.app import Bot, build
 from bot.outbox import senders
@@ -47,6 +46,7 @@ from storage.uow import UnitOfWorkFactory
 from testkit.clocks import test_clock
 from testkit.fake_telegram import FakeSession
 from testkit.net import free_port
+from testkit.reminders_burst import burst
 from testkit.viber.fake_api import FakeViberApi
 from tests.storage.test_postgres import postgres_url  # noqa: F401 - the throwaway server fixture
 

@@ -2,7 +2,7 @@
 processes (PostgreSQL + Redis, webhook mode behind nginx) against one process on SQLite, in the same run; then the
 same load with one of the two processes killed (SIGKILL) part-way.
 
-Run: `.venv/bin/python -m bench.load [--citizens 500] [--phases sqlite,pair,kill] [--kill-after 0.3]`
+Run: `.venv/bin/python -m testkit.load [--citizens 500] [--phases sqlite,pair,kill] [--kill-after 0.3]`
 (after ./scripts/test.sh installed node, nginx, PostgreSQL and redis-server).
 
 What runs, all on loopback:

@@ -1,6 +1,6 @@
 """Search and understanding quality on the tuning set and every held-out set.
 
-Run: `.venv/bin/python -m bench.search_quality` (add `--calibrate` for the confidence threshold grid,
+Run: `.venv/bin/python -m testkit.search_quality` (add `--calibrate` for the confidence threshold grid,
 `--misses` to list what went wrong).
 
 A case is `q` (the question), `expect` (service/<id>, situation/<id> or none), optionally `intent` (the intent

@@ -1,7 +1,7 @@
 """A burst of reminders falling due at once, sent by the real bot through the telegram-test-api emulator at the
 real pacing (the Settings defaults: ≈1 message/s per chat, 30/s overall).
 
-Run: `.venv/bin/python -m bench.reminders_burst [--count 10000] [--rate 30]` (after ./scripts/test.sh set things up;
+Run: `.venv/bin/python -m testkit.reminders_burst [--count 10000] [--rate 30]` (after ./scripts/test.sh set things up;
 10,000 at 30/s takes about 5.5 minutes).
 
 `count` citizens (distinct Telegram chats) each have one «ready by» reminder due now. The bot is built as

@@ -1,12 +1,12 @@
 """The 200-way race for one slot: N citizens confirm the same slot of capacity k at once.
 
-Run: `.venv/bin/python -m bench.booking_race [--takes 200] [--capacity 3] [--no-postgres]`.
+Run: `.venv/bin/python -m testkit.booking_race [--takes 200] [--capacity 3] [--no-postgres]`.
 Every take is `Bookings.take` in its own unit of work, as a confirmation is. Outcomes must be exactly k booked,
 N - k taken, no error, on SQLite (the bot's serialized factory; a plain connection pool; two OS processes) and,
 when PostgreSQL is installed, on a throwaway server (in-process; two OS processes). Also: sequential takes of
 distinct slots per second (the storage part of a confirmation). Prints a markdown table.
 
-The race helpers are shared with tests/storage/test_booking_race.py; `python -m bench.booking_race worker …` is
+The race helpers are shared with tests/storage/test_booking_race.py; `python -m testkit.booking_race worker …` is
 the process the two-process races start.
 """
 
@@ -177,7 +177,7 @@ def race_in_processes(url: str, prefixes: Sequence[str], count: int, capacity: i
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "bench.booking_race", "worker", url, prefix, str(count), str(capacity)],
+            [sys.executable, "-m", "testkit.booking_race", "worker", url, prefix, str(count), str(capacity)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
