@@ -2,22 +2,21 @@
 processes (PostgreSQL + Redis, webhook mode behind nginx) against one process on SQLite, in the same run; then the
 same load with one of the two processes killed (SIGKILL) part-way.
 
-Run: `.venv/bin/python -m testkit.load [--citizens 500] [--phases sqlite,pair,kill] [--kill-after 0.3]`
-(after ./scripts/test.sh installed node, nginx, PostgreSQL and redis-server).
+The harness of the load benchmark (bench/load.py) and of tests/scale/test_kill.py (a small kill phase).
 
 What runs, all on loopback:
 - `python -m bot` processes as deployed: TELEGRAM_MODE=webhook, Viber, an operator group; flood control off and
   Telegram's pacing raised (FLOOD_BURST=0, TELEGRAM_*_RATE), so the figures are the bot's work, not the limits.
 - nginx with the shipped site (deploy/nginx/viza-bot.conf, rewritten for loopback ports exactly as
-  tests/test_deploy.py does) in front of them, over TLS.
-- Telegram: the telegram-test-api emulator with the test adapter in front (tests/e2e/telegram/adapter.py). The
+  tests/test_deploy.py does, with testkit/servers.py) in front of them, over TLS.
+- Telegram: the telegram-test-api emulator with the test adapter in front (testkit/telegram/adapter.py). The
   emulator calls the webhook without Telegram's secret header, numbers updates only after the webhook answers
   (so updates in flight at once share an update_id), and crashes on a failed webhook; so its webhook goes to
   `Relay`, which does what Telegram does: a unique update_id per update, the secret header, and the update sent
   again (same id) until a process answers 200.
 - Viber: citizens post signed callbacks to nginx (message_token unique, sent again until 200, as Viber does),
   echoing the tracking data of the bot's last message as the Viber client does; replies land in the fake Viber
-  API (tests/e2e/viber/fake_api.py).
+  API (testkit/viber/fake_api.py).
 
 Half the citizens are on Telegram, half on Viber. Each one: /start; a situation in their words; its questions
 answered (random buttons); half of them ask for its deadline reminders; a typed «хочу записатися на прийом»,
@@ -36,7 +35,6 @@ no place holds more bookings than its windows.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
@@ -807,28 +805,3 @@ async def phase(
             if (channel, ident) not in (tally.resent_ids if channel == "telegram" else tally.waiting_at_kill)
         )
     return row
-
-
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--citizens", type=int, default=500)
-    parser.add_argument("--phases", default="sqlite,pair,kill")
-    parser.add_argument(
-        "--kill-after", type=float, default=0.3, help="share of the expected steps before the kill"
-    )
-    parser.add_argument("--json", type=Path, help="write the figures here too")
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="viza-load-"))
-    results: list[dict[str, Any]] = []
-    async with harness() as stack:
-        for seed, name in enumerate(args.phases.split(",")):
-            print(f"== {name}: {args.citizens} citizens", flush=True)
-            row = await phase(name, stack, args.citizens, workdir, seed, args.kill_after)
-            results.append(row)
-            print(json.dumps(row, ensure_ascii=False, indent=1), flush=True)
-            if args.json:
-                args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
-
-
-if __name__ == "__main__":
-    asyncio.run(main())

@@ -1,8 +1,8 @@
 """A burst of reminders falling due at once, sent by the real bot through the telegram-test-api emulator at the
 real pacing (the Settings defaults: ≈1 message/s per chat, 30/s overall).
 
-Run: `.venv/bin/python -m testkit.reminders_burst [--count 10000] [--rate 30]` (after ./scripts/test.sh set things up;
-10,000 at 30/s takes about 5.5 minutes).
+Shared by the benchmark (bench/reminders_burst.py: 10,000 at 30/s, about 5.5 minutes) and, small, the suite
+(tests/reminders/test_dispatch.py).
 
 `count` citizens (distinct Telegram chats) each have one «ready by» reminder due now. The bot is built as
 `python -m bot` builds it (SQLite, its Telegram sender, the conversation's renderer) and the dispatcher runs as the
@@ -16,7 +16,6 @@ start to the last message) against the configured one, the most messages in any 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import tempfile
@@ -211,17 +210,3 @@ async def burst(
         too_many=adapter.too_many,
         sent_rows=sent_rows,
     )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--count", type=int, default=10_000, help="reminders due at once (distinct chats)")
-    parser.add_argument("--rate", type=float, default=30.0, help="the configured overall rate (messages/s)")
-    args = parser.parse_args()
-    print(asyncio.run(burst(args.count, args.rate)).markdown())
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,5 @@
-"""Search and understanding quality on the tuning set and every held-out set.
-
-Run: `.venv/bin/python -m testkit.search_quality` (add `--calibrate` for the confidence threshold grid,
-`--misses` to list what went wrong).
+"""Search and understanding quality: the figures of an understander over question cases (tests/knowledge/*.yaml),
+for the benchmark (bench/search_quality.py) and tests/knowledge/test_understand.py.
 
 A case is `q` (the question), `expect` (service/<id>, situation/<id> or none), optionally `intent` (the intent
 that must come first) and `facet`. Figures:
@@ -19,7 +17,6 @@ that must come first) and `facet`. Figures:
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +24,8 @@ from typing import Any
 
 import yaml
 
-from knowledge import load_knowledge
-from knowledge.search import SearchHit, build_index
-from knowledge.understand import Understander, Understanding, build_understander
+from knowledge.search import SearchHit
+from knowledge.understand import Understanding
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "tests" / "knowledge"
@@ -45,7 +41,7 @@ def held_out_files() -> list[Path]:
     return sorted(CASES_DIR.glob("search_holdout*.yaml"))
 
 
-def _ref(hit: SearchHit | None) -> str:
+def ref(hit: SearchHit | None) -> str:
     return f"{hit.kind}/{hit.id}" if hit else "none"
 
 
@@ -113,7 +109,7 @@ def evaluate(
     for case in cases:
         got: Understanding = understand(case["q"])
         expect, intent, facet = case["expect"], _expected_intent(case), _expected_facet(case)
-        refs = [_ref(h) for h in got.hits]
+        refs = [ref(h) for h in got.hits]
         first_intent = got.intents[0].value if got.intents else None
         wrong = []
         if expect != "none":
@@ -151,54 +147,9 @@ def evaluate(
             if got.facet is None or got.facet.value != facet:
                 wrong.append(f"facet {got.facet}, expected {facet}")
         if got.confident is not None:
-            report.confident.add(_ref(got.confident) == expect)
-            if _ref(got.confident) != expect:
-                wrong.append(f"CONFIDENT WRONG {_ref(got.confident)}")
+            report.confident.add(ref(got.confident) == expect)
+            if ref(got.confident) != expect:
+                wrong.append(f"CONFIDENT WRONG {ref(got.confident)}")
         if wrong:
             report.misses.append(f"    {case['q'][:70]!r} (expect {expect}): {'; '.join(wrong)}")
     return report
-
-
-def calibrate(understander: Understander, cases: Sequence[dict[str, Any]]) -> None:
-    """Precision and coverage of confident answers for a grid of (score, margin) thresholds."""
-    rows = []
-    for case in cases:
-        hits = understander.understand(case["q"]).hits
-        if hits:
-            rows.append((hits[0].score, understander.margin(hits), _ref(hits[0]) == case["expect"]))
-    right_top1 = sum(ok for *_, ok in rows)
-    print("| min score | min margin | confident | right | precision | coverage |\n|---|---|---|---|---|---|")
-    for score in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
-        for margin in (0.0, 0.01, 0.03, 0.05, 0.08, 0.1, 0.15):
-            chosen = [ok for s, m, ok in rows if s >= score and m >= margin]
-            right = sum(chosen)
-            precision = right / len(chosen) if chosen else 1.0
-            print(
-                f"| {score} | {margin} | {len(chosen)} | {right} | {precision:.1%} | "
-                f"{right / right_top1:.1%} |"
-            )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--calibrate", action="store_true", help="print the confidence threshold grid")
-    parser.add_argument("--misses", action="store_true", help="list every case that went wrong")
-    parser.add_argument("--tuning-only", action="store_true", help="skip the held-out sets")
-    args = parser.parse_args()
-    kb = load_knowledge()
-    understander = build_understander(kb, build_index(kb))
-    if args.calibrate:
-        calibrate(understander, load_cases(TUNING))
-        return
-    for path in [TUNING] if args.tuning_only else [TUNING, *held_out_files()]:
-        cases = load_cases(path)
-        report = evaluate(understander.understand, cases, frozenset(understander.related))
-        role = "tuning" if path == TUNING else "held-out"
-        print(f"{path.relative_to(ROOT)} ({role}, {len(cases)} cases)")
-        print("\n".join(report.lines()))
-        if args.misses:
-            print("\n".join(report.misses))
-
-
-if __name__ == "__main__":
-    main()
