@@ -6,8 +6,7 @@ N - k taken, no error, on SQLite (the bot's serialized factory; a plain connecti
 when PostgreSQL is installed, on a throwaway server (in-process; two OS processes). Also: sequential takes of
 distinct slots per second (the storage part of a confirmation). Prints a markdown table.
 
-The race helpers are shared with tests/storage/test_booking_race.py; `python -m bench.booking_race worker …` is
-the process the two-process races start.
+The race itself (shared with tests/storage/test_booking_race.py) is testkit/booking_race.py.
 """
 
 from __future__ import annotations
@@ -16,215 +15,36 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.booking import Booking, TakeFailure
-from storage.clock import ManualClock
-from storage.db import make_engine, make_sessionmaker
+from storage.booking import Booking
+from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import User
-from storage.uow import UnitOfWorkFactory
-
-CHANNEL = "web"
-OFFICE = "visa-main"
-RESOURCE = "passports"
-SERVICE = "passport-id"
-SLOT = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv
-MONTH = "2026-12"
-# The race's time: the Thursday before the slot (the storage takes whatever it is told; this keeps runs alike).
-CLOCK = ManualClock(dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC))
-
-
-def factory_for(engine: AsyncEngine, *, serialize: bool | None = None) -> UnitOfWorkFactory:
-    """As the bot makes it (serialized on SQLite), unless told otherwise."""
-    if serialize is None:
-        serialize = engine.dialect.name == "sqlite"
-    return UnitOfWorkFactory(make_sessionmaker(engine), serialize=serialize, clock=CLOCK)
-
-
-async def make_users(engine: AsyncEngine, names: Sequence[str]) -> None:
-    """Citizens for the race, in one statement."""
-    now = CLOCK()
-    rows = [
-        {
-            "channel": CHANNEL,
-            "external_id": name,
-            "language": "uk",
-            "created_at": now,
-            "last_seen_at": now,
-            "active": True,
-            "held_by_operator": False,
-        }
-        for name in names
-    ]
-    async with engine.begin() as conn:
-        await conn.execute(insert(User), rows)
-
-
-async def take_one(
-    factory: UnitOfWorkFactory,
-    name: str,
-    *,
-    capacity: int = 3,
-    places: Sequence[int] | None = None,
-    start: dt.datetime = SLOT,
-    service: str = SERVICE,
-    priority: bool = False,
-    token: str | None = None,
-    limit: int = 4,
-) -> Booking | TakeFailure:
-    """One citizen confirms: their own unit of work, committed (or rolled back) before this returns."""
-    async with factory() as uow:
-        user = await uow.users.get(CHANNEL, name)
-        assert user is not None, name
-        return await uow.bookings.take(
-            user=user,
-            kind="office",
-            office=OFFICE,
-            resource=RESOURCE,
-            service=service,
-            start=start,
-            places=list(range(capacity)) if places is None else list(places),
-            priority=priority,
-            priority_group="combatant" if priority else None,
-            token=token or f"tap-{name}",
-            month=MONTH,
-            monthly_limit=limit,
-        )
-
-
-@dataclass
-class Tally:
-    outcomes: Counter[str] = field(default_factory=Counter)
-    places: list[int] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    wall: float = 0.0
-
-    def add(self, result: Booking | TakeFailure | BaseException) -> None:
-        if isinstance(result, Booking):
-            self.outcomes["booked"] += 1
-            if result.place is not None:
-                self.places.append(result.place)
-        elif isinstance(result, TakeFailure):
-            self.outcomes[result.value] += 1
-        else:
-            self.outcomes["error"] += 1
-            self.errors.append(f"{type(result).__name__}: {result}")
-
-    def merge(self, other: Tally) -> None:
-        self.outcomes.update(other.outcomes)
-        self.places += other.places
-        self.errors += other.errors
-
-    def to_json(self) -> str:
-        return json.dumps({"outcomes": dict(self.outcomes), "places": self.places, "errors": self.errors[:5]})
-
-    @classmethod
-    def from_json(cls, line: str) -> Tally:
-        data = json.loads(line)
-        return cls(Counter(data["outcomes"]), list(data["places"]), list(data["errors"]))
-
-
-async def race(
-    factory: UnitOfWorkFactory, names: Sequence[str], *, capacity: int, start: dt.datetime = SLOT
-) -> Tally:
-    """All `names` confirm the same slot at once."""
-    tally = Tally()
-    started = time.perf_counter()
-    results = await asyncio.gather(
-        *(take_one(factory, name, capacity=capacity, start=start) for name in names), return_exceptions=True
-    )
-    tally.wall = time.perf_counter() - started
-    for result in results:
-        tally.add(result)
-    return tally
-
-
-def names_for(prefix: str, count: int) -> list[str]:
-    return [f"{prefix}{i:04d}" for i in range(count)]
-
-
-# --- two OS processes -----------------------------------------------------------------------------------------
-
-
-async def _worker(url: str, prefix: str, count: int, capacity: int) -> None:
-    engine = make_engine(url)
-    factory = factory_for(engine)
-    async with factory() as uow:  # connect and warm up before the start signal
-        await uow.users.get(CHANNEL, f"{prefix}0000")
-    print("ready", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # the start signal
-    tally = await race(factory, names_for(prefix, count), capacity=capacity)
-    await factory.close()
-    await engine.dispose()
-    print(tally.to_json(), flush=True)
-
-
-def race_in_processes(url: str, prefixes: Sequence[str], count: int, capacity: int) -> Tally:
-    """One worker process per prefix, each racing `count` citizens; started together once all are ready."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bench.booking_race", "worker", url, prefix, str(count), str(capacity)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for prefix in prefixes
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline().strip()
-            if line != "ready":
-                raise RuntimeError(
-                    f"worker did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
-                )
-        started = time.perf_counter()
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-        total = Tally()
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            if proc.returncode != 0:
-                raise RuntimeError(f"worker failed ({proc.returncode}): {err[-2000:]}")
-            total.merge(Tally.from_json(out.strip().splitlines()[-1]))
-        total.wall = time.perf_counter() - started
-        return total
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-
-# --- the benchmark --------------------------------------------------------------------------------------------
+from testkit.booking_race import (
+    CLOCK,
+    OFFICE,
+    SLOT,
+    Tally,
+    factory_for,
+    make_users,
+    names_for,
+    race,
+    race_in_processes,
+    take_one,
+)
+from testkit.servers import pg_bin
+from testkit.servers import throwaway_postgres as server
 
 
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str | None]:
     """A PostgreSQL server on a free loopback port, as the tests start one; None when it is not installed."""
-    from tests.storage.test_postgres import _pg_bin
-    from tests.storage.test_postgres import throwaway_postgres as server
-
     try:
-        _pg_bin("initdb")
+        pg_bin("initdb")
     except AssertionError:
         yield None
         return
@@ -310,13 +130,9 @@ async def main(takes: int, capacity: int, postgres: bool) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        url, prefix, count, capacity = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-        asyncio.run(_worker(url, prefix, count, capacity))
-    else:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--takes", type=int, default=200)
-        parser.add_argument("--capacity", type=int, default=3)
-        parser.add_argument("--no-postgres", action="store_true")
-        args = parser.parse_args()
-        asyncio.run(main(args.takes, args.capacity, not args.no_postgres))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--takes", type=int, default=200)
+    parser.add_argument("--capacity", type=int, default=3)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main(args.takes, args.capacity, not args.no_postgres))

@@ -21,8 +21,7 @@ from dialogs.scenario import UNKNOWN, Scenario, StepKind, load_scenarios, next_s
 from knowledge import Knowledge, load_knowledge
 from knowledge.schema import LifeSituation
 from storage.clock import system_clock
-from tests.dialogs.conftest import EngineChannel
-from tests.transcript import all_names, load
+from testkit.transcript import EngineChannel, all_names, load
 
 LINE, SCREEN = 38, 22
 

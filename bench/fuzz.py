@@ -1,4 +1,4 @@
-"""Hostile input at scale: the suite's fuzz generators (tests/fuzz_rig.py) thrown at the real app, N inputs split
+"""Hostile input at scale: the suite's fuzz generators (testkit/fuzz_rig.py) thrown at the real app, N inputs split
 evenly over the three doors — `POST /api/chat`, the Viber webhook, Telegram updates through the bot's Dispatcher.
 
 Run: `.venv/bin/python -m bench.fuzz [--inputs 100000] [--seed S]` (after ./scripts/test.sh set things up).
@@ -23,7 +23,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_rig import FuzzRig, Outcome, shape_problem, telegram_inputs, viber_inputs, web_inputs
+from testkit.fuzz_rig import FuzzRig, Outcome, shape_problem, telegram_inputs, viber_inputs, web_inputs
 
 PROBE_EVERY = 1000
 

@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python -m bench.growth [--citizens N] [--lines N] [--rounds N] [--per-round N] [--postgres]`
 (defaults: the issue's sizes, SQLite only; `--postgres` also measures a throwaway PostgreSQL server, see
-tests/storage/test_postgres.py, with `--pg-citizens`/`--pg-lines` for its fill).
+testkit/servers.py, with `--pg-citizens`/`--pg-lines` for its fill).
 
 Both databases live in a temporary folder, outside the repository, and are deleted at the end.
 
@@ -464,7 +464,7 @@ def has_dbstat(con: sqlite3.Connection) -> bool:
 
 
 async def run_postgres(args: argparse.Namespace) -> None:
-    from tests.storage.test_postgres import throwaway_postgres
+    from testkit.servers import throwaway_postgres
 
     with ExitStack() as stack:
         empty_url = stack.enter_context(throwaway_postgres("viza-growth-empty-"))

@@ -26,13 +26,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.telegram import start_emulator
 from bot.app import build
 from bot.settings import Settings
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.citizen import TelegramCitizen
-from tests.e2e.telegram.conftest import free_port
-from tests.e2e.telegram.operator import TelegramOperator
+from testkit.net import free_port
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.citizen import TelegramCitizen
+from testkit.telegram.emulator import start_emulator
+from testkit.telegram.operator import TelegramOperator
 
 GROUP = -1001234567890
 OPERATOR = 501

@@ -3,7 +3,7 @@
 Run: `.venv/bin/python -m bench.mutation [--jobs 2] [--workdir DIR] [--without TEST ...] [--recheck DIR] [PATTERN ...]`
 
 The run happens in a copy of the tree (a temporary folder unless `--workdir` is given), never in the repository:
-the packages, tests/, bench/ and pyproject.toml are copied there and `mutmut run` (mutmut 3, configured in
+the packages, tests/, testkit/ and pyproject.toml are copied there and `mutmut run` (mutmut 3, configured in
 pyproject.toml's `[tool.mutmut]`: the files to mutate and the fast unit tests) is started in it. mutmut 3
 copies the packages once more into `<workdir>/mutants/`, rewrites each function of a mutated file into a
 trampoline and its mutants, records which tests reach which function, and runs only those tests per mutant.
@@ -46,7 +46,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["bot", "handlers", "knowledge", "dialogs", "storage", "tests", "bench", "pyproject.toml"]
+COPIED = ["bot", "handlers", "knowledge", "dialogs", "storage", "tests", "testkit", "pyproject.toml"]
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "artifacts", "mutants", ".pytest_cache")
 
 # mutant name → why it cannot change behaviour (judged by reading the diff against the code and its callers).

@@ -31,9 +31,9 @@ from aiohttp import ClientSession
 from bot.app import build
 from bot.settings import Settings
 from storage.clock import system_clock
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.conftest import ROOT, free_port, start_adapter
-from tests.handlers.fake_telegram import FakeSession
+from testkit.fake_telegram import FakeSession
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.emulator import start_adapter, start_emulator
 
 QUESTION = "прописка"
 
@@ -48,17 +48,6 @@ def echo_dispatcher() -> Dispatcher:
     dp = Dispatcher()
     dp.include_router(router)
     return dp
-
-
-async def start_emulator() -> tuple[asyncio.subprocess.Process, str]:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        "node", str(ROOT / "tests/e2e/telegram/emulator.js"), str(port), cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    assert (await proc.stdout.readline()).startswith(b"ready")
-    return proc, f"http://127.0.0.1:{port}"
 
 
 async def pump(emulator: str, adapter: EmulatorAdapter, token: str, n: int, users: int) -> float:

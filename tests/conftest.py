@@ -18,7 +18,7 @@ from bot.settings import Settings
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
 from storage.clock import ManualClock, SystemClock
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 _real_connect = socket.socket.connect
 _real_getaddrinfo = socket.getaddrinfo

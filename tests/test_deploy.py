@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -28,7 +27,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.e2e.telegram.conftest import free_port
+from testkit.net import free_port
+from testkit.servers import nginx_args, site_config, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "deploy" / "nginx" / "viza-bot.conf"
@@ -38,24 +38,6 @@ SESSION = "deploy-test-session"
 # one of them is «another address» for nginx's allow lists and per-address limits.
 OTHER = "127.0.0.2"
 FLOODER, BYSTANDER = "127.0.0.3", "127.0.0.4"
-
-
-def _tool(name: str, package: str) -> str:
-    found = shutil.which(name) or next(
-        (p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.access(p, os.X_OK)), None
-    )
-    assert found, (
-        f"{name} is not installed: ./scripts/test.sh installs Debian's {package} package "
-        f"(or run: sudo apt-get install {package})"
-    )
-    return found
-
-
-def _replace(text: str, pattern: str, repl: str, count: int) -> str:
-    """`pattern` replaced exactly `count` times: a changed configuration fails here, not silently."""
-    new, made = re.subn(pattern, repl, text, flags=re.M)
-    assert made == count, f"{pattern!r} occurs {made} times in {SITE.name}, expected {count}"
-    return new
 
 
 @dataclass
@@ -93,60 +75,6 @@ class Nginx:
         return http.client.HTTPSConnection(
             "127.0.0.1", self.https_port, context=ctx, timeout=10, source_address=(source, 0)
         )
-
-
-def self_signed(root: Path) -> tuple[Path, Path]:
-    cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(
-        [_tool("openssl", "openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=bot.example.org"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
-def site_config(root: Path, *, http_port: int, https_port: int, bot_port: int, dead_port: int) -> Path:
-    """nginx.conf for this machine: the shipped site inside an `http` block, with loopback ports, the test's
-    certificate, and every path nginx writes under `root`."""
-    cert, key = self_signed(root)
-    site = SITE.read_text(encoding="utf-8")
-    site = _replace(site, r"^(\s*server )127\.0\.0\.1:8081\b", rf"\g<1>127.0.0.1:{bot_port}", 1)
-    site = _replace(site, r"^(\s*server )127\.0\.0\.1:8082\b", rf"\g<1>127.0.0.1:{dead_port}", 1)
-    site = _replace(site, r"^\s*listen \[::\]:(80|443)\b.*$", "", 2)  # a container may have no IPv6
-    site = _replace(site, r"^(\s*listen )80;", rf"\g<1>127.0.0.1:{http_port};", 1)
-    site = _replace(site, r"^(\s*listen )443 ", rf"\g<1>127.0.0.1:{https_port} ", 1)
-    site = _replace(site, r"/etc/letsencrypt/live/bot\.example\.org/fullchain\.pem", str(cert), 1)
-    site = _replace(site, r"/etc/letsencrypt/live/bot\.example\.org/privkey\.pem", str(key), 1)
-    site = _replace(site, r"/var/log/nginx/", f"{root}/", 2)
-    site = _replace(site, re.escape("(?<viza_port>80[0-9][0-9])"), f"(?<viza_port>{bot_port})", 1)
-    (root / "viza-bot.conf").write_text(site, encoding="utf-8")
-    temp = "\n".join(f"    {kind}_temp_path {root}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                                          "uwsgi", "scgi"))  # fmt: skip
-    conf = root / "nginx.conf"
-    conf.write_text(
-        f"worker_processes 1;\nevents {{ worker_connections 256; }}\nhttp {{\n{temp}\n"
-        f"    access_log {root}/access.log;\n    include {root}/viza-bot.conf;\n}}\n",
-        encoding="utf-8",
-    )
-    root.chmod(0o755)  # as root, nginx's workers run as `nobody`
-    return conf
-
-
-def nginx_args(root: Path, conf: Path, *extra: str) -> list[str]:
-    return [_tool("nginx", "nginx"), "-p", str(root), "-c", str(conf), "-e", str(root / "error.log"),
-            "-g", f"pid {root}/nginx.pid; error_log {root}/error.log warn;{''.join(extra)}"]  # fmt: skip
-
-
-def wait_for(port: int, proc: subprocess.Popen[str], what: str, deadline: float = 60) -> None:
-    until = time.monotonic() + deadline
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert proc.poll() is None, f"{what} exited ({proc.returncode})"
-            assert time.monotonic() < until, f"{what} did not come up"
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

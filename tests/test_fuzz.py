@@ -3,7 +3,7 @@ unsigned callbacks) and Telegram updates through the bot's real aiogram Dispatch
 
 Properties, for every generated input: never a 5xx, never a logged traceback or error, the answer is JSON of the
 documented shape, and afterwards the app still answers a normal message. Bounded: a few hundred examples per door,
-no example database, so the run is the same on every machine (generators: tests/fuzz_rig.py; the 100,000-input
+no example database, so the run is the same on every machine (generators: testkit/fuzz_rig.py; the 100,000-input
 run with figures: bench/fuzz.py)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from tests.fuzz_rig import (
+from testkit.fuzz_rig import (
     FuzzRig,
     Outcome,
     ViberInput,

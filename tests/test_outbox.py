@@ -23,7 +23,7 @@ from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import test_clock
+from testkit.clocks import test_clock
 
 NOW = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
 BUTTONS = [[{"text": "📅 Записатися знову", "payload": "q:s:drs-passport-id-lost"}]]

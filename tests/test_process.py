@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.e2e.telegram.conftest import free_port
+from testkit.net import free_port
 
 
 def test_serves_the_web_chat_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

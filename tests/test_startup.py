@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from bot import maintenance
 from bot.app import Bot
 from bot.settings import ConfigError, Settings, describe, load_settings
-from tests.e2e.telegram.conftest import free_port
+from testkit.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from dialogs.engine import Engine
 from dialogs.locks import KeyedLocks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming
 from dialogs.render import MAX_PART
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 
 async def test_a_double_tap_is_taken_once(bot: Bot) -> None:

@@ -8,7 +8,7 @@ from dialogs.checklist import build_checklist
 from dialogs.render import checklist_text
 from dialogs.scenario import UNKNOWN
 from knowledge import Knowledge
-from tests.dialogs.conftest import EngineChannel
+from testkit.transcript import EngineChannel
 
 GIBBERISH = ["фывапр олдж", "щшгнек ывапы", "хзщшг ролдж"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dialogs.conftest import EngineChannel
-from tests.transcript import all_names, load, play
+from testkit.transcript import EngineChannel, all_names, load, play
 
 
 @pytest.mark.parametrize("name", all_names())

@@ -24,7 +24,7 @@ from aiohttp import web
 from bot.app import Bot
 from handlers.web import security
 from handlers.web.security import ConnectionGuard, RateLimit, quiet_floods
-from tests.e2e.telegram.conftest import free_port
+from testkit.net import free_port
 
 HALF = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"  # the headers never end
 SLOW_CLIENTS = 1100

@@ -54,7 +54,7 @@ from handlers.telegram.sender import (
     TelegramSender,
     global_burst,
 )
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 CHAT = 42
 M = SendMessage(chat_id=CHAT, text="x")  # the method an exception names (only its type matters here)

@@ -33,9 +33,9 @@ from handlers.viber.sender import QuietLimit, ViberSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.clock import ManualClock
-from tests.e2e.viber.citizen import sign
-from tests.e2e.viber.fake_api import FakeViberApi
-from tests.handlers.fake_telegram import FakeSession
+from testkit.fake_telegram import FakeSession
+from testkit.viber.citizen import sign
+from testkit.viber.fake_api import FakeViberApi
 from tests.handlers.test_telegram_unit import _tg_bot, feed, message_update
 
 _real_sleep = asyncio.sleep

@@ -31,9 +31,9 @@ from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.db import make_sessionmaker
 from storage.models import MessageLog
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
+from testkit.fake_telegram import FakeSession
 from tests.handlers.fake_engine import script_engine
-from tests.handlers.fake_telegram import FakeSession
 from tests.handlers.test_telegram_unit import _tg_bot, button_update, feed, message_update
 
 USER = User(id=42, is_bot=False, first_name="Марія")

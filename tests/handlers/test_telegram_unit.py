@@ -29,8 +29,8 @@ from knowledge.search import SearchIndex
 from storage.db import make_sessionmaker
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import TEST_NOW, test_clock
-from tests.handlers.fake_telegram import FakeSession
+from testkit.clocks import TEST_NOW, test_clock
+from testkit.fake_telegram import FakeSession
 
 USER = User(id=42, is_bot=False, first_name="Марія")
 # A webhook request as Telegram sends it to a bot whose TELEGRAM_WEBHOOK_SECRET is «s3cret».

@@ -30,8 +30,8 @@ from knowledge.search import SearchIndex
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, ProcessedUpdate, User
-from tests.e2e.viber.citizen import ViberCitizen, sign
-from tests.e2e.viber.fake_api import FakeViberApi
+from testkit.viber.citizen import ViberCitizen, sign
+from testkit.viber.fake_api import FakeViberApi
 
 TOKEN = "hostile-viber-token-0123456789"
 

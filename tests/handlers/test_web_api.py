@@ -14,7 +14,7 @@ from bot.maintenance import purge_expired
 from dialogs.messages import Incoming
 from handlers.web.routes import HISTORY_LINES
 from storage.clock import ManualClock
-from tests.transcript import Seen, all_names, load, play
+from testkit.transcript import Seen, all_names, load, play
 
 
 @pytest.fixture()

@@ -23,8 +23,8 @@ from handlers.web import routes, security
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.clock import ManualClock
+from testkit.net import free_port
 from tests.conftest import make_settings
-from tests.e2e.telegram.conftest import free_port
 from tests.handlers.test_web_page import CHROMIUM, FLAGS
 
 JSON = {"Content-Type": "application/json"}

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from bot.app import Bot
 from dialogs.messages import Reply
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -22,7 +22,7 @@ from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.booking import Outbox
 from storage.handoff import Ticket
-from tests.storage.test_postgres import throwaway_postgres
+from testkit.servers import throwaway_postgres
 
 MONDAY = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)  # 11:00 in Kyiv: the hotline answers
 TOPIC = 7001

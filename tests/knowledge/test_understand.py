@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bench.search_quality import evaluate
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from knowledge.understand import (
@@ -22,6 +21,7 @@ from knowledge.understand import (
     build_understander,
     load_intents,
 )
+from testkit.search_quality import evaluate
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "search_cases.yaml").read_text(encoding="utf-8")

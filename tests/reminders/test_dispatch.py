@@ -30,7 +30,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.reminders_burst import burst
 from bot import staff
 from bot.app import Bot, build
 from bot.outbox import senders
@@ -44,10 +43,11 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.reminders import CANCELLED, FAILED, MAX_ATTEMPTS, MISSED, PENDING, SENT, Reminder
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import test_clock
-from tests.e2e.telegram.conftest import free_port
-from tests.e2e.viber.fake_api import FakeViberApi
-from tests.handlers.fake_telegram import FakeSession
+from testkit.clocks import test_clock
+from testkit.fake_telegram import FakeSession
+from testkit.net import free_port
+from testkit.reminders_burst import burst
+from testkit.viber.fake_api import FakeViberApi
 from tests.storage.test_postgres import postgres_url  # noqa: F401 - the throwaway server fixture
 
 NOW = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)

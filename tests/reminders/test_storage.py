@@ -25,7 +25,7 @@ from storage.reminders import (
     Reminder,
 )
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import test_clock
+from testkit.clocks import test_clock
 from tests.storage.test_postgres import postgres_url  # noqa: F401 - the throwaway server fixture
 
 NOW = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)

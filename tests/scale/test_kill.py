@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.load import harness, phase
+from testkit.load import harness, phase
 
 CITIZENS = 40
 

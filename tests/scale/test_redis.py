@@ -9,10 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -34,64 +30,10 @@ from handlers.viber.sender import QuietLimit, ViberSender
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.uow import UnitOfWork
-from tests.clocks import test_clock
-from tests.e2e.telegram.conftest import free_port
-from tests.handlers.fake_telegram import FakeSession
-from tests.storage.test_postgres import throwaway_postgres
-
-# --- a throwaway redis-server ----------------------------------------------------------------------------------
-
-
-def _redis_server(port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    exe = shutil.which("redis-server")
-    assert exe, "redis-server is not installed: ./scripts/test.sh installs Debian's redis-server package"
-    args = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    args += ["--daemonize", "no", "--dir", str(workdir)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:  # ready when it answers PING
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                if conn.recv(16).startswith(b"+PONG"):
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"redis-server did not start on port {port}")
-        time.sleep(0.05)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextlib.contextmanager
-def throwaway_redis(port: int | None = None) -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
-    """A redis-server on a free loopback port with no persistence: (url, stop, start again on that port)."""
-    port = port or free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="viza-redis-"))
-    procs = [_redis_server(port, workdir)]
-
-    def stop() -> None:
-        _stop(procs[-1])
-
-    def start() -> None:
-        procs.append(_redis_server(port, workdir))
-
-    try:
-        yield f"redis://127.0.0.1:{port}/0", stop, start
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                _stop(proc)
-        shutil.rmtree(workdir, ignore_errors=True)
+from testkit.clocks import test_clock
+from testkit.fake_telegram import FakeSession
+from testkit.net import free_port
+from testkit.servers import throwaway_postgres, throwaway_redis
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from bench.booking_race import (
+from storage.booking import Booking, BookingQuota, TakeFailure
+from storage.db import make_sessionmaker
+from testkit.booking_race import (
     SLOT,
     Tally,
     factory_for,
@@ -18,8 +20,6 @@ from bench.booking_race import (
     race_in_processes,
     take_one,
 )
-from storage.booking import Booking, BookingQuota, TakeFailure
-from storage.db import make_sessionmaker
 from tests.storage.test_booking_storage import Store, store  # noqa: F401  (fixture: SQLite and PostgreSQL)
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
 

@@ -16,7 +16,6 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.booking_race import MONTH, OFFICE, RESOURCE, SERVICE, SLOT, factory_for, make_users, take_one
 from storage.booking import (
     ACTIVE_KEY,
     CODE_ALPHABET,
@@ -34,7 +33,8 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import User
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import TEST_NOW
+from testkit.booking_race import MONTH, OFFICE, RESOURCE, SERVICE, SLOT, factory_for, make_users, take_one
+from testkit.clocks import TEST_NOW
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
 
 DAY = SLOT.date()

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from storage.db import make_engine
-from tests.storage.test_postgres import throwaway_postgres
+from testkit.servers import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import glob
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -26,45 +19,8 @@ from knowledge.search import SearchIndex
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import Base, User
-from tests.dialogs.conftest import EngineChannel
-from tests.e2e.telegram.conftest import free_port
-from tests.transcript import load, play
-
-
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    assert found, "PostgreSQL is not installed: ./scripts/test.sh installs Debian's postgresql package"
-    return found[-1]
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    # initdb and the server refuse to run as root; the Debian package's `postgres` user runs them.
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-@contextlib.contextmanager
-def throwaway_postgres(prefix: str = "viza-pg-") -> Iterator[str]:
-    """A throwaway PostgreSQL server on a free loopback port (the tests' and the benchmarks'), stopped after."""
-    base = Path(tempfile.mkdtemp(prefix=prefix))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
-
-    def run(args: list[str]) -> None:
-        subprocess.run(_as_postgres(args), check=True, capture_output=True, timeout=120)
-
-    run([_pg_bin("initdb"), "-D", str(data), "--auth=trust", "--username=postgres", "--encoding=UTF8"])
-    port = free_port()
-    options = f"-p {port} -h 127.0.0.1 -k {sock} -c fsync=off"
-    run([_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"])
-    try:
-        run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "viza"])
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/viza"
-    finally:
-        run([_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
-        shutil.rmtree(base, ignore_errors=True)
+from testkit.servers import throwaway_postgres
+from testkit.transcript import EngineChannel, load, play
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from storage.booking import BOOKED, Booking
 from storage.db import make_sessionmaker
 from storage.models import DialogState, MessageLog, User
 from storage.reminders import Reminder
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 NOW = TEST_NOW
 DAY = dt.timedelta(days=1)

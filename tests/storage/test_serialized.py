@@ -18,7 +18,7 @@ from storage.handoff import Ticket
 from storage.models import MessageLog, User
 from storage.repositories import LogBuffer
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 
 def _trace(bot: Bot) -> list[str]:

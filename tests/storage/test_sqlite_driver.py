@@ -17,7 +17,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import test_clock
+from testkit.clocks import test_clock
 
 
 class Rig:

@@ -19,7 +19,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Base, DialogState, MessageLog, User
 from storage.uow import UnitOfWorkFactory
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 from tests.conftest import make_settings
 
 

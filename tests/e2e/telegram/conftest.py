@@ -4,55 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import socket
-import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.clock import ManualClock
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.citizen import TelegramCitizen
-from tests.e2e.telegram.operator import TelegramOperator
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.citizen import TelegramCitizen
+from testkit.telegram.emulator import emulator, start_adapter
+from testkit.telegram.operator import TelegramOperator
 
-ROOT = Path(__file__).resolve().parents[3]
 _tokens = itertools.count(100001)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def emulator_url() -> Iterator[str]:
     """One emulator process for the session (each test uses its own bot token, so chats never mix)."""
-    node = shutil.which("node")
-    assert node, "node is required for the Telegram end-to-end tests"
-    assert (ROOT / "node_modules" / "telegram-test-api").is_dir(), "run `npm ci` (./scripts/test.sh does it)"
-    port = free_port()
-    proc = subprocess.Popen(
-        [node, str(ROOT / "tests/e2e/telegram/emulator.js"), str(port)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line.startswith("ready"), f"emulator did not start: {line}"
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
-    for pipe in (proc.stdin, proc.stdout):
-        if pipe:
-            pipe.close()
+    with emulator() as url:
+        yield url
 
 
 @dataclass
@@ -64,15 +39,6 @@ class TelegramRig:
 
     def citizen(self) -> TelegramCitizen:
         return TelegramCitizen(self.emulator_url, self.token, keyboards=self.adapter.keyboards)
-
-
-async def start_adapter(emulator_url: str) -> tuple[EmulatorAdapter, web.AppRunner, str]:
-    adapter = EmulatorAdapter(emulator_url)
-    runner = web.AppRunner(adapter.app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return adapter, runner, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture()

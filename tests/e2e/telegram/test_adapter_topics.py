@@ -16,10 +16,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.citizen import TelegramCitizen
-from tests.e2e.telegram.conftest import start_adapter
-from tests.e2e.telegram.operator import TelegramOperator
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.citizen import TelegramCitizen
+from testkit.telegram.emulator import start_adapter
+from testkit.telegram.operator import TelegramOperator
 
 GROUP = -1001234567890
 _tokens = itertools.count(900001)  # a range of its own: the emulator is shared by the session

@@ -24,12 +24,13 @@ from bot.settings import Settings
 from bot.staff import handoff_run
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from tests.e2e.telegram.adapter import EmulatorAdapter
-from tests.e2e.telegram.citizen import TelegramCitizen
-from tests.e2e.telegram.conftest import _tokens, start_adapter
-from tests.e2e.telegram.operator import TelegramOperator, TopicMessage
-from tests.e2e.viber.citizen import ViberCitizen
-from tests.e2e.viber.fake_api import FakeViberApi
+from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.citizen import TelegramCitizen
+from testkit.telegram.emulator import start_adapter
+from testkit.telegram.operator import TelegramOperator, TopicMessage
+from testkit.viber.citizen import ViberCitizen
+from testkit.viber.fake_api import FakeViberApi
+from tests.e2e.telegram.conftest import _tokens
 
 GROUP = -1001234567890
 OKSANA, PETRO, STRANGER = 501, 502, 999  # two operators and someone else in the group

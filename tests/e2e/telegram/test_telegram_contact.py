@@ -7,7 +7,7 @@ import pytest
 from dialogs.messages import Button, Incoming, Reply
 from dialogs.payloads import Action, pack
 from handlers.telegram.sender import REMOVER_TEXT
-from tests.e2e.telegram.citizen import SHARE_PHONE, TelegramCitizen
+from testkit.telegram.citizen import SHARE_PHONE, TelegramCitizen
 from tests.e2e.telegram.conftest import TelegramRig
 from tests.handlers.fake_engine import script_engine
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.telegram.adapter import commands_set
-from tests.e2e.telegram.citizen import TelegramCitizen
+from testkit.telegram.adapter import commands_set
+from testkit.telegram.citizen import TelegramCitizen
+from testkit.transcript import all_names, load, play
 from tests.e2e.telegram.conftest import TelegramRig
-from tests.transcript import all_names, load, play
 
 
 @pytest.mark.parametrize("name", all_names())

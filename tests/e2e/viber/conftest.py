@@ -14,8 +14,8 @@ from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.clock import ManualClock
-from tests.e2e.viber.citizen import ViberCitizen
-from tests.e2e.viber.fake_api import FakeViberApi
+from testkit.viber.citizen import ViberCitizen
+from testkit.viber.fake_api import FakeViberApi
 
 TOKEN = "4453b6ac1234567-test-viber-token"
 

@@ -16,9 +16,9 @@ from handlers.viber.sender import QuietLimit, ViberSender
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, User
 from storage.uow import UnitOfWorkFactory
-from tests.e2e.viber.citizen import ViberCitizen, sign
+from testkit.transcript import all_names, load, play
+from testkit.viber.citizen import ViberCitizen, sign
 from tests.e2e.viber.conftest import TOKEN, ViberRig
-from tests.transcript import all_names, load, play
 
 
 @pytest.mark.parametrize("name", all_names())

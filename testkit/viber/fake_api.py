@@ -44,7 +44,7 @@ class FakeViberApi:
 
     async def serve(self) -> str:
         """Listen on a free loopback port; the base URL for VIBER_API_URL. `stop` ends it."""
-        from tests.e2e.telegram.conftest import free_port
+        from testkit.net import free_port
 
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()

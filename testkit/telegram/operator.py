@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import ClientSession
 
-from tests.e2e.telegram.adapter import SERVICE_FIELDS, EmulatorAdapter, Topic
-from tests.transcript import Seen
+from testkit.telegram.adapter import SERVICE_FIELDS, EmulatorAdapter, Topic
+from testkit.transcript import Seen
 
 QUIET = 0.35  # the bot is done when the bot's messages have not changed for this long
 PATIENCE = 15.0  # and must have answered within this

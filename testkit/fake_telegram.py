@@ -19,7 +19,7 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
 
-from tests.clocks import TEST_NOW
+from testkit.clocks import TEST_NOW
 
 
 class FakeSession(BaseSession):

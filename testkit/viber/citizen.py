@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.e2e.viber.fake_api import FakeViberApi
-from tests.transcript import Seen
+from testkit.transcript import Seen
+from testkit.viber.fake_api import FakeViberApi
 
 QUIET, PATIENCE = 0.25, 10.0
 PHONE = "+380670000002"  # the test citizen's own number

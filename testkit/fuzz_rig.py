@@ -29,10 +29,10 @@ from bot.app import Bot, build
 from bot.settings import Settings
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from tests.clocks import test_clock
-from tests.e2e.viber.citizen import sign
-from tests.e2e.viber.fake_api import FakeViberApi
-from tests.handlers.fake_telegram import FakeSession
+from testkit.clocks import test_clock
+from testkit.fake_telegram import FakeSession
+from testkit.viber.citizen import sign
+from testkit.viber.fake_api import FakeViberApi
 
 VIBER_TOKEN = "fuzz-viber-token-0123456789abcdef"
 TELEGRAM_TOKEN = "4242:FUZZ"

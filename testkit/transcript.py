@@ -2,18 +2,22 @@
 
 A channel adapter only needs `send_text(text)` and `press(payload)` returning the replies as
 (text, [[(button text, payload)]]) pairs, so the same transcripts run on the engine, the web API,
-Telegram and Viber.
+Telegram and Viber. `EngineChannel` is such a channel on the engine itself. The transcripts are the suite's data
+(tests/e2e/transcripts/*.yaml).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
-TRANSCRIPTS = Path(__file__).parent / "e2e" / "transcripts"
+from dialogs.engine import Engine
+from dialogs.messages import Incoming, Reply
+from testkit.net import ROOT
+
+TRANSCRIPTS = ROOT / "tests" / "e2e" / "transcripts"
 
 
 @dataclass
@@ -66,3 +70,26 @@ async def play(channel: Channel, turns: list[dict[str, Any]]) -> None:
         labels = [t for t, _ in seen.buttons]
         for want in turn.get("buttons", []):
             assert any(want in t for t in labels), f"turn {i}: no button «{want}» in {labels}"
+
+
+def seen(replies: list[Reply]) -> Seen:
+    return Seen(
+        [r.text for r in replies],
+        [(b.text, b.payload or "") for r in replies for row in r.buttons for b in row],
+    )
+
+
+class EngineChannel:
+    """A citizen talking to the engine directly (the collecting output channel of the tests)."""
+
+    def __init__(self, engine: Engine, user: str = "citizen-1", channel: str = "test") -> None:
+        self.engine, self.user, self.channel = engine, user, channel
+        self.last: list[Reply] = []
+
+    async def send_text(self, text: str) -> Seen:
+        self.last = await self.engine.handle(Incoming(self.channel, self.user, text=text))
+        return seen(self.last)
+
+    async def press(self, payload: str) -> Seen:
+        self.last = await self.engine.handle(Incoming(self.channel, self.user, payload=payload))
+        return seen(self.last)

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 
-from tests.transcript import Seen
+from testkit.transcript import Seen
 
 QUIET = 0.35  # the bot is done when the chat has not changed for this long
 PATIENCE = 15.0  # and must have answered within this

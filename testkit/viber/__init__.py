@@ -1,0 +1,1 @@
+"""Viber without Viber: a fake REST API on loopback and a citizen posting signed callbacks."""
