@@ -21,7 +21,6 @@ from aiogram.types import (
 
 from dialogs.messages import BOLD, Button, Reply
 from dialogs.render import split
-from handlers.telegram.callbacks import to_callback
 
 TELEGRAM_LIMIT = 4096
 SHARE_PHONE = "📱 Надіслати мій номер"
@@ -48,19 +47,15 @@ def to_html(text: str) -> str:
     return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
-@lru_cache(maxsize=4096)
-def callback_data(payload: str) -> str:
-    """The packed CallbackData of an engine payload (validated once per distinct payload)."""
-    return to_callback(payload).pack()
-
-
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return _markup(reply.buttons)
 
 
 @lru_cache(maxsize=4096)
 def _markup(button_rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Built once per distinct keyboard (menus and cards repeat). Shared between messages: nothing may modify it."""
+    """Built once per distinct keyboard (menus and cards repeat). Shared between messages: nothing may modify it.
+    A button's callback_data is the engine's payload as it is; `Button` has already refused one over Telegram's
+    64 bytes (dialogs.messages.MAX_PAYLOAD_BYTES)."""
     rows = []
     for row in button_rows:
         buttons = []
@@ -68,9 +63,7 @@ def _markup(button_rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup
             if b.url:
                 buttons.append(InlineKeyboardButton(text=b.text, url=b.url))
             else:
-                buttons.append(
-                    InlineKeyboardButton(text=b.text, callback_data=callback_data(b.payload or ""))
-                )
+                buttons.append(InlineKeyboardButton(text=b.text, callback_data=b.payload))
         rows.append(buttons)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 

@@ -33,6 +33,8 @@ def buttons_router() -> Router:
         uow.after_commit(query.answer)
         message = query.message
         chat_id = message.chat.id if message else query.from_user.id
+        # The button's data is the engine's payload as it is; the engine kindly answers one it does not know
+        # (an old button, a forged one), so nothing here parses it.
         replies = await engine.handle_in(
             uow,
             Incoming(

@@ -11,17 +11,16 @@ from typing import Any
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
-from aiogram.types import CallbackQuery, Chat, Message, Update, User
+from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.app import Bot, build
 from bot.settings import Settings
-from dialogs.messages import Reply
+from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
 from dialogs.render import MAX_PART
-from handlers.telegram.callbacks import to_callback
 from handlers.telegram.render import render, to_html
 from handlers.telegram.sender import TelegramSender
 from knowledge import Knowledge
@@ -157,7 +156,7 @@ async def _noop(_: int) -> None:
     return None
 
 
-def test_every_engine_payload_has_a_callback_data_class(bot: Bot) -> None:
+def test_every_engine_payload_is_its_buttons_callback_data_as_it_is(bot: Bot) -> None:
     payloads = {pack(Action.MENU), pack(Action.MENU, "sit"), pack(Action.BACK), pack(Action.RESTART),
                 pack(Action.RESUME), pack(Action.FORGET), pack(Action.FORGET, "yes")}  # fmt: skip
     for sc in bot.engine.scenarios.values():
@@ -171,9 +170,11 @@ def test_every_engine_payload_has_a_callback_data_class(bot: Bot) -> None:
                 }
     for service in bot.engine.kb.services:
         payloads |= {pack(Action.SERVICE, service), pack(Action.SERVICE, service, "docs")}
-    for payload in payloads:
-        cb = to_callback(payload)
-        assert cb.pack() == payload and len(payload.encode()) <= 64
+    ordered = sorted(payloads)
+    (message,) = render(Reply("x", tuple((Button(p, p),) for p in ordered)))
+    assert isinstance(message.keyboard, InlineKeyboardMarkup)
+    assert [b.callback_data for (b,) in message.keyboard.inline_keyboard] == ordered
+    assert all(len(p.encode()) <= 64 for p in ordered)  # Telegram's callback_data limit
 
 
 def test_long_replies_are_split_under_4096_and_escaped() -> None:
