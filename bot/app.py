@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.metrics import MeteredBookingService, MeteredEngine, Metrics
+from bot.metrics import MeteredBookingService, Metrics
 from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
@@ -51,6 +51,7 @@ class Bot:
     engine: Engine
     http: web.Application
     uow_factory: UnitOfWorkFactory
+    turns: Turns  # the one way through for every channel's messages (dialogs/turns.py)
     telegram: TelegramChannel | None = None
     viber: ViberChannel | None = None
     reminders: ReminderService | None = None  # renders due reminders for the dispatcher
@@ -120,7 +121,7 @@ async def build(
     # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
     shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
     flood = FloodLimiter(settings.flood_rate, settings.flood_burst)
-    engine = MeteredEngine(
+    engine = Engine(
         kb,
         index,
         scenarios,
@@ -128,7 +129,6 @@ async def build(
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
         rooms=rooms,
-        metrics=metrics,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
         locks=RedisLocks(shared) if shared is not None else None,
     )
@@ -138,7 +138,8 @@ async def build(
         canned = CannedAnswers(kb, engine.views, martial_law=settings.martial_law)
         desk = Desk(handoff, settings.operators(), canned, canned.keys)
     http = web.Application(client_max_size=256 * 1024)
-    turns = Turns(engine, uow_factory, locks=engine.locks)  # the one way through for every channel's messages
+    # The one way through for every channel's messages; /metrics hears each turn.
+    turns = Turns(engine, uow_factory, locks=engine.locks, observers=[metrics])
     live = setup_live(http, turns)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split())
     setup_metrics(http, metrics)
@@ -148,8 +149,7 @@ async def build(
         telegram = build_telegram(
             settings.telegram_bot_token.get_secret_value(),
             settings.telegram_api_server,
-            engine,
-            uow_factory,
+            turns,
             webhook_secret=secret.get_secret_value() if secret else None,
             per_chat_rate=settings.telegram_per_chat_rate,
             global_rate=settings.telegram_global_rate,
@@ -157,6 +157,7 @@ async def build(
             if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
             else None,
             gates=None if shared is None else _telegram_gates(shared, settings),
+            note=metrics.sender_note("telegram"),  # sends and 429s for /metrics
         )
         if settings.telegram_mode == "webhook":
             telegram.mount_webhook(http)
@@ -175,13 +176,11 @@ async def build(
             note=metrics.sender_note("viber"),
         )
         viber.mount(http)
-    if telegram is not None:  # sends and 429s for /metrics
-        telegram.sender.note = metrics.sender_note("telegram")
     kicker = Kicker(uow_factory, senders(uow_factory, telegram, viber))
     if handoff is not None:
         handoff.kick, handoff.live = kicker, live.notify
     return Bot(
-        settings, db, engine, http, uow_factory, telegram, viber, reminders, handoff, kicker, metrics, shared
+        settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared
     )
 
 

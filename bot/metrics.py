@@ -37,8 +37,6 @@ from sqlalchemy import func, select
 from bot.reminders import Dispatcher, Tally
 from dialogs.booking.rules import Refusal
 from dialogs.booking.service import BookingService
-from dialogs.engine import Engine
-from dialogs.messages import Incoming, Reply
 from storage.booking import ACTIVE as ACTIVE_BOOKING
 from storage.booking import CANCELLED, Booking
 from storage.handoff import ACTIVE, Ticket
@@ -130,6 +128,10 @@ class Metrics:
 
     # --- what the instrumented places call --------------------------------------------------------------------------
 
+    def turn_taken(self, channel: str, seconds: float) -> None:
+        """A `TurnObserver` (dialogs/turns.py): one message of `channel` went through in `seconds`."""
+        self.message(channel, seconds)
+
     def message(self, channel: str, seconds: float) -> None:
         label = _channel(channel)
         self.messages.labels(channel=label).inc()
@@ -192,22 +194,6 @@ class Metrics:
         """The exposition for `GET /metrics`: the body and its content type."""
         await self.refresh()
         return generate_latest(self.registry), CONTENT_TYPE
-
-
-class MeteredEngine(Engine):
-    """The engine, counting each message and timing its step (every channel calls `handle_in`; `handle`, the
-    web chat's, calls it too)."""
-
-    def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.metrics = metrics
-
-    async def handle_in(self, uow: UnitOfWork, message: Incoming) -> list[Reply]:
-        started = time.perf_counter()
-        try:
-            return await super().handle_in(uow, message)
-        finally:
-            self.metrics.message(message.channel, time.perf_counter() - started)
 
 
 class MeteredBookingService(BookingService):

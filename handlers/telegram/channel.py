@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -13,13 +14,12 @@ from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from dialogs.engine import Engine
 from dialogs.handoff.desk import Desk
-from handlers.telegram.middleware import CHANNEL, UnitOfWorkMiddleware
+from dialogs.turns import Turns
+from handlers.telegram.middleware import CHANNEL, TurnMiddleware
 from handlers.telegram.operators import TopicPoster, operators_router
 from handlers.telegram.routers import buttons_router, messages_router
 from handlers.telegram.sender import RateGate, TelegramSender
-from storage.uow import UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +94,18 @@ class TelegramChannel:
 def build_telegram(
     token: str,
     api_server: str,
-    engine: Engine,
-    uow_factory: UowFactory,
+    turns: Turns,
     *,
     webhook_secret: str | None = None,
     per_chat_rate: float = 1.0,
     global_rate: float = 30.0,
     operators: tuple[int, Desk] | None = None,
     gates: tuple[RateGate, RateGate] | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> TelegramChannel:
     """Wire the channel once; long-lived services go into the Dispatcher as workflow data. `gates`: the overall
     and per-chat pacing shared with other processes (bot/shared.py); by default this process's own."""
+    uow_factory = turns.uows
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server.rstrip("/")))
     bot = Bot(token, session=session)
 
@@ -120,10 +121,11 @@ def build_telegram(
         global_rate=global_rate,
         global_gate=global_gate,
         chat_gate=chat_gate,
+        note=note,
     )
     # The dialog state lives in our database (the engine's), so aiogram's FSM would be dead weight on every update.
-    dispatcher = Dispatcher(engine=engine, sender=sender, disable_fsm=True)
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory))
+    dispatcher = Dispatcher(turns=turns, sender=sender, disable_fsm=True)
+    dispatcher.update.outer_middleware(TurnMiddleware(turns))
     topics = None
     if operators is not None:  # the operator group's updates first: its buttons are not the citizens'
         chat_id, desk = operators

@@ -1,28 +1,24 @@
-"""One outer middleware on every update: a unit of work, and each update_id handled once."""
+"""One outer middleware on every update: the update takes a turn (dialogs/turns.py) — the sender's lock, a unit of
+work, its update_id marked so a redelivered update is dropped whole at commit."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy.exc import IntegrityError
 
-from dialogs.engine import Engine
-from storage.uow import UnitOfWork
+from dialogs.turns import Turns
 
-log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
-class UnitOfWorkMiddleware(BaseMiddleware):
-    """Opens the unit of work handlers use (`data["uow"]`), one citizen's updates one at a time;
-    a redelivered update_id is skipped."""
+class TurnMiddleware(BaseMiddleware):
+    """Opens the turn the handlers run in (`data["turn"]`, its unit of work `data["uow"]`)."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
-        self._uow = uow_factory
+    def __init__(self, turns: Turns) -> None:
+        self._turns = turns
 
     async def __call__(
         self,
@@ -32,15 +28,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         user = data.get("event_from_user")
-        engine: Engine = data["engine"]
-        key = f"{CHANNEL}:{user.id if user else 'update-' + str(event.update_id)}"
-        try:
-            async with engine.locks.hold(key), self._uow() as uow:
-                # No read first: the unique key refuses a redelivered update_id at commit, which then rolls
-                # back everything this copy did and sends nothing (after-commit actions never run).
-                uow.updates.mark(CHANNEL, str(event.update_id))
-                data["uow"] = uow
-                return await handler(event, data)
-        except IntegrityError:
-            log.info("update %s was handled before; this copy is dropped", event.update_id)
-            return None
+        lock_key = str(user.id) if user else f"update-{event.update_id}"
+        # No read first: the unique key refuses a redelivered update_id at commit, which then rolls back everything
+        # this copy did and sends nothing (after-commit actions never run).
+        async with self._turns.open(CHANNEL, lock_key, key=str(event.update_id)) as turn:
+            data["turn"], data["uow"] = turn, turn.uow
+            return await handler(event, data)

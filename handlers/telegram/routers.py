@@ -13,11 +13,10 @@ from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
-from dialogs.engine import Engine
 from dialogs.messages import Attachment, Incoming
+from dialogs.turns import Turn, Turns
 from handlers.telegram.middleware import CHANNEL
 from handlers.telegram.sender import TelegramSender
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +26,17 @@ def buttons_router() -> Router:
 
     @router.callback_query()
     async def on_button(
-        query: CallbackQuery, uow: UnitOfWork, engine: Engine, sender: TelegramSender
+        query: CallbackQuery, turn: Turn, turns: Turns, sender: TelegramSender
     ) -> None:
+        uow = turn.uow
         # Stop the spinner once the work is saved; a failed answer (too old, network) must not lose the press.
         uow.after_commit(query.answer)
         message = query.message
         chat_id = message.chat.id if message else query.from_user.id
         # The button's data is the engine's payload as it is; the engine kindly answers one it does not know
         # (an old button, a forged one), so nothing here parses it.
-        replies = await engine.handle_in(
-            uow,
+        replies = await turns.step(
+            turn,
             Incoming(
                 CHANNEL, str(query.from_user.id), payload=query.data or "", name=query.from_user.first_name
             ),
@@ -68,9 +68,9 @@ def messages_router() -> Router:
     router.message.filter(PrivateChat())
 
     @router.message()
-    async def on_message(message: Message, uow: UnitOfWork, engine: Engine, sender: TelegramSender) -> None:
-        replies = await engine.handle_in(uow, incoming(message))
-        uow.after_commit(lambda: sender.send_replies(message.chat.id, replies))
+    async def on_message(message: Message, turn: Turn, turns: Turns, sender: TelegramSender) -> None:
+        chat_id = message.chat.id
+        await turns.step(turn, incoming(message), lambda replies: sender.send_replies(chat_id, replies))
 
     return router
 

@@ -91,6 +91,7 @@ class TelegramSender:
         max_chats: int = 10_000,
         global_gate: RateGate | None = None,
         chat_gate: RateGate | None = None,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         """The gates default to this process's own pacing at the rates given (then the rates are theirs)."""
         self.bot = bot
@@ -102,7 +103,7 @@ class TelegramSender:
         # memory: after a restart a forgotten keyboard stays (one-time: it hides itself once used).
         self._contact_keyboard: OrderedDict[int, None] = OrderedDict()
         # Monitoring's hook (bot/metrics.py): "ok" or "failed" per message sent, "429" when asked to wait.
-        self.note: Callable[[str], None] = _unmetered
+        self.note: Callable[[str], None] = note or _unmetered
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for this chat's turn, then for the overall one."""
