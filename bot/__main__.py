@@ -91,9 +91,8 @@ async def serve(settings: Settings) -> None:
     from bot.app import build
     from bot.handoff import start_handoff
     from bot.maintenance import start_housekeeping
-    from bot.metrics import MeteredDispatcher
     from bot.outbox import senders, start_outbox
-    from bot.reminders import render_with, start_reminders
+    from bot.reminders import Dispatcher, render_with, start_reminders
     from handlers.web.security import listen
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
@@ -132,10 +131,10 @@ async def serve(settings: Settings) -> None:
         if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
             start_handoff(housekeeping, bot.uow_factory, bot.handoff)
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)
-            dispatcher = MeteredDispatcher(
+            dispatcher = Dispatcher(
                 bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
                 on_sent=bot.reminders.after_sent, single_process=bot.db.dialect.name == "sqlite",
-                metrics=bot.metrics,
+                observers=[bot.metrics.reminders] if bot.metrics is not None else (),
             )  # fmt: skip
             start_reminders(housekeeping, dispatcher)
         if bot.telegram:

@@ -34,7 +34,7 @@ from prometheus_client import (
 )
 from sqlalchemy import func, select
 
-from bot.reminders import Dispatcher, Tally
+from bot.reminders import Tally
 from dialogs.booking.rules import Refusal
 from dialogs.booking.service import BookingService
 from storage.booking import ACTIVE as ACTIVE_BOOKING
@@ -244,17 +244,3 @@ class MeteredBookingService(BookingService):
         for booking in cancelled:
             self.metrics.booking(uow, "cancelled", booking.kind)
         return cancelled
-
-
-class MeteredDispatcher(Dispatcher):
-    """The reminders dispatcher, counting what each run claimed and delivered (`metrics` None: nothing)."""
-
-    def __init__(self, *args: Any, metrics: Metrics | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.metrics = metrics
-
-    async def tick(self) -> Tally:
-        tally = await super().tick()
-        if self.metrics is not None:
-            self.metrics.reminders(tally)
-        return tally

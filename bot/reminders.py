@@ -35,7 +35,7 @@ import datetime as dt
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Protocol
 
@@ -108,6 +108,7 @@ class Dispatcher:
         every: dt.timedelta = EVERY,
         single_process: bool = False,
         timer: Callable[[], float] = time.monotonic,
+        observers: Sequence[Callable[[Tally], None]] = (),
     ) -> None:
         if lease <= SAFETY:
             raise ValueError("the lease must be longer than SAFETY")
@@ -123,6 +124,7 @@ class Dispatcher:
         # released at once rather than after their lease.
         self._recover = single_process
         self._timer = timer
+        self.observers = list(observers)
 
     async def recover(self) -> int:
         """Release every `sending` row (call only where no other process may be sending: SQLite)."""
@@ -139,7 +141,14 @@ class Dispatcher:
         return count
 
     async def tick(self) -> Tally:
-        """One run of the job: claim and send batches while reminders are due and the run's time lasts."""
+        """One run of the job: claim and send batches while reminders are due and the run's time lasts; the
+        observers (metrics) hear what it did."""
+        tally = await self._run()
+        for observe in self.observers:
+            observe(tally)
+        return tally
+
+    async def _run(self) -> Tally:
         if self._recover:
             self._recover = False
             await self.recover()

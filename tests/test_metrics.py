@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from bot.app import Bot
 from bot.logs import JsonFormatter, formatter
-from bot.metrics import TICKETS_EVERY, MeteredDispatcher, Metrics
+from bot.metrics import TICKETS_EVERY, Metrics
+from bot.reminders import Dispatcher
 from bot.settings import Settings
 from dialogs.booking.flow import BookingRoom
 from dialogs.engine import Engine
@@ -244,8 +245,8 @@ async def test_reminders_due_and_sent_are_counted(bot: Bot) -> None:
         return Reply("Нагадування")
 
     metrics = Metrics(process=False)
-    dispatcher = MeteredDispatcher(
-        bot.uow_factory, {"telegram": send}, render, clock=lambda: now, metrics=metrics
+    dispatcher = Dispatcher(
+        bot.uow_factory, {"telegram": send}, render, clock=lambda: now, observers=[metrics.reminders]
     )
     await dispatcher.tick()
     assert metrics.registry.get_sample_value("viza_reminders_due_total") == 3
