@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
@@ -16,12 +16,23 @@ from dialogs.checklist import worth_asking
 from dialogs.flood import NOTICE as FLOOD_NOTICE
 from dialogs.flood import FloodGate, FloodLimiter, Verdict
 from dialogs.locks import KeyedLocks, Locks
-from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply, plain
-from dialogs.payloads import Action, Payload, pack, parse
+from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
+from dialogs.payloads import Action, Payload, pack
 from dialogs.redact import redact as redact  # the message log's masking, importable from here as before
-from dialogs.rooms import Room, Turn
+from dialogs.rooms import Room, Rooms, Turn
 from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
 from dialogs.views import CARD, OPEN, Views
+from dialogs.words import (
+    BACK_WORDS,
+    FILLER_WORDS,
+    FORGET_WORDS,
+    HELP_WORDS,
+    INTENT_WORDS,
+    MENU_WORDS,
+    NO_WORDS,
+    UNKNOWN_WORDS,
+    YES_WORDS,
+)
 from knowledge.loader import Knowledge
 from knowledge.schema import Option
 from knowledge.search import SearchHit, SearchIndex
@@ -38,10 +49,6 @@ MISSES_BEFORE_HOTLINE = 2
 FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
 # last_seen_at and a dialog's updated_at are kept to this precision (or finer, for a short STALE_SESSION)
 SEEN_GRANULARITY = dt.timedelta(minutes=5)
-MENU_WORDS = {"/start", "/menu", "меню", "start", "почати", "начать", "головне меню"}
-HELP_WORDS = {"/help", "допомога", "help", "помощь"}
-FORGET_WORDS = {"/forget", "забудь мене", "забудь меня", "видалити мої дані", "удалить мои данные"}
-OPERATOR_WORDS = {"/operator", "оператор", "оператора", "людина", "живий оператор", "живой оператор"}
 
 
 def _logged(message: Incoming) -> str:
@@ -51,18 +58,6 @@ def _logged(message: Incoming) -> str:
     if message.text is not None:
         return redact(message.text[:MAX_TEXT])
     return f"[{(message.payload or '')[:MAX_PAYLOAD_BYTES]}]"
-
-
-BACK_WORDS = {"назад", "back", "/back"}
-YES_WORDS = {"так", "да", "yes", "ага", "угу", "звісно", "конечно"}
-NO_WORDS = {"ні", "нет", "no", "ни", "неа"}
-# Words that say nothing about which option is meant («я опікун» → «Опікун»).
-FILLER_WORDS = {"я", "ми", "мы", "ну", "а", "і", "и", "й", "в", "у", "на", "це", "это", "мій", "моя", "мой"}
-UNKNOWN_WORDS = {"не знаю", "незнаю", "хз", "не уверен", "не впевнений", "не впевнена"}
-
-# An action a step can trigger (booking, operator handoff in later issues): gets the unit of work,
-# the user and the state, returns replies.
-StepAction = Callable[[UnitOfWork, User, DialogState], Awaitable[list[Reply]]]
 
 
 class Engine:
@@ -78,7 +73,6 @@ class Engine:
         martial_law: bool = True,
         stale_after: dt.timedelta = dt.timedelta(hours=24),
         clock: Clock | None = None,
-        actions: dict[str, StepAction] | None = None,
         understander: Understander | None = None,
         rooms: Sequence[Room] = (),
         flood: FloodGate | None = None,
@@ -90,17 +84,14 @@ class Engine:
         self.index = index
         self.scenarios = with_cards(kb, scenarios)  # the life situations' and one per service card
         self.packages = packages(kb, self.scenarios)
-        self.views = Views(kb, self.scenarios, self.packages, martial_law, frozenset(r.action for r in rooms))
+        self.rooms = Rooms(rooms)  # checked here: prefixes, names, intents and commands each owned once
+        self.views = Views(kb, self.scenarios, self.packages, martial_law, self.rooms)
         self.understander = understander or Understander(index, kb)
         self._worth: dict[tuple[str, str, frozenset[tuple[str, str]]], bool] = {}
-        self.rooms = {room.action: room for room in rooms}
-        self._room_of = {room.name: room for room in rooms}
-        self._holder = next((room for room in rooms if room.holds), None)
         self._uow = uow_factory
         self._stale_after = stale_after
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
         self._clock = clock or uow_factory.clock  # the units of work's, unless a test sets another
-        self._actions = actions or {}
         # One step per citizen at a time; channels that open their own unit of work hold it too. With several
         # processes a shared implementation (bot/shared.py) orders them across processes as well.
         self.locks: Locks = KeyedLocks() if locks is None else locks
@@ -119,7 +110,7 @@ class Engine:
             return [Reply(FLOOD_NOTICE)] if verdict is Verdict.NOTICE else []
         user, state = await uow.users.with_state(message.channel, message.user_id)
         if message.payload == pack(Action.FORGET, "yes"):
-            for owner in self.rooms.values():  # e.g. upcoming bookings are cancelled, their places freed
+            for owner in self.rooms:  # e.g. upcoming bookings are cancelled, their places freed
                 await owner.forget(Turn(uow, user, state, message, self._clock()))
             await uow.outbox.forget(message.channel, message.user_id)  # notices not yet sent
             await uow.users.erase(
@@ -129,10 +120,10 @@ class Engine:
         now = self._clock()
         if now - user.last_seen_at > SEEN_GRANULARITY or not user.active:  # spare a write per message
             user.last_seen_at, user.active = now, True
-        room = self._room_of.get(state.scenario or "")
+        room = self.rooms.of_state(state)
         personal = message.text is not None and room is not None and room.personal(state)
         uow.messages.add(user.id, "in", texts.PERSONAL_NOT_LOGGED if personal else _logged(message))
-        replies = await self._held(Turn(uow, user, state, message, now)) if user.held_by_operator else None
+        replies = await self._held(self.rooms.holder, Turn(uow, user, state, message, now))
         if replies is None:
             replies = await self._route(uow, user, state, message, now)
         for reply in replies:
@@ -143,23 +134,26 @@ class Engine:
             state.updated_at = now
         return replies
 
-    async def _held(self, turn: Turn) -> list[Reply] | None:
-        """A citizen an operator holds: the holding room gets the message first (a wish to be forgotten is
-        the engine's own). None: route it as usual."""
+    async def _held(self, holder: Room | None, turn: Turn) -> list[Reply] | None:
+        """A citizen a room holds (an operator's conversation): that room gets the message first (a wish to be
+        forgotten is the engine's own). None: route it as usual."""
         message = turn.message
+        if holder is None or not await holder.holding(turn):
+            return None
         if message.payload is not None and message.payload.split(":", 1)[0] == Action.FORGET:
             return None
         if message.text is not None and clean(message.text).strip(" .!?") in FORGET_WORDS:
             return None
-        if self._holder is None:  # nothing holds citizens any more (the operators were switched off)
-            turn.user.held_by_operator = False
-            return None
-        return await self._holder.text(turn, message.text or "")
+        return await holder.text(turn, message.text or "")
+
+    def parse(self, raw: str) -> Payload | None:
+        """A button payload this engine knows (its own prefixes and its rooms'), or None."""
+        return self.rooms.parse(raw)
 
     async def _route(
         self, uow: UnitOfWork, user: User, state: DialogState, message: Incoming, now: dt.datetime
     ) -> list[Reply]:
-        payload = parse(message.payload) if message.payload is not None else None
+        payload = self.rooms.parse(message.payload) if message.payload is not None else None
         if message.payload is not None and payload is None:
             return self._unknown_button(state)
         if state.scenario and now - state.updated_at > self._stale_after:
@@ -171,7 +165,7 @@ class Engine:
                     Reply(texts.STALE_SESSION),
                     *await self._text(uow, user, state, message.text or "", turn),
                 ]
-            if payload.action in (
+            if payload.prefix in (
                 Action.ANSWER,
                 Action.NEXT,
                 Action.BACK,
@@ -180,9 +174,9 @@ class Engine:
                 Action.WORDING,
             ):
                 return self._reset(state, texts.STALE_SESSION)
-        room = self._room_of.get(state.scenario or "")
-        if payload is not None and payload.action in self.rooms:
-            return await self.rooms[payload.action].button(Turn(uow, user, state, message, now), payload.args)
+        room = self.rooms.of_state(state)
+        if payload is not None and (owner := self.rooms.by_prefix.get(payload.prefix)) is not None:
+            return await owner.button(Turn(uow, user, state, message, now), payload.args)
         if (
             room is not None and payload is None
         ):  # inside a room, typed text and shared contacts go to it first
@@ -199,7 +193,7 @@ class Engine:
 
     async def _button(self, uow: UnitOfWork, user: User, state: DialogState, p: Payload) -> list[Reply]:
         a = p.args
-        if p.action == Action.MENU:
+        if p.prefix == Action.MENU:
             if not a:
                 return self._reset(state)
             if a == ("sit",):
@@ -210,9 +204,9 @@ class Engine:
                 return self.views.contacts()
             if len(a) == 2 and a[0] == "svc" and (group := self.views.service_group(a[1])):
                 return group
-        elif p.action == Action.SITUATION and len(a) == 1 and a[0] in self.scenarios:
+        elif p.prefix == Action.SITUATION and len(a) == 1 and a[0] in self.scenarios:
             return await self._start(uow, user, state, self.scenarios[a[0]])
-        elif p.action == Action.SERVICE and a and a[0] in self.kb.services:
+        elif p.prefix == Action.SERVICE and a and a[0] in self.kb.services:
             if len(a) == 1:  # a card opens as its own short dialog
                 return await self._start(uow, user, state, self.scenarios[CARD_DIALOG + a[0]])
             if a[1] == CARD:  # back from a section: the card again, in place
@@ -221,27 +215,27 @@ class Engine:
                 return self._resumable(state, self.views.service(a[0]))
             if len(a) == 2 and (replies := self.views.service_section(a[0], a[1])) and replies[0].text:
                 return replies
-        elif p.action == Action.ANSWER and len(a) == 3:
+        elif p.prefix == Action.ANSWER and len(a) == 3:
             return await self._answer(uow, user, state, a[0], a[1], a[2])
-        elif p.action == Action.NEXT and len(a) == 2:
+        elif p.prefix == Action.NEXT and len(a) == 2:
             sc = self.scenarios.get(state.scenario or "")
             step = sc.step(state.step or "") if sc else None
             if (a[0], a[1]) != (state.scenario, state.step) or step is None or step.kind != StepKind.INFO:
                 return self._stale_button(state)  # «Далі» never skips a question
             return await self._advance(uow, user, state)
-        elif p.action == Action.BACK and not a:
+        elif p.prefix == Action.BACK and not a:
             return self._back(state)
-        elif p.action == Action.RESTART and not a:
+        elif p.prefix == Action.RESTART and not a:
             if state.scenario in self.scenarios:
                 return await self._start(uow, user, state, self.scenarios[state.scenario])
             return self._reset(state)
-        elif p.action == Action.FORGET and not a:
+        elif p.prefix == Action.FORGET and not a:
             return self.views.forget_confirm()
-        elif p.action == Action.FORGET and a == ("no",):
+        elif p.prefix == Action.FORGET and a == ("no",):
             return [Reply(texts.NOT_FORGOTTEN), *(self._current(state) or self.views.main_menu())]
-        elif p.action == Action.RESUME and not a:
+        elif p.prefix == Action.RESUME and not a:
             return self._current(state) or self._reset(state)
-        elif p.action == Action.WORDING and not a:
+        elif p.prefix == Action.WORDING and not a:
             sc = self.scenarios.get(state.scenario or "")
             step = sc.step(state.step or "") if sc else None
             if sc and step and step.kind == StepKind.CHECKLIST:
@@ -305,8 +299,6 @@ class Engine:
             if following is None:
                 return self._reset(state)
             state.step, step = following.id, following
-        if step.kind == StepKind.ACTION and step.action in self._actions:
-            return await self._actions[step.action](uow, user, state)
         return self.views.step(sc, step, state.answers, bool(state.history))
 
     def _worth_asking(self, sc_id: str, step_id: str, answers: tuple[tuple[str, str], ...]) -> bool:
@@ -339,26 +331,6 @@ class Engine:
             return None
         return self.views.step(sc, step, state.answers, bool(state.history))
 
-    def describe(self, state: DialogState) -> list[str]:
-        """Where a citizen is, for a person taking over (an operator's context card): the situation or card,
-        the answers given, and the checklist those answers build (plain text, without the closing facts)."""
-        sc = self.scenarios.get(state.scenario or "")
-        if sc is None:
-            return []
-        package = self.packages.get(sc.id)
-        title = package.title if package is not None else sc.id
-        lines = [f"🧭 {title}"]
-        for question_id, value in state.answers.items():
-            question = self.kb.questions.get(question_id)
-            if question is None:
-                continue
-            label = next((o.label for o in question.options if o.value == value), "не знаю")
-            lines.append(f"• {question.text} — {label}")
-        if package is not None:
-            checklist = self.views.checklist(sc, state.answers)
-            lines += ["", "📝 Перелік:", *(f"• {d.title}" for d in checklist.documents)]
-        return [plain(line) for line in lines]
-
     def _stale_button(self, state: DialogState) -> list[Reply]:
         current = self._current(state)
         if current is None:
@@ -384,19 +356,19 @@ class Engine:
             )
         if words.startswith("/start "):
             arg = " ".join(raw.split())[7:].strip()  # as written: a room's token is case-sensitive
-            for room in self.rooms.values():
+            for room in self.rooms:
                 if (linked := await room.deep_link(turn, arg)) is not None:
                     return linked
             return await self._deep_link(uow, user, state, words[7:].strip()) or self._reset(state)
         if words in MENU_WORDS:
             return self._reset(state)
-        for room in self.rooms.values():  # «/my» and the like stand for a room's button
-            if words in room.commands:
-                return await room.button(turn, room.commands[words])
+        if (command := self.rooms.by_command.get(words)) is not None:  # «/my»: a room's button
+            owner, args = command
+            return await owner.button(turn, args)
         if words in FORGET_WORDS:
             return self.views.forget_confirm()
-        if words in OPERATOR_WORDS:  # no room answers it: the hotline
-            return self._resumable(state, self._intent(Intent.OPERATOR, None))
+        if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор» with no room to take it
+            return self._resumable(state, self._intent(meant, None))
         if words in HELP_WORDS:
             return [Reply(texts.HELP, self._menu_rows())]
         if words in BACK_WORDS:
@@ -411,9 +383,7 @@ class Engine:
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HOTLINE:
             state.misses = 0
-            rows = self._menu_rows()
-            if Action.OPERATOR in self.rooms:  # a person can take it from here
-                rows = ((Button(texts.OPERATOR_BUTTON, pack(Action.OPERATOR)),), *rows)
+            rows = (*self.rooms.lost_rows(), *self._menu_rows())  # e.g. a person can take it from here
             return [*notice, Reply(texts.GIVE_UP, rows)]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, self._menu_rows())]
 
@@ -423,7 +393,7 @@ class Engine:
         hit, facet, hits = understood.confident, understood.facet, understood.hits
         strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
         if strong:  # what the citizen wants to do wins over a service the words also name
-            room = next((r for r in self.rooms.values() if strong[0] in r.intents), None)
+            room = self.rooms.by_intent.get(strong[0])
             if room is not None:
                 return await room.intent(turn, strong[0], hit)
             return self._resumable(state, self._intent(strong[0], hit))
@@ -485,17 +455,10 @@ class Engine:
         if intent == Intent.READY and service:
             term = self.views.facet(service, Facet.TERM)[0]
             return [Reply(f"{term.text}\n\n{texts.READY_CHECK}", term.buttons)]
-        text = {
-            Intent.OPERATOR: texts.OPERATOR_BY_PHONE,
-            Intent.BOOKING: texts.BOOKING_TODAY,
-            Intent.REMINDER: texts.REMINDER_TODAY,
-        }.get(intent, texts.READY_TODAY)
-        way = (
-            pack(Action.MENU, "contacts")
-            if intent in (Intent.OPERATOR, Intent.BOOKING)
-            else pack(Action.MENU, "svc")
-        )
-        label = texts.HOTLINE_BUTTON if intent in (Intent.OPERATOR, Intent.BOOKING) else texts.MENU_SERVICES
+        # A wish no room takes (none is wired for it): what the Center offers instead, and the way there.
+        text, section = texts.NO_ROOM.get(intent, (texts.READY_TODAY, "svc"))
+        way = pack(Action.MENU, section)
+        label = texts.HOTLINE_BUTTON if section == "contacts" else texts.MENU_SERVICES
         rows: list[tuple[Button, ...]] = [(Button(label, way),)]
         if hit is not None and (button := self.views.hit_button(hit)) is not None:
             rows.insert(0, (button,))

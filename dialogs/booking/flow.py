@@ -9,36 +9,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 from dialogs import texts as common
 from dialogs.booking import texts
 from dialogs.booking.rules import Refusal
 from dialogs.booking.service import HOTLINE, BookingService, new_token
+from dialogs.events import BookingEvents
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
-from dialogs.reminders.service import ReminderService
-from dialogs.rooms import Turn
+from dialogs.rooms import Row, Turn
 from knowledge.loader import Knowledge
-from knowledge.schema import PriorityGroup
+from knowledge.schema import LifeSituation, PriorityGroup, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.booking import Booking
 from storage.models import DialogState
 
 NAME = "booking"
+PREFIX = "q"  # its payloads: q, q:my, q:s:<service>, q:d:<yyyymmdd>, q:t:<hhmm>, q:ok:<token>, …
 TIMES_PER_PAGE = 16
 DAYS_PER_PAGE = 6
 YES = {"так", "да", "згоден", "згодна", "погоджуюся", "согласен", "согласна", "ок", "добре"}
 NO = {"ні", "нет", "не згоден", "не згодна", "не треба"}
 PASS_THROUGH = {"меню", "/menu", "/start", "/forget", "/help", "головне меню", "почати"}
 PERSONAL_STEPS = {"cb-phone", "visit-address", "visit-phone"}
-Row = tuple[Button, ...]
 _PHONE_CHARS = re.compile(r"[\s()\-‐‑‒–—./_\u200b-\u200d\u2060]")
 
 
 def _b(text: str, *args: str) -> Button:
-    return Button(text, pack(Action.QUEUE, *args))
+    return Button(text, pack(PREFIX, *args))
 
 
 MENU: Row = (Button(common.MENU, pack(Action.MENU)),)
@@ -58,10 +59,26 @@ def normalize_phone(text: str) -> str | None:
     return None
 
 
+class Buttons:
+    """The payloads of this room's buttons that other rooms show (dialogs.events.BookingButtons)."""
+
+    def cancel(self, code: str) -> str:
+        return pack(PREFIX, "x", code)
+
+    def move(self, code: str) -> str:
+        return pack(PREFIX, "r", code)
+
+    def callback(self) -> str:
+        return pack(PREFIX, "cb")
+
+
+BUTTONS = Buttons()
+
+
 class BookingRoom:
     """Office appointments, hotline callbacks and home-visit requests on every channel."""
 
-    action = Action.QUEUE
+    prefix = PREFIX
     name = NAME
     holds = False
     intents = frozenset({Intent.BOOKING})
@@ -80,15 +97,32 @@ class BookingRoom:
         "заказать звонок": ("cb",),
     }
 
-    def __init__(
-        self, kb: Knowledge, service: BookingService, reminders: ReminderService | None = None
-    ) -> None:
+    def __init__(self, kb: Knowledge, service: BookingService, events: BookingEvents | None = None) -> None:
         self.kb = kb
         self.booking = service
-        self.reminders = reminders  # appointments get their reminders; a cancelled one loses them
+        self.events = events  # told of each booking made, moved or cancelled (the reminders listen)
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and state.step in PERSONAL_STEPS
+
+    # --- its buttons elsewhere ------------------------------------------------------------------------
+
+    def menu_rows(self) -> tuple[Row, ...]:
+        return ((_b(texts.BOOK), _b(texts.MY, "my")),)
+
+    def card_rows(self, service: Service) -> tuple[Row, ...]:
+        return ((_b(texts.BOOK, "s", service.id),),)
+
+    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> tuple[Row, ...]:
+        """The next step: book it (one service) or choose which to book."""
+        args = ("s", services[0].id) if len(services) == 1 else ()
+        return ((_b(texts.BOOK, *args),),)
+
+    def lost_rows(self) -> tuple[Row, ...]:
+        return ()
+
+    async def holding(self, turn: Turn) -> bool:
+        return False
 
     async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
         return None
@@ -96,8 +130,8 @@ class BookingRoom:
     async def forget(self, turn: Turn) -> None:
         """Upcoming bookings of a citizen who asked to be forgotten are cancelled: nobody could use them."""
         for booking in await self.booking.cancel_all(turn.uow, turn.user, turn.now):
-            if self.reminders is not None:
-                await self.reminders.cancel_booking(turn.uow, booking.code)
+            if self.events is not None:
+                await self.events.cancelled(turn.uow, booking.code)
 
     # --- entry points ----------------------------------------------------------------------------------
 
@@ -421,7 +455,7 @@ class BookingRoom:
             )
         if isinstance(result, Booking):
             self._leave(state)
-            await self._remind(turn, result, moved=a.get("move"))
+            await self._announce(turn, result, moved=a.get("move"))
             return self._booked(result, moved=bool(a.get("move")))
         return await self._refused(turn, result, start)
 
@@ -483,20 +517,17 @@ class BookingRoom:
         )
         return [Reply("\n".join(lines), rows)]
 
-    async def _remind(self, turn: Turn, booking: Booking, moved: str | None = None) -> None:
-        """A new booking's reminders (a moved one's old reminders go)."""
-        if self.reminders is None:
-            return
-        if moved:
-            await self.reminders.cancel_booking(turn.uow, moved)
-        await self.reminders.for_booking(turn.uow, turn.user, booking, turn.now)
+    async def _announce(self, turn: Turn, booking: Booking, moved: str | None = None) -> None:
+        """Tell who listens of a booking made or moved."""
+        if self.events is not None:
+            await self.events.booked(turn.uow, turn.user, booking, turn.now, moved_from=moved)
 
     # --- my bookings -------------------------------------------------------------------------------------
 
     async def _mine(self, turn: Turn) -> list[Reply]:
         bookings = await self.booking.mine(turn.uow, turn.user, turn.now)
         if not bookings:
-            return [Reply(texts.MY_NONE, ((_b(common.MENU_BOOKING, ""),), MENU))]
+            return [Reply(texts.MY_NONE, ((_b(texts.BOOK, ""),), MENU))]
         lines = [texts.MY_HEAD]
         rows: list[Row] = []
         for b in bookings:
@@ -519,13 +550,9 @@ class BookingRoom:
         booking = await self.booking.cancel(turn.uow, turn.user, code, turn.now)
         if booking is None:
             return [Reply(texts.NOT_YOURS, ((_b(texts.MY, "my"),), MENU))]
-        if self.reminders is not None:
-            await self.reminders.cancel_booking(turn.uow, code)
-        again = (
-            _b(texts.CALLBACK, "cb")
-            if booking.kind != "office"
-            else _b(common.MENU_BOOKING, "s", booking.service)
-        )
+        if self.events is not None:
+            await self.events.cancelled(turn.uow, code)
+        again = _b(texts.CALLBACK, "cb") if booking.kind != "office" else _b(texts.BOOK, "s", booking.service)
         return [Reply(texts.CANCELLED.format(code=code), ((again,), (_b(texts.MY, "my"),), MENU))]
 
     async def _move(self, turn: Turn, code: str) -> list[Reply]:
@@ -600,7 +627,7 @@ class BookingRoom:
             )
         if isinstance(result, Booking):
             self._leave(state)
-            await self._remind(turn, result)
+            await self._announce(turn, result)
             return self._booked(result)
         return await self._refused(turn, result, _moment(a.get("start", ""), self.booking) or turn.now)
 

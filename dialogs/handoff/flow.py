@@ -5,16 +5,18 @@ first: it is relayed to the ticket's topic and the bot says nothing of its own, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from dialogs import texts as common
-from dialogs.engine import MENU_WORDS
 from dialogs.handoff import rules, texts
-from dialogs.handoff.service import END_ROW, HandoffService, rating_buttons
+from dialogs.handoff.service import END_ROW, PREFIX, HandoffService, rating_buttons
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack, parse
 from dialogs.redact import redact
-from dialogs.rooms import Turn
+from dialogs.rooms import Row, Turn
+from dialogs.words import MENU_WORDS
+from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket
@@ -26,19 +28,16 @@ COMMENT_STEP = "comment"  # comment:<ticket id>
 MENU = (Button(common.MENU, pack(Action.MENU)),)
 DECLARED = "declared"  # the priority group of a citizen who said so in the queue
 CALLBACK_STEMS = ("передзвон", "перетелефон", "перезвон", "зателефонуйте мені", "позвоните мне")
-CALLBACK_PAYLOAD = pack(
-    Action.QUEUE, "cb"
-)  # the booking room's hotline callback: the one way out of the queue
 
 
 def _b(text: str, *args: str) -> Button:
-    return Button(text, pack(Action.OPERATOR, *args))
+    return Button(text, pack(PREFIX, *args))
 
 
 class HandoffRoom:
     """Asking for a person, waiting in the queue, talking to an operator, ending and rating."""
 
-    action = Action.OPERATOR
+    prefix = PREFIX
     name = NAME
     intents = frozenset({Intent.OPERATOR})
     holds = True
@@ -53,6 +52,24 @@ class HandoffRoom:
 
     def __init__(self, service: HandoffService) -> None:
         self.handoff = service
+
+    # --- its buttons elsewhere ------------------------------------------------------------------------
+
+    def menu_rows(self) -> tuple[Row, ...]:
+        return ()
+
+    def card_rows(self, service: Service) -> tuple[Row, ...]:
+        return ()
+
+    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> tuple[Row, ...]:
+        return ()
+
+    def lost_rows(self) -> tuple[Row, ...]:
+        """Not understood twice: a person can take it from here."""
+        return ((_b(texts.OPERATOR_BUTTON),),)
+
+    async def holding(self, turn: Turn) -> bool:
+        return turn.user.held_by_operator
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and (state.step or "").startswith(COMMENT_STEP)
@@ -74,21 +91,21 @@ class HandoffRoom:
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
         words = (turn.message.text or "").casefold()
         if any(stem in words for stem in CALLBACK_STEMS):  # «передзвоніть мені»: a callback, not a chat
-            rows = ((Button(texts.CALLBACK, CALLBACK_PAYLOAD),), (_b(texts.CHAT_INSTEAD),), MENU)
+            rows = (*self._callback_row(), (_b(texts.CHAT_INSTEAD),), MENU)
             return [Reply(texts.CALLBACK_OFFER, rows)]
         return await self._request(turn)
 
     async def _request(self, turn: Turn) -> list[Reply]:
         uow, user, now = turn.uow, turn.user, turn.now
         if not self.handoff.enabled:
-            return [Reply(texts.UNAVAILABLE, ((Button(texts.CALLBACK, "q:cb"),), MENU))]
+            return [Reply(texts.UNAVAILABLE, (*self._callback_row(), MENU))]
         ticket = await uow.tickets.active_for(user.id)
         if ticket is not None:
             return await self._already(turn, ticket)
         if not await self.handoff.is_open(uow, now):
             opening = await self.handoff.next_opening(uow, now)
             text = texts.CLOSED_HOURS.format(when=texts.when(opening, now))
-            offer = ((Button(texts.CALLBACK, "q:cb"), _b(texts.LEAVE_QUESTION, "q")), MENU)
+            offer = ((*self._callback(), _b(texts.LEAVE_QUESTION, "q")), MENU)
             return [Reply(text, offer)]
         ticket = await self.handoff.open(uow, user, turn.state, mode=LIVE, name=turn.message.name, now=now)
         if ticket is None:  # opened meanwhile (a double tap on another process)
@@ -99,6 +116,14 @@ class HandoffRoom:
         if not ticket.priority:
             rows = ((_b(texts.PRIORITY, "p"),), END_ROW)
         return [Reply(texts.QUEUED.format(place=place, minutes=minutes), rows)]
+
+    def _callback(self) -> tuple[Button, ...]:
+        """The booking room's hotline callback, the one way out of the queue (when booking is wired)."""
+        booking = self.handoff.booking
+        return (Button(texts.CALLBACK, booking.callback()),) if booking is not None else ()
+
+    def _callback_row(self) -> tuple[tuple[Button, ...], ...]:
+        return (row,) if (row := self._callback()) else ()
 
     async def _already(self, turn: Turn, ticket: Ticket) -> list[Reply]:
         if ticket.status == OPEN:
@@ -238,10 +263,10 @@ class HandoffRoom:
             user.held_by_operator = False  # the ticket ended elsewhere: the bot answers again
             return None
         if message.payload is not None:
-            payload = parse(message.payload)
-            if payload is not None and payload.action == Action.OPERATOR:
+            if parse(message.payload, {PREFIX}) is not None:
                 return None  # its own buttons: «Завершити розмову», the rating, the priority
-            if message.payload == CALLBACK_PAYLOAD and ticket.status == WAITING:
+            callback = self.handoff.booking.callback() if self.handoff.booking is not None else None
+            if message.payload == callback and ticket.status == WAITING:
                 # A callback instead of waiting: the ticket ends, the booking room takes it from here.
                 if await uow.tickets.close(ticket.id, "callback", turn.now):
                     user.held_by_operator = False

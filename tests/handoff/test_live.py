@@ -43,9 +43,7 @@ async def setup(bot: Bot) -> AsyncIterator[Setup]:
     assert bot.handoff is not None
     bot.handoff.enabled = True
     e = bot.engine
-    engine = Engine(
-        e.kb, e.index, e.scenarios, bot.uow_factory, clock=lambda: NOW, rooms=list(e.rooms.values())
-    )
+    engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=lambda: NOW, rooms=list(e.rooms))
     app = web.Application()
     hub = setup_live(app, engine, bot.uow_factory)
     setup_web(app, engine, bot.uow_factory)
