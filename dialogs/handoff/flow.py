@@ -1,5 +1,5 @@
 """The citizen's side of the operator handoff, a room of the engine (dialogs.rooms): payloads `o:…`, the OPERATOR
-intent, `/operator`. While a live ticket holds the citizen (`User.held_by_operator`), every message comes here
+intent, `/operator`. While a ticket holds the citizen (storage.handoff.holds), every message comes here
 first: it is relayed to the ticket's topic and the bot says nothing of its own, except what a citizen must know
 (how to end the conversation, what could not be passed on)."""
 
@@ -19,7 +19,7 @@ from dialogs.words import MENU_WORDS
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
-from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket
+from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket, holds
 from storage.models import DialogState
 
 NAME = "operator"
@@ -69,7 +69,8 @@ class HandoffRoom:
         return ((_b(texts.OPERATOR_BUTTON),),)
 
     async def holding(self, turn: Turn) -> bool:
-        return turn.user.held_by_operator
+        """Held while a live ticket waits for an operator or one is open: the ticket says it."""
+        return holds(await turn.uow.tickets.active_for(turn.user.id))
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and (state.step or "").startswith(COMMENT_STEP)
@@ -126,9 +127,7 @@ class HandoffRoom:
         return (row,) if (row := self._callback()) else ()
 
     async def _already(self, turn: Turn, ticket: Ticket) -> list[Reply]:
-        if ticket.status == OPEN:
-            if not turn.user.held_by_operator:  # an answered question: the conversation goes on here
-                turn.user.held_by_operator = True
+        if ticket.status == OPEN:  # an open ticket holds the citizen (an answered question too)
             return [Reply(texts.WITH_OPERATOR, (END_ROW,))]
         if ticket.mode == QUESTION:
             return [Reply(texts.QUESTION_LEFT.format(when=""), (MENU,))]
@@ -162,7 +161,6 @@ class HandoffRoom:
 
     async def _end(self, turn: Turn) -> list[Reply]:
         ticket = await turn.uow.tickets.active_for(turn.user.id)
-        turn.user.held_by_operator = False
         if ticket is None or not await self.handoff.close(turn.uow, ticket, BY_CITIZEN, turn.now):
             return [Reply(texts.NOT_ENDED, (MENU,))]
         await self.handoff.closing_line(turn.uow, ticket, texts.OP_CITIZEN_ENDED)
@@ -173,8 +171,7 @@ class HandoffRoom:
         without one, the citizen writes the question first."""
         ticket = await turn.uow.tickets.active_for(turn.user.id)
         if ticket is not None and ticket.status == WAITING:
-            if ticket.mode == LIVE and await turn.uow.tickets.to_question(ticket.id, turn.now):
-                turn.user.held_by_operator = False
+            if ticket.mode == LIVE and await turn.uow.tickets.to_question(ticket.id, turn.now):  # let go
                 channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
                 await self.handoff.to_operators(
                     turn.uow, ticket, Reply(texts.OP_QUESTION.format(channel=channel))
@@ -211,8 +208,8 @@ class HandoffRoom:
             ticket = await turn.uow.tickets.get(ticket_id)
             mine = ticket is not None and ticket.user_id == turn.user.id and ticket.rating is not None
             return [Reply(texts.RATED_ALREADY if mine else common.STALE_BUTTON_NO_STEP, (MENU,))]
-        if (
-            turn.user.held_by_operator
+        if await self.holding(
+            turn
         ):  # an older ticket rated mid-conversation: what follows is for the operator
             return [Reply(texts.RATED, (END_ROW,))]
         turn.state.scenario, turn.state.step = NAME, f"{COMMENT_STEP}:{ticket_id}"
@@ -221,8 +218,10 @@ class HandoffRoom:
     # --- typed text -----------------------------------------------------------------------------------------
 
     async def text(self, turn: Turn, text: str) -> list[Reply] | None:
-        if turn.user.held_by_operator:
-            return await self._held(turn, text)
+        ticket = await turn.uow.tickets.active_for(turn.user.id)
+        if holds(ticket):
+            assert ticket is not None
+            return await self._held(turn, text, ticket)
         state = turn.state
         if state.scenario != NAME or turn.message.payload is not None:
             return None
@@ -255,21 +254,16 @@ class HandoffRoom:
         answer = texts.QUESTION_LEFT.format(when=await self._when(turn))
         return [Reply(f"{note}\n\n{answer}" if note else answer, (MENU,))]
 
-    async def _held(self, turn: Turn, text: str) -> list[Reply] | None:
+    async def _held(self, turn: Turn, text: str, ticket: Ticket) -> list[Reply] | None:
         """A message from a citizen an operator holds (or who waits for one)."""
         uow, user, message = turn.uow, turn.user, turn.message
-        ticket = await uow.tickets.active_for(user.id)
-        if ticket is None or (ticket.mode != LIVE and ticket.status != OPEN):
-            user.held_by_operator = False  # the ticket ended elsewhere: the bot answers again
-            return None
         if message.payload is not None:
             if parse(message.payload, {PREFIX}) is not None:
                 return None  # its own buttons: «Завершити розмову», the rating, the priority
             callback = self.handoff.booking.callback() if self.handoff.booking is not None else None
             if message.payload == callback and ticket.status == WAITING:
                 # A callback instead of waiting: the ticket ends, the booking room takes it from here.
-                if await uow.tickets.close(ticket.id, "callback", turn.now):
-                    user.held_by_operator = False
+                if await uow.tickets.close(ticket.id, "callback", turn.now):  # the citizen is let go
                     await self.handoff.closing_line(uow, ticket, texts.OP_CALLBACK)
                 return None
             return [Reply(self._reminder(ticket), (END_ROW,))]

@@ -22,7 +22,7 @@ from dialogs.payloads import CORE, pack, parse
 from dialogs.redact import redact
 from knowledge.loader import Knowledge
 from storage.booking import Booking
-from storage.handoff import ACTIVE, CLOSE_TOPIC, CLOSED, LIVE, OPERATORS, QUESTION, Ticket
+from storage.handoff import ACTIVE, CLOSE_TOPIC, CLOSED, OPERATORS, QUESTION, Ticket
 from storage.models import DialogState, MessageLog, User
 from storage.repositories import button_rows
 from storage.uow import UnitOfWork
@@ -148,8 +148,6 @@ class HandoffService:
         )
         if ticket is None:
             return None
-        if mode == LIVE:
-            user.held_by_operator = True
         await self.to_operators(uow, ticket, None)  # the first row opens the topic with the context card
         return ticket
 
@@ -235,27 +233,6 @@ class HandoffService:
         self._kick(uow)
         return True
 
-    async def release_citizen(self, uow: UnitOfWork, ticket: Ticket) -> None:
-        """The citizen is no longer held: the bot answers them again."""
-        if ticket.user_id is None:
-            return
-        user = await uow.session.get(User, ticket.user_id)
-        if user is None:
-            return
-        held, _ = await uow.users.with_state(user.channel, user.external_id)  # the cache-aware copy
-        held.held_by_operator = False
-
-    async def hold_citizen(self, uow: UnitOfWork, ticket: Ticket) -> None:
-        if ticket.user_id is None:
-            return
-        user = await uow.session.get(User, ticket.user_id)
-        if user is None:
-            return
-        held, _ = await uow.users.with_state(user.channel, user.external_id)
-        held.held_by_operator = True
-
-    # --- ending -----------------------------------------------------------------------------------------
-
     async def close(
         self,
         uow: UnitOfWork,
@@ -268,7 +245,6 @@ class HandoffService:
         """Close it (once): the citizen is let go and asked to rate the help (not when they were forgotten)."""
         if not await uow.tickets.close(ticket.id, reason, now, operator=operator):
             return False
-        await self.release_citizen(uow, ticket)
         ask = {
             "operator": texts.ENDED_BY_OPERATOR,
             "citizen": texts.ENDED_BY_CITIZEN,
@@ -307,8 +283,7 @@ class HandoffService:
             elif action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
                 await self.closing_line(uow, ticket, texts.OP_IDLE)
                 done += 1
-            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):
-                await self.release_citizen(uow, ticket)
+            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):  # let go
                 await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
                 channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
                 await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))

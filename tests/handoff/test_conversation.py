@@ -29,7 +29,7 @@ from dialogs.handoff.texts import OPERATOR_BUTTON
 from dialogs.messages import Attachment, Incoming, Reply
 from storage.booking import Outbox
 from storage.db import make_sessionmaker
-from storage.handoff import Ticket
+from storage.handoff import Ticket, holds
 from storage.models import MessageLog, User
 from tests.conftest import make_settings
 
@@ -135,7 +135,10 @@ class World:
 
     async def held(self, external: str, channel: str = "web") -> bool:
         user = await self.user(external, channel)
-        return user is not None and user.held_by_operator
+        if user is None:
+            return False
+        async with self.bot.uow_factory() as uow:
+            return holds(await uow.tickets.active_for(user.id))
 
 
 @pytest.fixture()
