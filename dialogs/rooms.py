@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
 from dialogs.payloads import CORE, Payload, parse
@@ -22,7 +22,11 @@ from knowledge.understand import Intent
 from storage.models import DialogState, User
 from storage.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 Row = tuple[Button, ...]
+M = TypeVar("M", bound="DataclassInstance")
 PREFIX_SHAPE = re.compile(r"[a-z]{1,2}")  # short, so a payload's arguments keep most of the 64 bytes
 
 
@@ -35,6 +39,35 @@ class Turn:
     state: DialogState
     message: Incoming
     now: dt.datetime
+
+
+class RoomState(Generic[M]):
+    """A room's own place in the dialog state, typed. While `DialogState.scenario` is the room's name its step is
+    `state.step` and its choices are a dataclass of short strings, kept in `state.answers` (the engine clears them
+    when the citizen leaves, and never reads them)."""
+
+    def __init__(self, name: str, model: type[M]) -> None:
+        self.name, self.model = name, model
+        self._fields = {f.name for f in fields(model)}
+
+    def load(self, state: DialogState) -> M:
+        """The room's choices (the model's defaults while the citizen is elsewhere)."""
+        if state.scenario != self.name:
+            return self.model()
+        return self.model(**{k: v for k, v in state.answers.items() if k in self._fields})
+
+    def save(self, state: DialogState, choices: M, step: str | None = None) -> None:
+        """Keep the choices (empty ones are left out) and go to `step`, the citizen inside the room."""
+        if state.scenario != self.name:
+            state.scenario, state.history = self.name, []
+        state.answers = {k: v for k, v in asdict(choices).items() if v}
+        if step is not None:
+            state.step = step
+
+    def leave(self, state: DialogState) -> None:
+        """Out of the room (nothing happens if the citizen is elsewhere)."""
+        if state.scenario == self.name:
+            state.scenario, state.step, state.answers, state.history = None, None, {}, []
 
 
 class Room(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from dialogs import texts as common
 from dialogs.booking import texts
@@ -15,7 +16,7 @@ from dialogs.booking.service import BookingService
 from dialogs.events import BookingEvents
 from dialogs.messages import Button
 from dialogs.payloads import Action, pack
-from dialogs.rooms import Row
+from dialogs.rooms import RoomState, Row
 from knowledge.loader import Knowledge
 from knowledge.schema import PriorityGroup
 from storage.models import DialogState
@@ -29,6 +30,25 @@ NO = {"ні", "нет", "не згоден", "не згодна", "не треб
 PASS_THROUGH = {"меню", "/menu", "/start", "/forget", "/help", "головне меню", "почати"}
 PERSONAL_STEPS = {"cb-phone", "visit-address", "visit-phone"}
 _PHONE_CHARS = re.compile(r"[\s()\-‐‑‒–—./_\u200b-\u200d\u2060]")
+
+
+@dataclass
+class Choices:
+    """What the citizen has chosen so far in the booking room (short strings; empty: not chosen)."""
+
+    svc: str = ""  # the service (a callback's may stay empty)
+    office: str = ""
+    prio: str = ""  # the priority group declared, if any
+    day: str = ""  # yyyymmdd, Kyiv
+    start: str = ""  # yyyymmddhhmm, Kyiv
+    token: str = ""  # the confirmation's idempotency token
+    kind: str = ""  # "" an office appointment, "callback", "visit"
+    topic: str = ""  # a callback's topic
+    address: str = ""  # a home visit's address, until it goes into the request
+    move: str = ""  # the code of the booking being moved
+
+
+STATE = RoomState(NAME, Choices)
 
 
 def _b(text: str, *args: str) -> Button:
@@ -76,12 +96,12 @@ class BookingBase:
         self.booking = service
         self.events = events  # told of each booking made, moved or cancelled (the reminders listen)
 
-    def _enter(self, state: DialogState, answers: dict[str, str], step: str) -> None:
-        state.scenario, state.step, state.answers, state.history = NAME, step, answers, []
+    def _enter(self, state: DialogState, choices: Choices, step: str) -> None:
+        STATE.leave(state)
+        STATE.save(state, choices, step)
 
     def _leave(self, state: DialogState) -> None:
-        if state.scenario == NAME:
-            state.scenario, state.step, state.answers, state.history = None, None, {}, []
+        STATE.leave(state)
 
     def _facts(
         self, service: str, office: str, start: dt.datetime | None, prio: str, kind: str = "office"
@@ -120,7 +140,7 @@ class BookingBase:
         scenario = state.scenario or ""
         if scenario.startswith("k-") and scenario[2:] in self.kb.services:
             return scenario[2:]
-        return (state.answers.get("svc") or None) if state.scenario == NAME else None
+        return STATE.load(state).svc or None
 
     def _topic(self, state: DialogState) -> str:
         service = self._context_service(state)

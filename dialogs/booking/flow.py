@@ -2,9 +2,9 @@
 other commands, its buttons on the menu, a card and a checklist; a press or a typed text goes to the part of the
 conversation it belongs to (`steps`, `mine`, `requests`).
 
-Its place in the dialog is `DialogState.scenario == "booking"`, the step in `state.step` and the choices in
-`state.answers` (short strings only; a phone or an address is never kept there — it goes straight into the
-booking it was given for)."""
+Its place in the dialog is `DialogState.scenario == "booking"`, the step in `state.step` and the choices a typed
+`Choices` (base.py) kept through `dialogs.rooms.RoomState`: short strings only; a phone is never kept there (it goes
+straight into the booking it was given for), a home visit's address only until the request is made."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dialogs.booking.base import (
     PASS_THROUGH,
     PERSONAL_STEPS,
     PREFIX,
+    STATE,
     YES,
     Buttons,
     _b,
@@ -143,8 +144,10 @@ class BookingRoom(MyBookings, Requests):
                 turn, ("cy" if state.step == "cb-consent" else "vy") if words in YES else "cn", ""
             )
         if state.step == "cb-topic":
-            state.answers, state.step = {**state.answers, "topic": " ".join(text.split())[:100]}, "cb-consent"
-            return self._summary(turn, _moment(state.answers.get("start", ""), self.booking) or turn.now)
+            choices = STATE.load(state)
+            choices.topic = " ".join(text.split())[:100]
+            STATE.save(state, choices, "cb-consent")
+            return self._summary(turn, _moment(choices.start, self.booking) or turn.now)
         if state.step in ("cb-phone", "visit-phone"):
             shared = turn.message.phone if turn.message.contact_shared else text
             phone = normalize_phone(shared or "")  # a shared contact is checked like a typed number
@@ -158,7 +161,8 @@ class BookingRoom(MyBookings, Requests):
             address = " ".join(text.split())
             if len(address) < 8 or not any(ch.isdigit() for ch in address) or len(address) > 200:
                 return [Reply(texts.BAD_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
-            state.answers = {**state.answers, "address": address[:200]}
-            state.step = "visit-phone"
+            choices = STATE.load(state)
+            choices.address = address[:200]
+            STATE.save(state, choices, "visit-phone")
             return [self._ask_phone(turn)]
         return None  # other typed text: the engine reads it as usual

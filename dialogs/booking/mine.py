@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogs.booking import texts
-from dialogs.booking.base import MENU, _b
+from dialogs.booking.base import MENU, Choices, _b
 from dialogs.booking.steps import BookingSteps
 from dialogs.messages import Reply
 from dialogs.rooms import Row, Turn
@@ -52,11 +52,8 @@ class MyBookings(BookingSteps):
             or booking.kind != "office"
         ):
             return [Reply(texts.NOT_YOURS, ((_b(texts.MY, "my"),), MENU))]
-        answers = {
-            "svc": booking.service,
-            "office": booking.office,
-            "prio": booking.priority_group or "",
-            "move": code,
-        }
-        self._enter(turn.state, answers, "day")
+        choices = Choices(
+            svc=booking.service, office=booking.office, prio=booking.priority_group or "", move=code
+        )
+        self._enter(turn.state, choices, "day")
         return await self._days(turn, texts.MOVING.format(code=code))

@@ -12,8 +12,10 @@ from dialogs.booking.base import (
     DAYS_PER_PAGE,
     MENU,
     NAME,
+    STATE,
     TIMES_PER_PAGE,
     BookingBase,
+    Choices,
     _b,
     _date,
     _moment,
@@ -58,7 +60,7 @@ class BookingSteps(BookingBase):
         offices = self.booking.offices(service)
         if not offices:
             return [Reply(texts.NOT_BOOKABLE, ((_b(texts.CALLBACK, "cb"),), MENU))]
-        self._enter(turn.state, {"svc": service}, "office")
+        self._enter(turn.state, Choices(svc=service), "office")
         if len(offices) > 1:
             rows = [(_b(self._office_name(o), "o", o),) for o in offices]
             return [Reply(texts.CHOOSE_OFFICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
@@ -66,7 +68,9 @@ class BookingSteps(BookingBase):
 
     async def _office(self, turn: Turn, office: str) -> list[Reply]:
         state = turn.state
-        state.answers = {**state.answers, "office": office}
+        choices = STATE.load(state)
+        choices.office = office
+        STATE.save(state, choices)
         if self.booking.gives_priority(office):
             state.step = "priority"
             rows = [(_b(g.label, "p", g.id),) for g in self.booking.data.priority_groups]
@@ -82,15 +86,15 @@ class BookingSteps(BookingBase):
 
     async def _days(self, turn: Turn, prefix: str = "", page: int = 0) -> list[Reply]:
         state = turn.state
-        a = state.answers
+        a = STATE.load(state)
         state.step = "day"
-        office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
+        office = HOTLINE if a.kind == "callback" else a.office
         every = await self.booking.days(
             turn.uow,
             office,
-            a.get("svc", ""),
+            a.svc,
             now=turn.now,
-            priority=bool(a.get("prio")),
+            priority=bool(a.prio),
             limit=(page + 1) * DAYS_PER_PAGE + 1,  # one more than shown tells whether there are later days
         )
         days = every[page * DAYS_PER_PAGE : (page + 1) * DAYS_PER_PAGE] or every[:DAYS_PER_PAGE]
@@ -104,21 +108,20 @@ class BookingSteps(BookingBase):
         ]
         if len(every) > (page + 1) * DAYS_PER_PAGE:  # the whole horizon stays reachable
             rows.append((_b(texts.LATER_DAYS, "dp", str(page + 1)),))
-        head = texts.CALLBACK_START if a.get("kind") == "callback" else texts.CHOOSE_DAY
+        head = texts.CALLBACK_START if a.kind == "callback" else texts.CHOOSE_DAY
         return [
             Reply(f"{prefix}\n\n{head}".strip(), (*rows, (_b(texts.CANCEL_FLOW, "no"),)), replace=not prefix)
         ]
 
     async def _times(self, turn: Turn, day: dt.date, page: int = 0) -> list[Reply]:
         state = turn.state
-        a = state.answers
-        office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
-        slots = await self.booking.times(
-            turn.uow, office, a.get("svc", ""), day, now=turn.now, priority=bool(a.get("prio"))
-        )
+        a = STATE.load(state)
+        office = HOTLINE if a.kind == "callback" else a.office
+        slots = await self.booking.times(turn.uow, office, a.svc, day, now=turn.now, priority=bool(a.prio))
         if not slots:
             return await self._days(turn, texts.REFUSALS[Refusal.TAKEN])
-        state.answers, state.step = {**a, "day": f"{day:%Y%m%d}"}, "time"
+        a.day = f"{day:%Y%m%d}"
+        STATE.save(state, a, "time")
         shown = slots[page * TIMES_PER_PAGE : (page + 1) * TIMES_PER_PAGE] or slots[:TIMES_PER_PAGE]
         labels = [
             _b(texts.time_label(t), "t", f"{t:%H%M}") for t in (self.booking.local(s.start) for s in shown)
@@ -133,14 +136,12 @@ class BookingSteps(BookingBase):
 
     async def _step(self, turn: Turn, verb: str, arg: str, arg2: str = "") -> list[Reply]:
         state = turn.state
-        if (
-            verb == "o"
-            and state.step == "office"
-            and arg in self.booking.offices(state.answers.get("svc", ""))
-        ):
+        if verb == "o" and state.step == "office" and arg in self.booking.offices(STATE.load(state).svc):
             return await self._office(turn, arg)
         if verb == "p" and state.step == "priority" and (arg == "no" or self._group(arg)):
-            state.answers = {**state.answers, "prio": "" if arg == "no" else arg}
+            choices = STATE.load(state)
+            choices.prio = "" if arg == "no" else arg
+            STATE.save(state, choices)
             return await self._days(turn)
         if verb == "days" and state.step in ("time", "confirm"):
             return await self._days(turn)
@@ -186,7 +187,9 @@ class BookingSteps(BookingBase):
                     )
                 ]
         if verb == "vs" and state.step == "visit-service" and arg in self.kb.services:
-            state.answers, state.step = {**state.answers, "svc": arg}, "visit-consent"
+            choices = STATE.load(state)
+            choices.svc = arg
+            STATE.save(state, choices, "visit-consent")
             return [self._consent(texts.CONSENT_VISIT, "vy")]
         return [Reply(texts.STALE), *self._groups(state)]
 
@@ -196,7 +199,7 @@ class BookingSteps(BookingBase):
         return Reply(f"{lead}\n{how}".strip(), ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)
 
     def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
-        day = _date(state.answers.get("day", ""))
+        day = _date(STATE.load(state).day)
         if day is None or not re.fullmatch(r"\d{4}", hhmm):
             return None
         try:
@@ -207,23 +210,21 @@ class BookingSteps(BookingBase):
 
     def _summary(self, turn: Turn, start: dt.datetime) -> list[Reply]:
         state = turn.state
-        a = state.answers
-        token = new_token()
-        state.answers, state.step = (
-            {**a, "start": f"{self.booking.local(start):%Y%m%d%H%M}", "token": token},
-            "confirm",
-        )
-        if a.get("kind") == "callback":
+        a = STATE.load(state)
+        token = a.token = new_token()
+        a.start = f"{self.booking.local(start):%Y%m%d%H%M}"
+        STATE.save(state, a, "confirm")
+        if a.kind == "callback":
             state.step = "cb-consent"
             lines = [
-                texts.CALLBACK_TOPIC.format(topic=a.get("topic", "")),
+                texts.CALLBACK_TOPIC.format(topic=a.topic),
                 self._when(start),
                 "",
                 texts.CONSENT_PHONE,
             ]
             consent = self._consent("\n".join(lines), "cy", replace=True)
             return [Reply(consent.text, (*consent.buttons, (_b(texts.TOPIC_EDIT, "topic"),)), replace=True)]
-        lines = [texts.CHECK, "", *self._facts(a["svc"], a["office"], start, a.get("prio", ""))]
+        lines = [texts.CHECK, "", *self._facts(a.svc, a.office, start, a.prio)]
         rows = (
             (_b(texts.CONFIRM, "ok", token),),
             (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no")),
@@ -242,14 +243,14 @@ class BookingSteps(BookingBase):
             if done.status not in ("booked", "requested"):
                 return [Reply(texts.NO_LONGER.format(code=done.code), ((_b(texts.MY, "my"),), MENU))]
             return self._booked(done)
-        a = state.answers
-        if state.scenario != NAME or state.step != "confirm" or a.get("token") != token:
+        a = STATE.load(state)
+        if state.scenario != NAME or state.step != "confirm" or a.token != token:
             return [Reply(texts.STALE), *self._groups(state)]
-        start = _moment(a.get("start", ""), self.booking)
+        start = _moment(a.start, self.booking)
         if start is None:
             return [Reply(texts.STALE), *self._groups(state)]
         if (
-            (code := a.get("move")) is not None
+            (code := a.move)
             and (old := await turn.uow.bookings.by_code(code)) is not None
             and old.user_id == turn.user.id
             and old.status == "booked"
@@ -258,12 +259,12 @@ class BookingSteps(BookingBase):
                 turn.uow, turn.user, old, start=start, token=token, now=turn.now
             )
         else:
-            prio = a.get("prio") or None
+            prio = a.prio or None
             result = await self.booking.book(
                 turn.uow,
                 turn.user,
-                office=a["office"],
-                service=a["svc"],
+                office=a.office,
+                service=a.svc,
                 start=start,
                 priority_group=prio,
                 token=token,
@@ -271,23 +272,23 @@ class BookingSteps(BookingBase):
             )
         if isinstance(result, Booking):
             self._leave(state)
-            await self._announce(turn, result, moved=a.get("move"))
-            return self._booked(result, moved=bool(a.get("move")))
+            await self._announce(turn, result, moved=a.move or None)
+            return self._booked(result, moved=bool(a.move))
         return await self._refused(turn, result, start)
 
     async def _refused(self, turn: Turn, refusal: Refusal, start: dt.datetime) -> list[Reply]:
-        a = turn.state.answers
+        a = STATE.load(turn.state)
         why = texts.REFUSALS[refusal].format(
             limit=self.booking.data.monthly_limit, days=self.booking.data.horizon_days
         )
         if refusal in (Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY):
-            if a.get("move"):
-                why += "\n" + texts.OLD_KEPT.format(code=a["move"])
+            if a.move:
+                why += "\n" + texts.OLD_KEPT.format(code=a.move)
             self._leave(turn.state)
             return [Reply(why, ((_b(texts.MY, "my"),), (_b(texts.CALLBACK, "cb"),), MENU))]
-        office = HOTLINE if a.get("kind") == "callback" else a.get("office", "")
+        office = HOTLINE if a.kind == "callback" else a.office
         near = await self.booking.nearest(
-            turn.uow, office, a.get("svc", ""), now=turn.now, priority=bool(a.get("prio")), after=start
+            turn.uow, office, a.svc, now=turn.now, priority=bool(a.prio), after=start
         )
         if not near:
             return await self._days(turn, why)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from dialogs import texts as common
@@ -15,7 +16,7 @@ from dialogs.payloads import Action, pack
 from dialogs.reminders import texts
 from dialogs.reminders.rules import KYIV
 from dialogs.reminders.service import PREFIX, ReminderService
-from dialogs.rooms import Row, Turn
+from dialogs.rooms import RoomState, Row, Turn
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
@@ -24,6 +25,16 @@ from storage.reminders import Reminder
 
 NAME = "reminders"
 TRANSFER = "tr_"  # the deep-link argument that carries a web chat to a messenger
+
+
+@dataclass
+class Asked:
+    """What the room asked a date for: a service («ready by») or a life situation (its deadlines)."""
+
+    target: str = ""
+
+
+STATE = RoomState(NAME, Asked)
 MENU = (Button(common.MENU, pack(Action.MENU)),)
 _DATE = re.compile(r"^(\d{1,2})[.\-/ ](\d{1,2})(?:[.\-/ ](\d{2}|\d{4}))?$")
 
@@ -176,7 +187,7 @@ class ReminderRoom:
             return None
         today = turn.now.astimezone(KYIV).date()
         day = parse_date(text, today)
-        target = state.answers.get("target", "")
+        target = STATE.load(state).target
         again = self._dates(turn, "rd" if state.step == "ready-date" else "ed", target)
         if day is None:
             return None if not any(ch.isdigit() for ch in text) else [Reply(texts.BAD_DATE, again)]
@@ -195,11 +206,11 @@ class ReminderRoom:
         return svc is not None and svc.term is not None and svc.term.unit != "on_application"
 
     def _enter(self, state: DialogState, step: str, target: str) -> None:
-        state.scenario, state.step, state.answers, state.history = NAME, step, {"target": target}, []
+        STATE.leave(state)
+        STATE.save(state, Asked(target), step)
 
     def _leave(self, state: DialogState) -> None:
-        if state.scenario == NAME:
-            state.scenario, state.step, state.answers, state.history = None, None, {}, []
+        STATE.leave(state)
 
     def _dates(self, turn: Turn, verb: str, target: str) -> tuple[tuple[Button, ...], ...]:
         today = turn.now.astimezone(KYIV).date()
