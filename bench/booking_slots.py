@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from dialogs.booking.calendar import WorkCalendar
 from dialogs.booking.rules import Resource, Slot, availability, clear_cache, day_slots, horizon
+from dialogs.calendar import WorkCalendar
 from knowledge import load_knowledge
 from knowledge.schema import BookingData
 

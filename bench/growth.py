@@ -123,9 +123,9 @@ def fill_sqlite(
     con.execute(
         f"""WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < :n)
         INSERT INTO users (id, channel, external_id, language, created_at, last_seen_at, active, veteran,
-                           consent_at, held_by_operator)
+                           consent_at)
         SELECT k, {CHANNEL}, {external}, 'uk', {fmt.format(t=":seen_from + k * :seen_step - (k % 40) * 86400")},
-               {seen}, 1, NULL, NULL, 0 FROM c""",
+               {seen}, 1, NULL, NULL FROM c""",
         {key: p[key] for key in ("n", "seen_from", "seen_step", "web_from", "mult")},
     )
     scenario, step, answers, history, misses = state
@@ -180,10 +180,10 @@ async def fill_postgres(
         await conn.execute(
             text(
                 f"""INSERT INTO users (id, channel, external_id, language, created_at, last_seen_at, active, veteran,
-                                       consent_at, held_by_operator)
+                                       consent_at)
                 SELECT k, {CHANNEL}, {external}, 'uk',
                        {ts.format(t="CAST(:seen_from AS float8) + k * CAST(:seen_step AS float8) - (k % 40) * 86400")},
-                       {ts.format(t="CAST(:seen_from AS float8) + k * CAST(:seen_step AS float8)")}, true, NULL, NULL, false
+                       {ts.format(t="CAST(:seen_from AS float8) + k * CAST(:seen_step AS float8)")}, true, NULL, NULL
                 FROM generate_series(1, CAST(:n AS integer)) AS k"""
             ),
             {key: p[key] for key in ("n", "seen_from", "seen_step", "web_from", "mult")},

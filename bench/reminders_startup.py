@@ -69,7 +69,7 @@ async def seed(url: str, count: int) -> None:
             await conn.execute(
                 insert(users),
                 [{"channel": "telegram", "external_id": str(10_000_000 + n), "language": "uk", "created_at": now,
-                  "last_seen_at": now, "active": True, "held_by_operator": False} for n in range(citizens)],
+                  "last_seen_at": now, "active": True} for n in range(citizens)],
             )  # fmt: skip
             ids = (await conn.execute(select(users.c.id).order_by(users.c.id))).scalars().all()
             rows = []

@@ -12,7 +12,9 @@ from bot.metrics import MeteredBookingService, Metrics
 from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
+from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
+from dialogs.describe import Describer
 from dialogs.engine import Engine
 from dialogs.flood import FloodLimiter
 from dialogs.handoff.canned import CannedAnswers
@@ -20,6 +22,7 @@ from dialogs.handoff.desk import Desk
 from dialogs.handoff.flow import HandoffRoom
 from dialogs.handoff.service import HandoffService, HandoffSettings
 from dialogs.paths import check_all
+from dialogs.payloads import CORE
 from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
@@ -104,18 +107,28 @@ async def build(
         if kb.booking is not None
         else None
     )
-    reminders = ReminderService(kb, booking, holidays_are_days_off=holidays_off)
-    # Each capability is a room of the engine; adding one adds a line here.
-    rooms: list[Room] = [ReminderRoom(reminders, transfer_links=settings.transfer_links())]
+    reminders = ReminderService(
+        kb,
+        holidays_are_days_off=holidays_off,
+        booking_buttons=BOOKING_BUTTONS if booking is not None else None,
+    )
+    # Each capability is a room of the engine; adding one adds a line here. The order is the order of their
+    # buttons on the menu, a card and a checklist.
+    rooms: list[Room] = []
     handoff = None
     if booking is not None:
-        rooms.append(BookingRoom(kb, booking, reminders))
+        rooms.append(BookingRoom(kb, booking, events=reminders))
+    rooms.append(ReminderRoom(reminders, transfer_links=settings.transfer_links()))
+    if booking is not None:
         handoff = HandoffService(
             kb,
             martial_law=settings.martial_law,
             holidays_are_days_off=holidays_off,
             settings=HandoffSettings(wait_limit=settings.handoff_wait_limit, idle=settings.handoff_idle),
             enabled=settings.handoff_enabled,
+            describe=Describer(kb, scenarios),
+            booking=BOOKING_BUTTONS,
+            payload_prefixes=CORE | {room.prefix for room in rooms} | {HandoffRoom.prefix},
         )
         rooms.append(HandoffRoom(handoff))
     # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
@@ -134,7 +147,6 @@ async def build(
     )
     desk = None
     if handoff is not None:
-        handoff.describe = engine.describe
         canned = CannedAnswers(kb, engine.views, martial_law=settings.martial_law)
         desk = Desk(handoff, settings.operators(), canned, canned.keys)
     http = web.Application(client_max_size=256 * 1024)

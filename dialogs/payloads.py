@@ -1,10 +1,12 @@
 """Button payloads: short `prefix:arg:arg` strings (≤ 64 bytes), the same on every channel.
 
-Telegram's CallbackData classes pack to this very format, so handlers can wrap each prefix in one.
+The engine owns the core prefixes below; each room declares its own prefix (a plain string, checked against these
+when the engine is built, `Rooms` in dialogs/rooms.py), so adding a room adds no member here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -12,6 +14,8 @@ SEP = ":"
 
 
 class Action(StrEnum):
+    """The engine's own prefixes."""
+
     MENU = "m"  # main menu, or a menu section: m:sit, m:svc, m:svc:<group>, m:contacts
     SITUATION = "s"  # start a life situation: s:<scenario>
     ANSWER = "a"  # answer a question: a:<scenario>:<step>:<value>
@@ -22,33 +26,27 @@ class Action(StrEnum):
     RESUME = "c"  # continue the current scenario where it stopped
     FORGET = "f"  # erase my data: f asks, f:yes erases, f:no keeps
     WORDING = "w"  # the exact wording of the documents of the checklist on screen
-    REMIND = "h"  # the reminders room: h:my, h:r:<service>, h:rd:<service>:<yyyymmdd>, h:e:<situation>, …
-    OPERATOR = (
-        "o"  # the operator handoff: o asks for a person, o:end, o:q, o:p, o:wait, o:r:<ticket>:<1-5>, o:skip
-    )
-    QUEUE = "q"  # the booking room: q, q:my, q:s:<service>, q:d:<yyyymmdd>, q:t:<hhmm>, q:ok:<token>, …
+
+
+CORE: frozenset[str] = frozenset(a.value for a in Action)
 
 
 @dataclass(frozen=True)
 class Payload:
-    action: Action
+    prefix: str  # a core Action or a room's prefix
     args: tuple[str, ...] = ()
 
     def pack(self) -> str:
-        return SEP.join((self.action.value, *self.args))
+        return SEP.join((self.prefix, *self.args))
 
 
-def parse(raw: str) -> Payload | None:
-    """The payload, or None for anything that is not one of ours (old, forged, truncated)."""
+def parse(raw: str, prefixes: Container[str] = CORE) -> Payload | None:
+    """The payload, or None for anything that is not one of ours (old, forged, truncated, an unknown prefix)."""
     head, *args = raw.split(SEP)
-    try:
-        action = Action(head)
-    except ValueError:
+    if head not in prefixes or any(not a for a in args):
         return None
-    if any(not a for a in args):
-        return None
-    return Payload(action, tuple(args))
+    return Payload(head, tuple(args))
 
 
-def pack(action: Action, *args: str) -> str:
-    return Payload(action, args).pack()
+def pack(prefix: str, *args: str) -> str:
+    return Payload(prefix, args).pack()

@@ -1,8 +1,8 @@
 """Masking of personal data in what the message log keeps: phones, e-mail addresses, document and card numbers.
 
 It runs on every incoming message, so it is one regular-expression pass over the text (plus a search for «@»
-when the text has one), and Python code runs only for a run of at least six digits. About 16 µs for a 500-character
-message of prose with a date, a phone and an address (bench: tests/test_redact.py's docstring).
+when the text has one), and Python code runs only for a run of at least six digits (its cost per message:
+docs/BENCHMARKS.md, «Masking»).
 
 A run of digits may be split by anything a citizen or a keyboard puts between digits: spaces of every width,
 hyphens and dashes (U+2010…U+2015, U+2212, the non-breaking U+2011), dots, «/», «_», brackets, and invisible

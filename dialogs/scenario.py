@@ -22,7 +22,6 @@ class StepKind(StrEnum):
     QUESTION = "question"  # asks a knowledge question; buttons are its options
     INFO = "info"  # says something, then «Далі»
     CHECKLIST = "checklist"  # the personal checklist of the scenario's life situation
-    ACTION = "action"  # hands over to a registered action (booking, operator) — later issues
 
 
 class Branch(Strict):
@@ -37,7 +36,6 @@ class Step(Strict):
     kind: StepKind
     question: Slug | None = None
     text: str | None = None
-    action: str | None = None
     next: Slug | list[Branch] | None = None
 
 

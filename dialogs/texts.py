@@ -1,5 +1,7 @@
 """Fixed citizen-facing phrases (Ukrainian): natural, polite, short."""
 
+from knowledge.understand import Intent
+
 HOTLINE = "0 800 500 459"
 
 WELCOME = (
@@ -55,7 +57,6 @@ FORGET_YES = "🗑 Так, видалити"
 FORGET_NO = "Ні, залишити"
 FORGOTTEN = "Готово: ваші дані видалено. Якщо захочете повернутися, просто напишіть мені."
 NOT_FORGOTTEN = "Гаразд, нічого не видаляю."
-OPERATOR_BUTTON = "👤 Оператор"
 OPERATOR_BY_PHONE = "Поговорити з людиною можна на безкоштовній гарячій лінії Центру «Віза» " + HOTLINE + "."
 CONTACT_NOT_NEEDED = (
     "Дякуємо! Номер телефону поки не потрібен, тож ми його не зберігаємо. "
@@ -89,8 +90,9 @@ NO_SERVICE_NEEDED = (
 )
 READY_CHECK = "Чи готовий саме ваш документ, підкажуть на гарячій лінії " + HOTLINE + "."
 PERSONAL_NOT_LOGGED = "[особисті дані не збережено]"
-MENU_BOOKING = "📅 Записатися"
-MENU_MY_BOOKINGS = "🗂 Мої записи"
-REMIND_READY = "🔔 Нагадати, коли буде готово"
-REMIND_DEADLINES = "🔔 Нагадати про строки"
-REMIND_MONTHLY = "🔔 Нагадувати щомісяця"
+# A wish no room takes (none is wired for it): what to say, and the menu section that helps instead.
+NO_ROOM = {
+    Intent.OPERATOR: (OPERATOR_BY_PHONE, "contacts"),
+    Intent.BOOKING: (BOOKING_TODAY, "contacts"),
+    Intent.REMINDER: (REMINDER_TODAY, "svc"),
+}

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dialogs.locks import KeyedLocks, Locks
 from dialogs.messages import Incoming, Reply
+from dialogs.payloads import Payload
 from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ class Conversation(Protocol):
     """What a turn runs inside its unit of work: the engine (dialogs/engine.py)."""
 
     async def handle_in(self, uow: UnitOfWork, message: Incoming) -> list[Reply]: ...
+
+    def parse(self, raw: str) -> Payload | None:
+        """The payload if `raw` is one of ours (a core or a room's prefix), else None."""
+        ...
 
 
 class TurnObserver(Protocol):

@@ -19,16 +19,15 @@ from dialogs.render import (
     split,
     wording_text,
 )
+from dialogs.rooms import Rooms, Row
 from dialogs.scenario import UNKNOWN, Scenario, Step, StepKind
 from knowledge.loader import Knowledge
-from knowledge.schema import LifeSituation, Service
+from knowledge.schema import LifeSituation
 from knowledge.search import SearchHit
 
 VETERAN_SITUATION = "ya-veteran"
 CARD = "card"  # the «section» that is the card's summary again, reached from a section (edited in place)
 OPEN = "open"  # the card's summary opened beside a checklist or a question (a new message)
-
-Row = tuple[Button, ...]
 
 
 def _b(text: str, action: Action, *args: str) -> Button:
@@ -44,7 +43,7 @@ class Views:
     scenarios: dict[str, Scenario]
     packages: dict[str, LifeSituation]  # what each scenario's checklist is built from, by scenario id
     martial_law: bool = True
-    rooms: frozenset[Action] = frozenset()  # the rooms in the engine: their entry buttons are offered
+    rooms: Rooms = field(default_factory=Rooms)  # the engine's rooms: their buttons are offered
     # Search results by the entries found: a small domain (≤ 5 of a few dozen entries), so it repeats often.
     _found: dict[tuple[tuple[tuple[str, str], ...], bool], list[Reply]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -56,12 +55,9 @@ class Views:
             (_b(texts.MENU_SITUATIONS, Action.MENU, "sit"),),
             (_b(texts.MENU_SERVICES, Action.MENU, "svc"),),
             (_b(texts.MENU_VETERAN, Action.SITUATION, VETERAN_SITUATION),),
+            *self.rooms.menu_rows(),
             (_b(texts.MENU_CONTACTS, Action.MENU, "contacts"),),
         ]
-        if Action.QUEUE in self.rooms:
-            rows.insert(
-                3, (_b(texts.MENU_BOOKING, Action.QUEUE), _b(texts.MENU_MY_BOOKINGS, Action.QUEUE, "my"))
-            )
         return [Reply(text, tuple(rows))]
 
     def situations(self) -> list[Reply]:
@@ -126,26 +122,12 @@ class Views:
                 more.append((_b(texts.EXACT_WORDING, Action.WORDING),))
             more += [(_b(f"📖 {s.short_title}", Action.SERVICE, s.id, CARD),) for s, _ in checklist.services]
             services = [s for s, _ in checklist.services]
-            if Action.QUEUE in self.rooms:  # the next step: book it (one service) or choose which to book
-                args = ("s", services[0].id) if len(services) == 1 else ()
-                more.append((_b(texts.MENU_BOOKING, Action.QUEUE, *args),))
-            if Action.REMIND in self.rooms:
-                more += self._reminder_rows(self.packages[scenario.id], services)
+            more += self.rooms.checklist_rows(self.packages[scenario.id], services)  # what to do next
             more.append((_b(texts.HOTLINE_BUTTON, Action.MENU, "contacts"),))
             end = ((_b(texts.BACK, Action.BACK), _b(texts.RESTART, Action.RESTART), *NAV_MENU),)
             end = end if can_go_back else ((_b(texts.RESTART, Action.RESTART), *NAV_MENU),)
             return self._long(checklist_text(self.kb, checklist, self.martial_law), (*more, *end))
-        return [Reply(step.text or "", nav)]  # ACTION steps: rendered by their action (later issues)
-
-    def _reminder_rows(self, situation: LifeSituation | None, services: list[Service]) -> list[Row]:
-        """«🔔 …» buttons: a life event's deadlines, one service's «ready by» date, a monthly duty."""
-        rows: list[Row] = []
-        if situation is not None and situation.deadlines:
-            rows.append((_b(texts.REMIND_DEADLINES, Action.REMIND, "e", situation.id),))
-        if len(services) == 1 and services[0].term is not None and services[0].term.unit != "on_application":
-            rows.append((_b(texts.REMIND_READY, Action.REMIND, "r", services[0].id),))
-        rows += [(_b(texts.REMIND_MONTHLY, Action.REMIND, "m", s.id),) for s in services if s.recurring]
-        return rows
+        return [Reply(step.text or "", nav)]
 
     def checklist(self, scenario: Scenario, answers: dict[str, str]) -> Checklist:
         return build_checklist(self.kb, self.packages[scenario.id], answers)
@@ -189,10 +171,7 @@ class Views:
         """The whole card: its summary and its sections, one tap each; and the way to the personal list."""
         service = self.kb.services[service_id]
         rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),)]
-        if Action.QUEUE in self.rooms:
-            rows.append((_b(texts.MENU_BOOKING, Action.QUEUE, "s", service.id),))
-        if Action.REMIND in self.rooms:
-            rows += self._reminder_rows(None, [service])
+        rows += self.rooms.card_rows(service)
         rows += [(_b(label, Action.SERVICE, service.id, key),) for key, label in SECTIONS.items()]
         text = service_summary(service) + "\n\n" + texts.CHOOSE_SECTION
         return [Reply(text, (*rows, NAV_MENU), replace=replace)]

@@ -98,6 +98,14 @@ class Ticket(Base):
     comment: Mapped[str | None] = mapped_column(Text, default=None)
 
 
+def holds(ticket: Ticket | None) -> bool:
+    """Whether a citizen's active ticket holds them (the bot stays silent and relays): a live ticket waiting for
+    an operator, or any ticket an operator has open. The one place this fact lives (migration 0009)."""
+    return ticket is not None and (
+        ticket.status == OPEN or (ticket.status == WAITING and ticket.mode == LIVE)
+    )
+
+
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 

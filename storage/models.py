@@ -69,7 +69,6 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)  # False once they block the bot or unsubscribe
     veteran: Mapped[bool | None] = mapped_column(default=None)  # self-declared; gives priority booking later
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)  # personal data consent
-    held_by_operator: Mapped[bool] = mapped_column(default=False)  # the bot stays silent while True
 
 
 class DialogState(Base):

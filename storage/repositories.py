@@ -249,8 +249,8 @@ class Users:
     ) -> list[User]:
         """Citizens whose retention is over (bot/maintenance.py erases them): last seen before `seen_before`, or
         `web_seen_before` for an anonymous web session, with nothing still ahead of them: no booking to come (nor
-        a home visit not yet scheduled), no reminder to send, no ticket an operator has not closed, no operator
-        holding the conversation. Those wait until it is over."""
+        a home visit not yet scheduled), no reminder to send, no ticket an operator has not closed (so no operator
+        holding the conversation). Those wait until it is over."""
         lapsed = or_(
             and_(User.channel == WEB_CHANNEL, User.last_seen_at < web_seen_before),
             and_(User.channel != WEB_CHANNEL, User.last_seen_at < seen_before),
@@ -264,7 +264,7 @@ class Users:
         ticket_open = exists().where(Ticket.user_id == User.id, Ticket.status != TICKET_CLOSED)
         query = (
             select(User)
-            .where(lapsed, User.held_by_operator.is_(False), ~booking_ahead, ~reminder_ahead, ~ticket_open)
+            .where(lapsed, ~booking_ahead, ~reminder_ahead, ~ticket_open)
             .order_by(User.id)
             .limit(limit)
         )

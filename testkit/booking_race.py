@@ -57,7 +57,6 @@ async def make_users(engine: AsyncEngine, names: Sequence[str]) -> None:
             "created_at": now,
             "last_seen_at": now,
             "active": True,
-            "held_by_operator": False,
         }
         for name in names
     ]

@@ -133,7 +133,7 @@ async def seed(bot_db: Any, count: int, service: str, due: dt.datetime) -> None:
         await conn.execute(
             insert(users),
             [{"channel": "telegram", "external_id": str(FIRST_CHAT + n), "language": "uk", "created_at": due,
-              "last_seen_at": due, "active": True, "held_by_operator": False} for n in range(count)],
+              "last_seen_at": due, "active": True} for n in range(count)],
         )  # fmt: skip
         ids = (await conn.execute(select(users.c.id).order_by(users.c.id))).scalars().all()
         await conn.execute(

@@ -169,7 +169,7 @@ async def test_telegram_sends_failures_and_429s_are_counted(
 
 async def test_bookings_are_counted_once_each_and_after_commit(bot: Bot) -> None:
     assert bot.metrics is not None
-    room = next(r for r in bot.engine.rooms.values() if isinstance(r, BookingRoom))
+    room = next(r for r in bot.engine.rooms if isinstance(r, BookingRoom))
     e = bot.engine
     engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=ManualClock(BOOKING_NOW), rooms=[room])
     ok = await _to_confirm(engine, "b1")

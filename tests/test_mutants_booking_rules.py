@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dialogs.booking import rules
-from dialogs.booking.calendar import WorkCalendar
 from dialogs.booking.rules import Resource, availability, day_slots, horizon, offices_for
+from dialogs.calendar import WorkCalendar
 from knowledge import Knowledge
 from knowledge.schema import BookingData, Regime
 

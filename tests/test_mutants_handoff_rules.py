@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialogs.booking.calendar import WorkCalendar
+from dialogs.calendar import WorkCalendar
 from dialogs.handoff import rules
 from knowledge import Knowledge
 from knowledge.schema import BookingData, Regime

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from dialogs import texts as common
 from dialogs.booking import texts
+from dialogs.booking.base import PREFIX
 from dialogs.booking.rules import Slot
 from dialogs.booking.service import HOTLINE, BookingService
 from dialogs.messages import Button, Reply
-from dialogs.payloads import Action, pack
+from dialogs.payloads import pack
 from knowledge.loader import Knowledge
 from storage.booking import Booking
 from storage.models import User
@@ -83,7 +84,7 @@ def closure_notice(service: BookingService, booking: Booking, reason: str, neare
         lines += ["", NOTHING_NEAR.format(phone=common.HOTLINE)]
     # A callback is booked again as a callback; an office visit, for the same service.
     again = ("cb",) if booking.kind == "callback" else ("s", booking.service)
-    return Reply("\n".join(lines), ((Button(REBOOK, pack(Action.QUEUE, *again)),),))
+    return Reply("\n".join(lines), ((Button(REBOOK, pack(PREFIX, *again)),),))
 
 
 async def close_day_and_notify(

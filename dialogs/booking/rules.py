@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from dialogs.booking.calendar import WorkCalendar
+from dialogs.calendar import WorkCalendar
 from knowledge.loader import Knowledge
 from knowledge.schema import BookingData, Regime, Schedule, TimeRange, Weekday
 

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dialogs.booking.calendar import WorkCalendar
 from dialogs.booking.rules import (
     Refusal,
     Resource,
@@ -22,6 +21,7 @@ from dialogs.booking.rules import (
     offices_for,
     resource_for,
 )
+from dialogs.calendar import WorkCalendar
 from knowledge.loader import Knowledge
 from knowledge.schema import BookingData
 from storage.booking import Booking, TakeFailure

@@ -38,7 +38,8 @@ SHOW_CODE = (
     "Покажіть код адміністратору. Якщо плани зміняться, запис можна перенести або скасувати в «Мої записи»."
 )
 WHAT_TO_BRING = "📝 Що взяти з собою"
-MY = "🗂 Мої записи"
+MY = "🗂 Мої записи"  # also the main menu's entry
+BOOK = "📅 Записатися"  # the main menu's entry, and under a card or a checklist
 MY_NONE = "У вас немає активних записів."
 MY_HEAD = "🗂 **Ваші записи**"
 CANCEL = "❌ Скасувати {code}"

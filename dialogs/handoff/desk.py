@@ -74,7 +74,7 @@ class Desk:
         """Give the ticket to this operator and tell the citizen; the lines for the topic."""
         if not await uow.tickets.take(ticket.id, event.operator_id, event.operator_name, now):
             return []
-        await self.handoff.hold_citizen(uow, ticket)  # an answered question becomes a conversation too
+        # Taken: the open ticket holds the citizen (an answered question becomes a conversation too).
         taken = Reply(texts.TAKEN.format(name=event.operator_name), (END_ROW,))
         await self.handoff.to_citizen(uow, ticket, taken, operator_line=False)
         return [Reply(texts.OP_TAKEN.format(name=event.operator_name))]

@@ -1,23 +1,25 @@
 """The citizen's side of the operator handoff, a room of the engine (dialogs.rooms): payloads `o:…`, the OPERATOR
-intent, `/operator`. While a live ticket holds the citizen (`User.held_by_operator`), every message comes here
+intent, `/operator`. While a ticket holds the citizen (storage.handoff.holds), every message comes here
 first: it is relayed to the ticket's topic and the bot says nothing of its own, except what a citizen must know
 (how to end the conversation, what could not be passed on)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from dialogs import texts as common
-from dialogs.engine import MENU_WORDS
 from dialogs.handoff import rules, texts
-from dialogs.handoff.service import END_ROW, HandoffService, rating_buttons
+from dialogs.handoff.service import END_ROW, PREFIX, HandoffService, rating_buttons
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack, parse
 from dialogs.redact import redact
-from dialogs.rooms import Turn
+from dialogs.rooms import Row, Turn
+from dialogs.words import MENU_WORDS
+from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
-from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket
+from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket, holds
 from storage.models import DialogState
 
 NAME = "operator"
@@ -26,19 +28,16 @@ COMMENT_STEP = "comment"  # comment:<ticket id>
 MENU = (Button(common.MENU, pack(Action.MENU)),)
 DECLARED = "declared"  # the priority group of a citizen who said so in the queue
 CALLBACK_STEMS = ("передзвон", "перетелефон", "перезвон", "зателефонуйте мені", "позвоните мне")
-CALLBACK_PAYLOAD = pack(
-    Action.QUEUE, "cb"
-)  # the booking room's hotline callback: the one way out of the queue
 
 
 def _b(text: str, *args: str) -> Button:
-    return Button(text, pack(Action.OPERATOR, *args))
+    return Button(text, pack(PREFIX, *args))
 
 
 class HandoffRoom:
     """Asking for a person, waiting in the queue, talking to an operator, ending and rating."""
 
-    action = Action.OPERATOR
+    prefix = PREFIX
     name = NAME
     intents = frozenset({Intent.OPERATOR})
     holds = True
@@ -53,6 +52,25 @@ class HandoffRoom:
 
     def __init__(self, service: HandoffService) -> None:
         self.handoff = service
+
+    # --- its buttons elsewhere ------------------------------------------------------------------------
+
+    def menu_rows(self) -> tuple[Row, ...]:
+        return ()
+
+    def card_rows(self, service: Service) -> tuple[Row, ...]:
+        return ()
+
+    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> tuple[Row, ...]:
+        return ()
+
+    def lost_rows(self) -> tuple[Row, ...]:
+        """Not understood twice: a person can take it from here."""
+        return ((_b(texts.OPERATOR_BUTTON),),)
+
+    async def holding(self, turn: Turn) -> bool:
+        """Held while a live ticket waits for an operator or one is open: the ticket says it."""
+        return holds(await turn.uow.tickets.active_for(turn.user.id))
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and (state.step or "").startswith(COMMENT_STEP)
@@ -74,21 +92,21 @@ class HandoffRoom:
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
         words = (turn.message.text or "").casefold()
         if any(stem in words for stem in CALLBACK_STEMS):  # «передзвоніть мені»: a callback, not a chat
-            rows = ((Button(texts.CALLBACK, CALLBACK_PAYLOAD),), (_b(texts.CHAT_INSTEAD),), MENU)
+            rows = (*self._callback_row(), (_b(texts.CHAT_INSTEAD),), MENU)
             return [Reply(texts.CALLBACK_OFFER, rows)]
         return await self._request(turn)
 
     async def _request(self, turn: Turn) -> list[Reply]:
         uow, user, now = turn.uow, turn.user, turn.now
         if not self.handoff.enabled:
-            return [Reply(texts.UNAVAILABLE, ((Button(texts.CALLBACK, "q:cb"),), MENU))]
+            return [Reply(texts.UNAVAILABLE, (*self._callback_row(), MENU))]
         ticket = await uow.tickets.active_for(user.id)
         if ticket is not None:
             return await self._already(turn, ticket)
         if not await self.handoff.is_open(uow, now):
             opening = await self.handoff.next_opening(uow, now)
             text = texts.CLOSED_HOURS.format(when=texts.when(opening, now))
-            offer = ((Button(texts.CALLBACK, "q:cb"), _b(texts.LEAVE_QUESTION, "q")), MENU)
+            offer = ((*self._callback(), _b(texts.LEAVE_QUESTION, "q")), MENU)
             return [Reply(text, offer)]
         ticket = await self.handoff.open(uow, user, turn.state, mode=LIVE, name=turn.message.name, now=now)
         if ticket is None:  # opened meanwhile (a double tap on another process)
@@ -100,10 +118,16 @@ class HandoffRoom:
             rows = ((_b(texts.PRIORITY, "p"),), END_ROW)
         return [Reply(texts.QUEUED.format(place=place, minutes=minutes), rows)]
 
+    def _callback(self) -> tuple[Button, ...]:
+        """The booking room's hotline callback, the one way out of the queue (when booking is wired)."""
+        booking = self.handoff.booking
+        return (Button(texts.CALLBACK, booking.callback()),) if booking is not None else ()
+
+    def _callback_row(self) -> tuple[tuple[Button, ...], ...]:
+        return (row,) if (row := self._callback()) else ()
+
     async def _already(self, turn: Turn, ticket: Ticket) -> list[Reply]:
-        if ticket.status == OPEN:
-            if not turn.user.held_by_operator:  # an answered question: the conversation goes on here
-                turn.user.held_by_operator = True
+        if ticket.status == OPEN:  # an open ticket holds the citizen (an answered question too)
             return [Reply(texts.WITH_OPERATOR, (END_ROW,))]
         if ticket.mode == QUESTION:
             return [Reply(texts.QUESTION_LEFT.format(when=""), (MENU,))]
@@ -137,7 +161,6 @@ class HandoffRoom:
 
     async def _end(self, turn: Turn) -> list[Reply]:
         ticket = await turn.uow.tickets.active_for(turn.user.id)
-        turn.user.held_by_operator = False
         if ticket is None or not await self.handoff.close(turn.uow, ticket, BY_CITIZEN, turn.now):
             return [Reply(texts.NOT_ENDED, (MENU,))]
         await self.handoff.closing_line(turn.uow, ticket, texts.OP_CITIZEN_ENDED)
@@ -148,8 +171,7 @@ class HandoffRoom:
         without one, the citizen writes the question first."""
         ticket = await turn.uow.tickets.active_for(turn.user.id)
         if ticket is not None and ticket.status == WAITING:
-            if ticket.mode == LIVE and await turn.uow.tickets.to_question(ticket.id, turn.now):
-                turn.user.held_by_operator = False
+            if ticket.mode == LIVE and await turn.uow.tickets.to_question(ticket.id, turn.now):  # let go
                 channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
                 await self.handoff.to_operators(
                     turn.uow, ticket, Reply(texts.OP_QUESTION.format(channel=channel))
@@ -186,8 +208,8 @@ class HandoffRoom:
             ticket = await turn.uow.tickets.get(ticket_id)
             mine = ticket is not None and ticket.user_id == turn.user.id and ticket.rating is not None
             return [Reply(texts.RATED_ALREADY if mine else common.STALE_BUTTON_NO_STEP, (MENU,))]
-        if (
-            turn.user.held_by_operator
+        if await self.holding(
+            turn
         ):  # an older ticket rated mid-conversation: what follows is for the operator
             return [Reply(texts.RATED, (END_ROW,))]
         turn.state.scenario, turn.state.step = NAME, f"{COMMENT_STEP}:{ticket_id}"
@@ -196,8 +218,10 @@ class HandoffRoom:
     # --- typed text -----------------------------------------------------------------------------------------
 
     async def text(self, turn: Turn, text: str) -> list[Reply] | None:
-        if turn.user.held_by_operator:
-            return await self._held(turn, text)
+        ticket = await turn.uow.tickets.active_for(turn.user.id)
+        if holds(ticket):
+            assert ticket is not None
+            return await self._held(turn, text, ticket)
         state = turn.state
         if state.scenario != NAME or turn.message.payload is not None:
             return None
@@ -230,21 +254,16 @@ class HandoffRoom:
         answer = texts.QUESTION_LEFT.format(when=await self._when(turn))
         return [Reply(f"{note}\n\n{answer}" if note else answer, (MENU,))]
 
-    async def _held(self, turn: Turn, text: str) -> list[Reply] | None:
+    async def _held(self, turn: Turn, text: str, ticket: Ticket) -> list[Reply] | None:
         """A message from a citizen an operator holds (or who waits for one)."""
         uow, user, message = turn.uow, turn.user, turn.message
-        ticket = await uow.tickets.active_for(user.id)
-        if ticket is None or (ticket.mode != LIVE and ticket.status != OPEN):
-            user.held_by_operator = False  # the ticket ended elsewhere: the bot answers again
-            return None
         if message.payload is not None:
-            payload = parse(message.payload)
-            if payload is not None and payload.action == Action.OPERATOR:
+            if parse(message.payload, {PREFIX}) is not None:
                 return None  # its own buttons: «Завершити розмову», the rating, the priority
-            if message.payload == CALLBACK_PAYLOAD and ticket.status == WAITING:
+            callback = self.handoff.booking.callback() if self.handoff.booking is not None else None
+            if message.payload == callback and ticket.status == WAITING:
                 # A callback instead of waiting: the ticket ends, the booking room takes it from here.
-                if await uow.tickets.close(ticket.id, "callback", turn.now):
-                    user.held_by_operator = False
+                if await uow.tickets.close(ticket.id, "callback", turn.now):  # the citizen is let go
                     await self.handoff.closing_line(uow, ticket, texts.OP_CALLBACK)
                 return None
             return [Reply(self._reminder(ticket), (END_ROW,))]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from dialogs.booking.calendar import WorkCalendar
 from dialogs.booking.rules import Resource, Slot, day_slots
+from dialogs.calendar import WorkCalendar
 from dialogs.messages import Attachment
 from knowledge.schema import BookingData
 

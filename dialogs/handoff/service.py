@@ -10,29 +10,31 @@ wakes the page's live connection."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
 
-from dialogs.booking.calendar import WorkCalendar
+from dialogs.calendar import WorkCalendar
+from dialogs.events import BookingButtons
 from dialogs.handoff import rules, texts
 from dialogs.handoff.rules import Carry
 from dialogs.messages import Attachment, Button, Reply
-from dialogs.payloads import parse
+from dialogs.payloads import CORE, pack, parse
 from dialogs.redact import redact
 from knowledge.loader import Knowledge
 from storage.booking import Booking
-from storage.handoff import ACTIVE, CLOSE_TOPIC, CLOSED, LIVE, OPERATORS, QUESTION, Ticket
+from storage.handoff import ACTIVE, CLOSE_TOPIC, CLOSED, OPERATORS, QUESTION, Ticket
 from storage.models import DialogState, MessageLog, User
 from storage.repositories import button_rows
 from storage.uow import UnitOfWork
 
 WEB = "web"
+PREFIX = "o"  # the citizen's side's payloads: o, o:end, o:q, o:p, o:wait, o:r:<ticket>:<1-5>, o:skip
 TICKET = "tk"  # the operators' button payloads: tk:take:<id>, tk:pass:<id>, tk:close:<id>
 CONTEXT_LINES = 8  # the citizen's last lines on the context card
 LINE_CHARS = 160
 CARD_CHARS = 3800  # a Telegram message holds 4096 characters
 
-Describe = Callable[[DialogState], list[str]]  # where a citizen is in a dialog, as lines (engine.describe)
+Describe = Callable[[DialogState], list[str]]  # where a citizen is in a dialog, as lines (dialogs.describe)
 Kick = Callable[[], Awaitable[object]]
 Live = Callable[[str, str], Awaitable[object]]  # (channel, external id): new lines for a live web page
 
@@ -58,12 +60,13 @@ def operator_buttons(ticket_id: int) -> tuple[tuple[Button, ...], ...]:
 def rating_buttons(ticket_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         tuple(
-            Button("⭐" * n if n < 3 else f"{n} ⭐", payload=f"o:r:{ticket_id}:{n}") for n in rules.RATINGS
+            Button("⭐" * n if n < 3 else f"{n} ⭐", payload=pack(PREFIX, "r", str(ticket_id), str(n)))
+            for n in rules.RATINGS
         ),
     )
 
 
-END_ROW = (Button(texts.END, payload="o:end"),)
+END_ROW = (Button(texts.END, payload=pack(PREFIX, "end")),)
 
 
 class HandoffService:
@@ -75,6 +78,9 @@ class HandoffService:
         holidays_are_days_off: bool,
         settings: HandoffSettings | None = None,
         enabled: bool = True,
+        describe: Describe | None = None,
+        booking: BookingButtons | None = None,
+        payload_prefixes: Container[str] = CORE,
     ) -> None:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing (the hotline's hours)")
@@ -84,7 +90,10 @@ class HandoffService:
         self.holidays_off = holidays_are_days_off
         self.settings = settings or HandoffSettings()
         self.enabled = enabled  # an operator group is configured
-        self.describe: Describe = lambda state: []  # set by the composition root once the engine exists
+        # Where a citizen is in a dialog, for the context card (dialogs.describe.Describer); nothing without one.
+        self.describe: Describe = describe or (lambda state: [])
+        self.booking = booking  # the booking room's hotline callback, offered instead of waiting (if wired)
+        self.prefixes = payload_prefixes  # the engine's and its rooms': a logged «[q:my]» was a button
         self.kick: Kick | None = None  # send the outbox now (set by the composition root)
         self.live: Live | None = None  # wake a web page's live connection
 
@@ -139,8 +148,6 @@ class HandoffService:
         )
         if ticket is None:
             return None
-        if mode == LIVE:
-            user.held_by_operator = True
         await self.to_operators(uow, ticket, None)  # the first row opens the topic with the context card
         return ticket
 
@@ -226,27 +233,6 @@ class HandoffService:
         self._kick(uow)
         return True
 
-    async def release_citizen(self, uow: UnitOfWork, ticket: Ticket) -> None:
-        """The citizen is no longer held: the bot answers them again."""
-        if ticket.user_id is None:
-            return
-        user = await uow.session.get(User, ticket.user_id)
-        if user is None:
-            return
-        held, _ = await uow.users.with_state(user.channel, user.external_id)  # the cache-aware copy
-        held.held_by_operator = False
-
-    async def hold_citizen(self, uow: UnitOfWork, ticket: Ticket) -> None:
-        if ticket.user_id is None:
-            return
-        user = await uow.session.get(User, ticket.user_id)
-        if user is None:
-            return
-        held, _ = await uow.users.with_state(user.channel, user.external_id)
-        held.held_by_operator = True
-
-    # --- ending -----------------------------------------------------------------------------------------
-
     async def close(
         self,
         uow: UnitOfWork,
@@ -259,7 +245,6 @@ class HandoffService:
         """Close it (once): the citizen is let go and asked to rate the help (not when they were forgotten)."""
         if not await uow.tickets.close(ticket.id, reason, now, operator=operator):
             return False
-        await self.release_citizen(uow, ticket)
         ask = {
             "operator": texts.ENDED_BY_OPERATOR,
             "citizen": texts.ENDED_BY_CITIZEN,
@@ -286,9 +271,10 @@ class HandoffService:
             )
             action = rules.overdue(times, now, wait_limit=s.wait_limit, idle=s.idle)
             if action is rules.Overdue.OFFER and await uow.tickets.offered(ticket.id, now):
+                callback = (Button(texts.CALLBACK, self.booking.callback()),) if self.booking else ()
                 rows = (
-                    (Button(texts.CALLBACK, payload="q:cb"), Button(texts.LEAVE_QUESTION, payload="o:q")),
-                    (Button(texts.KEEP_WAITING, payload="o:wait"),),
+                    (*callback, Button(texts.LEAVE_QUESTION, payload=pack(PREFIX, "q"))),
+                    (Button(texts.KEEP_WAITING, payload=pack(PREFIX, "wait")),),
                     END_ROW,
                 )
                 await self.to_citizen(uow, ticket, Reply(texts.NOBODY_FREE, rows), operator_line=False)
@@ -297,8 +283,7 @@ class HandoffService:
             elif action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
                 await self.closing_line(uow, ticket, texts.OP_IDLE)
                 done += 1
-            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):
-                await self.release_citizen(uow, ticket)
+            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):  # let go
                 await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
                 channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
                 await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))
@@ -369,12 +354,16 @@ class HandoffService:
             out.append(line)
         return ["", *out] if out else []
 
-    @staticmethod
-    def _line(m: MessageLog, earlier: list[MessageLog]) -> str:
+    def _line(self, m: MessageLog, earlier: list[MessageLog]) -> str:
         """One line of the log as an operator reads it: a pressed button by its label, never its payload."""
         who = {"in": "👤", "out": "🤖", "sys": "🤖", "op": "🎧"}.get(m.direction, "·")
         text = " ".join(m.text.split())
-        if m.direction == "in" and text.startswith("[") and text.endswith("]") and parse(text[1:-1]):
+        if (
+            m.direction == "in"
+            and text.startswith("[")
+            and text.endswith("]")
+            and parse(text[1:-1], self.prefixes)
+        ):
             payload = text[1:-1]
             label = next(
                 (

@@ -15,6 +15,7 @@ WEEKDAYS_AT = ("у понеділок", "у вівторок", "у середу"
 END = "✖️ Завершити розмову"
 PRIORITY = "🎖 Я ветеран / маю пільгу"
 CALLBACK = "📞 Замовити дзвінок"
+OPERATOR_BUTTON = "👤 Оператор"  # when the bot did not understand twice
 LEAVE_QUESTION = "✍️ Залишити запитання"
 KEEP_WAITING = "⏳ Чекати далі"
 SKIP = "Пропустити"

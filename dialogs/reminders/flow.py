@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from dialogs import texts as common
@@ -13,8 +15,9 @@ from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
 from dialogs.reminders import texts
 from dialogs.reminders.rules import KYIV
-from dialogs.reminders.service import ReminderService
-from dialogs.rooms import Turn
+from dialogs.reminders.service import PREFIX, ReminderService
+from dialogs.rooms import RoomState, Row, Turn
+from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.models import DialogState
@@ -22,12 +25,22 @@ from storage.reminders import Reminder
 
 NAME = "reminders"
 TRANSFER = "tr_"  # the deep-link argument that carries a web chat to a messenger
+
+
+@dataclass
+class Asked:
+    """What the room asked a date for: a service («ready by») or a life situation (its deadlines)."""
+
+    target: str = ""
+
+
+STATE = RoomState(NAME, Asked)
 MENU = (Button(common.MENU, pack(Action.MENU)),)
 _DATE = re.compile(r"^(\d{1,2})[.\-/ ](\d{1,2})(?:[.\-/ ](\d{2}|\d{4}))?$")
 
 
 def _b(text: str, *args: str) -> Button:
-    return Button(text, pack(Action.REMIND, *args))
+    return Button(text, pack(PREFIX, *args))
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -57,7 +70,7 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
 class ReminderRoom:
     """Reminders a citizen asks for, listed and cancelled; the answers to the buttons of a sent reminder."""
 
-    action = Action.REMIND
+    prefix = PREFIX
     name = NAME
     holds = False
     intents = frozenset({Intent.REMINDER})
@@ -73,6 +86,30 @@ class ReminderRoom:
         self.links = transfer_links  # (messenger, «continue there» link template with {token})
 
     def personal(self, state: DialogState) -> bool:
+        return False
+
+    # --- its buttons elsewhere ------------------------------------------------------------------------
+
+    def menu_rows(self) -> tuple[Row, ...]:
+        return ()
+
+    def card_rows(self, service: Service) -> list[Row]:
+        return self.checklist_rows(None, [service])
+
+    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> list[Row]:
+        """«🔔 …» buttons: a life event's deadlines, one service's «ready by» date, a monthly duty."""
+        rows: list[Row] = []
+        if situation is not None and situation.deadlines:
+            rows.append((_b(texts.REMIND_DEADLINES, "e", situation.id),))
+        if len(services) == 1 and services[0].term is not None and services[0].term.unit != "on_application":
+            rows.append((_b(texts.REMIND_READY, "r", services[0].id),))
+        rows += [(_b(texts.REMIND_MONTHLY, "m", s.id),) for s in services if s.recurring]
+        return rows
+
+    def lost_rows(self) -> tuple[Row, ...]:
+        return ()
+
+    async def holding(self, turn: Turn) -> bool:
         return False
 
     async def forget(self, turn: Turn) -> None:
@@ -150,7 +187,7 @@ class ReminderRoom:
             return None
         today = turn.now.astimezone(KYIV).date()
         day = parse_date(text, today)
-        target = state.answers.get("target", "")
+        target = STATE.load(state).target
         again = self._dates(turn, "rd" if state.step == "ready-date" else "ed", target)
         if day is None:
             return None if not any(ch.isdigit() for ch in text) else [Reply(texts.BAD_DATE, again)]
@@ -169,11 +206,11 @@ class ReminderRoom:
         return svc is not None and svc.term is not None and svc.term.unit != "on_application"
 
     def _enter(self, state: DialogState, step: str, target: str) -> None:
-        state.scenario, state.step, state.answers, state.history = NAME, step, {"target": target}, []
+        STATE.leave(state)
+        STATE.save(state, Asked(target), step)
 
     def _leave(self, state: DialogState) -> None:
-        if state.scenario == NAME:
-            state.scenario, state.step, state.answers, state.history = None, None, {}, []
+        STATE.leave(state)
 
     def _dates(self, turn: Turn, verb: str, target: str) -> tuple[tuple[Button, ...], ...]:
         today = turn.now.astimezone(KYIV).date()

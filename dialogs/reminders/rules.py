@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.booking.calendar import WorkCalendar
+from dialogs.calendar import WorkCalendar
 from knowledge.schema import Deadline, Term, TermUnit
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dialogs.booking.calendar import WorkCalendar
-from dialogs.booking.service import BookingService
+from dialogs.calendar import WorkCalendar
+from dialogs.events import BookingButtons
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
 from dialogs.reminders import texts
@@ -28,6 +28,7 @@ from storage.models import User
 from storage.reminders import Reminder
 from storage.uow import UnitOfWork
 
+PREFIX = "h"  # the room's payloads: h:my, h:r:<service>, h:rd:<service>:<yyyymmdd>, h:e:<situation>, …
 LAST_CALL = dt.timedelta(hours=1)
 TWO_HOURS = dt.timedelta(hours=2)
 
@@ -36,9 +37,11 @@ class ReminderService:
     """Schedules the reminders of a booking, a «ready by» date, a life event's deadlines and monthly duties;
     renders a due reminder for its channel (None when it no longer makes sense)."""
 
-    def __init__(self, kb: Knowledge, booking: BookingService | None, *, holidays_are_days_off: bool) -> None:
+    def __init__(
+        self, kb: Knowledge, *, holidays_are_days_off: bool, booking_buttons: BookingButtons | None = None
+    ) -> None:
         self.kb = kb
-        self.booking = booking
+        self.booking_buttons = booking_buttons  # «Скасувати», «Перенести» on an appointment's reminder
         self.calendar = WorkCalendar(holidays_are_days_off=holidays_are_days_off)
 
     # --- scheduling ----------------------------------------------------------------------------------
@@ -77,6 +80,25 @@ class ReminderService:
 
     async def cancel_booking(self, uow: UnitOfWork, code: str) -> None:
         await uow.reminders.cancel_for_booking(code)
+
+    # --- what the booking room announces (dialogs.events.BookingEvents) ----------------------------------
+
+    async def booked(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        booking: Booking,
+        now: dt.datetime,
+        *,
+        moved_from: str | None = None,
+    ) -> None:
+        """A new booking's reminders (a moved one's old reminders go)."""
+        if moved_from:
+            await self.cancel_booking(uow, moved_from)
+        await self.for_booking(uow, user, booking, now)
+
+    async def cancelled(self, uow: UnitOfWork, code: str) -> None:
+        await self.cancel_booking(uow, code)
 
     async def ready(
         self, uow: UnitOfWork, user: User, service: str, submitted: dt.date, now: dt.datetime
@@ -222,16 +244,12 @@ class ReminderService:
             office=where or "гаряча лінія 0 800 500 459 (вам передзвонять)",
             code=booking.code,
         )
+        lends = self.booking_buttons
+        cancel = (Button(texts.CANCEL, lends.cancel(booking.code)),) if lends is not None else ()
         if booking.kind != "office":
-            return Reply(text, ((Button(texts.CANCEL, pack(Action.QUEUE, "x", booking.code)),),))
-        rows = (
-            (_b(texts.COME, "come", booking.code),),
-            (
-                Button(texts.MOVE, pack(Action.QUEUE, "r", booking.code)),
-                Button(texts.CANCEL, pack(Action.QUEUE, "x", booking.code)),
-            ),
-        )
-        return Reply(text, rows)
+            return Reply(text, (cancel,) if cancel else ())
+        move = (Button(texts.MOVE, lends.move(booking.code)),) if lends is not None else ()
+        return Reply(text, ((_b(texts.COME, "come", booking.code),), (*move, *cancel)))
 
     async def after_sent(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> None:
         """The dispatcher's `on_sent`, in the unit of work that records the send: a monthly duty goes on until
@@ -256,4 +274,4 @@ class ReminderService:
 
 
 def _b(text: str, *args: str) -> Button:
-    return Button(text, pack(Action.REMIND, *args))
+    return Button(text, pack(PREFIX, *args))

@@ -26,7 +26,7 @@ from viberbot.api.viber_requests import (
 )
 
 from dialogs.messages import Attachment, Incoming, Reply
-from dialogs.payloads import parse
+from dialogs.payloads import Payload, parse
 from dialogs.turns import Turns
 from handlers.viber.render import TRACKING_KEY, VIBER_TEXT_LIMIT, render
 from handlers.viber.sender import ViberSender
@@ -68,7 +68,9 @@ def offered(tracking_data: object) -> frozenset[str] | None:
     return frozenset(bodies)
 
 
-def _incoming(user: str, text: str, tracking_data: object = None) -> Incoming:
+def _incoming(
+    user: str, text: str, tracking_data: object = None, known: Callable[[str], Payload | None] = parse
+) -> Incoming:
     """A pressed reply button sends its ActionBody as the message text; Viber marks it no other way. So text is a
     button press only if it is one of the ActionBodies of the keyboard the bot last sent this citizen, which every
     message of ours carries in its tracking data and Viber echoes back: typed text that merely looks like a
@@ -80,7 +82,7 @@ def _incoming(user: str, text: str, tracking_data: object = None) -> Incoming:
     if buttons is not None:
         pressed = stripped in buttons
     else:
-        pressed = parse(stripped) is not None or _PAYLOAD_LIKE.match(stripped) is not None
+        pressed = known(stripped) is not None or _PAYLOAD_LIKE.match(stripped) is not None
     if pressed:
         return Incoming(CHANNEL, user, payload=stripped)
     return Incoming(CHANNEL, user, text=text)
@@ -264,7 +266,7 @@ class ViberWebhook:
         text = message.text if isinstance(message, TextMessage) and isinstance(message.text, str) else ""
         text = _clean(text[:VIBER_TEXT_LIMIT])  # a client sends at most that much
         tracking_data = getattr(message, "tracking_data", None)
-        incoming = _incoming(user, text, tracking_data)
+        incoming = _incoming(user, text, tracking_data, self._turns.conversation.parse)
         name = event.sender.name if isinstance(event.sender.name, str) else None
         incoming = replace(incoming, attachment=viber_attachment(raw), name=(name or "")[:64] or None)
         await self._converse(self._key(raw, "message", user, text), incoming)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply, plain
-from dialogs.payloads import parse
+from dialogs.payloads import Payload
 from dialogs.turns import Turns
 from handlers.web.security import install as install_security
 from handlers.web.security import json_only, refused_log
@@ -114,7 +114,7 @@ def _pressed_label(payload: str, earlier: Sequence[dict[str, Any]]) -> str | Non
     return None
 
 
-def history_json(lines: Sequence[MessageLog]) -> list[dict[str, Any]]:
+def history_json(lines: Sequence[MessageLog], parse: Callable[[str], Payload | None]) -> list[dict[str, Any]]:
     """Message-log lines as the page shows them: the bot's text and buttons, the citizen's words, and the label
     of each button the citizen pressed (the log keeps its payload, which is never shown)."""
     out: list[dict[str, Any]] = []
@@ -146,7 +146,7 @@ async def history(request: web.Request) -> web.Response:
     async with turns.citizen(CHANNEL, session), turns.uows() as uow:
         user = await uow.users.get(CHANNEL, session)  # never created by reading
         lines = await uow.messages.recent(user.id, HISTORY_LINES) if user is not None else []
-        messages = history_json(lines)
+        messages = history_json(lines, turns.conversation.parse)
     last_id = max((line.id for line in lines), default=0)  # the live connection goes on from here
     return web.json_response(
         {"messages": messages, "last_id": last_id}, dumps=_dumps, headers={"Cache-Control": "no-store"}

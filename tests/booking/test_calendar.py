@@ -8,8 +8,8 @@ import inspect
 import holidays
 import pytest
 
-from dialogs.booking import calendar as calendar_module
-from dialogs.booking.calendar import WorkCalendar
+from dialogs import calendar as calendar_module
+from dialogs.calendar import WorkCalendar
 
 D = dt.date
 MARTIAL = WorkCalendar(holidays_are_days_off=False)

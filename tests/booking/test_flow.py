@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Bot
-from dialogs.booking.calendar import WorkCalendar
 from dialogs.booking.flow import BookingRoom
 from dialogs.booking.rules import bookable_places, day_slots
 from dialogs.booking.service import BookingService
+from dialogs.calendar import WorkCalendar
 from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from storage.booking import Booking
@@ -90,7 +90,7 @@ async def test_many_citizens_confirming_one_place_get_exactly_its_places(bot: Bo
     results = await asyncio.gather(*(_press(engine, f"c{i}", ok) for i, ok in enumerate(summaries)))
     booked = [r for r in results if "вас записано" in _text(r)]
     # the places of that slot an ordinary citizen may take now (the held ones are for priority citizens)
-    room = next(iter(engine.rooms.values()))
+    room = next(iter(engine.rooms))
     assert isinstance(room, BookingRoom)
     resource = room.booking.resource("saksahan-uszn", SERVICE)
     assert resource is not None
@@ -197,7 +197,7 @@ async def test_a_time_within_the_lead_time_is_neither_offered_nor_booked(
 
 async def test_a_closed_day_refuses_and_offers_other_times(bot: Bot, engine: Engine) -> None:
     ok = await _to_confirm(engine, "late", day="q:d:20261207")
-    room = next(iter(engine.rooms.values()))
+    room = next(iter(engine.rooms))
     assert isinstance(room, BookingRoom)
     async with bot.uow_factory() as uow:
         await room.booking.close_day(uow, "saksahan-uszn", dt.date(2026, 12, 7), "ремонт", NOW)
@@ -265,7 +265,7 @@ async def test_a_held_place_is_not_given_to_an_ordinary_citizen_before_its_relea
     bot: Bot, engine: Engine
 ) -> None:
     """Fill every ordinary place of a slot; the held one stays for a priority citizen."""
-    room = next(iter(engine.rooms.values()))
+    room = next(iter(engine.rooms))
     assert isinstance(room, BookingRoom)
     resource = room.booking.resource("saksahan-uszn", SERVICE)
     assert resource is not None
@@ -296,7 +296,7 @@ async def test_forget_cancels_upcoming_bookings_and_frees_their_places(bot: Bot,
 
 
 async def test_a_closed_day_gives_the_monthly_count_back(bot: Bot, engine: Engine) -> None:
-    room = next(iter(engine.rooms.values()))
+    room = next(iter(engine.rooms))
     assert isinstance(room, BookingRoom)
     for _ in range(4):
         await _press(engine, "fourth", await _to_confirm(engine, "fourth", day="q:d:20261207"))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from dialogs.booking.base import PREFIX
 from dialogs.booking.notices import REBOOK, closure_notice, office_name
 from dialogs.booking.rules import Resource, Slot
 from dialogs.booking.service import BookingService
-from dialogs.payloads import Action, parse
+from dialogs.payloads import parse
 from knowledge import Knowledge
 from storage.booking import Booking
 
@@ -48,8 +49,8 @@ def test_an_office_visit_is_told_the_reason_the_nearest_times_and_can_book_the_s
     )
     [[button]] = notice.buttons
     assert button.text == REBOOK and button.payload == "q:s:drs-passport-id-lost"
-    payload = parse(button.payload)
-    assert payload is not None and payload.action is Action.QUEUE
+    payload = parse(button.payload, {PREFIX})
+    assert payload is not None and payload.prefix == PREFIX
 
 
 def test_a_callback_with_no_free_time_near_is_sent_to_the_hotline_and_books_a_callback_again(

@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from dialogs.booking import rules as rules_module
-from dialogs.booking.calendar import WorkCalendar
 from dialogs.booking.rules import (
     HOTLINE,
     Refusal,
@@ -37,6 +36,7 @@ from dialogs.booking.rules import (
     offices_for,
     resource_for,
 )
+from dialogs.calendar import WorkCalendar
 from knowledge import Knowledge
 from knowledge.check import run_check
 from knowledge.schema import BookingData, Schedule

@@ -25,11 +25,11 @@ from dialogs.handoff import texts
 from dialogs.handoff.canned import CannedAnswers
 from dialogs.handoff.desk import Desk, DeskOutcome, OperatorEvent
 from dialogs.handoff.service import HandoffService
+from dialogs.handoff.texts import OPERATOR_BUTTON
 from dialogs.messages import Attachment, Incoming, Reply
-from dialogs.texts import OPERATOR_BUTTON
 from storage.booking import Outbox
 from storage.db import make_sessionmaker
-from storage.handoff import Ticket
+from storage.handoff import Ticket, holds
 from storage.models import MessageLog, User
 from tests.conftest import make_settings
 
@@ -135,7 +135,10 @@ class World:
 
     async def held(self, external: str, channel: str = "web") -> bool:
         user = await self.user(external, channel)
-        return user is not None and user.held_by_operator
+        if user is None:
+            return False
+        async with self.bot.uow_factory() as uow:
+            return holds(await uow.tickets.active_for(user.id))
 
 
 @pytest.fixture()
@@ -145,8 +148,7 @@ async def world(bot: Bot) -> World:
     service.enabled = True  # as if an operator group were configured
     clock = Clock(NOW)
     e = bot.engine
-    engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=clock, rooms=list(e.rooms.values()))
-    service.describe = engine.describe
+    engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=clock, rooms=list(e.rooms))
     canned = CannedAnswers(e.kb, engine.views, martial_law=True)
     desk = Desk(service, frozenset({IRYNA, PETRO}), canned, canned.keys)
     return World(bot, engine, clock, service, desk)

@@ -44,9 +44,7 @@ async def setup(bot: Bot) -> AsyncIterator[Setup]:
     assert bot.handoff is not None
     bot.handoff.enabled = True
     e = bot.engine
-    engine = Engine(
-        e.kb, e.index, e.scenarios, bot.uow_factory, clock=lambda: NOW, rooms=list(e.rooms.values())
-    )
+    engine = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=lambda: NOW, rooms=list(e.rooms))
     app = web.Application()
     turns = Turns(engine, bot.uow_factory)
     hub = setup_live(app, turns)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialogs.booking.calendar import WorkCalendar
+from dialogs.calendar import WorkCalendar
 from dialogs.handoff import rules, texts
 from dialogs.handoff.rules import Carry, Overdue, TicketTimes
 from dialogs.messages import Attachment

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.app import Bot
-from dialogs.booking.flow import BookingRoom
+from dialogs.booking.flow import BUTTONS, BookingRoom
 from dialogs.booking.service import BookingService
 from dialogs.engine import Engine
 from dialogs.reminders.flow import ReminderRoom
@@ -28,11 +28,11 @@ def clock() -> ManualClock:
 def engine(bot: Bot, clock: ManualClock) -> Engine:
     e = bot.engine
     booking = BookingService(e.kb, martial_law=True)
-    reminders = ReminderService(e.kb, booking, holidays_are_days_off=False)
+    reminders = ReminderService(e.kb, holidays_are_days_off=False, booking_buttons=BUTTONS)
     rooms = [
+        BookingRoom(e.kb, booking, reminders),
         ReminderRoom(
             reminders, transfer_links=(("Telegram", "https://t.me/viza_test_bot?start=tr_{token}"),)
         ),
-        BookingRoom(e.kb, booking, reminders),
     ]
     return Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=clock, rooms=rooms)

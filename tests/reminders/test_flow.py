@@ -129,7 +129,7 @@ async def test_a_date_in_the_future_or_nonsense_is_asked_again(engine: Engine) -
 
 async def _render_at(bot: Bot, engine: Engine, user: str, at: dt.datetime) -> list[tuple[str, Reply | None]]:
     """What each of the citizen's pending reminders would say if it were sent at `at` (the real renderer)."""
-    room = engine.rooms[next(a for a in engine.rooms if a.value == "h")]
+    room = engine.rooms.by_prefix["h"]
     assert isinstance(room, ReminderRoom)
     out = []
     async with bot.uow_factory() as uow:
@@ -225,7 +225,7 @@ async def test_a_monthly_duty_is_scheduled_again_when_it_is_recorded_as_sent(
     bot: Bot, engine: Engine
 ) -> None:
     await _press(engine, "mm", "h:m:municipal-nanny")
-    room = engine.rooms[next(a for a in engine.rooms if a.value == "h")]
+    room = engine.rooms.by_prefix["h"]
     assert isinstance(room, ReminderRoom)
     async with bot.uow_factory() as uow:
         citizen, _ = await uow.users.with_state("telegram", "mm")

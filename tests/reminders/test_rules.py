@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialogs.booking.calendar import WorkCalendar
+from dialogs.calendar import WorkCalendar
 from dialogs.reminders.rules import (
     KYIV,
     QUIET,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import column, delete, func, insert, select, table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,11 +31,23 @@ from storage.booking import (
 )
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import User
+from storage.models import User, UTCDateTime
 from storage.uow import UnitOfWorkFactory
 from testkit.booking_race import MONTH, OFFICE, RESOURCE, SERVICE, SLOT, factory_for, make_users, take_one
 from testkit.clocks import TEST_NOW
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
+
+# users as revision 0004 had them (held_by_operator went to the tickets in 0009)
+OLD_USERS = table(
+    "users",
+    column("channel"),
+    column("external_id"),
+    column("language"),
+    column("created_at", UTCDateTime()),
+    column("last_seen_at", UTCDateTime()),
+    column("active"),
+    column("held_by_operator"),
+)
 
 DAY = SLOT.date()
 QUARTER = dt.timedelta(minutes=15)
@@ -540,7 +552,7 @@ async def test_migration_0005_upgrades_a_0004_database(store: Store) -> None:
     now = TEST_NOW
     async with engine.begin() as conn:
         await conn.execute(
-            insert(User).values(
+            insert(OLD_USERS).values(
                 channel="web",
                 external_id="old",
                 language="uk",

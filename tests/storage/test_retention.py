@@ -17,6 +17,7 @@ from bot.maintenance import (
 from dialogs.messages import Incoming
 from storage.booking import BOOKED, Booking
 from storage.db import make_sessionmaker
+from storage.handoff import Ticket
 from storage.models import DialogState, MessageLog, User
 from storage.reminders import Reminder
 from testkit.clocks import TEST_NOW
@@ -79,11 +80,13 @@ async def test_what_is_still_ahead_keeps_a_citizen(bot: Bot) -> None:
     await _booking(bot, past, NOW - 20 * DAY, "CCC-333")
     reminded = await _citizen(bot, "viber", "reminded", 200)
     async with make_sessionmaker(bot.db)() as s, s.begin():
-        s.add(Reminder(user_id=reminded, channel="viber", kind="monthly", due_at=NOW + 10 * DAY,
-                          created_at=NOW))
+        s.add(
+            Reminder(user_id=reminded, channel="viber", kind="monthly", due_at=NOW + 10 * DAY, created_at=NOW)
+        )
     held = await _citizen(bot, "web", "held", 60)
-    async with make_sessionmaker(bot.db)() as s, s.begin():
-        await s.execute(update(User).where(User.id == held).values(held_by_operator=True))
+    async with make_sessionmaker(bot.db)() as s, s.begin():  # an operator holds the conversation
+        s.add(Ticket(user_id=held, channel="web", status="open", mode="live", created_at=NOW,
+                     last_activity_at=NOW, citizen_lines=1))  # fmt: skip
 
     assert await expire_citizens(bot.uow_factory, now=NOW) == 1
     assert await _left(bot) == {"booked", "visit", "reminded", "held"}

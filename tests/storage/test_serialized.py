@@ -191,8 +191,10 @@ async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
         user_id = (await s.execute(select(User.id))).scalar_one()
         s.add(Ticket(user_id=user_id, channel="web", status="open", mode="live", created_at=now,
                      last_activity_at=now, citizen_lines=1))  # fmt: skip
-        await s.execute(update(User).values(held_by_operator=True))
+        await s.execute(update(User).values(active=False))  # as if the citizen had blocked the bot
     assert await bot.engine.handle(Incoming("web", "h", text="прописка")) == []  # an operator holds them
+    async with make_sessionmaker(bot.db)() as s:
+        assert (await s.execute(select(User.active))).scalar_one()  # the edit was seen: they wrote again
 
 
 async def test_reading_the_log_twice_writes_each_line_once(bot: Bot) -> None:

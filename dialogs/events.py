@@ -1,0 +1,48 @@
+"""What one room tells another, as small interfaces both depend on (rooms never import each other).
+
+The booking room announces what happens to a booking (`BookingEvents`; the reminders implement it, so an
+appointment gets its reminders and a cancelled one loses them), and lends the strings of its buttons that another
+room shows on its own messages (`BookingButtons`: «Скасувати» on an appointment reminder). The composition root
+(bot/app.py) connects them; either side may be absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from storage.booking import Booking
+from storage.models import User
+from storage.uow import UnitOfWork
+
+
+class BookingEvents(Protocol):
+    """Told in the booking's own unit of work, so what it does commits (or rolls back) with the booking."""
+
+    async def booked(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        booking: Booking,
+        now: dt.datetime,
+        *,
+        moved_from: str | None = None,
+    ) -> None:
+        """A booking was made, or moved (`moved_from`: the code of the booking it replaces)."""
+        ...
+
+    async def cancelled(self, uow: UnitOfWork, code: str) -> None:
+        """A booking was cancelled (by the citizen, or because they asked to be forgotten)."""
+        ...
+
+
+class BookingButtons(Protocol):
+    """The payloads of the booking room's buttons that another room may show."""
+
+    def cancel(self, code: str) -> str: ...
+
+    def move(self, code: str) -> str: ...
+
+    def callback(self) -> str:
+        """A hotline callback: the booking room takes it from the start."""
+        ...

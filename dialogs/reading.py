@@ -1,0 +1,214 @@
+"""Reading typed text: an answer to the question on screen, a command, a deep link, or a question for search.
+
+What the citizen types is read in a fixed order: a `/start` link (a room's first, then a card's or situation's),
+the menu, a room's command («/my»), forget, an intent's fixed words, help, back, an answer to the current
+question («так», «не знаю», a label), and last `knowledge.understand` (a room's intent, a facet, a confident
+match that opens its dialog, search results).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from dialogs import texts
+from dialogs.cards import PREFIX as CARD_DIALOG
+from dialogs.messages import Button, Reply
+from dialogs.payloads import Action, pack
+from dialogs.rooms import Rooms, Turn
+from dialogs.runner import Runner
+from dialogs.scenario import UNKNOWN, StepKind
+from dialogs.words import (
+    BACK_WORDS,
+    FILLER_WORDS,
+    FORGET_WORDS,
+    HELP_WORDS,
+    INTENT_WORDS,
+    MENU_WORDS,
+    NO_WORDS,
+    UNKNOWN_WORDS,
+    YES_WORDS,
+)
+from knowledge.schema import Option
+from knowledge.search import SearchHit
+from knowledge.text import clean
+from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
+from storage.models import DialogState
+
+MAX_TEXT = 500  # longer messages are read only this far
+MISSES_BEFORE_HOTLINE = 2
+FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
+
+
+class Reader:
+    """Turns one typed message into replies, with the runner for the scenarios and the rooms for the rest."""
+
+    def __init__(self, runner: Runner, rooms: Rooms, understander: Understander) -> None:
+        self.runner = runner
+        self.rooms = rooms
+        self.understander = understander
+        self.kb = runner.kb
+        self.views = runner.views
+        self.scenarios = runner.scenarios
+
+    async def read(self, turn: Turn, raw: str) -> list[Reply]:
+        """The replies to typed text (never None: a miss says so, and twice offers a way out)."""
+        state, run = turn.state, self.runner
+        notice = [Reply(texts.TOO_LONG)] if len(raw) > MAX_TEXT else []
+        text = " ".join(clean(raw[:MAX_TEXT]).split())
+        words = text.strip(" .!?")
+        if not any(ch.isalnum() for ch in text):
+            current = run.current(state)  # keep the citizen where they were
+            return (
+                [Reply(texts.TEXT_ONLY), *current] if current else [Reply(texts.TEXT_ONLY, run.menu_rows())]
+            )
+        if words.startswith("/start "):
+            arg = " ".join(raw.split())[7:].strip()  # as written: a room's token is case-sensitive
+            for room in self.rooms:
+                if (linked := await room.deep_link(turn, arg)) is not None:
+                    return linked
+            return self._deep_link(state, words[7:].strip()) or run.reset(state)
+        if words in MENU_WORDS:
+            return run.reset(state)
+        if (command := self.rooms.by_command.get(words)) is not None:  # «/my»: a room's button
+            owner, args = command
+            return await owner.button(turn, args)
+        if words in FORGET_WORDS:
+            return self.views.forget_confirm()
+        if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор» with no room to take it
+            return run.resumable(state, self.intent(meant, None))
+        if words in HELP_WORDS:
+            return [Reply(texts.HELP, run.menu_rows())]
+        if words in BACK_WORDS:
+            return run.back(state)
+        if (value := self._answer_from_text(state, words)) is not None:
+            return run.answer(state, state.scenario or "", state.step or "", value)
+        understood = self.understander.understand(text, limit=5)
+        if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
+            state.misses = 0
+        if (answer := await self._typed(turn, understood)) is not None:
+            return notice + answer
+        state.misses += 1
+        if state.misses >= MISSES_BEFORE_HOTLINE:
+            state.misses = 0
+            rows = (*self.rooms.lost_rows(), *run.menu_rows())  # e.g. a person can take it from here
+            return [*notice, Reply(texts.GIVE_UP, rows)]
+        return [*notice, Reply(texts.NOT_UNDERSTOOD, run.menu_rows())]
+
+    async def _typed(self, turn: Turn, understood: Understanding) -> list[Reply] | None:
+        """The answer to a typed question that is not an answer to the current question; None if none."""
+        state, run = turn.state, self.runner
+        hit, facet, hits = understood.confident, understood.facet, understood.hits
+        strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
+        if strong:  # what the citizen wants to do wins over a service the words also name
+            room = self.rooms.by_intent.get(strong[0])
+            if room is not None:
+                return await room.intent(turn, strong[0], hit)
+            return run.resumable(state, self.intent(strong[0], hit))
+        if hit is not None:
+            if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits)):
+                return run.resumable(state, self.views.facet(service, facet or ""))
+            sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
+            if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
+                return run.start(state, self.scenarios[sc_id])
+        if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
+            services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE][:3]
+            if services:
+                return run.resumable(state, self.views.facets(services, facet or ""))
+        if understood.intents and not hits:  # a greeting or thanks alone
+            return run.resumable(state, self.intent(understood.intents[0], None))
+        question = run.current_question(state)
+        if question is not None and hit is None:  # only a clear match is worth leaving the question for
+            return [Reply(texts.NOT_AN_ANSWER), *question]
+        if hits:  # inside a dialog, listed with «continue», so the citizen's place is not lost
+            return self.views.search_results(hits, resume=run.current(state) is not None)
+        return None
+
+    def _service_of(self, hit: SearchHit, hits: list[SearchHit]) -> str | None:
+        """The service a facet question is about: the hit itself, or the best hit among a situation's services."""
+        if hit.kind == "service":
+            return hit.id
+        bundled = {ref.service for ref in self.kb.situations[hit.id].services}
+        return next(
+            (h.id for h in hits if h.kind == "service" and h.id in bundled and h.score >= CONFIDENT_SCORE),
+            None,
+        )
+
+    def _situation_scenario(self, situation_id: str) -> str:
+        return next(
+            (sc.id for sc in self.scenarios.values() if sc.situation == situation_id and not sc.card), ""
+        )
+
+    def intent(self, intent: Intent, hit: SearchHit | None) -> list[Reply]:
+        """An honest answer to what a citizen says that no room takes (greeting, contacts, a human, …);
+        the service the words also name, if any, is one tap away (its term, for «when will it be ready»)."""
+        if intent in (Intent.GREETING, Intent.THANKS):
+            text = texts.GREETING if intent == Intent.GREETING else texts.THANKS
+            return [Reply(text, self.runner.menu_rows())]
+        if intent in (Intent.CONTACTS, Intent.HOURS, Intent.PHONES):
+            return self.views.contacts(replace=False)
+        service = self._service_of(hit, [hit]) if hit else None
+        if intent == Intent.READY and service:
+            term = self.views.facet(service, Facet.TERM)[0]
+            return [Reply(f"{term.text}\n\n{texts.READY_CHECK}", term.buttons)]
+        # A wish no room takes (none is wired for it): what the Center offers instead, and the way there.
+        text, section = texts.NO_ROOM.get(intent, (texts.READY_TODAY, "svc"))
+        way = pack(Action.MENU, section)
+        label = texts.HOTLINE_BUTTON if section == "contacts" else texts.MENU_SERVICES
+        rows: list[tuple[Button, ...]] = [(Button(label, way),)]
+        if hit is not None and (button := self.views.hit_button(hit)) is not None:
+            rows.insert(0, (button,))
+        return [Reply(text, (*rows, (Button(texts.MENU, pack(Action.MENU)),)))]
+
+    def _deep_link(self, state: DialogState, arg: str) -> list[Reply] | None:
+        """`/start card_41-11` opens a card, `/start situation_<id>` a life situation (QR codes, leaflets)."""
+        kind, _, key = arg.partition("_")
+        if kind == "card" and (service := self.kb.service_by_card(key)):
+            return self.runner.start(state, self.scenarios[CARD_DIALOG + service.id])
+        if kind == "service" and key in self.kb.services:
+            return self.runner.start(state, self.scenarios[CARD_DIALOG + key])
+        if kind == "situation" and key in self.scenarios:
+            return self.runner.start(state, self.scenarios[key])
+        return None
+
+    def _answer_from_text(self, state: DialogState, words: str) -> str | None:
+        """A typed answer to the current question («так», «не знаю», or an option's label)."""
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        question = (
+            self.kb.questions.get(step.question or "") if step and step.kind == StepKind.QUESTION else None
+        )
+        if question is None:
+            return None
+        if words in UNKNOWN_WORDS and question.allow_unknown:
+            return UNKNOWN
+        best = max(question.options, key=lambda o: fuzz.ratio(words, clean(o.label)))
+        if fuzz.ratio(words, clean(best.label)) >= 85:
+            return best.value
+        return _by_words(question.options, words)
+
+
+def _label_words(label: str) -> list[str]:
+    return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
+
+
+def _by_words(options: list[Option], words: str) -> str | None:
+    """The one option whose label the typed words point to: «так» → «Так, обоє», «обоє» → «Так, обоє»,
+    «один» → «Ні, лише один». None when no option, or more than one, fits."""
+    typed = [w for w in re.split(r"[^\w'’]+", words) if w and w not in FILLER_WORDS]
+    if not typed or len(typed) > 4:
+        return None
+    fits = []
+    for option in options:
+        label = _label_words(option.label)
+        first_yes = bool(label) and label[0] in YES_WORDS
+        first_no = bool(label) and label[0] in NO_WORDS
+        if all(
+            (w in YES_WORDS and first_yes)
+            or (w in NO_WORDS and first_no)
+            or any(fuzz.ratio(w, lw) >= 85 for lw in label if len(lw) > 2)
+            for w in typed
+        ):
+            fits.append(option.value)
+    return fits[0] if len(fits) == 1 else None
