@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.metrics import MeteredBookingService, Metrics
+from bot.metrics import Metrics
 from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
 from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
+from dialogs.booking.service import BookingService
 from dialogs.describe import Describer
 from dialogs.engine import Engine
 from dialogs.flood import FloodLimiter
@@ -101,8 +102,8 @@ async def build(
     holidays_off = settings.holidays_off()
     metrics = Metrics(uow_factory)
     booking = (
-        MeteredBookingService(
-            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, metrics=metrics
+        BookingService(
+            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, observers=[metrics.booking]
         )
         if kb.booking is not None
         else None

@@ -4,12 +4,15 @@ No personal data: the only labels are channels, outcomes, kinds and statuses —
 phone or any text. Each `Bot` has its own `CollectorRegistry` (not the library's global one), so tests that build
 several bots in one process do not collide.
 
-Where each number comes from (one place each, no dialog code imports this module):
-- messages in and the engine step's latency: `MeteredEngine.handle_in`, the call every channel makes;
+Where each number comes from (one place each, no dialog code imports this module; each is an observer handed to
+what it observes when bot/app.py builds it):
+- messages in and a turn's latency: `turn_taken`, a `TurnObserver` of the turns every channel takes
+  (dialogs/turns.py);
 - sends: the Telegram and Viber senders' `note` hook (one call per message, "ok" or "failed"), and Telegram's 429s
   (`note("429")` where the sender waits);
-- reminders due and sent: `MeteredDispatcher.tick`, from the tally of each run;
-- bookings made and cancelled: `MeteredBookingService`, counted once the unit of work commits;
+- reminders due and sent: `reminders`, an observer of the dispatcher's runs (the tally of each);
+- bookings made and cancelled: `booking`, an observer of the booking service, counted once the unit of work
+  commits;
 - tickets waiting and open: read from the database when scraped, at most once per TICKETS_EVERY.
 Counters are per process: with several processes Prometheus scrapes each and sums them.
 """
@@ -17,11 +20,9 @@ Counters are per process: with several processes Prometheus scrapes each and sum
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -35,12 +36,7 @@ from prometheus_client import (
 from sqlalchemy import func, select
 
 from bot.reminders import Tally
-from dialogs.booking.rules import Refusal
-from dialogs.booking.service import BookingService
-from storage.booking import ACTIVE as ACTIVE_BOOKING
-from storage.booking import CANCELLED, Booking
 from storage.handoff import ACTIVE, Ticket
-from storage.models import User
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -194,53 +190,3 @@ class Metrics:
         """The exposition for `GET /metrics`: the body and its content type."""
         await self.refresh()
         return generate_latest(self.registry), CONTENT_TYPE
-
-
-class MeteredBookingService(BookingService):
-    """Counts bookings made and cancelled; the conversation, the staff commands and /forget all go through here."""
-
-    def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.metrics = metrics
-
-    async def book(self, uow: UnitOfWork, user: User, **kwargs: Any) -> Booking | Refusal:
-        # A double tap returns the booking its token already made: not a new one.
-        again = await uow.bookings.by_token(user.id, kwargs["token"]) is not None
-        result = await super().book(uow, user, **kwargs)
-        if isinstance(result, Booking) and not again:
-            self.metrics.booking(uow, "made", result.kind)
-        return result
-
-    async def reschedule(self, uow: UnitOfWork, user: User, old: Booking, **kwargs: Any) -> Booking | Refusal:
-        was_active = old.status in ACTIVE_BOOKING
-        result = await super().reschedule(uow, user, old, **kwargs)  # the new one is counted by `book`
-        if isinstance(result, Booking) and was_active and old.status == CANCELLED:
-            self.metrics.booking(uow, "cancelled", old.kind)
-        return result
-
-    async def request_visit(self, uow: UnitOfWork, user: User, **kwargs: Any) -> Booking | Refusal:
-        again = await uow.bookings.by_token(user.id, kwargs["token"]) is not None
-        result = await super().request_visit(uow, user, **kwargs)
-        if isinstance(result, Booking) and not again:
-            self.metrics.booking(uow, "made", result.kind)
-        return result
-
-    async def cancel(self, uow: UnitOfWork, user: User, code: str, now: dt.datetime) -> Booking | None:
-        booking = await super().cancel(uow, user, code, now)
-        if booking is not None:
-            self.metrics.booking(uow, "cancelled", booking.kind)
-        return booking
-
-    async def cancel_all(self, uow: UnitOfWork, user: User, now: dt.datetime) -> list[Booking]:
-        cancelled = await super().cancel_all(uow, user, now)
-        for booking in cancelled:
-            self.metrics.booking(uow, "cancelled", booking.kind)
-        return cancelled
-
-    async def close_day(
-        self, uow: UnitOfWork, office: str, day: dt.date, reason: str, now: dt.datetime
-    ) -> list[Booking]:
-        cancelled = await super().close_day(uow, office, day, reason, now)
-        for booking in cancelled:
-            self.metrics.booking(uow, "cancelled", booking.kind)
-        return cancelled

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -24,11 +25,15 @@ from dialogs.booking.rules import (
 from dialogs.calendar import WorkCalendar
 from knowledge.loader import Knowledge
 from knowledge.schema import BookingData
-from storage.booking import Booking, TakeFailure
+from storage.booking import ACTIVE, CANCELLED, Booking, TakeFailure
 from storage.models import User
 from storage.uow import UnitOfWork
 
 HOTLINE = "hotline"  # the resource group of hotline callbacks
+MADE = "made"
+# Told of bookings made and cancelled, in their unit of work (`event` MADE or CANCELLED, the booking's kind): the
+# conversation, the staff commands and /forget all go through the service, so an observer sees every one.
+BookingObserver = Callable[[UnitOfWork, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,12 @@ class BookingService:
     """Places, bookings, callbacks and home-visit requests over one unit of work at a time."""
 
     def __init__(
-        self, kb: Knowledge, *, martial_law: bool, holidays_are_days_off: bool | None = None
+        self,
+        kb: Knowledge,
+        *,
+        martial_law: bool,
+        holidays_are_days_off: bool | None = None,
+        observers: Sequence[BookingObserver] = (),
     ) -> None:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing")
@@ -63,6 +73,12 @@ class BookingService:
         self.holidays_off = (not martial_law) if holidays_are_days_off is None else holidays_are_days_off
         self.lead = dt.timedelta(minutes=self.data.lead_minutes)
         self.release = dt.timedelta(hours=self.data.release_hours)
+        self.observers = list(observers)  # told of each booking made or cancelled (metrics count them)
+
+    def _tell(self, uow: UnitOfWork, event: str, bookings: Sequence[Booking]) -> None:
+        for booking in bookings:
+            for observe in self.observers:
+                observe(uow, event, booking.kind)
 
     # --- where and when ------------------------------------------------------------------------------
 
@@ -246,6 +262,7 @@ class BookingService:
         )
         if isinstance(result, TakeFailure):
             return Refusal(result.value)
+        self._tell(uow, MADE, [result])
         return result
 
     async def reschedule(
@@ -259,6 +276,7 @@ class BookingService:
         now: dt.datetime,
     ) -> Booking | Refusal:
         """Move a booking: the old place is given up only if the new one is taken, in one savepoint."""
+        was_active = old.status in ACTIVE
         async with uow.session.begin_nested() as savepoint:
             await uow.bookings.cancel(old, now)
             result = await self.book(
@@ -277,6 +295,8 @@ class BookingService:
                 await savepoint.rollback()
         if not isinstance(result, Booking):
             await uow.session.refresh(old)  # the rolled-back cancel must not linger in the identity map
+        elif was_active:  # the new one was told by `book`
+            self._tell(uow, CANCELLED, [old])
         return result
 
     async def request_visit(
@@ -303,7 +323,10 @@ class BookingService:
             address=address,
             token=token,
         )
-        return Refusal(result.value) if isinstance(result, TakeFailure) else result
+        if isinstance(result, TakeFailure):
+            return Refusal(result.value)
+        self._tell(uow, MADE, [result])
+        return result
 
     async def mine(self, uow: UnitOfWork, user: User, now: dt.datetime) -> list[Booking]:
         """The citizen's active bookings and requests, soonest first."""
@@ -321,6 +344,7 @@ class BookingService:
         if booking.start is not None and booking.start <= now:  # over: staff mark it arrived or no-show
             return None
         await uow.bookings.cancel(booking, now)
+        self._tell(uow, CANCELLED, [booking])
         return booking
 
     async def cancel_all(self, uow: UnitOfWork, user: User, now: dt.datetime) -> list[Booking]:
@@ -330,6 +354,7 @@ class BookingService:
             if booking.start is None or booking.start > now:
                 await uow.bookings.cancel(booking, now)
                 out.append(booking)
+        self._tell(uow, CANCELLED, out)
         return out
 
     # --- staff ---------------------------------------------------------------------------------------
@@ -346,6 +371,7 @@ class BookingService:
         for booking in closed:  # the Center cancelled them: they do not count against the citizen's month
             if booking.start is not None:
                 await uow.bookings.refund(booking, month_key(booking.start, self.tz))
+        self._tell(uow, CANCELLED, closed)
         return closed
 
     async def mark(self, uow: UnitOfWork, code: str, status: str) -> Booking | None:
