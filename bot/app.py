@@ -33,7 +33,7 @@ from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
 from handlers.viber.sender import QuietLimit
-from handlers.web.live import setup_live
+from handlers.web.live import LiveHub, setup_live
 from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
@@ -116,6 +116,9 @@ async def build(
     # Each capability is a room of the engine; adding one adds a line here. The order is the order of their
     # buttons on the menu, a card and a checklist.
     rooms: list[Room] = []
+    # The outbox's kicker and the web chat's live hub exist before the rooms that use them; the channels the
+    # kicker sends through are connected once they are built (they need the engine the rooms make).
+    kicker, hub = Kicker(uow_factory), LiveHub()
     handoff = None
     if booking is not None:
         rooms.append(BookingRoom(kb, booking, events=reminders))
@@ -130,6 +133,8 @@ async def build(
             describe=Describer(kb, scenarios),
             booking=BOOKING_BUTTONS,
             payload_prefixes=CORE | {room.prefix for room in rooms} | {HandoffRoom.prefix},
+            kick=kicker,
+            live=hub.notify,
         )
         rooms.append(HandoffRoom(handoff))
     # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
@@ -153,7 +158,7 @@ async def build(
     http = web.Application(client_max_size=256 * 1024)
     # The one way through for every channel's messages; /metrics hears each turn.
     turns = Turns(engine, uow_factory, locks=engine.locks, observers=[metrics])
-    live = setup_live(http, turns)
+    setup_live(http, turns, hub)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split())
     setup_metrics(http, metrics)
     telegram = None
@@ -189,9 +194,7 @@ async def build(
             note=metrics.sender_note("viber"),
         )
         viber.mount(http)
-    kicker = Kicker(uow_factory, senders(uow_factory, telegram, viber))
-    if handoff is not None:
-        handoff.kick, handoff.live = kicker, live.notify
+    kicker.connect(senders(uow_factory, telegram, viber))
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared
     )

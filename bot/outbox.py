@@ -178,11 +178,15 @@ class Kicker:
     line between a citizen and an operator). Runs of one process go one at a time, so lines keep their order;
     a kick while a run is going makes one more run after it."""
 
-    def __init__(self, uows: UowFactory, channels: Mapping[str, Send]) -> None:
+    def __init__(self, uows: UowFactory, channels: Mapping[str, Send] | None = None) -> None:
         self._uows = uows
-        self.channels = dict(channels)
+        self.channels = dict(channels or {})
         self._lock = asyncio.Lock()
         self._again = False
+
+    def connect(self, channels: Mapping[str, Send]) -> None:
+        """The channels it sends through, once they are built (they need what is built with the kicker)."""
+        self.channels = dict(channels)
 
     async def __call__(self) -> None:
         if self._lock.locked():

@@ -81,6 +81,8 @@ class HandoffService:
         describe: Describe | None = None,
         booking: BookingButtons | None = None,
         payload_prefixes: Container[str] = CORE,
+        kick: Kick | None = None,
+        live: Live | None = None,
     ) -> None:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing (the hotline's hours)")
@@ -94,8 +96,8 @@ class HandoffService:
         self.describe: Describe = describe or (lambda state: [])
         self.booking = booking  # the booking room's hotline callback, offered instead of waiting (if wired)
         self.prefixes = payload_prefixes  # the engine's and its rooms': a logged «[q:my]» was a button
-        self.kick: Kick | None = None  # send the outbox now (set by the composition root)
-        self.live: Live | None = None  # wake a web page's live connection
+        self.kick = kick  # send the outbox now, once a unit of work queued a line (bot/outbox.py Kicker)
+        self.live = live  # wake a web page's live connection (handlers/web/live.py LiveHub)
 
     # --- hours and the queue ----------------------------------------------------------------------------
 

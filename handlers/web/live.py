@@ -84,9 +84,10 @@ async def _lines(
         return list(rows.scalars())
 
 
-def setup_live(app: web.Application, turns: Turns) -> LiveHub:
-    """Mount `GET /api/chat/live`; returns the hub writers notify."""
-    hub = LiveHub()
+def setup_live(app: web.Application, turns: Turns, hub: LiveHub | None = None) -> LiveHub:
+    """Mount `GET /api/chat/live` on `hub` (a new one by default: writers built before the app get it first);
+    returns the hub writers notify."""
+    hub = hub or LiveHub()
     app[HUB_KEY] = hub
 
     async def live(request: web.Request) -> web.StreamResponse:

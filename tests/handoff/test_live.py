@@ -49,7 +49,7 @@ async def setup(bot: Bot) -> AsyncIterator[Setup]:
     turns = Turns(engine, bot.uow_factory)
     hub = setup_live(app, turns)
     setup_web(app, turns)
-    bot.handoff.live = hub.notify  # as the composition root wires it
+    bot.handoff.live = hub.notify  # this app's hub, as the composition root hands its own at construction
     canned = CannedAnswers(e.kb, engine.views, martial_law=True)
     desk = Desk(bot.handoff, frozenset({"77"}), canned, canned.keys)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
