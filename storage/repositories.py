@@ -13,7 +13,6 @@ from sqlalchemy import Table, and_, bindparam, case, delete, exists, insert, ins
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import sqlite
 from storage.booking import ACTIVE as BOOKING_ACTIVE
 from storage.booking import Booking, Bookings, OutboxRepo
 from storage.clock import Clock
@@ -21,6 +20,7 @@ from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User
 from storage.reminders import PENDING, SENDING, Reminder, Reminders
+from storage.sqlite import SCRUB_AFTER_COMMIT
 
 log = logging.getLogger(__name__)
 
@@ -225,12 +225,11 @@ class Users:
             )
 
     async def _scrub_after_commit(self) -> None:
-        """On SQLite, leave no trace of the erased rows in the database files once this commits (see
-        `storage.sqlite.Connection.scrub_after_commit`). PostgreSQL keeps deleted rows as dead tuples until VACUUM
-        and in its WAL until the segments are recycled; that is the database server's to manage."""
-        raw = (await (await self._s.connection()).get_raw_connection()).dbapi_connection
-        if isinstance(raw, sqlite.Connection):
-            raw.scrub_after_commit()
+        """On SQLite, leave no trace of the erased rows in the database files once this commits: the unit of
+        work then truncates the WAL (`storage.sqlite.truncate_wal`). PostgreSQL keeps deleted rows as dead tuples
+        until VACUUM and in its WAL until the segments are recycled; that is the database server's to manage."""
+        if self._s.get_bind().dialect.name == "sqlite":
+            self._s.info[SCRUB_AFTER_COMMIT] = True
 
     async def _erase_tickets(self, user_id: int) -> None:
         """Open tickets close; every ticket keeps only its anonymous figures; relays in flight go."""

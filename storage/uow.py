@@ -24,6 +24,7 @@ from storage.repositories import (
     ProcessedUpdates,
     Users,
 )
+from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.transfer import Transfers
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,16 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
+    async def _scrub(self) -> None:
+        """After a commit that erased a citizen: truncate the WAL (`storage.sqlite.truncate_wal`), on the held
+        connection if there is one (still under the gate), else on one of the pool's."""
+        bind = self.session.bind
+        if isinstance(bind, AsyncConnection):
+            await sqlite.truncate_wal(bind)
+        elif isinstance(bind, AsyncEngine):
+            async with bind.connect() as conn:
+                await sqlite.truncate_wal(conn)
+
     def _rolled_back(self) -> None:
         if self._booking_cache is not None:
             self._booking_cache.clear()  # it may hold what this transaction read of its own, now undone, writes
@@ -91,11 +102,14 @@ class UnitOfWork:
                 try:
                     await self.updates.flush()
                     await self.messages.flush()
+                    scrub = self.session.info.pop(SCRUB_AFTER_COMMIT, False)
                     await self.session.commit()
                 except BaseException:
                     self._rolled_back()
                     raise
                 self.messages.committed()
+                if scrub:
+                    await self._scrub()
             else:
                 self._rolled_back()
                 await self.session.rollback()
@@ -146,7 +160,6 @@ class UnitOfWorkFactory:
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None
         self._held: AsyncConnection | None = None
-        self._driver: sqlite.Connection | None = None
         self._data_version = -1
 
     def __call__(self) -> UnitOfWork:
@@ -165,11 +178,9 @@ class UnitOfWorkFactory:
         assert self._engine is not None
         if self._held is None or self._held.closed or self._held.invalidated:
             self._held = await self._engine.connect()
-            raw = (await self._held.get_raw_connection()).dbapi_connection
-            self._driver = raw if isinstance(raw, sqlite.Connection) else None
-        if self._driver is not None and self.citizens is not None:
+        if self.citizens is not None and self._engine.dialect.name == "sqlite":
             # Another connection committed (a hand edit, another tool): what is cached may be out of date.
-            version = self._driver.data_version()
+            version = await sqlite.data_version(self._held)
             if version != self._data_version:
                 self.citizens.clear()
                 if self.booking_cache is not None:
