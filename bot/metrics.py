@@ -32,7 +32,6 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from sqlalchemy import func, select
 
 from bot.reminders import Dispatcher, Tally
 from dialogs.booking.rules import Refusal
@@ -41,7 +40,7 @@ from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from storage.booking import ACTIVE as ACTIVE_BOOKING
 from storage.booking import CANCELLED, Booking
-from storage.handoff import ACTIVE, Ticket
+from storage.handoff import ACTIVE
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -178,10 +177,7 @@ class Metrics:
         try:
             async with asyncio.timeout(TICKETS_TIMEOUT), self._uows() as uow:
                 for status in ACTIVE:
-                    found = await uow.session.scalar(
-                        select(func.count()).select_from(Ticket).where(Ticket.status == status)
-                    )
-                    counts[status] = int(found or 0)
+                    counts[status] = await uow.tickets.count(status)
         except Exception as exc:  # a busy or unreachable database must not break the scrape
             log.warning("metrics: could not count the tickets (%s)", type(exc).__name__)
             return

@@ -31,7 +31,6 @@ from storage.db import make_engine, make_sessionmaker
 from storage.handoff import STATUSES as TICKET_STATUSES
 from storage.handoff import Ticket
 from storage.migrate import upgrade
-from storage.models import User
 from storage.reminders import Reminder
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -170,7 +169,7 @@ async def close_day_and_notify(
         await uow.reminders.cancel_for_booking(booking.code)  # no reminder of a visit that will not happen
         if booking.user_id is None or booking.start is None:  # the citizen erased their data
             continue
-        user = await uow.session.get(User, booking.user_id)
+        user = await uow.users.by_id(booking.user_id)
         if user is None:
             continue
         resource = service.resource(booking.office, booking.service)

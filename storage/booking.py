@@ -1,4 +1,4 @@
-"""Booking storage: bookings, monthly quotas, closed days, the outbox of notices to send.
+"""Booking storage: bookings, monthly quotas, closed days (the outbox of notices to send: storage/outbox.py).
 
 Double booking is impossible by construction: the database refuses it, never a check followed by an insert.
 - The place: UNIQUE (office, resource, start, place). A slot of capacity k has places 0..k-1 (held places for
@@ -23,7 +23,6 @@ from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Date,
     ForeignKey,
@@ -145,27 +144,6 @@ class Closure(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
-
-
-class Outbox(Base):
-    """A message to send to a citizen outside a conversation (a closed day, a reminder); sent by a job."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    external_id: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
-    # Button rows as the message log keeps them ([[{"text", "payload"} | {"text", "url"}]]), NULL for none.
-    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # An attachment to carry along (dialogs.messages.Attachment as a dict), NULL for none.
-    media: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True), default=None)
-    # Set on a message relayed between a citizen and the operators: it is deleted once sent, and with the
-    # ticket's citizen on /forget.
-    ticket_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class TakeFailure(StrEnum):
@@ -596,74 +574,3 @@ class Bookings:
         if office is None and self._cache is not None:
             self._cache.closures = found
         return found
-
-
-class OutboxRepo:
-    """Messages waiting to be sent (bot/outbox.py sends them); never commits."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._s = session
-        self._clock = clock
-
-    async def add(
-        self,
-        channel: str,
-        external_id: str,
-        text: str,
-        buttons: list[list[dict[str, str]]] | None = None,
-        *,
-        media: dict[str, str] | None = None,
-        ticket_id: int | None = None,
-    ) -> Outbox:
-        message = Outbox(
-            channel=channel,
-            external_id=external_id,
-            text=text,
-            buttons=buttons or None,
-            created_at=self._clock(),
-            attempts=0,
-            media=media,
-            ticket_id=ticket_id,
-        )
-        self._s.add(message)
-        await self._s.flush()
-        return message
-
-    async def due(self, limit: int = 50, max_attempts: int = 5) -> list[Outbox]:
-        """Unsent messages, oldest first, that have not failed `max_attempts` times. On PostgreSQL the rows are
-        locked until the transaction ends and rows another sender holds are skipped: two processes never send
-        the same message."""
-        query = (
-            select(Outbox)
-            .where(Outbox.sent_at.is_(None), Outbox.attempts < max_attempts)
-            .order_by(Outbox.id)
-            .limit(limit)
-        )
-        if self._s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return list((await self._s.execute(query)).scalars())
-
-    async def sent(self, id: int, now: dt.datetime) -> None:
-        await self._s.execute(update(Outbox).where(Outbox.id == id).values(sent_at=now))
-
-    async def failed(self, id: int) -> None:
-        await self._s.execute(update(Outbox).where(Outbox.id == id).values(attempts=Outbox.attempts + 1))
-
-    async def forget(self, channel: str, external_id: str) -> None:
-        """/forget: messages to the citizen go, sent or not."""
-        await self._s.execute(
-            delete(Outbox).where(Outbox.channel == channel, Outbox.external_id == external_id)
-        )
-
-    async def forget_tickets(self, ticket_ids: list[int]) -> None:
-        """/forget: what was being relayed about these tickets goes too."""
-        if ticket_ids:
-            await self._s.execute(delete(Outbox).where(Outbox.ticket_id.in_(ticket_ids)))
-
-    async def drop(self, id: int) -> None:
-        """A relayed message, once sent: nothing of it is kept."""
-        await self._s.execute(delete(Outbox).where(Outbox.id == id))
-
-    async def purge_sent_before(self, cutoff: dt.datetime) -> int:
-        result = await self._s.execute(delete(Outbox).where(Outbox.sent_at < cutoff))
-        return int(getattr(result, "rowcount", 0) or 0)

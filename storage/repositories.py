@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.booking import ACTIVE as BOOKING_ACTIVE
-from storage.booking import Booking, Bookings, OutboxRepo
+from storage.booking import Booking, Bookings
 from storage.clock import Clock
 from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User
+from storage.outbox import OutboxRepo
 from storage.reminders import PENDING, SENDING, Reminder, Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 
@@ -143,6 +144,21 @@ class Users:
                 select(User).where(User.channel == channel, User.external_id == external_id)
             )
         ).scalar_one_or_none()
+
+    async def by_id(self, user_id: int) -> User | None:
+        """The citizen with this id; None once erased."""
+        return await self._s.get(User, user_id)
+
+    async def recipients(self, user_ids: set[int]) -> dict[int, tuple[str, bool]]:
+        """Each citizen's external id and whether they still take messages, by user id (the erased are absent)."""
+        rows = await self._s.execute(
+            select(User.id, User.external_id, User.active).where(User.id.in_(user_ids))
+        )
+        return {row.id: (row.external_id, bool(row.active)) for row in rows}
+
+    async def is_active(self, user_id: int) -> bool | None:
+        """Whether the citizen still takes messages; None once erased."""
+        return await self._s.scalar(select(User.active).where(User.id == user_id))
 
     async def get_or_create(self, channel: str, external_id: str) -> User:
         """The citizen, created on first contact; a concurrent first contact is resolved by the unique key."""
@@ -423,6 +439,17 @@ class MessageLogs:
             .limit(limit)
         )
         return list(reversed(rows.scalars().all()))
+
+    async def after(self, user_id: int, after: int, directions: Sequence[str], limit: int = 100) -> list[MessageLog]:
+        """The citizen's lines of these directions with ids above `after`, oldest first (the buffered ones must be
+        written first: `flush(everything=True)`)."""
+        rows = await self._s.execute(
+            select(MessageLog)
+            .where(MessageLog.user_id == user_id, MessageLog.id > after, MessageLog.direction.in_(directions))
+            .order_by(MessageLog.id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         """Delete messages logged before `cutoff`; returns how many."""

@@ -11,9 +11,10 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import sqlite
-from storage.booking import BookingCache, Bookings, OutboxRepo
+from storage.booking import BookingCache, Bookings
 from storage.clock import Clock
 from storage.handoff import Tickets
+from storage.outbox import OutboxRepo
 from storage.reminders import Reminders
 from storage.repositories import (
     CitizenCache,

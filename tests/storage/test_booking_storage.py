@@ -24,7 +24,6 @@ from storage.booking import (
     Booking,
     BookingQuota,
     Bookings,
-    Outbox,
     TakeFailure,
     new_code,
     normalize_code,
@@ -33,6 +32,7 @@ from storage.booking import (
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import User
+from storage.outbox import Outbox
 from storage.uow import UnitOfWorkFactory
 from tests.clocks import TEST_NOW
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
