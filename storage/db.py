@@ -49,10 +49,11 @@ def make_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: Any) -> None:
-            # The driver leaves transactions to us (isolation_level=None, SQLAlchemy's documented recipe for
-            # SQLite): BEGIN IMMEDIATE takes the write lock first, so a transaction that read cannot later fail
-            # to write because another connection wrote (SQLITE_BUSY_SNAPSHOT, which no busy timeout resolves).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # The driver leaves transactions to us (isolation_level=None, as SQLAlchemy's documented recipe for
+            # SQLite has it). BEGIN IMMEDIATE takes the write lock first, so a transaction that read cannot later
+            # fail to write because another connection wrote (SQLITE_BUSY_SNAPSHOT, which no busy timeout
+            # resolves); it is sent with the transaction's first statement, in the same call (storage/sqlite.py).
+            conn.connection.driver_connection.begin_with_next_statement()
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)

@@ -47,7 +47,11 @@ def _is_busy(error: Exception) -> bool:
     )
 
 
-def _statement(conn: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> _Outcome:
+def _statement(
+    conn: sqlite3.Connection, begin: bool, many: bool, operation: str, parameters: Any
+) -> _Outcome:
+    if begin and not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
     cursor = conn.cursor()
     try:
         if many:
@@ -76,6 +80,7 @@ class LoopConnection(aiosqlite.Connection):
         self.__database = database
         self.__sqlite: sqlite3.Connection | None = None
         self.__commits = 0
+        self.__begin = False  # BEGIN IMMEDIATE goes with the next statement
         super().__init__(self.__open, iter_chunk_size=64)  # as aiosqlite.connect does
 
     def __open(self) -> sqlite3.Connection:
@@ -95,19 +100,29 @@ class LoopConnection(aiosqlite.Connection):
     def cursor(self) -> Cursor:  # type: ignore[override]  # aiosqlite's is an awaitable context manager too
         return Cursor(self)
 
+    def begin_with_next_statement(self) -> None:
+        """Start a transaction (BEGIN IMMEDIATE) with the next statement, in the same call; a transaction that
+        runs nothing costs nothing (storage/db.py calls this from SQLAlchemy's `begin` event)."""
+        self.__begin = True
+
     async def run(self, many: bool, operation: str, parameters: Any) -> _Outcome:
         """One statement: at once on the loop; on aiosqlite's thread if another process holds the lock."""
+        conn = self.sqlite
+        begin, self.__begin = self.__begin, False
         try:
-            return _statement(self.sqlite, many, operation, parameters)
+            return _statement(conn, begin, many, operation, parameters)
         except sqlite3.OperationalError as error:
             if many or not _is_busy(error):
+                self.__begin = begin and not conn.in_transaction  # the BEGIN itself failed: still to come
                 raise
-        return await self._patiently(operation, parameters)
+        return await self._patiently(begin, operation, parameters)
 
-    async def _patiently(self, operation: str, parameters: Any) -> _Outcome:
-        """On aiosqlite's thread (its public `execute`): the statement, allowed to wait for another process's lock."""
+    async def _patiently(self, begin: bool, operation: str, parameters: Any) -> _Outcome:
+        """On aiosqlite's thread (its public methods): the statement, allowed to wait for another process's lock."""
         await self.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
+            if begin and not self.in_transaction:
+                await self.execute_fetchall("BEGIN IMMEDIATE")
             async with self.execute(operation, parameters) as cursor:
                 rows = list(await cursor.fetchall()) if cursor.description else []
                 return cursor.description, cursor.rowcount, cursor.lastrowid, rows
@@ -117,14 +132,16 @@ class LoopConnection(aiosqlite.Connection):
     async def commit(self) -> None:
         """Commit on the loop (with synchronous=NORMAL a WAL commit does not fsync); every CHECKPOINT_EVERY
         commits a passive checkpoint on the thread."""
+        self.__begin = False
         if self.__sqlite is None or not self.__sqlite.in_transaction:
-            return
+            return  # nothing ran: nothing to commit
         self.__sqlite.commit()
         self.__commits += 1
         if self.__commits % CHECKPOINT_EVERY == 0:
             await self.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def rollback(self) -> None:
+        self.__begin = False
         if self.__sqlite is not None and self.__sqlite.in_transaction:
             self.__sqlite.rollback()
 
@@ -190,11 +207,6 @@ class Cursor:
         return None
 
 
-async def data_version(conn: AsyncConnection) -> int:
-    """PRAGMA data_version of the connection (see `LoopConnection.data_version`)."""
-    return (await _driver(conn)).data_version()
-
-
 async def truncate_wal(conn: AsyncConnection) -> None:
     """Copy every page of the WAL into the database file and empty the WAL (a checkpoint that truncates it), on
     aiosqlite's thread; `conn` is between transactions.
@@ -202,10 +214,11 @@ async def truncate_wal(conn: AsyncConnection) -> None:
     After an erase: with `secure_delete` on (storage/db.py) the deleted rows are zeros in the pages written; the
     checkpoint copies those pages into the database file and empties the WAL, whose older frames would still hold
     the rows as they were. The database files then hold no trace of them."""
-    await (await _driver(conn)).execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+    await (await driver_of(conn)).execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-async def _driver(conn: AsyncConnection) -> LoopConnection:
+async def driver_of(conn: AsyncConnection) -> LoopConnection:
+    """The `LoopConnection` under a connection of an engine made by storage.db.make_engine."""
     driver = (await conn.get_raw_connection()).driver_connection
     assert isinstance(driver, LoopConnection), "a SQLite engine made by storage.db.make_engine"
     return driver

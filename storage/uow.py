@@ -161,6 +161,7 @@ class UnitOfWorkFactory:
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None
         self._held: AsyncConnection | None = None
+        self._driver: sqlite.LoopConnection | None = None  # under the held connection, on SQLite
         self._data_version = -1
 
     def __call__(self) -> UnitOfWork:
@@ -179,9 +180,12 @@ class UnitOfWorkFactory:
         assert self._engine is not None
         if self._held is None or self._held.closed or self._held.invalidated:
             self._held = await self._engine.connect()
-        if self.citizens is not None and self._engine.dialect.name == "sqlite":
+            self._driver = (
+                await sqlite.driver_of(self._held) if self._engine.dialect.name == "sqlite" else None
+            )
+        if self._driver is not None and self.citizens is not None:
             # Another connection committed (a hand edit, another tool): what is cached may be out of date.
-            version = await sqlite.data_version(self._held)
+            version = self._driver.data_version()
             if version != self._data_version:
                 self.citizens.clear()
                 if self.booking_cache is not None:
