@@ -3,8 +3,9 @@
 SQLAlchemy's stock aiosqlite path sends every sqlite3 call to aiosqlite's worker thread: three or four round trips
 per statement (open a cursor, execute, fetch, close), each a queue put, a futex wake, a self-pipe write and an
 epoll wake-up, 150-300 µs of wall time on our two-core machines and most of it CPU of the loop thread, while
-SQLite spends 20-50 µs on one of our statements. Measured against this module on the dialog, booking and Telegram
-benchmarks, the stock path was 2-4 times slower (docs/BENCHMARKS.md, «SQLite: the stock driver or ours»).
+SQLite spends 20-50 µs on one of our statements. Measured against our adapter on the dialog, booking and Telegram
+benchmarks, the stock path was 2.25, 2.03 and 1.79 times slower (docs/BENCHMARKS.md, «SQLite — SQLAlchemy's stock
+driver or ours»), over the 1.3 times that would have let it go.
 
 So `LoopConnection` is an aiosqlite connection (aiosqlite's public class, made the way `aiosqlite.connect` makes it)
 whose cursor, commit and rollback call sqlite3 directly on the loop. It is given to SQLAlchemy's own aiosqlite
@@ -13,11 +14,14 @@ What could block the loop goes to aiosqlite's thread through aiosqlite's public 
 - Waiting for another process's write lock. Our own transactions never wait on each other: the unit-of-work
   factory runs them one at a time, and every transaction starts with BEGIN IMMEDIATE (which also rules out
   SQLITE_BUSY_SNAPSHOT, the deadlock no busy timeout can resolve). On the loop the busy timeout is 0; a statement
-  refused as busy is run again on the thread, which waits up to BUSY_TIMEOUT_MS.
+  refused as busy (in practice the BEGIN IMMEDIATE that goes with a transaction's first statement) is run again on
+  the thread, which waits up to BUSY_TIMEOUT_MS.
 - Checkpoints, the only step that fsyncs with `synchronous=NORMAL`: automatic checkpoints are off, and every
   CHECKPOINT_EVERY commits one is done, passively, on the thread; after a commit that erased a citizen, the unit of
   work runs one that truncates the WAL (`truncate_wal`).
-tests/storage/test_sqlite_driver.py pins this, including what SQLAlchemy's adapter asks of the connection.
+Nothing here touches a private attribute of aiosqlite or SQLAlchemy (SQLAlchemy's adapter reads aiosqlite's own
+state of the connection, which the base class keeps as it always does). tests/storage/test_sqlite_driver.py pins
+what runs on the loop and what on the thread, through SQLAlchemy's engine as the bot uses it.
 """
 
 from __future__ import annotations
