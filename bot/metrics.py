@@ -33,10 +33,9 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from sqlalchemy import func, select
 
 from bot.reminders import Tally
-from storage.handoff import ACTIVE, Ticket
+from storage.handoff import ACTIVE
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -176,10 +175,7 @@ class Metrics:
         try:
             async with asyncio.timeout(TICKETS_TIMEOUT), self._uows() as uow:
                 for status in ACTIVE:
-                    found = await uow.session.scalar(
-                        select(func.count()).select_from(Ticket).where(Ticket.status == status)
-                    )
-                    counts[status] = int(found or 0)
+                    counts[status] = await uow.tickets.count(status)
         except Exception as exc:  # a busy or unreachable database must not break the scrape
             log.warning("metrics: could not count the tickets (%s)", type(exc).__name__)
             return

@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import update
 
 from dialogs.messages import Attachment, Button, Reply
-from storage.booking import Outbox
 from storage.handoff import OPERATORS
+from storage.outbox import Outbox
 from storage.uow import UowFactory
 
 if TYPE_CHECKING:
@@ -88,13 +87,7 @@ async def claim(uows: UowFactory, channels: set[str], now: dt.datetime | None = 
         for row in await uow.outbox.due(limit=BATCH, max_attempts=MAX_ATTEMPTS):
             if row.channel not in channels or not due_now(row, now):
                 continue
-            result = await uow.session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id, Outbox.sent_at.is_(None), Outbox.attempts < MAX_ATTEMPTS)
-                .values(sent_at=now, attempts=Outbox.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) == 1:
+            if await uow.outbox.claim(row.id, now, MAX_ATTEMPTS):
                 claimed.append(
                     Claimed(
                         row.id,
@@ -131,12 +124,7 @@ async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.dateti
             elif ok:
                 await uow.outbox.sent(message.id, uows.clock())
             else:
-                await uow.session.execute(
-                    update(Outbox)
-                    .where(Outbox.id == message.id)
-                    .values(sent_at=None)
-                    .execution_options(synchronize_session=False)
-                )
+                await uow.outbox.release(message.id)
     delivered = sum(ok for _, ok in outcomes)
     for message, ok in outcomes:
         if not ok and message.attempts >= MAX_ATTEMPTS:

@@ -40,14 +40,12 @@ from dataclasses import dataclass, fields
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select, update
 
 from bot.outbox import Send
 from dialogs.messages import Reply
 from dialogs.reminders.rules import in_quiet_hours
 from storage.clock import Clock
-from storage.models import User
-from storage.reminders import MAX_ATTEMPTS, PENDING, SENDING, Reminder
+from storage.reminders import MAX_ATTEMPTS, Reminder
 from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -129,13 +127,7 @@ class Dispatcher:
     async def recover(self) -> int:
         """Release every `sending` row (call only where no other process may be sending: SQLite)."""
         async with self.uows() as uow:
-            result = await uow.session.execute(
-                update(Reminder)
-                .where(Reminder.status == SENDING)
-                .values(status=PENDING, lease_until=None)
-                .execution_options(synchronize_session=False)
-            )
-        count = int(getattr(result, "rowcount", 0) or 0)
+            count = await uow.reminders.release_all_sending()
         if count:
             log.warning("%d reminder(s) left mid-send by the previous run: sending them again", count)
         return count
@@ -188,12 +180,8 @@ class Dispatcher:
             )
             citizens: dict[int, _Citizen] = {}
             if claimed:
-                rows = await uow.session.execute(
-                    select(User.id, User.external_id, User.active).where(
-                        User.id.in_({r.user_id for r in claimed})
-                    )
-                )
-                citizens = {row.id: _Citizen(row.external_id, bool(row.active)) for row in rows}
+                found = await uow.users.recipients({r.user_id for r in claimed})
+                citizens = {user_id: _Citizen(*citizen) for user_id, citizen in found.items()}
         return claimed, citizens
 
     async def _render(self, r: Reminder) -> Reply | None:
@@ -256,7 +244,7 @@ class Dispatcher:
         reminders; otherwise the reminder is tried again after a pause, or given up after MAX_ATTEMPTS."""
         now = self.clock()
         async with self.uows() as uow:
-            active = await uow.session.scalar(select(User.active).where(User.id == r.user_id))
+            active = await uow.users.is_active(r.user_id)
             if active is None:
                 return
             if not active:

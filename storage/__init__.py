@@ -1,8 +1,9 @@
 """SQLAlchemy 2 models, repositories, unit of work, migrations."""
 
-# The booking and reminder models live in storage/booking.py and storage/reminders.py on the same Base: imported
+# The booking, outbox, reminder, ticket and transfer models live in their own modules on the same Base: imported
 # here, so that Base.metadata (alembic's target, the schema checks) has them wherever storage.models is used.
 from storage import booking as booking
 from storage import handoff as handoff
+from storage import outbox as outbox
 from storage import reminders as reminders
 from storage import transfer as transfer

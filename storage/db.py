@@ -18,38 +18,42 @@ def make_engine(url: str) -> AsyncEngine:
     `hide_parameters`: an error message must never carry a citizen's words or phone into the logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # Sessions always commit or roll back themselves, so the pool need not roll back again on return.
-        # `sqlite.dbapi()`: aiosqlite that runs on the event loop what cannot block (see storage/sqlite.py).
+        database = parsed.database or ":memory:"
+        if database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+        async def connect() -> sqlite.LoopConnection:
+            connection = sqlite.LoopConnection(database)
+            await connection  # opened on aiosqlite's thread, as aiosqlite.connect's connection is
+            return connection
+
+        # SQLAlchemy's aiosqlite dialect on our aiosqlite connection, which runs on the event loop what cannot
+        # block (storage/sqlite.py). Sessions always commit or roll back themselves, so the pool need not roll
+        # back again on return.
         engine = create_async_engine(
-            url,
-            module=sqlite.dbapi(),
-            connect_args=sqlite.connect_args(),
-            pool_reset_on_return=None,
-            hide_parameters=True,
+            url, async_creator=connect, pool_reset_on_return=None, hide_parameters=True
         )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
-            # The driver's own transaction handling would let a SAVEPOINT's release commit on its own; we
-            # emit BEGIN ourselves instead (SQLAlchemy's documented recipe for pysqlite/aiosqlite).
-            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             # Deleted rows are overwritten with zeros, so an erased citizen leaves nothing in the file (with the
-            # checkpoint that truncates the WAL after an erase, storage/sqlite.py). Costs writes only on deletes.
+            # checkpoint that truncates the WAL after an erase, storage/uow.py). Costs writes only on deletes.
             cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(
-                "PRAGMA wal_autocheckpoint=0"
-            )  # checkpoints run off the event loop (storage/sqlite.py)
+            # Checkpoints run off the event loop (storage/sqlite.py).
+            cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.connection.dbapi_connection.begin()  # BEGIN IMMEDIATE, sent with the first statement
+            # The driver leaves transactions to us (isolation_level=None, as SQLAlchemy's documented recipe for
+            # SQLite has it). BEGIN IMMEDIATE takes the write lock first, so a transaction that read cannot later
+            # fail to write because another connection wrote (SQLITE_BUSY_SNAPSHOT, which no busy timeout
+            # resolves); it is sent with the transaction's first statement, in the same call (storage/sqlite.py).
+            conn.connection.driver_connection.begin_with_next_statement()
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)

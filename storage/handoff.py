@@ -152,6 +152,11 @@ class Tickets:
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self._s.get(Ticket, ticket_id, populate_existing=True)
 
+    async def count(self, status: str) -> int:
+        """How many tickets have this status (an indexed count: ix_tickets_status_created)."""
+        found = await self._s.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == status))
+        return int(found or 0)
+
     async def active_for(self, user_id: int) -> Ticket | None:
         query = select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE))
         return (await self._s.execute(query)).scalars().first()

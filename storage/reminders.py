@@ -206,6 +206,17 @@ class Reminders:
             return await self._change(r, self._held(r), status=FAILED, lease_until=None)
         return await self._change(r, self._held(r), status=PENDING, lease_until=retry_at or now)
 
+    async def release_all_sending(self) -> int:
+        """Every row left `sending` is pending again, its lease gone (only where no other process may be sending:
+        SQLite); returns how many."""
+        result = await self._s.execute(
+            update(Reminder)
+            .where(Reminder.status == SENDING)
+            .values(status=PENDING, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def release(self, r: Reminder) -> bool:
         """Give a claimed row back untried (its lease was about to run out): pending, the claim not counted."""
         return await self._change(

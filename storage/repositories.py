@@ -13,14 +13,15 @@ from sqlalchemy import Table, and_, bindparam, case, delete, exists, insert, ins
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import sqlite
 from storage.booking import ACTIVE as BOOKING_ACTIVE
-from storage.booking import Booking, Bookings, OutboxRepo
+from storage.booking import Booking, Bookings
 from storage.clock import Clock
 from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.models import Delivery, DialogState, MessageLog, ProcessedUpdate, User
+from storage.outbox import OutboxRepo
 from storage.reminders import PENDING, SENDING, Reminder, Reminders
+from storage.sqlite import SCRUB_AFTER_COMMIT
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,21 @@ class Users:
             )
         ).scalar_one_or_none()
 
+    async def by_id(self, user_id: int) -> User | None:
+        """The citizen with this id; None once erased."""
+        return await self._s.get(User, user_id)
+
+    async def recipients(self, user_ids: set[int]) -> dict[int, tuple[str, bool]]:
+        """Each citizen's external id and whether they still take messages, by user id (the erased are absent)."""
+        rows = await self._s.execute(
+            select(User.id, User.external_id, User.active).where(User.id.in_(user_ids))
+        )
+        return {row.id: (row.external_id, bool(row.active)) for row in rows}
+
+    async def is_active(self, user_id: int) -> bool | None:
+        """Whether the citizen still takes messages; None once erased."""
+        return await self._s.scalar(select(User.active).where(User.id == user_id))
+
     async def get_or_create(self, channel: str, external_id: str) -> User:
         """The citizen, created on first contact; a concurrent first contact is resolved by the unique key."""
         user = await self.get(channel, external_id)
@@ -225,12 +241,11 @@ class Users:
             )
 
     async def _scrub_after_commit(self) -> None:
-        """On SQLite, leave no trace of the erased rows in the database files once this commits (see
-        `storage.sqlite.Connection.scrub_after_commit`). PostgreSQL keeps deleted rows as dead tuples until VACUUM
-        and in its WAL until the segments are recycled; that is the database server's to manage."""
-        raw = (await (await self._s.connection()).get_raw_connection()).dbapi_connection
-        if isinstance(raw, sqlite.Connection):
-            raw.scrub_after_commit()
+        """On SQLite, leave no trace of the erased rows in the database files once this commits: the unit of
+        work then truncates the WAL (`storage.sqlite.truncate_wal`). PostgreSQL keeps deleted rows as dead tuples
+        until VACUUM and in its WAL until the segments are recycled; that is the database server's to manage."""
+        if self._s.get_bind().dialect.name == "sqlite":
+            self._s.info[SCRUB_AFTER_COMMIT] = True
 
     async def _erase_tickets(self, user_id: int) -> None:
         """Open tickets close; every ticket keeps only its anonymous figures; relays in flight go."""
@@ -424,6 +439,17 @@ class MessageLogs:
             .limit(limit)
         )
         return list(reversed(rows.scalars().all()))
+
+    async def after(self, user_id: int, after: int, directions: Sequence[str], limit: int = 100) -> list[MessageLog]:
+        """The citizen's lines of these directions with ids above `after`, oldest first (the buffered ones must be
+        written first: `flush(everything=True)`)."""
+        rows = await self._s.execute(
+            select(MessageLog)
+            .where(MessageLog.user_id == user_id, MessageLog.id > after, MessageLog.direction.in_(directions))
+            .order_by(MessageLog.id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         """Delete messages logged before `cutoff`; returns how many."""

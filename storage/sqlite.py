@@ -1,52 +1,54 @@
-"""SQLite through aiosqlite, without a thread round trip for work that cannot block.
+"""SQLite on the event loop where it cannot block, through public APIs only (the embedded default).
 
-aiosqlite runs every sqlite3 call on a worker thread, and SQLAlchemy's adapter makes four such calls per statement
-(open a cursor, execute, fetch, close). Each is a round trip between the event loop and that thread: a queue put,
-a futex wake, a self-pipe write, an epoll wake-up. On the two-core machines we run on, one round trip costs
-150-300 µs of wall time and most of it is CPU of the loop thread, while SQLite itself spends 20-50 µs on one of our
-statements (docs/BENCHMARKS.md). Round trips were most of a dialog step.
+SQLAlchemy's stock aiosqlite path sends every sqlite3 call to aiosqlite's worker thread: three or four round trips
+per statement (open a cursor, execute, fetch, close), each a queue put, a futex wake, a self-pipe write and an
+epoll wake-up, 150-300 µs of wall time on our two-core machines and most of it CPU of the loop thread, while
+SQLite spends 20-50 µs on one of our statements. Measured against our adapter on the dialog, booking and Telegram
+benchmarks, the stock path was 2.25, 2.03 and 1.79 times slower (docs/BENCHMARKS.md, «SQLite — SQLAlchemy's stock
+driver or ours»), over the 1.3 times that would have let it go.
 
-What may block the loop, when SQLite runs on it? Only two things, and both go to aiosqlite's thread instead:
+So `LoopConnection` is an aiosqlite connection (aiosqlite's public class, made the way `aiosqlite.connect` makes it)
+whose cursor, commit and rollback call sqlite3 directly on the loop. It is given to SQLAlchemy's own aiosqlite
+dialect through `create_async_engine(async_creator=...)`; SQLAlchemy's adapter, pool and SQL are used as they are.
+What could block the loop goes to aiosqlite's thread through aiosqlite's public methods instead:
 - Waiting for another process's write lock. Our own transactions never wait on each other: the unit-of-work
   factory runs them one at a time, and every transaction starts with BEGIN IMMEDIATE (which also rules out
   SQLITE_BUSY_SNAPSHOT, the deadlock no busy timeout can resolve). On the loop the busy timeout is 0; a statement
-  refused as busy is run again on the thread, which waits up to BUSY_TIMEOUT.
+  refused as busy (in practice the BEGIN IMMEDIATE that goes with a transaction's first statement) is run again on
+  the thread, which waits up to BUSY_TIMEOUT_MS.
 - Checkpoints, the only step that fsyncs with `synchronous=NORMAL`: automatic checkpoints are off, and every
-  CHECKPOINT_EVERY commits one is done, passively, on the thread; after a commit that erased a citizen, one that
-  truncates the WAL (`Connection.scrub_after_commit`).
-
-So a statement runs right away on the loop, as one call with its rows; BEGIN travels with the transaction's first
-statement, and a transaction that ran nothing costs nothing. SQLAlchemy's stock aiosqlite dialect, pool and SQL
-are used as they are: this module only provides the dialect's `module` (see `dbapi`). It relies on two internals of
-aiosqlite 0.22, `Connection._execute` (queue a callable for the worker thread) and `Connection._conn`, as
-SQLAlchemy's own adapter does; tests/storage/test_sqlite_driver.py pins the behaviour.
+  CHECKPOINT_EVERY commits one is done, passively, on the thread; after a commit that erased a citizen, the unit of
+  work runs one that truncates the WAL (`truncate_wal`).
+Nothing here touches a private attribute of aiosqlite or SQLAlchemy (SQLAlchemy's adapter reads aiosqlite's own
+state of the connection, which the base class keeps as it always does). tests/storage/test_sqlite_driver.py pins
+what runs on the loop and what on the thread, through SQLAlchemy's engine as the bot uses it.
 """
 
 from __future__ import annotations
 
-import collections
 import sqlite3
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
-from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_cursor
-from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_dbapi
-from sqlalchemy.util import EMPTY_DICT
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits, on the worker thread, for another process's lock
 CHECKPOINT_EVERY = 256  # commits between two passive checkpoints
 
-T = TypeVar("T")
+# `session.info` key: the transaction erased a citizen, so once it commits the WAL is truncated (`truncate_wal`).
+SCRUB_AFTER_COMMIT = "scrub_after_commit"
 
 # What one statement brings back: description, rowcount, lastrowid, rows.
 _Outcome = tuple[Any, int, int | None, list[Any]]
 
 
-def connect_args() -> dict[str, Any]:
-    """sqlite3.connect arguments this module needs: no busy wait on the loop; used from the loop's thread too."""
-    return {"timeout": 0, "check_same_thread": False}
+def _is_busy(error: Exception) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return (
+        isinstance(error, sqlite3.OperationalError)
+        and code is not None
+        and code & 0xFF == sqlite3.SQLITE_BUSY
+    )
 
 
 def _statement(
@@ -73,173 +75,154 @@ def _statement(
         cursor.close()
 
 
-def _commit(conn: sqlite3.Connection, checkpoint: str | None) -> None:
-    conn.commit()
-    if checkpoint:
-        conn.execute(f"PRAGMA wal_checkpoint({checkpoint})").close()
+class LoopConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose statements, commits and rollbacks run on the event loop unless they must
+    wait for another process's lock. Its own attributes are name-mangled (`__x`), so they never meet aiosqlite's.
+    """
 
+    def __init__(self, database: str) -> None:
+        self.__database = database
+        self.__sqlite: sqlite3.Connection | None = None
+        self.__commits = 0
+        self.__begin = False  # BEGIN IMMEDIATE goes with the next statement
+        super().__init__(self.__open, iter_chunk_size=64)  # as aiosqlite.connect does
 
-def _patiently(fn: Callable[..., T], conn: sqlite3.Connection, *args: Any) -> T:
-    """On the worker thread: `fn` allowed to wait for other processes' locks."""
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
-    try:
-        return fn(conn, *args)
-    finally:
-        conn.execute("PRAGMA busy_timeout = 0").close()
+    def __open(self) -> sqlite3.Connection:
+        # On aiosqlite's thread, when the connection is awaited. No busy wait on the loop; used from the loop's
+        # thread too; no transaction handling of the driver's own (we emit BEGIN IMMEDIATE, storage/db.py).
+        self.__sqlite = sqlite3.connect(
+            self.__database, timeout=0, check_same_thread=False, isolation_level=None
+        )
+        return self.__sqlite
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection underneath (made by this class; for tests that trace statements)."""
+        assert self.__sqlite is not None, "the connection is not open"
+        return self.__sqlite
 
-def _is_busy(error: Exception) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return (
-        isinstance(error, sqlite3.OperationalError)
-        and code is not None
-        and code & 0xFF == sqlite3.SQLITE_BUSY
-    )
+    def cursor(self) -> Cursor:  # type: ignore[override]  # aiosqlite's is an awaitable context manager too
+        return Cursor(self)
 
+    def begin_with_next_statement(self) -> None:
+        """Start a transaction (BEGIN IMMEDIATE) with the next statement, in the same call; a transaction that
+        runs nothing costs nothing (storage/db.py calls this from SQLAlchemy's `begin` event)."""
+        self.__begin = True
 
-class Connection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection adapter, running statements on the loop when they cannot block."""
-
-    __slots__ = ("_commits", "begin_pending", "scrub_pending")
-
-    def __init__(self, dbapi: Any, connection: Any) -> None:  # an aiosqlite.Connection
-        super().__init__(dbapi, connection)
-        self.begin_pending = False
-        self.scrub_pending = False  # the transaction erased a citizen: see `scrub_after_commit`
-        self._commits = 0
-
-    def scrub_after_commit(self) -> None:
-        """The transaction erases personal data: once it commits, a checkpoint that truncates the WAL runs (on the
-        worker thread). With `secure_delete` on (storage/db.py) the deleted rows are zeros in the pages written;
-        the checkpoint copies those pages into the database file and empties the WAL, whose older frames would
-        still hold the rows as they were. The database files then hold no trace of them."""
-        self.scrub_pending = True
-
-    def run(self, fn: Callable[..., T], *args: Any, on_thread: bool = False) -> T:
-        """`fn(sqlite3_connection, *args)`: at once on the loop; on the worker thread when it has to wait for a
-        lock (or `on_thread`). Called from SQLAlchemy's greenlet, as every DBAPI method of an async adapter is."""
+    async def run(self, many: bool, operation: str, parameters: Any) -> _Outcome:
+        """One statement: at once on the loop; on aiosqlite's thread if another process holds the lock."""
+        conn = self.sqlite
+        begin, self.__begin = self.__begin, False
         try:
-            return await_(self._run(fn, args, on_thread))
-        except Exception as error:
-            self._handle_exception(error)
+            return _statement(conn, begin, many, operation, parameters)
+        except sqlite3.OperationalError as error:
+            if many or not _is_busy(error):
+                self.__begin = begin and not conn.in_transaction  # the BEGIN itself failed: still to come
+                raise
+        return await self._patiently(begin, operation, parameters)
 
-    async def _run(self, fn: Callable[..., T], args: tuple[Any, ...], on_thread: bool) -> T:
-        driver = self._connection
-        if not on_thread and not self._execute_mutex.locked():
-            try:
-                return fn(driver._conn, *args)
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error):
-                    raise
-        async with self._execute_mutex:
-            result: T = await driver._execute(lambda: _patiently(fn, driver._conn, *args))
-            return result
+    async def _patiently(self, begin: bool, operation: str, parameters: Any) -> _Outcome:
+        """On aiosqlite's thread (its public methods): the statement, allowed to wait for another process's lock."""
+        await self.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            if begin and not self.in_transaction:
+                await self.execute_fetchall("BEGIN IMMEDIATE")
+            async with self.execute(operation, parameters) as cursor:
+                rows = list(await cursor.fetchall()) if cursor.description else []
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        finally:
+            await self.execute_fetchall("PRAGMA busy_timeout = 0")
 
-    def cursor(self, server_side: bool = False) -> Cursor:
-        return Cursor(self)  # server-side cursors are not offered: every result is read whole
+    async def commit(self) -> None:
+        """Commit on the loop (with synchronous=NORMAL a WAL commit does not fsync); every CHECKPOINT_EVERY
+        commits a passive checkpoint on the thread."""
+        self.__begin = False
+        if self.__sqlite is None or not self.__sqlite.in_transaction:
+            return  # nothing ran: nothing to commit
+        self.__sqlite.commit()
+        self.__commits += 1
+        if self.__commits % CHECKPOINT_EVERY == 0:
+            await self.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def rollback(self) -> None:
+        self.__begin = False
+        if self.__sqlite is not None and self.__sqlite.in_transaction:
+            self.__sqlite.rollback()
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits to the database (PRAGMA data_version);
-        our own commits leave it as it is."""
-        row = self._connection._conn.execute("PRAGMA data_version").fetchone()
+        our own commits leave it as it is. On the loop: it reads a counter, nothing that could wait."""
+        row = self.sqlite.execute("PRAGMA data_version").fetchone()
         return int(row[0])
 
-    def begin(self) -> None:
-        """Start a transaction with the next statement (see the module's docstring)."""
-        self.begin_pending = True
-
-    def commit(self) -> None:
-        if self.begin_pending:  # nothing ran: there is nothing to commit
-            self.begin_pending = False
-            return
-        self._commits += 1
-        checkpoint = "PASSIVE" if self._commits % CHECKPOINT_EVERY == 0 else None
-        if self.scrub_pending:
-            self.scrub_pending, checkpoint = False, "TRUNCATE"
-        self.run(_commit, checkpoint, on_thread=checkpoint is not None)
-
-    def rollback(self) -> None:
-        self.scrub_pending = False  # nothing was erased
-        if self.begin_pending:
-            self.begin_pending = False
-            return
-        if self._connection._connection is not None:
-            self.run(sqlite3.Connection.rollback)
+    async def close(self) -> None:
+        self.__sqlite = None
+        await super().close()
 
 
-class Cursor(AsyncAdapt_dbapi_cursor):
-    """A DBAPI cursor whose statement is one call; its rows are held here, so closing costs nothing."""
+class Cursor:
+    """A DBAPI-like cursor of `LoopConnection`, as SQLAlchemy's aiosqlite adapter drives one: its statement is one
+    call on the loop, and its rows are held here."""
 
-    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
-    _awaitable_cursor_close = False
+    def __init__(self, connection: LoopConnection) -> None:
+        self._connection = connection
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+        self._rows: list[Any] = []
 
-    def __init__(self, adapt_connection: Connection) -> None:  # no driver cursor to open
-        self._adapt_connection = adapt_connection
-        self._connection = adapt_connection._connection
-        self._soft_closed_memoized = EMPTY_DICT
-        self._rows = collections.deque()
-        self._description: Any = None
-        self._rowcount = -1
-        self._lastrowid: int | None = None
-        self._arraysize = 1
+    async def __aenter__(self) -> Cursor:
+        return self
 
-    @property
-    def arraysize(self) -> int:
-        return self._arraysize
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._arraysize = value
+    async def execute(self, operation: str, parameters: Any = None) -> Cursor:
+        self._take(await self._connection.run(False, operation, parameters))
+        return self
 
-    @property
-    def description(self) -> Any:
-        return self._description
+    async def executemany(self, operation: str, seq_of_parameters: Any) -> Cursor:
+        self._take(await self._connection.run(True, operation, seq_of_parameters))
+        return self
 
-    @property
-    def rowcount(self) -> int:
-        return self._rowcount
+    def _take(self, outcome: _Outcome) -> None:
+        self.description, self.rowcount, self.lastrowid, self._rows = outcome
 
-    @property
-    def lastrowid(self) -> Any:
-        return self._lastrowid
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
 
-    def close(self) -> None:
-        self._rows.clear()
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
 
-    def execute(self, operation: Any, parameters: Any = None) -> None:
-        self._statement(False, operation, parameters)
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        n = self.arraysize if size is None else size
+        rows, self._rows = self._rows[:n], self._rows[n:]
+        return rows
 
-    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
-        self._statement(True, operation, seq_of_parameters)
+    async def close(self) -> None:
+        self._rows = []
 
-    def _statement(self, many: bool, operation: str, parameters: Any) -> None:
-        adapt = self._adapt_connection
-        assert isinstance(adapt, Connection)
-        begin, adapt.begin_pending = adapt.begin_pending, False
-        try:
-            outcome = adapt.run(_statement, begin, many, operation, parameters)
-        except BaseException:
-            # If the BEGIN itself did not happen, the transaction still starts with the next statement.
-            driver = adapt._connection._connection  # None once the connection is closed
-            adapt.begin_pending = begin and driver is not None and not driver.in_transaction
-            raise
-        self._description, self._rowcount, self._lastrowid, rows = outcome
-        self._rows = collections.deque(rows)
-
-    def nextset(self) -> None:
+    async def nextset(self) -> None:
         return None
 
-    def setinputsizes(self, *inputsizes: Any) -> None:
+    async def setinputsizes(self, *sizes: Any) -> None:
         return None
 
 
-class DBAPI(AsyncAdapt_aiosqlite_dbapi):
-    """The `module` for SQLAlchemy's aiosqlite dialect."""
+async def truncate_wal(conn: AsyncConnection) -> None:
+    """Copy every page of the WAL into the database file and empty the WAL (a checkpoint that truncates it), on
+    aiosqlite's thread; `conn` is between transactions.
 
-    def connect(self, *arg: Any, **kw: Any) -> Connection:
-        stock = super().connect(*arg, **kw)
-        return Connection(self, stock._connection)
+    After an erase: with `secure_delete` on (storage/db.py) the deleted rows are zeros in the pages written; the
+    checkpoint copies those pages into the database file and empties the WAL, whose older frames would still hold
+    the rows as they were. The database files then hold no trace of them."""
+    await (await driver_of(conn)).execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def dbapi() -> DBAPI:
-    return DBAPI(aiosqlite, sqlite3)
+async def driver_of(conn: AsyncConnection) -> LoopConnection:
+    """The `LoopConnection` under a connection of an engine made by storage.db.make_engine."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(driver, LoopConnection), "a SQLite engine made by storage.db.make_engine"
+    return driver

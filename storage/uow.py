@@ -8,12 +8,19 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    AsyncSessionTransaction,
+    async_sessionmaker,
+)
 
 from storage import sqlite
-from storage.booking import BookingCache, Bookings, OutboxRepo
+from storage.booking import BookingCache, Bookings
 from storage.clock import Clock
 from storage.handoff import Tickets
+from storage.outbox import OutboxRepo
 from storage.reminders import Reminders
 from storage.repositories import (
     CitizenCache,
@@ -24,6 +31,7 @@ from storage.repositories import (
     ProcessedUpdates,
     Users,
 )
+from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.transfer import Transfers
 
 log = logging.getLogger(__name__)
@@ -73,11 +81,25 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
+    async def _scrub(self) -> None:
+        """After a commit that erased a citizen: truncate the WAL (`storage.sqlite.truncate_wal`), on the held
+        connection if there is one (still under the gate), else on one of the pool's."""
+        bind = self.session.bind
+        if isinstance(bind, AsyncConnection):
+            await sqlite.truncate_wal(bind)
+        elif isinstance(bind, AsyncEngine):
+            async with bind.connect() as conn:
+                await sqlite.truncate_wal(conn)
+
     def _rolled_back(self) -> None:
         if self._booking_cache is not None:
             self._booking_cache.clear()  # it may hold what this transaction read of its own, now undone, writes
         self.users.forget_served()  # its changes to cached objects never reached the database
         self.messages.rolled_back()
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """A nested transaction: what runs inside it can be undone alone (`await savepoint.rollback()`)."""
+        return self.session.begin_nested()
 
     def after_commit(self, action: Callable[[], Awaitable[object]]) -> None:
         """Run `action` once the transaction is committed (e.g. send the replies); never if it rolls back."""
@@ -91,11 +113,14 @@ class UnitOfWork:
                 try:
                     await self.updates.flush()
                     await self.messages.flush()
+                    scrub = self.session.info.pop(SCRUB_AFTER_COMMIT, False)
                     await self.session.commit()
                 except BaseException:
                     self._rolled_back()
                     raise
                 self.messages.committed()
+                if scrub:
+                    await self._scrub()
             else:
                 self._rolled_back()
                 await self.session.rollback()
@@ -146,7 +171,7 @@ class UnitOfWorkFactory:
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None
         self._held: AsyncConnection | None = None
-        self._driver: sqlite.Connection | None = None
+        self._driver: sqlite.LoopConnection | None = None  # under the held connection, on SQLite
         self._data_version = -1
 
     def __call__(self) -> UnitOfWork:
@@ -165,8 +190,9 @@ class UnitOfWorkFactory:
         assert self._engine is not None
         if self._held is None or self._held.closed or self._held.invalidated:
             self._held = await self._engine.connect()
-            raw = (await self._held.get_raw_connection()).dbapi_connection
-            self._driver = raw if isinstance(raw, sqlite.Connection) else None
+            self._driver = (
+                await sqlite.driver_of(self._held) if self._engine.dialect.name == "sqlite" else None
+            )
         if self._driver is not None and self.citizens is not None:
             # Another connection committed (a hand edit, another tool): what is cached may be out of date.
             version = self._driver.data_version()

@@ -183,3 +183,24 @@ def test_the_core_names_no_room() -> None:
         if _unit(i.source) == "dialogs" and _unit(_known(i.target, modules) or "") in ROOMS
     ]
     assert bad == []
+
+
+def _session_uses(path: Path) -> Iterator[int]:
+    """Lines where a unit of work's SQLAlchemy session is reached (`uow.session`, `self.uow.session`, …)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "session":
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if "uow" in name:
+                yield node.lineno
+
+
+def test_only_storage_touches_the_session() -> None:
+    """SQL lives in storage/'s repositories; the rest of the product asks them (tests may look underneath)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for package in ("bot", "dialogs", "handlers", "knowledge")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line in _session_uses(path)
+    ]
+    assert found == [], found

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import outbox
 from bot.outbox import MAX_ATTEMPTS, RETRY_AFTER, Send, claim, dispatch, senders, start_outbox
 from dialogs.messages import Reply
-from storage.booking import Outbox, OutboxRepo
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.outbox import Outbox, OutboxRepo
 from storage.uow import UnitOfWorkFactory
 from testkit.clocks import test_clock
 

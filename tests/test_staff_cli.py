@@ -24,10 +24,11 @@ from bot import staff
 from bot.settings import Settings
 from dialogs.booking.service import BookingService, new_token
 from knowledge import Knowledge
-from storage.booking import Booking, Outbox
+from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.outbox import Outbox
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import make_settings
 

@@ -19,7 +19,6 @@ from dialogs.messages import Button, Reply
 from dialogs.payloads import pack
 from knowledge.loader import Knowledge
 from storage.booking import Booking
-from storage.models import User
 from storage.repositories import button_rows
 from storage.uow import UnitOfWork
 
@@ -100,7 +99,7 @@ async def close_day_and_notify(
         await uow.reminders.cancel_for_booking(booking.code)  # no reminder of a visit that will not happen
         if booking.user_id is None or booking.start is None:  # the citizen erased their data
             continue
-        user = await uow.session.get(User, booking.user_id)
+        user = await uow.users.by_id(booking.user_id)
         if user is None:
             continue
         resource = service.resource(booking.office, booking.service)

@@ -277,7 +277,7 @@ class BookingService:
     ) -> Booking | Refusal:
         """Move a booking: the old place is given up only if the new one is taken, in one savepoint."""
         was_active = old.status in ACTIVE
-        async with uow.session.begin_nested() as savepoint:
+        async with uow.savepoint() as savepoint:
             await uow.bookings.cancel(old, now)
             result = await self.book(
                 uow,
@@ -294,7 +294,7 @@ class BookingService:
             if not isinstance(result, Booking):
                 await savepoint.rollback()
         if not isinstance(result, Booking):
-            await uow.session.refresh(old)  # the rolled-back cancel must not linger in the identity map
+            await uow.bookings.reload(old)  # the rolled-back cancel must not linger in the identity map
         elif was_active:  # the new one was told by `book`
             self._tell(uow, CANCELLED, [old])
         return result

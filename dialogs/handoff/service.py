@@ -1,6 +1,6 @@
 """The handoff as a service both sides call: the citizen's room (flow.py) and the operators' desk (desk.py).
 
-Messages cross between them through the outbox (storage.booking.Outbox, sent by bot/outbox.py): a row to the
+Messages cross between them through the outbox (storage.outbox.Outbox, sent by bot/outbox.py): a row to the
 channel `operators` is posted in the ticket's forum topic (the Telegram handler opens the topic, with the context
 card, on the first one), a row to a citizen's channel goes to them. A row is written in the unit of work that
 decided it, and `kick` (after commit) sends it at once; should this process die first, another one's periodic run
@@ -210,7 +210,7 @@ class HandoffService:
         channel cannot carry the attachment. Operators' lines are kept in the citizen's log (context, web)."""
         if ticket.user_id is None:
             return False
-        user = await uow.session.get(User, ticket.user_id)
+        user = await uow.users.by_id(ticket.user_id)
         if user is None:
             return False
         if reply.attachment is not None and rules.carry(reply.attachment, user.channel) is Carry.NO:
@@ -311,7 +311,7 @@ class HandoffService:
             lines.append(texts.OP_CLOSED_ALREADY.format(id=ticket.id))
         elif ticket.operator_name:
             lines.append(texts.OP_TAKEN.format(name=ticket.operator_name))
-        user = await uow.session.get(User, ticket.user_id) if ticket.user_id is not None else None
+        user = await uow.users.by_id(ticket.user_id) if ticket.user_id is not None else None
         if user is not None:
             state = await uow.states.get(user.id)
             if described := self.describe(state):

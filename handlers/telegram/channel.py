@@ -68,7 +68,8 @@ class TelegramChannel:
         thought delivered. Now Telegram redelivers it (to any process; the update_id is deduplicated), and an
         update whose handling failed gets a 500 and comes again. Sending is bounded: an update still busy after
         WEBHOOK_ANSWER_WITHIN seconds (Telegram's API slow or answering 429, the sender retrying) gets its 200
-        then and finishes in the background (aiogram's `_timeout` of `feed_webhook_update`), so a slow Telegram
+        then and finishes in the background (aiogram's `_timeout` of `feed_webhook_update`, which has no public
+        equivalent: aiogram is pinned and tests/handlers/test_library_internals.py checks it), so a slow Telegram
         never holds a request past nginx's proxy_read_timeout, which would take the process out of the upstream.
         A step is saved in milliseconds, long before that."""
         SimpleRequestHandler(

@@ -14,7 +14,6 @@ import logging
 from contextlib import suppress
 
 from aiohttp import web
-from sqlalchemy import select
 
 from dialogs.messages import plain
 from dialogs.turns import Turns
@@ -73,15 +72,7 @@ async def _lines(
         if user is None:
             return []
         await uow.messages.flush(everything=True)  # lines still buffered (SQLite mode) are written first
-        rows = await uow.session.execute(
-            select(MessageLog)
-            .where(
-                MessageLog.user_id == user.id, MessageLog.id > after, MessageLog.direction.in_(OUT_OF_BAND)
-            )
-            .order_by(MessageLog.id)
-            .limit(100)
-        )
-        return list(rows.scalars())
+        return await uow.messages.after(user.id, after, OUT_OF_BAND)
 
 
 def setup_live(app: web.Application, turns: Turns, hub: LiveHub | None = None) -> LiveHub:

@@ -27,10 +27,10 @@ from dialogs.handoff.desk import Desk, DeskOutcome, OperatorEvent
 from dialogs.handoff.service import HandoffService
 from dialogs.handoff.texts import OPERATOR_BUTTON
 from dialogs.messages import Attachment, Incoming, Reply
-from storage.booking import Outbox
 from storage.db import make_sessionmaker
 from storage.handoff import Ticket, holds
 from storage.models import MessageLog, User
+from storage.outbox import Outbox
 from tests.conftest import make_settings
 
 # Monday 7 December 2026, 11:00 in Kyiv: the hotline (weekdays 08:00–17:00) is open.

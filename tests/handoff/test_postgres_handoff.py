@@ -20,8 +20,8 @@ from dialogs.handoff.desk import Desk, OperatorEvent
 from dialogs.messages import Incoming, Reply
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from storage.booking import Outbox
 from storage.handoff import Ticket
+from storage.outbox import Outbox
 from testkit.servers import throwaway_postgres
 
 MONDAY = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)  # 11:00 in Kyiv: the hotline answers

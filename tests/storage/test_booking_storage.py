@@ -23,7 +23,6 @@ from storage.booking import (
     Booking,
     BookingQuota,
     Bookings,
-    Outbox,
     TakeFailure,
     new_code,
     normalize_code,
@@ -32,6 +31,7 @@ from storage.booking import (
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import User, UTCDateTime
+from storage.outbox import Outbox
 from storage.uow import UnitOfWorkFactory
 from testkit.booking_race import MONTH, OFFICE, RESOURCE, SERVICE, SLOT, factory_for, make_users, take_one
 from testkit.clocks import TEST_NOW

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from bot.app import Bot
 from dialogs.messages import Incoming
@@ -70,7 +71,5 @@ async def test_another_citizens_data_stays(bot: Bot, tmp_path: Path) -> None:
 async def test_the_bots_connections_delete_securely(bot: Bot) -> None:
     """Not left to how the SQLite library was compiled (Debian's has it on by default; others do not)."""
     async with bot.uow_factory() as uow:
-        conn = await uow.session.connection()
-        raw = (await conn.get_raw_connection()).dbapi_connection
-        assert raw is not None
-        assert raw._connection._conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+        found = await uow.session.scalar(sql("PRAGMA secure_delete"))
+        assert found == 1

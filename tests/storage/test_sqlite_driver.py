@@ -1,18 +1,19 @@
-"""storage/sqlite.py: SQLite statements run on the event loop unless they must wait, and then off it."""
+"""storage/sqlite.py: SQLite statements run on the event loop unless they must wait, and then off it (on aiosqlite's
+thread, through its public methods)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import event, func, select, text
 
-from storage import sqlite as driver
+from storage import sqlite as sqlite_module
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import ProcessedUpdate
@@ -26,11 +27,24 @@ class Rig:
         self.engine = make_engine(f"sqlite+aiosqlite:///{path}")
         self.factory = UnitOfWorkFactory(make_sessionmaker(self.engine), clock=test_clock())
         self.statements: list[str] = []  # what SQLite really ran, in order
-        self.thread_calls = 0  # calls that went to aiosqlite's worker thread
+        self.off_loop: list[str] = []  # what of it ran on another thread than the event loop's
 
-        @event.listens_for(self.engine.sync_engine, "connect")
+        @event.listens_for(self.engine.sync_engine, "connect", insert=True)
         def _trace(dbapi_conn: Any, _: Any) -> None:
-            dbapi_conn._connection._conn.set_trace_callback(self.statements.append)
+            driver = dbapi_conn.driver_connection
+            assert isinstance(driver, sqlite_module.LoopConnection)
+            loop_thread = threading.get_ident()
+
+            def trace(statement: str) -> None:
+                self.statements.append(statement)
+                if threading.get_ident() != loop_thread:
+                    self.off_loop.append(statement)
+
+            driver.sqlite.set_trace_callback(trace)
+
+    @property
+    def thread_calls(self) -> int:
+        return len(self.off_loop)
 
     async def mark(self, key: str) -> None:
         async with self.factory() as uow:
@@ -38,16 +52,9 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     r = Rig(tmp_path / "d.sqlite3")
     await upgrade(r.engine)
-    original = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        r.thread_calls += 1
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     yield r
     await r.engine.dispose()
 
@@ -55,7 +62,7 @@ async def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 async def test_statements_run_on_the_loop_in_one_transaction(rig: Rig) -> None:
     await rig.mark("a")  # warm: the pool's connection is opened on the worker thread once
     rig.statements.clear()
-    rig.thread_calls = 0
+    rig.off_loop.clear()
     async with rig.factory() as uow:
         await uow.session.execute(select(func.count()).select_from(ProcessedUpdate))
         uow.updates.mark("test", "b")
@@ -102,7 +109,7 @@ async def test_a_lock_held_by_another_process_is_waited_for_off_the_loop(rig: Ri
             ticks += 1
 
     beat = asyncio.create_task(ticker())
-    rig.thread_calls = 0
+    rig.off_loop.clear()
     started = loop.time()
     await rig.mark("b")  # refused as busy on the loop, so it waits on the worker thread
     waited = loop.time() - started
@@ -110,20 +117,21 @@ async def test_a_lock_held_by_another_process_is_waited_for_off_the_loop(rig: Ri
     other.close()
     assert waited >= 0.4
     assert ticks >= 20  # the event loop kept running while the statement waited
-    assert rig.thread_calls >= 1
+    assert "BEGIN IMMEDIATE" in rig.off_loop  # the write lock was waited for on aiosqlite's thread
     with sqlite3.connect(rig.path) as check:
         assert check.execute("SELECT count(*) FROM processed_updates").fetchone() == (2,)
 
 
 async def test_checkpoints_run_on_the_worker_thread(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(driver, "CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(sqlite_module, "CHECKPOINT_EVERY", 3)
     async with rig.engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 0
-    rig.thread_calls = 0
+    await rig.engine.dispose()  # a fresh connection counts its commits from 0
+    rig.off_loop.clear()
     rig.statements.clear()
     for i in range(6):
         await rig.mark(str(i))
-    assert rig.thread_calls == 2
+    assert rig.off_loop == ["PRAGMA wal_checkpoint(PASSIVE)"] * 2
     assert sum("wal_checkpoint" in s for s in rig.statements) == 2
 
 

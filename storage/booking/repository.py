@@ -1,208 +1,46 @@
-"""Booking storage: bookings, monthly quotas, closed days, the outbox of notices to send.
-
-Double booking is impossible by construction: the database refuses it, never a check followed by an insert.
-- The place: UNIQUE (office, resource, start, place). A slot of capacity k has places 0..k-1 (held places for
-  priority citizens are just some of these numbers); `Bookings.take` INSERTs the citizen's candidates one by one,
-  each in its own savepoint, and the unique key refuses a place somebody else holds. A cancelled booking has
-  place NULL, and NULLs never collide, so the place returns to the pool.
-- One active booking per service per citizen: a partial unique index (user_id, service) over active rows.
-- A double tap: UNIQUE (user_id, token); the second tap gets the booking the first one made.
-- The monthly quota: one atomic upsert that adds 1 only while the month's count is under the limit; cancelled
-  bookings stay counted. If no place is left, the increment is rolled back with the savepoint around it.
-On SQLite every transaction starts with BEGIN IMMEDIATE (storage/db.py), so writers are serialized anyway; on
-PostgreSQL (READ COMMITTED) a concurrent INSERT of the same key waits for the other transaction and then fails.
-"""
+"""The bookings repository: take a place (the keys of storage/booking/models.py decide), request a home visit,
+cancel, list, close a day; and the SQLite mode's cache of what is taken."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    and_,
-    case,
-    delete,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Table, and_, case, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.clock import Clock, system_clock
-from storage.models import Base, User, UTCDateTime
-
-BOOKED = "booked"
-CANCELLED = "cancelled"
-ARRIVED = "arrived"
-NO_SHOW = "no-show"
-REQUESTED = "requested"  # a home visit request: no time yet, the Center calls to agree on one
-STATUSES = (BOOKED, CANCELLED, ARRIVED, NO_SHOW, REQUESTED)
-ACTIVE = (BOOKED, REQUESTED)  # what counts as «a booking the citizen has» (one per service)
-KINDS = ("office", "callback", "visit")
-
-# The constraints `take` tells apart when an INSERT is refused.
-PLACE_KEY = "uq_bookings_place"
-TOKEN_KEY = "uq_bookings_token"
-ACTIVE_KEY = "uq_bookings_active_service"
-CODE_KEY = "uq_bookings_code"
-_ACTIVE_WHERE = "status IN ('booked', 'requested')"
-
-# Codes: no 0/O and no 1/I, so a code read aloud or copied by hand is not mistaken; 32⁶ ≈ 10⁹ codes.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-CODE_TRIES = 8
-NO_LIMIT = -1  # `take(monthly_limit=NO_LIMIT)`: the booking is not counted in the month's quota
-
-
-def new_code() -> str:
-    """A fresh booking code such as «K7M-4QX»."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-    return f"{chars[:3]}-{chars[3:]}"
-
-
-def normalize_code(code: str) -> str:
-    """A code as typed («k7m4qx», « K7M - 4QX ») in its stored form «K7M-4QX»."""
-    chars = re.sub(r"[\s\-–—]", "", code).upper()
-    return f"{chars[:3]}-{chars[3:]}" if len(chars) == 6 else chars
-
-
-class Booking(Base):
-    """An office visit at a time, a hotline callback at a time, or a home visit request (no time)."""
-
-    __tablename__ = "bookings"
-    __table_args__ = (
-        UniqueConstraint("office", "resource", "start", "place", name=PLACE_KEY),
-        UniqueConstraint("user_id", "token", name=TOKEN_KEY),
-        Index(
-            ACTIVE_KEY,
-            "user_id",
-            "service",
-            unique=True,
-            sqlite_where=text(_ACTIVE_WHERE),
-            postgresql_where=text(_ACTIVE_WHERE),
-        ),
-        Index("ix_bookings_start", "start"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)  # uq_bookings_code
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
-    channel: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))  # office / callback / visit
-    office: Mapped[str] = mapped_column(String(40))  # an office id, or the hotline's id for a callback
-    resource: Mapped[str] = mapped_column(String(40))  # the window group (or "hotline")
-    service: Mapped[str] = mapped_column(String(40))
-    start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
-    place: Mapped[int | None] = mapped_column(Integer, default=None)  # NULL once cancelled: the place returns
-    priority: Mapped[bool] = mapped_column(default=False)
-    priority_group: Mapped[str | None] = mapped_column(String(40), default=None)
-    status: Mapped[str] = mapped_column(String(16), default=BOOKED)
-    # Personal: erased by /forget (`Bookings.erase_personal`).
-    phone: Mapped[str | None] = mapped_column(String(32), default=None)
-    address: Mapped[str | None] = mapped_column(Text, default=None)
-    topic: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
-    token: Mapped[str | None] = mapped_column(String(32), default=None)  # the confirmation's idempotency key
-
-
-class BookingQuota(Base):
-    """How many bookings a citizen made in a calendar month (Kyiv), cancelled ones included."""
-
-    __tablename__ = "booking_quota"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
-    count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Closure(Base):
-    """A day an office is closed by staff (besides weekends and the calendar's days off)."""
-
-    __tablename__ = "closures"
-    __table_args__ = (UniqueConstraint("office", "day"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    office: Mapped[str] = mapped_column(String(40))
-    day: Mapped[dt.date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
-
-
-class Outbox(Base):
-    """A message to send to a citizen outside a conversation (a closed day, a reminder); sent by a job."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    external_id: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
-    # Button rows as the message log keeps them ([[{"text", "payload"} | {"text", "url"}]]), NULL for none.
-    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON(none_as_null=True), default=None)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # An attachment to carry along (dialogs.messages.Attachment as a dict), NULL for none.
-    media: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True), default=None)
-    # Set on a message relayed between a citizen and the operators: it is deleted once sent, and with the
-    # ticket's citizen on /forget.
-    ticket_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-
-
-class TakeFailure(StrEnum):
-    TAKEN = "taken"  # none of the candidate places is free any more
-    QUOTA = "quota"  # the citizen's monthly limit is used up
-    ALREADY = "already"  # the citizen has an active booking for this service
-    CLOSED = "closed"  # the day was closed meanwhile (checked only when `take` is given the day)
+from storage.booking.models import (
+    ACTIVE,
+    ACTIVE_KEY,
+    BOOKED,
+    CANCELLED,
+    CODE_KEY,
+    CODE_TRIES,
+    KINDS,
+    NO_LIMIT,
+    PLACE_KEY,
+    REQUESTED,
+    STATUSES,
+    TOKEN_KEY,
+    Booking,
+    BookingQuota,
+    Closure,
+    TakeFailure,
+    new_code,
+    normalize_code,
+    violated,
+)
+from storage.clock import Clock
+from storage.models import User
 
 
 class _Refused(Exception):
     def __init__(self, why: TakeFailure | str) -> None:
         self.why = why
-
-
-_SQLITE_COLUMNS = {
-    ("office", "resource", "start", "place"): PLACE_KEY,
-    ("user_id", "token"): TOKEN_KEY,
-    ("user_id", "service"): ACTIVE_KEY,
-    ("code",): CODE_KEY,
-}
-
-
-def violated(error: IntegrityError) -> str | None:
-    """The name of the unique constraint an INSERT broke: asyncpg names it; SQLite names its columns."""
-    orig = error.orig
-    name = getattr(getattr(orig, "__cause__", None), "constraint_name", None) or getattr(
-        orig, "constraint_name", None
-    )
-    if isinstance(name, str):
-        return name
-    message = str(orig)
-    if found := re.search(r'unique constraint "([^"]+)"', message):
-        return found.group(1)
-    if found := re.search(r"UNIQUE constraint failed: (.+)$", message, re.MULTILINE):
-        columns = tuple(part.strip().rsplit(".", 1)[-1] for part in found.group(1).split(","))
-        return _SQLITE_COLUMNS.get(columns)
-    return None
 
 
 _QUOTA = cast(Table, BookingQuota.__table__)
@@ -460,6 +298,10 @@ class Bookings:
             self._cache.taken[key] = held
         return held
 
+    async def reload(self, booking: Booking) -> None:
+        """Read the booking again (after a rolled-back savepoint, so an undone change does not linger)."""
+        await self._s.refresh(booking)
+
     async def by_code(self, code: str) -> Booking | None:
         found = await self._s.execute(select(Booking).where(Booking.code == normalize_code(code)))
         return found.scalar_one_or_none()
@@ -596,74 +438,3 @@ class Bookings:
         if office is None and self._cache is not None:
             self._cache.closures = found
         return found
-
-
-class OutboxRepo:
-    """Messages waiting to be sent (bot/outbox.py sends them); never commits."""
-
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._s = session
-        self._clock = clock
-
-    async def add(
-        self,
-        channel: str,
-        external_id: str,
-        text: str,
-        buttons: list[list[dict[str, str]]] | None = None,
-        *,
-        media: dict[str, str] | None = None,
-        ticket_id: int | None = None,
-    ) -> Outbox:
-        message = Outbox(
-            channel=channel,
-            external_id=external_id,
-            text=text,
-            buttons=buttons or None,
-            created_at=self._clock(),
-            attempts=0,
-            media=media,
-            ticket_id=ticket_id,
-        )
-        self._s.add(message)
-        await self._s.flush()
-        return message
-
-    async def due(self, limit: int = 50, max_attempts: int = 5) -> list[Outbox]:
-        """Unsent messages, oldest first, that have not failed `max_attempts` times. On PostgreSQL the rows are
-        locked until the transaction ends and rows another sender holds are skipped: two processes never send
-        the same message."""
-        query = (
-            select(Outbox)
-            .where(Outbox.sent_at.is_(None), Outbox.attempts < max_attempts)
-            .order_by(Outbox.id)
-            .limit(limit)
-        )
-        if self._s.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return list((await self._s.execute(query)).scalars())
-
-    async def sent(self, id: int, now: dt.datetime) -> None:
-        await self._s.execute(update(Outbox).where(Outbox.id == id).values(sent_at=now))
-
-    async def failed(self, id: int) -> None:
-        await self._s.execute(update(Outbox).where(Outbox.id == id).values(attempts=Outbox.attempts + 1))
-
-    async def forget(self, channel: str, external_id: str) -> None:
-        """/forget: messages to the citizen go, sent or not."""
-        await self._s.execute(
-            delete(Outbox).where(Outbox.channel == channel, Outbox.external_id == external_id)
-        )
-
-    async def forget_tickets(self, ticket_ids: list[int]) -> None:
-        """/forget: what was being relayed about these tickets goes too."""
-        if ticket_ids:
-            await self._s.execute(delete(Outbox).where(Outbox.ticket_id.in_(ticket_ids)))
-
-    async def drop(self, id: int) -> None:
-        """A relayed message, once sent: nothing of it is kept."""
-        await self._s.execute(delete(Outbox).where(Outbox.id == id))
-
-    async def purge_sent_before(self, cutoff: dt.datetime) -> int:
-        result = await self._s.execute(delete(Outbox).where(Outbox.sent_at < cutoff))
-        return int(getattr(result, "rowcount", 0) or 0)

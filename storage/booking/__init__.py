@@ -1,0 +1,58 @@
+"""Booking storage: the rows and the keys that make double booking impossible (`models`) and the repository
+(`repository`). The outbox of notices to send is storage/outbox.py. Both are importable from `storage.booking`."""
+
+from storage.booking.models import (
+    ACTIVE,
+    ACTIVE_KEY,
+    ARRIVED,
+    BOOKED,
+    CANCELLED,
+    CODE_ALPHABET,
+    CODE_KEY,
+    CODE_TRIES,
+    KINDS,
+    NO_LIMIT,
+    NO_SHOW,
+    PLACE_KEY,
+    REQUESTED,
+    STATUSES,
+    TOKEN_KEY,
+    Booking,
+    BookingQuota,
+    Closure,
+    TakeFailure,
+    new_code,
+    normalize_code,
+    violated,
+)
+from storage.booking.repository import (
+    BookingCache,
+    Bookings,
+)
+
+__all__ = [
+    "ACTIVE",
+    "ACTIVE_KEY",
+    "ARRIVED",
+    "BOOKED",
+    "CANCELLED",
+    "CODE_ALPHABET",
+    "CODE_KEY",
+    "CODE_TRIES",
+    "KINDS",
+    "NO_LIMIT",
+    "NO_SHOW",
+    "PLACE_KEY",
+    "REQUESTED",
+    "STATUSES",
+    "TOKEN_KEY",
+    "Booking",
+    "BookingCache",
+    "BookingQuota",
+    "Bookings",
+    "Closure",
+    "TakeFailure",
+    "new_code",
+    "normalize_code",
+    "violated",
+]
