@@ -1,11 +1,9 @@
 """SQLite on the event loop where it cannot block, through public APIs only (the embedded default).
 
-SQLAlchemy's stock aiosqlite path sends every sqlite3 call to aiosqlite's worker thread: three or four round trips
-per statement (open a cursor, execute, fetch, close), each a queue put, a futex wake, a self-pipe write and an
-epoll wake-up, 150-300 µs of wall time on our two-core machines and most of it CPU of the loop thread, while
-SQLite spends 20-50 µs on one of our statements. Measured against our adapter on the dialog, booking and Telegram
-benchmarks, the stock path was 2.25, 2.03 and 1.79 times slower (docs/BENCHMARKS.md, «SQLite — SQLAlchemy's stock
-driver or ours»), over the 1.3 times that would have let it go.
+Why not SQLAlchemy's stock aiosqlite path: it sends every sqlite3 call to aiosqlite's worker thread, several
+thread round trips per statement, each costing more than SQLite's own work on one of our statements; measured on
+the dialog, booking and Telegram benchmarks it was over the 1.3x we accept (the figures: docs/BENCHMARKS.md,
+«SQLite — SQLAlchemy's stock driver or ours»).
 
 So `LoopConnection` is an aiosqlite connection (aiosqlite's public class, made the way `aiosqlite.connect` makes it)
 whose cursor, commit and rollback call sqlite3 directly on the loop. It is given to SQLAlchemy's own aiosqlite
