@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     web_session_retention: dt.timedelta = dt.timedelta(days=30)  # an anonymous web chat session
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (bot/logs.py)
-    # Hotline operators (issue 12): a Telegram supergroup with forum topics where the bot is an admin that may
+    # Hotline operators: a Telegram supergroup with forum topics where the bot is an admin that may
     # manage topics, and the Telegram user ids (comma-separated) allowed to act there. Without both, «оператор»
     # gets the hotline's number and a callback.
     operator_chat_id: int | None = None

@@ -287,6 +287,6 @@ class ViberWebhook:
         """Send the replies, in the citizen's order, before Viber gets its 200, but wait for them REPLY_WITHIN
         seconds at most (a slow Viber API must not hold the callback: they go on in the background then). Sending
         before answering keeps the window in which a killed process has saved a step but not sent its reply to
-        milliseconds (under bench/load.py's kill, 31 such replies were lost while they waited in a background
-        queue), and keeps one citizen's replies in order across processes (the next step waits for the lock)."""
+        milliseconds (docs/BENCHMARKS.md, the load benchmark's kill), and keeps one citizen's replies in order across
+        processes (the next step waits for the lock)."""
         await asyncio.wait({self.sender.schedule(user, replies)}, timeout=REPLY_WITHIN)
