@@ -18,19 +18,13 @@ from sqlalchemy.ext.asyncio import (
 
 from storage import sqlite
 from storage.booking import BookingCache, Bookings
+from storage.citizens import CitizenCache, DialogStates, Users
 from storage.clock import Clock
+from storage.deliveries import Deliveries, ProcessedUpdates
 from storage.handoff import Tickets
+from storage.messages import LogBuffer, MessageLogs
 from storage.outbox import OutboxRepo
 from storage.reminders import Reminders
-from storage.repositories import (
-    CitizenCache,
-    Deliveries,
-    DialogStates,
-    LogBuffer,
-    MessageLogs,
-    ProcessedUpdates,
-    Users,
-)
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.transfer import Transfers
 

@@ -19,7 +19,7 @@ from dialogs.messages import Button, Reply
 from dialogs.payloads import pack
 from knowledge.loader import Knowledge
 from storage.booking import Booking
-from storage.repositories import button_rows
+from storage.messages import button_rows
 from storage.uow import UnitOfWork
 
 NEAREST_SHOWN = 3

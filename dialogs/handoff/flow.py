@@ -80,7 +80,7 @@ class HandoffRoom:
 
     async def forget(self, turn: Turn) -> None:
         """The citizen's ticket closes now; the erase that follows deletes its topic with what they said in it
-        (storage.repositories.Users.erase queues that, for a retention purge too)."""
+        (storage.citizens.Users.erase queues that, for a retention purge too)."""
         ticket = await turn.uow.tickets.active_for(turn.user.id)
         if ticket is not None:
             await turn.uow.tickets.close(ticket.id, FORGOTTEN, turn.now)

@@ -23,8 +23,8 @@ from dialogs.redact import redact
 from knowledge.loader import Knowledge
 from storage.booking import Booking
 from storage.handoff import ACTIVE, CLOSE_TOPIC, CLOSED, OPERATORS, QUESTION, Ticket
+from storage.messages import button_rows
 from storage.models import DialogState, MessageLog, User
-from storage.repositories import button_rows
 from storage.uow import UnitOfWork
 
 WEB = "web"

@@ -18,8 +18,8 @@ from dialogs.payloads import Payload
 from dialogs.turns import Turns
 from handlers.web.security import install as install_security
 from handlers.web.security import json_only, refused_log
+from storage.messages import button_rows
 from storage.models import MessageLog
-from storage.repositories import button_rows
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from sqlalchemy import insert, select, text
 from bot.app import Bot
 from dialogs.messages import Button, Incoming
 from storage.db import make_engine, make_sessionmaker
+from storage.messages import button_rows
 from storage.migrate import upgrade
 from storage.models import MessageLog, User
-from storage.repositories import button_rows
 from tests.storage.test_postgres import pg_bot, postgres_url  # noqa: F401  (fixtures: a throwaway server)
 
 

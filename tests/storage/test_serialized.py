@@ -15,8 +15,8 @@ from bot.app import Bot
 from dialogs.messages import Incoming
 from storage.db import make_sessionmaker
 from storage.handoff import Ticket
+from storage.messages import LogBuffer
 from storage.models import MessageLog, User
-from storage.repositories import LogBuffer
 from storage.uow import UnitOfWorkFactory
 from testkit.clocks import TEST_NOW
 
