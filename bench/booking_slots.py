@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from dialogs.booking.rules import Resource, Slot, availability, clear_cache, day_slots, horizon
 from dialogs.calendar import WorkCalendar
 from knowledge import load_knowledge
-from knowledge.schema import BookingData
+from knowledge.booking_schema import BookingData
 
 WINDOWS = 10
 OFFICE = "visa-main"

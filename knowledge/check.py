@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from knowledge.booking_schema import BookingData
 from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
-from knowledge.schema import BookingData, Certainty, LifeSituation, Regime, Schedule, When
+from knowledge.schema import Certainty, LifeSituation, Regime, Schedule, When
 
 
 def _check_when(when: When | None, where: str, kb: Knowledge, problems: list[str]) -> None:

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.schema import BookingData, Contacts, LifeSituation, Question, Service
+from knowledge.booking_schema import BookingData
+from knowledge.schema import Contacts, LifeSituation, Question, Service
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -18,7 +18,8 @@ from dialogs.booking import rules
 from dialogs.booking.rules import Resource, availability, day_slots, horizon, offices_for
 from dialogs.calendar import WorkCalendar
 from knowledge import Knowledge
-from knowledge.schema import BookingData, Regime
+from knowledge.booking_schema import BookingData
+from knowledge.schema import Regime
 
 KYIV = ZoneInfo("Europe/Kyiv")
 UTC = dt.UTC

@@ -15,7 +15,8 @@ import pytest
 from dialogs.calendar import WorkCalendar
 from dialogs.handoff import rules
 from knowledge import Knowledge
-from knowledge.schema import BookingData, Regime
+from knowledge.booking_schema import BookingData
+from knowledge.schema import Regime
 
 KYIV = ZoneInfo("Europe/Kyiv")
 MARTIAL = WorkCalendar(holidays_are_days_off=False)

@@ -17,8 +17,8 @@ from dialogs.events import BookingEvents
 from dialogs.messages import Button
 from dialogs.payloads import Action, pack
 from dialogs.rooms import RoomState, Row
+from knowledge.booking_schema import PriorityGroup
 from knowledge.loader import Knowledge
-from knowledge.schema import PriorityGroup
 from storage.models import DialogState
 
 NAME = "booking"

@@ -15,8 +15,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dialogs.calendar import WorkCalendar
+from knowledge.booking_schema import BookingData
 from knowledge.loader import Knowledge
-from knowledge.schema import BookingData, Regime, Schedule, TimeRange, Weekday
+from knowledge.schema import Regime, Schedule, TimeRange, Weekday
 
 HOTLINE = "hotline"  # the group (and office) of hotline callbacks: Resource(HOTLINE, HOTLINE)
 FALLBACK_OFFICE = "visa-main"  # where a service whose card names no office is booked

@@ -23,8 +23,8 @@ from dialogs.booking.rules import (
     resource_for,
 )
 from dialogs.calendar import WorkCalendar
+from knowledge.booking_schema import BookingData
 from knowledge.loader import Knowledge
-from knowledge.schema import BookingData
 from storage.booking import ACTIVE, CANCELLED, Booking, TakeFailure
 from storage.models import User
 from storage.uow import UnitOfWork

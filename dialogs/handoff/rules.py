@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from dialogs.booking.rules import Resource, Slot, day_slots
 from dialogs.calendar import WorkCalendar
 from dialogs.messages import Attachment
-from knowledge.schema import BookingData
+from knowledge.booking_schema import BookingData
 
 HOTLINE = Resource("hotline", "hotline")
 RATINGS = (1, 2, 3, 4, 5)

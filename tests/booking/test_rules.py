@@ -38,8 +38,9 @@ from dialogs.booking.rules import (
 )
 from dialogs.calendar import WorkCalendar
 from knowledge import Knowledge
+from knowledge.booking_schema import BookingData
 from knowledge.check import run_check
-from knowledge.schema import BookingData, Schedule
+from knowledge.schema import Schedule
 
 KYIV = ZoneInfo("Europe/Kyiv")
 UTC = dt.UTC

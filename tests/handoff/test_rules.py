@@ -14,7 +14,7 @@ from dialogs.handoff import rules, texts
 from dialogs.handoff.rules import Carry, Overdue, TicketTimes
 from dialogs.messages import Attachment
 from knowledge import Knowledge
-from knowledge.schema import BookingData
+from knowledge.booking_schema import BookingData
 
 KYIV = ZoneInfo("Europe/Kyiv")
 MARTIAL = WorkCalendar(holidays_are_days_off=False)  # public holidays are working days
