@@ -59,8 +59,11 @@ class Button:
     def __post_init__(self) -> None:
         if (self.payload is None) == (self.url is None):
             raise ValueError("a button has either a payload or a url")
-        if self.payload is not None and len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+        if self.payload is not None and not 0 < len(self.payload.encode()) <= MAX_PAYLOAD_BYTES:
+            # Telegram's callback_data is 1-64 bytes; the same string goes to every channel.
+            raise ValueError(f"payload must be 1 to {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+        if self.url is not None and not self.url:
+            raise ValueError("a link button needs its url")
 
 
 @dataclass(frozen=True)

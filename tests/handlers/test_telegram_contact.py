@@ -57,10 +57,14 @@ def test_every_booking_payload_is_the_buttons_callback_data_as_it_is(payload: st
     assert message.keyboard.inline_keyboard[0][0].callback_data == payload
 
 
-def test_a_payload_over_telegrams_64_bytes_never_becomes_a_button() -> None:
+def test_a_payload_telegram_would_refuse_never_becomes_a_button() -> None:
     Button("b", "v:" + "ї" * 31)  # 64 bytes, the most Telegram's callback_data holds
-    with pytest.raises(ValueError, match="over 64 bytes"):
+    with pytest.raises(ValueError, match="1 to 64 bytes"):
         Button("b", "q:ok:" + "a" * 60)
+    with pytest.raises(ValueError, match="1 to 64 bytes"):
+        Button("b", "")  # an empty callback_data is refused by Telegram too
+    with pytest.raises(ValueError, match="url"):
+        Button("b", url="")
 
 
 # --- rendering -----------------------------------------------------------------------------------------------------
