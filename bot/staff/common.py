@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
@@ -153,3 +154,32 @@ def database_main(
             parser, execute, argv, settings, clock=clock, out=None, err=None, check_database=check_database
         ),
     )
+
+
+@dataclass(frozen=True)
+class DatabaseCli:
+    """A staff command that reads the database (`reminders`, `handoff`): its `run` (tests call it with a clock and
+    streams) and its `main` (`python -m bot <room> ARGS`)."""
+
+    parser: Callable[[], argparse.ArgumentParser]
+    execute: Execute
+
+    async def run(
+        self,
+        argv: Sequence[str],
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        check_database: CheckDatabase | None = None,
+    ) -> int:
+        """Parse and run one command; the exit status."""
+        return await database_command(
+            self.parser, self.execute, argv, settings, clock=clock, out=out, err=err, check_database=check_database
+        )
+
+    def main(
+        self, argv: Sequence[str], *, clock: Clock = system_clock, check_database: CheckDatabase | None = None
+    ) -> int:
+        return database_main(self.parser, self.execute, argv, clock=clock, check_database=check_database)

@@ -6,21 +6,17 @@ masked like the message log) appears only in the plain-text view."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TextIO
 
-from bot.settings import Settings
 from bot.staff.common import (
     OK,
-    CheckDatabase,
+    DatabaseCli,
     Parser,
     Usage,
-    database_command,
-    database_main,
     kyiv,
     print_json,
 )
-from storage.clock import Clock, system_clock
 from storage.handoff import STATUSES, Ticket
 from storage.uow import UnitOfWork
 
@@ -75,23 +71,5 @@ async def execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out:
     raise Usage(f"unknown command {args.command!r}")
 
 
-async def run(
-    argv: Sequence[str],
-    settings: Settings,
-    *,
-    clock: Clock = system_clock,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    check_database: CheckDatabase | None = None,
-) -> int:
-    """Parse and run one handoff staff command; the exit status."""
-    return await database_command(
-        parser, execute, argv, settings, clock=clock, out=out, err=err, check_database=check_database
-    )
-
-
-def main(
-    argv: Sequence[str], *, clock: Clock = system_clock, check_database: CheckDatabase | None = None
-) -> int:
-    """`python -m bot handoff ARGS`."""
-    return database_main(parser, execute, argv, clock=clock, check_database=check_database)
+cli = DatabaseCli(parser, execute)  # `python -m bot handoff ARGS`
+run, main = cli.run, cli.main

@@ -5,21 +5,17 @@ It reads the reminders' storage and prints; no citizen identifiers, in JSON or p
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TextIO
 
-from bot.settings import Settings
 from bot.staff.common import (
     OK,
-    CheckDatabase,
+    DatabaseCli,
     Parser,
     Usage,
-    database_command,
-    database_main,
     kyiv,
     print_json,
 )
-from storage.clock import Clock, system_clock
 from storage.reminders import Reminder
 from storage.uow import UnitOfWork
 
@@ -73,23 +69,5 @@ async def execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out:
     raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
 
 
-async def run(
-    argv: Sequence[str],
-    settings: Settings,
-    *,
-    clock: Clock = system_clock,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    check_database: CheckDatabase | None = None,
-) -> int:
-    """Parse and run one reminders staff command; the exit status."""
-    return await database_command(
-        parser, execute, argv, settings, clock=clock, out=out, err=err, check_database=check_database
-    )
-
-
-def main(
-    argv: Sequence[str], *, clock: Clock = system_clock, check_database: CheckDatabase | None = None
-) -> int:
-    """`python -m bot reminders ARGS`."""
-    return database_main(parser, execute, argv, clock=clock, check_database=check_database)
+cli = DatabaseCli(parser, execute)  # `python -m bot reminders ARGS`
+run, main = cli.run, cli.main
