@@ -82,9 +82,11 @@ class Users:
         clock: Clock,
         cache: CitizenCache | None = None,
         logs: MessageLogs | None = None,
+        tickets: Tickets | None = None,
     ) -> None:
         self._s = session
         self._clock = clock
+        self._tickets = tickets  # the unit of work's (its hold cache learns of the tickets an erase closes)
         self._cache = cache
         self._logs = logs
         self._served: list[CitizenKey] = []  # cache entries this unit of work used or made
@@ -210,7 +212,7 @@ class Users:
         rows = (
             await self._s.execute(select(Ticket.id, Ticket.topic_id).where(Ticket.user_id == user_id))
         ).all()
-        await Tickets(self._s).erase_personal(user_id, self._clock())
+        await (self._tickets or Tickets(self._s)).erase_personal(user_id, self._clock())
         outbox = OutboxRepo(self._s, self._clock)
         await outbox.forget_tickets([ticket for ticket, _ in rows])
         for ticket, topic in rows:

@@ -110,11 +110,41 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+class HoldCache:
+    """Which citizens a ticket holds, kept between units of work where they run one at a time (SQLite, like the
+    citizen and booking caches), so a citizen's message needs no query to learn whether an operator has them.
+    Emptied by any change to who is held (`Tickets` calls `changed`), a rolled-back unit of work, and another
+    connection's commit (SQLite's data_version); then the next look reads the active tickets once."""
+
+    def __init__(self) -> None:
+        self.held: frozenset[int] | None = None
+
+    def clear(self) -> None:
+        self.held = None
+
+
 class Tickets:
     """Ticket rows; never commits (the unit of work does)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: HoldCache | None = None) -> None:
         self._s = session
+        self._cache = cache
+
+    def _changed(self) -> None:
+        """Who is held may have changed: what is cached goes."""
+        if self._cache is not None:
+            self._cache.clear()
+
+    async def holding(self, user_id: int) -> bool:
+        """Whether a ticket holds the citizen (`holds`)."""
+        if self._cache is None:
+            return holds(await self.active_for(user_id))
+        if self._cache.held is None:
+            rows = await self._s.execute(select(Ticket).where(Ticket.status.in_(ACTIVE)))
+            self._cache.held = frozenset(
+                t.user_id for t in rows.scalars() if t.user_id is not None and holds(t)
+            )
+        return user_id in self._cache.held
 
     async def open(
         self,
@@ -128,6 +158,7 @@ class Tickets:
     ) -> Ticket | None:
         """A new ticket, or None when the citizen already has one that is not closed (the unique index
         decides, so a double tap on two processes opens one)."""
+        self._changed()
         ticket = Ticket(
             user_id=user.id,
             channel=user.channel,
@@ -191,6 +222,7 @@ class Tickets:
 
     async def take(self, ticket_id: int, operator_id: str, operator_name: str, now: dt.datetime) -> bool:
         """Give a waiting ticket to this operator; False when someone else has it or it is closed."""
+        self._changed()
         result = await self._s.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status == WAITING)
@@ -207,6 +239,7 @@ class Tickets:
 
     async def release(self, ticket_id: int, operator_id: str, now: dt.datetime) -> bool:
         """The operator who holds it passes it back to the queue."""
+        self._changed()
         result = await self._s.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status == OPEN, Ticket.operator_id == operator_id)
@@ -219,6 +252,7 @@ class Tickets:
         self, ticket_id: int, reason: str, now: dt.datetime, *, operator: tuple[str, str] | None = None
     ) -> bool:
         """Close a ticket that is not closed yet; True only for the call that closed it."""
+        self._changed()
         values: dict[str, Any] = {"status": CLOSED, "closed_at": now, "close_reason": reason}
         if operator is not None:  # an operator closing a waiting ticket is its operator
             values["operator_id"] = func.coalesce(Ticket.operator_id, operator[0])
@@ -273,6 +307,7 @@ class Tickets:
 
     async def to_question(self, ticket_id: int, now: dt.datetime) -> bool:
         """A live ticket nobody took becomes a question answered in working hours (the citizen is let go)."""
+        self._changed()
         result = await self._s.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.status == WAITING, Ticket.mode == LIVE)
@@ -347,6 +382,7 @@ class Tickets:
     async def erase_personal(self, user_id: int, now: dt.datetime) -> list[int]:
         """/forget: the citizen's open tickets are closed and every ticket of theirs loses what is personal
         (name, comment, the link to them); the anonymous figures stay. Returns the ids closed now."""
+        self._changed()
         closing = list(
             (
                 await self._s.execute(
@@ -366,6 +402,7 @@ class Tickets:
 
     async def purge_before(self, cutoff: dt.datetime) -> int:
         """Closed tickets older than the statistics need."""
+        self._changed()
         result = await self._s.execute(
             delete(Ticket).where(Ticket.status == CLOSED, Ticket.closed_at < cutoff)
         )

@@ -21,7 +21,7 @@ from storage.booking import BookingCache, Bookings
 from storage.citizens import CitizenCache, DialogStates, Users
 from storage.clock import Clock
 from storage.deliveries import Deliveries, ProcessedUpdates
-from storage.handoff import Tickets
+from storage.handoff import HoldCache, Tickets
 from storage.messages import LogBuffer, MessageLogs
 from storage.outbox import OutboxRepo
 from storage.reminders import Reminders
@@ -40,6 +40,7 @@ class UnitOfWork:
         log_buffer: LogBuffer | None = None,
         connection: Callable[[], Awaitable[AsyncConnection]] | None = None,
         bookings: BookingCache | None = None,
+        holds: HoldCache | None = None,
         *,
         clock: Clock,
     ) -> None:
@@ -48,6 +49,7 @@ class UnitOfWork:
         self._gate = gate
         self._citizens = citizens
         self._booking_cache = bookings
+        self._hold_cache = holds
         self._log_buffer = log_buffer
         self._connection = connection
 
@@ -63,7 +65,8 @@ class UnitOfWork:
         self.session = self._sessionmaker(bind=bind) if bind else self._sessionmaker()
         clock = self.clock
         self.messages = MessageLogs(self.session, clock, self._log_buffer)
-        self.users = Users(self.session, clock, self._citizens, self.messages)
+        self.tickets = Tickets(self.session, self._hold_cache)
+        self.users = Users(self.session, clock, self._citizens, self.messages, self.tickets)
         self.states = DialogStates(self.session, clock)
         self.updates = ProcessedUpdates(self.session, clock)
         self.deliveries = Deliveries(self.session, clock)
@@ -71,7 +74,6 @@ class UnitOfWork:
         self.outbox = OutboxRepo(self.session, clock)
         self.reminders = Reminders(self.session, clock)
         self.transfers = Transfers(self.session)
-        self.tickets = Tickets(self.session)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
@@ -88,6 +90,8 @@ class UnitOfWork:
     def _rolled_back(self) -> None:
         if self._booking_cache is not None:
             self._booking_cache.clear()  # it may hold what this transaction read of its own, now undone, writes
+        if self._hold_cache is not None:
+            self._hold_cache.clear()
         self.users.forget_served()  # its changes to cached objects never reached the database
         self.messages.rolled_back()
 
@@ -160,6 +164,7 @@ class UnitOfWorkFactory:
         self._gate = asyncio.Lock() if serialize else None
         self.citizens = CitizenCache() if serialize else None
         self.booking_cache = BookingCache() if serialize else None
+        self.hold_cache = HoldCache() if serialize else None
         self.log_buffer = LogBuffer() if serialize else None
         engine = sessionmaker.kw.get("bind")
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
@@ -176,6 +181,7 @@ class UnitOfWorkFactory:
             self.log_buffer,
             self._connection if self._engine else None,
             self.booking_cache,
+            self.hold_cache,
             clock=self.clock,
         )
 
@@ -194,6 +200,8 @@ class UnitOfWorkFactory:
                 self.citizens.clear()
                 if self.booking_cache is not None:
                     self.booking_cache.clear()
+                if self.hold_cache is not None:
+                    self.hold_cache.clear()
                 self._data_version = version
         return self._held
 

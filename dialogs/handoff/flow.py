@@ -70,7 +70,7 @@ class HandoffRoom:
 
     async def holding(self, turn: Turn) -> bool:
         """Held while a live ticket waits for an operator or one is open: the ticket says it."""
-        return holds(await turn.uow.tickets.active_for(turn.user.id))
+        return await turn.uow.tickets.holding(turn.user.id)
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and (state.step or "").startswith(COMMENT_STEP)

@@ -217,3 +217,45 @@ async def test_an_erase_that_rolls_back_keeps_the_lines(bot: Bot) -> None:
             raise RuntimeError("the erase did not happen")
     await bot.uow_factory.write_log()
     assert await _logged(bot) == 2
+
+
+async def test_who_is_held_is_read_once_and_follows_every_change(bot: Bot) -> None:
+    """The hold cache (storage.handoff.HoldCache): a citizen's message costs no ticket query once it is loaded,
+    and it follows a ticket opened, taken and closed in other units of work, a rolled-back one, and a hand edit."""
+    assert bot.uow_factory.hold_cache is not None
+    await bot.engine.handle(Incoming("web", "h", text="/start"))
+    statements: list[str] = []
+    event.listen(bot.db.sync_engine, "before_cursor_execute", lambda *a: statements.append(str(a[2])))
+
+    async def held() -> bool:
+        async with bot.uow_factory() as uow:
+            user = await uow.users.get("web", "h")
+            assert user is not None
+            return await uow.tickets.holding(user.id)
+
+    assert not await held()
+    statements.clear()
+    assert not await held()
+    assert not any("tickets" in s for s in statements)  # cached: no query
+    now = bot.uow_factory.clock()
+    async with bot.uow_factory() as uow:
+        user = await uow.users.get("web", "h")
+        assert user is not None
+        ticket = await uow.tickets.open(user, mode="live", priority_group=None, subject=None, name=None, now=now)
+        assert ticket is not None
+    assert await held()  # a live ticket waiting for an operator holds
+    async with bot.uow_factory() as uow:
+        assert await uow.tickets.to_question(ticket.id, now)
+    assert not await held()  # a question left for later does not
+    async with bot.uow_factory() as uow:
+        assert await uow.tickets.take(ticket.id, "501", "Оксана", now)
+    assert await held()  # an operator has it open
+    with pytest.raises(RuntimeError):
+        async with bot.uow_factory() as uow:
+            assert await uow.tickets.close(ticket.id, "done", now)
+            assert not await uow.tickets.holding(ticket.user_id or 0)
+            raise RuntimeError("rolled back")
+    assert await held()  # the close never happened
+    async with make_sessionmaker(bot.db)() as s, s.begin():  # another connection closes it
+        await s.execute(update(Ticket).values(status="closed", closed_at=now))
+    assert not await held()
