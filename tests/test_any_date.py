@@ -68,7 +68,7 @@ def _faked_env(start: str) -> dict[str, str]:
 
 def test_the_faked_clock_really_moves_the_date() -> None:
     """Guards the check itself: under the faked clock a child process sees the faked date, not today's."""
-    probe = "import datetime as dt; print(dt.datetime.now(dt.UTC).isoformat())"
+    probe = "import datetime as dt; print(dt.datetime.now(dt.UTC).isoformat())"  # wall clock ok: the faked one
     for start in MOMENTS.values():
         out = subprocess.run(
             [sys.executable, "-c", probe], env=_faked_env(start), capture_output=True, text=True, check=True

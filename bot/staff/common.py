@@ -117,6 +117,16 @@ def main_of(
         return OK
 
 
+def list_parser(prog: str, description: str, listing: str, statuses: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser of a command whose one subcommand is `list [--status S] [--json]` (reminders, handoff)."""
+    top = Parser(prog=prog, description=description)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    found = sub.add_parser("list", help=listing)
+    found.add_argument("--status", choices=statuses, help="only this status")
+    found.add_argument("--json", action="store_true", help="print JSON")
+    return top
+
+
 async def database_command(
     parser: Callable[[], argparse.ArgumentParser],
     execute: Execute,

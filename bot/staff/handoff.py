@@ -12,9 +12,9 @@ from typing import Any, TextIO
 from bot.staff.common import (
     OK,
     DatabaseCli,
-    Parser,
     Usage,
     kyiv,
+    list_parser,
     print_json,
 )
 from storage.handoff import STATUSES, Ticket
@@ -24,12 +24,12 @@ PROG = "python -m bot handoff"
 
 
 def parser() -> argparse.ArgumentParser:
-    top = Parser(prog=PROG, description="Staff commands of the operator handoff. Times are Kyiv times.")
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    listing = sub.add_parser("list", help="tickets, oldest first (all, or of one status)")
-    listing.add_argument("--status", choices=STATUSES, help="only this status")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    return top
+    return list_parser(
+        PROG,
+        "Staff commands of the operator handoff. Times are Kyiv times.",
+        "tickets, oldest first (all, or of one status)",
+        STATUSES,
+    )
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any, TextIO
 from bot.staff.common import (
     OK,
     DatabaseCli,
-    Parser,
     Usage,
     kyiv,
+    list_parser,
     print_json,
 )
 from storage.reminders import Reminder
@@ -27,12 +27,12 @@ STATUSES = ("pending", "sent", "cancelled", "missed", "failed")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = Parser(prog=PROG, description="Staff commands of the reminders. Times are Kyiv local times.")
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    listing = sub.add_parser("list", help="reminders by due time (all, or of one status)")
-    listing.add_argument("--status", choices=STATUSES, help="only this status")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    return top
+    return list_parser(
+        PROG,
+        "Staff commands of the reminders. Times are Kyiv local times.",
+        "reminders by due time (all, or of one status)",
+        STATUSES,
+    )
 
 
 def reminder_json(reminder: Reminder) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import asyncio
 import io
 import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from knowledge.search import SearchIndex
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import MessageLog, ProcessedUpdate, User
+from testkit.clocks import TEST_NOW
 from testkit.viber.citizen import ViberCitizen, sign
 from testkit.viber.fake_api import FakeViberApi
 
@@ -203,7 +203,7 @@ async def test_huge_text_and_a_lone_surrogate_are_handled(rig: Rig, caplog: pyte
 
 async def test_callbacks_without_a_token_from_two_citizens_are_both_handled(rig: Rig) -> None:
     """Both once shared the key «None», and the second citizen was silently dropped."""
-    stamp = int(time.time() * 1000)
+    stamp = int(TEST_NOW.timestamp() * 1000)  # any fixed moment: the two callbacks only share it
     for user in ("first-user==", "second-user=="):
         event = _message({"id": user, "name": "Громадянин"}, {"type": "text", "text": "/start"}, token=None)
         resp = await rig.post({**event, "timestamp": stamp})
