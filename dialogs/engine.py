@@ -17,6 +17,7 @@ from dialogs.flood import NOTICE as FLOOD_NOTICE
 from dialogs.flood import FloodGate, FloodLimiter, Verdict
 from dialogs.locks import KeyedLocks, Locks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply
+from dialogs.outcome import Kind, Outcome, OutcomeObserver
 from dialogs.payloads import Action, Payload, pack
 from dialogs.reading import MAX_TEXT, Reader
 from dialogs.redact import redact as redact  # the message log's masking, importable from here as before
@@ -66,6 +67,7 @@ class Engine:
         rooms: Sequence[Room] = (),
         flood: FloodGate | None = None,
         locks: Locks | None = None,
+        observers: Sequence[OutcomeObserver] = (),
     ) -> None:
         self.kb = kb
         # Per-citizen flood control, asked first (one process's own, or shared through bot/shared.py).
@@ -85,6 +87,7 @@ class Engine:
         # One step per citizen at a time; channels that open their own unit of work hold it too. With several
         # processes a shared implementation (bot/shared.py) orders them across processes as well.
         self.locks: Locks = KeyedLocks() if locks is None else locks
+        self.observers = list(observers)  # hear what each message turned out to be (dialogs/outcome.py)
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Process one message in its own unit of work and return the replies to send."""
@@ -119,11 +122,27 @@ class Engine:
             replies = await self._route(turn)
         for reply in replies:
             uow.messages.add(user.id, "out", reply.text, reply.buttons)
+        self._record(turn, personal)
         if (
             now - state.updated_at > self._touch_every
         ):  # precise enough to tell a stale dialog; spares a write
             state.updated_at = now
         return replies
+
+    def _record(self, turn: Turn, personal: bool) -> None:
+        """Tell the observers what the message turned out to be; keep what the bot could not answer (masked,
+        with no citizen identifier) for the Center."""
+        message, outcome = turn.message, turn.outcome
+        if outcome is None and message.payload is not None:
+            outcome = Outcome(Kind.BUTTON, message.payload.split(":", 1)[0])
+        if outcome is None:
+            return
+        if outcome.kind in (Kind.MISS, Kind.REASK) and message.text and not personal:
+            state = turn.state
+            context = outcome.target or (f"{state.scenario}:{state.step}" if state.scenario else state.focus)
+            turn.uow.unanswered.add(outcome.kind.value, _logged(message), message.channel, context)
+        for observer in self.observers:
+            observer.understood(message.channel, outcome)
 
     def parse(self, raw: str) -> Payload | None:
         """A button payload this engine knows (its own prefixes and its rooms'), or None."""

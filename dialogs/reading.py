@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from dialogs import texts
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.messages import Button, Reply
+from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.rooms import Rooms, Turn
 from dialogs.runner import Runner
@@ -83,12 +84,14 @@ class Reader:
         if words in BACK_WORDS:
             return run.back(state)
         if (value := self._answer_from_text(state, words)) is not None:
+            turn.note(Kind.ANSWER, f"{state.scenario}:{state.step}")
             return run.answer(state, state.scenario or "", state.step or "", value)
         understood = self.understander.understand(text, limit=5)
         if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
             state.misses = 0
         if (answer := await self._typed(turn, understood)) is not None:
             return notice + answer
+        turn.note(Kind.MISS)
         state.misses += 1
         if state.misses >= MISSES_BEFORE_HOTLINE:
             state.misses = 0
@@ -102,26 +105,33 @@ class Reader:
         hit, facet, hits = understood.confident, understood.facet, understood.hits
         strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
         if strong:  # what the citizen wants to do wins over a service the words also name
+            turn.note(Kind.INTENT, strong[0].value)
             room = self.rooms.by_intent.get(strong[0])
             if room is not None:
                 return await room.intent(turn, strong[0], hit)
             return run.resumable(state, self.intent(strong[0], hit))
         if hit is not None:
             if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits)):
+                turn.note(Kind.FACET, f"{facet}:{service}")
                 return run.resumable(state, self.views.facet(service, facet or ""))
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
+                turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
                 return run.start(state, self.scenarios[sc_id])
         if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
             services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE][:3]
             if services:
+                turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 return run.resumable(state, self.views.facets(services, facet or ""))
         if understood.intents and not hits:  # a greeting or thanks alone
+            turn.note(Kind.INTENT, understood.intents[0].value)
             return run.resumable(state, self.intent(understood.intents[0], None))
         question = run.current_question(state)
         if question is not None and hit is None:  # only a clear match is worth leaving the question for
+            turn.note(Kind.REASK, f"{state.scenario}:{state.step}")
             return [Reply(texts.NOT_AN_ANSWER), *question]
         if hits:  # inside a dialog, listed with «continue», so the citizen's place is not lost
+            turn.note(Kind.SEARCH)
             return self.views.search_results(hits, resume=run.current(state) is not None)
         return None
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from dialogs.messages import MAX_PAYLOAD_BYTES, Button, Incoming, Reply
+from dialogs.outcome import Kind, Outcome
 from dialogs.payloads import CORE, Payload, parse
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
@@ -39,6 +40,11 @@ class Turn:
     state: DialogState
     message: Incoming
     now: dt.datetime
+    outcome: Outcome | None = None  # what was made of the message (dialogs/outcome.py); the last note wins
+
+    def note(self, kind: Kind, target: str = "") -> None:
+        """Say what this message turned out to be (a typed answer taken, a re-ask, an intent, …)."""
+        self.outcome = Outcome(kind, target)
 
 
 class RoomState(Generic[M]):

@@ -132,9 +132,7 @@ class Users:
                 self._s.add(user)
                 await self._s.flush()
                 # Created together: whoever loses the race on the user loses it on the state too.
-                self._s.add(
-                    DialogState(user_id=user.id, answers={}, history=[], misses=0, updated_at=now)
-                )
+                self._s.add(DialogState(user_id=user.id, answers={}, history=[], misses=0, updated_at=now))
         except IntegrityError:
             user = await self.get(channel, external_id)
             assert user is not None

@@ -191,7 +191,9 @@ class MessageLogs:
         )
         return list(reversed(rows.scalars().all()))
 
-    async def after(self, user_id: int, after: int, directions: Sequence[str], limit: int = 100) -> list[MessageLog]:
+    async def after(
+        self, user_id: int, after: int, directions: Sequence[str], limit: int = 100
+    ) -> list[MessageLog]:
         """The citizen's lines of these directions with ids above `after`, oldest first (the buffered ones must be
         written first: `flush(everything=True)`)."""
         rows = await self._s.execute(

@@ -82,6 +82,9 @@ class DialogState(Base):
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     history: Mapped[list[str]] = mapped_column(JSON, default=list)  # earlier steps, for «Назад»
     misses: Mapped[int] = mapped_column(Integer, default=0)  # free-text questions search could not answer
+    # What the conversation is about now, for follow-ups that name nothing («а скільки коштує?»): "<kind>:<id>"
+    # with kind service, situation, booking or reminder (dialogs/focus.py); None when nothing is in focus.
+    focus: Mapped[str | None] = mapped_column(String(80), default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
 
 
@@ -123,3 +126,17 @@ class Delivery(Base):
     message_token: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12))  # sent, delivered, seen, failed
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock, index=True)
+
+
+class UnansweredQuestion(Base):
+    """A typed message the bot could not answer, or a typed answer a step could not read (a re-ask), kept for
+    the Center to see and fill the gaps. Masked as the message log is (dialogs.redact) and tied to no citizen."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "miss": not understood; "reask": a step could not read it
+    text: Mapped[str] = mapped_column(Text)  # masked, at most dialogs.reading.MAX_TEXT characters
+    channel: Mapped[str] = mapped_column(String(16))
+    context: Mapped[str | None] = mapped_column(String(120), default=None)  # the step or focus it was said at
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock, index=True)

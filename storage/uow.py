@@ -27,6 +27,7 @@ from storage.outbox import OutboxRepo
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.transfer import Transfers
+from storage.unanswered import UnansweredQuestions
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class UnitOfWork:
         self.outbox = OutboxRepo(self.session, clock)
         self.reminders = Reminders(self.session, clock)
         self.transfers = Transfers(self.session)
+        self.unanswered = UnansweredQuestions(self.session, clock)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
