@@ -249,3 +249,22 @@ async def run_corpus(
         for conversation in conversations:
             report.results += await run_conversation(bot, conversation, voice(bot), kb, part)
     return report
+
+
+def differences(on_engine: list[TurnResult], on_channel: list[TurnResult]) -> list[str]:
+    """Where a channel made something else of the same conversation than the engine did: the outcome noted, the
+    place in the dialog, the verdict (empty: the channel changed nothing of what the messages meant)."""
+    found = []
+    for a, b in zip(on_engine, on_channel, strict=True):
+        left = (a.seen.outcome, a.seen.scenario, a.seen.step, a.ok)
+        right = (b.seen.outcome, b.seen.scenario, b.seen.step, b.ok)
+        if left != right or not b.seen.reply.strip():
+            found.append(f"{a.conversation} #{a.index} «{a.say}»: engine {left}, channel {right}")
+    return found
+
+
+def sample(conversations: list[Conversation], size: int, *, presses: bool = True) -> list[Conversation]:
+    """`size` conversations spread evenly over the list (without pressed turns if `presses` is False)."""
+    chosen = [c for c in conversations if presses or all(t.press is None for t in c.turns)]
+    step = max(1, len(chosen) // size)
+    return chosen[::step][:size]

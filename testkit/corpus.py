@@ -315,7 +315,7 @@ def known_ids(expect: Expect, kb: Knowledge) -> list[str]:
         unknown.append(expect.situation)
     for about in expect.abouts():
         kind, _, ident = about.partition(":")
-        known = {"service": kb.services, "situation": kb.situations}.get(kind, {})
+        known: set[str] = set(kb.services) if kind == "service" else set(kb.situations)
         if kind not in FOCUS_KINDS or (kind in ("service", "situation") and ident and ident not in known):
             unknown.append(about)
     for ref in (*expect.reply_has, *expect.reply_lacks):
