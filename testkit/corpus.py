@@ -203,8 +203,11 @@ def digits(text: str) -> str:
     return re.sub(r"(?<=\d)[\s\u00a0\u202f]+(?=\d)", "", text)
 
 
+_MARKUP = re.compile(r"\*\*|</?[a-z]+[^>]*>")  # bold marks, a channel's HTML tags
+
+
 def normalized(text: str) -> str:
-    return digits(text.replace("**", "").replace("<b>", "").replace("</b>", "")).casefold()
+    return digits(_MARKUP.sub("", text)).casefold()
 
 
 # --- the judge ----------------------------------------------------------------------------------------------
@@ -303,8 +306,9 @@ def judge(expect: Expect, seen: Observed, kb: Knowledge) -> str | None:
     for ref in expect.reply_lacks:
         if problem is None and any(normalized(f) in reply for f in facts(ref, kb)):
             problem = f"the reply states {ref}"
-    if problem is None and expect.max_chars is not None and len(seen.reply) > expect.max_chars:
-        problem = f"the reply has {len(seen.reply)} characters, more than {expect.max_chars}"
+    length = len(_MARKUP.sub("", seen.reply))  # as read: a channel's bold marks are not characters
+    if problem is None and expect.max_chars is not None and length > expect.max_chars:
+        problem = f"the reply has {length} characters, more than {expect.max_chars}"
     return problem
 
 

@@ -14,7 +14,7 @@ from dialogs.cards import with_cards
 from dialogs.outcome import Kind, Outcome
 from dialogs.scenario import load_scenarios
 from knowledge import Knowledge
-from testkit.conversation import engine_voice, run_conversation, run_corpus
+from testkit.conversation import TurnResult, differences, engine_voice, run_conversation, run_corpus
 from testkit.corpus import KINDS, PARTS, Conversation, Expect, Observed, Turn, judge, known_ids, load
 
 MIN_TURNS, MIN_CONVERSATIONS, MIN_HOLDOUT = 300, 80, 0.25
@@ -230,3 +230,13 @@ async def test_the_engine_handles_the_corpus_as_issue_19_asks(
 def test_the_corpus_files_are_the_two_parts() -> None:
     folder = Path(__file__).parent
     assert sorted(p.stem for p in folder.glob("*.yaml")) == sorted(PARTS)
+
+
+def test_a_channel_that_changes_a_meaning_is_told_apart() -> None:
+    def result(outcome: Outcome | None, reply: str = "Так") -> TurnResult:
+        return TurnResult("", "c", 0, "так", "typed answer", None, Observed(outcome, reply=reply), 0.001)
+
+    answered = Outcome(Kind.ANSWER, "booking:confirm")
+    assert differences([result(answered)], [result(answered)]) == []
+    assert differences([result(answered)], [result(Outcome(Kind.MISS))])
+    assert differences([result(answered)], [result(answered, reply=" ")])  # silence
