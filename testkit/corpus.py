@@ -74,7 +74,7 @@ class Expect(BaseModel):
     situation: str | None = None  # situation (and card: found by name, either is right)
     facet: Literal["price", "term", "docs", "where", "hours", "result", "amount", "online"] | None = None
     about: str | list[str] | None = None  # follow-up: "<kind>:<id>" in focus, or "<kind>" for any id
-    intent: str | None = None
+    intent: str | list[str] | None = None  # any of a list
     step: str | list[str] | None = None  # answer, reask: "<scenario or room>:<step>" (any of a list)
     after: After | None = None
     reply_has: list[str] = []  # facts (see `facts`) the reply must state
@@ -99,8 +99,9 @@ class Expect(BaseModel):
             raise ValueError(f"{self.kind} needs {', '.join(missing)}")
         if self.kind == "answer" and self.step is None and self.after is None:
             raise ValueError("answer needs a step or the state after it")
-        if self.intent is not None and self.intent not in INTENTS:
-            raise ValueError(f"unknown intent {self.intent!r}")
+        unknown = [i for i in self.intents() if i not in INTENTS]
+        if unknown:
+            raise ValueError(f"unknown intent {unknown[0]!r}")
         return self
 
     @property
@@ -109,6 +110,9 @@ class Expect(BaseModel):
 
     def services(self) -> list[str]:
         return [self.service] if isinstance(self.service, str) else list(self.service or [])
+
+    def intents(self) -> list[str]:
+        return [self.intent] if isinstance(self.intent, str) else list(self.intent or [])
 
     def steps(self) -> list[str]:
         return [self.step] if isinstance(self.step, str) else list(self.step or [])
@@ -270,7 +274,7 @@ def _outcome_problem(expect: Expect, seen: Observed) -> str | None:
     if kind == "reask":
         return None if out.kind is Kind.REASK and out.target in expect.steps() else "not asked again"
     if kind == "intent":
-        return None if out.kind is Kind.INTENT and out.target == expect.intent else "not that intent"
+        return None if out.kind is Kind.INTENT and out.target in expect.intents() else "not that intent"
     if kind in ("card", "situation"):  # found by name: the card or the situation meant
         if out.kind is Kind.CARD and out.target in expect.services():
             return None
