@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import Bot
 from dialogs.outcome import Outcome
+from dialogs.payloads import Action, pack
 from knowledge.loader import Knowledge
 from storage.clock import ManualClock
 from testkit.corpus import KINDS, Conversation, Observed, judge
@@ -124,7 +125,7 @@ async def observe(bot: Bot, voice: Voice, outcome: Outcome | None, seen: Seen) -
 async def run_conversation(
     bot: Bot, conversation: Conversation, voice: Voice, kb: Knowledge, part: str = ""
 ) -> list[TurnResult]:
-    """Play every turn of one conversation as one citizen; judge each typed turn."""
+    """Play every turn of one conversation as one citizen; judge each typed turn; then forget the citizen."""
     recorder = Recorder()
     bot.engine.observers.append(recorder)
     results: list[TurnResult] = []
@@ -157,6 +158,9 @@ async def run_conversation(
             results.append(
                 TurnResult(part, conversation.id, i, turn.say, expect.counted_as, problem, observed, seconds)
             )
+        # The citizen leaves as /forget leaves: their bookings are cancelled, so the places they took are free for
+        # the next conversation (the corpus runs on one database, at one moment).
+        await voice.channel.press(pack(Action.FORGET, "yes"))
     finally:
         bot.engine.observers.remove(recorder)
     return results
