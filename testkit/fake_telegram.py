@@ -39,7 +39,9 @@ class FakeSession(BaseSession):
             raise self.fail_next.pop(0)
         if isinstance(method, SendMessage):
             chat = Chat(id=int(method.chat_id), type="private")
-            return Message(message_id=next(self._ids), date=TEST_NOW, chat=chat, text=method.text)  # type: ignore[return-value]
+            return Message(
+                message_id=next(self._ids), date=TEST_NOW, chat=chat, text=method.text
+            )  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery | EditMessageText | SetMyCommands | DeleteMessage):
             return True  # type: ignore[return-value]
         raise AssertionError(f"unexpected Bot API call in a unit test: {type(method).__name__}")
