@@ -77,6 +77,9 @@ class Understanding:
 class _IntentData(Strict):
     weight: float = Field(gt=0, le=1)
     phrases: list[Text]
+    # When it comes first the question is about it alone: the other words are not searched (an upset citizen's
+    # «мама лежача» is not the care act; «субсидія на комуналку» is not «Я-Ветеран»).
+    alone: bool = False
 
 
 class _DeathData(Strict):
@@ -208,8 +211,11 @@ class Understander:
         self._index = index
         labelled: list[tuple[str, str]] = []
         self._weight: dict[Intent, float] = {}
+        self._alone = {Intent.ELSEWHERE}  # a topic with no card here is the whole answer (care.yaml)
         for intent, spec in data.intents.items():
             self._weight[intent] = spec.weight
+            if spec.alone:
+                self._alone.add(intent)
             labelled += [(f"intent:{intent.value}", p) for p in spec.phrases]
         self._facet_order = list(data.facets)
         for facet, phrases in data.facets.items():
@@ -274,6 +280,8 @@ class Understander:
 
         intents, facet, death, topic = self._read(placed)
         rest = " ".join(w for pos, w in enumerate(said) if pos not in consumed)
+        if intents and intents[0] in self._alone:
+            rest = ""
         hits: list[SearchHit] = []
         default = None
         if rest and limit > 0:
