@@ -10,8 +10,11 @@ from bot.app import Bot
 from dialogs import texts as common
 from dialogs.booking import texts as booking_texts
 from dialogs.care import texts
+from dialogs.care.flow import CareRoom
+from dialogs.engine import Engine
 from dialogs.handoff import texts as handoff_texts
 from dialogs.outcome import Kind, Outcome
+from storage.clock import ManualClock
 from testkit.transcript import EngineChannel, Seen
 
 
@@ -251,3 +254,20 @@ async def test_a_birth_opens_its_situation(citizen: EngineChannel, heard: Heard,
 async def test_a_birth_with_more_words_lists_its_situation_first(citizen: EngineChannel) -> None:
     seen = await citizen.send_text("народився син що робити")
     assert seen.buttons[0][1].startswith("s:") and "Народження дитини" in seen.buttons[0][0]
+
+
+async def test_without_the_lending_rooms_the_hotline_stands_in(bot: Bot, clock: ManualClock) -> None:
+    """A deployment without booking and handoff: no dead buttons, the hotline instead."""
+    kb, e = bot.engine.kb, bot.engine
+    alone = Engine(
+        kb, e.index, e.scenarios, bot.uow_factory, clock=clock, rooms=[CareRoom(kb, e.understander)]
+    )
+    citizen = EngineChannel(alone, user="alone")
+    complaint = await citizen.send_text("хочу написати скаргу на працівника")
+    assert _payloads(complaint) == {"m"} and texts.COMPLAINT_TAIL not in complaint.text
+    visit = await citizen.send_text("мама лежача, чи може ваш працівник приїхати додому")
+    assert _payloads(visit) == {"m"} and "0 800 500 459" in visit.text
+    distress = await citizen.send_text("задовбали")
+    assert _payloads(distress) == {"cr:c", "m:contacts", "m"}
+    assert (await citizen.press("cr:c")).text == complaint.text
+    assert (await citizen.press("cr:zz")).text == texts.STALE  # an old or forged button of the room
