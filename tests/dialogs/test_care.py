@@ -84,6 +84,7 @@ PRAISE = [
     "спасибо сотрудникам визы большое",
     "ви молодці, швидко обслужили",
     "хочу оставить благодарность администратору",
+    "дякую працівниці Юлії з 5 вікна",
 ]
 
 
@@ -162,6 +163,8 @@ FORGET = [
     "забудьте меня пожалуйста",
     "видаліть мене з бази",
     "сотрите мои данные",
+    "видаліть будь ласка всю інформацію про мене",
+    "прошу удалить мои персональные данные",
     "забудь мене",  # the exact words, read before the matcher
 ]
 
@@ -207,6 +210,7 @@ ELSEWHERE = [
     ("довідка з місця проживання де взяти", {"v:pub-residence-registration"}),
     ("шо нада шоб паменять паспорт на айдішку", {"v:drs-passport-id-lost", "v:drs-passport-id-exchange"}),
     ("хочу поміняти паспорт книжечку на айді картку", {"v:drs-passport-id-lost"}),
+    ("коли міняти паспорт на айді картку в 25 років", {"v:drs-passport-id-lost"}),
     ("субсидія на комуналку", set()),
     ("как оформить субсидию", set()),
     ("купити квиток на потяг", set()),
@@ -271,3 +275,23 @@ async def test_without_the_lending_rooms_the_hotline_stands_in(bot: Bot, clock: 
     assert _payloads(distress) == {"cr:c", "m:contacts", "m"}
     assert (await citizen.press("cr:c")).text == complaint.text
     assert (await citizen.press("cr:zz")).text == texts.STALE  # an old or forged button of the room
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("акт про догляд на дому", Outcome(Kind.CARD, "care-fact-act")),  # «на дому» is not a home visit
+        ("а то я забуду, нагадайте", Outcome(Kind.INTENT, "reminder")),  # «забуду» is not «забудь мене»
+        ("дякую", Outcome(Kind.INTENT, "thanks")),
+    ],
+)
+async def test_the_words_of_these_intents_do_not_take_other_questions(
+    citizen: EngineChannel, heard: Heard, text: str, meant: Outcome
+) -> None:
+    await citizen.send_text(text)
+    assert heard.outcomes[-1] == meant
+
+
+async def test_a_trip_abroad_is_not_a_train(citizen: EngineChannel, heard: Heard) -> None:
+    seen = await citizen.send_text("паспорт для поїздки за кордон")
+    assert heard.outcomes[-1].kind != Kind.INTENT and "Квитки на потяг" not in seen.text
