@@ -295,3 +295,14 @@ async def test_the_words_of_these_intents_do_not_take_other_questions(
 async def test_a_trip_abroad_is_not_a_train(citizen: EngineChannel, heard: Heard) -> None:
     seen = await citizen.send_text("паспорт для поїздки за кордон")
     assert heard.outcomes[-1].kind != Kind.INTENT and "Квитки на потяг" not in seen.text
+
+
+async def test_without_the_care_room_the_engine_answers_honestly(bot: Bot, clock: ManualClock) -> None:
+    """An engine with no rooms (a bare deployment): each of these intents gets the hotline, not «ready today»."""
+    e = bot.engine
+    bare = Engine(e.kb, e.index, e.scenarios, bot.uow_factory, clock=clock)
+    for n, text in enumerate(
+        ["хочу написати скаргу на працівника", "задовбали", "мама лежача, приїдьте додому"]
+    ):
+        seen = await EngineChannel(bare, user=f"bare-{n}").send_text(text)
+        assert "0 800 500 459" in seen.text and common.READY_TODAY not in seen.text
