@@ -24,6 +24,10 @@ from knowledge.text import skeleton, words
 
 # Words that turn a statement around. Compared as skeletons (see knowledge.text.skeleton).
 NEGATIONS = frozenset(skeleton(w) for w in ("не", "ні", "нє", "нет", "нема", "немає", "нету", "ни", "без"))
+# A negation right before a phrase («не заміжня») or right after it («дітей немає») turns it around; «ні» or «нет»
+# before it is an answer of its own («ні, прийде один»), not a negation of the phrase.
+NEGATED_BEFORE = frozenset(skeleton(w) for w in ("не", "без"))
+NEGATED_AFTER = frozenset(skeleton(w) for w in ("не", "нема", "немає", "нет", "нету"))
 MAX_GAP = 2  # words that may stand between two words of one phrase
 STEM = 4  # the shortest common beginning that makes two word forms one word
 
@@ -93,7 +97,7 @@ def find(phrase: Sequence[str], text: Sequence[str]) -> tuple[int, int] | None:
             continue
         before = text[first - 1] if first > 0 else ""
         after = text[at + 1] if at + 1 < len(text) else ""
-        if not negated and (before in NEGATIONS or after in NEGATIONS):
+        if not negated and (before in NEGATED_BEFORE or after in NEGATED_AFTER):
             continue  # «не заміжня» is not «заміжня»; «дітей немає» is not «дітей»
         return first, at + 1
     return None
