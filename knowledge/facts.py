@@ -75,14 +75,18 @@ class Match:
     size: int  # words in the phrase
 
 
-def find(phrase: Sequence[str], text: Sequence[str]) -> tuple[int, int] | None:
-    """The first span of `text` that states `phrase` (see the module's rules); None if there is none."""
+def find(
+    phrase: Sequence[str], text: Sequence[str], starts: dict[str, list[int]] | None = None
+) -> tuple[int, int] | None:
+    """The first span of `text` that states `phrase` (see the module's rules); None if there is none.
+    `starts`: the text's word positions by first letter (`same_word` never matches across first letters)."""
     if not phrase:
         return None
     negated = any(w in NEGATIONS for w in phrase)
     loose = len(phrase) > 1
-    for first, word in enumerate(text):
-        if not same_word(phrase[0], word, loose):
+    at_first = range(len(text)) if starts is None else starts.get(phrase[0][0], [])
+    for first in at_first:
+        if not same_word(phrase[0], text[first], loose):
             continue
         at, ok = first, True
         for said in phrase[1:]:
@@ -114,12 +118,15 @@ class Facts:
     def matches(self, text: str, only: Iterable[str] | None = None) -> list[Match]:
         """Every phrase found in `text` (of the questions `only`, if given), before overlaps are resolved."""
         typed = forms(text)
+        starts: dict[str, list[int]] = {}
+        for i, word in enumerate(typed):
+            starts.setdefault(word[0], []).append(i)
         wanted = set(only) if only is not None else None
         found = []
         for qid, value, phrase in self.phrases:
             if wanted is not None and qid not in wanted:
                 continue
-            if (span := find(phrase, typed)) is not None:
+            if phrase[0][0] in starts and (span := find(phrase, typed, starts)) is not None:
                 found.append(Match(qid, value, span[0], span[1], len(phrase)))
         return found
 
