@@ -90,6 +90,7 @@ AFFIRM = {
 # The first word of a label that makes its option the «yes» or the «no» one («Так, обоє», «Немає»).
 YES_LEAD = {"так", "є", "yes"}
 NO_LEAD = {"ні", "не", "немає", "нема", "no"}
+WEAK_LEAD = {"не"}  # a «no» only alone: before a word it negates that word
 NEGATION = {"не", "ні", "нє", "нет", "нема", "немає", "нету", "неа", "no", "ни", "без"}
 NUMBER_WORDS = {
     **dict.fromkeys(("один", "одна", "одне", "одно", "одного"), 1),
@@ -139,6 +140,8 @@ def lead(typed: list[str]) -> tuple[str, list[str]] | None:
     for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
         phrase = " ".join(typed[:size])
         yes, no = _in(phrase, YES_WORDS), _in(phrase, NO_WORDS)
+        if phrase in WEAK_LEAD and size < len(typed):
+            return None  # «не зрозуміла», «не працював»: a word negated, not a «no»
         if yes != no:
             return (YES if yes else NO), typed[size:]
     return None
@@ -184,6 +187,10 @@ def _label_words(label: str) -> list[str]:
 def _unknown(joined: str) -> bool:
     if _in(joined, UNKNOWN_WORDS):
         return True
+    typed = joined.split()
+    for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
+        if " ".join(typed[:size]) in UNKNOWN_WORDS:
+            return lead(typed[size:]) is None  # «не знаю, а що?»; «не знаю, ні» is not a «не знаю»
     return len(joined) >= 6 and any(
         len(u) >= 6 and fuzz.ratio(joined, u) >= 88 for u in UNKNOWN_WORDS
     )  # «не знаюю», «незнаюь»

@@ -26,6 +26,7 @@ PENSION = "sa_loss_pensioner"
         ],
         *[(t, "no") for t in ("та ні", "нема в нас", "ні, він працював")],
         *[(t, "unknown") for t in ("не знаю", "хз", "незнаю", "не знаюю", "точно не знаю", "не помню")],
+        *[(t, "unknown") for t in ("не знаю, а що?", "хз може", "не знаю точно")],
     ],
 )
 def test_yes_no_and_unknown_in_all_their_forms(kb: Knowledge, typed: str, expected: str) -> None:
@@ -59,6 +60,12 @@ def test_choices_by_their_words_a_fragment_or_a_number(
     kb: Knowledge, question: str, typed: str, expected: str
 ) -> None:
     assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+@pytest.mark.parametrize("typed", ["не зрозуміла", "не працював", "не знаю, ні", "може колись", "ок"])
+def test_a_negated_word_or_a_vague_reply_is_no_answer(kb: Knowledge, typed: str) -> None:
+    reading = read_answer(kb.questions[PENSION], typed, Facts(kb.questions.values()))
+    assert reading.value is None
 
 
 def test_yes_and_no_of_a_question_without_them_are_not_guessed(kb: Knowledge) -> None:
