@@ -28,6 +28,12 @@ NEGATIONS = frozenset(skeleton(w) for w in ("не", "ні", "нє", "нет", "�
 # before it is an answer of its own («ні, прийде один»), not a negation of the phrase.
 NEGATED_BEFORE = frozenset(skeleton(w) for w in ("не", "без"))
 NEGATED_AFTER = frozenset(skeleton(w) for w in ("не", "нема", "немає", "нет", "нету"))
+# Words that make what follows a doubt or a supposition, not a fact («не знаю, чи він був пенсіонером», «якщо
+# батька не буде»): a phrase within `DOUBT_REACH` words after one of them states nothing.
+DOUBTS = frozenset(
+    skeleton(w) for w in ("чи", "ли", "може", "можливо", "мабуть", "напевно", "наверное", "якщо", "если")
+)
+DOUBT_REACH = 3
 MAX_GAP = 2  # words that may stand between two words of one phrase
 STEM = 4  # the shortest common beginning that makes two word forms one word
 
@@ -103,6 +109,8 @@ def find(
         after = text[at + 1] if at + 1 < len(text) else ""
         if not negated and (before in NEGATED_BEFORE or after in NEGATED_AFTER):
             continue  # «не заміжня» is not «заміжня»; «дітей немає» is not «дітей»
+        if any(w in DOUBTS for w in text[max(0, first - DOUBT_REACH) : first]):
+            continue
         return first, at + 1
     return None
 

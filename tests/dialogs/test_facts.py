@@ -31,6 +31,11 @@ PROXY = "Нотаріальна довіреність від другого з 
         ("ми переселенці з Донецька", {"idp": "yes"}),
         ("мы не переселенцы", {"idp": "no"}),
         ("прийде один", {"sa_birth_both_parents": "no"}),  # who comes, not that the mother is alone
+        ("у мене вкрали паспорт", {"sa_lost_passport": "yes", "sa_lost_stolen": "yes"}),
+        ("загубила паспорт", {"sa_lost_passport": "yes", "sa_lost_stolen": "no"}),
+        ("я розлучена", {"sa_name_marital": "divorced"}),
+        ("я пільговик", {"c93_benefits": "yes"}),
+        ("інвалідності немає", {"disability": "no"}),
     ],
 )
 def test_statements_settle_their_questions(kb: Knowledge, text: str, settled: dict[str, str]) -> None:
@@ -38,10 +43,24 @@ def test_statements_settle_their_questions(kb: Knowledge, text: str, settled: di
 
 
 @pytest.mark.parametrize(
-    "text", ["я заміжня", "выплаты переселенцам", "пенсіонером не був", "скільки коштує паспорт", "де офіс"]
+    "text",
+    ["выплаты переселенцам", "а для впо є знижка", "пенсіонером не був", "скільки коштує паспорт", "де офіс"],
 )
 def test_what_states_no_option_settles_nothing(kb: Knowledge, text: str) -> None:
     assert Facts(kb.questions.values()).settled(text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("я заміжня", "sa_birth_married"),  # which surname the child gets is still open
+        ("я не заміжня", "sa_name_marital"),  # never married, or divorced: still open
+        ("не знаю чи він був пенсіонером", "sa_loss_pensioner"),
+        ("а якщо батька не буде", "sa_birth_father"),
+    ],
+)
+def test_a_statement_leaves_open_what_it_does_not_decide(kb: Knowledge, text: str, question: str) -> None:
+    assert question not in Facts(kb.questions.values()).settled(text)
 
 
 def test_the_check_finds_a_phrase_that_states_another_option() -> None:
