@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app import Bot
 from dialogs.answers import polarity, read_answer
+from dialogs.outcome import Kind, Outcome
 from knowledge import Knowledge
 from knowledge.facts import Facts
 from testkit.transcript import EngineChannel
@@ -126,3 +128,25 @@ async def test_only_on_myself_is_taken_as_the_option_about_oneself(citizen: Engi
     seen = await citizen.send_text("тільки на себе")
     assert "не зрозумів" not in seen.text
     assert "Лише на себе" not in [t for t, _ in seen.buttons]
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    def understood(self, channel: str, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+
+async def test_a_typed_answer_is_noted_as_an_answer_and_a_contradiction_as_a_reask(
+    bot: Bot, citizen: EngineChannel
+) -> None:
+    heard = Heard()
+    bot.engine.observers.append(heard)
+    await _loss(citizen)
+    await citizen.send_text("так, не був")
+    await citizen.send_text("так пенсіонер був")
+    assert heard.outcomes[-2:] == [
+        Outcome(Kind.REASK, "loss-of-relative:q1"),
+        Outcome(Kind.ANSWER, "loss-of-relative:q1"),
+    ]
