@@ -1,6 +1,7 @@
 """The understanding method compared by measurement (issue 19): the phrase matcher with the lexical search
 (knowledge/understand.py), a character n-gram model (scikit-learn: TfidfVectorizer char_wb 2–5, sublinear tf,
-LogisticRegression), and the two together — for bench/understanding.py and its test.
+LogisticRegression or LinearSVC), the model as the matcher's fallback and as its re-ranker — for
+bench/understanding.py and its test (tests/knowledge/test_understanding_bench.py).
 
 scikit-learn is a `bench` extra (pyproject.toml), imported only here and only when a model is trained.
 
@@ -15,7 +16,7 @@ An answer is confident when its probability reaches a threshold chosen on out-of
 tuning cases (k-fold), as the lowest one whose confident answers are right at least TARGET_PRECISION of the
 time — never on held-out data.
 
-The model's answers are given as an `Understanding`, so testkit/search_quality.py scores all three methods
+The model's answers are given as an `Understanding`, so testkit/search_quality.py scores all four methods
 with the same figures; `strict` adds one number per case: target, first intent and facet all as expected.
 """
 
