@@ -10,7 +10,10 @@ Why `token_sort_ratio` ≥ 85 (measured on pairs citizens type, tests/test_unans
 «до котрої ви працюєте» 92), and keeps questions about other things apart («де зробити паспорт» 50, «скільки
 коштує витяг» 67, «скільки коштує закордонний паспорт» 79, «коли буде готовий паспорт» vs «коли буде готово» 73).
 `token_set_ratio` scores 100 whenever one text's words are a subset of the other's, so it merges «паспорт» with
-«скільки коштує закордонний паспорт»; plain `ratio` splits the same words in another order (64)."""
+«скільки коштує закордонний паспорт»; plain `ratio` splits the same words in another order (64).
+
+Cost (the 2-core machine, random texts of 2–6 words from a small vocabulary, a third with a typo: the worst
+case, few repeats): 5,000 messages (3,900 distinct) in 0.8 s, 50,000 (19,400 distinct, 3,900 groups) in 10 s."""
 
 from __future__ import annotations
 
@@ -56,16 +59,15 @@ def _most_common(values: Sequence[str]) -> str:
 def _clusters(forms: Counter[str]) -> list[list[str]]:
     """Distinct normalised texts in groups, each group's representative first."""
     groups: list[list[str]] = []
-    representatives: list[str] = []
+    representatives: list[str] = []  # their words sorted: `ratio` of these is `token_sort_ratio`, sorted once
     for form, _ in sorted(forms.items(), key=lambda item: (-item[1], item[0])):
+        words = " ".join(sorted(form.split()))
         best = None
-        if form:  # a text of no words joins no other
-            best = process.extractOne(
-                form, representatives, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR
-            )
+        if words:  # a text of no words joins no other
+            best = process.extractOne(words, representatives, scorer=fuzz.ratio, score_cutoff=SIMILAR)
         if best is None:
             groups.append([form])
-            representatives.append(form or "\0")  # "\0" is like no text of words
+            representatives.append(words or "\0")  # "\0" is like no text of words
         else:
             groups[best[2]].append(form)
     return groups
