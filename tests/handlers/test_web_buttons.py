@@ -67,6 +67,7 @@ async def _check(page: Page, name: str, per_line: int = 0) -> int:
         if per_line:
             assert await page.evaluate(_FIRST_LINE) == per_line, size
         found: dict[str, Any] = await page.evaluate(_BROKEN)
+        await page.locator("#log .msg.bot").last.locator(".buttons").scroll_into_view_if_needed()
         await page.screenshot(path=str(ARTIFACTS / f"web-buttons-{name}-{size['width']}.png"))
         assert found["split"] == [] and found["overflow"] == [], (size, found)
         counts.append(int(found["count"]))
