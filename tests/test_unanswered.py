@@ -118,7 +118,7 @@ async def test_a_miss_and_a_reask_are_recorded_masked_bounded_and_tied_to_no_cit
     await citizen.send_text("ббб ввв 0671234567 ггг 4111 1111 1111 1111")  # means nothing: a miss
     await citizen.press("s:birth")
     await citizen.send_text("ззз ккк")  # typed nonsense at a question: it is asked again
-    await citizen.send_text("ъъъ " * 400)
+    await citizen.send_text("ъъъ " * MAX_TEXT)  # longer than what is kept, whatever MAX_TEXT is
     await citizen.press("m")  # a button is no question
     rows = await _rows(bot)
     assert [(r.kind, r.channel, r.context) for r in rows] == [
