@@ -38,6 +38,7 @@ from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
+from knowledge.understand import Understander
 from storage.clock import Clock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -116,12 +117,13 @@ async def build(
     # Each capability is a room of the engine; adding one adds a line here. The order is the order of their
     # buttons on the menu, a card and a checklist.
     rooms: list[Room] = []
+    understander = Understander(index, kb)  # the engine's, lent to a room that reads questions mid-flow
     # The outbox's kicker and the web chat's live hub exist before the rooms that use them; the channels the
     # kicker sends through are connected once they are built (they need the engine the rooms make).
     kicker, hub = Kicker(uow_factory), LiveHub()
     handoff = None
     if booking is not None:
-        rooms.append(BookingRoom(kb, booking, events=reminders))
+        rooms.append(BookingRoom(kb, booking, events=reminders, understander=understander))
     rooms.append(ReminderRoom(reminders, transfer_links=settings.transfer_links()))
     if booking is not None:
         handoff = HandoffService(
@@ -148,6 +150,7 @@ async def build(
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
         rooms=rooms,
+        understander=understander,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
         locks=RedisLocks(shared) if shared is not None else None,
     )

@@ -47,6 +47,9 @@ class Intent(StrEnum):
     BOOKING = "booking"  # wants an appointment
     REMINDER = "reminder"
     READY = "ready"  # asks whether / when a result is ready
+    # My booking, changed by typing (issue 19; the booking room owns them)
+    CANCEL_BOOKING = "cancel-booking"  # «відмінити запис», «отменить запись», «не зможу прийти»
+    MOVE_BOOKING = "move-booking"  # «перенести запис», «хочу перенести на інший день»
 
 
 class Facet(StrEnum):
