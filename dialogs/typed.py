@@ -154,6 +154,8 @@ def _with_year(day: int, month: int, today: dt.date, window: int | None) -> dt.d
             date = dt.date(year, month, day)
         except ValueError:
             continue
+        if year > today.year and window is not None and (date - today).days > window:
+            return None  # 29 February of a leap year that is out of reach
         if date >= today:
             return date
         ahead = _next_year(date)
