@@ -21,6 +21,7 @@ from dialogs.render import facet_text
 from dialogs.rooms import Turn
 from knowledge.understand import Facet, Intent
 
+FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
               "visit-service")  # fmt: skip
 LEAVE_WORDS = {"не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
@@ -281,10 +282,13 @@ class TypedAnswers(MyBookings):
             answer = facet_text(self.kb, self.kb.services[service], facet, self.booking.martial_law)
             card = Button(common.WHOLE_CARD, pack(Action.SERVICE, service, "open"))
             return [Reply(f"{answer}\n\n{texts.ASIDE}", (resume, (card,)))]
-        if hit is not None and hit.kind == "service" and (facet == Facet.DOCS or hit.id != a.svc):
+        found = [h for h in understood.hits if h.kind == "service" and h.score >= FOUND_SCORE][:3]
+        if hit is not None and hit.kind != "service":
+            found = []
+        if found and (facet is not None or hit is not None) and [h.id for h in found] != [a.svc]:
             turn.note(Kind.SEARCH)
-            card = Button(hit.title[:60], pack(Action.SERVICE, hit.id, "open"))
-            return [Reply(texts.FOUND_ASIDE, ((card,), resume))]
+            cards = [(Button(h.title[:60], pack(Action.SERVICE, h.id, "open")),) for h in found]
+            return [Reply(texts.FOUND_ASIDE, (*cards, resume))]
         return None
 
     async def _change(self, turn: Turn, intent: Intent, *, in_flow: bool = False) -> list[Reply]:

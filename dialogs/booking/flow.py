@@ -50,10 +50,10 @@ class BookingRoom(TypedAnswers, Requests):
         "мої записи": ("my",),
         "мои записи": ("my",),
         "мій запис": ("my",),
-        "скасувати запис": ("my",),
-        "перенести запис": ("my",),
-        "отменить запись": ("my",),
-        "перенести запись": ("my",),
+        "скасувати запис": ("cancel",),  # typed wishes: the bookings with their buttons (answers.py)
+        "перенести запис": ("move",),
+        "отменить запись": ("cancel",),
+        "перенести запись": ("move",),
         "передзвоніть мені": ("cb",),
         "перезвоните мне": ("cb",),
         "замовити дзвінок": ("cb",),
@@ -124,6 +124,9 @@ class BookingRoom(TypedAnswers, Requests):
             return await self._callback(turn)
         if verb == "v":
             return self._visit(turn)
+        if verb in ("cancel", "move"):  # typed, never a button: «скасувати запис»
+            wish = Intent.CANCEL_BOOKING if verb == "cancel" else Intent.MOVE_BOOKING
+            return await self._change(turn, wish, in_flow=state.scenario == NAME)
         if verb == "go":
             return await self._resume(turn)
         if verb == "no":
