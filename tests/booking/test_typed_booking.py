@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from bot.app import Bot
 from dialogs.messages import Incoming, Reply
+from dialogs.outcome import Kind, Outcome
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
-from storage.models import DialogState
+from storage.models import DialogState, UnansweredQuestion
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)
 KYIV = dt.timezone(dt.timedelta(hours=2))  # December: no summer time
@@ -139,9 +140,8 @@ async def test_a_misread_asks_the_same_step_again_with_its_buttons(
         k: v for k, v in answers.items() if k != "token"
     }
     assert any(p.startswith(buttons) for p in _payloads(replies)), _payloads(replies)
-    if typed != "???":  # punctuation alone is answered by the engine with the step again
-        assert example in _text(replies)
-    assert "m" != _payloads(replies)[0]  # never the main menu first
+    assert example in _text(replies)
+    assert _payloads(replies)[0] != "m"  # never the main menu first
     assert "Оберіть розділ" not in _text(replies)
 
 
@@ -275,3 +275,30 @@ async def test_cancel_typed_inside_a_first_booking_leaves_it(bot: Bot) -> None:
     replies = await _say(bot, "first", "скасувати запис")
     assert "запис не створено" in _text(replies) and (await _state(bot, "first")).scenario is None
     assert await _bookings(bot) == []
+
+
+class _Heard:
+    """Hears what each message turned out to be (dialogs/outcome.py)."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    def understood(self, channel: str, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+
+async def test_answers_and_reasks_are_noted_and_reasks_kept_for_the_center(bot: Bot) -> None:
+    heard = _Heard()
+    bot.engine.observers.append(heard)
+    await _to_step(bot, "noted", "day")
+    await _say(bot, "noted", "пупупу")
+    await _say(bot, "noted", "в четвер")
+    await _say(bot, "noted", "а скільки коштує")
+    assert heard.outcomes[-3:] == [
+        Outcome(Kind.REASK, "booking:day"),
+        Outcome(Kind.ANSWER, "booking:day"),
+        Outcome(Kind.FACET, "price:idp-living-allowance"),
+    ]
+    async with make_sessionmaker(bot.db)() as s:
+        kept = (await s.scalars(select(UnansweredQuestion))).all()
+    assert [(q.kind, q.text, q.context) for q in kept] == [("reask", "пупупу", "booking:day")]
