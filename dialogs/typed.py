@@ -118,7 +118,12 @@ _RELATIVE = {
     "сьогодні": 0, "сьогодня": 0, "сегодня": 0, "седня": 0, "сьодні": 0, "сєгодня": 0,
     "завтра": 1, "завтрa": 1, "заавтра": 1,
     "післязавтра": 2, "післязавтро": 2, "послезавтра": 2, "пiслязавтра": 2, "післязавра": 2,
+    "вчора": -1, "учора": -1, "вчера": -1, "позавчора": -2, "позавчера": -2,
 }  # fmt: skip
+_AGO = re.compile(
+    r"(?:(\d{1,2}|два|дві|две|три|чотири|четыре|п'ять|пять)\s+)?(дн\w*|день|тижн\w*|тиждень|недел\w*)\s+(?:тому|назад)"
+)
+_SMALL = {"два": 2, "дві": 2, "две": 2, "три": 3, "чотири": 4, "четыре": 4, "п'ять": 5, "пять": 5}
 _NUMERIC_DATE = re.compile(r"(?<![\d.:/])(\d{1,2})\s?[./](\d{1,2})(?:[./](\d{4}|\d{2}))?(?![\d:]|[./]\d)")
 _DAY_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})(?:-?(?:го|ге|е|ое|ого))?\s+([a-zа-яіїєґ']+)")
 _DAY_OF_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})(?:-?(?:го|ге|е))?\s+(?:числа|число)")
@@ -146,9 +151,19 @@ def _fuzzy(word: str, table: dict[str, int], cutoff: float = 80.0) -> int | None
     return best
 
 
-def _with_year(day: int, month: int, today: dt.date, window: int | None) -> dt.date | None:
+def _with_year(day: int, month: int, today: dt.date, window: int | None, past: bool = False) -> dt.date | None:
     """Day and month with no year: this year's, or next year's when this year's has passed and next year's is
-    within `window` days (any, if None). A date that does not exist (30.02) is None."""
+    within `window` days (any, if None). A date that does not exist (30.02) is None. `past`: the day is asked
+    as one gone by (when a paper was filed): this year's, or last year's if this year's is still to come."""
+    if past:
+        for year in range(today.year, today.year - 5, -1):
+            try:
+                date = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if date <= today:
+                return date
+        return None
     for year in (today.year, today.year + 1):
         try:
             date = dt.date(year, month, day)
@@ -174,12 +189,17 @@ def _next_year(date: dt.date) -> dt.date | None:
     return None
 
 
-def find_date(text: str, today: dt.date, *, window: int | None = None) -> Found | None:
+def find_date(text: str, today: dt.date, *, window: int | None = None, past: bool = False) -> Found | None:
     """The first date a text names and where: «завтра», «в четвер», «3 грудня», «3.12», «03/12/2026», «3 числа».
 
     A weekday is the next such day after today («в четвер» on a Thursday is a week on). A day and month that has
-    passed this year is next year's when `window` (days ahead) allows (31 December: «3 січня» is in 3 days)."""
+    passed this year is next year's when `window` (days ahead) allows (31 December: «3 січня» is in 3 days).
+    `past`: a day gone by is asked («подала в понеділок», «3 тижні тому», «29.12» on 5 January is last year's)."""
     said = norm(text)
+    if (ago := _AGO.search(said)) is not None:
+        count = 1 if ago.group(1) is None else _SMALL.get(ago.group(1)) or int(ago.group(1))
+        days = count * (1 if ago.group(2).startswith(("дн", "день")) else 7)
+        return Found(today - dt.timedelta(days=days), ago.start(), ago.end())
     for m in _NUMERIC_DATE.finditer(said):
         day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
         if not (1 <= month <= 12 and 1 <= day <= 31):
@@ -190,36 +210,43 @@ def find_date(text: str, today: dt.date, *, window: int | None = None) -> Found 
                 return Found(dt.date(full, month, day), m.start(), m.end())
             except ValueError:
                 continue
-        if (date := _with_year(day, month, today, window)) is not None:
+        if (date := _with_year(day, month, today, window, past)) is not None:
             return Found(date, m.start(), m.end())
     for dm in _DAY_MONTH.finditer(said):
         named = _fuzzy(dm.group(2), _MONTH_OF)
-        if named is not None and (date := _with_year(int(dm.group(1)), named, today, window)) is not None:
+        date = None if named is None else _with_year(int(dm.group(1)), named, today, window, past)
+        if date is not None:
             return Found(date, dm.start(), dm.end())
     if (om := _DAY_OF_MONTH.search(said)) is not None:
         day = int(om.group(1))
-        for months in range(3):  # this month's, or the next month that has that day
-            first = (today.replace(day=1) + dt.timedelta(days=32 * months)).replace(day=1)
+        for months in range(3):  # this month's, or the next (`past`: the last) month that has that day
+            step = dt.timedelta(days=-1 if past else 32 * months)
+            first = today.replace(day=1)
+            for _ in range(months if past else 1):
+                first = (first + step).replace(day=1)
             try:
                 date = first.replace(day=day)
             except ValueError:
                 continue
-            if date >= today:
+            if (date <= today) if past else (date >= today):
                 return Found(date, om.start(), om.end())
     for wm in _WORD.finditer(said):
         word = wm.group()
         if (shift := _fuzzy(word, _RELATIVE, 85.0)) is not None:
             return Found(today + dt.timedelta(days=shift), wm.start(), wm.end())
         weekday = _WEEKDAY_OF.get(word) if len(word) < 5 else _fuzzy(word, _WEEKDAY_OF)
+        if weekday is not None and past:
+            back = (today.weekday() - weekday - 1) % 7 + 1
+            return Found(today - dt.timedelta(days=back), wm.start(), wm.end())
         if weekday is not None:
             ahead = (weekday - today.weekday() - 1) % 7 + 1
             return Found(today + dt.timedelta(days=ahead), wm.start(), wm.end())
     return None
 
 
-def read_date(text: str, today: dt.date, *, window: int | None = None) -> dt.date | None:
+def read_date(text: str, today: dt.date, *, window: int | None = None, past: bool = False) -> dt.date | None:
     """The date a text names (see `find_date`), or None."""
-    found = find_date(text, today, window=window)
+    found = find_date(text, today, window=window, past=past)
     return found.value if found is not None and isinstance(found.value, dt.date) else None
 
 

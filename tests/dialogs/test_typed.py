@@ -371,3 +371,36 @@ def test_aliases_name_one_value() -> None:
     assert choose("родина загиблого", groups) == "fallen"
     assert choose_label("саксагань", ["Соцзахист Саксаганського р-ну", "ЦНАП «Віза» (головний)"]) == 0
     assert choose_label("віза", ["Соцзахист Саксаганського р-ну", "ЦНАП «Віза» (головний)"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("вчора", dt.date(2026, 12, 3)),
+        ("вчера", dt.date(2026, 12, 3)),
+        ("позавчора", dt.date(2026, 12, 2)),
+        ("сьогодні", dt.date(2026, 12, 4)),
+        ("подала в понеділок", dt.date(2026, 11, 30)),
+        ("в пятницу", dt.date(2026, 11, 27)),  # Friday today: the Friday before
+        ("3 грудня", dt.date(2026, 12, 3)),
+        ("29.12", dt.date(2025, 12, 29)),  # not yet this year: last year's
+        ("3 числа", dt.date(2026, 12, 3)),
+        ("5 числа", dt.date(2026, 11, 5)),
+        ("тиждень тому", dt.date(2026, 11, 27)),
+        ("2 тижні тому", dt.date(2026, 11, 20)),
+        ("три дні тому", dt.date(2026, 12, 1)),
+        ("неделю назад", dt.date(2026, 11, 27)),
+        ("29.02", dt.date(2024, 2, 29)),
+    ],
+)
+def test_a_day_gone_by(text: str, expected: dt.date) -> None:
+    assert read_date(text, FRIDAY, past=True) == expected
+
+
+def test_a_day_gone_by_across_new_year() -> None:
+    january = dt.date(2027, 1, 5)  # a Tuesday
+    assert read_date("29.12", january, past=True) == dt.date(2026, 12, 29)
+    assert read_date("в понеділок", january, past=True) == dt.date(2027, 1, 4)
+    assert read_date("в четвер", january, past=True) == dt.date(2026, 12, 31)
+    assert read_date("тиждень тому", january, past=True) == dt.date(2026, 12, 29)
+    assert read_date("20 числа", january, past=True) == dt.date(2026, 12, 20)
