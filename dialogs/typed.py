@@ -1,9 +1,9 @@
 """Typed answers read as a step's buttons would be: yes/no, dates, times, phone numbers, small counts and a
 choice among labelled options.
 
-Pure: no storage, no clock. `today` is a Kyiv local date and `now` an aware moment, both passed in; a date is a
-Kyiv local date (`kyiv_today`). Citizens write Ukrainian, Russian and surzhyk, with typos and no punctuation:
-«завтра на 10», «в четверг после обеда», «о пів на третю», «067 123-45-67», «двоє».
+Pure: no storage, no clock. `today` is a Kyiv local date and `now` an aware moment, both passed in; a date
+is a Kyiv local date (`kyiv_today`). Citizens write Ukrainian, Russian and surzhyk, with typos and no
+punctuation: «завтра на 10», «в четверг после обеда», «о пів на третю», «067 123-45-67», «двоє».
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ _RELATIVE = {
     "вчора": -1, "учора": -1, "вчера": -1, "позавчора": -2, "позавчера": -2,
 }  # fmt: skip
 _AGO = re.compile(
-    r"(?:(\d{1,2}|два|дві|две|три|чотири|четыре|п'ять|пять)\s+)?(дн\w*|день|тижн\w*|тиждень|недел\w*)\s+(?:тому|назад)"
+    r"(?:(\d{1,2}|два|дві|две|три|чотири|четыре|п'ять|пять)\s+)?"
+    r"(дн\w*|день|тижн\w*|тиждень|недел\w*)\s+(?:тому|назад)"
 )
 _SMALL = {"два": 2, "дві": 2, "две": 2, "три": 3, "чотири": 4, "четыре": 4, "п'ять": 5, "пять": 5}
 _NUMERIC_DATE = re.compile(r"(?<![\d.:/])(\d{1,2})\s?[./](\d{1,2})(?:[./](\d{4}|\d{2}))?(?![\d:]|[./]\d)")
@@ -151,7 +152,9 @@ def _fuzzy(word: str, table: dict[str, int], cutoff: float = 80.0) -> int | None
     return best
 
 
-def _with_year(day: int, month: int, today: dt.date, window: int | None, past: bool = False) -> dt.date | None:
+def _with_year(
+    day: int, month: int, today: dt.date, window: int | None, past: bool = False
+) -> dt.date | None:
     """Day and month with no year: this year's, or next year's when this year's has passed and next year's is
     within `window` days (any, if None). A date that does not exist (30.02) is None. `past`: the day is asked
     as one gone by (when a paper was filed): this year's, or last year's if this year's is still to come."""
@@ -190,11 +193,13 @@ def _next_year(date: dt.date) -> dt.date | None:
 
 
 def find_date(text: str, today: dt.date, *, window: int | None = None, past: bool = False) -> Found | None:
-    """The first date a text names and where: «завтра», «в четвер», «3 грудня», «3.12», «03/12/2026», «3 числа».
+    """The first date a text names and where: «завтра», «в четвер», «3 грудня», «3.12», «03/12/2026»,
+    «3 числа».
 
-    A weekday is the next such day after today («в четвер» on a Thursday is a week on). A day and month that has
-    passed this year is next year's when `window` (days ahead) allows (31 December: «3 січня» is in 3 days).
-    `past`: a day gone by is asked («подала в понеділок», «3 тижні тому», «29.12» on 5 January is last year's)."""
+    A weekday is the next such day after today («в четвер» on a Thursday is a week on). A day and month that
+    has passed this year is next year's when `window` (days ahead) allows (31 December: «3 січня» is in 3
+    days). `past`: a day gone by is asked («подала в понеділок», «3 тижні тому», «29.12» on 5 January is last
+    year's)."""
     said = norm(text)
     if (ago := _AGO.search(said)) is not None:
         count = 1 if ago.group(1) is None else _SMALL.get(ago.group(1)) or int(ago.group(1))
@@ -275,13 +280,16 @@ _HOUR_WORDS = {
     8: ("вісім", "восьму", "восьмій", "восьма", "восемь", "восьмого", "восьмої"),
     9: ("дев'ять", "девять", "дев'яту", "дев'ятій", "дев'ята", "девятого", "дев'ятої"),
     10: ("десять", "десяту", "десятій", "десята", "десятого", "десятої"),
-    11: ("одинадцять", "одинадцяту", "одинадцятій", "одинадцята", "одиннадцать", "одиннадцатого", "одинадцятої"),
-    12: ("дванадцять", "дванадцяту", "дванадцятій", "дванадцята", "двенадцать", "двенадцатого", "дванадцятої"),
+    11: ("одинадцять", "одинадцяту", "одинадцятій", "одинадцята", "одинадцятої", "одиннадцать",
+         "одиннадцатого"),
+    12: ("дванадцять", "дванадцяту", "дванадцятій", "дванадцята", "дванадцятої", "двенадцать",
+         "двенадцатого"),
 }  # fmt: skip
 _HOUR_OF = {form: hour for hour, forms in _HOUR_WORDS.items() for form in forms}
 _HOUR_PATTERN = "|".join(sorted(map(re.escape, _HOUR_OF), key=len, reverse=True))
 _RANGES = (  # (words, start hour, end hour), longest first where one contains another
-    (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня"), OPENS, 13),
+    (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня"),
+     OPENS, 13),
     (
         (
             "після обіду", "після обід", "після обіда", "після обідньої", "по обіді", "пообіді", "пообідні",
@@ -291,8 +299,10 @@ _RANGES = (  # (words, start hour, end hour), longest first where one contains a
         CLOSES,
     ),
     (("в обід", "в обед", "на обід", "в обеденное", "обідня пора"), 12, 14),
-    (("зранку", "вранці", "з ранку", "зрання", "рано", "утром", "с утра", "зутра", "уранці", "ранком"), OPENS, 12),
-    (("ввечері", "увечері", "вечером", "під вечір", "под вечер", "ближче до вечора", "ближе к вечеру"), 16, CLOSES),
+    (("зранку", "вранці", "з ранку", "зрання", "рано", "утром", "с утра", "зутра", "уранці", "ранком"),
+     OPENS, 12),
+    (("ввечері", "увечері", "вечером", "під вечір", "под вечер", "ближче до вечора", "ближе к вечеру"),
+     16, CLOSES),
 )  # fmt: skip
 _MARK = r"(?:на|о|об|в|во|у|к|до|біля|близько|около|десь|приблизно|с|з|після|после)"
 _CLOCK = re.compile(r"(?<![\d./])([01]?\d|2[0-3])\s?[:.\-]\s?([0-5]\d)(?![\d./])")
@@ -418,7 +428,8 @@ def read_phone(text: str, *, mobile_only: bool = True) -> str | None:
 
 _COUNTS = {
     0: ("нуль", "жодного", "жодної", "нікого", "ніхто", "никого", "ни одного", "ні одного"),
-    1: ("один", "одна", "одне", "одно", "одного", "одну", "одній", "сам", "сама", "одна я", "тільки я", "лише я"),
+    1: ("один", "одна", "одне", "одно", "одного", "одну", "одній", "сам", "сама", "одна я", "тільки я",
+        "лише я"),
     2: ("два", "дві", "двоє", "двох", "двое", "двух", "пара"),
     3: ("три", "троє", "трьох", "трое", "трех"),
     4: ("чотири", "четверо", "чотирьох", "четыре", "четырех"),

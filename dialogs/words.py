@@ -20,7 +20,8 @@ INTENT_WORDS = dict.fromkeys(
     ("/operator", "оператор", "оператора", "людина", "живий оператор", "живой оператор"), Intent.OPERATOR
 )
 # More ways to say yes or no to a step's question (dialogs/typed.py reads them with the sets above): a
-# confirmation («підтверджую», «все вірно») and a refusal («не треба», «не хочу»), Ukrainian, Russian, surzhyk.
+# confirmation («підтверджую», «все вірно») and a refusal («не треба», «не хочу»), Ukrainian, Russian,
+# surzhyk.
 MORE_YES_WORDS = {
     "так так", "ага", "угу", "звичайно", "авжеж", "аякже", "звісно що так", "так звісно", "да конечно",
     "підтверджую", "підтверджую запис", "підтвердити", "підтверджуємо", "підтвердіть", "подтверждаю",

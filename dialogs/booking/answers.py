@@ -1,7 +1,7 @@
 """Typed answers at the booking's steps: what a step can read is taken as its button would be («паспорт»,
-«Саксагань», «ні, я не пільговик», «в четвер», «на 10 годину», «так»); what it cannot read asks the same step
-again with its buttons and one example. A typed question on the way («а скільки це коштує») is answered and the
-booking waits («▶️ Продовжити запис»); it is never lost to the main menu."""
+«Саксагань», «ні, я не пільговик», «в четвер», «на 10 годину», «так»); what it cannot read asks the same
+step again with its buttons and one example. A typed question on the way («а скільки це коштує») is answered
+and the booking waits («▶️ Продовжити запис»); it is never lost to the main menu."""
 
 from __future__ import annotations
 
@@ -24,10 +24,14 @@ from knowledge.understand import Facet, Intent
 FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
               "visit-service")  # fmt: skip
-LEAVE_WORDS = {"не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
-               "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала"}  # fmt: skip
-OTHER_TIME_WORDS = {"інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
-                    "змінити час", "змінити день", "поменять время", "інше", "назад"}  # fmt: skip
+LEAVE_WORDS = {
+    "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
+    "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
+}  # fmt: skip
+OTHER_TIME_WORDS = {
+    "інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
+    "змінити час", "змінити день", "поменять время", "інше", "назад",
+}  # fmt: skip
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
 PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
     "combatant": (
@@ -61,7 +65,7 @@ class TypedAnswers(MyBookings):
     """Reads typed text at a booking step; see the module's docstring."""
 
     async def _typed(self, turn: Turn, text: str) -> list[Reply] | None:
-        """The replies to typed text at a step of the booking; None lets the engine read it (another intent)."""
+        """The replies to typed text at a booking step; None lets the engine read it (another intent)."""
         state = turn.state
         step = state.step or ""
         if step not in READ_STEPS:
@@ -109,7 +113,7 @@ class TypedAnswers(MyBookings):
         return ""
 
     async def _current(self, turn: Turn) -> list[Reply]:
-        """The step the citizen is at, shown again (the confirmation keeps its token: its button still works)."""
+        """The step the citizen is at, shown again (the confirmation keeps its token: its button works)."""
         state = turn.state
         a, step = STATE.load(state), state.step or ""
         if step == "office" and a.svc:
@@ -257,8 +261,8 @@ class TypedAnswers(MyBookings):
     # --- a question or a wish on the way -------------------------------------------------------------------
 
     async def _aside(self, turn: Turn, text: str) -> list[Reply] | None:
-        """A typed question answered with the booking kept («▶️ Продовжити запис»); a cancel or move of a booking
-        made; [] for another intent the engine answers; None: not a question either."""
+        """A typed question answered with the booking kept («▶️ Продовжити запис»); a cancel or move of a
+        booking made; [] for another intent the engine answers; None: not a question either."""
         if self.understander is None:
             return None
         understood = self.understander.understand(text, limit=3)

@@ -33,7 +33,7 @@ class BookingSteps(BookingBase):
     """The steps of a new booking, shared by a callback and a move."""
 
     def _groups(self, state: DialogState) -> list[Reply]:
-        """The first step: which service (typed words are read there too, so the citizen is inside the room)."""
+        """The first step: which service (typed words are read there too: the citizen is inside the room)."""
         self._enter(state, Choices(svc=self._context_service(state) or ""), "service")
         rows = [(_b(g.title, "g", g.id),) for g in self.kb.contacts.groups]
         extra = ((_b(texts.CALLBACK, "cb"),), (_b(texts.VISIT, "v"),), (_b(texts.MY, "my"),))

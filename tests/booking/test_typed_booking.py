@@ -82,7 +82,9 @@ async def _talk(bot: Bot, user: str, lines: list[str]) -> list[Reply]:
         ),
     ],
 )  # fmt: skip
-async def test_a_whole_booking_by_typing_only(bot: Bot, lines: list[str], day: int, hour: int, minute: int) -> None:
+async def test_a_whole_booking_by_typing_only(
+    bot: Bot, lines: list[str], day: int, hour: int, minute: int
+) -> None:
     replies = await _talk(bot, "typist", lines)
     assert "вас записано" in _text(replies), _text(replies)
     (booking,) = await _bookings(bot)
@@ -156,7 +158,9 @@ async def test_the_misread_confirmation_keeps_its_button(bot: Bot) -> None:
 
 @pytest.mark.parametrize("step", ["day", "time", "confirm"])
 @pytest.mark.parametrize("question", ["а скільки це коштує", "скільки коштує?", "а сколько это стоит"])
-async def test_a_question_on_the_way_is_answered_and_the_booking_waits(bot: Bot, step: str, question: str) -> None:
+async def test_a_question_on_the_way_is_answered_and_the_booking_waits(
+    bot: Bot, step: str, question: str
+) -> None:
     await _to_step(bot, "asks", step)
     before = await _state(bot, "asks")
     answers = dict(before.answers)
@@ -243,7 +247,8 @@ async def test_cancel_by_typing(bot: Bot, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["перенести запис", "хочу перенести на інший день", "перенесіть мене на пятницу", "перенести запись"]
+    "text",
+    ["перенести запис", "хочу перенести на інший день", "перенесіть мене на пятницу", "перенести запись"],
 )
 async def test_move_by_typing(bot: Bot, text: str) -> None:
     booking = await _booked(bot, "mover")
@@ -302,3 +307,21 @@ async def test_answers_and_reasks_are_noted_and_reasks_kept_for_the_center(bot: 
     async with make_sessionmaker(bot.db)() as s:
         kept = (await s.scalars(select(UnansweredQuestion))).all()
     assert [(q.kind, q.text, q.context) for q in kept] == [("reask", "пупупу", "booking:day")]
+
+
+async def test_a_hotline_callback_by_typing(bot: Bot) -> None:
+    await _talk(bot, "caller", ["передзвоніть мені", "в понеділок", "о пів на третю"])
+    assert (await _state(bot, "caller")).step == "cb-consent"
+    replies = await _say(bot, "caller", "так, згодна")
+    assert (await _state(bot, "caller")).step == "cb-phone" and "номер" in _text(replies)
+    replies = await _say(bot, "caller", "мій номер 067 123-45-67 дякую")
+    assert "передзвонить" in _text(replies)
+    (booking,) = await _bookings(bot)
+    assert booking.kind == "callback" and booking.start is not None
+    assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 7, 14, 30)
+
+
+async def test_a_callback_refused_by_typing(bot: Bot) -> None:
+    await _talk(bot, "shy", ["передзвоніть мені", "в понеділок", "о 10"])
+    replies = await _say(bot, "shy", "ні не треба")
+    assert "номер не збираємо" in _text(replies) and (await _state(bot, "shy")).scenario is None

@@ -113,7 +113,8 @@ def test_dates(text: str, expected: dt.date) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["на 10", "10:30", "о пів на третю", "після обіду", "так", "", "32.12", "30.02", "13.13", "ніколи"]
+    "text",
+    ["на 10", "10:30", "о пів на третю", "після обіду", "так", "", "32.12", "30.02", "13.13", "ніколи"],
 )
 def test_no_date(text: str) -> None:
     assert read_date(text, FRIDAY) is None
@@ -161,7 +162,10 @@ def test_29_february() -> None:
     [
         (dt.datetime(2026, 12, 3, 22, 30, tzinfo=dt.UTC), dt.date(2026, 12, 4)),  # 00:30 in Kyiv
         (dt.datetime(2026, 12, 31, 22, 0, tzinfo=dt.UTC), dt.date(2027, 1, 1)),  # New Year in Kyiv first
-        (dt.datetime(2027, 3, 27, 22, 30, tzinfo=dt.UTC), dt.date(2027, 3, 28)),  # the night clocks go forward
+        (
+            dt.datetime(2027, 3, 27, 22, 30, tzinfo=dt.UTC),
+            dt.date(2027, 3, 28),
+        ),  # the night clocks go forward
         (dt.datetime(2027, 3, 28, 21, 30, tzinfo=dt.UTC), dt.date(2027, 3, 29)),  # 00:30 EEST
         (dt.datetime(2027, 3, 28, 20, 30, tzinfo=dt.UTC), dt.date(2027, 3, 28)),  # 23:30 EEST
         (dt.datetime(2027, 10, 30, 21, 30, tzinfo=dt.UTC), dt.date(2027, 10, 31)),  # 00:30 EEST, going back
@@ -365,7 +369,11 @@ def test_an_ambiguous_or_unknown_choice_is_none(text: str) -> None:
 
 
 def test_aliases_name_one_value() -> None:
-    groups = [("combatant", "Учасник бойових дій"), ("combatant", "убд"), ("fallen", "Родина загиблого Захисника")]
+    groups = [
+        ("combatant", "Учасник бойових дій"),
+        ("combatant", "убд"),
+        ("fallen", "Родина загиблого Захисника"),
+    ]
     assert choose("я убд", groups) == "combatant"
     assert choose("учасник бойових", groups) == "combatant"
     assert choose("родина загиблого", groups) == "fallen"
