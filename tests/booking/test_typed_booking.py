@@ -325,3 +325,33 @@ async def test_a_callback_refused_by_typing(bot: Bot) -> None:
     await _talk(bot, "shy", ["передзвоніть мені", "в понеділок", "о 10"])
     replies = await _say(bot, "shy", "ні не треба")
     assert "номер не збираємо" in _text(replies) and (await _state(bot, "shy")).scenario is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "office"),
+    [("саксаганський", "saksahan-uszn"), ("в соцзахист", "saksahan-uszn"), ("я-ветеран", "ya-veteran"),
+     ("офіс я ветеран", "ya-veteran")],
+)  # fmt: skip
+async def test_an_office_by_its_words(bot: Bot, typed: str, office: str) -> None:
+    await _press(bot, "where", "q:s:rehabilitation-referral")
+    assert (await _state(bot, "where")).step == "office"
+    await _say(bot, "where", typed)
+    state = await _state(bot, "where")
+    assert state.answers["office"] == office and state.step in ("priority", "day")
+
+
+async def test_an_unknown_office_asks_again_with_an_example(bot: Bot) -> None:
+    await _press(bot, "where2", "q:s:rehabilitation-referral")
+    replies = await _say(bot, "where2", "на лівому березі")
+    assert (await _state(bot, "where2")).step == "office"
+    assert "наприклад: «Соцзахист Саксаганського р-ну»" in _text(replies)
+    assert {"q:o:saksahan-uszn", "q:o:ya-veteran"} <= set(_payloads(replies))
+
+
+async def test_a_service_by_its_words_at_the_first_step(bot: Bot) -> None:
+    await _say(bot, "svc", "записатися")
+    replies = await _say(bot, "svc", "соцдопомога")  # a group: its services
+    assert any(p.startswith("q:s:") for p in _payloads(replies))
+    assert (await _state(bot, "svc")).step == "service"
+    await _say(bot, "svc", "направлення на реабілітацію")
+    assert (await _state(bot, "svc")).answers.get("svc") == "rehabilitation-referral"
