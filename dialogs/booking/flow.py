@@ -28,6 +28,7 @@ from dialogs.booking.base import (
 )
 from dialogs.booking.requests import Requests
 from dialogs.messages import Reply
+from dialogs.outcome import Kind
 from dialogs.rooms import Row, Turn
 from dialogs.typed import read_phone
 from knowledge.schema import LifeSituation, Service
@@ -126,6 +127,7 @@ class BookingRoom(TypedAnswers, Requests):
             return self._visit(turn)
         if verb in ("cancel", "move"):  # typed, never a button: «скасувати запис»
             wish = Intent.CANCEL_BOOKING if verb == "cancel" else Intent.MOVE_BOOKING
+            turn.note(Kind.INTENT, wish.value)
             return await self._change(turn, wish, in_flow=state.scenario == NAME)
         if verb == "go":
             return await self._resume(turn)

@@ -355,3 +355,23 @@ async def test_a_service_by_its_words_at_the_first_step(bot: Bot) -> None:
     assert (await _state(bot, "svc")).step == "service"
     await _say(bot, "svc", "направлення на реабілітацію")
     assert (await _state(bot, "svc")).answers.get("svc") == "rehabilitation-referral"
+
+
+@pytest.mark.parametrize(
+    ("now", "typed", "expected_utc"),
+    [
+        # Friday 26 March 2027, 10:00 Kyiv: clocks go forward on Sunday the 28th; Monday is summer time (UTC+3)
+        (dt.datetime(2027, 3, 26, 8, 0, tzinfo=dt.UTC), "в понеділок о 10", dt.datetime(2027, 3, 29, 7, 0)),
+        # Friday 29 October 2027: clocks go back on Sunday the 31st; Monday is winter time (UTC+2)
+        (dt.datetime(2027, 10, 29, 7, 0, tzinfo=dt.UTC), "в понеділок о 10", dt.datetime(2027, 11, 1, 8, 0)),
+        # New Year's Eve 2026, 20:00 Kyiv: «4 січня» is next year's
+        (dt.datetime(2026, 12, 31, 18, 0, tzinfo=dt.UTC), "4 січня на 9:30", dt.datetime(2027, 1, 4, 7, 30)),
+    ],
+)
+async def test_a_typed_day_and_time_across_dst_and_new_year(
+    bot: Bot, clock: ManualClock, now: dt.datetime, typed: str, expected_utc: dt.datetime
+) -> None:
+    clock.advance(now - clock())
+    await _talk(bot, "season", ["хочу записатися", "допомога впо", "ні", typed, "так"])
+    (booking,) = await _bookings(bot)
+    assert booking.start is not None and booking.start.astimezone(dt.UTC).replace(tzinfo=None) == expected_utc
