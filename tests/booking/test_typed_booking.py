@@ -375,3 +375,10 @@ async def test_a_typed_day_and_time_across_dst_and_new_year(
     await _talk(bot, "season", ["хочу записатися", "допомога впо", "ні", typed, "так"])
     (booking,) = await _bookings(bot)
     assert booking.start is not None and booking.start.astimezone(dt.UTC).replace(tzinfo=None) == expected_utc
+
+
+async def test_another_time_typed_at_the_confirmation(bot: Bot) -> None:
+    await _to_step(bot, "change", "confirm")
+    replies = await _say(bot, "change", "а можна на 11?")
+    assert "о 11:00" in _text(replies) and (await _state(bot, "change")).step == "confirm"
+    assert "вас записано" in _text(await _say(bot, "change", "да, подтверждаю"))

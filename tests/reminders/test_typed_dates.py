@@ -68,3 +68,11 @@ async def test_a_life_events_date_in_words(engine: Engine) -> None:
     await engine.handle(Incoming("telegram", "b", payload="h:e:birth"))
     replies = await _say(engine, "b", "народила позавчора")
     assert "Зареєструвати народження дитини" in _text(replies)
+
+
+async def test_a_question_of_its_own_is_read_by_the_engine_and_the_step_kept(engine: Engine) -> None:
+    await engine.handle(Incoming("telegram", "q", payload="h:r:idp-living-allowance"))
+    replies = await _say(engine, "q", "а де знаходиться ваш головний офіс")
+    assert "Не вдалося розпізнати дату" not in _text(replies)
+    assert await _step(engine, "q") == ("reminders", "ready-date")  # a date typed next still counts
+    assert "бути готовий" in _text(await _say(engine, "q", "позавчора"))
