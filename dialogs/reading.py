@@ -12,8 +12,9 @@ import re
 
 from rapidfuzz import fuzz
 
-from dialogs import texts
+from dialogs import focus, question, texts
 from dialogs.cards import PREFIX as CARD_DIALOG
+from dialogs.focus import FOLLOW_INTENTS, FollowUps
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
@@ -37,7 +38,7 @@ from knowledge.text import clean
 from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState
 
-MAX_TEXT = 500  # longer messages are read only this far
+MAX_TEXT = 4000  # longer messages are read only this far (dialogs/question.py finds the question in them)
 MISSES_BEFORE_HOTLINE = 2
 FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
 
@@ -52,6 +53,7 @@ class Reader:
         self.kb = runner.kb
         self.views = runner.views
         self.scenarios = runner.scenarios
+        self.follow = FollowUps(self.kb, self.views)  # follow-ups about the thing in focus
 
     async def read(self, turn: Turn, raw: str) -> list[Reply]:
         """The replies to typed text (never None: a miss says so, and twice offers a way out)."""
@@ -86,10 +88,10 @@ class Reader:
         if (value := self._answer_from_text(state, words)) is not None:
             turn.note(Kind.ANSWER, f"{state.scenario}:{state.step}")
             return run.answer(state, state.scenario or "", state.step or "", value)
-        understood = self.understander.understand(text, limit=5)
+        asked, understood = question.find(self.understander, text)  # a long story: the part that asks
         if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
             state.misses = 0
-        if (answer := await self._typed(turn, understood)) is not None:
+        if (answer := await self._typed(turn, understood, asked)) is not None:
             return notice + answer
         turn.note(Kind.MISS)
         state.misses += 1
@@ -99,8 +101,9 @@ class Reader:
             return [*notice, Reply(texts.GIVE_UP, rows)]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, run.menu_rows())]
 
-    async def _typed(self, turn: Turn, understood: Understanding) -> list[Reply] | None:
-        """The answer to a typed question that is not an answer to the current question; None if none."""
+    async def _typed(self, turn: Turn, understood: Understanding, asked: str) -> list[Reply] | None:
+        """The answer to a typed question that is not an answer to the current question; None if none.
+        `asked` is the text read (a long message's question)."""
         state, run = turn.state, self.runner
         hit, facet, hits = understood.confident, understood.facet, understood.hits
         strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
@@ -109,10 +112,15 @@ class Reader:
             room = self.rooms.by_intent.get(strong[0])
             if room is not None:
                 return await room.intent(turn, strong[0], hit)
+            if strong[0] in FOLLOW_INTENTS and (
+                answer := await self.follow.intent(turn, strong[0], hit, text=asked, found=bool(hits))
+            ):
+                return run.resumable(state, answer)  # hours, address, phones, «ready» of what is in focus
             return run.resumable(state, self.intent(strong[0], hit))
         if hit is not None:
             if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits)):
                 turn.note(Kind.FACET, f"{facet}:{service}")
+                focus.put(state, focus.SERVICE, service)
                 return run.resumable(state, self.views.facet(service, facet or ""))
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
@@ -123,6 +131,8 @@ class Reader:
             if services:
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 return run.resumable(state, self.views.facets(services, facet or ""))
+        if not hits and (follow_up := self.understander.facet_asked(asked)) is not None:
+            return run.resumable(state, await self.follow.facet(turn, follow_up))  # «скільки коштує?»
         if understood.intents and not hits:  # a greeting or thanks alone
             turn.note(Kind.INTENT, understood.intents[0].value)
             return run.resumable(state, self.intent(understood.intents[0], None))

@@ -6,7 +6,7 @@ would change the checklist (`checklist.worth_asking`)."""
 
 from __future__ import annotations
 
-from dialogs import texts
+from dialogs import focus, texts
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.checklist import worth_asking
 from dialogs.messages import Button, Reply
@@ -54,6 +54,7 @@ class Runner:
         elif p.prefix == Action.SITUATION and len(a) == 1 and a[0] in self.scenarios:
             return self.start(state, self.scenarios[a[0]])
         elif p.prefix == Action.SERVICE and a and a[0] in self.kb.services:
+            focus.put(state, focus.SERVICE, a[0])  # a card, its dialog or one of its sections
             if len(a) == 1:  # a card opens as its own short dialog
                 return self.start(state, self.scenarios[CARD_DIALOG + a[0]])
             if a[1] == CARD:  # back from a section: the card again, in place
@@ -96,6 +97,8 @@ class Runner:
 
     def start(self, state: DialogState, sc: Scenario) -> list[Reply]:
         state.scenario, state.step, state.answers, state.history, state.misses = sc.id, sc.start, {}, [], 0
+        if (about := focus.of_scenario(sc)) is not None:
+            focus.put(state, about.kind, about.id)
         if sc.card is not None:
             intro = self.views.card_intro(sc)
         else:

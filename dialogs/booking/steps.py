@@ -272,6 +272,10 @@ class BookingSteps(BookingBase):
             )
         if isinstance(result, Booking):
             self._leave(state)
+            if (
+                result.service in self.kb.services
+            ):  # follow-ups («коли буде готово?») are about it (dialogs/focus.py)
+                state.focus = f"booking:{result.service}"
             await self._announce(turn, result, moved=a.move or None)
             return self._booked(result, moved=bool(a.move))
         return await self._refused(turn, result, start)
