@@ -31,7 +31,16 @@ from dialogs.hours import schedules_of, today_text
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
-from dialogs.render import SECTIONS, fee_text, main_office, online_lines, service_section, term_text
+from dialogs.render import (
+    SECTIONS,
+    amount_line,
+    facet_text,
+    fee_text,
+    main_office,
+    online_lines,
+    service_section,
+    term_text,
+)
 from dialogs.rooms import Row, Turn
 from dialogs.scenario import Scenario
 from dialogs.views import Views
@@ -48,6 +57,7 @@ MAX_FOCUS = 80  # the column's length
 MAX_REPLY = 600  # a reply to a simple question fits one phone screen
 # The card's section that has the whole answer to a facet (behind a button under the short one).
 SECTION_OF = {
+    Facet.AMOUNT: "term",
     Facet.PRICE: "term",
     Facet.TERM: "term",
     Facet.DOCS: "docs",
@@ -212,10 +222,29 @@ class FollowUps:
         if focus is None:  # noted with an empty focus: the Center sees what was asked about nothing
             turn.note(Kind.FOLLOW_UP, f"{facet}:")
             return [Reply(texts.WHICH_SERVICE, self._which_rows())]
+        if focus.kind == SITUATION:  # a situation with one service the facet can be about: that service
+            meant = [
+                s for s in self._situation_services(state, focus.id) if facet != Facet.AMOUNT or s.amount
+            ]
+            if len(meant) == 1:
+                focus = Focus(SERVICE, meant[0].id)
         turn.note(Kind.FOLLOW_UP, f"{facet}:{focus}")
         if focus.kind == SITUATION:
             return self._situation_facet(turn, focus.id, facet)
         return [await self._service_facet(turn, self.kb.services[focus.id], facet)]
+
+    def about_focus(self, state: DialogState, found: list[str], clear: bool) -> bool:
+        """Whether a facet question whose words found these services and situations (none of them as a
+        confident match) is about the thing in focus: it is among them («скільки чекати виплату» about the
+        birth assistance in focus), or one of the situation's services is; or the words name nothing `clear`ly
+        («і як довго чекати рішення»)."""
+        focus = self.focus(state)
+        if focus is None:
+            return False
+        if focus.kind != SITUATION:
+            return focus.id in found or not clear
+        bundled = {s.id for s in self._situation_services(state, focus.id)} | {focus.id}
+        return bool(bundled & set(found)) or not clear
 
     def _which_rows(self) -> tuple[Row, ...]:
         return (
@@ -243,10 +272,8 @@ class FollowUps:
     async def _service_facet(self, turn: Turn, service: Service, facet: Facet) -> Reply:
         head = f"**{service.short_title}**"
         lines: list[str]
-        if facet == Facet.PRICE:
-            lines = [
-                f"💳 Вартість: {fee_text(service.fee)}." if service.fee else "Вартість уточніть у Центрі."
-            ]
+        if facet in (Facet.PRICE, Facet.AMOUNT):  # a payment's amount is never taken for its fee
+            lines = facet_text(self.kb, service, facet, self.martial_law).split("\n")[1:]
         elif facet == Facet.TERM:
             if service.term is None:
                 lines = ["Строк уточніть у Центрі."]
@@ -284,11 +311,13 @@ class FollowUps:
 
     def _situation_facet(self, turn: Turn, situation: str, facet: Facet) -> list[Reply]:
         services = self._situation_services(turn.state, situation)
-        if facet in (Facet.PRICE, Facet.TERM):
+        if facet in (Facet.PRICE, Facet.TERM, Facet.AMOUNT):
             return [self._situation_list(situation, services, facet)]
         title = self.kb.situations[situation].title
         if facet == Facet.DOCS:
             sc = self._situation_scenario(situation)
+            if sc is not None and turn.state.scenario == sc.id:  # «Продовжити» shows the list or the question
+                return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE]), (NAV_MENU,))]
             rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
             return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*rows, NAV_MENU))]
         section = SECTION_OF[facet]
@@ -299,17 +328,25 @@ class FollowUps:
         return [Reply(f"**{title}**\n{texts.WHICH_OF_SITUATION}", (*rows, NAV_MENU))]
 
     def _situation_list(self, situation: str, services: list[Service], facet: Facet, tail: str = "") -> Reply:
-        """One line per service: its fee or its term."""
+        """One line per service: its fee, its term or (of the payments only) its amount."""
         lines = [f"**{self.kb.situations[situation].title}**"]
+        listed: list[Service] = []
         for s in services:
-            if facet == Facet.PRICE:
+            if facet == Facet.AMOUNT:  # what applying costs is a separate question
+                if (amount := amount_line(s)) is None:
+                    continue
+                value = amount.removeprefix("💰 ")
+            elif facet == Facet.PRICE:
                 value = fee_text(s.fee) if s.fee else "уточніть у Центрі"
             else:
                 value = term_text(s.term) if s.term else "уточніть у Центрі"
             lines.append(f"• {s.short_title} — {value}")
+            listed.append(s)
+        if not listed:
+            lines.append(texts.NO_PAYMENTS)
         if tail:
             lines.append(tail)
-        rows = [(_b(f"📋 {s.short_title}", Action.SERVICE, s.id, SECTION_OF[facet]),) for s in services[:3]]
+        rows = [(_b(f"📋 {s.short_title}", Action.SERVICE, s.id, SECTION_OF[facet]),) for s in listed[:3]]
         return Reply(fit(lines), (*rows, NAV_MENU))
 
     # --- the office in question -----------------------------------------------------------------------

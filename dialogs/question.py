@@ -34,7 +34,14 @@ _ASKING = frozenset(set(Intent) - {Intent.GREETING, Intent.THANKS})
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
+    """Its sentences; one longer than MAX_WORDS words (a story typed without full stops) in its clauses."""
+    found: list[str] = []
+    for sentence in (s.strip() for s in SENTENCE_END.split(text)):
+        if len(words(sentence)) > MAX_WORDS:
+            found += [c.strip() for c in sentence.split(",")]
+        elif sentence:
+            found.append(sentence)
+    return [s for s in found if s]
 
 
 def _asks(sentence: str) -> bool:

@@ -9,6 +9,7 @@ match that opens its dialog, search results).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
@@ -118,7 +119,7 @@ class Reader:
                 return run.resumable(state, answer)  # hours, address, phones, «ready» of what is in focus
             return run.resumable(state, self.intent(strong[0], hit))
         if hit is not None:
-            if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits)):
+            if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits, facet)):
                 turn.note(Kind.FACET, f"{facet}:{service}")
                 focus.put(state, focus.SERVICE, service)
                 return run.resumable(state, self.views.facet(service, facet or ""))
@@ -127,7 +128,12 @@ class Reader:
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
                 return run.start(state, self.scenarios[sc_id])
         if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
-            services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE][:3]
+            services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE]
+            if facet == Facet.AMOUNT:  # «скільки дають на дитину»: the payments found, their situations' too
+                services = self._payments(h for h in hits if h.score >= FACET_SCORE) or services
+            services = services[:3]
+            if facet is not None and self.follow.about_focus(state, [h.id for h in hits], bool(services)):
+                return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
             if services:
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 return run.resumable(state, self.views.facets(services, facet or ""))
@@ -145,15 +151,28 @@ class Reader:
             return self.views.search_results(hits, resume=run.current(state) is not None)
         return None
 
-    def _service_of(self, hit: SearchHit, hits: list[SearchHit]) -> str | None:
-        """The service a facet question is about: the hit itself, or the best hit among a situation's services."""
+    def _service_of(self, hit: SearchHit, hits: list[SearchHit], facet: Facet | None = None) -> str | None:
+        """The service a facet question is about: the hit itself, or the best hit among a situation's services
+        (for an amount, the best payment among them: «скільки платять на поховання» means the assistance)."""
         if hit.kind == "service":
             return hit.id
         bundled = {ref.service for ref in self.kb.situations[hit.id].services}
-        return next(
-            (h.id for h in hits if h.kind == "service" and h.id in bundled and h.score >= CONFIDENT_SCORE),
-            None,
-        )
+        found = [h.id for h in hits if h.kind == "service" and h.id in bundled and h.score >= CONFIDENT_SCORE]
+        if facet == Facet.AMOUNT:
+            found = [s for s in found if self.kb.services[s].amount] or self._payments([hit]) or found
+        return next(iter(found), None)
+
+    def _payments(self, hits: Iterable[SearchHit]) -> list[str]:
+        """The payment services (those with an amount) among hits and the services of the situations hit."""
+        found: list[str] = []
+        for hit in hits:
+            ids = (
+                [hit.id]
+                if hit.kind == "service"
+                else [r.service for r in self.kb.situations[hit.id].services]
+            )
+            found += [s for s in ids if self.kb.services[s].amount and s not in found]
+        return found
 
     def _situation_scenario(self, situation_id: str) -> str:
         return next(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from dialogs import texts
 from dialogs.checklist import Checklist, ChecklistItem
 from knowledge.loader import Knowledge
-from knowledge.schema import Fee, Form, Office, Regime, Service, Term, TermUnit
+from knowledge.schema import AmountKind, Fee, Form, Office, Regime, Service, Term, TermUnit
 
 MAX_PART = 3500  # every channel shows this much in one message (Telegram 4096, Viber 7000)
 
@@ -47,6 +48,59 @@ def fee_text(fee: Fee) -> str:
     return f"{fee.amount_uah:.2f}".replace(".", ",").removesuffix(",00") + " грн"  # 0,51 грн; 73 грн
 
 
+AMOUNT_LABELS = {  # the amount's name, and who gives it
+    AmountKind.PAYMENT: ("Сума виплати", "Виплачує"),
+    AmountKind.COMPENSATION: ("Сума компенсації", "Відшкодовує"),
+    AmountKind.DISCOUNT: ("Розмір пільги", "Надає"),
+}
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "»")) else text + "."
+
+
+def fee_line(service: Service) -> str:
+    """What applying costs, said so that it cannot be taken for the amount of a payment."""
+    if service.fee is None:
+        return "💳 Чи платне оформлення, джерела не кажуть."
+    if service.fee.free:
+        return "💳 Оформлення безоплатне."
+    return f"💳 Вартість оформлення: {fee_text(service.fee)}."
+
+
+def amount_line(service: Service) -> str | None:
+    """«💰 Сума виплати: …» of a payment service; None for a service that pays nothing."""
+    amount = service.amount
+    if amount is None:
+        return None
+    label = AMOUNT_LABELS[amount.kind][0]
+    if amount.text is None:
+        return f"💰 {label}: її визначає не Центр — уточніть на гарячій лінії {texts.HOTLINE}."
+    return f"💰 {label}: {_sentence(amount.text)}"
+
+
+def amount_text(service: Service, *, brief: bool = False) -> str:
+    """The answer to «скільки платять»: the amount, who pays and decides it, the source's date, and the fee
+    apart from it; for a service that pays nothing, a kind word that it is not a payment, and its fee.
+    `brief`: the amount, who pays and the date only (one of several services a question may mean)."""
+    amount = service.amount
+    if amount is None:
+        fee = fee_text(service.fee) if service.fee else "уточніть у Центрі"
+        if brief:
+            return f"Це не виплата; вартість оформлення: {fee}."
+        return f"Ця послуга — не виплата, тож суми допомоги за нею немає.\n💳 Вартість оформлення: {fee}."
+    lines = [amount_line(service) or "", f"🏦 {AMOUNT_LABELS[amount.kind][1]}: {_sentence(amount.paid_by)}"]
+    if not brief:
+        lines.append(f"⚖️ Вирішує: {_sentence(amount.decided_by)}")
+    if amount.source.as_of is not None:
+        host = urlsplit(amount.source.url or "").netloc.removeprefix("www.")
+        where = f" ({host})" if host and not brief else ""
+        lines.append(f"📅 Дані джерела від {amount.source.as_of:%d.%m.%Y}{where}.")
+    if not brief:
+        lines += [fee_line(service), f"☎️ Уточнити: {texts.HOTLINE} (безкоштовно)."]
+    return "\n".join(lines)
+
+
 def office_text(office: Office, martial_law: bool) -> str:
     lines = [f"📍 {office.name}"]
     if office.address:
@@ -76,6 +130,8 @@ def service_summary(service: Service) -> str:
         lines.append(f"⏱ Строк: {term_text(service.term)}")
     if service.fee:
         lines.append(f"💳 Вартість: {fee_text(service.fee)}")
+    if amount := amount_line(service):
+        lines.append(amount)
     if service.card:
         lines.append(f"Інформаційна картка № {service.card}")
     else:
@@ -123,6 +179,8 @@ def service_section(kb: Knowledge, service: Service, section: str, martial_law: 
             lines += [f"Строк: {term_text(service.term)}.", *service.term.notes]
         if service.fee:
             lines.append(f"Вартість: {fee_text(service.fee)}.")
+        if amount := amount_line(service):
+            lines.append(amount)
         return head + ("\n".join(lines) or "Строк і вартість уточніть у Центрі.")
     if section == "where":
         offices = [o for o in kb.contacts.offices if o.id in service.offices]
@@ -249,10 +307,16 @@ def wording_text(checklist: Checklist) -> str:
     return "\n\n".join(parts)
 
 
-def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool) -> str:
-    """The answer to a question about one facet of a service: price, term, where, hours or result."""
+def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool, *, brief: bool = False) -> str:
+    """The answer to a question about one facet of a service: amount, price, term, where, hours or result
+    (`brief`: a shorter amount, when the answer lists several services)."""
     head = f"**{service.short_title}**\n"
+    if facet == "amount":
+        return head + amount_text(service, brief=brief)
     if facet == "price":
+        if amount := amount_line(service):  # a payment: what applying costs is not what it pays
+            ask = f"\n☎️ Уточнити: {texts.HOTLINE} (безкоштовно)." if service.fee is None else ""
+            return head + fee_line(service) + "\n" + amount + ask
         return head + (
             f"💳 Вартість: {fee_text(service.fee)}." if service.fee else "Вартість уточніть у Центрі."
         )

@@ -158,7 +158,7 @@ class Views:
         if len(service_ids) == 1:
             return self.facet(service_ids[0], facet)
         text = "\n\n".join(
-            facet_text(self.kb, self.kb.services[s], facet, self.martial_law) for s in service_ids
+            facet_text(self.kb, self.kb.services[s], facet, self.martial_law, brief=True) for s in service_ids
         )
         rows = [(_b(f"📋 {self.kb.services[s].short_title}", Action.SERVICE, s),) for s in service_ids]
         return self._long(text, (*rows, NAV_MENU))

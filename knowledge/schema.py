@@ -225,6 +225,41 @@ class Fee(Strict):
     text: Text
 
 
+class AmountKind(StrEnum):
+    """What a payment service gives: money paid out, a cost reimbursed, or a discount on bills."""
+
+    PAYMENT = "payment"  # «Сума виплати»
+    COMPENSATION = "compensation"  # «Сума компенсації»: a cost the citizen paid is reimbursed
+    DISCOUNT = "discount"  # «Розмір пільги»: a share of bills the citizen does not pay
+
+
+MAX_AMOUNT_TEXT = 320  # the amount's lines fit one phone screen with the fee, who pays and the source
+AmountText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_AMOUNT_TEXT)
+]
+WhoText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Amount(Strict):
+    """How much a payment service pays (not what it costs: that is the `fee`), who pays it and who decides it.
+
+    The amount changes with the law and the budget, so it always carries its own source: a public page with
+    its url and the date that page states (`as_of`), never the day it was read. When no source gives the
+    amount, leave `text` out: citizens are then told who decides it and given the hotline, never a guess."""
+
+    kind: AmountKind = AmountKind.PAYMENT
+    text: AmountText | None = None  # the amount or how it is calculated, in a citizen's words
+    paid_by: WhoText  # who pays it out («Пенсійний фонд України»)
+    decided_by: WhoText  # who grants it and sets the amount (where the Center does not, say so)
+    source: Source
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Amount:
+        if not self.source.url or self.source.as_of is None:
+            raise ValueError("an amount needs a source with its url and the date the source states (as_of)")
+        return self
+
+
 class LegalLevel(StrEnum):
     LAW = "law"  # codes and laws (field 4)
     CABINET = "cabinet"  # acts of the Cabinet of Ministers (5)
@@ -281,6 +316,7 @@ class Service(Strict):
     submission: list[str] = []  # field 10
     online: bool = False  # can be applied for online (e.g. via Дія)
     fee: Fee | None = None  # field 11
+    amount: Amount | None = None  # a payment service: how much it pays, who pays and decides (not the fee)
     term: Term | None = None  # field 12
     suspension_grounds: list[str] = []  # field 13 (and 13.1)
     refusal_grounds: list[str] = []  # field 14

@@ -50,6 +50,7 @@ class Intent(StrEnum):
 
 
 class Facet(StrEnum):
+    AMOUNT = "amount"  # how much a payment pays («скільки платять»), not what the service costs (PRICE)
     PRICE = "price"
     TERM = "term"
     DOCS = "docs"

@@ -61,6 +61,7 @@ class BookingSteps(BookingBase):
         if not offices:
             return [Reply(texts.NOT_BOOKABLE, ((_b(texts.CALLBACK, "cb"),), MENU))]
         self._enter(turn.state, Choices(svc=service), "office")
+        turn.state.focus = f"booking:{service}"  # follow-ups are about it (dialogs/focus.py)
         if len(offices) > 1:
             rows = [(_b(self._office_name(o), "o", o),) for o in offices]
             return [Reply(texts.CHOOSE_OFFICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]

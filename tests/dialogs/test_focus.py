@@ -37,6 +37,10 @@ def _short(seen: Seen) -> None:
     assert "не зрозумів" not in seen.text and "не знайшов відповіді" not in seen.text, seen.text
 
 
+def _resume(seen: Seen) -> str:
+    return next(payload for label, payload in seen.buttons if "Продовжити з того ж місця" in label)
+
+
 def _labels(seen: Seen) -> list[str]:
     return [label for label, _ in seen.buttons]
 
@@ -56,7 +60,7 @@ async def test_follow_ups_after_a_card_are_about_that_card(
 
     price = await citizen.send_text("скільки коштує?")
     _short(price)
-    assert "Допомога на проживання ВПО" in price.text and "безоплатно" in price.text
+    assert "Допомога на проживання ВПО" in price.text and "безоплатн" in price.text
     assert any("Продовжити" in label for label in _labels(price))  # back to the step the citizen was at
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"price:service:{VPO}")
 
@@ -65,7 +69,7 @@ async def test_follow_ups_after_a_card_are_about_that_card(
     assert "Григорія Богослова Святителя" in where.text and "Сьогодні, у п'ятницю, 4 грудня" in where.text
 
     for typed, facet, expected in [
-        ("скока стоит", "price", "безоплатно"),
+        ("скока стоит", "price", "безоплатн"),
         ("скільки чекати", "term", "15 робочих днів"),
         ("коли буде готово?", "term", "15 робочих днів"),
         ("а онлайн можна?", "online", "«Дія»"),
@@ -77,7 +81,7 @@ async def test_follow_ups_after_a_card_are_about_that_card(
         _short(answer)
         assert expected in answer.text, (typed, answer.text)
         assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"{facet}:service:{VPO}"), typed
-    resumed = await citizen.press("r")  # «Продовжити з того ж місця»: the card's question again
+    resumed = await citizen.press(_resume(answer))  # «Продовжити з того ж місця»: the card's question again
     assert "лише на себе" in resumed.text.lower()
 
 
@@ -209,3 +213,28 @@ async def test_hours_of_the_card_in_focus_are_its_office(citizen: EngineChannel)
     _short(answer)
     assert "Соцзахист Саксаганського" in answer.text and "з 08:00 до 16:30" in answer.text
     assert "орієнтовний" not in answer.text  # published hours (the card's field 2)
+
+
+async def test_an_amount_follow_up_is_the_payment_not_the_fee(citizen: EngineChannel, heard: Heard) -> None:
+    await citizen.send_text("допомога впо")
+    amount = await citizen.send_text("а скільки платять?")
+    _short(amount)
+    assert "Сума виплати" in amount.text and "Оформлення безоплатне" in amount.text
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"amount:service:{VPO}")
+    await citizen.send_text("меню")
+    await citizen.send_text("народження дитини")
+    paid = await citizen.send_text("скільки дають?")  # the situation's one payment is meant
+    _short(paid)
+    assert "Допомога при народженні" in paid.text and "50 000 грн" in paid.text
+    assert "Реєстрація народження" not in paid.text
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "amount:service:drs-birth-assistance")
+
+
+async def test_documents_asked_inside_a_situation_dialog_keep_the_place(citizen: EngineChannel) -> None:
+    await citizen.send_text("народження дитини")
+    docs = await citizen.send_text("які документи треба?")
+    _short(docs)
+    assert "Продовжити з того ж місця" in docs.text and "Продовжити з того ж місця" in " ".join(_labels(docs))
+    assert not any(payload.startswith("s:") for _, payload in docs.buttons)  # never restarts the dialog
+    resumed = await citizen.press(_resume(docs))
+    assert "Чи перебувають батьки дитини у шлюбі?" in resumed.text
