@@ -15,11 +15,13 @@ from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedi
 from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
 from dialogs.booking.service import BookingService
+from dialogs.care.flow import CareRoom
 from dialogs.describe import Describer
 from dialogs.engine import Engine
 from dialogs.flood import FloodLimiter
 from dialogs.handoff.canned import CannedAnswers
 from dialogs.handoff.desk import Desk
+from dialogs.handoff.flow import BUTTONS as HANDOFF_BUTTONS
 from dialogs.handoff.flow import HandoffRoom
 from dialogs.handoff.service import HandoffService, HandoffSettings
 from dialogs.paths import check_all
@@ -38,6 +40,7 @@ from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
+from knowledge.understand import build_understander
 from storage.clock import Clock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -137,6 +140,11 @@ async def build(
             live=hub.notify,
         )
         rooms.append(HandoffRoom(handoff))
+    # People, not queries: complaints, thanks, distress, home visits; a person's buttons lent by the rooms above.
+    understander = build_understander(kb, index)
+    if kb.care is not None:
+        lent = (BOOKING_BUTTONS if booking else None, HANDOFF_BUTTONS if handoff else None)
+        rooms.append(CareRoom(kb, understander, booking=lent[0], handoff=lent[1]))
     # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
     shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
     flood = FloodLimiter(settings.flood_rate, settings.flood_burst)
@@ -147,6 +155,7 @@ async def build(
         uow_factory,
         martial_law=settings.martial_law,
         stale_after=settings.stale_session,
+        understander=understander,
         rooms=rooms,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
         locks=RedisLocks(shared) if shared is not None else None,

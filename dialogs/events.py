@@ -2,8 +2,9 @@
 
 The booking room announces what happens to a booking (`BookingEvents`; the reminders implement it, so an
 appointment gets its reminders and a cancelled one loses them), and lends the strings of its buttons that another
-room shows on its own messages (`BookingButtons`: «Скасувати» on an appointment reminder). The composition root
-(bot/app.py) connects them; either side may be absent.
+room shows on its own messages (`BookingButtons`: «Скасувати» on an appointment reminder); the handoff room lends
+its «a person» button the same way (`HandoffButtons`: the care room offers it to an upset citizen). The
+composition root (bot/app.py) connects them; either side may be absent.
 """
 
 from __future__ import annotations
@@ -45,4 +46,16 @@ class BookingButtons(Protocol):
 
     def callback(self) -> str:
         """A hotline callback: the booking room takes it from the start."""
+        ...
+
+    def visit(self) -> str:
+        """A home visit of the mobile administrator: the booking room's request, from the start."""
+        ...
+
+
+class HandoffButtons(Protocol):
+    """The payloads of the handoff room's buttons that another room may show."""
+
+    def operator(self) -> str:
+        """Ask for a person: the handoff room queues the citizen (or says when operators are back)."""
         ...

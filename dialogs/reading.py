@@ -79,6 +79,7 @@ class Reader:
             owner, args = command
             return await owner.button(turn, args)
         if words in FORGET_WORDS:
+            turn.note(Kind.INTENT, Intent.FORGET.value)
             return self.views.forget_confirm()
         if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор» with no room to take it
             return run.resumable(state, self.intent(meant, None))
@@ -187,6 +188,8 @@ class Reader:
             return [Reply(text, self.runner.menu_rows())]
         if intent in (Intent.CONTACTS, Intent.HOURS, Intent.PHONES):
             return self.views.contacts(replace=False)
+        if intent == Intent.FORGET:  # «видаліть мої дані», «забути мене»: the /forget confirmation
+            return self.views.forget_confirm()
         service = self._service_of(hit, [hit]) if hit else None
         if intent == Intent.READY and service:
             term = self.views.facet(service, Facet.TERM)[0]

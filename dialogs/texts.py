@@ -98,6 +98,23 @@ NO_ROOM = {
     Intent.OPERATOR: (OPERATOR_BY_PHONE, "contacts"),
     Intent.BOOKING: (BOOKING_TODAY, "contacts"),
     Intent.REMINDER: (REMINDER_TODAY, "svc"),
+    # people, not queries, when the care room (dialogs/care) is not wired
+    Intent.COMPLAINT: (
+        "Поскаржитися можна на безкоштовній гарячій лінії Центру " + HOTLINE + ".",
+        "contacts",
+    ),
+    Intent.PRAISE: ("Дякуємо за теплі слова — для працівників Центру це важливо!", "svc"),
+    Intent.DISTRESS: (
+        "Мені шкода, що вам так важко. Зателефонуйте, будь ласка, на безкоштовну гарячу лінію "
+        + HOTLINE
+        + ".",
+        "contacts",
+    ),
+    Intent.HOME_VISIT: (
+        "Про виїзд адміністратора додому домовтеся на гарячій лінії " + HOTLINE + ".",
+        "contacts",
+    ),
+    Intent.ELSEWHERE: ("Такої картки в мене немає. Підкажуть на гарячій лінії " + HOTLINE + ".", "contacts"),
 }
 # Follow-ups about the thing in focus, and the office in question (dialogs/focus.py).
 ALL_OFFICES = "🏢 Усі офіси і графік"

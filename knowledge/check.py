@@ -72,6 +72,7 @@ def cross_check(kb: Knowledge) -> list[str]:
             )
     problems += _check_groups(kb)
     problems += _check_booking(kb)
+    problems += _check_care(kb)
     for sit in kb.situations.values():
         where = kb.files.get(f"situations:{sit.id}", sit.id)
         for qid in sit.questions:
@@ -261,3 +262,15 @@ def report(name: str, problems: list[str]) -> int:
         return 1
     print(f"{name} check: OK")
     return 0
+
+
+def _check_care(kb: Knowledge) -> list[str]:
+    """care.yaml: the cards a topic offers exist."""
+    if kb.care is None:
+        return []
+    return [
+        f"care.yaml: topic {topic.id!r} offers the service {service!r}, which is not in the knowledge"
+        for topic in kb.care.topics
+        for service in topic.see
+        if service not in kb.services
+    ]

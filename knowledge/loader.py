@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge.booking_schema import BookingData
+from knowledge.care_schema import CareData
 from knowledge.schema import Contacts, LifeSituation, Question, Service
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,6 +38,8 @@ class Knowledge:
     files: dict[str, str] = field(default_factory=dict)  # object key -> data file, for messages
     # booking.yaml, when present; each office's `schedules` filled from contacts.yaml where that office has them
     booking: BookingData | None = None
+    # care.yaml, when present: complaint and thanks channels, honest answers to what has no card
+    care: CareData | None = None
 
     def service_by_card(self, card: str) -> Service | None:
         """The service built from information card `card` (e.g. "41-11"), if any."""
@@ -107,9 +110,15 @@ def load_knowledge(root: Traversable | Path | None = None, *, strict: bool = Tru
     services = _collect(base / "services", Service, "services", problems, files)
     situations = _collect(base / "situations", LifeSituation, "situations", problems, files)
     booking = _load_booking(base, contacts, problems)
+    care_file = base / "care.yaml"
+    care = (
+        _validate(CareData, _read(care_file, problems), "care.yaml", problems)
+        if care_file.is_file()
+        else None
+    )
     if contacts is None or (problems and strict):
         raise KnowledgeError(problems or ["contacts.yaml: missing"])
-    return Knowledge(contacts, questions, services, situations, files, booking)
+    return Knowledge(contacts, questions, services, situations, files, booking, care)
 
 
 def _load_booking(base: Traversable, contacts: Contacts | None, problems: list[str]) -> BookingData | None:

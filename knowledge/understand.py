@@ -47,6 +47,13 @@ class Intent(StrEnum):
     BOOKING = "booking"  # wants an appointment
     REMINDER = "reminder"
     READY = "ready"  # asks whether / when a result is ready
+    # --- people, not queries: the care room (dialogs/care), the booking room's home visit, /forget -----------
+    COMPLAINT = "complaint"  # a complaint about staff or the service
+    PRAISE = "praise"  # thanks about staff (a plain «дякую» is THANKS)
+    DISTRESS = "distress"  # anger or despair
+    HOME_VISIT = "home_visit"  # cannot come in: the mobile administrator's home visit
+    FORGET = "forget"  # erase my data: the /forget confirmation
+    ELSEWHERE = "elsewhere"  # a topic with no card here (care.yaml `topics`), answered honestly
 
 
 class Facet(StrEnum):
@@ -66,11 +73,15 @@ class Understanding:
     facet: Facet | None  # which facet of a service the question asks; None when there are no hits
     hits: list[SearchHit]  # ranked search hits (possibly empty), with the death/loss guard applied
     confident: SearchHit | None  # hits[0] when it is a confident single match, else None
+    topic: str | None = None  # the care.yaml topic an ELSEWHERE intent names
 
 
 class _IntentData(Strict):
     weight: float = Field(gt=0, le=1)
     phrases: list[Text]
+    # When it comes first the question is about it alone: the other words are not searched (an upset citizen's
+    # «мама лежача» is not the care act; «субсидія на комуналку» is not «Я-Ветеран»).
+    alone: bool = False
 
 
 class _DeathData(Strict):
@@ -202,13 +213,18 @@ class Understander:
         self._index = index
         labelled: list[tuple[str, str]] = []
         self._weight: dict[Intent, float] = {}
+        self._alone = {Intent.ELSEWHERE}  # a topic with no card here is the whole answer (care.yaml)
         for intent, spec in data.intents.items():
             self._weight[intent] = spec.weight
+            if spec.alone:
+                self._alone.add(intent)
             labelled += [(f"intent:{intent.value}", p) for p in spec.phrases]
         self._facet_order = list(data.facets)
         for facet, phrases in data.facets.items():
             labelled += [(f"facet:{facet.value}", p) for p in phrases]
         labelled += [("death", p) for p in data.death.phrases]
+        # what has no card here (care.yaml): each topic's phrases mean the ELSEWHERE intent and name the topic
+        labelled += [(f"topic:{t.id}", p) for t in (kb.care.topics if kb.care else ()) for p in t.phrases]
         self._targets: dict[str, SearchHit] = {}
         for ref in [*data.death.guarded, *(d.answer for d in data.defaults)]:
             kind, _, ident = ref.partition("/")
@@ -235,8 +251,10 @@ class Understander:
     def understand(self, text: str, limit: int = 5) -> Understanding:
         said = words(text)[:MAX_WORDS]
         placed, consumed, meaningful = self._place(said)
-        intents, facet, death = self._read(placed)
+        intents, facet, death, topic = self._read(placed)
         rest = " ".join(w for pos, w in enumerate(said) if pos not in consumed)
+        if intents and intents[0] in self._alone:
+            rest = ""
         hits: list[SearchHit] = []
         default = None
         if rest and limit > 0:
@@ -248,7 +266,9 @@ class Understander:
                 hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
             hits = hits[:limit]
         confident = hits[0] if hits and (default or self.is_confident(hits)) else None
-        return Understanding(intents=intents, facet=facet if hits else None, hits=hits, confident=confident)
+        return Understanding(
+            intents=intents, facet=facet if hits else None, hits=hits, confident=confident, topic=topic
+        )
 
     def facet_asked(self, text: str) -> Facet | None:
         """The facet a question asks about even when it names no service («скільки коштує?», «а де це»), for a
@@ -300,16 +320,19 @@ class Understander:
 
     def _read(
         self, placed: Sequence[tuple[_Phrase, float, tuple[int, ...]]]
-    ) -> tuple[tuple[Intent, ...], Facet | None, bool]:
+    ) -> tuple[tuple[Intent, ...], Facet | None, bool, str | None]:
         intent_score: dict[Intent, tuple[float, int]] = {}
         facet_score: dict[Facet, float] = {}
         death = False
+        topics: dict[str, tuple[float, int]] = {}
         for phrase, score, positions in placed:
             kind, _, value = phrase.label.partition(":")
-            if kind == "intent":
-                intent = Intent(value)
-                key = (score * self._weight[intent], -min(positions))
+            if kind in ("intent", "topic"):
+                intent = Intent(value) if kind == "intent" else Intent.ELSEWHERE
+                key = (score * self._weight.get(intent, 1.0), -min(positions))
                 intent_score[intent] = max(intent_score.get(intent, key), key)
+                if kind == "topic":
+                    topics[value] = max(topics.get(value, key), key)
             elif kind == "facet":
                 asked = Facet(value)
                 facet_score[asked] = max(facet_score.get(asked, 0.0), score)
@@ -317,7 +340,7 @@ class Understander:
                 death = True
         intents = tuple(sorted(intent_score, key=lambda i: intent_score[i], reverse=True))
         facet = max(facet_score, key=lambda f: (facet_score[f], -self._facet_order.index(f)), default=None)
-        return intents, facet, death
+        return intents, facet, death, max(topics, key=lambda t: topics[t], default=None)
 
     def margin(self, hits: Sequence[SearchHit]) -> float:
         """How far the first hit leads the first other hit that competes with it (not its own situation

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("knowledge", "dialogs", "storage", "handlers", "bot")
-ROOMS = ("dialogs.booking", "dialogs.reminders", "dialogs.handoff")
+ROOMS = ("dialogs.booking", "dialogs.reminders", "dialogs.handoff", "dialogs.care")
 SDKS = ("aiogram", "viberbot")
 # The one import between rooms left, and why: the hotline's working hours are slots of the booking data's
 # hotline resource, computed by the booking rules (pure functions, no state). A neutral schedule module is the

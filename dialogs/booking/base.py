@@ -84,6 +84,9 @@ class Buttons:
     def callback(self) -> str:
         return pack(PREFIX, "cb")
 
+    def visit(self) -> str:
+        return pack(PREFIX, "v")
+
 
 BUTTONS = Buttons()
 

@@ -34,6 +34,16 @@ def _b(text: str, *args: str) -> Button:
     return Button(text, pack(PREFIX, *args))
 
 
+class Buttons:
+    """The payloads of this room's buttons that other rooms show (dialogs.events.HandoffButtons)."""
+
+    def operator(self) -> str:
+        return pack(PREFIX)
+
+
+BUTTONS = Buttons()
+
+
 class HandoffRoom:
     """Asking for a person, waiting in the queue, talking to an operator, ending and rating."""
 
