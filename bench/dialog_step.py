@@ -23,7 +23,7 @@ from storage.clock import system_clock
 WALK = [
     "/start",
     "s:birth",
-    "a:birth:q1:not_married",  # «not married» asks every question (married parents skip one)
+    "a:birth:q1:married_diff",  # different surnames ask who comes (one surname skips it)
     "a:birth:q2:yes",
     "a:birth:q3:no",
     "a:birth:q4:yes",

@@ -35,7 +35,7 @@ from storage.clock import system_clock
 WALK = [
     ("text", "/start"),
     ("payload", "s:birth"),
-    ("payload", "a:birth:q1:not_married"),
+    ("payload", "a:birth:q1:married_diff"),
     ("payload", "a:birth:q2:yes"),
     ("payload", "a:birth:q3:no"),
     ("payload", "a:birth:q4:yes"),

@@ -8,12 +8,10 @@ match that opens its dialog, search results).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz
-
 from dialogs import focus, question, texts
+from dialogs.answers import Answers
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.focus import FOLLOW_INTENTS, FollowUps
 from dialogs.messages import Button, Reply
@@ -21,19 +19,13 @@ from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.rooms import Rooms, Turn
 from dialogs.runner import Runner
-from dialogs.scenario import UNKNOWN, StepKind
 from dialogs.words import (
     BACK_WORDS,
-    FILLER_WORDS,
     FORGET_WORDS,
     HELP_WORDS,
     INTENT_WORDS,
     MENU_WORDS,
-    NO_WORDS,
-    UNKNOWN_WORDS,
-    YES_WORDS,
 )
-from knowledge.schema import Option
 from knowledge.search import SearchHit
 from knowledge.text import clean
 from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
@@ -54,6 +46,7 @@ class Reader:
         self.kb = runner.kb
         self.views = runner.views
         self.scenarios = runner.scenarios
+        self.answers = Answers(self.kb, self.scenarios)
         self.follow = FollowUps(self.kb, self.views)  # follow-ups about the thing in focus
 
     async def read(self, turn: Turn, raw: str) -> list[Reply]:
@@ -87,13 +80,13 @@ class Reader:
             return [Reply(texts.HELP, run.menu_rows())]
         if words in BACK_WORDS:
             return run.back(state)
-        if (value := self._answer_from_text(state, words)) is not None:
+        if (typed := self.answers.read(state, words)) is not None:  # «так», «нема», «не заміжня», …
             turn.note(Kind.ANSWER, f"{state.scenario}:{state.step}")
-            return run.answer(state, state.scenario or "", state.step or "", value)
+            return run.take(state, typed.value, typed.settled)
         asked, understood = question.find(self.understander, text)  # a long story: the part that asks
         if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
             state.misses = 0
-        if (answer := await self._typed(turn, understood, asked)) is not None:
+        if (answer := await self._typed(turn, understood, text, asked)) is not None:
             return notice + answer
         turn.note(Kind.MISS)
         state.misses += 1
@@ -103,9 +96,13 @@ class Reader:
             return [*notice, Reply(texts.GIVE_UP, rows)]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, run.menu_rows())]
 
-    async def _typed(self, turn: Turn, understood: Understanding, asked: str) -> list[Reply] | None:
+    async def _typed(
+        self, turn: Turn, understood: Understanding, text: str = "", asked: str = ""
+    ) -> list[Reply] | None:
         """The answer to a typed question that is not an answer to the current question; None if none.
-        `asked` is the text read (a long message's question)."""
+        `text` is the whole message (facts it states settle questions), `asked` the part read as its question
+        (a long message's question; the whole text when it is short)."""
+        asked = asked or text
         state, run = turn.state, self.runner
         hit, facet, hits = understood.confident, understood.facet, understood.hits
         strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
@@ -127,7 +124,7 @@ class Reader:
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
-                return run.start(state, self.scenarios[sc_id])
+                return run.start(state, self.scenarios[sc_id], self.answers.opening(sc_id, text))
         if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
             services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE]
             if facet == Facet.AMOUNT:  # «скільки дають на дитину»: the payments found, their situations' too
@@ -213,44 +210,3 @@ class Reader:
         if kind == "situation" and key in self.scenarios:
             return self.runner.start(state, self.scenarios[key])
         return None
-
-    def _answer_from_text(self, state: DialogState, words: str) -> str | None:
-        """A typed answer to the current question («так», «не знаю», or an option's label)."""
-        sc = self.scenarios.get(state.scenario or "")
-        step = sc.step(state.step or "") if sc else None
-        question = (
-            self.kb.questions.get(step.question or "") if step and step.kind == StepKind.QUESTION else None
-        )
-        if question is None:
-            return None
-        if words in UNKNOWN_WORDS and question.allow_unknown:
-            return UNKNOWN
-        best = max(question.options, key=lambda o: fuzz.ratio(words, clean(o.label)))
-        if fuzz.ratio(words, clean(best.label)) >= 85:
-            return best.value
-        return _by_words(question.options, words)
-
-
-def _label_words(label: str) -> list[str]:
-    return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
-
-
-def _by_words(options: list[Option], words: str) -> str | None:
-    """The one option whose label the typed words point to: «так» → «Так, обоє», «обоє» → «Так, обоє»,
-    «один» → «Ні, лише один». None when no option, or more than one, fits."""
-    typed = [w for w in re.split(r"[^\w'’]+", words) if w and w not in FILLER_WORDS]
-    if not typed or len(typed) > 4:
-        return None
-    fits = []
-    for option in options:
-        label = _label_words(option.label)
-        first_yes = bool(label) and label[0] in YES_WORDS
-        first_no = bool(label) and label[0] in NO_WORDS
-        if all(
-            (w in YES_WORDS and first_yes)
-            or (w in NO_WORDS and first_no)
-            or any(fuzz.ratio(w, lw) >= 85 for lw in label if len(lw) > 2)
-            for w in typed
-        ):
-            fits.append(option.value)
-    return fits[0] if len(fits) == 1 else None

@@ -6,6 +6,8 @@ would change the checklist (`checklist.worth_asking`)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from dialogs import focus, texts
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.checklist import worth_asking
@@ -95,8 +97,11 @@ class Runner:
         """A button from an old message or an older version of the bot: say so, keep the citizen's place."""
         return [Reply(texts.UNKNOWN_BUTTON), *(self.current(state) or self.views.main_menu())]
 
-    def start(self, state: DialogState, sc: Scenario) -> list[Reply]:
+    def start(self, state: DialogState, sc: Scenario, settled: dict[str, str] | None = None) -> list[Reply]:
+        """The scenario from its first step; `settled`: answers the text that opened it already gives
+        («народила, не заміжня»), whose questions are then not asked."""
         state.scenario, state.step, state.answers, state.history, state.misses = sc.id, sc.start, {}, [], 0
+        state.answers = dict(settled or {})
         if (about := focus.of_scenario(sc)) is not None:
             focus.put(state, about.kind, about.id)
         if sc.card is not None:
@@ -104,7 +109,59 @@ class Runner:
         else:
             situation = self.packages[sc.id]
             intro = Reply(f"**{situation.title}**\n{situation.summary}")
-        return [intro, *self.enter(state)]
+        return [intro, *self._noted(self._taken(settled or {}), self.enter(state))]
+
+    def take(self, state: DialogState, value: str | None, settled: dict[str, str]) -> list[Reply]:
+        """A typed reply inside a scenario: `value` answers the question on screen, `settled` the other
+        questions the text states. A statement that changes an earlier answer wins (the later word counts),
+        said plainly, and the path is walked again from the start with the answers as they now are."""
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        if sc is None or step is None:
+            return self.reset(state)
+        changed = {q: old for q, new in settled.items() if (old := state.answers.get(q)) not in (None, new)}
+        fresh = {q: v for q, v in settled.items() if q not in changed and state.answers.get(q) != v}
+        state.answers = {**state.answers, **settled}
+        note = [self._change(q, old, settled[q]) for q, old in changed.items()]
+        if fresh:
+            note.append(self._taken(fresh))
+        if changed or step.kind != StepKind.QUESTION:
+            if value is not None and step.question:
+                state.answers[step.question] = value
+            return self._noted("\n".join(note), self.replay(state))
+        if value is not None:
+            return self._noted("\n".join(note), self.answer(state, sc.id, step.id, value))
+        return self._noted("\n".join(note), self.current(state) or self.reset(state))
+
+    def replay(self, state: DialogState) -> list[Reply]:
+        """The path walked again from the first step with the answers kept: to the first question still open."""
+        sc = self.scenarios.get(state.scenario or "")
+        if sc is None:
+            return self.reset(state)
+        state.step, state.history = sc.start, []
+        return self.enter(state)
+
+    def _label(self, qid: str, value: str) -> str:
+        question = self.kb.questions.get(qid)
+        if value == UNKNOWN:
+            return texts.UNKNOWN_ANSWER
+        return next((o.label for o in question.options if o.value == value), value) if question else value
+
+    def _taken(self, settled: dict[str, str]) -> str:
+        if not settled:
+            return ""
+        return texts.SETTLED.format(", ".join(f"«{self._label(q, v)}»" for q, v in settled.items()))
+
+    def _change(self, qid: str, old: str, new: str) -> str:
+        return texts.CHANGED.format(new=self._label(qid, new), old=self._label(qid, old))
+
+    @staticmethod
+    def _noted(note: str, replies: list[Reply]) -> list[Reply]:
+        """`note` said first, in the same message as the step (so the citizen sees why a question is gone)."""
+        if not note or not replies:
+            return replies
+        first, *rest = replies
+        return [dataclasses.replace(first, text=f"{note}\n\n{first.text}"), *rest]
 
     def answer(self, state: DialogState, sc_id: str, step_id: str, value: str) -> list[Reply]:
         sc = self.scenarios.get(sc_id)
@@ -137,10 +194,12 @@ class Runner:
         step = sc.step(state.step or "") if sc else None
         if sc is None or step is None:  # a scenario removed by a newer version of the bot
             return self.reset(state)
-        for _ in sc.steps:  # a question that changes nothing, given the answers so far, is not asked
-            if step.kind != StepKind.QUESTION or self._worth_asking(
-                sc.id, step.id, tuple(state.answers.items())
-            ):
+        for _ in sc.steps:  # a question already settled, or that changes nothing, is not asked
+            if step.kind != StepKind.QUESTION:
+                break
+            if step.question in state.answers:  # settled by what the citizen typed earlier
+                state.history = [*state.history, step.id]
+            elif self._worth_asking(sc.id, step.id, tuple(state.answers.items())):
                 break
             target = next_step(step, state.answers)
             following = sc.step(target) if target else None

@@ -72,6 +72,10 @@ HOTLINE_BUTTON = "📞 Гаряча лінія і графік"
 MY_CHECKLIST = "📝 Мій перелік документів"
 WHOLE_CARD = "📖 Уся картка послуги"
 CARD_QUESTIONS = "Дам кілька коротких запитань, щоб показати лише ті документи, які потрібні саме вам."
+# What the citizen typed that answers questions of the dialog before they are asked, and a typed statement that
+# changes an earlier answer (dialogs/runner.py `Runner.take`).
+SETTLED = "Врахував із вашого повідомлення: {}."
+CHANGED = "Зрозумів, змінюю відповідь: «{new}» замість «{old}»."
 NOT_AN_ANSWER = "Вибачте, я не зрозумів відповідь. Оберіть, будь ласка, один із варіантів:"
 GREETING = "Доброго дня! Чим можу допомогти? Оберіть розділ або напишіть своє питання."
 THANKS = "Будь ласка! Звертайтеся, якщо будуть ще питання."

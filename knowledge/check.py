@@ -8,6 +8,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from knowledge.booking_schema import BookingData
+from knowledge.facts import check_phrases
 from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
 from knowledge.schema import Certainty, LifeSituation, Regime, Schedule, When
 
@@ -103,6 +104,7 @@ def cross_check(kb: Knowledge) -> list[str]:
                 if s not in package
             ]
         problems += _check_deadlines(sit, package, kb, where)
+    problems += check_phrases(kb.questions.values())
     return problems
 
 

@@ -150,6 +150,10 @@ ButtonText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 class Option(Strict):
     value: Slug
     label: ButtonText  # fits a button on a small phone
+    # What citizens type that states this option in free text («не заміжня», «батька не буде», «маю убд»):
+    # it answers the question wherever it is typed in the dialog, so the question is not asked again
+    # (knowledge/facts.py; `python -m knowledge check` proves each phrase reads back as this option).
+    said: list[Text] = []
 
 
 class Question(Strict):

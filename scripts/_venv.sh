@@ -1,7 +1,8 @@
 # Sourced by run.sh and test.sh: create .venv on first use and keep it in sync with pyproject.toml.
 # `source scripts/_venv.sh run` installs what the bot needs to run; `source scripts/_venv.sh dev` adds the dev
-# tools (tests, linters). One stamp per kind and pyproject.toml version: a dev install also counts for `run`,
-# so run.sh after test.sh installs nothing. Progress goes to stderr; pip's output is shown only when it fails.
+# tools (tests, linters) and the benchmarks' extra (scikit-learn). One stamp per kind and pyproject.toml version:
+# a dev install also counts for `run`, so run.sh after test.sh installs nothing. Progress goes to stderr; pip's
+# output is shown only when it fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -9,7 +10,7 @@ PY="${PYTHON:-python3}"
 kind="${1:-run}"
 case "$kind" in
   run) spec="." ;;
-  dev) spec=".[dev]" ;;
+  dev) spec=".[dev,bench]" ;;  # bench: scikit-learn for bench/understanding.py and its test
   *) echo "scripts/_venv.sh: unknown kind '$kind' (run or dev)" >&2; exit 2 ;;
 esac
 

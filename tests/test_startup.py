@@ -188,7 +188,7 @@ def test_run_and_test_do_not_reinstall_each_others_environment(checkout: Path) -
         return result.stderr, _installs(calls)
 
     assert setup("run")[1] == ["-m pip install -e ."]
-    assert setup("dev") == ("Installing the dev tools into .venv…\n", ["-m pip install -e .[dev]"])
+    assert setup("dev") == ("Installing the dev tools into .venv…\n", ["-m pip install -e .[dev,bench]"])
     assert setup("run") == ("", [])  # dev includes the runtime
     assert setup("dev") == ("", [])
     with (checkout / "pyproject.toml").open("a") as f:
@@ -197,7 +197,7 @@ def test_run_and_test_do_not_reinstall_each_others_environment(checkout: Path) -
         "pyproject.toml has changed: updating the dependencies in .venv…\n",
         ["-m pip install -e ."],
     )
-    assert setup("dev")[1] == ["-m pip install -e .[dev]"]
+    assert setup("dev")[1] == ["-m pip install -e .[dev,bench]"]
     assert setup("run") == ("", [])
 
 

@@ -16,7 +16,7 @@ from testkit.clocks import TEST_NOW
 
 async def test_a_double_tap_is_taken_once(bot: Bot) -> None:
     await bot.engine.handle(Incoming("web", "tap", payload="s:birth"))
-    tap = Incoming("web", "tap", payload="a:birth:q1:not_married")
+    tap = Incoming("web", "tap", payload="a:birth:q1:married_diff")
     first, second = await asyncio.gather(bot.engine.handle(tap), bot.engine.handle(tap))
     texts = ["\n".join(r.text for r in first), "\n".join(r.text for r in second)]
     assert sum("обоє батьків" in t and "неактуальна" not in t for t in texts) == 1

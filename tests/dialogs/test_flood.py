@@ -204,7 +204,7 @@ async def test_a_flood_costs_no_database_work_and_others_are_served(bot: Bot) ->
         notices = 0
         with statements(bot) as seen:
             for i in range(490):
-                replies = await engine.handle(Incoming("web", "flooder", payload="a:birth:q1:not_married"))
+                replies = await engine.handle(Incoming("web", "flooder", payload="a:birth:q1:married_diff"))
                 notices += said(replies) == NOTICE
                 assert len(replies) == (1 if i == 0 else 0)
         await bot.uow_factory.write_log()
@@ -223,7 +223,7 @@ async def test_a_flood_costs_no_database_work_and_others_are_served(bot: Bot) ->
     assert sum(line.direction == "in" for line in lines) == 10  # the burst only
     # The flooder's dialog kept its place: the answer they re-send after a pause is taken.
     clock.now += 10.0
-    replies = await engine.handle(Incoming("web", "flooder", payload="a:birth:q1:not_married"))
+    replies = await engine.handle(Incoming("web", "flooder", payload="a:birth:q1:married_diff"))
     assert "обоє батьків" in said(replies)
 
 

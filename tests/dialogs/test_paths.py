@@ -86,7 +86,7 @@ def test_a_question_is_asked_only_when_it_changes_the_list(kb: Knowledge) -> Non
 def test_a_condition_is_shown_only_while_undecided(kb: Knowledge) -> None:
     situation = kb.situations["birth"]
     title = "paternity-joint-application"
-    known = build_checklist(kb, situation, {"sa_birth_married": "not_married"})
+    known = build_checklist(kb, situation, {"sa_birth_married": "not_married", "sa_birth_father": "yes"})
     unknown = build_checklist(kb, situation, {"sa_birth_married": UNKNOWN})
     ruled_out = build_checklist(kb, situation, {"sa_birth_married": "married_same"})
     assert [d.condition for d in known.documents if d.id == title] == [None]

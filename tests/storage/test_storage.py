@@ -39,7 +39,7 @@ async def test_dialog_survives_a_restart(tmp_path: Path, clock: ManualClock) -> 
     settings = make_settings(tmp_path)
     first = await build(settings, clock=clock)
     await first.engine.handle(Incoming("web", "u", payload="s:birth"))
-    await first.engine.handle(Incoming("web", "u", payload="a:birth:q1:not_married"))
+    await first.engine.handle(Incoming("web", "u", payload="a:birth:q1:married_diff"))
     await first.close()  # the process stops mid-dialog
 
     second = await build(settings, clock=clock)

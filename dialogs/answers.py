@@ -1,0 +1,332 @@
+"""Typed answers to a scenario's questions, and the facts a typed text states about its other questions.
+
+Pure functions of the question data and the text (no state, no I/O), read in this order:
+- «не знаю», «хз», «незнаю» → the «не знаю» answer, where the question offers it;
+- an option's label as typed, or nearly («не в шлюбі», «лише на себе»);
+- yes or no, in all their forms («так», «ага», «є», «да», «нема», «не було», «нет»), alone or leading a longer
+  reply («так пенсіонер був», «ні, не був», «є у мене», «нема в нас») whose rest does not contradict it
+  («так, не був», «ні, була пенсіонеркою», «так, прийде один» are asked again, never guessed);
+- a phrase an option says it is stated by (`Option.said`, knowledge/facts.py: «тільки на себе», «батька не буде»);
+- the words of one label, or a fragment of them («обоє», «один», «себе»);
+- a number that falls in one option's range («15», «мені 17», «двоє»).
+
+`Answers.read` adds the facts: a text that settles other questions of the same scenario («не заміжня, батька
+не буде») answers them too; the runner then does not ask them (dialogs/runner.py `Runner.take`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from dialogs.scenario import UNKNOWN, Scenario, StepKind
+from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
+from knowledge.facts import Facts
+from knowledge.loader import Knowledge
+from knowledge.schema import Option, Question
+from knowledge.text import clean, words
+from storage.models import DialogState
+
+YES, NO = "yes", "no"
+LONGEST_LEAD = 4  # words of the longest yes/no phrase
+MAX_CHOICE_WORDS = 4  # a longer text is not a choice by its words
+# Words that add nothing to a reply («тільки на себе» is «на себе»; «є у мене» is «є»).
+EXTRA_FILLER = {
+    *(
+        "тільки",
+        "лише",
+        "только",
+        "просто",
+        "вже",
+        "уже",
+        "ще",
+        "же",
+        "ж",
+        "от",
+        "ось",
+        "вот",
+        "ну",
+        "мабуть",
+    ),
+    *("мене", "мені", "нас", "нам", "меня", "мне", "в", "у", "з", "с", "зі", "со", "нього", "неї", "него"),
+    *("він", "вона", "вони", "он", "она", "они", "мама", "тато", "батько", "отец", "мать", "це", "то", "там"),
+    *("так", "да"),  # inside the rest of a reply: «так, так» adds nothing
+}
+# Words that add nothing to a choice typed by its label's words («тільки на себе» → «Лише на себе»).
+CHOICE_FILLER = {
+    "тільки",
+    "лише",
+    "только",
+    "просто",
+    "вже",
+    "уже",
+    "ще",
+    "же",
+    "ж",
+    "мене",
+    "мені",
+    "меня",
+    "мне",
+}
+# Words that, after a leading yes or no, say yes on their own («так, був»; «ні, була пенсіонеркою» contradicts).
+AFFIRM = {
+    "так",
+    "да",
+    "є",
+    "есть",
+    "був",
+    "була",
+    "було",
+    "були",
+    "маю",
+    "ага",
+    "угу",
+    "yes",
+    "звісно",
+    "конечно",
+}
+# The first word of a label that makes its option the «yes» or the «no» one («Так, обоє», «Немає»).
+YES_LEAD = {"так", "є", "yes"}
+NO_LEAD = {"ні", "не", "немає", "нема", "no"}
+WEAK_LEAD = {"не"}  # a «no» only alone: before a word it negates that word
+NEGATION = {"не", "ні", "нє", "нет", "нема", "немає", "нету", "неа", "no", "ни", "без"}
+NUMBER_WORDS = {
+    **dict.fromkeys(("один", "одна", "одне", "одно", "одного"), 1),
+    **dict.fromkeys(("два", "дві", "двоє", "двое", "двох", "двух"), 2),
+    **dict.fromkeys(("три", "троє", "трое", "трьох", "трех"), 3),
+    **dict.fromkeys(("чотири", "четверо", "четыре"), 4),
+    **dict.fromkeys(("пять", "пятеро"), 5),
+}
+QUESTION_WORDS = {
+    *("скільки", "де", "коли", "як", "чи", "що", "шо", "який", "яка", "які", "куди", "навіщо", "чому"),
+    *("сколько", "где", "когда", "как", "что", "какие", "какой", "куда", "зачем", "почему", "можна", "можно"),
+}
+_REPEATS = re.compile(r"(.)\1+")
+_RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
+_FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")
+_UNTIL = re.compile(r"до (\d+)")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a typed reply says to one question: an option's value (or «unknown»), or a contradiction."""
+
+    value: str | None = None
+    conflict: bool = False  # a yes or no whose other words say the opposite: ask again, never guess
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A typed text read inside a scenario: the answer to the question on screen and the other questions of
+    the scenario the text settles (question id → value)."""
+
+    value: str | None
+    settled: dict[str, str] = field(default_factory=dict)
+
+
+def squeeze(text: str) -> str:
+    """Repeated letters once: «таак» → «так», «нееет» → «нет»."""
+    return _REPEATS.sub(r"\1", text)
+
+
+def _in(phrase: str, known: set[str]) -> bool:
+    return phrase in known or squeeze(phrase) in known
+
+
+def lead(typed: list[str]) -> tuple[str, list[str]] | None:
+    """The yes or no a reply starts with, and the words after it; None if it starts with neither."""
+    for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
+        phrase = " ".join(typed[:size])
+        yes, no = _in(phrase, YES_WORDS), _in(phrase, NO_WORDS)
+        if phrase in WEAK_LEAD and size < len(typed):
+            return None  # «не зрозуміла», «не працював»: a word negated, not a «no»
+        if yes != no:
+            return (YES if yes else NO), typed[size:]
+    return None
+
+
+def polarity(text: str) -> str | None:
+    """«yes» or «no» when the whole text is one of them, or starts with one and says nothing against it."""
+    typed = words(text)
+    found = lead(typed)
+    if found is None:
+        return None
+    said, rest = found
+    rest_said = _rest_polarity(rest)
+    return said if rest_said in (None, said) else None
+
+
+def _rest_polarity(rest: list[str]) -> str | None:
+    """What the words after a yes or no say on their own: a negation says no, a yes word yes."""
+    if any(w in NEGATION for w in rest):
+        return NO
+    if any(w in AFFIRM for w in rest):
+        return YES
+    return None
+
+
+def _polar(question: Question, said: str) -> Option | None:
+    """The one option a bare yes or no picks: the one whose label starts with it («Так, обоє», «Немає»)."""
+    fits = _led(question, YES_LEAD if said == YES else NO_LEAD)
+    if not fits and len(question.options) == 2:  # «Так, обоє» / «Прийде один з батьків»: «ні» is the other
+        others = _led(question, NO_LEAD if said == YES else YES_LEAD)
+        fits = [o for o in question.options if len(others) == 1 and o is not others[0]]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _led(question: Question, first: set[str]) -> list[Option]:
+    return [o for o in question.options if (label := _label_words(o.label)) and label[0] in first]
+
+
+def _label_words(label: str) -> list[str]:
+    return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
+
+
+def _unknown(joined: str) -> bool:
+    if _in(joined, UNKNOWN_WORDS):
+        return True
+    typed = joined.split()
+    for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
+        if " ".join(typed[:size]) in UNKNOWN_WORDS:
+            return lead(typed[size:]) is None  # «не знаю, а що?»; «не знаю, ні» is not a «не знаю»
+    return len(joined) >= 6 and any(
+        len(u) >= 6 and fuzz.ratio(joined, u) >= 88 for u in UNKNOWN_WORDS
+    )  # «не знаюю», «незнаюь»
+
+
+def read_answer(question: Question, text: str, facts: Facts | None = None) -> Reading:
+    """What a typed reply says to `question` (see the module's order)."""
+    typed = words(text)
+    if not typed:
+        return Reading()
+    joined = " ".join(typed)
+    if _unknown(joined):
+        return Reading(UNKNOWN if question.allow_unknown else None)
+    best = max(question.options, key=lambda o: fuzz.ratio(joined, clean(o.label)))
+    if fuzz.ratio(joined, clean(best.label)) >= 85:
+        return Reading(best.value)
+    said = facts.settled(text, [question.id]).get(question.id) if facts else None
+    found = lead(typed)
+    if found is not None:
+        polar, rest = found
+        target = _polar(question, polar)
+        if target is not None:
+            rest = [w for w in rest if w not in FILLER_WORDS and w not in EXTRA_FILLER]
+            if not rest:
+                return Reading(target.value)
+            rest_says = _rest_polarity(rest)
+            if rest_says is not None:
+                return Reading(target.value) if rest_says == polar else Reading(conflict=True)
+            other = said or by_words(question.options, " ".join(rest))
+            return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
+    if said is not None:
+        return Reading(said)
+    if (chosen := by_words(question.options, joined)) is not None:
+        return Reading(chosen)
+    return Reading(by_number(question.options, typed) or by_count(question, typed))
+
+
+def by_words(options: list[Option], text: str) -> str | None:
+    """The one option whose label the typed words point to: «так» → «Так, обоє», «обоє» → «Так, обоє»,
+    «один» → «Прийде один з батьків», «тільки на себе» → «Лише на себе». None when none, or several, fit."""
+    typed = [w for w in re.split(r"[^\w'’]+", text) if w and w not in FILLER_WORDS and w not in CHOICE_FILLER]
+    if not typed or len(typed) > MAX_CHOICE_WORDS:
+        return None
+    fits = []
+    for option in options:
+        label = _label_words(option.label)
+        first_yes = bool(label) and label[0] in YES_LEAD
+        first_no = bool(label) and label[0] in NO_LEAD
+        if all(
+            (_in(w, YES_WORDS) and first_yes)
+            or (_in(w, NO_WORDS) and first_no)
+            or any(fuzz.ratio(w, lw) >= 85 for lw in label if len(lw) > 2)
+            for w in typed
+        ):
+            fits.append(option.value)
+    return fits[0] if len(fits) == 1 else None
+
+
+def number_in(typed: list[str]) -> int | None:
+    """The one number a short reply names («2», «двоє», «мені 17»); None if none or several."""
+    found = [int(w) for w in typed if w.isdigit()] + [NUMBER_WORDS[w] for w in typed if w in NUMBER_WORDS]
+    return found[0] if len(found) == 1 and len(typed) <= MAX_CHOICE_WORDS else None
+
+
+def _span(label: str) -> tuple[int, float] | None:
+    text = clean(label)
+    if m := _RANGE.search(text):
+        return int(m[1]), int(m[2])
+    if m := _FROM.search(text):
+        return int(m[1]), float("inf")
+    if m := _UNTIL.search(text):
+        return 0, int(m[1])
+    digits = re.findall(r"\d+", text)
+    return (int(digits[0]), int(digits[0])) if len(digits) == 1 else None
+
+
+def by_number(options: list[Option], typed: list[str]) -> str | None:
+    """The one option whose label's range holds the number typed («15» → «14–15 років»)."""
+    n = number_in(typed)
+    if n is None:
+        return None
+    fits = [o.value for o in options if (span := _span(o.label)) and span[0] <= n <= span[1]]
+    return fits[0] if len(fits) == 1 else None
+
+
+def by_count(question: Question, typed: list[str]) -> str | None:
+    """A count answering «Чи є у вас …?»: «двоє», «2» → yes, «0» → no."""
+    n = number_in(typed)
+    if n is None or "є" not in _label_words(question.text):
+        return None
+    option = _polar(question, YES if n > 0 else NO)
+    return option.value if option else None
+
+
+def asks_something(text: str) -> bool:
+    """Whether a text reads as a question of its own («а скільки платять переселенцям?»): its statements are
+    then not taken as answers, so the question gets its answer."""
+    typed = words(text)
+    return "?" in text or bool(typed and typed[0] in QUESTION_WORDS)
+
+
+def scenario_questions(sc: Scenario) -> list[str]:
+    return list(dict.fromkeys(st.question for st in sc.steps if st.kind == StepKind.QUESTION and st.question))
+
+
+class Answers:
+    """Reads typed text against the scenario a citizen is in (`read`) or is about to open (`opening`)."""
+
+    def __init__(self, kb: Knowledge, scenarios: dict[str, Scenario]) -> None:
+        self.kb = kb
+        self.scenarios = scenarios
+        self.facts = Facts(kb.questions.values())
+        self._asked = {sc.id: scenario_questions(sc) for sc in scenarios.values()}
+
+    def opening(self, sc_id: str, text: str) -> dict[str, str]:
+        """The questions of a scenario that the text opening it already settles («народила, не заміжня»)."""
+        return self.facts.settled(text, self._asked.get(sc_id, [])) if sc_id in self.scenarios else {}
+
+    def read(self, state: DialogState, text: str) -> Typed | None:
+        """The answer to the question on screen and the questions the text settles; None if it says neither
+        (or contradicts itself: the question is asked again)."""
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        if sc is None or step is None:
+            return None
+        question = self.kb.questions.get(step.question or "") if step.kind == StepKind.QUESTION else None
+        value = None
+        if question is not None:
+            reading = read_answer(question, text, self.facts)
+            if reading.conflict:
+                return None
+            value = reading.value
+        settled = {} if asks_something(text) else self.facts.settled(text, self._asked[sc.id])
+        if question is not None:
+            stated = settled.pop(question.id, None)
+            value = value or stated
+        if value is None and not settled:
+            return None
+        return Typed(value, settled)
