@@ -32,10 +32,16 @@ WEB_SESSION_RETENTION = dt.timedelta(days=30)
 # near 90 ms; 200 stalled the loop for 0.9–1.7 s (bench/growth.py, 1,000,000 citizens).
 EXPIRE_BATCH = 20
 EXPIRE_FIRST_AFTER = dt.timedelta(minutes=10)  # the daily run starts a while after start-up, not with it
+# What the bot could not answer (storage/unanswered.py) is tied to no citizen, so /forget has nothing to erase
+# there; its text is masked free text all the same, kept a year: long enough to compare a season with the last.
+UNANSWERED_RETENTION = dt.timedelta(days=365)
 
 
-async def purge_expired(uow_factory: UowFactory, retention: dt.timedelta) -> tuple[int, int]:
-    """Delete message-log lines older than `retention` and old delivery keys; returns (messages, keys)."""
+async def purge_expired(
+    uow_factory: UowFactory, retention: dt.timedelta, unanswered: dt.timedelta = UNANSWERED_RETENTION
+) -> tuple[int, int]:
+    """Delete message-log lines older than `retention`, old delivery keys and unanswered questions older than
+    `unanswered`; returns (messages, keys)."""
     now = uow_factory.clock()
     async with uow_factory() as uow:
         messages = await uow.messages.purge_older_than(now - retention)
@@ -46,6 +52,7 @@ async def purge_expired(uow_factory: UowFactory, retention: dt.timedelta) -> tup
         # finished reminders say what a citizen lived through (a birth, a death): kept like the conversation
         await uow.reminders.purge_finished_before(now - retention)
         await uow.transfers.purge_before(now - TOKEN_AGE)
+        await uow.unanswered.purge_older_than(now - unanswered)
     if phones:
         log.info("forgot the phones of %d finished callbacks and visits", phones)
     # Routine runs stay quiet; a purge that deleted something is worth a line.

@@ -69,7 +69,8 @@ def same_word(said: str, typed: str, loose: bool = True) -> bool:
 
 def forms(text: str) -> tuple[str, ...]:
     """The words of a text as the matcher compares them."""
-    return tuple(skeleton(w) for part in words(text) for w in part.split("-") if w)
+    # A word of signs only («ъъъ») has an empty skeleton: it is no word to compare.
+    return tuple(sk for part in words(text) for w in part.split("-") if w and (sk := skeleton(w)))
 
 
 @dataclass(frozen=True)

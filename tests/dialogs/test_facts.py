@@ -155,3 +155,11 @@ async def test_a_question_typed_inside_a_dialog_is_not_taken_for_a_fact(citizen:
     await citizen.press("s:ya-veteran")
     seen = await citizen.send_text("выплаты переселенцам")
     assert "Ось що я знайшов" in seen.text
+
+
+def test_words_of_signs_only_are_no_words() -> None:
+    """«ъъъ» has an empty skeleton: reading it found nothing instead of failing (found by the unanswered test)."""
+    from knowledge.facts import forms
+
+    assert forms("ъъъ ъъъ") == ()
+    assert forms("ъъъ не заміжня") == forms("не заміжня")
