@@ -48,7 +48,7 @@ from knowledge.loader import Knowledge
 from knowledge.schema import Office, Service
 from knowledge.search import SearchHit
 from knowledge.text import words
-from knowledge.understand import Facet, Intent
+from knowledge.understand import CONFIDENT_SCORE, Facet, Intent
 from storage.models import DialogState
 
 SERVICE, SITUATION, BOOKING, REMINDER = "service", "situation", "booking", "reminder"
@@ -222,16 +222,24 @@ class FollowUps:
         if focus is None:  # noted with an empty focus: the Center sees what was asked about nothing
             turn.note(Kind.FOLLOW_UP, f"{facet}:")
             return [Reply(texts.WHICH_SERVICE, self._which_rows())]
-        if focus.kind == SITUATION:  # a situation with one service the facet can be about: that service
-            meant = [
-                s for s in self._situation_services(state, focus.id) if facet != Facet.AMOUNT or s.amount
-            ]
+        if focus.kind == SITUATION and facet == Facet.AMOUNT:  # a situation's one payment is meant
+            bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
+            meant = [s for s in bundled if s.amount]
             if len(meant) == 1:
                 focus = Focus(SERVICE, meant[0].id)
         turn.note(Kind.FOLLOW_UP, f"{facet}:{focus}")
         if focus.kind == SITUATION:
             return self._situation_facet(turn, focus.id, facet)
         return [await self._service_facet(turn, self.kb.services[focus.id], facet)]
+
+    def opened(self, state: DialogState, situation: str, hits: list[SearchHit]) -> None:
+        """A situation was opened by words that also clearly name one, and only one, of its services
+        («загубив айді картку»): that service is what follow-ups are about («народження дитини» names several
+        equally: the situation stays in focus)."""
+        bundled = {r.service for r in self.kb.situations[situation].services}
+        named = [h.id for h in hits if h.kind == "service" and h.id in bundled and h.score >= CONFIDENT_SCORE]
+        if len(named) == 1:
+            put(state, SERVICE, named[0])
 
     def about_focus(self, state: DialogState, found: list[str], clear: bool) -> bool:
         """Whether a facet question whose words found these services and situations (none of them as a

@@ -109,6 +109,8 @@ class Reader:
         if strong:  # what the citizen wants to do wins over a service the words also name
             turn.note(Kind.INTENT, strong[0].value)
             room = self.rooms.by_intent.get(strong[0])
+            if hit is not None and hit.kind == "service":  # «нагадайте подати на допомогу при народженні»
+                focus.put(state, focus.SERVICE, hit.id)
             if room is not None:
                 return await room.intent(turn, strong[0], hit)
             if strong[0] in FOLLOW_INTENTS and (
@@ -124,7 +126,10 @@ class Reader:
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
-                return run.start(state, self.scenarios[sc_id], self.answers.opening(sc_id, text))
+                opened = run.start(state, self.scenarios[sc_id], self.answers.opening(sc_id, text))
+                if hit.kind == "situation":
+                    self.follow.opened(state, hit.id, hits)
+                return opened
         if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
             services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE]
             if facet == Facet.AMOUNT:  # «скільки дають на дитину»: the payments found, their situations' too
