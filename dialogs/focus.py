@@ -48,7 +48,7 @@ from knowledge.loader import Knowledge
 from knowledge.schema import Office, Service
 from knowledge.search import SearchHit
 from knowledge.text import words
-from knowledge.understand import CONFIDENT_SCORE, Facet, Intent
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent
 from storage.models import DialogState
 
 SERVICE, SITUATION, BOOKING, REMINDER = "service", "situation", "booking", "reminder"
@@ -237,9 +237,11 @@ class FollowUps:
         («загубив айді картку»): that service is what follow-ups are about («народження дитини» names several
         equally: the situation stays in focus)."""
         bundled = {r.service for r in self.kb.situations[situation].services}
-        named = [h.id for h in hits if h.kind == "service" and h.id in bundled and h.score >= CONFIDENT_SCORE]
-        if len(named) == 1:
-            put(state, SERVICE, named[0])
+        named = sorted((h for h in hits if h.kind == "service" and h.id in bundled), key=lambda h: -h.score)
+        if not named or named[0].score < CONFIDENT_SCORE:
+            return
+        if len(named) == 1 or named[0].score - named[1].score >= CONFIDENT_MARGIN:
+            put(state, SERVICE, named[0].id)
 
     def about_focus(self, state: DialogState, found: list[str], clear: bool) -> bool:
         """Whether a facet question whose words found these services and situations (none of them as a

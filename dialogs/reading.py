@@ -109,8 +109,10 @@ class Reader:
         if strong:  # what the citizen wants to do wins over a service the words also name
             turn.note(Kind.INTENT, strong[0].value)
             room = self.rooms.by_intent.get(strong[0])
-            if hit is not None and hit.kind == "service":  # «нагадайте подати на допомогу при народженні»
-                focus.put(state, focus.SERVICE, hit.id)
+            if hit is not None:  # «нагадайте подати на допомогу при народженні»: what follow-ups are about
+                focus.put(state, focus.SERVICE if hit.kind == "service" else focus.SITUATION, hit.id)
+                if hit.kind == "situation":
+                    self.follow.opened(state, hit.id, hits)
             if room is not None:
                 return await room.intent(turn, strong[0], hit)
             if strong[0] in FOLLOW_INTENTS and (

@@ -238,3 +238,31 @@ async def test_documents_asked_inside_a_situation_dialog_keep_the_place(citizen:
     assert not any(payload.startswith("s:") for _, payload in docs.buttons)  # never restarts the dialog
     resumed = await citizen.press(_resume(docs))
     assert "Чи перебувають батьки дитини у шлюбі?" in resumed.text
+
+
+async def test_a_situation_opened_by_naming_one_of_its_services_keeps_that_service(
+    bot: Bot, citizen: EngineChannel
+) -> None:
+    opened = await citizen.send_text("загубив айді картку шо робить")
+    assert "Втрата документів" in opened.text
+    assert await _focus(bot) == "service:drs-passport-id-lost"
+    price = await citizen.send_text("скока стоит")
+    _short(price)
+    assert "Паспорт замість втраченого" in price.text and "618 грн" in price.text
+    assert "Повторне свідоцтво" not in price.text
+
+
+async def test_a_situation_naming_several_services_stays_in_focus(bot: Bot, citizen: EngineChannel) -> None:
+    await citizen.send_text("народження дитини")
+    assert await _focus(bot) == "situation:birth"
+
+
+async def test_a_room_intent_naming_a_service_puts_it_in_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("нагадайте мені подати документи на допомогу при народженні")
+    assert await _focus(bot) == "situation:birth"
+    amount = await citizen.send_text("а скільки там дають")  # the situation's one payment
+    _short(amount)
+    assert "50 000 грн" in amount.text
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "amount:service:drs-birth-assistance")
