@@ -266,3 +266,24 @@ async def test_a_room_intent_naming_a_service_puts_it_in_focus(
     _short(amount)
     assert "50 000 грн" in amount.text
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "amount:service:drs-birth-assistance")
+
+
+async def test_follow_ups_at_a_situations_checklist_are_about_its_services(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    seen = await citizen.press("s:birth")
+    for _ in range(10):  # the first option of each question, by its button, to the personal checklist
+        answer = next((p for _, p in seen.buttons if p.startswith("a:")), None)
+        if answer is None:
+            break
+        seen = await citizen.press(answer)
+    assert "Ваш перелік" in seen.text
+    price = await citizen.send_text("а скільки це все коштує?")
+    _short(price)
+    assert "Народження дитини" in price.text and "Реєстрація народження — безоплатно" in price.text
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:situation:birth")
+    where = await citizen.send_text("де це робиться")
+    _short(where)
+    assert "Про яку послугу саме?" in where.text
+    back = await citizen.press(_resume(where))  # the checklist again
+    assert "Ваш перелік" in back.text
