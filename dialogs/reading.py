@@ -137,7 +137,11 @@ class Reader:
             if facet == Facet.AMOUNT:  # «скільки дають на дитину»: the payments found, their situations' too
                 services = self._payments(h for h in hits if h.score >= FACET_SCORE) or services
             services = services[:3]
-            if facet is not None and self.follow.about_focus(state, [h.id for h in hits], bool(services)):
+            if facet is not None and self.follow.about_focus(
+                state,
+                [h.id for h in hits],
+                bool(services) or asked != text,  # a story names what it is about
+            ):
                 return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
             if services:
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")

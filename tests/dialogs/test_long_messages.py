@@ -104,3 +104,14 @@ async def test_a_message_of_the_limit_costs_a_few_readings(bot: Bot, citizen: En
     assert 1 <= counting.calls <= 3 + 3 + 2  # questions, context, the facet asked, the follow-up's facet
     questions, context = question.parts(text[:MAX_TEXT])
     assert len(questions) <= 3 and len(context) <= 3
+
+
+async def test_a_story_about_another_service_is_not_taken_for_the_focus(
+    bot: Bot, citizen: EngineChannel
+) -> None:
+    """The story names what its question («куда мне идти с этим?») is about, even weakly: not the card in focus."""
+    await citizen.send_text("картка криворіжця")
+    await citizen.send_text("меню")
+    answer = await citizen.send_text(RU_STORY)
+    assert "Картка криворіжця" not in answer.text.split("\n")[0]
+    assert any("ВПО" in label for label, _ in answer.buttons), answer.buttons
