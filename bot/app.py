@@ -119,12 +119,13 @@ async def build(
     # Each capability is a room of the engine; adding one adds a line here. The order is the order of their
     # buttons on the menu, a card and a checklist.
     rooms: list[Room] = []
+    understander = build_understander(kb, index)  # the engine's, lent to the rooms that read questions
     # The outbox's kicker and the web chat's live hub exist before the rooms that use them; the channels the
     # kicker sends through are connected once they are built (they need the engine the rooms make).
     kicker, hub = Kicker(uow_factory), LiveHub()
     handoff = None
     if booking is not None:
-        rooms.append(BookingRoom(kb, booking, events=reminders))
+        rooms.append(BookingRoom(kb, booking, events=reminders, understander=understander))
     rooms.append(ReminderRoom(reminders, transfer_links=settings.transfer_links()))
     if booking is not None:
         handoff = HandoffService(
@@ -141,7 +142,6 @@ async def build(
         )
         rooms.append(HandoffRoom(handoff))
     # People, not queries: complaints, thanks, distress, home visits; a person's buttons lent by the rooms above.
-    understander = build_understander(kb, index)
     if kb.care is not None:
         lent = (BOOKING_BUTTONS if booking else None, HANDOFF_BUTTONS if handoff else None)
         rooms.append(CareRoom(kb, understander, booking=lent[0], handoff=lent[1]))

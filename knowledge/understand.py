@@ -54,6 +54,9 @@ class Intent(StrEnum):
     HOME_VISIT = "home_visit"  # cannot come in: the mobile administrator's home visit
     FORGET = "forget"  # erase my data: the /forget confirmation
     ELSEWHERE = "elsewhere"  # a topic with no card here (care.yaml `topics`), answered honestly
+    # My booking, changed by typing (issue 19; the booking room owns them)
+    CANCEL_BOOKING = "cancel_booking"  # «відмінити запис», «отменить запись», «не зможу прийти»
+    MOVE_BOOKING = "move_booking"  # «перенести запис», «хочу перенести на інший день»
 
 
 class Facet(StrEnum):

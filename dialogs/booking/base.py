@@ -19,6 +19,7 @@ from dialogs.payloads import Action, pack
 from dialogs.rooms import RoomState, Row
 from knowledge.booking_schema import PriorityGroup
 from knowledge.loader import Knowledge
+from knowledge.understand import Understander
 from storage.models import DialogState
 
 NAME = "booking"
@@ -94,10 +95,18 @@ BUTTONS = Buttons()
 class BookingBase:
     """The booking room's shared state and helpers."""
 
-    def __init__(self, kb: Knowledge, service: BookingService, events: BookingEvents | None = None) -> None:
+    def __init__(
+        self,
+        kb: Knowledge,
+        service: BookingService,
+        events: BookingEvents | None = None,
+        understander: Understander | None = None,
+    ) -> None:
         self.kb = kb
         self.booking = service
         self.events = events  # told of each booking made, moved or cancelled (the reminders listen)
+        # reads a typed question in the middle of a booking (answered, the booking kept); None: re-asked
+        self.understander = understander
 
     def _enter(self, state: DialogState, choices: Choices, step: str) -> None:
         STATE.leave(state)

@@ -12,25 +12,25 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from dialogs.booking import texts
+from dialogs.booking.answers import TypedAnswers
 from dialogs.booking.base import (
     BUTTONS,
     MENU,
     NAME,
-    NO,
     PASS_THROUGH,
     PERSONAL_STEPS,
     PREFIX,
     STATE,
-    YES,
     Buttons,
     _b,
     _moment,
     normalize_phone,
 )
-from dialogs.booking.mine import MyBookings
 from dialogs.booking.requests import Requests
 from dialogs.messages import Reply
+from dialogs.outcome import Kind
 from dialogs.rooms import Row, Turn
+from dialogs.typed import read_phone
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
@@ -39,22 +39,22 @@ from storage.models import DialogState
 __all__ = ["BUTTONS", "BookingRoom", "Buttons", "normalize_phone"]
 
 
-class BookingRoom(MyBookings, Requests):
+class BookingRoom(TypedAnswers, Requests):
     """Office appointments, hotline callbacks and home-visit requests on every channel."""
 
     prefix = PREFIX
     name = NAME
     holds = False
-    intents = frozenset({Intent.BOOKING})
+    intents = frozenset({Intent.BOOKING, Intent.CANCEL_BOOKING, Intent.MOVE_BOOKING})
     commands: ClassVar[dict[str, tuple[str, ...]]] = {
         "/my": ("my",),
         "мої записи": ("my",),
         "мои записи": ("my",),
         "мій запис": ("my",),
-        "скасувати запис": ("my",),
-        "перенести запис": ("my",),
-        "отменить запись": ("my",),
-        "перенести запись": ("my",),
+        "скасувати запис": ("cancel",),  # typed wishes: the bookings with their buttons (answers.py)
+        "перенести запис": ("move",),
+        "отменить запись": ("cancel",),
+        "перенести запись": ("move",),
         "передзвоніть мені": ("cb",),
         "перезвоните мне": ("cb",),
         "замовити дзвінок": ("cb",),
@@ -95,6 +95,8 @@ class BookingRoom(MyBookings, Requests):
     # --- entry points ----------------------------------------------------------------------------------
 
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
+        if intent in (Intent.CANCEL_BOOKING, Intent.MOVE_BOOKING):
+            return await self._change(turn, intent)
         if hit is not None and hit.kind == "service" and self.booking.offices(hit.id):
             return await self._service(turn, hit.id)
         return self._groups(turn.state)
@@ -123,6 +125,12 @@ class BookingRoom(MyBookings, Requests):
             return await self._callback(turn)
         if verb == "v":
             return self._visit(turn)
+        if verb in ("cancel", "move"):  # typed, never a button: «скасувати запис»
+            wish = Intent.CANCEL_BOOKING if verb == "cancel" else Intent.MOVE_BOOKING
+            turn.note(Kind.INTENT, wish.value)
+            return await self._change(turn, wish, in_flow=state.scenario == NAME)
+        if verb == "go":
+            return await self._resume(turn)
         if verb == "no":
             self._leave(state)
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
@@ -139,10 +147,6 @@ class BookingRoom(MyBookings, Requests):
             return await self.button(turn, self.commands[words])
         if state.scenario != NAME or words in PASS_THROUGH:
             return None  # «меню», /forget, /start work at every step
-        if state.step in ("cb-consent", "visit-consent") and words in YES | NO:
-            return await self._step(
-                turn, ("cy" if state.step == "cb-consent" else "vy") if words in YES else "cn", ""
-            )
         if state.step == "cb-topic":
             choices = STATE.load(state)
             choices.topic = " ".join(text.split())[:100]
@@ -150,7 +154,8 @@ class BookingRoom(MyBookings, Requests):
             return self._summary(turn, _moment(choices.start, self.booking) or turn.now)
         if state.step in ("cb-phone", "visit-phone"):
             shared = turn.message.phone if turn.message.contact_shared else text
-            phone = normalize_phone(shared or "")  # a shared contact is checked like a typed number
+            # a shared contact is checked like a typed number; a typed one may have words around it
+            phone = normalize_phone(shared or "") or read_phone(shared or "", mobile_only=False)
             if phone is None:
                 if words in ("скасувати", "отмена", "відміна"):
                     self._leave(state)
@@ -165,4 +170,4 @@ class BookingRoom(MyBookings, Requests):
             choices.address = address[:200]
             STATE.save(state, choices, "visit-phone")
             return [self._ask_phone(turn)]
-        return None  # other typed text: the engine reads it as usual
+        return await self._typed(turn, text)  # a step's answer, a question on the way, or None

@@ -33,6 +33,8 @@ class BookingSteps(BookingBase):
     """The steps of a new booking, shared by a callback and a move."""
 
     def _groups(self, state: DialogState) -> list[Reply]:
+        """The first step: which service (typed words are read there too: the citizen is inside the room)."""
+        self._enter(state, Choices(svc=self._context_service(state) or ""), "service")
         rows = [(_b(g.title, "g", g.id),) for g in self.kb.contacts.groups]
         extra = ((_b(texts.CALLBACK, "cb"),), (_b(texts.VISIT, "v"),), (_b(texts.MY, "my"),))
         return [Reply(texts.CHOOSE_GROUP, (*rows, *extra, MENU))]
@@ -209,10 +211,11 @@ class BookingSteps(BookingBase):
             return None
         return local.astimezone(dt.UTC)
 
-    def _summary(self, turn: Turn, start: dt.datetime) -> list[Reply]:
+    def _summary(self, turn: Turn, start: dt.datetime, *, keep_token: bool = False) -> list[Reply]:
+        """The summary to confirm (`keep_token`: shown again, its earlier «Підтвердити» still works)."""
         state = turn.state
         a = STATE.load(state)
-        token = a.token = new_token()
+        token = a.token = a.token if keep_token and a.token else new_token()
         a.start = f"{self.booking.local(start):%Y%m%d%H%M}"
         STATE.save(state, a, "confirm")
         if a.kind == "callback":
@@ -273,9 +276,7 @@ class BookingSteps(BookingBase):
             )
         if isinstance(result, Booking):
             self._leave(state)
-            if (
-                result.service in self.kb.services
-            ):  # follow-ups («коли буде готово?») are about it (dialogs/focus.py)
+            if result.service in self.kb.services:  # «коли буде готово?» is about it (dialogs/focus.py)
                 state.focus = f"booking:{result.service}"
             await self._announce(turn, result, moved=a.move or None)
             return self._booked(result, moved=bool(a.move))

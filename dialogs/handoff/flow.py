@@ -12,9 +12,11 @@ from dialogs import texts as common
 from dialogs.handoff import rules, texts
 from dialogs.handoff.service import END_ROW, PREFIX, HandoffService, rating_buttons
 from dialogs.messages import Button, Reply
+from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack, parse
 from dialogs.redact import redact
 from dialogs.rooms import Row, Turn
+from dialogs.typed import tokens, yes_no
 from dialogs.words import MENU_WORDS
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
@@ -27,6 +29,7 @@ QUESTION_STEP = "question"
 COMMENT_STEP = "comment"  # comment:<ticket id>
 MENU = (Button(common.MENU, pack(Action.MENU)),)
 DECLARED = "declared"  # the priority group of a citizen who said so in the queue
+NO_COMMENT_WORDS = 3  # «ні, дякую» after a rating is no comment, a longer «ні …» is one
 CALLBACK_STEMS = ("передзвон", "перетелефон", "перезвон", "зателефонуйте мені", "позвоните мне")
 
 
@@ -240,6 +243,9 @@ class HandoffRoom:
         if (state.step or "").startswith(COMMENT_STEP + ":"):
             ticket_id = (state.step or "").partition(":")[2]
             self._leave(state)
+            if len(tokens(text)) <= NO_COMMENT_WORDS and yes_no(text) is False:  # «ні», «не треба»: skip
+                turn.note(Kind.ANSWER, "operator:comment")
+                return [Reply(texts.COMMENT_THANKS, (MENU,))]
             if ticket_id.isdigit() and text.strip():
                 comment = redact(" ".join(text.split())[: rules.MAX_COMMENT])
                 await turn.uow.tickets.comment(int(ticket_id), turn.user.id, comment)

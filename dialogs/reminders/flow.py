@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from dialogs import texts as common
+from dialogs import typed
 from dialogs.messages import Button, Reply
+from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.reminders import texts
 from dialogs.reminders.rules import KYIV
@@ -25,6 +27,7 @@ from storage.reminders import Reminder
 
 NAME = "reminders"
 TRANSFER = "tr_"  # the deep-link argument that carries a web chat to a messenger
+MAX_REASK_WORDS = 4  # a longer message with no date in it is a question of its own, read by the engine
 
 
 @dataclass
@@ -186,13 +189,19 @@ class ReminderRoom:
         if state.scenario != NAME or state.step not in ("ready-date", "event-date"):
             return None
         today = turn.now.astimezone(KYIV).date()
-        day = parse_date(text, today)
+        step = f"reminders:{state.step}"
+        day = parse_date(text, today) or typed.read_date(text, today, past=True)  # «вчора», «в понеділок»
         target = STATE.load(state).target
         again = self._dates(turn, "rd" if state.step == "ready-date" else "ed", target)
         if day is None:
-            return None if not any(ch.isdigit() for ch in text) else [Reply(texts.BAD_DATE, again)]
+            if len(typed.tokens(text)) > MAX_REASK_WORDS and not any(ch.isdigit() for ch in text):
+                return None  # a question of its own, not a date: the engine reads it, the step is kept
+            turn.note(Kind.REASK, step)
+            return [Reply(texts.BAD_DATE, again)]
         if day > today:
+            turn.note(Kind.REASK, step)
             return [Reply(texts.FUTURE_DATE, again)]
+        turn.note(Kind.ANSWER, step)
         if state.step == "ready-date" and self._waits(target):
             return await self._ready(turn, target, day, today)
         if state.step == "event-date" and target in self.kb.situations:

@@ -1052,3 +1052,12 @@ async def test_the_retention_purge_deletes_a_ticket_topic_too(world: World) -> N
         await uow.users.erase(user)
     erase = [r for r in await w.rows("operators") if r.media == {"kind": "erase"}]
     assert [r.external_id for r in erase] == [str(t.id)]
+
+
+async def test_a_typed_no_after_a_rating_is_no_comment(world: World) -> None:
+    w = world
+    t = await _closed_by_operator(w)
+    await w.press("u1", f"o:r:{t.id}:4")
+    done = await w.say("u1", "ні, дякую")
+    assert text_of(done) == texts.COMMENT_THANKS
+    assert (await w.ticket(t.id)).comment is None

@@ -1,0 +1,318 @@
+"""Typed answers at the booking's steps: what a step can read is taken as its button would be («паспорт»,
+«Саксагань», «ні, я не пільговик», «в четвер», «на 10 годину», «так»); what it cannot read asks the same
+step again with its buttons and one example. A typed question on the way («а скільки це коштує») is answered
+and the booking waits («▶️ Продовжити запис»); it is never lost to the main menu."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from dialogs import texts as common
+from dialogs import typed
+from dialogs.booking import texts
+from dialogs.booking.base import MENU, NAME, STATE, _b, _date, _moment
+from dialogs.booking.mine import MyBookings
+from dialogs.booking.service import HOTLINE
+from dialogs.messages import Button, Reply
+from dialogs.outcome import Kind
+from dialogs.payloads import Action, pack
+from dialogs.render import facet_text
+from dialogs.rooms import Turn
+from knowledge.understand import Facet, Intent
+
+FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
+READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
+              "visit-service")  # fmt: skip
+LEAVE_WORDS = {
+    "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
+    "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
+}  # fmt: skip
+OTHER_TIME_WORDS = {
+    "інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
+    "змінити час", "змінити день", "поменять время", "інше", "назад",
+}  # fmt: skip
+LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
+PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
+    "combatant": (
+        "убд",
+        "учасник бойових дій",
+        "участник боевых действий",
+        "ветеран",
+        "захисник",
+        "військовий",
+    ),
+    "war-disability": ("інвалідність внаслідок війни", "инвалидность вследствие войны", "інвалід війни"),
+    "fallen-family": ("родина загиблого", "семья погибшего", "загиблого", "погибшего"),
+    "disability-1": (
+        "перша група",
+        "1 група",
+        "i група",
+        "першої групи",
+        "первая группа",
+        "1 группа",
+        "супровід",
+    ),
+}
+
+
+def _typed_reply(replies: list[Reply]) -> list[Reply]:
+    """Replies to typed text are new messages: nothing above the citizen's words is edited in place."""
+    return [dataclasses.replace(r, replace=False) if r.replace else r for r in replies]
+
+
+class TypedAnswers(MyBookings):
+    """Reads typed text at a booking step; see the module's docstring."""
+
+    async def _typed(self, turn: Turn, text: str) -> list[Reply] | None:
+        """The replies to typed text at a booking step; None lets the engine read it (another intent)."""
+        state = turn.state
+        step = state.step or ""
+        if step not in READ_STEPS:
+            return None
+        words = " ".join(typed.tokens(text))
+        if words in LEAVE_WORDS:
+            turn.note(Kind.ANSWER, f"booking:{step}")
+            self._leave(state)
+            return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+        replies = await self._read(turn, step, text, words)
+        if replies is not None:
+            turn.note(Kind.ANSWER, f"booking:{step}")
+            return _typed_reply(replies)
+        aside = await self._aside(turn, text)
+        if aside is not None:
+            return aside or None  # an empty list: another room's or the engine's intent
+        turn.note(Kind.REASK, f"booking:{step}")
+        return await self._reask(turn)
+
+    async def _reask(self, turn: Turn, lead: str = texts.NOT_READ) -> list[Reply]:
+        """The same step again, with its buttons and one example of what to type."""
+        step = turn.state.step or ""
+        example = texts.EXAMPLES.get(step, "").format(example=await self._example(turn, step))
+        current = await self._current(turn)
+        return _typed_reply([Reply(f"{lead} {example}".strip()), *current])
+
+    async def _example(self, turn: Turn, step: str) -> str:
+        a = STATE.load(turn.state)
+        if step in ("service", "visit-service"):
+            return "ID-картка"
+        if step == "office":
+            offices = self.booking.offices(a.svc)
+            return self._office_name(offices[0]) if offices else ""
+        if step == "priority":
+            groups = self.booking.data.priority_groups
+            return groups[0].label.casefold() if groups else ""
+        if step == "day":
+            office = HOTLINE if a.kind == "callback" else a.office
+            days = await self.booking.days(
+                turn.uow, office, a.svc, now=turn.now, priority=bool(a.prio), limit=2
+            )
+            return f"{days[-1]:%d.%m}" if days else "10.12"
+        if step == "time":
+            return "10:30"
+        return ""
+
+    async def _current(self, turn: Turn) -> list[Reply]:
+        """The step the citizen is at, shown again (the confirmation keeps its token: its button works)."""
+        state = turn.state
+        a, step = STATE.load(state), state.step or ""
+        if step == "office" and a.svc:
+            rows = [(_b(self._office_name(o), "o", o),) for o in self.booking.offices(a.svc)]
+            return [Reply(texts.CHOOSE_OFFICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
+        if step == "priority" and a.office:
+            return await self._office(turn, a.office)
+        if step == "day":
+            return await self._days(turn)
+        if step == "time" and (day := _date(a.day)) is not None:
+            return await self._times(turn, day)
+        if step in ("confirm", "cb-consent") and (start := _moment(a.start, self.booking)) is not None:
+            return self._summary(turn, start, keep_token=True)
+        if step == "visit-consent":
+            return [self._consent(texts.CONSENT_VISIT, "vy")]
+        if step == "visit-service":
+            rows = [(_b(g.title, "vg", g.id),) for g in self.kb.contacts.groups]
+            return [Reply(texts.CHOOSE_SERVICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
+        if step == "cb-topic":
+            return [Reply(texts.ASK_TOPIC, ((_b(texts.CANCEL_FLOW, "no"),),))]
+        if step == "visit-address":
+            return [Reply(texts.ASK_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
+        if step in ("cb-phone", "visit-phone"):
+            return [self._ask_phone(turn)]
+        return self._groups(state)
+
+    # --- each step's reading ------------------------------------------------------------------------------
+
+    async def _read(self, turn: Turn, step: str, text: str, words: str) -> list[Reply] | None:
+        a = STATE.load(turn.state)
+        if step in ("service", "visit-service"):
+            return await self._read_service(turn, text, visit=step == "visit-service")
+        if step == "office":
+            names = [(o, self._office_name(o)) for o in self.booking.offices(a.svc)]
+            names += [
+                (w.id, f"{w.name} {w.address or ''}") for w in self.kb.contacts.offices if w.id in dict(names)
+            ]
+            office = typed.choose(text, names)
+            return await self._office(turn, office) if office is not None else None
+        if step == "priority":
+            return await self._read_priority(turn, text)
+        if step in ("day", "time", "confirm"):
+            return await self._read_when(turn, step, text, words)
+        if step in ("cb-consent", "visit-consent"):
+            said = typed.yes_no(text)
+            if said is None:
+                return None
+            yes = "cy" if step == "cb-consent" else "vy"
+            return await self._step(turn, yes if said else "cn", "")
+        return None
+
+    async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
+        bookable = [s for s in self.kb.services if visit or self.booking.offices(s)]
+        labels = [(s, self.kb.services[s].short_title) for s in bookable]
+        labels += [(s, self.kb.services[s].title) for s in bookable]
+        service = typed.choose(text, labels)
+        if service is None and self.understander is not None:
+            hit = self.understander.understand(text, limit=3).confident
+            if hit is not None and hit.kind == "service" and hit.id in bookable:
+                service = hit.id
+        if service is not None:
+            return await self._step(turn, "vs", service) if visit else await self._service(turn, service)
+        group = typed.choose(text, [(g.id, g.title) for g in self.kb.contacts.groups])
+        if group is None:
+            return None
+        return await self._step(turn, "vg", group) if visit else self._services(group)
+
+    async def _read_priority(self, turn: Turn, text: str) -> list[Reply] | None:
+        a = STATE.load(turn.state)
+        said = typed.yes_no(text)
+        if said is False and not self.booking.priority_only(a.office):
+            return await self._step(turn, "p", "no")
+        groups = self.booking.data.priority_groups
+        names = [(g.id, g.label) for g in groups]
+        names += [(g.id, alias) for g in groups for alias in PRIORITY_ALIASES.get(g.id, ())]
+        group = typed.choose(text, names)
+        if group is not None:
+            return await self._step(turn, "p", group)
+        if said is True:  # «так» alone: which category, then?
+            lead = texts.PRIORITY_WHICH.format(example=groups[0].label.casefold() if groups else "")
+            return [Reply(lead), *await self._office(turn, a.office)]
+        return None
+
+    async def _read_when(self, turn: Turn, step: str, text: str, words: str) -> list[Reply] | None:
+        a = STATE.load(turn.state)
+        if step in ("time", "confirm") and words in OTHER_TIME_WORDS:
+            return await self._days(turn, texts.OTHER_DAY)
+        if step == "day" and words in LATER_WORDS:
+            return await self._days(turn, page=1)
+        if step == "confirm":
+            said = typed.yes_no(text)
+            if said is True:
+                return await self._confirm(turn, a.token)
+            if said is False:
+                return await self._days(turn, texts.OTHER_DAY)
+        today = typed.kyiv_today(turn.now)
+        day, asked = typed.read_when(text, today, window=self.booking.data.horizon_days)
+        if step != "day" and asked is None and (alone := typed.read_time(text)) is not None:
+            day, asked = None, alone  # «10.12» once the day is chosen: ten past ten, not a day
+        if day is None and asked is None:
+            return None
+        if day is None:
+            if step == "day":
+                return None  # a time with no day: which day is still the question
+            day = _date(a.day)
+            if day is None:
+                return None
+        return await self._at(turn, day, asked)
+
+    async def _at(self, turn: Turn, day: dt.date, asked: typed.TimeAsked | None) -> list[Reply]:
+        """A day (and perhaps a time) typed: the day's times, the nearest free slot, or those in a range."""
+        a = STATE.load(turn.state)
+        office = HOTLINE if a.kind == "callback" else a.office
+        today = typed.kyiv_today(turn.now)
+        if day < today:
+            return await self._reask(turn, texts.DAY_PASSED)
+        slots = await self.booking.times(turn.uow, office, a.svc, day, now=turn.now, priority=bool(a.prio))
+        if not slots:
+            turn.state.step = "day"
+            return await self._days(turn, texts.DAY_OUT.format(day=texts.day_text(day)))
+        if asked is None:
+            return await self._times(turn, day)
+        local = [(s, self.booking.local(s.start)) for s in slots]
+        if asked.end is not None:
+            inside = [(s, t) for s, t in local if asked.contains(t.time())]
+            replies = await self._times(turn, day)
+            if not inside:
+                return [Reply(texts.TIME_RANGE_NONE.format(day=texts.day_text(day))), *replies]
+            rows = [
+                tuple(_b(texts.time_label(t), "t", f"{t:%H%M}") for _, t in inside[i : i + 4])
+                for i in range(0, min(len(inside), 16), 4)
+            ]
+            head = texts.TIME_RANGE.format(day=texts.day_text(day))
+            return [Reply(head, (*rows, (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no"))))]
+        wanted = dt.datetime.combine(day, asked.start)
+        slot, at = min(local, key=lambda st: (abs(st[1].replace(tzinfo=None) - wanted), st[1]))
+        a.day = f"{day:%Y%m%d}"
+        STATE.save(turn.state, a, "time")
+        summary = self._summary(turn, slot.start)
+        if at.time() != asked.start:
+            note = texts.TIME_NEAREST.format(asked=f"{asked.start:%H:%M}", time=f"{at:%H:%M}")
+            summary = [dataclasses.replace(summary[0], text=f"{note}\n\n{summary[0].text}"), *summary[1:]]
+        return summary
+
+    # --- a question or a wish on the way -------------------------------------------------------------------
+
+    async def _aside(self, turn: Turn, text: str) -> list[Reply] | None:
+        """A typed question answered with the booking kept («▶️ Продовжити запис»); a cancel or move of a
+        booking made; [] for another intent the engine answers; None: not a question either."""
+        if self.understander is None:
+            return None
+        understood = self.understander.understand(text, limit=3)
+        strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
+        if strong and strong[0] in (Intent.CANCEL_BOOKING, Intent.MOVE_BOOKING):
+            turn.note(Kind.INTENT, strong[0].value)
+            return await self._change(turn, strong[0], in_flow=True)
+        if strong and strong[0] != Intent.BOOKING:
+            return []  # the operator, the hours, …: the engine gives it to whoever answers it
+        a = STATE.load(turn.state)
+        facet, hit = understood.facet, understood.confident
+        service = hit.id if hit is not None and hit.kind == "service" else None
+        if facet is None and not understood.hits and a.svc in self.kb.services:
+            # «а скільки це коштує» names no service: it is about the one being booked
+            again = self.understander.understand(f"{text} {self.kb.services[a.svc].short_title}", limit=3)
+            if again.facet is not None:
+                facet, service = again.facet, a.svc
+        resume = (_b(texts.RESUME, "go"),)
+        if facet is not None and facet != Facet.DOCS and service is not None:
+            turn.note(Kind.FACET, f"{facet}:{service}")
+            answer = facet_text(self.kb, self.kb.services[service], facet, self.booking.martial_law)
+            card = Button(common.WHOLE_CARD, pack(Action.SERVICE, service, "open"))
+            return [Reply(f"{answer}\n\n{texts.ASIDE}", (resume, (card,)))]
+        found = [h for h in understood.hits if h.kind == "service" and h.score >= FOUND_SCORE][:3]
+        if hit is not None and hit.kind != "service":
+            found = []
+        if found and (facet is not None or hit is not None) and [h.id for h in found] != [a.svc]:
+            turn.note(Kind.SEARCH)
+            cards = [(Button(h.title[:60], pack(Action.SERVICE, h.id, "open")),) for h in found]
+            return [Reply(texts.FOUND_ASIDE, (*cards, resume))]
+        return None
+
+    async def _change(self, turn: Turn, intent: Intent, *, in_flow: bool = False) -> list[Reply]:
+        """«відмінити запис», «перенести запис»: the citizen's bookings with their cancel and move buttons."""
+        bookings = await self.booking.mine(turn.uow, turn.user, turn.now)
+        cancel = intent == Intent.CANCEL_BOOKING
+        if not bookings:
+            if in_flow and cancel:  # nothing booked yet: the booking on the way is what they cancel
+                self._leave(turn.state)
+                return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+            what = "скасовувати" if cancel else "переносити"
+            return [Reply(texts.NONE_TO_CHANGE.format(what=what), ((_b(texts.BOOK, ""),), MENU))]
+        mine = await self._mine(turn)
+        head = texts.CANCEL_WHICH if cancel else texts.MOVE_WHICH
+        *rest, last = mine
+        rows = last.buttons if not in_flow else ((_b(texts.RESUME, "go"),), *last.buttons)
+        return [*rest, Reply(f"{head}\n\n{last.text}", rows)]
+
+    async def _resume(self, turn: Turn) -> list[Reply]:
+        """«▶️ Продовжити запис»: the step where the citizen was (the start, if the booking is over)."""
+        if turn.state.scenario != NAME:
+            return self._groups(turn.state)
+        return _typed_reply(await self._current(turn))

@@ -1,0 +1,385 @@
+"""A booking made, cancelled and moved by typing only, through the real engine (every room wired) and database,
+with the tests' clock: Friday 4 December 2026, 09:00 in Kyiv. Issue 19: «на 10 годину» and «так» lost the
+booking, «четвер» was not found, «відмінити запис» started a new booking, «ні, я не пільговик» opened a card."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Bot
+from dialogs.messages import Incoming, Reply
+from dialogs.outcome import Kind, Outcome
+from storage.booking import Booking
+from storage.clock import ManualClock
+from storage.db import make_sessionmaker
+from storage.models import DialogState, UnansweredQuestion
+
+NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)
+KYIV = dt.timezone(dt.timedelta(hours=2))  # December: no summer time
+
+
+@pytest.fixture()
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+async def _say(bot: Bot, user: str, text: str) -> list[Reply]:
+    return await bot.engine.handle(Incoming("web", user, text=text))
+
+
+async def _press(bot: Bot, user: str, payload: str) -> list[Reply]:
+    return await bot.engine.handle(Incoming("web", user, payload=payload))
+
+
+def _text(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+def _payloads(replies: list[Reply]) -> list[str]:
+    return [b.payload or "" for r in replies for row in r.buttons for b in row]
+
+
+async def _state(bot: Bot, user: str) -> DialogState:
+    async with bot.uow_factory() as uow:
+        _, state = await uow.users.with_state("web", user)
+        return state
+
+
+async def _bookings(bot: Bot, status: str = "booked") -> list[Booking]:
+    async with make_sessionmaker(bot.db)() as s:
+        return list((await s.scalars(select(Booking).where(Booking.status == status))).all())
+
+
+async def _talk(bot: Bot, user: str, lines: list[str]) -> list[Reply]:
+    replies: list[Reply] = []
+    for line in lines:
+        replies = await _say(bot, user, line)
+        assert "не зрозумів запитання" not in _text(replies), line
+    return replies
+
+
+@pytest.mark.parametrize(
+    ("lines", "day", "hour", "minute"),
+    [
+        (  # Ukrainian, as in the issue
+            ["хочу записатися", "допомога переселенцям", "ні, я не пільговик", "четвер", "на 10 годину", "так"],
+            10, 10, 0,
+        ),
+        (  # Russian
+            ["хочу записаться на прием", "помощь переселенцам", "нет", "в четверг", "в 11 часов", "да"],
+            10, 11, 0,
+        ),
+        (  # surzhyk, typos, no punctuation
+            ["запишіть мене", "допомога впо", "ні не льготнік", "в пятніцу", "о пів на одинадцяту", "ага"],
+            11, 10, 30,
+        ),
+        (  # a day and a time at once, a date in figures
+            ["запис", "впо", "не належу", "8.12 о 9:15", "підтверджую"],
+            8, 9, 15,
+        ),
+    ],
+)  # fmt: skip
+async def test_a_whole_booking_by_typing_only(
+    bot: Bot, lines: list[str], day: int, hour: int, minute: int
+) -> None:
+    replies = await _talk(bot, "typist", lines)
+    assert "вас записано" in _text(replies), _text(replies)
+    (booking,) = await _bookings(bot)
+    assert booking.service == "idp-living-allowance" and booking.priority_group is None
+    assert booking.start is not None
+    assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, day, hour, minute)
+    assert (await _state(bot, "typist")).scenario is None
+
+
+async def test_a_priority_citizen_says_so_in_words(bot: Bot) -> None:
+    await _talk(bot, "vet", ["записатися", "допомога впо"])
+    replies = await _say(bot, "vet", "так")  # yes, but which category?
+    assert (await _state(bot, "vet")).step == "priority" and "q:p:combatant" in _payloads(replies)
+    await _say(bot, "vet", "я убд")
+    assert (await _state(bot, "vet")).step == "day"
+    await _talk(bot, "vet", ["в понеділок", "о 12", "так"])
+    (booking,) = await _bookings(bot)
+    assert booking.priority_group == "combatant"
+
+
+async def _to_step(bot: Bot, user: str, step: str) -> None:
+    """Typed only, up to `step`."""
+    lines = {
+        "service": ["хочу записатися"],
+        "priority": ["хочу записатися", "допомога впо"],
+        "day": ["хочу записатися", "допомога впо", "ні"],
+        "time": ["хочу записатися", "допомога впо", "ні", "в четвер"],
+        "confirm": ["хочу записатися", "допомога впо", "ні", "в четвер", "о 10"],
+    }[step]
+    await _talk(bot, user, lines)
+    assert (await _state(bot, user)).step == step
+
+
+@pytest.mark.parametrize(
+    ("step", "buttons", "example"),
+    [
+        ("service", "q:g:", "наприклад: «ID-картка»"),
+        ("priority", "q:p:no", "наприклад: «ні»"),
+        ("day", "q:d:", "наприклад: «завтра» або «07.12»"),
+        ("time", "q:t:", "наприклад: «о 10:30»"),
+        ("confirm", "q:ok:", "«так», щоб підтвердити"),
+    ],
+)
+@pytest.mark.parametrize("typed", ["абракадабра", "ну", "хм ок не знаю шо сказать", "???"])
+async def test_a_misread_asks_the_same_step_again_with_its_buttons(
+    bot: Bot, step: str, buttons: str, example: str, typed: str
+) -> None:
+    await _to_step(bot, "unclear", step)
+    before = await _state(bot, "unclear")
+    answers = dict(before.answers)
+    replies = await _say(bot, "unclear", typed)
+    after = await _state(bot, "unclear")
+    assert (after.scenario, after.step) == ("booking", step)
+    assert {k: v for k, v in after.answers.items() if k != "token"} == {
+        k: v for k, v in answers.items() if k != "token"
+    }
+    assert any(p.startswith(buttons) for p in _payloads(replies)), _payloads(replies)
+    assert example in _text(replies)
+    assert _payloads(replies)[0] != "m"  # never the main menu first
+    assert "Оберіть розділ" not in _text(replies)
+
+
+async def test_the_misread_confirmation_keeps_its_button(bot: Bot) -> None:
+    await _to_step(bot, "keep", "confirm")
+    token = (await _state(bot, "keep")).answers["token"]
+    await _say(bot, "keep", "шо")
+    assert (await _state(bot, "keep")).answers["token"] == token
+    replies = await _press(bot, "keep", f"q:ok:{token}")  # the button of the first summary still books
+    assert "вас записано" in _text(replies) and len(await _bookings(bot)) == 1
+
+
+@pytest.mark.parametrize("step", ["day", "time", "confirm"])
+@pytest.mark.parametrize("question", ["а скільки це коштує", "скільки коштує?", "а сколько это стоит"])
+async def test_a_question_on_the_way_is_answered_and_the_booking_waits(
+    bot: Bot, step: str, question: str
+) -> None:
+    await _to_step(bot, "asks", step)
+    before = await _state(bot, "asks")
+    answers = dict(before.answers)
+    replies = await _say(bot, "asks", question)
+    # the fee: «безоплатно», or «Оформлення безоплатне» for a payment service
+    assert "безоплатн" in _text(replies) and "q:go" in _payloads(replies)
+    after = await _state(bot, "asks")
+    assert (after.scenario, after.step, after.answers) == ("booking", step, answers)
+    replies = await _press(bot, "asks", "q:go")  # «▶️ Продовжити запис»: the same step again
+    prefix = {"day": "q:d:", "time": "q:t:", "confirm": "q:ok:"}[step]
+    assert any(p.startswith(prefix) for p in _payloads(replies))
+    if step == "confirm":
+        assert "вас записано" in _text(await _say(bot, "asks", "так"))
+
+
+async def test_a_question_about_another_service_keeps_the_booking(bot: Bot) -> None:
+    await _to_step(bot, "other", "time")
+    replies = await _say(bot, "other", "скільки коштує паспорт ID-картка")
+    assert "q:go" in _payloads(replies)
+    assert (await _state(bot, "other")).step == "time"
+
+
+async def test_times_near_or_in_the_range_asked(bot: Bot) -> None:
+    await _to_step(bot, "when", "time")
+    replies = await _say(bot, "when", "о 10:05")  # not a slot: the nearest one, said so
+    assert "О 10:05 вільного місця немає" in _text(replies) and "10:00" in _text(replies)
+    assert (await _state(bot, "when")).step == "confirm"
+    replies = await _say(bot, "when", "інший час")
+    assert (await _state(bot, "when")).step == "day"
+    await _say(bot, "when", "в четвер")
+    replies = await _say(bot, "when", "після обіду")
+    times = [p for p in _payloads(replies) if p.startswith("q:t:")]
+    assert times and all("1300" <= p[4:] < "2000" for p in times)
+    replies = await _say(bot, "when", "на дві")
+    assert "14:00" in _text(replies) and (await _state(bot, "when")).step == "confirm"
+
+
+async def test_a_day_that_passed_or_has_no_places(bot: Bot) -> None:
+    await _to_step(bot, "late", "day")
+    replies = await _say(bot, "late", "3 грудня")  # yesterday; next year is beyond the horizon
+    assert "уже минув" in _text(replies) and (await _state(bot, "late")).step == "day"
+    assert any(p.startswith("q:d:") for p in _payloads(replies))
+    replies = await _say(bot, "late", "в неділю")
+    assert "записатися не можна" in _text(replies) and (await _state(bot, "late")).step == "day"
+    replies = await _say(bot, "late", "20 січня")  # beyond the horizon
+    assert (await _state(bot, "late")).step == "day" and any(p.startswith("q:d:") for p in _payloads(replies))
+
+
+async def test_no_at_the_confirmation_offers_other_days(bot: Bot) -> None:
+    await _to_step(bot, "nope", "confirm")
+    replies = await _say(bot, "nope", "ні")
+    assert (await _state(bot, "nope")).step == "day" and any(p.startswith("q:d:") for p in _payloads(replies))
+    assert await _bookings(bot) == []
+
+
+async def test_leaving_by_typing(bot: Bot) -> None:
+    await _to_step(bot, "bye", "time")
+    replies = await _say(bot, "bye", "не записуватися")
+    assert "запис не створено" in _text(replies) and (await _state(bot, "bye")).scenario is None
+
+
+# --- cancel and move my booking by typing --------------------------------------------------------------
+
+
+async def _booked(bot: Bot, user: str) -> Booking:
+    await _talk(bot, user, ["хочу записатися", "допомога впо", "ні", "в четвер", "о 10", "так"])
+    async with bot.uow_factory() as uow:
+        u, _ = await uow.users.with_state("web", user)
+        (booking,) = await uow.bookings.active_for(u.id)
+    return booking
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["відмінити запис", "Скасувати запис", "отменить запись", "скасуйте мій запис будь ласка",
+     "хочу отменить запись на прием", "відмініть запис"],
+)  # fmt: skip
+async def test_cancel_by_typing(bot: Bot, text: str) -> None:
+    booking = await _booked(bot, "canceller")
+    replies = await _say(bot, "canceller", text)
+    assert f"q:x:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
+    replies = await _press(bot, "canceller", f"q:x:{booking.code}")
+    replies = await _press(bot, "canceller", f"q:xx:{booking.code}")
+    assert "скасовано" in _text(replies) and await _bookings(bot) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["перенести запис", "хочу перенести на інший день", "перенесіть мене на пятницу", "перенести запись"],
+)
+async def test_move_by_typing(bot: Bot, text: str) -> None:
+    booking = await _booked(bot, "mover")
+    replies = await _say(bot, "mover", text)
+    assert f"q:r:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
+    await _press(bot, "mover", f"q:r:{booking.code}")
+    replies = await _talk(bot, "mover", ["в пятницу", "о 11", "так"])
+    assert "перенесено" in _text(replies)
+    (moved,) = await _bookings(bot)
+    assert moved.start is not None and moved.start.astimezone(KYIV).hour == 11
+
+
+@pytest.mark.parametrize("text", ["відмінити запис", "перенести запис"])
+async def test_nothing_to_cancel_or_move(bot: Bot, text: str) -> None:
+    replies = await _say(bot, "nobody", text)
+    assert "немає активних записів" in _text(replies) and "q:" in _payloads(replies)
+    assert (await _state(bot, "nobody")).scenario is None
+
+
+async def test_cancel_typed_inside_a_booking_with_one_made(bot: Bot) -> None:
+    booking = await _booked(bot, "both")
+    await _talk(bot, "both", ["хочу записатися"])
+    replies = await _say(bot, "both", "відмінити запис")
+    assert f"q:x:{booking.code}" in _payloads(replies) and "q:go" in _payloads(replies)
+
+
+async def test_cancel_typed_inside_a_first_booking_leaves_it(bot: Bot) -> None:
+    await _to_step(bot, "first", "time")
+    replies = await _say(bot, "first", "скасувати запис")
+    assert "запис не створено" in _text(replies) and (await _state(bot, "first")).scenario is None
+    assert await _bookings(bot) == []
+
+
+class _Heard:
+    """Hears what each message turned out to be (dialogs/outcome.py)."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    def understood(self, channel: str, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+
+async def test_answers_and_reasks_are_noted_and_reasks_kept_for_the_center(bot: Bot) -> None:
+    heard = _Heard()
+    bot.engine.observers.append(heard)
+    await _to_step(bot, "noted", "day")
+    await _say(bot, "noted", "пупупу")
+    await _say(bot, "noted", "в четвер")
+    await _say(bot, "noted", "а скільки коштує")
+    assert heard.outcomes[-3:] == [
+        Outcome(Kind.REASK, "booking:day"),
+        Outcome(Kind.ANSWER, "booking:day"),
+        Outcome(Kind.FACET, "price:idp-living-allowance"),
+    ]
+    async with make_sessionmaker(bot.db)() as s:
+        kept = (await s.scalars(select(UnansweredQuestion))).all()
+    assert [(q.kind, q.text, q.context) for q in kept] == [("reask", "пупупу", "booking:day")]
+
+
+async def test_a_hotline_callback_by_typing(bot: Bot) -> None:
+    await _talk(bot, "caller", ["передзвоніть мені", "в понеділок", "о пів на третю"])
+    assert (await _state(bot, "caller")).step == "cb-consent"
+    replies = await _say(bot, "caller", "так, згодна")
+    assert (await _state(bot, "caller")).step == "cb-phone" and "номер" in _text(replies)
+    replies = await _say(bot, "caller", "мій номер 067 123-45-67 дякую")
+    assert "передзвонить" in _text(replies)
+    (booking,) = await _bookings(bot)
+    assert booking.kind == "callback" and booking.start is not None
+    assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 7, 14, 30)
+
+
+async def test_a_callback_refused_by_typing(bot: Bot) -> None:
+    await _talk(bot, "shy", ["передзвоніть мені", "в понеділок", "о 10"])
+    replies = await _say(bot, "shy", "ні не треба")
+    assert "номер не збираємо" in _text(replies) and (await _state(bot, "shy")).scenario is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "office"),
+    [("саксаганський", "saksahan-uszn"), ("в соцзахист", "saksahan-uszn"), ("я-ветеран", "ya-veteran"),
+     ("офіс я ветеран", "ya-veteran")],
+)  # fmt: skip
+async def test_an_office_by_its_words(bot: Bot, typed: str, office: str) -> None:
+    await _press(bot, "where", "q:s:rehabilitation-referral")
+    assert (await _state(bot, "where")).step == "office"
+    await _say(bot, "where", typed)
+    state = await _state(bot, "where")
+    assert state.answers["office"] == office and state.step in ("priority", "day")
+
+
+async def test_an_unknown_office_asks_again_with_an_example(bot: Bot) -> None:
+    await _press(bot, "where2", "q:s:rehabilitation-referral")
+    replies = await _say(bot, "where2", "на лівому березі")
+    assert (await _state(bot, "where2")).step == "office"
+    assert "наприклад: «Соцзахист Саксаганського р-ну»" in _text(replies)
+    assert {"q:o:saksahan-uszn", "q:o:ya-veteran"} <= set(_payloads(replies))
+
+
+async def test_a_service_by_its_words_at_the_first_step(bot: Bot) -> None:
+    await _say(bot, "svc", "записатися")
+    replies = await _say(bot, "svc", "соцдопомога")  # a group: its services
+    assert any(p.startswith("q:s:") for p in _payloads(replies))
+    assert (await _state(bot, "svc")).step == "service"
+    await _say(bot, "svc", "направлення на реабілітацію")
+    assert (await _state(bot, "svc")).answers.get("svc") == "rehabilitation-referral"
+
+
+@pytest.mark.parametrize(
+    ("now", "typed", "expected_utc"),
+    [
+        # Friday 26 March 2027, 10:00 Kyiv: clocks go forward on Sunday the 28th; Monday is summer time (UTC+3)
+        (dt.datetime(2027, 3, 26, 8, 0, tzinfo=dt.UTC), "в понеділок о 10", dt.datetime(2027, 3, 29, 7, 0)),
+        # Friday 29 October 2027: clocks go back on Sunday the 31st; Monday is winter time (UTC+2)
+        (dt.datetime(2027, 10, 29, 7, 0, tzinfo=dt.UTC), "в понеділок о 10", dt.datetime(2027, 11, 1, 8, 0)),
+        # New Year's Eve 2026, 20:00 Kyiv: «4 січня» is next year's
+        (dt.datetime(2026, 12, 31, 18, 0, tzinfo=dt.UTC), "4 січня на 9:30", dt.datetime(2027, 1, 4, 7, 30)),
+    ],
+)
+async def test_a_typed_day_and_time_across_dst_and_new_year(
+    bot: Bot, clock: ManualClock, now: dt.datetime, typed: str, expected_utc: dt.datetime
+) -> None:
+    clock.advance(now - clock())
+    await _talk(bot, "season", ["хочу записатися", "допомога впо", "ні", typed, "так"])
+    (booking,) = await _bookings(bot)
+    assert booking.start is not None and booking.start.astimezone(dt.UTC).replace(tzinfo=None) == expected_utc
+
+
+async def test_another_time_typed_at_the_confirmation(bot: Bot) -> None:
+    await _to_step(bot, "change", "confirm")
+    replies = await _say(bot, "change", "а можна на 11?")
+    assert "о 11:00" in _text(replies) and (await _state(bot, "change")).step == "confirm"
+    assert "вас записано" in _text(await _say(bot, "change", "да, подтверждаю"))

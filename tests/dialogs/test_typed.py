@@ -1,0 +1,415 @@
+"""dialogs/typed.py: typed answers as Kryvyi Rih citizens write them (Ukrainian, Russian, surzhyk, typos, no
+punctuation), read without a clock: `today` and `now` are arguments, dates are Kyiv's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dialogs.typed import (
+    TimeAsked,
+    choose,
+    choose_label,
+    find_date,
+    is_unknown,
+    kyiv_moment,
+    kyiv_today,
+    read_count,
+    read_date,
+    read_phone,
+    read_time,
+    read_when,
+    yes_no,
+)
+
+FRIDAY = dt.date(2026, 12, 4)  # the tests' clock: Friday 4 December 2026
+
+
+# --- yes / no ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "так", "Так!", "ТАК.", "да", "ага", "угу", "звісно", "конечно", "ок", "окей", "добре", "гаразд",
+        "підтверджую", "Так, підтверджую", "да все верно", "все вірно", "так звісно", "давайте", "згодна",
+        "yes", "так так",
+    ],
+)  # fmt: skip
+def test_a_yes_in_its_forms(text: str) -> None:
+    assert yes_no(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ні", "Ні.", "нет", "неа", "ні, я не пільговик", "нет не надо", "не треба", "ні дякую", "не хочу",
+        "не належу", "не пільговик", "нє", "ни", "не льготник", "no",
+    ],
+)  # fmt: skip
+def test_a_no_in_its_forms(text: str) -> None:
+    assert yes_no(text) is False
+
+
+@pytest.mark.parametrize(
+    "text", ["не знаю", "незнаю", "хз", "", "   ", "четвер", "так, а скільки коштує?", "паспорт", "10:30"]
+)
+def test_neither_yes_nor_no(text: str) -> None:
+    assert yes_no(text) is None
+
+
+def test_not_knowing_is_told_apart() -> None:
+    assert is_unknown("Не знаю") and is_unknown("хз") and not is_unknown("ні")
+
+
+# --- dates -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("сьогодні", dt.date(2026, 12, 4)),
+        ("сегодня", dt.date(2026, 12, 4)),
+        ("завтра", dt.date(2026, 12, 5)),
+        ("можна завтра?", dt.date(2026, 12, 5)),
+        ("завтро", dt.date(2026, 12, 5)),
+        ("післязавтра", dt.date(2026, 12, 6)),
+        ("послезавтра", dt.date(2026, 12, 6)),
+        ("в четвер", dt.date(2026, 12, 10)),
+        ("четвер", dt.date(2026, 12, 10)),
+        ("в четверг", dt.date(2026, 12, 10)),
+        ("у пт", dt.date(2026, 12, 11)),  # Friday today: «у п'ятницю» is a week on
+        ("в п'ятницю", dt.date(2026, 12, 11)),
+        ("в пятницу", dt.date(2026, 12, 11)),
+        ("понеділок", dt.date(2026, 12, 7)),
+        ("в понедельник", dt.date(2026, 12, 7)),
+        ("у вівторок", dt.date(2026, 12, 8)),
+        ("в середу", dt.date(2026, 12, 9)),
+        ("в суботу", dt.date(2026, 12, 5)),
+        ("неділя", dt.date(2026, 12, 6)),
+        ("в четьвер", dt.date(2026, 12, 10)),  # a typo
+        ("10 грудня", dt.date(2026, 12, 10)),
+        ("10-го грудня", dt.date(2026, 12, 10)),
+        ("на 10 декабря", dt.date(2026, 12, 10)),
+        ("10 грудя", dt.date(2026, 12, 10)),  # a typo
+        ("10.12", dt.date(2026, 12, 10)),
+        ("10/12", dt.date(2026, 12, 10)),
+        ("10.12.2026", dt.date(2026, 12, 10)),
+        ("10.12.26", dt.date(2026, 12, 10)),
+        ("7.12", dt.date(2026, 12, 7)),
+        ("15 січня", dt.date(2027, 1, 15)),  # January has passed this year: next year's
+        ("15 января", dt.date(2027, 1, 15)),
+        ("15.01", dt.date(2027, 1, 15)),
+        ("3 грудня", dt.date(2027, 12, 3)),  # yesterday: next year's, no window given
+        ("3.12", dt.date(2027, 12, 3)),
+        ("03/12", dt.date(2027, 12, 3)),
+        ("3 декабря", dt.date(2027, 12, 3)),
+        ("на 8 число", dt.date(2026, 12, 8)),
+        ("2 числа", dt.date(2027, 1, 2)),  # passed this month: the next month's
+    ],
+)
+def test_dates(text: str, expected: dt.date) -> None:
+    assert read_date(text, FRIDAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["на 10", "10:30", "о пів на третю", "після обіду", "так", "", "32.12", "30.02", "13.13", "ніколи"],
+)
+def test_no_date(text: str) -> None:
+    assert read_date(text, FRIDAY) is None
+
+
+def test_a_passed_day_is_next_years_only_when_the_window_allows() -> None:
+    assert read_date("3.12", FRIDAY, window=14) == dt.date(2026, 12, 3)  # passed: the caller says so
+    assert read_date("3.12", FRIDAY, window=400) == dt.date(2027, 12, 3)
+    assert read_date("10.12", FRIDAY, window=14) == dt.date(2026, 12, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3 січня", dt.date(2027, 1, 3)),
+        ("3.01", dt.date(2027, 1, 3)),
+        ("03/01", dt.date(2027, 1, 3)),
+        ("3 января", dt.date(2027, 1, 3)),
+        ("завтра", dt.date(2027, 1, 1)),
+        ("післязавтра", dt.date(2027, 1, 2)),
+        ("сьогодні", dt.date(2026, 12, 31)),
+        ("31.12", dt.date(2026, 12, 31)),
+        ("в понеділок", dt.date(2027, 1, 4)),
+        ("в четвер", dt.date(2027, 1, 7)),  # 31 December 2026 is a Thursday: a week on
+    ],
+)
+def test_new_years_eve(text: str, expected: dt.date) -> None:
+    assert read_date(text, dt.date(2026, 12, 31), window=14) == expected
+
+
+def test_29_february() -> None:
+    assert read_date("29.02", dt.date(2027, 3, 5)) == dt.date(2028, 2, 29)  # the next leap year
+    assert read_date("29 лютого", dt.date(2028, 2, 1)) == dt.date(2028, 2, 29)
+    assert read_date("29.02", dt.date(2027, 3, 5), window=14) is None  # no 29.02 in 2027, 2028's out of reach
+    assert read_date("29.02", dt.date(2028, 2, 20), window=14) == dt.date(2028, 2, 29)
+    assert read_date("29.02", dt.date(2028, 3, 1), window=14) == dt.date(2028, 2, 29)  # passed: said so
+    assert read_date("29.02.2027", dt.date(2027, 1, 5)) is None  # no such day
+    assert read_date("завтра", dt.date(2028, 2, 28)) == dt.date(2028, 2, 29)
+    assert read_date("завтра", dt.date(2027, 2, 28)) == dt.date(2027, 3, 1)
+    assert read_date("30 лютого", dt.date(2027, 1, 5)) is None
+
+
+@pytest.mark.parametrize(
+    ("now", "today"),
+    [
+        (dt.datetime(2026, 12, 3, 22, 30, tzinfo=dt.UTC), dt.date(2026, 12, 4)),  # 00:30 in Kyiv
+        (dt.datetime(2026, 12, 31, 22, 0, tzinfo=dt.UTC), dt.date(2027, 1, 1)),  # New Year in Kyiv first
+        (
+            dt.datetime(2027, 3, 27, 22, 30, tzinfo=dt.UTC),
+            dt.date(2027, 3, 28),
+        ),  # the night clocks go forward
+        (dt.datetime(2027, 3, 28, 21, 30, tzinfo=dt.UTC), dt.date(2027, 3, 29)),  # 00:30 EEST
+        (dt.datetime(2027, 3, 28, 20, 30, tzinfo=dt.UTC), dt.date(2027, 3, 28)),  # 23:30 EEST
+        (dt.datetime(2027, 10, 30, 21, 30, tzinfo=dt.UTC), dt.date(2027, 10, 31)),  # 00:30 EEST, going back
+        (dt.datetime(2027, 10, 31, 21, 30, tzinfo=dt.UTC), dt.date(2027, 10, 31)),  # 23:30 EET
+        (dt.datetime(2027, 10, 31, 22, 30, tzinfo=dt.UTC), dt.date(2027, 11, 1)),
+    ],
+)
+def test_kyiv_today_across_midnight_and_dst(now: dt.datetime, today: dt.date) -> None:
+    assert kyiv_today(now) == today
+    assert read_date("завтра", kyiv_today(now)) == today + dt.timedelta(days=1)
+
+
+def test_kyiv_moments_on_dst_change_days() -> None:
+    assert kyiv_moment(dt.date(2027, 3, 27), dt.time(10)) == dt.datetime(2027, 3, 27, 8, tzinfo=dt.UTC)
+    assert kyiv_moment(dt.date(2027, 3, 28), dt.time(10)) == dt.datetime(2027, 3, 28, 7, tzinfo=dt.UTC)
+    assert kyiv_moment(dt.date(2027, 10, 31), dt.time(10)) == dt.datetime(2027, 10, 31, 8, tzinfo=dt.UTC)
+    assert kyiv_moment(dt.date(2026, 10, 24), dt.time(10)) == dt.datetime(2026, 10, 24, 7, tzinfo=dt.UTC)
+    skipped = kyiv_moment(dt.date(2027, 3, 28), dt.time(3, 30))  # no 03:30 that night: a real moment still
+    assert skipped.astimezone(dt.UTC).tzinfo is dt.UTC and skipped.hour in (0, 1)
+
+
+def test_weekdays_across_a_dst_change() -> None:
+    saturday = kyiv_today(dt.datetime(2027, 3, 27, 21, 59, tzinfo=dt.UTC))  # 23:59 Saturday in Kyiv
+    assert saturday == dt.date(2027, 3, 27)
+    assert read_date("в понеділок", saturday) == dt.date(2027, 3, 29)
+    assert read_date("в неділю", saturday) == dt.date(2027, 3, 28)
+
+
+def test_where_a_date_was_found() -> None:
+    found = find_date("давайте 10.12 о 14:30", FRIDAY)
+    assert found is not None and found.value == dt.date(2026, 12, 10)
+    assert "давайте 10.12 о 14:30"[found.start : found.end] == "10.12"
+
+
+# --- times -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute"),
+    [
+        ("на 10", 10, 0),
+        ("о 10", 10, 0),
+        ("на 10 годину", 10, 0),
+        ("о 10 годині", 10, 0),
+        ("в 10 часов", 10, 0),
+        ("к 10", 10, 0),
+        ("10", 10, 0),
+        ("10:30", 10, 30),
+        ("10.30", 10, 30),
+        ("10-30", 10, 30),
+        ("о 9:15", 9, 15),
+        ("на 14:00", 14, 0),
+        ("о пів на третю", 14, 30),
+        ("пів на одинадцяту", 10, 30),
+        ("пів на 11", 10, 30),
+        ("пол третьего", 14, 30),
+        ("на дві", 14, 0),
+        ("о другій", 14, 0),
+        ("в два", 14, 0),
+        ("на 2", 14, 0),
+        ("в 3 дня", 15, 0),
+        ("о третій", 15, 0),
+        ("о десятій", 10, 0),
+        ("на одинадцяту", 11, 0),
+        ("в 8 ранку", 8, 0),
+        ("на 8", 8, 0),
+        ("о 12", 12, 0),
+        ("давайте на 11 если можно", 11, 0),
+        ("можна о 10:45?", 10, 45),
+    ],
+)
+def test_exact_times(text: str, hour: int, minute: int) -> None:
+    assert read_time(text) == TimeAsked(dt.time(hour, minute))
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("після обіду", 13, 20),
+        ("после обеда", 13, 20),
+        ("пообіді", 13, 20),
+        ("зранку", 8, 12),
+        ("вранці", 8, 12),
+        ("утром", 8, 12),
+        ("с утра", 8, 12),
+        ("до обіду", 8, 13),
+        ("ввечері", 16, 20),
+        ("после 15", 15, 20),
+        ("після 3", 15, 20),
+        ("до 12", 8, 12),
+    ],
+)
+def test_time_ranges(text: str, start: int, end: int) -> None:
+    asked = read_time(text)
+    assert asked == TimeAsked(dt.time(start), dt.time(end))
+    assert asked.contains(dt.time(start)) and not asked.contains(dt.time(end))
+
+
+@pytest.mark.parametrize("text", ["так", "завтра", "в четвер", "25:00", "", "паспорт", "99"])
+def test_no_time(text: str) -> None:
+    assert read_time(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at"),
+    [
+        ("завтра на 10", dt.date(2026, 12, 5), TimeAsked(dt.time(10))),
+        ("10.12 о 14:30", dt.date(2026, 12, 10), TimeAsked(dt.time(14, 30))),
+        ("в четверг после обеда", dt.date(2026, 12, 10), TimeAsked(dt.time(13), dt.time(20))),
+        ("в понеділок о пів на одинадцяту", dt.date(2026, 12, 7), TimeAsked(dt.time(10, 30))),
+        ("10.12", dt.date(2026, 12, 10), None),  # a date here, never ten past ten
+        ("на 10", None, TimeAsked(dt.time(10))),
+        ("3 грудня", dt.date(2027, 12, 3), None),
+    ],
+)
+def test_a_day_and_a_time_in_one_message(text: str, day: dt.date | None, at: TimeAsked | None) -> None:
+    assert read_when(text, FRIDAY) == (day, at)
+
+
+# --- phones ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0671234567", "067 123 45 67", "067-123-45-67", "(067) 123-45-67", "+380671234567", "+38 067 123 45 67",
+        "+38 (067) 123-45-67", "380671234567", "мій номер 067 123 45 67", "тел: 067.123.45.67", "80671234567",
+        "067 1234567 дякую",
+    ],
+)  # fmt: skip
+def test_mobile_numbers(text: str) -> None:
+    assert read_phone(text) == "+380671234567"
+
+
+def test_each_mobile_code_and_a_landline() -> None:
+    assert read_phone("050 111 22 33") == "+380501112233"
+    assert read_phone("093-111-22-33") == "+380931112233"
+    assert read_phone("0564 12 34 56") is None  # a Kryvyi Rih landline is not a mobile
+    assert read_phone("0564 12 34 56", mobile_only=False) == "+380564123456"
+
+
+@pytest.mark.parametrize("text", ["067 123 45", "12345", "не дам", "", "0671234567890", "+7 912 123 45 67"])
+def test_not_a_number(text: str) -> None:
+    assert read_phone(text) is None
+
+
+# --- counts ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("двоє", 2), ("троє", 3), ("троє дітей", 3), ("2", 2), ("один", 1), ("одна", 1), ("двое", 2),
+        ("трое детей", 3), ("четверо", 4), ("у мене двоє", 2), ("я сама", 1), ("жодного", 0), ("ни одного", 0),
+        ("п'ятеро", 5), ("пятеро", 5), ("дві дитини", 2), ("двоє діток", 2),
+    ],
+)  # fmt: skip
+def test_counts(text: str, n: int) -> None:
+    assert read_count(text) == n
+
+
+@pytest.mark.parametrize("text", ["", "багато", "двоє або троє", "25", "не сама"])
+def test_no_count(text: str) -> None:
+    assert read_count(text) is None
+
+
+# --- choices -----------------------------------------------------------------------------------------------
+
+SERVICES = [
+    ("id", "Паспорт громадянина України у формі ID-картки"),
+    ("reg", "Реєстрація місця проживання"),
+    ("idp", "Допомога на проживання ВПО"),
+    ("birth", "Державна реєстрація народження"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("паспорт", "id"),
+        ("Паспорт", "id"),
+        ("пасп", "id"),
+        ("на паспорт", "id"),
+        ("id картка", "id"),
+        ("пачпорт", "id"),  # a typo
+        ("місце проживання", "reg"),
+        ("впо", "idp"),
+        ("допомога впо", "idp"),
+        ("народження", "birth"),
+        ("реєстрація народження", "birth"),
+        ("Допомога на проживання ВПО", "idp"),
+    ],
+)
+def test_a_choice_by_words_or_a_fragment(text: str, value: str) -> None:
+    assert choose(text, SERVICES) == value
+
+
+@pytest.mark.parametrize("text", ["реєстрація", "проживання", "", "так", "щось інше зовсім", "я"])
+def test_an_ambiguous_or_unknown_choice_is_none(text: str) -> None:
+    assert choose(text, SERVICES) is None
+
+
+def test_aliases_name_one_value() -> None:
+    groups = [
+        ("combatant", "Учасник бойових дій"),
+        ("combatant", "убд"),
+        ("fallen", "Родина загиблого Захисника"),
+    ]
+    assert choose("я убд", groups) == "combatant"
+    assert choose("учасник бойових", groups) == "combatant"
+    assert choose("родина загиблого", groups) == "fallen"
+    assert choose_label("саксагань", ["Соцзахист Саксаганського р-ну", "ЦНАП «Віза» (головний)"]) == 0
+    assert choose_label("віза", ["Соцзахист Саксаганського р-ну", "ЦНАП «Віза» (головний)"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("вчора", dt.date(2026, 12, 3)),
+        ("вчера", dt.date(2026, 12, 3)),
+        ("позавчора", dt.date(2026, 12, 2)),
+        ("сьогодні", dt.date(2026, 12, 4)),
+        ("подала в понеділок", dt.date(2026, 11, 30)),
+        ("в пятницу", dt.date(2026, 11, 27)),  # Friday today: the Friday before
+        ("3 грудня", dt.date(2026, 12, 3)),
+        ("29.12", dt.date(2025, 12, 29)),  # not yet this year: last year's
+        ("3 числа", dt.date(2026, 12, 3)),
+        ("5 числа", dt.date(2026, 11, 5)),
+        ("тиждень тому", dt.date(2026, 11, 27)),
+        ("2 тижні тому", dt.date(2026, 11, 20)),
+        ("три дні тому", dt.date(2026, 12, 1)),
+        ("неделю назад", dt.date(2026, 11, 27)),
+        ("29.02", dt.date(2024, 2, 29)),
+    ],
+)
+def test_a_day_gone_by(text: str, expected: dt.date) -> None:
+    assert read_date(text, FRIDAY, past=True) == expected
+
+
+def test_a_day_gone_by_across_new_year() -> None:
+    january = dt.date(2027, 1, 5)  # a Tuesday
+    assert read_date("29.12", january, past=True) == dt.date(2026, 12, 29)
+    assert read_date("в понеділок", january, past=True) == dt.date(2027, 1, 4)
+    assert read_date("в четвер", january, past=True) == dt.date(2026, 12, 31)
+    assert read_date("тиждень тому", january, past=True) == dt.date(2026, 12, 29)
+    assert read_date("20 числа", january, past=True) == dt.date(2026, 12, 20)
