@@ -262,3 +262,30 @@ async def test_a_mother_says_so_at_who_applies(citizen: EngineChannel) -> None:
     seen = await citizen.send_text("я мама")
     assert "не зрозумів" not in seen.text
     assert "опікун?" not in seen.text
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        ("sa_inh_kinship", "всі є", "yes"),
+        ("sa_inh_kinship", "не всі є", "no"),
+        ("sa_inh_kinship", "не все есть", "no"),
+        ("sa_inh_kinship", "частково", "no"),
+        ("sa_inh_death_cert", "тільки копія", "no"),
+        ("sa_inh_death_cert", "є оригінал", "yes"),
+        ("sa_birth_married", "женаты фамилия одна", "married_same"),
+        ("sa_lost_passport", "паспорт на месте", "no"),
+        ("representative", "я сама", "no"),
+        ("sb_ad_stage", "вже маємо пріоритет", "have_priority"),
+        ("sb_ad_stage", "ще нічого не оформлювали", "new"),
+    ],
+)
+def test_statements_at_yes_or_no_questions(kb: Knowledge, question: str, typed: str, expected: str) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "typed"), [("sa_birth_married", "ми розписані"), ("sa_birth_married", "в браке")]
+)
+def test_married_without_the_surname_is_asked_again(kb: Knowledge, question: str, typed: str) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value is None
