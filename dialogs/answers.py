@@ -294,8 +294,9 @@ def by_content(question: Question, text: str) -> str | None:
     word the same as a label's word up to its ending or a typo, negated alike; an option whose word the reply
     negates (or affirms, where the label negates it) is out. None for a question, a yes-or-no question, a long
     reply, a tie, or a reply most of whose words name no option (asked again, never guessed)."""
-    if _yes_no(question) or asks_something(text):
-        return None
+    lead_words = words(text)[:2]
+    if _yes_no(question) or asks_something(text) or any(w in QUESTION_WORDS for w in lead_words):
+        return None  # «а де це оформити»: a question of its own
     typed = content(text)
     if not typed or len(typed) > MAX_CONTENT_WORDS:
         return None

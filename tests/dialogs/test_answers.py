@@ -170,6 +170,8 @@ async def test_a_typed_answer_is_noted_as_an_answer_and_a_contradiction_as_a_rea
         ("sb_ad_stage", "є пріоритет", "have_priority"),
         ("sb_ad_stage", "ще нема пріоритету", "new"),
         ("sb_ad_stage", "треба продовжити", "extend"),
+        ("sb_vet_need_veteran", "так, пільга на комуналку", "benefits"),
+        ("sb_vet_need_veteran", "не пільга а реабілітація", "rehab"),
         # first-person statements and other words for a label
         ("c75_guardian", "я мама", "no"),
         ("c75_guardian", "мама", "no"),
@@ -204,6 +206,7 @@ def test_a_choice_named_by_its_words_a_statement_or_another_word_for_it(
         ("sa_lost_civil", "свідоцтво про шлюб вдома"),  # the question's own words say neither yes nor no
         ("c23_income", "ну то пенсія то підробіток буває по різному"),  # too long to be a choice
         ("c75_guardian", "скільки платять опікуну"),
+        ("sb_vet_need_veteran", "а де пільгу оформити"),
     ],
 )
 def test_a_choice_named_by_no_option_or_by_several_is_not_guessed(
