@@ -19,11 +19,12 @@ from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.render import facet_text
 from dialogs.rooms import Turn
-from knowledge.understand import Facet, Intent
+from knowledge.search import SearchHit
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent
 
 FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
-              "visit-service")  # fmt: skip
+              "visit-service", "cancel")  # fmt: skip
 LEAVE_WORDS = {
     "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
     "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
@@ -32,6 +33,8 @@ OTHER_TIME_WORDS = {
     "інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
     "змінити час", "змінити день", "поменять время", "інше", "назад",
 }  # fmt: skip
+# a yes at «Скасувати запис …?»: «так, скасуйте», «отменить»
+CANCEL_STEMS = ("скасу", "скасов", "відмін", "отмен", "анулю", "удали", "видали")
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
 PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
     "combatant": (
@@ -56,6 +59,23 @@ PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their la
 }
 
 
+# The words of the wish itself, left out when the rest of «хочу записатися на реєстрацію народження» is read
+# for the service it names: the stems of booking and queueing, and the words around a wish.
+WISH_STEMS = ("запис", "запиш", "прийом", "прием", "приём", "черг", "очеред", "заброн", "броню", "брон")
+WISH_WORDS = {
+    "хочу", "хотів", "хотіла", "хотел", "хотела", "хотілося", "хотелось", "би", "бы", "б", "можна", "можно",
+    "треба", "надо", "нужно", "потрібно", "мені", "мне", "мене", "меня", "нас", "будь", "ласка", "пожалуйста",
+    "прошу", "до", "к", "вас", "вам", "як", "как", "де", "где", "час", "время", "онлайн", "електронну",
+    "электронную", "електронна", "электронная",
+}  # fmt: skip
+
+
+def service_words(text: str) -> str:
+    """What a booking wish says besides the wish: «записатись на реєстрацію народження» → «реєстрацію
+    народження»; empty when it names nothing else («хочу записатися на прийом»)."""
+    return " ".join(w for w in typed.tokens(text) if w not in WISH_WORDS and not w.startswith(WISH_STEMS))
+
+
 def _typed_reply(replies: list[Reply]) -> list[Reply]:
     """Replies to typed text are new messages: nothing above the citizen's words is edited in place."""
     return [dataclasses.replace(r, replace=False) if r.replace else r for r in replies]
@@ -71,7 +91,7 @@ class TypedAnswers(MyBookings):
         if step not in READ_STEPS:
             return None
         words = " ".join(typed.tokens(text))
-        if words in LEAVE_WORDS:
+        if words in LEAVE_WORDS and step != "cancel":  # «скасувати» at «Скасувати запис …?» is a yes
             turn.note(Kind.ANSWER, f"booking:{step}")
             self._leave(state)
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
@@ -129,6 +149,8 @@ class TypedAnswers(MyBookings):
             return self._summary(turn, start, keep_token=True)
         if step == "visit-consent":
             return [self._consent(texts.CONSENT_VISIT, "vy")]
+        if step == "cancel" and a.cancel:
+            return self._ask_cancel(turn, a.cancel)
         if step == "visit-service":
             rows = [(_b(g.title, "vg", g.id),) for g in self.kb.contacts.groups]
             return [Reply(texts.CHOOSE_SERVICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
@@ -157,6 +179,13 @@ class TypedAnswers(MyBookings):
             return await self._read_priority(turn, text)
         if step in ("day", "time", "confirm"):
             return await self._read_when(turn, step, text, words)
+        if step == "cancel" and a.cancel:
+            said = typed.yes_no(text)
+            if said is None and any(w.startswith(CANCEL_STEMS) for w in words.split()):
+                said = True  # «скасуйте», «отменить»: «не скасовуйте» is a no (typed.yes_no)
+            if said is None:
+                return None
+            return await self._cancel(turn, a.cancel) if said else self._kept(turn)
         if step in ("cb-consent", "visit-consent"):
             said = typed.yes_no(text)
             if said is None:
@@ -165,15 +194,41 @@ class TypedAnswers(MyBookings):
             return await self._step(turn, yes if said else "cn", "")
         return None
 
-    async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
+    def _meant_service(self, text: str, hit: SearchHit | None = None, *, visit: bool = False) -> str | None:
+        """The one bookable service the words name, or None (then the citizen chooses it with buttons).
+
+        `hit`, the engine's confident match, wins when it is a bookable service. Otherwise the words besides the
+        wish are read as a label at the service step would be («реєстрація народження», «пільга на
+        комуналку»), and last by search: the best bookable service found, when it scores well and leads the
+        next bookable one (among the services of a situation, when a situation is what the words name best:
+        «пільга на комуналку» names the veterans' situation and its one service of that kind)."""
         bookable = [s for s in self.kb.services if visit or self.booking.offices(s)]
+        if hit is not None and hit.kind == "service" and hit.id in bookable:
+            return hit.id
+        rest = service_words(text)
+        if not rest:
+            return None
         labels = [(s, self.kb.services[s].short_title) for s in bookable]
         labels += [(s, self.kb.services[s].title) for s in bookable]
-        service = typed.choose(text, labels)
-        if service is None and self.understander is not None:
-            hit = self.understander.understand(text, limit=3).confident
-            if hit is not None and hit.kind == "service" and hit.id in bookable:
-                service = hit.id
+        service = typed.choose(rest, labels)
+        if service is not None or self.understander is None:
+            return service
+        understood = self.understander.understand(rest, limit=5)
+        top = understood.confident
+        if top is not None and top.kind == "service":
+            return top.id if top.id in bookable else None
+        found = [h for h in understood.hits if h.kind == "service" and h.id in bookable]
+        if top is not None and (situation := self.kb.situations.get(top.id)) is not None:
+            bundled = {ref.service for ref in situation.services}
+            found = [h for h in found if h.id in bundled]
+        if not found or found[0].score < CONFIDENT_SCORE:
+            return None
+        if len(found) > 1 and found[0].score - found[1].score < CONFIDENT_MARGIN:
+            return None
+        return found[0].id
+
+    async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
+        service = self._meant_service(text, visit=visit)
         if service is not None:
             return await self._step(turn, "vs", service) if visit else await self._service(turn, service)
         group = typed.choose(text, [(g.id, g.title) for g in self.kb.contacts.groups])
@@ -305,11 +360,30 @@ class TypedAnswers(MyBookings):
                 return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
             what = "скасовувати" if cancel else "переносити"
             return [Reply(texts.NONE_TO_CHANGE.format(what=what), ((_b(texts.BOOK, ""),), MENU))]
+        if not in_flow and len(bookings) == 1:  # the one booking: its question at once, answered by typing
+            only = bookings[0]
+            if cancel:
+                return self._ask_cancel(turn, only.code)
+            if only.kind == "office":
+                return await self._move_to(turn, only.code)
         mine = await self._mine(turn)
         head = texts.CANCEL_WHICH if cancel else texts.MOVE_WHICH
         *rest, last = mine
         rows = last.buttons if not in_flow else ((_b(texts.RESUME, "go"),), *last.buttons)
         return [*rest, Reply(f"{head}\n\n{last.text}", rows)]
+
+    async def _move_to(self, turn: Turn, code: str) -> list[Reply]:
+        """A booking moved: its days, or straight to the day (and time) the wish names («перенести на
+        четвер»)."""
+        replies = await self._move(turn, code)
+        if turn.state.step != "day":
+            return replies
+        day, asked = typed.read_when(
+            turn.message.text or "", typed.kyiv_today(turn.now), window=self.booking.data.horizon_days
+        )
+        if day is None:
+            return replies
+        return [Reply(texts.MOVING_NOTE.format(code=code)), *_typed_reply(await self._at(turn, day, asked))]
 
     async def _resume(self, turn: Turn) -> list[Reply]:
         """«▶️ Продовжити запис»: the step where the citizen was (the start, if the booking is over)."""

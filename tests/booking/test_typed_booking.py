@@ -239,12 +239,49 @@ async def _booked(bot: Bot, user: str) -> Booking:
      "хочу отменить запись на прием", "відмініть запис"],
 )  # fmt: skip
 async def test_cancel_by_typing(bot: Bot, text: str) -> None:
+    """The one booking: its question at once (it used to list the bookings, «так» then went unread)."""
     booking = await _booked(bot, "canceller")
     replies = await _say(bot, "canceller", text)
-    assert f"q:x:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
-    replies = await _press(bot, "canceller", f"q:x:{booking.code}")
+    assert f"q:xx:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
     replies = await _press(bot, "canceller", f"q:xx:{booking.code}")
     assert "скасовано" in _text(replies) and await _bookings(bot) == []
+    assert (await _state(bot, "canceller")).scenario is None
+
+
+@pytest.mark.parametrize(
+    "yes", ["так", "так, скасувати", "скасовуйте", "да, отмените", "ага", "так відміняйте будь ласка"]
+)
+async def test_cancel_confirmed_by_typing(bot: Bot, yes: str) -> None:
+    booking = await _booked(bot, "sure")
+    await _say(bot, "sure", "хочу відмінити свій запис")
+    replies = await _say(bot, "sure", yes)
+    assert f"{booking.code} скасовано" in _text(replies) and await _bookings(bot) == []
+    assert (await _state(bot, "sure")).scenario is None
+
+
+@pytest.mark.parametrize("no", ["ні", "ні, залиште", "нет не надо", "не скасовуйте", "не отменяйте"])
+async def test_cancel_refused_by_typing(bot: Bot, no: str) -> None:
+    booking = await _booked(bot, "unsure")
+    await _say(bot, "unsure", "скасувати запис")
+    replies = await _say(bot, "unsure", no)
+    assert "залишається" in _text(replies) and [b.code for b in await _bookings(bot)] == [booking.code]
+    assert (await _state(bot, "unsure")).scenario is None
+
+
+async def test_cancel_button_then_typed_yes(bot: Bot) -> None:
+    booking = await _booked(bot, "presser")
+    await _press(bot, "presser", "q:my")
+    await _press(bot, "presser", f"q:x:{booking.code}")
+    replies = await _say(bot, "presser", "так скасуйте")
+    assert "скасовано" in _text(replies) and await _bookings(bot) == []
+
+
+async def test_cancel_question_reasked_on_an_unread_answer(bot: Bot) -> None:
+    booking = await _booked(bot, "vague")
+    await _say(bot, "vague", "відмінити запис")
+    replies = await _say(bot, "vague", "пупупу")
+    assert "«так»" in _text(replies) and f"q:xx:{booking.code}" in _payloads(replies)
+    assert len(await _bookings(bot)) == 1
 
 
 @pytest.mark.parametrize(
@@ -252,10 +289,11 @@ async def test_cancel_by_typing(bot: Bot, text: str) -> None:
     ["перенести запис", "хочу перенести на інший день", "перенесіть мене на пятницу", "перенести запись"],
 )
 async def test_move_by_typing(bot: Bot, text: str) -> None:
+    """The one booking: its days at once (it used to list the bookings; a typed day then went unread)."""
     booking = await _booked(bot, "mover")
     replies = await _say(bot, "mover", text)
-    assert f"q:r:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
-    await _press(bot, "mover", f"q:r:{booking.code}")
+    assert booking.code in _text(replies) and "На яку послугу" not in _text(replies)
+    assert (await _state(bot, "mover")).step in ("day", "time")
     replies = await _talk(bot, "mover", ["в пятницу", "о 11", "так"])
     assert "перенесено" in _text(replies)
     (moved,) = await _bookings(bot)
@@ -383,3 +421,72 @@ async def test_another_time_typed_at_the_confirmation(bot: Bot) -> None:
     replies = await _say(bot, "change", "а можна на 11?")
     assert "о 11:00" in _text(replies) and (await _state(bot, "change")).step == "confirm"
     assert "вас записано" in _text(await _say(bot, "change", "да, подтверждаю"))
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "hour"),
+    [
+        ("перенесіть мій запис на понеділок на 9", 7, 9),
+        ("можна перенести запис на 9.12", 9, None),
+        ("перенести запись на среду после обеда", 9, None),
+    ],
+)
+async def test_move_wish_with_its_day(bot: Bot, text: str, day: int, hour: int | None) -> None:
+    await _booked(bot, "hurry")
+    replies = await _say(bot, "hurry", text)
+    state = await _state(bot, "hurry")
+    assert state.scenario == "booking" and state.answers.get("day") == f"202612{day:02d}"
+    assert "Переносимо запис" in _text(replies)
+    if hour is not None:
+        assert state.step == "confirm" and state.answers["start"] == f"202612{day:02d}{hour:02d}00"
+
+
+async def test_move_typed_day_and_time(bot: Bot) -> None:
+    booking = await _booked(bot, "late")
+    await _say(bot, "late", "не встигаю, можна перенести на інший день?")
+    replies = await _talk(bot, "late", ["в понеділок", "на 9 ранку"])
+    assert "07.12" in _text(replies) and "09:00" in _text(replies)
+    replies = await _say(bot, "late", "підтверджую")
+    assert "перенесено" in _text(replies)
+    (moved,) = await _bookings(bot)
+    assert moved.code != booking.code and moved.start is not None
+    assert moved.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 7, 9, 0)
+
+
+# --- the service a booking wish names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("записатися на реєстрацію смерті", "drs-death-registration"),
+        ("хочу записатись на прописку дитини", "drs-child-residence"),
+        ("запишіть мене на картку криворіжця", "kartka-kryvorizhtsia"),
+        ("як записатися на муніципальну няню", "municipal-nanny"),
+        ("записаться на регистрацию фоп", "pub-fop-registration"),
+        ("запис на статус родини загиблого", "pub-fallen-family-status"),
+        ("хочу записатися на направлення на реабілітацію", "rehabilitation-referral"),
+    ],
+)
+async def test_booking_wish_names_its_service(bot: Bot, text: str, service: str) -> None:
+    replies = await _say(bot, "wisher", text)
+    state = await _state(bot, "wisher")
+    assert state.scenario == "booking" and state.answers.get("svc") == service, _text(replies)
+    assert state.step in ("office", "priority", "day") and "На яку послугу" not in _text(replies)
+
+
+@pytest.mark.parametrize("text", ["хочу записатися на прийом", "запишіть мене", "записатися на паспорт"])
+async def test_booking_wish_without_one_service_asks_which(bot: Bot, text: str) -> None:
+    replies = await _say(bot, "chooser", text)
+    state = await _state(bot, "chooser")
+    assert state.scenario == "booking" and state.step == "service" and "svc" not in state.answers
+    assert "На яку послугу" in _text(replies)
+
+
+async def test_a_whole_booking_from_a_wish_that_names_the_service(bot: Bot) -> None:
+    await _talk(bot, "quick", ["записатися на реєстрацію смерті", "неа", "в четвер", "о пів на третю"])
+    replies = await _say(bot, "quick", "да")
+    assert "Код запису" in _text(replies)
+    (booking,) = await _bookings(bot)
+    assert booking.service == "drs-death-registration" and booking.start is not None
+    assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 10, 14, 30)
