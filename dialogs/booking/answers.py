@@ -35,6 +35,15 @@ OTHER_TIME_WORDS = {
 }  # fmt: skip
 # a yes at «Скасувати запис …?»: «так, скасуйте», «отменить»
 CANCEL_STEMS = ("скасу", "скасов", "відмін", "отмен", "анулю", "удали", "видали")
+EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of the day at the time step
+    "найраніше", "якнайраніше", "якомога раніше", "як можна раніше", "якнайшвидше", "якомога швидше",
+    "найближчий", "найближче", "найближчий день", "найближчий час", "найближчий вільний",
+    "найближчий вільний час", "перший вільний", "перший вільний час", "перший вільний день", "будь який",
+    "будь коли", "будь який день", "будь який час", "без різниці", "все одно", "неважливо", "мені все одно",
+    "как можно раньше", "как можно скорее", "побыстрее", "пораньше", "самое раннее", "ближайшее",
+    "ближайшее время", "ближайший", "ближайший день", "первое свободное", "первое свободное время", "любой",
+    "любое", "любой день", "любое время", "все равно", "мне все равно", "без разницы", "неважно",
+}  # fmt: skip
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
 PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
     "combatant": (
@@ -264,6 +273,10 @@ class TypedAnswers(MyBookings):
                 return await self._confirm(turn, a.token)
             if said is False:
                 return await self._days(turn, texts.OTHER_DAY)
+        if step in ("day", "time") and (
+            words in EARLIEST_WORDS or words.removeprefix("на ") in EARLIEST_WORDS
+        ):
+            return await self._earliest(turn, step)
         today = typed.kyiv_today(turn.now)
         day, asked = typed.read_when(text, today, window=self.booking.data.horizon_days)
         if step != "day" and asked is None and (alone := typed.read_time(text)) is not None:
@@ -277,6 +290,25 @@ class TypedAnswers(MyBookings):
             if day is None:
                 return None
         return await self._at(turn, day, asked)
+
+    async def _earliest(self, turn: Turn, step: str) -> list[Reply] | None:
+        """«найближчий вільний», «без різниці»: the first free time (of the day chosen, at the time step)."""
+        a = STATE.load(turn.state)
+        office = HOTLINE if a.kind == "callback" else a.office
+        day = _date(a.day) if step == "time" else None
+        if day is None:
+            days = await self.booking.days(
+                turn.uow, office, a.svc, now=turn.now, priority=bool(a.prio), limit=1
+            )
+            if not days:
+                return None
+            day = days[0]
+        slots = await self.booking.times(turn.uow, office, a.svc, day, now=turn.now, priority=bool(a.prio))
+        if not slots:
+            return None
+        a.day = f"{day:%Y%m%d}"
+        STATE.save(turn.state, a, "time")
+        return self._summary(turn, slots[0].start)
 
     async def _at(self, turn: Turn, day: dt.date, asked: typed.TimeAsked | None) -> list[Reply]:
         """A day (and perhaps a time) typed: the day's times, the nearest free slot, or those in a range."""

@@ -490,3 +490,50 @@ async def test_a_whole_booking_from_a_wish_that_names_the_service(bot: Bot) -> N
     (booking,) = await _bookings(bot)
     assert booking.service == "drs-death-registration" and booking.start is not None
     assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 10, 14, 30)
+
+
+# --- the first free time, days of the month and times as people write them ----------------------------------
+
+
+async def _first_slot(bot: Bot, day: str = "") -> str:
+    """The first free time offered by the buttons (yyyymmddhhmm): of the first day, or of `day`."""
+    await _to_step(bot, "looker", "day")
+    if not day:
+        days = await _say(bot, "looker", "пупупу")  # the day step asked again, with its buttons
+        day = next(p for p in _payloads(days) if p.startswith("q:d:"))[4:]
+    times = await _press(bot, "looker", f"q:d:{day}")
+    return day + next(p for p in _payloads(times) if p.startswith("q:t:"))[4:]
+
+
+@pytest.mark.parametrize("text", ["найближчий вільний", "без різниці", "как можно раньше", "на ближайшее"])
+async def test_the_first_free_time_asked_at_the_day_step(bot: Bot, text: str) -> None:
+    first = await _first_slot(bot)
+    await _to_step(bot, "eager", "day")
+    replies = await _say(bot, "eager", text)
+    state = await _state(bot, "eager")
+    assert state.step == "confirm" and "Перевірте" in _text(replies)
+    assert state.answers["start"] == first
+
+
+async def test_the_first_free_time_of_the_day_chosen(bot: Bot) -> None:
+    await _to_step(bot, "eager", "time")
+    day = (await _state(bot, "eager")).answers["day"]
+    first = await _first_slot(bot, day)
+    await _say(bot, "eager", "будь-який час")
+    state = await _state(bot, "eager")
+    assert state.step == "confirm" and state.answers["start"] == first
+
+
+@pytest.mark.parametrize(
+    ("lines", "start"),
+    [
+        (["десятого", "на 9 30"], "202612100930"),
+        (["на пятнадцатое", "к одиннадцати"], "202612151100"),
+        (["через тиждень", "опівдні"], "202612111200"),
+    ],
+)
+async def test_ordinal_days_and_spaced_times_in_a_booking(bot: Bot, lines: list[str], start: str) -> None:
+    await _to_step(bot, "writer", "day")
+    await _talk(bot, "writer", lines)
+    state = await _state(bot, "writer")
+    assert state.step == "confirm" and state.answers["start"] == start
