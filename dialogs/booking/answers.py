@@ -11,7 +11,7 @@ import datetime as dt
 from dialogs import texts as common
 from dialogs import typed
 from dialogs.booking import texts
-from dialogs.booking.base import MENU, NAME, STATE, _b, _date, _moment
+from dialogs.booking.base import MENU, NAME, STATE, Choices, _b, _date, _moment
 from dialogs.booking.mine import MyBookings
 from dialogs.booking.service import HOTLINE
 from dialogs.messages import Button, Reply
@@ -24,7 +24,7 @@ from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Inten
 
 FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
-              "visit-service", "cancel")  # fmt: skip
+              "visit-service", "cancel", "cancel-which", "move-which")  # fmt: skip
 LEAVE_WORDS = {
     "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
     "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
@@ -100,6 +100,9 @@ class TypedAnswers(MyBookings):
         if step not in READ_STEPS:
             return None
         words = " ".join(typed.tokens(text))
+        if words in LEAVE_WORDS and step in ("cancel-which", "move-which"):
+            turn.note(Kind.ANSWER, f"booking:{step}")
+            return self._kept(turn)
         if words in LEAVE_WORDS and step != "cancel":  # «скасувати» at «Скасувати запис …?» is a yes
             turn.note(Kind.ANSWER, f"booking:{step}")
             self._leave(state)
@@ -160,6 +163,9 @@ class TypedAnswers(MyBookings):
             return [self._consent(texts.CONSENT_VISIT, "vy")]
         if step == "cancel" and a.cancel:
             return self._ask_cancel(turn, a.cancel)
+        if step in ("cancel-which", "move-which"):
+            wish = Intent.CANCEL_BOOKING if step == "cancel-which" else Intent.MOVE_BOOKING
+            return await self._change(turn, wish)
         if step == "visit-service":
             rows = [(_b(g.title, "vg", g.id),) for g in self.kb.contacts.groups]
             return [Reply(texts.CHOOSE_SERVICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
@@ -188,6 +194,8 @@ class TypedAnswers(MyBookings):
             return await self._read_priority(turn, text)
         if step in ("day", "time", "confirm"):
             return await self._read_when(turn, step, text, words)
+        if step in ("cancel-which", "move-which"):
+            return await self._read_which(turn, step, text)
         if step == "cancel" and a.cancel:
             said = typed.yes_no(text)
             if said is None and any(w.startswith(CANCEL_STEMS) for w in words.split()):
@@ -402,7 +410,35 @@ class TypedAnswers(MyBookings):
         head = texts.CANCEL_WHICH if cancel else texts.MOVE_WHICH
         *rest, last = mine
         rows = last.buttons if not in_flow else ((_b(texts.RESUME, "go"),), *last.buttons)
+        if not in_flow:  # which one may be typed too: its code, service or day («той що в четвер»)
+            self._enter(turn.state, Choices(), "cancel-which" if cancel else "move-which")
         return [*rest, Reply(f"{head}\n\n{last.text}", rows)]
+
+    async def _read_which(self, turn: Turn, step: str, text: str) -> list[Reply] | None:
+        """The booking a typed answer names among the citizen's: by its code, its day, or its service."""
+        bookings = await self.booking.mine(turn.uow, turn.user, turn.now)
+        if step == "move-which":
+            bookings = [b for b in bookings if b.kind == "office"]
+        said = "".join(ch for ch in text.upper() if ch.isalnum())
+        picked = [b for b in bookings if "".join(ch for ch in b.code if ch.isalnum()) in said]
+        day = typed.read_date(text, typed.kyiv_today(turn.now), window=self.booking.data.horizon_days)
+        if not picked and day is not None:
+            picked = [
+                b for b in bookings if b.start is not None and self.booking.local(b.start).date() == day
+            ]
+        if not picked:
+            names = [
+                (b.code, self.kb.services[b.service].short_title)
+                for b in bookings
+                if b.service in self.kb.services
+            ]
+            code = typed.choose(text, names)
+            picked = [b for b in bookings if b.code == code]
+        if len(picked) != 1:
+            return None
+        code = picked[0].code
+        self._leave(turn.state)
+        return self._ask_cancel(turn, code) if step == "cancel-which" else await self._move(turn, code)
 
     async def _move_to(self, turn: Turn, code: str) -> list[Reply]:
         """A booking moved: its days, or straight to the day (and time) the wish names («перенести на

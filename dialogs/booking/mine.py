@@ -40,7 +40,7 @@ class MyBookings(BookingSteps):
         return [Reply(texts.CANCEL_ASK.format(code=code), rows)]
 
     def _kept(self, turn: Turn) -> list[Reply]:
-        if turn.state.step == "cancel":
+        if turn.state.step in ("cancel", "cancel-which", "move-which"):
             self._leave(turn.state)
         return [Reply(texts.KEPT, ((_b(texts.MY, "my"),), MENU))]
 

@@ -537,3 +537,56 @@ async def test_ordinal_days_and_spaced_times_in_a_booking(bot: Bot, lines: list[
     await _talk(bot, "writer", lines)
     state = await _state(bot, "writer")
     assert state.step == "confirm" and state.answers["start"] == start
+
+
+# --- several bookings: which one, typed ------------------------------------------------------------------
+
+
+async def _two_booked(bot: Bot, user: str) -> tuple[Booking, Booking]:
+    await _talk(bot, user, ["хочу записатися", "допомога впо", "ні", "в четвер", "о 10", "так"])
+    await _talk(bot, user, ["записатися на реєстрацію смерті", "ні", "в понеділок", "о 9", "так"])
+    async with bot.uow_factory() as uow:
+        u, _ = await uow.users.with_state("web", user)
+        active = await uow.bookings.active_for(u.id)
+    (idp,) = [b for b in active if b.service == "idp-living-allowance"]
+    (death,) = [b for b in active if b.service == "drs-death-registration"]
+    return idp, death
+
+
+@pytest.mark.parametrize("which", ["той що в четвер", "впо", "на 10.12", "{code}", "код {code}"])
+async def test_which_booking_to_cancel_typed(bot: Bot, which: str) -> None:
+    idp, death = await _two_booked(bot, "two")
+    replies = await _say(bot, "two", "скасувати запис")
+    assert "Який скасувати" in _text(replies) and f"q:x:{idp.code}" in _payloads(replies)
+    replies = await _say(bot, "two", which.format(code=idp.code.lower()))
+    assert f"Скасувати запис {idp.code}?" in _text(replies)
+    replies = await _say(bot, "two", "так")
+    assert [b.code for b in await _bookings(bot)] == [death.code]
+
+
+async def test_which_booking_to_move_typed(bot: Bot) -> None:
+    _idp, death = await _two_booked(bot, "two")
+    await _say(bot, "two", "хочу перенести запис")
+    replies = await _say(bot, "two", "реєстрація смерті")
+    assert death.code in _text(replies) and (await _state(bot, "two")).step == "day"
+    await _talk(bot, "two", ["у вівторок", "о 11", "так"])
+    moved = [b for b in await _bookings(bot) if b.service == "drs-death-registration"]
+    assert len(moved) == 1 and moved[0].start is not None
+    assert moved[0].start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 8, 11, 0)
+
+
+@pytest.mark.parametrize("text", ["пупупу", "обидва"])
+async def test_which_booking_unread_lists_them_again(bot: Bot, text: str) -> None:
+    idp, death = await _two_booked(bot, "two")
+    await _say(bot, "two", "відмінити запис")
+    replies = await _say(bot, "two", text)
+    assert f"q:x:{idp.code}" in _payloads(replies) and f"q:x:{death.code}" in _payloads(replies)
+    assert len(await _bookings(bot)) == 2
+
+
+async def test_which_booking_left_keeps_them(bot: Bot) -> None:
+    await _two_booked(bot, "two")
+    await _say(bot, "two", "відмінити запис")
+    replies = await _say(bot, "two", "стоп")
+    assert "залишається" in _text(replies) and (await _state(bot, "two")).scenario is None
+    assert len(await _bookings(bot)) == 2
