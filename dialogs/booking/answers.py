@@ -79,10 +79,14 @@ WISH_WORDS = {
 }  # fmt: skip
 
 
-def service_words(text: str) -> str:
-    """What a booking wish says besides the wish: «записатись на реєстрацію народження» → «реєстрацію
-    народження»; empty when it names nothing else («хочу записатися на прийом»)."""
-    return " ".join(w for w in typed.tokens(text) if w not in WISH_WORDS and not w.startswith(WISH_STEMS))
+def service_words(text: str, today: dt.date) -> str:
+    """What a booking wish says besides the wish and its day and time: «записатись на реєстрацію народження
+    в середу» → «реєстрацію народження»; empty when it names nothing else («хочу записатися на прийом»)."""
+    said = typed.norm(text)
+    for find in (lambda t: typed.find_date(t, today), typed.find_time):
+        if (found := find(said)) is not None:
+            said = f"{said[: found.start]} {said[found.end :]}"
+    return " ".join(w for w in typed.tokens(said) if w not in WISH_WORDS and not w.startswith(WISH_STEMS))
 
 
 def _typed_reply(replies: list[Reply]) -> list[Reply]:
@@ -185,10 +189,11 @@ class TypedAnswers(MyBookings):
             return await self._read_service(turn, text, visit=step == "visit-service")
         if step == "office":
             names = [(o, self._office_name(o)) for o in self.booking.offices(a.svc)]
-            names += [
+            full = [
                 (w.id, f"{w.name} {w.address or ''}") for w in self.kb.contacts.offices if w.id in dict(names)
             ]
-            office = typed.choose(text, names)
+            # the short names first: «центр віза» is the main office, though «Віза» is in every full name
+            office = typed.choose(text, names) or typed.choose(text, [*names, *full])
             return await self._office(turn, office) if office is not None else None
         if step == "priority":
             return await self._read_priority(turn, text)
@@ -211,7 +216,9 @@ class TypedAnswers(MyBookings):
             return await self._step(turn, yes if said else "cn", "")
         return None
 
-    def _meant_service(self, text: str, hit: SearchHit | None = None, *, visit: bool = False) -> str | None:
+    def _meant_service(
+        self, turn: Turn, text: str, hit: SearchHit | None = None, *, visit: bool = False
+    ) -> str | None:
         """The one bookable service the words name, or None (then the citizen chooses it with buttons).
 
         `hit`, the engine's confident match, wins when it is a bookable service. Otherwise the words besides the
@@ -222,7 +229,7 @@ class TypedAnswers(MyBookings):
         bookable = [s for s in self.kb.services if visit or self.booking.offices(s)]
         if hit is not None and hit.kind == "service" and hit.id in bookable:
             return hit.id
-        rest = service_words(text)
+        rest = service_words(text, typed.kyiv_today(turn.now))
         if not rest:
             return None
         labels = [(s, self.kb.services[s].short_title) for s in bookable]
@@ -245,7 +252,7 @@ class TypedAnswers(MyBookings):
         return found[0].id
 
     async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
-        service = self._meant_service(text, visit=visit)
+        service = self._meant_service(turn, text, visit=visit)
         if service is not None:
             return await self._step(turn, "vs", service) if visit else await self._service(turn, service)
         group = typed.choose(text, [(g.id, g.title) for g in self.kb.contacts.groups])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from dialogs import typed
 from dialogs.booking import texts
 from dialogs.booking.answers import TypedAnswers
 from dialogs.booking.base import (
@@ -98,9 +99,11 @@ class BookingRoom(TypedAnswers, Requests):
         if intent in (Intent.CANCEL_BOOKING, Intent.MOVE_BOOKING):
             return await self._change(turn, intent)
         # the service the wish names, if it names one: «записатись на реєстрацію народження»
-        service = self._meant_service(turn.message.text or "", hit)
-        if service is not None:
-            return await self._service(turn, service)
+        said = turn.message.text or ""
+        service = self._meant_service(turn, said, hit)
+        if service is not None:  # and the day it names, once the steps before it are answered
+            day, _ = typed.read_when(said, typed.kyiv_today(turn.now), window=self.booking.data.horizon_days)
+            return await self._service(turn, service, day=day)
         return self._groups(turn.state)
 
     async def button(self, turn: Turn, args: tuple[str, ...]) -> list[Reply]:

@@ -590,3 +590,33 @@ async def test_which_booking_left_keeps_them(bot: Bot) -> None:
     replies = await _say(bot, "two", "стоп")
     assert "залишається" in _text(replies) and (await _state(bot, "two")).scenario is None
     assert len(await _bookings(bot)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("записатися на реєстрацію смерті на понеділок", "20261207"),
+        ("хочу записаться на прописку ребенка в среду", "20261209"),
+        ("запис на картку криворіжця десятого", "20261210"),
+    ],
+)
+async def test_the_day_a_wish_names_waits_for_the_steps_before_it(bot: Bot, text: str, day: str) -> None:
+    replies = await _say(bot, "planner", text)
+    assert (await _state(bot, "planner")).step == "priority" and "категорій" in _text(replies)
+    replies = await _say(bot, "planner", "ні")
+    state = await _state(bot, "planner")
+    assert state.step == "time" and state.answers["day"] == day
+    await _talk(bot, "planner", ["о 10", "так"])
+    (booking,) = await _bookings(bot)
+    assert booking.start is not None and f"{booking.start.astimezone(KYIV):%Y%m%d%H}" == f"{day}10"
+
+
+@pytest.mark.parametrize("text", ["в центр віза", "головний", "на площу молодіжну", "я ветеран"])
+async def test_an_office_typed_by_its_name(bot: Bot, text: str) -> None:
+    await _say(bot, "office", "записатися на пільгу на комуналку")
+    assert (await _state(bot, "office")).step == "office"
+    await _say(bot, "office", text)
+    state = await _state(bot, "office")
+    assert state.step == "priority" and state.answers["office"] == (
+        "ya-veteran" if "ветеран" in text else "visa-main"
+    )
