@@ -405,6 +405,8 @@ class TypedAnswers(MyBookings):
             if in_flow and cancel:  # nothing booked yet: the booking on the way is what they cancel
                 self._leave(turn.state)
                 return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+            if turn.state.step in ("cancel", "cancel-which", "move-which"):
+                self._leave(turn.state)  # nothing left to choose among
             what = "скасовувати" if cancel else "переносити"
             return [Reply(texts.NONE_TO_CHANGE.format(what=what), ((_b(texts.BOOK, ""),), MENU))]
         if not in_flow and len(bookings) == 1:  # the one booking: its question at once, answered by typing
