@@ -1,9 +1,9 @@
 """Reading typed text: an answer to the question on screen, a command, a deep link, or a question for search.
 
 What the citizen types is read in a fixed order: a `/start` link (a room's first, then a card's or situation's),
-the menu, a room's command («/my»), forget, an intent's fixed words, help, back, an answer to the current
-question («так», «не знаю», a label), and last `knowledge.understand` (a room's intent, a facet, a confident
-match that opens its dialog, search results).
+the menu, an intent's fixed words («оператор»), a room's command («/my»), forget, help, back, an answer to the
+current question («так», «не знаю», a label), and last `knowledge.understand` (a room's intent, a facet, a
+confident match that opens its dialog, search results).
 """
 
 from __future__ import annotations
@@ -66,14 +66,17 @@ class Reader:
             return self._deep_link(state, words[7:].strip()) or run.reset(state)
         if words in MENU_WORDS:
             return run.reset(state)
+        if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор», «людина»: the room that takes it
+            turn.note(Kind.INTENT, meant.value)
+            if (room := self.rooms.by_intent.get(meant)) is not None:
+                return await room.intent(turn, meant, None)
+            return run.resumable(state, self.intent(meant, None))
         if (command := self.rooms.by_command.get(words)) is not None:  # «/my»: a room's button
             owner, args = command
             return await owner.button(turn, args)
         if words in FORGET_WORDS:
             turn.note(Kind.INTENT, Intent.FORGET.value)
             return self.views.forget_confirm()
-        if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор» with no room to take it
-            return run.resumable(state, self.intent(meant, None))
         if words in HELP_WORDS:
             return [Reply(texts.HELP, run.menu_rows())]
         if words in BACK_WORDS:

@@ -181,7 +181,7 @@ async def test_every_phrasing_of_forget_me_asks_to_confirm(
     assert done.texts[0] == common.FORGOTTEN
 
 
-OPERATOR_WORDS = ["оператор", "людина", "живий оператор"]  # a room's typed command
+OPERATOR_WORDS = ["оператор", "людина", "живий оператор", "/operator", "Людина!", "оператора"]  # fixed words
 OPERATOR_PHRASES = [
     "хочу поговорити з людиною",
     "соедините с человеком",
@@ -192,8 +192,17 @@ OPERATOR_PHRASES = [
 
 
 @pytest.mark.parametrize("text", OPERATOR_WORDS)
-async def test_the_operator_words_reach_the_handoff(citizen: EngineChannel, text: str) -> None:
+async def test_the_operator_words_reach_the_handoff(citizen: EngineChannel, heard: Heard, text: str) -> None:
     assert _handoff_answered(await citizen.send_text(text))
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "operator")  # counted as the wish it is
+
+
+async def test_the_operator_words_inside_a_dialog_reach_the_handoff(
+    citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("картка криворіжця")  # a card's dialog asks its first question
+    assert _handoff_answered(await citizen.send_text("людина"))
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "operator")
 
 
 @pytest.mark.parametrize("text", OPERATOR_PHRASES)
