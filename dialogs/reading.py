@@ -27,7 +27,7 @@ from dialogs.words import (
 )
 from knowledge.search import SearchHit
 from knowledge.text import clean
-from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState
 
 MAX_TEXT = 500  # longer messages are read only this far
@@ -105,8 +105,8 @@ class Reader:
         if strong:  # what the citizen wants to do wins over a service the words also name
             turn.note(Kind.INTENT, strong[0].value)
             room = self.rooms.by_intent.get(strong[0])
-            if room is not None:
-                return await room.intent(turn, strong[0], hit)
+            if room is not None:  # «записатися на єМалятко»: the service, not the situation «Народження»
+                return await room.intent(turn, strong[0], self._named_service(hit, hits))
             return run.resumable(state, self.intent(strong[0], hit))
         if hit is not None:
             if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits, facet)):
@@ -146,6 +146,19 @@ class Reader:
         if facet == Facet.AMOUNT:
             found = [s for s in found if self.kb.services[s].amount] or self._payments([hit]) or found
         return next(iter(found), None)
+
+    def _named_service(self, hit: SearchHit | None, hits: list[SearchHit]) -> SearchHit | None:
+        """The hit a room's wish is about: a situation's service when the words name it clearly (it scores as a
+        confident answer would and leads the situation's other services by the confident margin), else the hit."""
+        if hit is None or hit.kind != "situation":
+            return hit
+        bundled = {ref.service for ref in self.kb.situations[hit.id].services}
+        found = [h for h in hits if h.kind == "service" and h.id in bundled]
+        if not found or found[0].score < CONFIDENT_SCORE:
+            return hit
+        if len(found) > 1 and found[0].score - found[1].score < CONFIDENT_MARGIN:
+            return hit
+        return found[0]
 
     def _payments(self, hits: Iterable[SearchHit]) -> list[str]:
         """The payment services (those with an amount) among hits and the services of the situations hit."""
