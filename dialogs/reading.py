@@ -70,8 +70,8 @@ class Reader:
             return run.reset(state)
         if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор», «людина»: the room that takes it
             turn.note(Kind.INTENT, meant.value)
-            if (room := self.rooms.by_intent.get(meant)) is not None:
-                return await room.intent(turn, meant, None)
+            if (taker := self.rooms.by_intent.get(meant)) is not None:
+                return await taker.intent(turn, meant, None)
             return run.resumable(state, self.intent(meant, None))
         if (command := self.rooms.by_command.get(words)) is not None:  # «/my»: a room's button
             owner, args = command
