@@ -27,7 +27,7 @@ MIN_SCORE = 0.3  # below this a match is a coincidence, not an answer
 PHRASE_BONUS = 0.15
 FUZZY_MIN_LEN = 4
 UNKNOWN_WEIGHT = 0.33
-MEMBER_RANK = 0.9
+MEMBER_RANK = 1.0
 CONDITIONAL_MEMBER = 0.8  # words of a service a situation bundles only for some answers
 # Work bounds: a pasted page or a keyboard mash costs no more than a long question.
 MAX_QUERY_TOKENS = 40  # tokens read from a query; a citizen's longest questions have about 30 words
@@ -106,7 +106,7 @@ def entries_of(kb: Knowledge) -> list[Entry]:
             *member_texts,
             (sit.summary, SUMMARY),
         )
-        phrases = (*sit.keywords, *(k for m, when in members if when is None for k in m.keywords))
+        phrases = tuple(sit.keywords)
         out.append(Entry("situation", sit.id, sit.title, None, texts, phrases))
     return out
 
