@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
@@ -57,6 +57,9 @@ class SearchHit:
     title: str
     score: float
     card: str | None = None
+    # The score before it is capped at 1: how much more than the whole question a hit's name explains
+    # (the phrase bonus), which tells apart two hits that both explain every word.
+    raw: float = field(default=0.0, compare=False, repr=False)
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"kind": self.kind, "id": self.id, "title": self.title, "score": self.score}
@@ -271,7 +274,8 @@ class SearchIndex:
                 ranked.append((raw, e))
         ranked.sort(key=lambda r: (-r[0], r[1].kind != "situation", r[1].id))
         return [
-            SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card) for raw, e in ranked[:limit]
+            SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card, round(raw, 3))
+            for raw, e in ranked[:limit]
         ]
 
     def _coverage(self, doc: int, terms: set[str]) -> float:
