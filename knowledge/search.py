@@ -57,8 +57,8 @@ class SearchHit:
     title: str
     score: float
     card: str | None = None
-    # The score before it is capped at 1: how much more than the whole question a hit's name explains
-    # (the phrase bonus), which tells apart two hits that both explain every word.
+    # The score before it is capped at 1 when the question says one of the hit's names whole (the phrase
+    # bonus), which tells apart two hits that both explain every word; else the score.
     raw: float = field(default=0.0, compare=False, repr=False)
 
     def as_json(self) -> dict[str, object]:
@@ -269,13 +269,15 @@ class SearchIndex:
                 continue
             # The bonus favours the entry one of whose phrases the question says most completely:
             # «прописка» is all of change-of-residence's «прописка», half of birth's «прописка дитини».
-            raw = value + PHRASE_BONUS * self._coverage(doc, strong) * e.rank
+            coverage = self._coverage(doc, strong)
+            raw = value + PHRASE_BONUS * coverage * e.rank
             if raw >= MIN_SCORE:
-                ranked.append((raw, e))
+                # Beyond the cap of 1, only a name the question says whole tells two full matches apart.
+                ranked.append((raw, e, raw if coverage >= 1.0 else min(raw, 1.0)))
         ranked.sort(key=lambda r: (-r[0], r[1].kind != "situation", r[1].id))
         return [
-            SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card, round(raw, 3))
-            for raw, e in ranked[:limit]
+            SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card, round(lead, 3))
+            for raw, e, lead in ranked[:limit]
         ]
 
     def _coverage(self, doc: int, terms: set[str]) -> float:
