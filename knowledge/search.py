@@ -269,26 +269,31 @@ class SearchIndex:
                 continue
             # The bonus favours the entry one of whose phrases the question says most completely:
             # «прописка» is all of change-of-residence's «прописка», half of birth's «прописка дитини».
-            coverage = self._coverage(doc, strong)
+            coverage, said = self._coverage(doc, strong)
             raw = value + PHRASE_BONUS * coverage * e.rank
             if raw >= MIN_SCORE:
                 # Beyond the cap of 1, only a name the question says whole tells two full matches apart.
-                ranked.append((raw, e, raw if coverage >= 1.0 else min(raw, 1.0)))
-        ranked.sort(key=lambda r: (-r[0], r[1].kind != "situation", r[1].id))
+                ranked.append(
+                    (raw, said if coverage >= 1.0 else 0, e, raw if coverage >= 1.0 else min(raw, 1.0))
+                )
+        ranked.sort(key=lambda r: (-round(r[0], 6), -r[1], r[2].kind != "situation", r[2].id))
         return [
             SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card, round(lead, 3))
-            for raw, e, lead in ranked[:limit]
+            for raw, _, e, lead in ranked[:limit]
         ]
 
-    def _coverage(self, doc: int, terms: set[str]) -> float:
-        """The largest share of one of the entry's phrases whose words the matched terms fill."""
+    def _coverage(self, doc: int, terms: set[str]) -> tuple[float, int]:
+        """The largest share of one of the entry's phrases whose words the matched terms fill, and how many
+        words that phrase has (of two names said whole, the longer is the more specific)."""
         filled: dict[int, set[int]] = defaultdict(set)
         slots = self._phrase_slots[doc]
         for term in terms:
             for phrase, word in slots.get(term, ()):
                 filled[phrase].add(word)
         lengths = self._phrase_len[doc]
-        return max((len(words) / lengths[phrase] for phrase, words in filled.items()), default=0.0)
+        return max(
+            ((len(words) / lengths[phrase], len(words)) for phrase, words in filled.items()), default=(0.0, 0)
+        )
 
     def _reading_gain(self, reading: Reading, strong: set[str]) -> dict[int, float]:
         """Per document: the mean over the reading's words of the best sim × idf × field weight."""
