@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from dialogs import texts
+from dialogs import focus, texts
 from dialogs.cards import packages, with_cards
 from dialogs.flood import NOTICE as FLOOD_NOTICE
 from dialogs.flood import FloodGate, FloodLimiter, Verdict
@@ -162,6 +162,7 @@ class Engine:
 
     async def _route(self, turn: Turn) -> list[Reply]:
         state, message, run = turn.state, turn.message, self.runner
+        focus.expire(state, turn.now, self._stale_after)  # the focus goes with a stale session
         payload = self.rooms.parse(message.payload) if message.payload is not None else None
         if message.payload is not None and payload is None:
             return run.unknown_button(state)

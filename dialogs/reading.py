@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dialogs import texts
+from dialogs import focus, question, texts
 from dialogs.answers import Answers
 from dialogs.cards import PREFIX as CARD_DIALOG
+from dialogs.focus import FOLLOW_INTENTS, FollowUps
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
@@ -30,7 +31,7 @@ from knowledge.text import clean
 from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState
 
-MAX_TEXT = 500  # longer messages are read only this far
+MAX_TEXT = 4000  # longer messages are read only this far (dialogs/question.py finds the question in them)
 MISSES_BEFORE_HOTLINE = 2
 FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
 
@@ -46,6 +47,7 @@ class Reader:
         self.views = runner.views
         self.scenarios = runner.scenarios
         self.answers = Answers(self.kb, self.scenarios)
+        self.follow = FollowUps(self.kb, self.views)  # follow-ups about the thing in focus
 
     async def read(self, turn: Turn, raw: str) -> list[Reply]:
         """The replies to typed text (never None: a miss says so, and twice offers a way out)."""
@@ -81,10 +83,10 @@ class Reader:
         if (typed := self.answers.read(state, words)) is not None:  # «так», «нема», «не заміжня», …
             turn.note(Kind.ANSWER, f"{state.scenario}:{state.step}")
             return run.take(state, typed.value, typed.settled)
-        understood = self.understander.understand(text, limit=5)
+        asked, understood = question.find(self.understander, text)  # a long story: the part that asks
         if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
             state.misses = 0
-        if (answer := await self._typed(turn, understood, text)) is not None:
+        if (answer := await self._typed(turn, understood, text, asked)) is not None:
             return notice + answer
         turn.note(Kind.MISS)
         state.misses += 1
@@ -94,33 +96,58 @@ class Reader:
             return [*notice, Reply(texts.GIVE_UP, rows)]
         return [*notice, Reply(texts.NOT_UNDERSTOOD, run.menu_rows())]
 
-    async def _typed(self, turn: Turn, understood: Understanding, text: str = "") -> list[Reply] | None:
-        """The answer to a typed question that is not an answer to the current question; None if none."""
+    async def _typed(
+        self, turn: Turn, understood: Understanding, text: str = "", asked: str = ""
+    ) -> list[Reply] | None:
+        """The answer to a typed question that is not an answer to the current question; None if none.
+        `text` is the whole message (facts it states settle questions), `asked` the part read as its question
+        (a long message's question; the whole text when it is short)."""
+        asked = asked or text
         state, run = turn.state, self.runner
         hit, facet, hits = understood.confident, understood.facet, understood.hits
         strong = [i for i in understood.intents if i not in (Intent.GREETING, Intent.THANKS)]
         if strong:  # what the citizen wants to do wins over a service the words also name
             turn.note(Kind.INTENT, strong[0].value)
             room = self.rooms.by_intent.get(strong[0])
+            if hit is not None:  # «нагадайте подати на допомогу при народженні»: what follow-ups are about
+                focus.put(state, focus.SERVICE if hit.kind == "service" else focus.SITUATION, hit.id)
+                if hit.kind == "situation":
+                    self.follow.opened(state, hit.id, hits)
             if room is not None:
                 return await room.intent(turn, strong[0], hit)
+            if strong[0] in FOLLOW_INTENTS and (
+                answer := await self.follow.intent(turn, strong[0], hit, text=asked, found=bool(hits))
+            ):
+                return run.resumable(state, answer)  # hours, address, phones, «ready» of what is in focus
             return run.resumable(state, self.intent(strong[0], hit))
         if hit is not None:
             if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits, facet)):
                 turn.note(Kind.FACET, f"{facet}:{service}")
+                focus.put(state, focus.SERVICE, service)
                 return run.resumable(state, self.views.facet(service, facet or ""))
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
-                return run.start(state, self.scenarios[sc_id], self.answers.opening(sc_id, text))
+                opened = run.start(state, self.scenarios[sc_id], self.answers.opening(sc_id, text))
+                if hit.kind == "situation":
+                    self.follow.opened(state, hit.id, hits)
+                return opened
         if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
             services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE]
             if facet == Facet.AMOUNT:  # «скільки дають на дитину»: the payments found, their situations' too
                 services = self._payments(h for h in hits if h.score >= FACET_SCORE) or services
             services = services[:3]
+            if facet is not None and self.follow.about_focus(
+                state,
+                [h.id for h in hits],
+                bool(services) or asked != text,  # a story names what it is about
+            ):
+                return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
             if services:
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 return run.resumable(state, self.views.facets(services, facet or ""))
+        if not hits and (follow_up := self.understander.facet_asked(asked)) is not None:
+            return run.resumable(state, await self.follow.facet(turn, follow_up))  # «скільки коштує?»
         if understood.intents and not hits:  # a greeting or thanks alone
             turn.note(Kind.INTENT, understood.intents[0].value)
             return run.resumable(state, self.intent(understood.intents[0], None))

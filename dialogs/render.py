@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from dialogs import texts
@@ -331,7 +332,19 @@ def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool, *
         )
     if facet == "result":
         return service_section(kb, service, "result", martial_law)
+    if facet == "online":
+        return head + "\n".join(online_lines(service))
     return service_section(kb, service, "where", martial_law)
+
+
+ONLINE_WORDS = re.compile(r"\bДі[яїю]\b|онлайн|портал|електронн", re.IGNORECASE)
+
+
+def online_lines(service: Service) -> list[str]:
+    """Whether the service can be applied for online, and how (the card's ways of applying that say so)."""
+    if not service.online:
+        return [texts.ONLINE_NO if service.card else texts.ONLINE_UNKNOWN]
+    return [texts.ONLINE_YES, *(f"• {s}" for s in service.submission if ONLINE_WORDS.search(s))]
 
 
 def split(text: str, limit: int = MAX_PART) -> list[str]:

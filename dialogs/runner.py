@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from dialogs import texts
+from dialogs import focus, texts
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.checklist import worth_asking
 from dialogs.messages import Button, Reply
@@ -56,6 +56,7 @@ class Runner:
         elif p.prefix == Action.SITUATION and len(a) == 1 and a[0] in self.scenarios:
             return self.start(state, self.scenarios[a[0]])
         elif p.prefix == Action.SERVICE and a and a[0] in self.kb.services:
+            focus.put(state, focus.SERVICE, a[0])  # a card, its dialog or one of its sections
             if len(a) == 1:  # a card opens as its own short dialog
                 return self.start(state, self.scenarios[CARD_DIALOG + a[0]])
             if a[1] == CARD:  # back from a section: the card again, in place
@@ -101,6 +102,8 @@ class Runner:
         («народила, не заміжня»), whose questions are then not asked."""
         state.scenario, state.step, state.answers, state.history, state.misses = sc.id, sc.start, {}, [], 0
         state.answers = dict(settled or {})
+        if (about := focus.of_scenario(sc)) is not None:
+            focus.put(state, about.kind, about.id)
         if sc.card is not None:
             intro = self.views.card_intro(sc)
         else:

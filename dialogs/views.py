@@ -22,7 +22,7 @@ from dialogs.render import (
 from dialogs.rooms import Rooms, Row
 from dialogs.scenario import UNKNOWN, Scenario, Step, StepKind
 from knowledge.loader import Knowledge
-from knowledge.schema import LifeSituation
+from knowledge.schema import LifeSituation, Office
 from knowledge.search import SearchHit
 
 VETERAN_SITUATION = "ya-veteran"
@@ -93,10 +93,16 @@ class Views:
         for h in c.hotlines:
             free = " (безкоштовно)" if h.free else ""
             parts.append(f"☎️ {h.name}: {h.phone}{free}" + (f"\n{h.schedule}" if h.schedule else ""))
-        offices = sorted(c.offices, key=lambda o: not o.main)
+        offices = [self._with_hours(o) for o in sorted(c.offices, key=lambda o: not o.main)]
         parts += ["", *(office_text(o, self.martial_law) + "\n" for o in offices)]
         parts += [f"🔹 {s.name}: {s.description}" for s in c.services]
         return self._long("\n".join(parts), (NAV_MENU,), replace=replace)
+
+    def _with_hours(self, office: Office) -> Office:
+        """The office with the hours booking.yaml assumes for it when contacts.yaml publishes none (their text
+        says they are approximate)."""
+        booked = self.kb.booking.office(office.id) if self.kb.booking and not office.schedules else None
+        return office.model_copy(update={"schedules": booked.schedules}) if booked else office
 
     def step(self, scenario: Scenario, step: Step, answers: dict[str, str], can_go_back: bool) -> list[Reply]:
         nav = ((_b(texts.BACK, Action.BACK), *NAV_MENU),) if can_go_back else (NAV_MENU,)

@@ -67,6 +67,7 @@ class Facet(StrEnum):
     WHERE = "where"
     HOURS = "hours"
     RESULT = "result"
+    ONLINE = "online"  # can it be done online (the Дія portal), without coming in
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,35 @@ class Understander:
 
     def understand(self, text: str, limit: int = 5) -> Understanding:
         said = words(text)[:MAX_WORDS]
+        placed, consumed, meaningful = self._place(said)
+        intents, facet, death, topic = self._read(placed)
+        rest = " ".join(w for pos, w in enumerate(said) if pos not in consumed)
+        if intents and intents[0] in self._alone:
+            rest = ""
+        hits: list[SearchHit] = []
+        default = None
+        if rest and limit > 0:
+            hits = self._index.search(rest, limit + len(self._guarded))
+            if not death:
+                hits = [h for h in hits if f"{h.kind}/{h.id}" not in self._guarded]
+            if hits and (default := self._default(said, meaningful - consumed)):
+                first = replace(self._targets[default], score=hits[0].score)
+                hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
+            hits = hits[:limit]
+        confident = hits[0] if hits and (default or self.is_confident(hits)) else None
+        return Understanding(
+            intents=intents, facet=facet if hits else None, hits=hits, confident=confident, topic=topic
+        )
+
+    def facet_asked(self, text: str) -> Facet | None:
+        """The facet a question asks about even when it names no service («скільки коштує?», «а де це»), for a
+        follow-up about the thing in focus (`understand` gives a facet only with search hits)."""
+        return self._read(self._place(words(text)[:MAX_WORDS])[0])[1]
+
+    def _place(
+        self, said: Sequence[str]
+    ) -> tuple[list[tuple[_Phrase, float, tuple[int, ...]]], set[int], set[int]]:
+        """The phrases the words say, placed; the positions they take; the positions of meaningful words."""
         where: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
         meaningful: set[int] = set()
         fuzzy_left = MAX_FUZZY
@@ -281,25 +311,7 @@ class Understander:
             if unexplained <= set(positions):
                 placed.append((phrase, score, positions))
                 consumed |= set(positions)
-
-        intents, facet, death, topic = self._read(placed)
-        rest = " ".join(w for pos, w in enumerate(said) if pos not in consumed)
-        if intents and intents[0] in self._alone:
-            rest = ""
-        hits: list[SearchHit] = []
-        default = None
-        if rest and limit > 0:
-            hits = self._index.search(rest, limit + len(self._guarded))
-            if not death:
-                hits = [h for h in hits if f"{h.kind}/{h.id}" not in self._guarded]
-            if hits and (default := self._default(said, meaningful - consumed)):
-                first = replace(self._targets[default], score=hits[0].score)
-                hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
-            hits = hits[:limit]
-        confident = hits[0] if hits and (default or self.is_confident(hits)) else None
-        return Understanding(
-            intents=intents, facet=facet if hits else None, hits=hits, confident=confident, topic=topic
-        )
+        return placed, consumed, meaningful
 
     def _default(self, said: Sequence[str], topical: set[int]) -> str | None:
         """The default answer when the question's only topic word has one (see `defaults` in the data)."""

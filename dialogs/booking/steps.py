@@ -63,6 +63,7 @@ class BookingSteps(BookingBase):
         if not offices:
             return [Reply(texts.NOT_BOOKABLE, ((_b(texts.CALLBACK, "cb"),), MENU))]
         self._enter(turn.state, Choices(svc=service), "office")
+        turn.state.focus = f"booking:{service}"  # follow-ups are about it (dialogs/focus.py)
         if len(offices) > 1:
             rows = [(_b(self._office_name(o), "o", o),) for o in offices]
             return [Reply(texts.CHOOSE_OFFICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
@@ -275,6 +276,8 @@ class BookingSteps(BookingBase):
             )
         if isinstance(result, Booking):
             self._leave(state)
+            if result.service in self.kb.services:  # «коли буде готово?» is about it (dialogs/focus.py)
+                state.focus = f"booking:{result.service}"
             await self._announce(turn, result, moved=a.move or None)
             return self._booked(result, moved=bool(a.move))
         return await self._refused(turn, result, start)

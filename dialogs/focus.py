@@ -1,0 +1,405 @@
+"""What the conversation is about, and the short answers to follow-ups about it.
+
+`DialogState.focus` is "<kind>:<id>": `service:<service id>`, `situation:<situation id>`, `booking:<service id>`
+(the service of the booking just confirmed) or `reminder:<service id>`.
+
+- Set when a card's dialog or the whole card opens and when a situation's dialog opens (dialogs/runner.py), when
+  a question about one facet of a named service is answered (dialogs/reading.py), and when a booking is confirmed
+  (the booking room writes `turn.state.focus`; it imports nothing from here).
+- Kept until the citizen names something else: a confident match that opens another card or situation, or a facet
+  of another service. Search results with no clear match, menus, greetings and follow-ups leave it as it is.
+- Expiry: the focus goes with a stale session. When the dialog was last touched longer ago than the engine's
+  `stale_after` (STALE_SESSION, 24 hours by default) the engine drops it on the next message, as it restarts an
+  unfinished dialog; /forget erases it with the rest of the state.
+
+A follow-up is a question that names nothing («скільки коштує?», «а де це», «коли буде готово», «до котрої»): a
+facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found. `FollowUps` answers it about
+the thing in focus in a few lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks
+which service, with buttons. Hours and addresses are those of the office in question: the office of the booking
+or card in focus, else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from dialogs import texts
+from dialogs.calendar import WorkCalendar
+from dialogs.hours import schedules_of, today_text
+from dialogs.messages import Button, Reply
+from dialogs.outcome import Kind
+from dialogs.payloads import Action, pack
+from dialogs.render import (
+    SECTIONS,
+    amount_line,
+    facet_text,
+    fee_text,
+    main_office,
+    online_lines,
+    service_section,
+    term_text,
+)
+from dialogs.rooms import Row, Turn
+from dialogs.scenario import Scenario
+from dialogs.views import Views
+from knowledge.loader import Knowledge
+from knowledge.schema import Office, Service
+from knowledge.search import SearchHit
+from knowledge.text import words
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent
+from storage.models import DialogState
+
+SERVICE, SITUATION, BOOKING, REMINDER = "service", "situation", "booking", "reminder"
+KINDS = (SERVICE, SITUATION, BOOKING, REMINDER)
+MAX_FOCUS = 80  # the column's length
+MAX_REPLY = 600  # a reply to a simple question fits one phone screen
+# The card's section that has the whole answer to a facet (behind a button under the short one).
+SECTION_OF = {
+    Facet.AMOUNT: "term",
+    Facet.PRICE: "term",
+    Facet.TERM: "term",
+    Facet.DOCS: "docs",
+    Facet.WHERE: "where",
+    Facet.HOURS: "where",
+    Facet.RESULT: "result",
+    Facet.ONLINE: "where",
+}
+SITUATION_CHOICES = 6  # services offered as buttons when a situation's follow-up needs a choice
+# Words that name the Center itself: its main office is in question, whatever is in focus.
+CENTER_WORDS = frozenset(
+    {"віза", "визе", "виза", "візи", "візу", "цнап", "центр", "центру", "центрі", "центре"}
+)
+# The intents that are follow-ups when they name no service.
+FOLLOW_INTENTS = frozenset({Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.READY})
+
+
+@dataclass(frozen=True)
+class Focus:
+    kind: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def parse(value: str | None) -> Focus | None:
+    """The focus a stored value names, or None (empty, or of an unknown kind)."""
+    kind, _, ident = (value or "").partition(":")
+    return Focus(kind, ident) if kind in KINDS and ident else None
+
+
+def put(state: DialogState, kind: str, ident: str) -> None:
+    """Put `kind:ident` in focus (written only when it changes: an unchanged value still costs a flush)."""
+    value = f"{kind}:{ident}"
+    if len(value) <= MAX_FOCUS and state.focus != value:
+        state.focus = value
+
+
+def of_scenario(sc: Scenario) -> Focus | None:
+    """What a scenario is about: a card's service or a life situation."""
+    if sc.card is not None:
+        return Focus(SERVICE, sc.card)
+    return Focus(SITUATION, sc.situation) if sc.situation else None
+
+
+def expire(state: DialogState, now: dt.datetime, stale_after: dt.timedelta) -> None:
+    """Forget the focus of a conversation left longer ago than `stale_after` (it goes with a stale session)."""
+    if state.focus is not None and now - state.updated_at > stale_after:
+        state.focus = None
+
+
+def fit(lines: list[str], limit: int = MAX_REPLY) -> str:
+    """The lines, in order, as many as fit in `limit` characters (the first always, cut at a word if need be);
+    a line that does not fit is left out, later shorter ones may still follow."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        extra = len(line) + (1 if out else 0)
+        if size + extra <= limit:
+            out.append(line)
+            size += extra
+        elif not out:
+            cut = line.rfind(" ", 0, limit - 1)
+            out.append(line[: cut if cut > 0 else limit - 1] + "…")
+            size = len(out[0])
+    return "\n".join(out)
+
+
+def _b(text: str, action: Action, *args: str) -> Button:
+    return Button(text, pack(action, *args))
+
+
+NAV_MENU: Row = (_b(texts.MENU, Action.MENU),)
+ALL_OFFICES: Row = (_b(texts.ALL_OFFICES, Action.MENU, "contacts"),)
+
+
+class FollowUps:
+    """Short answers about the thing in focus and about the office in question."""
+
+    def __init__(self, kb: Knowledge, views: Views) -> None:
+        self.kb = kb
+        self.views = views
+        self.martial_law = views.martial_law
+        self.calendar = WorkCalendar(holidays_are_days_off=not views.martial_law)
+        self.tz = ZoneInfo(kb.booking.timezone if kb.booking else "Europe/Kyiv")
+
+    # --- what is in focus ---------------------------------------------------------------------------
+
+    def focus(self, state: DialogState) -> Focus | None:
+        """The focus of the state, if it still names something the knowledge has."""
+        found = parse(state.focus)
+        if found is None:
+            return None
+        if found.kind == SITUATION:
+            return found if found.id in self.kb.situations else None
+        return found if found.id in self.kb.services else None
+
+    def _situation_scenario(self, situation: str) -> Scenario | None:
+        return next(
+            (sc for sc in self.views.scenarios.values() if sc.situation == situation and sc.card is None),
+            None,
+        )
+
+    def _situation_services(self, state: DialogState, situation: str) -> list[Service]:
+        """The situation's services: those of the citizen's checklist so far when they are in its dialog."""
+        sc = self._situation_scenario(situation)
+        if sc is not None and state.scenario == sc.id and state.answers:
+            listed = [s for s, _ in self.views.checklist(sc, state.answers).services]
+            if listed:
+                return listed
+        return [self.kb.services[r.service] for r in self.kb.situations[situation].services]
+
+    async def office(self, turn: Turn, focus: Focus | None, hit: SearchHit | None = None) -> Office | None:
+        """The office in question: of a service the words name, of the booking or card in focus, else the
+        main office."""
+        offices = {o.id: o for o in self.kb.contacts.offices}
+        ids: list[str] = []
+        if hit is not None and hit.kind == "service" and hit.id in self.kb.services:
+            ids = self.kb.services[hit.id].offices
+        elif focus is not None and focus.kind == BOOKING:
+            booked = [b for b in await turn.uow.bookings.active_for(turn.user.id) if b.service == focus.id]
+            ids = [b.office for b in booked] or self.kb.services[focus.id].offices
+        elif focus is not None and focus.kind in (SERVICE, REMINDER):
+            ids = self.kb.services[focus.id].offices
+        elif focus is not None and focus.kind == SITUATION:
+            ids = [o for s in self._situation_services(turn.state, focus.id) for o in s.offices]
+        return next((offices[i] for i in ids if i in offices), None) or main_office(self.kb)
+
+    # --- follow-ups ---------------------------------------------------------------------------------
+
+    async def intent(
+        self, turn: Turn, intent: Intent, hit: SearchHit | None, *, text: str = "", found: bool = False
+    ) -> list[Reply] | None:
+        """Hours, address, phones or «when will it be ready» of the office or service in question; None for
+        «ready» with a service named (the reader answers it with that service's term). The thing in focus is
+        not in question when the words (`text`) name the Center itself («де знаходиться центр віза») or
+        something search `found` that is not a clear service."""
+        other = (found and hit is None) or bool(CENTER_WORDS & set(words(text)))
+        focus = None if other else self.focus(turn.state)
+        named = hit is not None and hit.kind == "service"
+        if intent == Intent.READY:
+            if named or focus is None:
+                return None
+            turn.note(Kind.FOLLOW_UP, f"{Facet.TERM}:{focus}")
+            return self._ready(turn.state, focus)
+        office = await self.office(turn, focus, hit)
+        if focus is not None and not named:
+            turn.note(Kind.FOLLOW_UP, f"{_INTENT_FACET[intent]}:{focus}")
+        if office is None:
+            return self.views.contacts(replace=False)
+        if intent == Intent.HOURS:
+            return [Reply(self.hours_text(office, turn.now), (ALL_OFFICES, NAV_MENU))]
+        if intent == Intent.PHONES:
+            return [Reply(self.phones_text(office), (ALL_OFFICES, NAV_MENU))]
+        return [Reply(self.address_text(office, turn.now), (ALL_OFFICES, NAV_MENU))]
+
+    async def facet(self, turn: Turn, facet: Facet) -> list[Reply]:
+        """A facet asked with no service named: about the thing in focus, or which service is meant."""
+        state = turn.state
+        focus = self.focus(state)
+        if focus is None:  # noted with an empty focus: the Center sees what was asked about nothing
+            turn.note(Kind.FOLLOW_UP, f"{facet}:")
+            return [Reply(texts.WHICH_SERVICE, self._which_rows())]
+        if focus.kind == SITUATION and facet == Facet.AMOUNT:  # a situation's one payment is meant
+            bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
+            meant = [s for s in bundled if s.amount]
+            if len(meant) == 1:
+                focus = Focus(SERVICE, meant[0].id)
+        turn.note(Kind.FOLLOW_UP, f"{facet}:{focus}")
+        if focus.kind == SITUATION:
+            return self._situation_facet(turn, focus.id, facet)
+        return [await self._service_facet(turn, self.kb.services[focus.id], facet)]
+
+    def opened(self, state: DialogState, situation: str, hits: list[SearchHit]) -> None:
+        """A situation was opened by words that also clearly name one, and only one, of its services
+        («загубив айді картку»): that service is what follow-ups are about («народження дитини» names several
+        equally: the situation stays in focus)."""
+        bundled = {r.service for r in self.kb.situations[situation].services}
+        named = sorted((h for h in hits if h.kind == "service" and h.id in bundled), key=lambda h: -h.score)
+        if not named or named[0].score < CONFIDENT_SCORE:
+            return
+        if len(named) == 1 or named[0].score - named[1].score >= CONFIDENT_MARGIN:
+            put(state, SERVICE, named[0].id)
+
+    def about_focus(self, state: DialogState, found: list[str], clear: bool) -> bool:
+        """Whether a facet question whose words found these services and situations (none of them as a
+        confident match) is about the thing in focus: it is among them («скільки чекати виплату» about the
+        birth assistance in focus), or one of the situation's services is; or the words name nothing `clear`ly
+        («і як довго чекати рішення»)."""
+        focus = self.focus(state)
+        if focus is None:
+            return False
+        if focus.kind != SITUATION:
+            return focus.id in found or not clear
+        bundled = {s.id for s in self._situation_services(state, focus.id)} | {focus.id}
+        return bool(bundled & set(found)) or not clear
+
+    def _which_rows(self) -> tuple[Row, ...]:
+        return (
+            (_b(texts.MENU_SERVICES, Action.MENU, "svc"),),
+            (_b(texts.MENU_SITUATIONS, Action.MENU, "sit"),),
+            NAV_MENU,
+        )
+
+    def _ready(self, state: DialogState, focus: Focus) -> list[Reply]:
+        if focus.kind == SITUATION:
+            services = self._situation_services(state, focus.id)
+            return [self._situation_list(focus.id, services, Facet.TERM, texts.READY_CHECK)]
+        service = self.kb.services[focus.id]
+        term = f"⏱ Строк: {term_text(service.term)}." if service.term else "Строк уточніть у Центрі."
+        text = fit([f"**{service.short_title}**", term, texts.READY_CHECK])
+        return [Reply(text, self._service_rows(state, service, Facet.TERM))]
+
+    def _service_rows(self, state: DialogState, service: Service, facet: Facet) -> tuple[Row, ...]:
+        """The whole section behind the short answer, the card's dialog unless the citizen is in it."""
+        rows: list[Row] = [(_b(SECTIONS[SECTION_OF[facet]], Action.SERVICE, service.id, SECTION_OF[facet]),)]
+        if state.scenario is None:
+            rows.append((_b(texts.MY_CHECKLIST, Action.SERVICE, service.id),))
+        return (*rows, NAV_MENU)
+
+    async def _service_facet(self, turn: Turn, service: Service, facet: Facet) -> Reply:
+        head = f"**{service.short_title}**"
+        lines: list[str]
+        if facet in (Facet.PRICE, Facet.AMOUNT):  # a payment's amount is never taken for its fee
+            lines = facet_text(self.kb, service, facet, self.martial_law).split("\n")[1:]
+        elif facet == Facet.TERM:
+            if service.term is None:
+                lines = ["Строк уточніть у Центрі."]
+            else:
+                lines = [f"⏱ Строк: {term_text(service.term)}.", *service.term.notes]
+        elif facet in (Facet.WHERE, Facet.HOURS):
+            office = await self.office(turn, Focus(SERVICE, service.id))
+            lines = self._office_lines(office, turn.now) if office else [texts.ASK_HOTLINE]
+            if facet == Facet.WHERE and service.online:
+                lines.insert(1, texts.ONLINE_TOO)
+        elif facet == Facet.ONLINE:
+            lines = online_lines(service)
+        elif facet == Facet.DOCS:
+            titles = [
+                f"• {d.title}" + (" (за потреби)" if d.condition or d.optional else "")
+                for d in service.documents
+            ]
+            lines = [texts.DOCS_HEAD, *titles] if titles else ["Перелік документів уточніть у Центрі."]
+            lines = [fit(lines, MAX_REPLY - 120), texts.DOCS_PERSONAL]
+        else:
+            lines = service_section(self.kb, service, "result", self.martial_law).split("\n")[1:]
+        return Reply(fit([head, *lines]), self._service_rows(turn.state, service, facet))
+
+    def _office_lines(self, office: Office, now: dt.datetime) -> list[str]:
+        """Where and when today, then the office's first note if it fits."""
+        name = office.short_name or office.name
+        lines = [f"📍 {name}: {office.address}" if office.address else f"📍 {name}: {texts.NO_ADDRESS}"]
+        schedules, assumed = schedules_of(self.kb, office)
+        today = today_text(schedules, now.astimezone(self.tz), self.martial_law, self.calendar)
+        lines.append(f"🕒 {today}" if today else texts.HOURS_BY_HOTLINE)
+        if assumed:
+            lines.append(texts.HOURS_ASSUMED)
+        lines += [f"ℹ️ {note}" for note in office.notes[:1]]
+        return lines
+
+    def _situation_facet(self, turn: Turn, situation: str, facet: Facet) -> list[Reply]:
+        services = self._situation_services(turn.state, situation)
+        if facet in (Facet.PRICE, Facet.TERM, Facet.AMOUNT):
+            return [self._situation_list(situation, services, facet)]
+        title = self.kb.situations[situation].title
+        if facet == Facet.DOCS:
+            sc = self._situation_scenario(situation)
+            if sc is not None and turn.state.scenario == sc.id:  # «Продовжити» shows the list or the question
+                return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE]), (NAV_MENU,))]
+            rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
+            return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*rows, NAV_MENU))]
+        section = SECTION_OF[facet]
+        rows = [
+            (_b(f"{SECTIONS[section].split()[0]} {s.short_title}", Action.SERVICE, s.id, section),)
+            for s in services[:SITUATION_CHOICES]
+        ]
+        return [Reply(f"**{title}**\n{texts.WHICH_OF_SITUATION}", (*rows, NAV_MENU))]
+
+    def _situation_list(self, situation: str, services: list[Service], facet: Facet, tail: str = "") -> Reply:
+        """One line per service: its fee, its term or (of the payments only) its amount."""
+        lines = [f"**{self.kb.situations[situation].title}**"]
+        listed: list[Service] = []
+        for s in services:
+            if facet == Facet.AMOUNT:  # what applying costs is a separate question
+                if (amount := amount_line(s)) is None:
+                    continue
+                value = amount.removeprefix("💰 ")
+            elif facet == Facet.PRICE:
+                value = fee_text(s.fee) if s.fee else "уточніть у Центрі"
+            else:
+                value = term_text(s.term) if s.term else "уточніть у Центрі"
+            lines.append(f"• {s.short_title} — {value}")
+            listed.append(s)
+        if not listed:
+            lines.append(texts.NO_PAYMENTS)
+        if tail:
+            lines.append(tail)
+        rows = [(_b(f"📋 {s.short_title}", Action.SERVICE, s.id, SECTION_OF[facet]),) for s in listed[:3]]
+        return Reply(fit(lines), (*rows, NAV_MENU))
+
+    # --- the office in question -----------------------------------------------------------------------
+
+    def hours_text(self, office: Office, now: dt.datetime) -> str:
+        """Today's hours of the office (and the next day it receives citizens when not any more today)."""
+        schedules, assumed = schedules_of(self.kb, office)
+        today = today_text(schedules, now.astimezone(self.tz), self.martial_law, self.calendar)
+        lines = [f"🕒 **{office.short_name or office.name}**", today or texts.HOURS_BY_HOTLINE]
+        if assumed:
+            lines.append(texts.HOURS_ASSUMED)
+        if office.address:
+            lines.append(f"📍 {office.address}")
+        lines += [f"ℹ️ {note}" for note in office.notes[:1]]
+        return fit(lines)
+
+    def address_text(self, office: Office, now: dt.datetime) -> str:
+        """Where the office is, how to get there, and today's hours."""
+        name = office.short_name or office.name
+        lines = [
+            f"📍 **{name}**: {office.address}" if office.address else f"📍 **{name}**: {texts.NO_ADDRESS}"
+        ]
+        if office.how_to_reach:
+            lines.append(f"Як дістатися: {office.how_to_reach}")
+        schedules, _ = schedules_of(self.kb, office)
+        if today := today_text(schedules, now.astimezone(self.tz), self.martial_law, self.calendar):
+            lines.append(f"🕒 {today}")
+        lines += [f"ℹ️ {note}" for note in office.notes[:1]]
+        return fit(lines)
+
+    def phones_text(self, office: Office) -> str:
+        """The Center's hotline, then the office's own phones."""
+        lines = [
+            f"☎️ {h.name}: {h.phone}" + (" (безкоштовно)" if h.free else "")
+            for h in self.kb.contacts.hotlines[:1]
+        ]
+        if office.phones:
+            lines.append(f"📍 {office.short_name or office.name}: " + ", ".join(office.phones))
+        return fit(lines)
+
+
+_INTENT_FACET: dict[Intent, str] = {
+    Intent.HOURS: Facet.HOURS,
+    Intent.CONTACTS: Facet.WHERE,
+    Intent.PHONES: "phones",
+}
