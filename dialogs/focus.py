@@ -73,6 +73,14 @@ CENTER_WORDS = frozenset(
 )
 # The intents that are follow-ups when they name no service.
 FOLLOW_INTENTS = frozenset({Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.READY})
+# «How much» alone («а на дитину скільки»): of a payment in focus its amount, of any other service its price.
+HOW_MUCH = frozenset({"скільки", "скіки", "скілки", "скока", "скоко", "сколько", "скилькы"})
+# Search results listed with no confident match put their first one in focus when it stands out this clearly:
+# it scores SOFT_SCORE and leads the next competing hit by SOFT_MARGIN (on tests/knowledge/search_cases.yaml the
+# first hit of such a list is the service or situation meant, or one bundling it, in 7 of 7 questions; a wrong
+# focus would answer about another service, so a list whose first hit does not stand out changes nothing).
+SOFT_SCORE = 0.65
+SOFT_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -242,6 +250,25 @@ class FollowUps:
             return
         if len(named) == 1 or named[0].score - named[1].score >= CONFIDENT_MARGIN:
             put(state, SERVICE, named[0].id)
+
+    def how_much(self, state: DialogState) -> Facet:
+        """What «скільки» alone asks about the thing in focus: a payment's amount, else the price."""
+        focus = self.focus(state)
+        if focus is None:
+            return Facet.PRICE
+        if focus.kind == SITUATION:
+            bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
+            return Facet.AMOUNT if any(s.amount for s in bundled) else Facet.PRICE
+        return Facet.AMOUNT if self.kb.services[focus.id].amount else Facet.PRICE
+
+    def listed(self, state: DialogState, hits: list[SearchHit], first: SearchHit | None) -> None:
+        """Search results were listed: the `first` of them that stands out (a confident match that did not open,
+        being inside another dialog, or a clear first hit) is what follow-ups are about now."""
+        if first is None:
+            return
+        put(state, SERVICE if first.kind == "service" else SITUATION, first.id)
+        if first.kind == "situation":
+            self.opened(state, first.id, hits)
 
     def about_focus(self, state: DialogState, found: list[str], clear: bool) -> bool:
         """Whether a facet question whose words found these services and situations (none of them as a
