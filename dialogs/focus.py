@@ -34,6 +34,7 @@ from dialogs.payloads import Action, pack
 from dialogs.render import (
     SECTIONS,
     amount_line,
+    docs_lines,
     facet_text,
     fee_text,
     main_office,
@@ -324,12 +325,7 @@ class FollowUps:
         elif facet == Facet.ONLINE:
             lines = online_lines(service)
         elif facet == Facet.DOCS:
-            titles = [
-                f"• {d.title}" + (" (за потреби)" if d.condition or d.optional else "")
-                for d in service.documents
-            ]
-            lines = [texts.DOCS_HEAD, *titles] if titles else ["Перелік документів уточніть у Центрі."]
-            lines = [fit(lines, MAX_REPLY - 120), texts.DOCS_PERSONAL]
+            lines = [fit(docs_lines(service), MAX_REPLY - 120), texts.DOCS_PERSONAL]
         else:
             lines = service_section(self.kb, service, "result", self.martial_law).split("\n")[1:]
         return Reply(fit([head, *lines]), self._service_rows(turn.state, service, facet))

@@ -146,3 +146,42 @@ async def test_a_confident_match_listed_after_a_finished_checklist_takes_the_foc
     assert after is not None and "fop" not in after  # not the FOP any more: the price asked next is not its
     await citizen.send_text("а це скільки коштує")
     assert heard.outcomes[-1].kind is Kind.FOLLOW_UP and "fop" not in heard.outcomes[-1].target
+
+
+@pytest.mark.parametrize("typed", ["а які документи брати", "що з собою нести", "какие документы нужны"])
+async def test_documents_asked_on_the_way_of_a_booking_are_the_card_s_and_the_booking_waits(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    seen = await citizen.press(f"q:s:{VPO}")
+    if any(p == "q:p:no" for _, p in seen.buttons):
+        seen = await citizen.press("q:p:no")
+    assert any(p.startswith("q:d:") for _, p in seen.buttons)  # the day is asked
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FACET, f"docs:{VPO}"), answer.text
+    assert "Документи:" in answer.text and "Паспорт" in answer.text
+    resume = next(p for label, p in answer.buttons if "Продовжити запис" in label)
+    again = await citizen.press(resume)
+    assert any(p.startswith("q:d:") for _, p in again.buttons)  # back at the day, nothing lost
+
+
+@pytest.mark.parametrize(
+    ("typed", "facet"),
+    [
+        ("які документи брати", "docs"),
+        ("шо брать з документів", "docs"),
+        ("документы какие брать", "docs"),
+        ("коли гроші прийдуть", "term"),
+        ("когда придут деньги", "term"),
+        ("а довго робиться?", "term"),
+        ("чи треба щось платити", "price"),
+        ("надо платить что-то", "price"),
+    ],
+)
+async def test_follow_ups_at_a_card_s_question_are_questions_not_answers(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str, facet: str
+) -> None:
+    """At the card's first question these are questions about the card, answered; the question waits."""
+    await citizen.send_text("допомога впо")
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"{facet}:service:{VPO}"), answer.text
+    assert any("Продовжити" in label for label, _ in answer.buttons)
