@@ -7,20 +7,20 @@
   a question about one facet of a named service is answered (dialogs/reading.py), and when a booking is confirmed
   (the booking room writes `turn.state.focus`; it imports nothing from here).
 - Kept until the citizen names something else: a confident match that opens another card or situation, or a facet
-  of another service. Search results put their first hit in focus when it is a confident match that did not open
-  (the citizen was in another dialog) or stands out (SOFT_SCORE, SOFT_MARGIN), except at a dialog's question, where
-  typed words that list results are an answer it could not read; other lists, menus, greetings and follow-ups
-  leave it as it is.
+  of another service. Search results put their first hit in focus when it is a confident match that did not
+  open (the citizen was in another dialog) or stands out (SOFT_SCORE, SOFT_MARGIN), except at a dialog's
+  question, where typed words that list results are an answer it could not read; other lists, menus, greetings
+  and follow-ups leave it as it is.
 - Expiry: the focus goes with a stale session. When the dialog was last touched longer ago than the engine's
   `stale_after` (STALE_SESSION, 24 hours by default) the engine drops it on the next message, as it restarts an
   unfinished dialog; /forget erases it with the rest of the state.
 
-A follow-up is a question that names nothing («скільки коштує?», «а де це», «коли буде готово», «до котрої»): a
-facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found; «скільки» alone (HOW_MUCH) is
-a payment's amount, else the price. `FollowUps` answers it about
-the thing in focus in a few lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks
-which service, with buttons. Hours and addresses are those of the office in question: the office of the booking
-or card in focus, else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік».
+A follow-up is a question that names nothing («скільки коштує?», «а де це», «коли буде готово», «до котрої»):
+a facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found; «скільки» alone
+(HOW_MUCH) is a payment's amount, else the price. `FollowUps` answers it about the thing in focus in a few
+lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks which service, with
+buttons. Hours and addresses are those of the office in question: the office of the booking or card in focus,
+else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік».
 """
 
 from __future__ import annotations
