@@ -8,6 +8,9 @@ Pure functions of the question data and the text (no state, no I/O), read in thi
   («так, не був», «ні, була пенсіонеркою», «так, прийде один» are asked again, never guessed);
 - a phrase an option says it is stated by (`Option.said`, knowledge/facts.py: «тільки на себе», «батька не буде»);
 - the words of one label, or a fragment of them («обоє», «один», «себе»);
+- the content words of a short reply that name one option of a choice more than any other, each word the same up
+  to its ending or a typo («пільга на комуналку» → «Пільга на комунальні послуги», «я на пенсії» → «Я пенсіонер
+  / пенсіонерка»), a negated word only an option that negates it («пріоритету нема»); a tie is asked again;
 - a number that falls in one option's range («15», «мені 17», «двоє»).
 
 `Answers.read` adds the facts: a text that settles other questions of the same scenario («не заміжня, батька
@@ -23,10 +26,10 @@ from rapidfuzz import fuzz
 
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
-from knowledge.facts import Facts
+from knowledge.facts import LIGHT, NEGATED_AFTER, NEGATED_BEFORE, NEGATIONS, Facts, forms, same_word
 from knowledge.loader import Knowledge
 from knowledge.schema import Option, Question
-from knowledge.text import clean, words
+from knowledge.text import clean, skeleton, words
 from storage.models import DialogState
 
 YES, NO = "yes", "no"
@@ -225,12 +228,15 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
         return Reading(said)
     if (chosen := by_words(question.options, joined)) is not None:
         return Reading(chosen)
+    if (chosen := by_content(question, text)) is not None:
+        return Reading(chosen)
     return Reading(by_number(question.options, typed) or by_count(question, typed))
 
 
 def by_words(options: list[Option], text: str) -> str | None:
-    """The one option whose label the typed words point to: «так» → «Так, обоє», «обоє» → «Так, обоє»,
-    «один» → «Прийде один з батьків», «тільки на себе» → «Лише на себе». None when none, or several, fit."""
+    """The one option whose label (or its `names`) the typed words point to: «так» → «Так, обоє», «обоє» →
+    «Так, обоє», «один» → «Прийде один з батьків», «тільки на себе» → «Лише на себе», «мама» → «Батько / мати».
+    None when none, or several, fit."""
     typed = [w for w in re.split(r"[^\w'’]+", text) if w and w not in FILLER_WORDS and w not in CHOICE_FILLER]
     if not typed or len(typed) > MAX_CHOICE_WORDS:
         return None
@@ -239,14 +245,77 @@ def by_words(options: list[Option], text: str) -> str | None:
         label = _label_words(option.label)
         first_yes = bool(label) and label[0] in YES_LEAD
         first_no = bool(label) and label[0] in NO_LEAD
+        named = label + [w for name in option.names for w in _label_words(name)]
         if all(
             (_in(w, YES_WORDS) and first_yes)
             or (_in(w, NO_WORDS) and first_no)
-            or any(fuzz.ratio(w, lw) >= 85 for lw in label if len(lw) > 2)
+            or any(fuzz.ratio(w, lw) >= 85 for lw in named if len(lw) > 2)
             for w in typed
         ):
             fits.append(option.value)
     return fits[0] if len(fits) == 1 else None
+
+
+# Words that name no option: pronouns, particles, yes and no (compared as skeletons, knowledge.text.skeleton).
+NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
+    skeleton(w)
+    for w in (
+        *FILLER_WORDS, *CHOICE_FILLER, *AFFIRM, *YES_LEAD,
+        *("мене", "мені", "нас", "нам", "меня", "мне", "себе", "себя", "ти", "ты", "ви", "вы", "він", "вона"),
+        *("вони", "он", "она", "они", "є", "есть", "маю", "имею", "це", "то", "там", "тут", "от", "ось", "вот"),
+        *("хочу", "хочемо", "треба", "потрібно", "надо", "нужно", "буде", "будет", "ой", "ага", "угу", "дуже"),
+    )
+)  # fmt: skip
+MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
+
+
+def content(text: str) -> list[tuple[str, bool]]:
+    """The content words of a text as skeletons, each with whether a negation next to it turns it around
+    («пріоритету немає», «не працюю», «без пріоритету»)."""
+    typed = forms(text)
+    out = []
+    for i, word in enumerate(typed):
+        if word in NOT_CONTENT:
+            continue
+        before = typed[i - 1] if i > 0 else ""
+        after = typed[i + 1] if i + 1 < len(typed) else ""
+        out.append((word, before in NEGATED_BEFORE or after in NEGATED_AFTER))
+    return out
+
+
+def _yes_no(question: Question) -> bool:
+    """A yes-or-no question («Так, свідоцтво втрачено» / «Ні»): its labels repeat the question's words, so
+    naming them says neither yes nor no."""
+    return bool(_led(question, YES_LEAD)) and bool(_led(question, NO_LEAD - WEAK_LEAD))
+
+
+def by_content(question: Question, text: str) -> str | None:
+    """The one option of a choice that a short reply's content words name more than any other option: each typed
+    word the same as a label's word up to its ending or a typo, negated alike; an option whose word the reply
+    negates (or affirms, where the label negates it) is out. None for a question, a yes-or-no question, a long
+    reply, a tie, or a reply most of whose words name no option (asked again, never guessed)."""
+    lead_words = words(text)[:2]
+    if _yes_no(question) or asks_something(text) or any(w in QUESTION_WORDS for w in lead_words):
+        return None  # «а де це оформити»: a question of its own
+    typed = content(text)
+    if not typed or len(typed) > MAX_CONTENT_WORDS:
+        return None
+    scores: dict[str, int] = {}
+    for option in question.options:
+        label = [found for name in (option.label, *option.names) for found in content(name)]
+        hits, against = 0, False
+        for word, negated in typed:
+            same = [neg for lw, neg in label if same_word(lw, word)]
+            if any(neg == negated for neg in same):
+                hits += 1
+            elif same:
+                against = True
+        if not against and hits:
+            scores[option.value] = hits
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]) or 2 * ranked[0][1] < len(typed):
+        return None  # none named, two named alike, or most of the words name nothing: asked again
+    return ranked[0][0]
 
 
 def number_in(typed: list[str]) -> int | None:

@@ -1,9 +1,9 @@
 """Reading typed text: an answer to the question on screen, a command, a deep link, or a question for search.
 
 What the citizen types is read in a fixed order: a `/start` link (a room's first, then a card's or situation's),
-the menu, a room's command («/my»), forget, an intent's fixed words, help, back, an answer to the current
-question («так», «не знаю», a label), and last `knowledge.understand` (a room's intent, a facet, a confident
-match that opens its dialog, search results).
+the menu, an intent's fixed words («оператор»), a room's command («/my»), forget, help, back, an answer to the
+current question («так», «не знаю», a label), and last `knowledge.understand` (a room's intent, a facet, a
+confident match that opens its dialog, search results).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dialogs.words import (
 )
 from knowledge.search import SearchHit
 from knowledge.text import clean, words
-from knowledge.understand import CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState
 
 MAX_TEXT = 4000  # longer messages are read only this far (dialogs/question.py finds the question in them)
@@ -68,14 +68,17 @@ class Reader:
             return self._deep_link(state, words[7:].strip()) or run.reset(state)
         if words in MENU_WORDS:
             return run.reset(state)
+        if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор», «людина»: the room that takes it
+            turn.note(Kind.INTENT, meant.value)
+            if (taker := self.rooms.by_intent.get(meant)) is not None:
+                return await taker.intent(turn, meant, None)
+            return run.resumable(state, self.intent(meant, None))
         if (command := self.rooms.by_command.get(words)) is not None:  # «/my»: a room's button
             owner, args = command
             return await owner.button(turn, args)
         if words in FORGET_WORDS:
             turn.note(Kind.INTENT, Intent.FORGET.value)
             return self.views.forget_confirm()
-        if (meant := INTENT_WORDS.get(words)) is not None:  # «оператор» with no room to take it
-            return run.resumable(state, self.intent(meant, None))
         if words in HELP_WORDS:
             return [Reply(texts.HELP, run.menu_rows())]
         if words in BACK_WORDS:
@@ -113,8 +116,8 @@ class Reader:
                 focus.put(state, focus.SERVICE if hit.kind == "service" else focus.SITUATION, hit.id)
                 if hit.kind == "situation":
                     self.follow.opened(state, hit.id, hits)
-            if room is not None:
-                return await room.intent(turn, strong[0], hit)
+            if room is not None:  # «записатися на єМалятко»: the service, not the situation «Народження»
+                return await room.intent(turn, strong[0], self._named_service(hit, hits))
             if strong[0] in FOLLOW_INTENTS and (
                 answer := await self.follow.intent(turn, strong[0], hit, text=asked, found=bool(hits))
             ):
@@ -195,6 +198,19 @@ class Reader:
         if facet == Facet.AMOUNT:
             found = [s for s in found if self.kb.services[s].amount] or self._payments([hit]) or found
         return next(iter(found), None)
+
+    def _named_service(self, hit: SearchHit | None, hits: list[SearchHit]) -> SearchHit | None:
+        """The hit a room's wish is about: a situation's service when the words name it clearly (it scores as a
+        confident answer would and leads the situation's other services by the confident margin), else the hit."""
+        if hit is None or hit.kind != "situation":
+            return hit
+        bundled = {ref.service for ref in self.kb.situations[hit.id].services}
+        found = [h for h in hits if h.kind == "service" and h.id in bundled]
+        if not found or found[0].score < CONFIDENT_SCORE:
+            return hit
+        if len(found) > 1 and found[0].score - found[1].score < CONFIDENT_MARGIN:
+            return hit
+        return found[0]
 
     def _payments(self, hits: Iterable[SearchHit]) -> list[str]:
         """The payment services (those with an amount) among hits and the services of the situations hit."""

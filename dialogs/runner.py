@@ -150,7 +150,9 @@ class Runner:
     def _taken(self, settled: dict[str, str]) -> str:
         if not settled:
             return ""
-        return texts.SETTLED.format(", ".join(f"«{self._label(q, v)}»" for q, v in settled.items()))
+        # Once each: alike questions of other paths (the veteran's and the family's benefit) share a label.
+        labels = dict.fromkeys(self._label(q, v) for q, v in settled.items())
+        return texts.SETTLED.format(", ".join(f"«{label}»" for label in labels))
 
     def _change(self, qid: str, old: str, new: str) -> str:
         return texts.CHANGED.format(new=self._label(qid, new), old=self._label(qid, old))

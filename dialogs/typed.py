@@ -127,7 +127,28 @@ _AGO = re.compile(
 _SMALL = {"два": 2, "дві": 2, "две": 2, "три": 3, "чотири": 4, "четыре": 4, "п'ять": 5, "пять": 5}
 _NUMERIC_DATE = re.compile(r"(?<![\d.:/])(\d{1,2})\s?[./](\d{1,2})(?:[./](\d{4}|\d{2}))?(?![\d:]|[./]\d)")
 _DAY_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})(?:-?(?:го|ге|е|ое|ого))?\s+([a-zа-яіїєґ']+)")
-_DAY_OF_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})(?:-?(?:го|ге|е))?\s+(?:числа|число)")
+_DAY_OF_MONTH = re.compile(
+    r"(?<![\d.:])(\d{1,2})(?:(?:-?(?:го|ге|е))?\s+(?:числа|число)|-?(?:го|ге|ое|е)(?![\w']))"
+)
+_AFTER = re.compile(
+    r"через\s+(?:(\d{1,2}|два|дві|две|три|чотири|четыре|п'ять|пять)\s+)?(дн\w*|день|тижн\w*|тиждень|недел\w*)"
+)
+# A day of the month said as an ordinal: «десятого», «на п'ятнадцяте», «двадцять першого грудня», «первого».
+_ORDINAL_STEMS = {
+    1: ("перш", "перв"), 2: ("друг", "втор"), 3: ("трет",), 4: ("четверт",), 5: ("п'ят", "пят"),
+    6: ("шост", "шест"), 7: ("сьом", "седьм"), 8: ("восьм",), 9: ("дев'ят", "девят"), 10: ("десят",),
+    11: ("одинадцят", "одиннадцат"), 12: ("дванадцят", "двенадцат"), 13: ("тринадцят", "тринадцат"),
+    14: ("чотирнадцят", "четырнадцат"), 15: ("п'ятнадцят", "пятнадцат"), 16: ("шістнадцят", "шестнадцат"),
+    17: ("сімнадцят", "семнадцат"), 18: ("вісімнадцят", "восемнадцат"), 19: ("дев'ятнадцят", "девятнадцат"),
+    20: ("двадцят", "двадцат"), 30: ("тридцят", "тридцат"),
+}  # fmt: skip
+_ORDINAL_OF = {stem: n for n, stems in _ORDINAL_STEMS.items() for stem in stems}
+_TENS = {"двадцять": 20, "двадцать": 20, "тридцять": 30, "тридцать": 30}
+_ORDINAL = re.compile(
+    r"(?<![\w'])((?:(двадцять|двадцать|тридцять|тридцать)\s+)?("
+    + "|".join(sorted(map(re.escape, _ORDINAL_OF), key=len, reverse=True))
+    + r")(?:ього|ого|его|ьего|ое|ье|е|є))(?![\w'])(?:\s+([a-zа-яіїєґ']+))?"
+)
 
 
 @dataclass(frozen=True)
@@ -222,19 +243,25 @@ def find_date(text: str, today: dt.date, *, window: int | None = None, past: boo
         date = None if named is None else _with_year(int(dm.group(1)), named, today, window, past)
         if date is not None:
             return Found(date, dm.start(), dm.end())
+    for od in _ORDINAL.finditer(said):
+        day = _TENS.get(od.group(2) or "", 0) + _ORDINAL_OF[od.group(3)]
+        after = od.group(4) or ""
+        named = _fuzzy(after, _MONTH_OF) if after else None
+        of_month = after in ("числа", "число")
+        if day > 31 or (od.group(3) == "друг" and named is None and not of_month):
+            continue  # «другого» alone is «another» as often as «the second»
+        date = _of_month(day, today, past) if named is None else _with_year(day, named, today, window, past)
+        if date is not None:
+            return Found(date, od.start(), od.end() if named is not None or of_month else od.end(1))
     if (om := _DAY_OF_MONTH.search(said)) is not None:
-        day = int(om.group(1))
-        for months in range(3):  # this month's, or the next (`past`: the last) month that has that day
-            step = dt.timedelta(days=-1 if past else 32 * months)
-            first = today.replace(day=1)
-            for _ in range(months if past else 1):
-                first = (first + step).replace(day=1)
-            try:
-                date = first.replace(day=day)
-            except ValueError:
-                continue
-            if (date <= today) if past else (date >= today):
-                return Found(date, om.start(), om.end())
+        date = _of_month(int(om.group(1)), today, past)
+        if date is not None:
+            return Found(date, om.start(), om.end())
+    later = None if past else _AFTER.search(said)
+    if later is not None and (later.group(1) or not later.group(2).startswith(("дн", "день"))):
+        count = 1 if later.group(1) is None else _SMALL.get(later.group(1)) or int(later.group(1))
+        days = count * (1 if later.group(2).startswith(("дн", "день")) else 7)
+        return Found(today + dt.timedelta(days=days), later.start(), later.end())  # «через тиждень»
     for wm in _WORD.finditer(said):
         word = wm.group()
         if (shift := _fuzzy(word, _RELATIVE, 85.0)) is not None:
@@ -246,6 +273,22 @@ def find_date(text: str, today: dt.date, *, window: int | None = None, past: boo
         if weekday is not None:
             ahead = (weekday - today.weekday() - 1) % 7 + 1
             return Found(today + dt.timedelta(days=ahead), wm.start(), wm.end())
+    return None
+
+
+def _of_month(day: int, today: dt.date, past: bool) -> dt.date | None:
+    """A day of the month with no month: this month's, or the next (`past`: the last) month that has it."""
+    for months in range(3):
+        step = dt.timedelta(days=-1 if past else 32 * months)
+        first = today.replace(day=1)
+        for _ in range(months if past else 1):
+            first = (first + step).replace(day=1)
+        try:
+            date = first.replace(day=day)
+        except ValueError:
+            continue
+        if (date <= today) if past else (date >= today):
+            return date
     return None
 
 
@@ -278,12 +321,12 @@ _HOUR_WORDS = {
     6: ("шість", "шосту", "шостій", "шоста", "шесть", "шестого", "шостої"),
     7: ("сім", "сьому", "сьомій", "сьома", "семь", "седьмого", "сьомої"),
     8: ("вісім", "восьму", "восьмій", "восьма", "восемь", "восьмого", "восьмої"),
-    9: ("дев'ять", "девять", "дев'яту", "дев'ятій", "дев'ята", "девятого", "дев'ятої"),
-    10: ("десять", "десяту", "десятій", "десята", "десятого", "десятої"),
+    9: ("дев'ять", "девять", "дев'яту", "дев'ятій", "дев'ята", "девятого", "дев'ятої", "девяти"),
+    10: ("десять", "десяту", "десятій", "десята", "десятого", "десятої", "десяти"),
     11: ("одинадцять", "одинадцяту", "одинадцятій", "одинадцята", "одинадцятої", "одиннадцать",
-         "одиннадцатого"),
+         "одиннадцатого", "одиннадцати"),
     12: ("дванадцять", "дванадцяту", "дванадцятій", "дванадцята", "дванадцятої", "двенадцать",
-         "двенадцатого"),
+         "двенадцатого", "двенадцати"),
 }  # fmt: skip
 _HOUR_OF = {form: hour for hour, forms in _HOUR_WORDS.items() for form in forms}
 _HOUR_PATTERN = "|".join(sorted(map(re.escape, _HOUR_OF), key=len, reverse=True))
@@ -306,6 +349,8 @@ _RANGES = (  # (words, start hour, end hour), longest first where one contains a
 )  # fmt: skip
 _MARK = r"(?:на|о|об|в|во|у|к|до|біля|близько|около|десь|приблизно|с|з|після|после)"
 _CLOCK = re.compile(r"(?<![\d./])([01]?\d|2[0-3])\s?[:.\-]\s?([0-5]\d)(?![\d./])")
+_SPACED = re.compile(r"(?<![\d./])([01]?\d|2[0-3])\s([0-5][05])(?![\d./])")  # «на 9 30», «14 00»
+_NOON = re.compile(r"(?<!\w)(?:опівдні|південь|полдень|полудень|в полдень|о дванадцятій дня)(?!\w)")
 _HALF = re.compile(rf"(?:пів|пол|половин[аиуі])\s*(?:на\s+)?(\d{{1,2}}|{_HOUR_PATTERN})\b")
 _MARKED = re.compile(
     rf"\b({_MARK})\s+(\d{{1,2}}|{_HOUR_PATTERN})(?!\s?[:./]\d)\b"
@@ -338,6 +383,11 @@ def find_time(text: str) -> Found | None:
     if (cm := _CLOCK.search(said)) is not None:
         hour, minute = int(cm.group(1)), int(cm.group(2))
         return Found(TimeAsked(dt.time(_in_office(hour) if hour else 0, minute)), cm.start(), cm.end())
+    if (sm := _SPACED.search(said)) is not None and int(sm.group(1)) > 0:
+        hour, minute = int(sm.group(1)), int(sm.group(2))
+        return Found(TimeAsked(dt.time(_in_office(hour), minute)), sm.start(), sm.end())
+    if (noon := _NOON.search(said)) is not None:
+        return Found(TimeAsked(dt.time(12)), noon.start(), noon.end())
     half = _HALF.search(said)
     if half is not None and (halved := _hour(half.group(1))) is not None and 1 <= halved <= 12:
         return Found(TimeAsked(dt.time(_in_office(halved) - 1, 30)), half.start(), half.end())

@@ -1,8 +1,10 @@
 """Facts stated in free text that settle a question: «не заміжня», «батька не буде», «маю УБД».
 
 Each option of a question lists the phrases that state it (`Option.said`). A phrase matches a text when its
-words appear in it in order (a word or two may stand between them), each word the same up to its ending («заміжня»
-and «заміжем», «пенсіонер» and «пенсіонером»), Ukrainian and Russian letters folded alike. A negation next to a
+words appear in it in order (a word or two may stand between them, prepositions and particles not counted:
+«свідоцтво про шлюб теж пропало» states «свідоцтво пропало»), each word the same up to its ending («заміжня» and
+«заміжем», «пенсіонер» and «пенсіонером»), Ukrainian and Russian letters folded alike; a phrase of two content
+words states the same in either order («прізвище одне» is «одне прізвище»). A negation next to a
 phrase that is not part of it («не заміжня» for the phrase «заміжня», «пенсіонером не був» for «пенсіонер»)
 cancels the match. Where phrases of two questions overlap, the longer one wins («прийде один» says who comes,
 not that the mother is alone). A question is settled when its matches point to one option only.
@@ -35,6 +37,14 @@ DOUBTS = frozenset(
 )
 DOUBT_REACH = 3
 MAX_GAP = 2  # words that may stand between two words of one phrase
+# Prepositions and particles: not counted in a gap, and a phrase that starts with one keeps its order («за себе»).
+LIGHT = frozenset(
+    skeleton(w)
+    for w in (
+        *("про", "о", "об", "в", "у", "на", "з", "із", "зі", "с", "со", "до", "за", "по", "від", "от", "для"),
+        *("і", "й", "та", "а", "и", "теж", "також", "тоже", "же", "ж", "вже", "уже", "ще", "еще", "ещё", "ну"),
+    )
+)  # fmt: skip
 STEM = 4  # the shortest common beginning that makes two word forms one word
 
 
@@ -68,9 +78,15 @@ def same_word(said: str, typed: str, loose: bool = True) -> bool:
 
 
 def forms(text: str) -> tuple[str, ...]:
-    """The words of a text as the matcher compares them."""
+    """The words of a text as the matcher compares them: a hyphenated word as its parts («мати-одиначка»), except
+    a name made of one letter and a word («Я-Ветеран», «є-Малятко»), which states nothing about the citizen."""
     # A word of signs only («ъъъ») has an empty skeleton: it is no word to compare.
-    return tuple(sk for part in words(text) for w in part.split("-") if w and (sk := skeleton(w)))
+    return tuple(sk for part in words(text) for w in _split(part) if w and (sk := skeleton(w)))
+
+
+def _split(word: str) -> list[str]:
+    head, _, rest = word.partition("-")
+    return [word] if len(head) == 1 and rest else word.split("-")
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,33 @@ def find(
 ) -> tuple[int, int] | None:
     """The first span of `text` that states `phrase` (see the module's rules); None if there is none.
     `starts`: the text's word positions by first letter (`same_word` never matches across first letters)."""
+    found = _find(phrase, text, starts)
+    if found is None and reversible(phrase):
+        found = _find(phrase[::-1], text, None)
+    return found
+
+
+def reversible(phrase: Sequence[str]) -> bool:
+    """Whether a phrase states the same in either order: two content words, no negation («одне прізвище»)."""
+    return len(phrase) == 2 and not any(w in NEGATIONS or w in LIGHT for w in phrase)
+
+
+def _next(said: str, text: Sequence[str], at: int) -> int | None:
+    """Where the phrase's next word stands after position `at`: within `MAX_GAP` words, light ones not counted."""
+    gap = 0
+    for j in range(at + 1, len(text)):
+        if same_word(said, text[j]):
+            return j
+        if text[j] not in LIGHT:
+            gap += 1
+            if gap > MAX_GAP:
+                return None
+    return None
+
+
+def _find(
+    phrase: Sequence[str], text: Sequence[str], starts: dict[str, list[int]] | None = None
+) -> tuple[int, int] | None:
     if not phrase:
         return None
     negated = any(w in NEGATIONS for w in phrase)
@@ -97,9 +140,7 @@ def find(
             continue
         at, ok = first, True
         for said in phrase[1:]:
-            nxt = next(
-                (j for j in range(at + 1, min(at + 2 + MAX_GAP, len(text))) if same_word(said, text[j])), None
-            )
+            nxt = _next(said, text, at)
             if nxt is None or (said not in NEGATIONS and any(t in NEGATIONS for t in text[at + 1 : nxt])):
                 ok = False
                 break
@@ -135,7 +176,9 @@ class Facts:
         for qid, value, phrase in self.phrases:
             if wanted is not None and qid not in wanted:
                 continue
-            if phrase[0][0] in starts and (span := find(phrase, typed, starts)) is not None:
+            if (phrase[0][0] in starts or reversible(phrase)) and (
+                span := find(phrase, typed, starts)
+            ) is not None:
                 found.append(Match(qid, value, span[0], span[1], len(phrase)))
         return found
 

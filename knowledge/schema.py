@@ -154,6 +154,10 @@ class Option(Strict):
     # it answers the question wherever it is typed in the dialog, so the question is not asked again
     # (knowledge/facts.py; `python -m knowledge check` proves each phrase reads back as this option).
     said: list[Text] = []
+    # Other words for the label, which name this option only when typed at its own question («мама» for «Батько /
+    # мати»): unlike `said` they state nothing elsewhere in the dialog («тато дитини помер» is no answer about
+    # who applies). Read like the label's own words (dialogs/answers.py).
+    names: list[Text] = []
 
 
 class Question(Strict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
@@ -27,7 +27,7 @@ MIN_SCORE = 0.3  # below this a match is a coincidence, not an answer
 PHRASE_BONUS = 0.15
 FUZZY_MIN_LEN = 4
 UNKNOWN_WEIGHT = 0.33
-MEMBER_RANK = 0.9
+MEMBER_RANK = 1.0
 CONDITIONAL_MEMBER = 0.8  # words of a service a situation bundles only for some answers
 # Work bounds: a pasted page or a keyboard mash costs no more than a long question.
 MAX_QUERY_TOKENS = 40  # tokens read from a query; a citizen's longest questions have about 30 words
@@ -57,6 +57,9 @@ class SearchHit:
     title: str
     score: float
     card: str | None = None
+    # The score before it is capped at 1 when the question says one of the hit's names whole (the phrase
+    # bonus), which tells apart two hits that both explain every word; else the score.
+    raw: float = field(default=0.0, compare=False, repr=False)
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"kind": self.kind, "id": self.id, "title": self.title, "score": self.score}
@@ -106,7 +109,7 @@ def entries_of(kb: Knowledge) -> list[Entry]:
             *member_texts,
             (sit.summary, SUMMARY),
         )
-        phrases = (*sit.keywords, *(k for m, when in members if when is None for k in m.keywords))
+        phrases = tuple(sit.keywords)
         out.append(Entry("situation", sit.id, sit.title, None, texts, phrases))
     return out
 
@@ -266,23 +269,31 @@ class SearchIndex:
                 continue
             # The bonus favours the entry one of whose phrases the question says most completely:
             # «прописка» is all of change-of-residence's «прописка», half of birth's «прописка дитини».
-            raw = value + PHRASE_BONUS * self._coverage(doc, strong) * e.rank
+            coverage, said = self._coverage(doc, strong)
+            raw = value + PHRASE_BONUS * coverage * e.rank
             if raw >= MIN_SCORE:
-                ranked.append((raw, e))
-        ranked.sort(key=lambda r: (-r[0], r[1].kind != "situation", r[1].id))
+                # Beyond the cap of 1, only a name the question says whole tells two full matches apart.
+                ranked.append(
+                    (raw, said if coverage >= 1.0 else 0, e, raw if coverage >= 1.0 else min(raw, 1.0))
+                )
+        ranked.sort(key=lambda r: (-round(r[0], 6), -r[1], r[2].kind != "situation", r[2].id))
         return [
-            SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card) for raw, e in ranked[:limit]
+            SearchHit(e.kind, e.id, e.title, round(min(raw, 1.0), 3), e.card, round(lead, 3))
+            for raw, _, e, lead in ranked[:limit]
         ]
 
-    def _coverage(self, doc: int, terms: set[str]) -> float:
-        """The largest share of one of the entry's phrases whose words the matched terms fill."""
+    def _coverage(self, doc: int, terms: set[str]) -> tuple[float, int]:
+        """The largest share of one of the entry's phrases whose words the matched terms fill, and how many
+        words that phrase has (of two names said whole, the longer is the more specific)."""
         filled: dict[int, set[int]] = defaultdict(set)
         slots = self._phrase_slots[doc]
         for term in terms:
             for phrase, word in slots.get(term, ()):
                 filled[phrase].add(word)
         lengths = self._phrase_len[doc]
-        return max((len(words) / lengths[phrase] for phrase, words in filled.items()), default=0.0)
+        return max(
+            ((len(words) / lengths[phrase], len(words)) for phrase, words in filled.items()), default=(0.0, 0)
+        )
 
     def _reading_gain(self, reading: Reading, strong: set[str]) -> dict[int, float]:
         """Per document: the mean over the reading's words of the best sim × idf × field weight."""

@@ -351,7 +351,7 @@ class Understander:
         top = f"{hits[0].kind}/{hits[0].id}"
         for hit in hits[1:]:
             if frozenset({top, f"{hit.kind}/{hit.id}"}) not in self.related:
-                return hits[0].score - hit.score
+                return max(hits[0].raw, hits[0].score) - max(hit.raw, hit.score)
         return hits[0].score
 
     def is_confident(self, hits: Sequence[SearchHit]) -> bool:

@@ -11,7 +11,7 @@ import datetime as dt
 from dialogs import texts as common
 from dialogs import typed
 from dialogs.booking import texts
-from dialogs.booking.base import MENU, NAME, STATE, _b, _date, _moment
+from dialogs.booking.base import MENU, NAME, STATE, Choices, _b, _date, _moment
 from dialogs.booking.mine import MyBookings
 from dialogs.booking.service import HOTLINE
 from dialogs.messages import Button, Reply
@@ -19,11 +19,12 @@ from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.render import facet_text
 from dialogs.rooms import Turn
-from knowledge.understand import Intent
+from knowledge.search import SearchHit
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Intent
 
 FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
-              "visit-service")  # fmt: skip
+              "visit-service", "cancel", "cancel-which", "move-which")  # fmt: skip
 LEAVE_WORDS = {
     "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
     "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
@@ -31,6 +32,17 @@ LEAVE_WORDS = {
 OTHER_TIME_WORDS = {
     "інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
     "змінити час", "змінити день", "поменять время", "інше", "назад",
+}  # fmt: skip
+# a yes at «Скасувати запис …?»: «так, скасуйте», «отменить»
+CANCEL_STEMS = ("скасу", "скасов", "відмін", "отмен", "анулю", "удали", "видали")
+EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of the day at the time step
+    "найраніше", "якнайраніше", "якомога раніше", "як можна раніше", "якнайшвидше", "якомога швидше",
+    "найближчий", "найближче", "найближчий день", "найближчий час", "найближчий вільний",
+    "найближчий вільний час", "перший вільний", "перший вільний час", "перший вільний день", "будь який",
+    "будь коли", "будь який день", "будь який час", "без різниці", "все одно", "неважливо", "мені все одно",
+    "как можно раньше", "как можно скорее", "побыстрее", "пораньше", "самое раннее", "ближайшее",
+    "ближайшее время", "ближайший", "ближайший день", "первое свободное", "первое свободное время", "любой",
+    "любое", "любой день", "любое время", "все равно", "мне все равно", "без разницы", "неважно",
 }  # fmt: skip
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
 PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
@@ -56,6 +68,27 @@ PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their la
 }
 
 
+# The words of the wish itself, left out when the rest of «хочу записатися на реєстрацію народження» is read
+# for the service it names: the stems of booking and queueing, and the words around a wish.
+WISH_STEMS = ("запис", "запиш", "прийом", "прием", "приём", "черг", "очеред", "заброн", "броню", "брон")
+WISH_WORDS = {
+    "хочу", "хотів", "хотіла", "хотел", "хотела", "хотілося", "хотелось", "би", "бы", "б", "можна", "можно",
+    "треба", "надо", "нужно", "потрібно", "мені", "мне", "мене", "меня", "нас", "будь", "ласка", "пожалуйста",
+    "прошу", "до", "к", "вас", "вам", "як", "как", "де", "где", "час", "время", "онлайн", "електронну",
+    "электронную", "електронна", "электронная",
+}  # fmt: skip
+
+
+def service_words(text: str, today: dt.date) -> str:
+    """What a booking wish says besides the wish and its day and time: «записатись на реєстрацію народження
+    в середу» → «реєстрацію народження»; empty when it names nothing else («хочу записатися на прийом»)."""
+    said = typed.norm(text)
+    for find in (lambda t: typed.find_date(t, today), typed.find_time):
+        if (found := find(said)) is not None:
+            said = f"{said[: found.start]} {said[found.end :]}"
+    return " ".join(w for w in typed.tokens(said) if w not in WISH_WORDS and not w.startswith(WISH_STEMS))
+
+
 def _typed_reply(replies: list[Reply]) -> list[Reply]:
     """Replies to typed text are new messages: nothing above the citizen's words is edited in place."""
     return [dataclasses.replace(r, replace=False) if r.replace else r for r in replies]
@@ -71,7 +104,10 @@ class TypedAnswers(MyBookings):
         if step not in READ_STEPS:
             return None
         words = " ".join(typed.tokens(text))
-        if words in LEAVE_WORDS:
+        if words in LEAVE_WORDS and step in ("cancel-which", "move-which"):
+            turn.note(Kind.ANSWER, f"booking:{step}")
+            return self._kept(turn)
+        if words in LEAVE_WORDS and step != "cancel":  # «скасувати» at «Скасувати запис …?» is a yes
             turn.note(Kind.ANSWER, f"booking:{step}")
             self._leave(state)
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
@@ -129,6 +165,11 @@ class TypedAnswers(MyBookings):
             return self._summary(turn, start, keep_token=True)
         if step == "visit-consent":
             return [self._consent(texts.CONSENT_VISIT, "vy")]
+        if step == "cancel" and a.cancel:
+            return self._ask_cancel(turn, a.cancel)
+        if step in ("cancel-which", "move-which"):
+            wish = Intent.CANCEL_BOOKING if step == "cancel-which" else Intent.MOVE_BOOKING
+            return await self._change(turn, wish)
         if step == "visit-service":
             rows = [(_b(g.title, "vg", g.id),) for g in self.kb.contacts.groups]
             return [Reply(texts.CHOOSE_SERVICE, (*rows, (_b(texts.CANCEL_FLOW, "no"),)))]
@@ -148,15 +189,25 @@ class TypedAnswers(MyBookings):
             return await self._read_service(turn, text, visit=step == "visit-service")
         if step == "office":
             names = [(o, self._office_name(o)) for o in self.booking.offices(a.svc)]
-            names += [
+            full = [
                 (w.id, f"{w.name} {w.address or ''}") for w in self.kb.contacts.offices if w.id in dict(names)
             ]
-            office = typed.choose(text, names)
+            # the short names first: «центр віза» is the main office, though «Віза» is in every full name
+            office = typed.choose(text, names) or typed.choose(text, [*names, *full])
             return await self._office(turn, office) if office is not None else None
         if step == "priority":
             return await self._read_priority(turn, text)
         if step in ("day", "time", "confirm"):
             return await self._read_when(turn, step, text, words)
+        if step in ("cancel-which", "move-which"):
+            return await self._read_which(turn, step, text)
+        if step == "cancel" and a.cancel:
+            said = typed.yes_no(text)
+            if said is None and any(w.startswith(CANCEL_STEMS) for w in words.split()):
+                said = True  # «скасуйте», «отменить»: «не скасовуйте» is a no (typed.yes_no)
+            if said is None:
+                return None
+            return await self._cancel(turn, a.cancel) if said else self._kept(turn)
         if step in ("cb-consent", "visit-consent"):
             said = typed.yes_no(text)
             if said is None:
@@ -165,15 +216,43 @@ class TypedAnswers(MyBookings):
             return await self._step(turn, yes if said else "cn", "")
         return None
 
-    async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
+    def _meant_service(
+        self, turn: Turn, text: str, hit: SearchHit | None = None, *, visit: bool = False
+    ) -> str | None:
+        """The one bookable service the words name, or None (then the citizen chooses it with buttons).
+
+        `hit`, the engine's confident match, wins when it is a bookable service. Otherwise the words besides the
+        wish are read as a label at the service step would be («реєстрація народження», «пільга на
+        комуналку»), and last by search: the best bookable service found, when it scores well and leads the
+        next bookable one (among the services of a situation, when a situation is what the words name best:
+        «пільга на комуналку» names the veterans' situation and its one service of that kind)."""
         bookable = [s for s in self.kb.services if visit or self.booking.offices(s)]
+        if hit is not None and hit.kind == "service" and hit.id in bookable:
+            return hit.id
+        rest = service_words(text, typed.kyiv_today(turn.now))
+        if not rest:
+            return None
         labels = [(s, self.kb.services[s].short_title) for s in bookable]
         labels += [(s, self.kb.services[s].title) for s in bookable]
-        service = typed.choose(text, labels)
-        if service is None and self.understander is not None:
-            hit = self.understander.understand(text, limit=3).confident
-            if hit is not None and hit.kind == "service" and hit.id in bookable:
-                service = hit.id
+        service = typed.choose(rest, labels)
+        if service is not None or self.understander is None:
+            return service
+        understood = self.understander.understand(rest, limit=5)
+        top = understood.confident
+        if top is not None and top.kind == "service":
+            return top.id if top.id in bookable else None
+        found = [h for h in understood.hits if h.kind == "service" and h.id in bookable]
+        if top is not None and (situation := self.kb.situations.get(top.id)) is not None:
+            bundled = {ref.service for ref in situation.services}
+            found = [h for h in found if h.id in bundled]
+        if not found or found[0].score < CONFIDENT_SCORE:
+            return None
+        if len(found) > 1 and found[0].score - found[1].score < CONFIDENT_MARGIN:
+            return None
+        return found[0].id
+
+    async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
+        service = self._meant_service(turn, text, visit=visit)
         if service is not None:
             return await self._step(turn, "vs", service) if visit else await self._service(turn, service)
         group = typed.choose(text, [(g.id, g.title) for g in self.kb.contacts.groups])
@@ -209,6 +288,10 @@ class TypedAnswers(MyBookings):
                 return await self._confirm(turn, a.token)
             if said is False:
                 return await self._days(turn, texts.OTHER_DAY)
+        if step in ("day", "time") and (
+            words in EARLIEST_WORDS or words.removeprefix("на ") in EARLIEST_WORDS
+        ):
+            return await self._earliest(turn, step)
         today = typed.kyiv_today(turn.now)
         day, asked = typed.read_when(text, today, window=self.booking.data.horizon_days)
         if step != "day" and asked is None and (alone := typed.read_time(text)) is not None:
@@ -222,6 +305,25 @@ class TypedAnswers(MyBookings):
             if day is None:
                 return None
         return await self._at(turn, day, asked)
+
+    async def _earliest(self, turn: Turn, step: str) -> list[Reply] | None:
+        """«найближчий вільний», «без різниці»: the first free time (of the day chosen, at the time step)."""
+        a = STATE.load(turn.state)
+        office = HOTLINE if a.kind == "callback" else a.office
+        day = _date(a.day) if step == "time" else None
+        if day is None:
+            days = await self.booking.days(
+                turn.uow, office, a.svc, now=turn.now, priority=bool(a.prio), limit=1
+            )
+            if not days:
+                return None
+            day = days[0]
+        slots = await self.booking.times(turn.uow, office, a.svc, day, now=turn.now, priority=bool(a.prio))
+        if not slots:
+            return None
+        a.day = f"{day:%Y%m%d}"
+        STATE.save(turn.state, a, "time")
+        return self._summary(turn, slots[0].start)
 
     async def _at(self, turn: Turn, day: dt.date, asked: typed.TimeAsked | None) -> list[Reply]:
         """A day (and perhaps a time) typed: the day's times, the nearest free slot, or those in a range."""
@@ -303,13 +405,62 @@ class TypedAnswers(MyBookings):
             if in_flow and cancel:  # nothing booked yet: the booking on the way is what they cancel
                 self._leave(turn.state)
                 return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+            if turn.state.step in ("cancel", "cancel-which", "move-which"):
+                self._leave(turn.state)  # nothing left to choose among
             what = "скасовувати" if cancel else "переносити"
             return [Reply(texts.NONE_TO_CHANGE.format(what=what), ((_b(texts.BOOK, ""),), MENU))]
+        if not in_flow and len(bookings) == 1:  # the one booking: its question at once, answered by typing
+            only = bookings[0]
+            if cancel:
+                return self._ask_cancel(turn, only.code)
+            if only.kind == "office":
+                return await self._move_to(turn, only.code)
         mine = await self._mine(turn)
         head = texts.CANCEL_WHICH if cancel else texts.MOVE_WHICH
         *rest, last = mine
         rows = last.buttons if not in_flow else ((_b(texts.RESUME, "go"),), *last.buttons)
+        if not in_flow:  # which one may be typed too: its code, service or day («той що в четвер»)
+            self._enter(turn.state, Choices(), "cancel-which" if cancel else "move-which")
         return [*rest, Reply(f"{head}\n\n{last.text}", rows)]
+
+    async def _read_which(self, turn: Turn, step: str, text: str) -> list[Reply] | None:
+        """The booking a typed answer names among the citizen's: by its code, its day, or its service."""
+        bookings = await self.booking.mine(turn.uow, turn.user, turn.now)
+        if step == "move-which":
+            bookings = [b for b in bookings if b.kind == "office"]
+        said = "".join(ch for ch in text.upper() if ch.isalnum())
+        picked = [b for b in bookings if "".join(ch for ch in b.code if ch.isalnum()) in said]
+        day = typed.read_date(text, typed.kyiv_today(turn.now), window=self.booking.data.horizon_days)
+        if not picked and day is not None:
+            picked = [
+                b for b in bookings if b.start is not None and self.booking.local(b.start).date() == day
+            ]
+        if not picked:
+            names = [
+                (b.code, self.kb.services[b.service].short_title)
+                for b in bookings
+                if b.service in self.kb.services
+            ]
+            code = typed.choose(text, names)
+            picked = [b for b in bookings if b.code == code]
+        if len(picked) != 1:
+            return None
+        code = picked[0].code
+        self._leave(turn.state)
+        return self._ask_cancel(turn, code) if step == "cancel-which" else await self._move(turn, code)
+
+    async def _move_to(self, turn: Turn, code: str) -> list[Reply]:
+        """A booking moved: its days, or straight to the day (and time) the wish names («перенести на
+        четвер»)."""
+        replies = await self._move(turn, code)
+        if turn.state.step != "day":
+            return replies
+        day, asked = typed.read_when(
+            turn.message.text or "", typed.kyiv_today(turn.now), window=self.booking.data.horizon_days
+        )
+        if day is None:
+            return replies
+        return [Reply(texts.MOVING_NOTE.format(code=code)), *_typed_reply(await self._at(turn, day, asked))]
 
     async def _resume(self, turn: Turn) -> list[Reply]:
         """«▶️ Продовжити запис»: the step where the citizen was (the start, if the booking is over)."""

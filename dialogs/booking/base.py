@@ -47,6 +47,7 @@ class Choices:
     topic: str = ""  # a callback's topic
     address: str = ""  # a home visit's address, until it goes into the request
     move: str = ""  # the code of the booking being moved
+    cancel: str = ""  # the code of the booking whose cancellation is asked («Скасувати запис …?»)
 
 
 STATE = RoomState(NAME, Choices)

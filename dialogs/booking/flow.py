@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from dialogs import typed
 from dialogs.booking import texts
 from dialogs.booking.answers import TypedAnswers
 from dialogs.booking.base import (
@@ -97,8 +98,12 @@ class BookingRoom(TypedAnswers, Requests):
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
         if intent in (Intent.CANCEL_BOOKING, Intent.MOVE_BOOKING):
             return await self._change(turn, intent)
-        if hit is not None and hit.kind == "service" and self.booking.offices(hit.id):
-            return await self._service(turn, hit.id)
+        # the service the wish names, if it names one: «записатись на реєстрацію народження»
+        said = turn.message.text or ""
+        service = self._meant_service(turn, said, hit)
+        if service is not None:  # and the day it names, once the steps before it are answered
+            day, _ = typed.read_when(said, typed.kyiv_today(turn.now), window=self.booking.data.horizon_days)
+            return await self._service(turn, service, day=day)
         return self._groups(turn.state)
 
     async def button(self, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
@@ -114,11 +119,11 @@ class BookingRoom(TypedAnswers, Requests):
         if verb == "my":
             return await self._mine(turn)
         if verb == "x" and arg:
-            return self._ask_cancel(arg)
+            return self._ask_cancel(turn, arg)
         if verb == "xx" and arg:
             return await self._cancel(turn, arg)
         if verb == "keep":
-            return [Reply(texts.KEPT, ((_b(texts.MY, "my"),), MENU))]
+            return self._kept(turn)
         if verb == "r" and arg:
             return await self._move(turn, arg)
         if verb == "cb":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogs.booking import texts
-from dialogs.booking.base import MENU, Choices, _b
+from dialogs.booking.base import MENU, NAME, Choices, _b
 from dialogs.booking.steps import BookingSteps
 from dialogs.messages import Reply
 from dialogs.rooms import Row, Turn
@@ -30,11 +30,23 @@ class MyBookings(BookingSteps):
             )
         return [Reply("\n".join(lines), (*rows, MENU))]
 
-    def _ask_cancel(self, code: str) -> list[Reply]:
+    def _ask_cancel(self, turn: Turn, code: str) -> list[Reply]:
+        """«Скасувати запис …?»: a typed «так» or «ні» answers it as its buttons would (the step `cancel`),
+        unless a new booking is on the way: that one is kept, and the buttons answer."""
+        state = turn.state
+        if state.scenario != NAME or state.step == "cancel":
+            self._enter(state, Choices(cancel=code), "cancel")
         rows = ((_b(texts.CANCEL_YES, "xx", code),), (_b(texts.CANCEL_NO, "keep"),))
         return [Reply(texts.CANCEL_ASK.format(code=code), rows)]
 
+    def _kept(self, turn: Turn) -> list[Reply]:
+        if turn.state.step in ("cancel", "cancel-which", "move-which"):
+            self._leave(turn.state)
+        return [Reply(texts.KEPT, ((_b(texts.MY, "my"),), MENU))]
+
     async def _cancel(self, turn: Turn, code: str) -> list[Reply]:
+        if turn.state.step == "cancel":
+            self._leave(turn.state)
         booking = await self.booking.cancel(turn.uow, turn.user, code, turn.now)
         if booking is None:
             return [Reply(texts.NOT_YOURS, ((_b(texts.MY, "my"),), MENU))]

@@ -58,11 +58,13 @@ class BookingSteps(BookingBase):
         rows = [(_b(g.title, "g", g.id),) for g in self.kb.contacts.groups]
         return [Reply(texts.CHOOSE_GROUP, (*rows, MENU))]
 
-    async def _service(self, turn: Turn, service: str) -> list[Reply]:
+    async def _service(self, turn: Turn, service: str, day: dt.date | None = None) -> list[Reply]:
+        """The service chosen; `day`: the day the wish named («на реєстрацію смерті на понеділок»), offered
+        once the office and priority are answered."""
         offices = self.booking.offices(service)
         if not offices:
             return [Reply(texts.NOT_BOOKABLE, ((_b(texts.CALLBACK, "cb"),), MENU))]
-        self._enter(turn.state, Choices(svc=service), "office")
+        self._enter(turn.state, Choices(svc=service, day=f"{day:%Y%m%d}" if day else ""), "office")
         turn.state.focus = f"booking:{service}"  # follow-ups are about it (dialogs/focus.py)
         if len(offices) > 1:
             rows = [(_b(self._office_name(o), "o", o),) for o in offices]
@@ -90,8 +92,14 @@ class BookingSteps(BookingBase):
     async def _days(self, turn: Turn, prefix: str = "", page: int = 0) -> list[Reply]:
         state = turn.state
         a = STATE.load(state)
+        wished = _date(a.day) if state.step in ("office", "priority") and not prefix else None
         state.step = "day"
         office = HOTLINE if a.kind == "callback" else a.office
+        if wished is not None:  # the day the wish named: its times, if it has free ones
+            a.day = ""
+            STATE.save(state, a)
+            if await self.booking.times(turn.uow, office, a.svc, wished, now=turn.now, priority=bool(a.prio)):
+                return await self._times(turn, wished)
         every = await self.booking.days(
             turn.uow,
             office,

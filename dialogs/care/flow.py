@@ -23,6 +23,10 @@ from storage.models import DialogState
 NAME = "care"
 PREFIX = "cr"  # cr:c — how to complain
 MENU_ROW = (Button(common.MENU, pack(Action.MENU)),)
+# «Де залишити відгук» asks where a review goes: it is not thanked for warm words it has not said (unless it
+# thanks too: «дякую, де залишити відгук»).
+REVIEW_STEMS = ("відгук", "отзыв")
+THANKING_STEMS = ("дяк", "подяк", "вдячн", "спасиб", "благодар", "молодц", "молодец", "похвал")
 
 
 class CareRoom:
@@ -94,7 +98,9 @@ class CareRoom:
         if intent == Intent.COMPLAINT:
             return self.complaint()
         if intent == Intent.PRAISE:
-            return self.praise()
+            said = (turn.message.text or "").casefold()
+            review = any(s in said for s in REVIEW_STEMS) and not any(s in said for s in THANKING_STEMS)
+            return self.praise(thanked=not review)
         if intent == Intent.DISTRESS:
             return self.distress()
         if intent == Intent.HOME_VISIT:
@@ -108,7 +114,11 @@ class CareRoom:
             lines.append(texts.COMPLAINT_TAIL)
         return [Reply("\n".join(lines), (*self._person_row(), MENU_ROW))]
 
-    def praise(self) -> list[Reply]:
+    def praise(self, thanked: bool = True) -> list[Reply]:
+        """Thanks for warm words and where to say them officially; `thanked` False: only where a review goes."""
+        if not thanked and self.care.praise:
+            lines = [texts.REVIEW_WHERE, *(_line(c) for c in self.care.praise)]
+            return [Reply("\n".join(lines), (MENU_ROW,))]
         lines = [texts.PRAISE]
         if self.care.praise:
             lines += [texts.PRAISE_WHERE, *(_line(c) for c in self.care.praise)]

@@ -239,12 +239,49 @@ async def _booked(bot: Bot, user: str) -> Booking:
      "хочу отменить запись на прием", "відмініть запис"],
 )  # fmt: skip
 async def test_cancel_by_typing(bot: Bot, text: str) -> None:
+    """The one booking: its question at once (it used to list the bookings, «так» then went unread)."""
     booking = await _booked(bot, "canceller")
     replies = await _say(bot, "canceller", text)
-    assert f"q:x:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
-    replies = await _press(bot, "canceller", f"q:x:{booking.code}")
+    assert f"q:xx:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
     replies = await _press(bot, "canceller", f"q:xx:{booking.code}")
     assert "скасовано" in _text(replies) and await _bookings(bot) == []
+    assert (await _state(bot, "canceller")).scenario is None
+
+
+@pytest.mark.parametrize(
+    "yes", ["так", "так, скасувати", "скасовуйте", "да, отмените", "ага", "так відміняйте будь ласка"]
+)
+async def test_cancel_confirmed_by_typing(bot: Bot, yes: str) -> None:
+    booking = await _booked(bot, "sure")
+    await _say(bot, "sure", "хочу відмінити свій запис")
+    replies = await _say(bot, "sure", yes)
+    assert f"{booking.code} скасовано" in _text(replies) and await _bookings(bot) == []
+    assert (await _state(bot, "sure")).scenario is None
+
+
+@pytest.mark.parametrize("no", ["ні", "ні, залиште", "нет не надо", "не скасовуйте", "не отменяйте"])
+async def test_cancel_refused_by_typing(bot: Bot, no: str) -> None:
+    booking = await _booked(bot, "unsure")
+    await _say(bot, "unsure", "скасувати запис")
+    replies = await _say(bot, "unsure", no)
+    assert "залишається" in _text(replies) and [b.code for b in await _bookings(bot)] == [booking.code]
+    assert (await _state(bot, "unsure")).scenario is None
+
+
+async def test_cancel_button_then_typed_yes(bot: Bot) -> None:
+    booking = await _booked(bot, "presser")
+    await _press(bot, "presser", "q:my")
+    await _press(bot, "presser", f"q:x:{booking.code}")
+    replies = await _say(bot, "presser", "так скасуйте")
+    assert "скасовано" in _text(replies) and await _bookings(bot) == []
+
+
+async def test_cancel_question_reasked_on_an_unread_answer(bot: Bot) -> None:
+    booking = await _booked(bot, "vague")
+    await _say(bot, "vague", "відмінити запис")
+    replies = await _say(bot, "vague", "пупупу")
+    assert "«так»" in _text(replies) and f"q:xx:{booking.code}" in _payloads(replies)
+    assert len(await _bookings(bot)) == 1
 
 
 @pytest.mark.parametrize(
@@ -252,10 +289,11 @@ async def test_cancel_by_typing(bot: Bot, text: str) -> None:
     ["перенести запис", "хочу перенести на інший день", "перенесіть мене на пятницу", "перенести запись"],
 )
 async def test_move_by_typing(bot: Bot, text: str) -> None:
+    """The one booking: its days at once (it used to list the bookings; a typed day then went unread)."""
     booking = await _booked(bot, "mover")
     replies = await _say(bot, "mover", text)
-    assert f"q:r:{booking.code}" in _payloads(replies) and "На яку послугу" not in _text(replies)
-    await _press(bot, "mover", f"q:r:{booking.code}")
+    assert booking.code in _text(replies) and "На яку послугу" not in _text(replies)
+    assert (await _state(bot, "mover")).step in ("day", "time")
     replies = await _talk(bot, "mover", ["в пятницу", "о 11", "так"])
     assert "перенесено" in _text(replies)
     (moved,) = await _bookings(bot)
@@ -383,3 +421,202 @@ async def test_another_time_typed_at_the_confirmation(bot: Bot) -> None:
     replies = await _say(bot, "change", "а можна на 11?")
     assert "о 11:00" in _text(replies) and (await _state(bot, "change")).step == "confirm"
     assert "вас записано" in _text(await _say(bot, "change", "да, подтверждаю"))
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "hour"),
+    [
+        ("перенесіть мій запис на понеділок на 9", 7, 9),
+        ("можна перенести запис на 9.12", 9, None),
+        ("перенести запись на среду после обеда", 9, None),
+    ],
+)
+async def test_move_wish_with_its_day(bot: Bot, text: str, day: int, hour: int | None) -> None:
+    await _booked(bot, "hurry")
+    replies = await _say(bot, "hurry", text)
+    state = await _state(bot, "hurry")
+    assert state.scenario == "booking" and state.answers.get("day") == f"202612{day:02d}"
+    assert "Переносимо запис" in _text(replies)
+    if hour is not None:
+        assert state.step == "confirm" and state.answers["start"] == f"202612{day:02d}{hour:02d}00"
+
+
+async def test_move_typed_day_and_time(bot: Bot) -> None:
+    booking = await _booked(bot, "late")
+    await _say(bot, "late", "не встигаю, можна перенести на інший день?")
+    replies = await _talk(bot, "late", ["в понеділок", "на 9 ранку"])
+    assert "07.12" in _text(replies) and "09:00" in _text(replies)
+    replies = await _say(bot, "late", "підтверджую")
+    assert "перенесено" in _text(replies)
+    (moved,) = await _bookings(bot)
+    assert moved.code != booking.code and moved.start is not None
+    assert moved.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 7, 9, 0)
+
+
+# --- the service a booking wish names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("записатися на реєстрацію смерті", "drs-death-registration"),
+        ("хочу записатись на прописку дитини", "drs-child-residence"),
+        ("запишіть мене на картку криворіжця", "kartka-kryvorizhtsia"),
+        ("як записатися на муніципальну няню", "municipal-nanny"),
+        ("записаться на регистрацию фоп", "pub-fop-registration"),
+        ("запис на статус родини загиблого", "pub-fallen-family-status"),
+        ("хочу записатися на направлення на реабілітацію", "rehabilitation-referral"),
+    ],
+)
+async def test_booking_wish_names_its_service(bot: Bot, text: str, service: str) -> None:
+    replies = await _say(bot, "wisher", text)
+    state = await _state(bot, "wisher")
+    assert state.scenario == "booking" and state.answers.get("svc") == service, _text(replies)
+    assert state.step in ("office", "priority", "day") and "На яку послугу" not in _text(replies)
+
+
+@pytest.mark.parametrize("text", ["хочу записатися на прийом", "запишіть мене", "записатися на паспорт"])
+async def test_booking_wish_without_one_service_asks_which(bot: Bot, text: str) -> None:
+    replies = await _say(bot, "chooser", text)
+    state = await _state(bot, "chooser")
+    assert state.scenario == "booking" and state.step == "service" and "svc" not in state.answers
+    assert "На яку послугу" in _text(replies)
+
+
+async def test_a_whole_booking_from_a_wish_that_names_the_service(bot: Bot) -> None:
+    await _talk(bot, "quick", ["записатися на реєстрацію смерті", "неа", "в четвер", "о пів на третю"])
+    replies = await _say(bot, "quick", "да")
+    assert "Код запису" in _text(replies)
+    (booking,) = await _bookings(bot)
+    assert booking.service == "drs-death-registration" and booking.start is not None
+    assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 10, 14, 30)
+
+
+# --- the first free time, days of the month and times as people write them ----------------------------------
+
+
+async def _first_slot(bot: Bot, day: str = "") -> str:
+    """The first free time offered by the buttons (yyyymmddhhmm): of the first day, or of `day`."""
+    await _to_step(bot, "looker", "day")
+    if not day:
+        days = await _say(bot, "looker", "пупупу")  # the day step asked again, with its buttons
+        day = next(p for p in _payloads(days) if p.startswith("q:d:"))[4:]
+    times = await _press(bot, "looker", f"q:d:{day}")
+    return day + next(p for p in _payloads(times) if p.startswith("q:t:"))[4:]
+
+
+@pytest.mark.parametrize("text", ["найближчий вільний", "без різниці", "как можно раньше", "на ближайшее"])
+async def test_the_first_free_time_asked_at_the_day_step(bot: Bot, text: str) -> None:
+    first = await _first_slot(bot)
+    await _to_step(bot, "eager", "day")
+    replies = await _say(bot, "eager", text)
+    state = await _state(bot, "eager")
+    assert state.step == "confirm" and "Перевірте" in _text(replies)
+    assert state.answers["start"] == first
+
+
+async def test_the_first_free_time_of_the_day_chosen(bot: Bot) -> None:
+    await _to_step(bot, "eager", "time")
+    day = (await _state(bot, "eager")).answers["day"]
+    first = await _first_slot(bot, day)
+    await _say(bot, "eager", "будь-який час")
+    state = await _state(bot, "eager")
+    assert state.step == "confirm" and state.answers["start"] == first
+
+
+@pytest.mark.parametrize(
+    ("lines", "start"),
+    [
+        (["десятого", "на 9 30"], "202612100930"),
+        (["на пятнадцатое", "к одиннадцати"], "202612151100"),
+        (["через тиждень", "опівдні"], "202612111200"),
+    ],
+)
+async def test_ordinal_days_and_spaced_times_in_a_booking(bot: Bot, lines: list[str], start: str) -> None:
+    await _to_step(bot, "writer", "day")
+    await _talk(bot, "writer", lines)
+    state = await _state(bot, "writer")
+    assert state.step == "confirm" and state.answers["start"] == start
+
+
+# --- several bookings: which one, typed ------------------------------------------------------------------
+
+
+async def _two_booked(bot: Bot, user: str) -> tuple[Booking, Booking]:
+    await _talk(bot, user, ["хочу записатися", "допомога впо", "ні", "в четвер", "о 10", "так"])
+    await _talk(bot, user, ["записатися на реєстрацію смерті", "ні", "в понеділок", "о 9", "так"])
+    async with bot.uow_factory() as uow:
+        u, _ = await uow.users.with_state("web", user)
+        active = await uow.bookings.active_for(u.id)
+    (idp,) = [b for b in active if b.service == "idp-living-allowance"]
+    (death,) = [b for b in active if b.service == "drs-death-registration"]
+    return idp, death
+
+
+@pytest.mark.parametrize("which", ["той що в четвер", "впо", "на 10.12", "{code}", "код {code}"])
+async def test_which_booking_to_cancel_typed(bot: Bot, which: str) -> None:
+    idp, death = await _two_booked(bot, "two")
+    replies = await _say(bot, "two", "скасувати запис")
+    assert "Який скасувати" in _text(replies) and f"q:x:{idp.code}" in _payloads(replies)
+    replies = await _say(bot, "two", which.format(code=idp.code.lower()))
+    assert f"Скасувати запис {idp.code}?" in _text(replies)
+    replies = await _say(bot, "two", "так")
+    assert [b.code for b in await _bookings(bot)] == [death.code]
+
+
+async def test_which_booking_to_move_typed(bot: Bot) -> None:
+    _idp, death = await _two_booked(bot, "two")
+    await _say(bot, "two", "хочу перенести запис")
+    replies = await _say(bot, "two", "реєстрація смерті")
+    assert death.code in _text(replies) and (await _state(bot, "two")).step == "day"
+    await _talk(bot, "two", ["у вівторок", "о 11", "так"])
+    moved = [b for b in await _bookings(bot) if b.service == "drs-death-registration"]
+    assert len(moved) == 1 and moved[0].start is not None
+    assert moved[0].start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 8, 11, 0)
+
+
+@pytest.mark.parametrize("text", ["пупупу", "обидва"])
+async def test_which_booking_unread_lists_them_again(bot: Bot, text: str) -> None:
+    idp, death = await _two_booked(bot, "two")
+    await _say(bot, "two", "відмінити запис")
+    replies = await _say(bot, "two", text)
+    assert f"q:x:{idp.code}" in _payloads(replies) and f"q:x:{death.code}" in _payloads(replies)
+    assert len(await _bookings(bot)) == 2
+
+
+async def test_which_booking_left_keeps_them(bot: Bot) -> None:
+    await _two_booked(bot, "two")
+    await _say(bot, "two", "відмінити запис")
+    replies = await _say(bot, "two", "стоп")
+    assert "залишається" in _text(replies) and (await _state(bot, "two")).scenario is None
+    assert len(await _bookings(bot)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("записатися на реєстрацію смерті на понеділок", "20261207"),
+        ("хочу записаться на прописку ребенка в среду", "20261209"),
+        ("запис на картку криворіжця десятого", "20261210"),
+    ],
+)
+async def test_the_day_a_wish_names_waits_for_the_steps_before_it(bot: Bot, text: str, day: str) -> None:
+    replies = await _say(bot, "planner", text)
+    assert (await _state(bot, "planner")).step == "priority" and "категорій" in _text(replies)
+    replies = await _say(bot, "planner", "ні")
+    state = await _state(bot, "planner")
+    assert state.step == "time" and state.answers["day"] == day
+    await _talk(bot, "planner", ["о 10", "так"])
+    (booking,) = await _bookings(bot)
+    assert booking.start is not None and f"{booking.start.astimezone(KYIV):%Y%m%d%H}" == f"{day}10"
+
+
+@pytest.mark.parametrize("text", ["в центр віза", "головний", "на площу молодіжну", "я ветеран"])
+async def test_an_office_typed_by_its_name(bot: Bot, text: str) -> None:
+    await _say(bot, "office", "записатися на пільгу на комуналку")
+    assert (await _state(bot, "office")).step == "office"
+    await _say(bot, "office", text)
+    state = await _state(bot, "office")
+    assert state.step == "priority" and state.answers["office"] == (
+        "ya-veteran" if "ветеран" in text else "visa-main"
+    )

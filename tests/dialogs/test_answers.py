@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Bot
-from dialogs.answers import polarity, read_answer
+from dialogs.answers import content, polarity, read_answer
 from dialogs.outcome import Kind, Outcome
 from knowledge import Knowledge
 from knowledge.facts import Facts
-from testkit.transcript import EngineChannel
+from testkit.transcript import EngineChannel, Seen
 
 PENSION = "sa_loss_pensioner"
 
@@ -150,3 +150,145 @@ async def test_a_typed_answer_is_noted_as_an_answer_and_a_contradiction_as_a_rea
         Outcome(Kind.REASK, "loss-of-relative:q1"),
         Outcome(Kind.ANSWER, "loss-of-relative:q1"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        # a choice named by its content words, each up to its ending or a typo, Ukrainian, Russian, surzhyk
+        ("sb_vet_need_veteran", "пільгу на комуналку", "benefits"),
+        ("sb_vet_need_veteran", "льготу на коммуналку", "benefits"),
+        ("sb_vet_need_veteran", "мені на реабілітацію", "rehab"),
+        ("sb_vet_need_veteran", "статус оформити", "status"),
+        ("c23_income", "я пенсіонерка", "pensioner"),
+        ("c23_income", "вже на пенсії", "pensioner"),
+        ("c23_income", "пенсионерка я", "pensioner"),
+        ("c23_income", "працюю на заводі", "employed"),
+        ("c23_income", "зараз не працюю", "unemployed"),
+        ("c23_income", "безробітна", "unemployed"),
+        ("sb_ad_stage", "пріоритет вже є", "have_priority"),
+        ("sb_ad_stage", "є пріоритет", "have_priority"),
+        ("sb_ad_stage", "ще нема пріоритету", "new"),
+        ("sb_ad_stage", "треба продовжити", "extend"),
+        ("sb_vet_need_veteran", "так, пільга на комуналку", "benefits"),
+        ("sb_vet_need_veteran", "не пільга а реабілітація", "rehab"),
+        # first-person statements and other words for a label
+        ("c75_guardian", "я мама", "no"),
+        ("c75_guardian", "мама", "no"),
+        ("c75_guardian", "тато", "no"),
+        ("c75_guardian", "я опікунка", "yes"),
+        ("pub_about_relative", "про тата", "relative"),
+        ("pub_about_relative", "про бабусю", "relative"),
+        ("pub_about_relative", "про родичку", "relative"),
+        ("pub_about_relative", "про себе", "self"),
+        ("c93_tax_in_id", "у мене книжечка а не айді", "no"),
+        ("c93_tax_in_id", "старий паспорт", "no"),
+        ("c93_tax_in_id", "айді з кодом", "yes"),
+        ("sa_lost_civil", "свідоцтво про шлюб теж пропало", "yes"),
+        ("sa_lost_civil", "загубила і свідоцтво про народження", "yes"),
+        ("sa_lost_civil", "свідоцтва на місці", "no"),
+        ("sa_birth_married", "в шлюбі прізвище одне", "married_same"),
+        ("sa_birth_married", "расписаны фамилия одинаковая", "married_same"),
+    ],
+)
+def test_a_choice_named_by_its_words_a_statement_or_another_word_for_it(
+    kb: Knowledge, question: str, typed: str, expected: str
+) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "typed"),
+    [
+        ("sb_ad_stage", "пріоритет"),  # have it, or extend it: asked again
+        ("sb_vet_need_veteran", "пільга і реабілітація"),  # two options named alike
+        ("sb_vet_need_veteran", "а пільги які є?"),  # a question of its own
+        ("sa_lost_civil", "свідоцтво про шлюб вдома"),  # the question's own words say neither yes nor no
+        ("c23_income", "ну то пенсія то підробіток буває по різному"),  # too long to be a choice
+        ("c75_guardian", "скільки платять опікуну"),
+        ("sb_vet_need_veteran", "а де пільгу оформити"),
+    ],
+)
+def test_a_choice_named_by_no_option_or_by_several_is_not_guessed(
+    kb: Knowledge, question: str, typed: str
+) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value is None
+
+
+def test_content_words_carry_their_negation() -> None:
+    assert [negated for _, negated in content("пріоритету немає")] == [True]
+    assert [negated for _, negated in content("без пріоритету")] == [True]
+    assert content("не працюю") == [(content("працюю")[0][0], True)]
+    assert content("я на пенсії") == content("пенсії")
+
+
+async def _answer_until(citizen: EngineChannel, question: str, replies: list[str]) -> Seen:
+    """Answer each reply in turn; the last reply seen must show `question`."""
+    seen = Seen([], [])
+    for typed in replies:
+        seen = await citizen.send_text(typed)
+        assert "не зрозумів" not in seen.text, (typed, seen.text)
+    assert question in seen.text, seen.text
+    return seen
+
+
+async def test_a_veteran_names_the_benefit_in_his_own_words(citizen: EngineChannel) -> None:
+    await citizen.press("s:ya-veteran")
+    await _answer_until(citizen, "Що саме вам потрібно?", ["ветеран я"])
+    seen = await citizen.send_text("льготу на коммуналку")
+    assert "не зрозумів" not in seen.text
+    assert "Ваш перелік" in seen.text
+
+
+async def test_the_office_name_ya_veteran_does_not_say_who_applies(citizen: EngineChannel) -> None:
+    seen = await citizen.send_text("Я-Ветеран що там можна оформити")
+    assert "Хто звертається?" in seen.text
+
+
+async def test_lost_certificates_told_in_a_sentence(citizen: EngineChannel) -> None:
+    await citizen.press("s:lost-documents")
+    await _answer_until(citizen, "свідоцтво", ["паспорт загубила"])
+    seen = await citizen.send_text("і свідоцтво про народження дитини теж пропало")
+    assert "не зрозумів" not in seen.text
+    # «загубила» said it was not theft, «про … дитини» whose certificate it is: the next question is who applies
+    assert "Про родича" in seen.text
+    assert "за себе чи як представник" in seen.text
+
+
+async def test_a_mother_says_so_at_who_applies(citizen: EngineChannel) -> None:
+    seen = await citizen.press("s:k-municipal-nanny")
+    for _ in range(6):  # answer «ні» until the question who applies
+        if "опікун?" in seen.text:
+            break
+        seen = await citizen.send_text("ні")
+    assert "опікун?" in seen.text
+    seen = await citizen.send_text("я мама")
+    assert "не зрозумів" not in seen.text
+    assert "опікун?" not in seen.text
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        ("sa_inh_kinship", "всі є", "yes"),
+        ("sa_inh_kinship", "не всі є", "no"),
+        ("sa_inh_kinship", "не все есть", "no"),
+        ("sa_inh_kinship", "частково", "no"),
+        ("sa_inh_death_cert", "тільки копія", "no"),
+        ("sa_inh_death_cert", "є оригінал", "yes"),
+        ("sa_birth_married", "женаты фамилия одна", "married_same"),
+        ("sa_lost_passport", "паспорт на месте", "no"),
+        ("representative", "я сама", "no"),
+        ("sb_ad_stage", "вже маємо пріоритет", "have_priority"),
+        ("sb_ad_stage", "ще нічого не оформлювали", "new"),
+    ],
+)
+def test_statements_at_yes_or_no_questions(kb: Knowledge, question: str, typed: str, expected: str) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "typed"), [("sa_birth_married", "ми розписані"), ("sa_birth_married", "в браке")]
+)
+def test_married_without_the_surname_is_asked_again(kb: Knowledge, question: str, typed: str) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value is None

@@ -52,6 +52,10 @@ COMPLAINTS = [
     "хочу написать скаргу на працивника",  # surzhyk and a typo
     "скарга",
     "адміністратор грубо розмовляла і відмовила без причини",
+    "хочу залишити негативний відгук про обслуговування",  # a bad review is a complaint, not praise
+    "оставлю плохой отзыв о вашей работе",
+    "сотрудница накричала на меня",  # «сотрудница» is not «сотрите»: never the forget confirmation
+    "працівниця кричала на мене у віконці",
 ]
 
 
@@ -85,6 +89,8 @@ PRAISE = [
     "ви молодці, швидко обслужили",
     "хочу оставить благодарность администратору",
     "дякую працівниці Юлії з 5 вікна",
+    "дякую дівчатам, де можна залишити відгук?",  # thanks and where: thanked
+    "дуже задоволена обслуговуванням",
 ]
 
 
@@ -96,9 +102,27 @@ async def test_praise_gets_a_warm_short_reply(citizen: EngineChannel, heard: Hea
     assert "0 800 500 459" in seen.text
 
 
-async def test_a_plain_thanks_is_not_praise(citizen: EngineChannel, heard: Heard) -> None:
-    seen = await citizen.send_text("дякую")
-    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "thanks")
+REVIEWS = [
+    "де можна залишити відгук",
+    "где оставить отзыв о работе центра",
+    "є книга відгуків?",
+    "хочу написати відгук",
+]
+
+
+@pytest.mark.parametrize("text", REVIEWS)
+async def test_where_to_leave_a_review_is_answered_without_thanks_for_unsaid_words(
+    citizen: EngineChannel, heard: Heard, text: str
+) -> None:
+    seen = await citizen.send_text(text)
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "praise")
+    assert seen.text.startswith(texts.REVIEW_WHERE) and "0 800 500 459" in seen.text and len(seen.text) <= 400
+
+
+@pytest.mark.parametrize("text", ["дякую", "ще раз дякую вам", "спасибо еще раз", "ну дякую ще раз!"])
+async def test_a_plain_thanks_is_not_praise(citizen: EngineChannel, heard: Heard, text: str) -> None:
+    seen = await citizen.send_text(text)
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "thanks")  # «ще раз» is not a repeated certificate
     assert seen.text == common.THANKS
 
 
@@ -112,6 +136,10 @@ DISTRESS = [
     "издевательство какое-то",
     "руки опускаються вже",
     "ви там знущаєтесь чи шо",
+    "йдіть ви зі своїм ботом",
+    "тупой бот",
+    "толку от вас никакого",
+    "та ніякого толку від вас",
 ]
 
 
@@ -140,6 +168,12 @@ HOME_VISITS = [
     "бабуся не встає з ліжка, як бути з документами",
     "можна викликати адміністратора додому?",
     "чи є виїзд додому для маломобільних",
+    "мама після інсульту не ходить, як оформити документи",
+    "дедушка не ходит, а нужно переоформить документы",
+    "я погано ходжу, можна щоб до мене приїхали",
+    "бабушка на инвалидной коляске, как быть",
+    "а можете приехать ко мне?",
+    "мама не виходить з дому",
 ]
 
 
@@ -155,6 +189,15 @@ async def test_cannot_come_in_gets_the_home_visit_and_its_button(
     assert visit.texts[0].startswith(booking_texts.VISIT_START[:40])
 
 
+@pytest.mark.parametrize("text", ["як викликати", "а как вызвать?", "викликати"])
+async def test_how_to_call_it_after_the_home_visit_is_the_home_visit(
+    citizen: EngineChannel, heard: Heard, text: str
+) -> None:
+    await citizen.send_text("мама лежача, чи може ваш працівник приїхати додому")
+    seen = await citizen.send_text(text)
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "home_visit") and "q:v" in _payloads(seen)
+
+
 FORGET = [
     "видаліть мої дані",
     "забути мене",
@@ -166,6 +209,8 @@ FORGET = [
     "видаліть будь ласка всю інформацію про мене",
     "прошу удалить мои персональные данные",
     "забудь мене",  # the exact words, read before the matcher
+    "сотрите мои данные",
+    "видаліть мою переписку",
 ]
 
 
@@ -181,19 +226,30 @@ async def test_every_phrasing_of_forget_me_asks_to_confirm(
     assert done.texts[0] == common.FORGOTTEN
 
 
-OPERATOR_WORDS = ["оператор", "людина", "живий оператор"]  # a room's typed command
+OPERATOR_WORDS = ["оператор", "людина", "живий оператор", "/operator", "Людина!", "оператора"]  # fixed words
 OPERATOR_PHRASES = [
     "хочу поговорити з людиною",
     "соедините с человеком",
     "дайте живого оператора",
     "можна живу людину?",
     "з'єднайте мене з людиною будь ласка",
+    "хочу поговорити з працівником",
+    "можно с кем-то поговорить?",
 ]
 
 
 @pytest.mark.parametrize("text", OPERATOR_WORDS)
-async def test_the_operator_words_reach_the_handoff(citizen: EngineChannel, text: str) -> None:
+async def test_the_operator_words_reach_the_handoff(citizen: EngineChannel, heard: Heard, text: str) -> None:
     assert _handoff_answered(await citizen.send_text(text))
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "operator")  # counted as the wish it is
+
+
+async def test_the_operator_words_inside_a_dialog_reach_the_handoff(
+    citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("картка криворіжця")  # a card's dialog asks its first question
+    assert _handoff_answered(await citizen.send_text("людина"))
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "operator")
 
 
 @pytest.mark.parametrize("text", OPERATOR_PHRASES)
@@ -290,6 +346,23 @@ async def test_the_words_of_these_intents_do_not_take_other_questions(
 ) -> None:
     await citizen.send_text(text)
     assert heard.outcomes[-1] == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "дитина не ходить в садок, чи можна муніципальну няню",  # «не ходить» of a child is no home visit
+        "реабілітація після інсульту",
+        "к нам приехали родственники из Покровска как их зарегистрировать",  # «приехали к нам», not a request
+        "куди йти ви не підкажете з паспортом",  # «йти ви» is not «ідіть ви»
+        "як викликати швидку",
+    ],
+)
+async def test_walking_coming_and_going_words_do_not_take_other_questions(
+    citizen: EngineChannel, heard: Heard, text: str
+) -> None:
+    await citizen.send_text(text)
+    assert heard.outcomes[-1].target not in ("home_visit", "distress")
 
 
 async def test_a_trip_abroad_is_not_a_train(citizen: EngineChannel, heard: Heard) -> None:

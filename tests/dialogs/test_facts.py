@@ -163,3 +163,32 @@ def test_words_of_signs_only_are_no_words() -> None:
 
     assert forms("ъъъ ъъъ") == ()
     assert forms("ъъъ не заміжня") == forms("не заміжня")
+
+
+@pytest.mark.parametrize(
+    ("text", "settled"),
+    [
+        ("прізвище одне", {"sa_birth_married": "married_same"}),  # two content words in either order
+        ("фамилия одинаковая у нас", {"sa_birth_married": "married_same"}),
+        ("свідоцтво про шлюб теж пропало", {"sa_lost_civil": "yes"}),  # «про», «теж» not counted in the gap
+        ("у нас пріоритет вже є", {"sb_ad_stage": "have_priority"}),
+        ("я вже на пенсії", {"c23_income": "pensioner"}),
+    ],
+)
+def test_a_phrase_in_another_order_or_with_small_words_between(
+    kb: Knowledge, text: str, settled: dict[str, str]
+) -> None:
+    assert Facts(kb.questions.values()).settled(text) == settled
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Я-Ветеран що там можна оформити",  # the office's name, not «я ветеран»
+        "тато дитини помер",  # a bare «тато» names an option only at its own question (`names`)
+        "в шлюбі не",  # a phrase with a negation keeps its order
+    ],
+)
+def test_names_and_reversed_negations_state_nothing(kb: Knowledge, text: str) -> None:
+    facts = Facts(kb.questions.values()).settled(text)
+    assert "sb_vet_who" not in facts and "c75_guardian" not in facts and "sa_birth_married" not in facts

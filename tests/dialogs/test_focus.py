@@ -261,8 +261,8 @@ async def test_a_room_intent_naming_a_service_puts_it_in_focus(
     bot: Bot, citizen: EngineChannel, heard: Heard
 ) -> None:
     await citizen.send_text("нагадайте мені подати документи на допомогу при народженні")
-    assert await _focus(bot) == "situation:birth"
-    amount = await citizen.send_text("а скільки там дають")  # the situation's one payment
+    assert await _focus(bot) == "service:drs-birth-assistance"  # the service it names (not the birth package)
+    amount = await citizen.send_text("а скільки там дають")
     _short(amount)
     assert "50 000 грн" in amount.text
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "amount:service:drs-birth-assistance")

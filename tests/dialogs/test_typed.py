@@ -121,6 +121,39 @@ def test_no_date(text: str) -> None:
     assert read_date(text, FRIDAY) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("десятого", dt.date(2026, 12, 10)),
+        ("на десяте", dt.date(2026, 12, 10)),
+        ("давайте п'ятнадцятого", dt.date(2026, 12, 15)),
+        ("двадцять першого грудня", dt.date(2026, 12, 21)),
+        ("на двадцать пятое", dt.date(2026, 12, 25)),
+        ("первого января", dt.date(2027, 1, 1)),
+        ("четвертого", dt.date(2026, 12, 4)),  # today, not a Thursday
+        ("шостого числа", dt.date(2026, 12, 6)),
+        ("другого числа", dt.date(2027, 1, 2)),
+        ("10-го", dt.date(2026, 12, 10)),
+        ("на 11е", dt.date(2026, 12, 11)),
+        ("через тиждень", dt.date(2026, 12, 11)),
+        ("через 3 дні", dt.date(2026, 12, 7)),
+        ("через два дня", dt.date(2026, 12, 6)),
+    ],
+)
+def test_a_day_of_the_month_said_as_an_ordinal_and_days_ahead(text: str, expected: dt.date) -> None:
+    assert read_date(text, FRIDAY) == expected
+
+
+@pytest.mark.parametrize("text", ["другого", "на другой день", "через день", "третьої", "на десяту"])
+def test_not_an_ordinal_day(text: str) -> None:
+    assert read_date(text, FRIDAY) is None
+
+
+def test_an_ordinal_day_gone_by() -> None:
+    assert read_date("подала третього", FRIDAY, past=True) == dt.date(2026, 12, 3)
+    assert read_date("п'ятого листопада", FRIDAY, past=True) == dt.date(2026, 11, 5)
+
+
 def test_a_passed_day_is_next_years_only_when_the_window_allows() -> None:
     assert read_date("3.12", FRIDAY, window=14) == dt.date(2026, 12, 3)  # passed: the caller says so
     assert read_date("3.12", FRIDAY, window=400) == dt.date(2027, 12, 3)
@@ -236,6 +269,13 @@ def test_where_a_date_was_found() -> None:
         ("о 12", 12, 0),
         ("давайте на 11 если можно", 11, 0),
         ("можна о 10:45?", 10, 45),
+        ("на 9 30", 9, 30),
+        ("в 11 15", 11, 15),
+        ("14 00", 14, 0),
+        ("в полдень", 12, 0),
+        ("опівдні", 12, 0),
+        ("к десяти", 10, 0),
+        ("к одиннадцати", 11, 0),
     ],
 )
 def test_exact_times(text: str, hour: int, minute: int) -> None:
@@ -280,6 +320,9 @@ def test_no_time(text: str) -> None:
         ("10.12", dt.date(2026, 12, 10), None),  # a date here, never ten past ten
         ("на 10", None, TimeAsked(dt.time(10))),
         ("3 грудня", dt.date(2027, 12, 3), None),
+        ("десятого на 9", dt.date(2026, 12, 10), TimeAsked(dt.time(9))),
+        ("першого о десятій", dt.date(2027, 1, 1), TimeAsked(dt.time(10))),
+        ("10 12", None, None),  # neither a time (12 is not a round minute) nor a date
     ],
 )
 def test_a_day_and_a_time_in_one_message(text: str, day: dt.date | None, at: TimeAsked | None) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from bot.app import Bot, build
 from bot.settings import Settings
 from dialogs import texts
+from dialogs.reading import MAX_TEXT
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.clock import ManualClock
@@ -195,7 +196,7 @@ async def test_huge_text_and_a_lone_surrogate_are_handled(rig: Rig, caplog: pyte
         assert resp.status == 200 and (await resp.json())["status"] == "ok"
     assert not _tracebacks(caplog)
     logged = await rig.logged_in(USER["id"])
-    assert len(logged) == 2 and len(logged[0]) <= 500 and logged[1] == "прописка ?"
+    assert len(logged) == 2 and len(logged[0]) <= MAX_TEXT and logged[1] == "прописка ?"
     too_big = _message(USER, {"type": "text", "text": "я" * 200_000}, token=13)  # over aiohttp's 1 MiB
     assert (await rig.post(too_big)).status == 413
     assert not _tracebacks(caplog)

@@ -117,12 +117,14 @@ async def _check_in_view(page: Page, seen: int) -> bool:
 WALK = [  # the first steps of the birth dialog, which every version of it has
     ("Життєві ситуації", "Оберіть свою життєву ситуацію"),
     ("Народження дитини", "Чи перебувають батьки дитини у шлюбі?"),
-    ("Не в шлюбі", "Чи прийдуть оформлювати документи обоє батьків?"),
+    ("Не в шлюбі", "Батько дитини визнає батьківство"),
+    ("Так, визнає", "Чи прийдуть оформлювати документи обоє батьків?"),
     ("Так, обоє", "зареєструвати (задекларувати) місце проживання дитини?"),
 ]
 BIRTH = [  # (words of a question, the answer pressed): the birth dialog asks only those that matter, in its order
     ("Оберіть свою життєву ситуацію", "Народження дитини"),
     ("у шлюбі?", "Не в шлюбі"),
+    ("визнає батьківство", "Так, визнає"),
     ("обоє батьків?", "Так, обоє"),
     ("місце проживання дитини?", "Так, одразу"),
     ("за різними адресами?", "Ні, за однією"),
@@ -219,7 +221,7 @@ async def test_reload_restores_the_conversation(bot: Bot) -> None:
         await page.press("#text", "Enter")
         await page.locator("#log .msg.me", has_text="Добрий день").wait_for()
         await _settled(page)
-        for label, then in WALK[:3]:
+        for label, then in WALK[:4]:
             await page.get_by_role("button", name=label).last.click()
             await page.locator("#log").get_by_text(then).last.wait_for()
             await _settled(page)

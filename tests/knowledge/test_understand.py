@@ -142,6 +142,7 @@ def test_the_guard_covers_every_question_of_the_set_without_a_death_word(underst
         "поховання",
         "загибл",
         "погиб",
+        "загин",
         "спадщ",
         "спадш",
         "спадк",
@@ -240,3 +241,31 @@ def test_held_out_intents_set_figures_do_not_fall(understander: Understander) ->
     assert report.top3.share >= 0.85, detail
     assert report.intent.total >= 40 and report.intent.share >= 0.70, detail
     assert report.facet.total >= 40 and report.facet.share >= 0.75, detail
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # a service named by its own name: its card, confidently, though a situation bundles it
+        ("открыть фоп", "service/pub-fop-registration"),
+        ("хочу оформити статус убд", "service/pub-ubd-status"),
+        ("є-малятко", "service/drs-yemalyatko"),
+        ("дозвіл на рекламу", "service/pub-ad-permit"),
+        ("скільки дають допомоги на поховання", "service/drs-funeral-assistance"),
+        ("повторное свидетельство о рождении", "service/drs-repeat-certificate"),
+        ("загс выдал не то свидетельство, нужно повторное", "service/drs-repeat-certificate"),
+        ("вышла замуж, менять паспорт надо?", "service/drs-passport-id-exchange"),
+        ("прописать ребенка", "service/drs-child-residence"),
+        # a life event told: its situation
+        ("умер дедушка что делать", "situation/loss-of-relative"),
+        ("хочемо повісити рекламу на магазин", "situation/outdoor-advertising"),
+        ("народила вчора, шо робить", "situation/birth"),
+    ],
+)
+def test_a_named_service_opens_its_card_and_a_told_event_its_situation(
+    understander: Understander, query: str, expected: str
+) -> None:
+    got = understander.understand(query)
+    assert got.confident is not None and f"{got.confident.kind}/{got.confident.id}" == expected, _ref(
+        understander, query
+    )

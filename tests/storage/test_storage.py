@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from bot.app import Bot, build
 from bot.maintenance import purge_expired, start_housekeeping
 from dialogs.messages import Incoming
+from dialogs.reading import MAX_TEXT
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -108,7 +109,9 @@ async def test_a_long_message_is_logged_bounded(bot: Bot) -> None:
         user = await w.users.get("web", "long")
         assert user is not None
         logged = (await w.messages.recent(user.id))[0].text
-    assert len(logged) <= 500
+    assert (
+        len(logged) <= MAX_TEXT < 18_000
+    )  # what the reader reads (4,000 characters), never the whole message
 
 
 async def test_an_old_dialog_still_answers_a_typed_question(bot: Bot) -> None:
