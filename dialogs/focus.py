@@ -7,16 +7,20 @@
   a question about one facet of a named service is answered (dialogs/reading.py), and when a booking is confirmed
   (the booking room writes `turn.state.focus`; it imports nothing from here).
 - Kept until the citizen names something else: a confident match that opens another card or situation, or a facet
-  of another service. Search results with no clear match, menus, greetings and follow-ups leave it as it is.
+  of another service. Search results put their first hit in focus when it is a confident match that did not
+  open (the citizen was in another dialog) or stands out (SOFT_SCORE, SOFT_MARGIN), except at a dialog's
+  question, where typed words that list results are an answer it could not read; other lists, menus, greetings
+  and follow-ups leave it as it is.
 - Expiry: the focus goes with a stale session. When the dialog was last touched longer ago than the engine's
   `stale_after` (STALE_SESSION, 24 hours by default) the engine drops it on the next message, as it restarts an
   unfinished dialog; /forget erases it with the rest of the state.
 
-A follow-up is a question that names nothing («скільки коштує?», «а де це», «коли буде готово», «до котрої»): a
-facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found. `FollowUps` answers it about
-the thing in focus in a few lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks
-which service, with buttons. Hours and addresses are those of the office in question: the office of the booking
-or card in focus, else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік».
+A follow-up is a question that names nothing («скільки коштує?», «а де це», «коли буде готово», «до котрої»):
+a facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found; «скільки» alone
+(HOW_MUCH) is a payment's amount, else the price. `FollowUps` answers it about the thing in focus in a few
+lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks which service, with
+buttons. Hours and addresses are those of the office in question: the office of the booking or card in focus,
+else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік».
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dialogs.payloads import Action, pack
 from dialogs.render import (
     SECTIONS,
     amount_line,
+    docs_lines,
     facet_text,
     fee_text,
     main_office,
@@ -73,6 +78,14 @@ CENTER_WORDS = frozenset(
 )
 # The intents that are follow-ups when they name no service.
 FOLLOW_INTENTS = frozenset({Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.READY})
+# «How much» alone («а на дитину скільки»): of a payment in focus its amount, of any other service its price.
+HOW_MUCH = frozenset({"скільки", "скіки", "скілки", "скока", "скоко", "сколько", "скилькы"})
+# Search results listed with no confident match put their first one in focus when it stands out this clearly:
+# it scores SOFT_SCORE and leads the next competing hit by SOFT_MARGIN (on tests/knowledge/search_cases.yaml the
+# first hit of such a list is the service or situation meant, or one bundling it, in 7 of 7 questions; a wrong
+# focus would answer about another service, so a list whose first hit does not stand out changes nothing).
+SOFT_SCORE = 0.65
+SOFT_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -243,6 +256,25 @@ class FollowUps:
         if len(named) == 1 or named[0].score - named[1].score >= CONFIDENT_MARGIN:
             put(state, SERVICE, named[0].id)
 
+    def how_much(self, state: DialogState) -> Facet:
+        """What «скільки» alone asks about the thing in focus: a payment's amount, else the price."""
+        focus = self.focus(state)
+        if focus is None:
+            return Facet.PRICE
+        if focus.kind == SITUATION:
+            bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
+            return Facet.AMOUNT if any(s.amount for s in bundled) else Facet.PRICE
+        return Facet.AMOUNT if self.kb.services[focus.id].amount else Facet.PRICE
+
+    def listed(self, state: DialogState, hits: list[SearchHit], first: SearchHit | None) -> None:
+        """Search results were listed: the `first` of them that stands out (a confident match that did not open,
+        being inside another dialog, or a clear first hit) is what follow-ups are about now."""
+        if first is None:
+            return
+        put(state, SERVICE if first.kind == "service" else SITUATION, first.id)
+        if first.kind == "situation":
+            self.opened(state, first.id, hits)
+
     def about_focus(self, state: DialogState, found: list[str], clear: bool) -> bool:
         """Whether a facet question whose words found these services and situations (none of them as a
         confident match) is about the thing in focus: it is among them («скільки чекати виплату» about the
@@ -297,12 +329,7 @@ class FollowUps:
         elif facet == Facet.ONLINE:
             lines = online_lines(service)
         elif facet == Facet.DOCS:
-            titles = [
-                f"• {d.title}" + (" (за потреби)" if d.condition or d.optional else "")
-                for d in service.documents
-            ]
-            lines = [texts.DOCS_HEAD, *titles] if titles else ["Перелік документів уточніть у Центрі."]
-            lines = [fit(lines, MAX_REPLY - 120), texts.DOCS_PERSONAL]
+            lines = [fit(docs_lines(service), MAX_REPLY - 120), texts.DOCS_PERSONAL]
         else:
             lines = service_section(self.kb, service, "result", self.martial_law).split("\n")[1:]
         return Reply(fit([head, *lines]), self._service_rows(turn.state, service, facet))

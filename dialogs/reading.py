@@ -27,7 +27,7 @@ from dialogs.words import (
     MENU_WORDS,
 )
 from knowledge.search import SearchHit
-from knowledge.text import clean
+from knowledge.text import clean, words
 from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState
 
@@ -148,9 +148,21 @@ class Reader:
                 return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
             if services:
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
+                if len(services) == 1:  # a facet of the one service meant: what follow-ups are about
+                    focus.put(state, focus.SERVICE, services[0])
                 return run.resumable(state, self.views.facets(services, facet or ""))
         if not hits and (follow_up := self.understander.facet_asked(asked)) is not None:
             return run.resumable(state, await self.follow.facet(turn, follow_up))  # «скільки коштує?»
+        if (
+            facet is None
+            and hit is None
+            and focus.HOW_MUCH & set(words(asked))
+            and (
+                not hits
+                or self.follow.about_focus(state, [h.id for h in hits], self._standing_out(hits) is not None)
+            )
+        ):  # «а на дитину скільки» about the allowance in focus: its amount (of a service, its price)
+            return run.resumable(state, await self.follow.facet(turn, self.follow.how_much(state)))
         if understood.intents and not hits:  # a greeting or thanks alone
             turn.note(Kind.INTENT, understood.intents[0].value)
             return run.resumable(state, self.intent(understood.intents[0], None))
@@ -160,7 +172,20 @@ class Reader:
             return [Reply(texts.NOT_AN_ANSWER), *question]
         if hits:  # inside a dialog, listed with «continue», so the citizen's place is not lost
             turn.note(Kind.SEARCH)
+            if question is None:  # at a question a typed answer it could not read is no new subject
+                self.follow.listed(state, hits, hit or self._standing_out(hits))
             return self.views.search_results(hits, resume=run.current(state) is not None)
+        return None
+
+    def _standing_out(self, hits: list[SearchHit]) -> SearchHit | None:
+        """The first hit of a list when it stands out clearly enough to be what follow-ups are about."""
+        top = hits[0] if hits else None
+        if (
+            top is not None
+            and top.score >= focus.SOFT_SCORE
+            and self.understander.margin(hits) >= focus.SOFT_MARGIN
+        ):
+            return top
         return None
 
     def _service_of(self, hit: SearchHit, hits: list[SearchHit], facet: Facet | None = None) -> str | None:

@@ -308,8 +308,8 @@ def wording_text(checklist: Checklist) -> str:
 
 
 def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool, *, brief: bool = False) -> str:
-    """The answer to a question about one facet of a service: amount, price, term, where, hours or result
-    (`brief`: a shorter amount, when the answer lists several services)."""
+    """The answer to a question about one facet of a service: amount, price, term, docs, where, hours or
+    result (`brief`: a shorter amount, when the answer lists several services)."""
     head = f"**{service.short_title}**\n"
     if facet == "amount":
         return head + amount_text(service, brief=brief)
@@ -334,7 +334,18 @@ def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool, *
         return service_section(kb, service, "result", martial_law)
     if facet == "online":
         return head + "\n".join(online_lines(service))
+    if facet == "docs":
+        return head + "\n".join([*docs_lines(service), texts.DOCS_PERSONAL])
     return service_section(kb, service, "where", martial_law)
+
+
+def docs_lines(service: Service) -> list[str]:
+    """The card's documents, one line each (those of some cases only marked so): a short answer to «які
+    документи»; the personal list is the checklist's."""
+    titles = [
+        f"• {d.title}" + (" (за потреби)" if d.condition or d.optional else "") for d in service.documents
+    ]
+    return [texts.DOCS_HEAD, *titles] if titles else ["Перелік документів уточніть у Центрі."]
 
 
 ONLINE_WORDS = re.compile(r"\bДі[яїю]\b|онлайн|портал|електронн", re.IGNORECASE)

@@ -20,7 +20,7 @@ from dialogs.payloads import Action, pack
 from dialogs.render import facet_text
 from dialogs.rooms import Turn
 from knowledge.search import SearchHit
-from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Intent
 
 FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
@@ -383,7 +383,7 @@ class TypedAnswers(MyBookings):
             if again.facet is not None:
                 facet, service = again.facet, a.svc
         resume = (_b(texts.RESUME, "go"),)
-        if facet is not None and facet != Facet.DOCS and service is not None:
+        if facet is not None and service is not None:  # «а які документи брати» too: the card's list
             turn.note(Kind.FACET, f"{facet}:{service}")
             answer = facet_text(self.kb, self.kb.services[service], facet, self.booking.martial_law)
             card = Button(common.WHOLE_CARD, pack(Action.SERVICE, service, "open"))

@@ -1,0 +1,183 @@
+"""Follow-ups beyond a card opened by name (dialogs/focus.py, dialogs/reading.py): «скільки» alone (a payment's
+amount, another service's price), questions about «заява» that name no service, the first hit of a search list
+that stands out (what follow-ups are about then) and a list that names nothing clearly (the focus stays as it
+was). Through the real engine and database."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Bot
+from dialogs.outcome import Kind, Outcome
+from testkit.transcript import EngineChannel
+
+VPO = "idp-living-allowance"  # a payment: 2 000 UAH a month for an adult, 3 000 UAH for a child
+KARTKA = "kartka-kryvorizhtsia"  # no payment: its fee is the price
+
+
+class Heard:
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+
+    def understood(self, channel: str, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+
+@pytest.fixture()
+def heard(bot: Bot) -> Heard:
+    found = Heard()
+    bot.engine.observers.append(found)
+    return found
+
+
+async def _focus(bot: Bot, user: str = "citizen-1") -> str | None:
+    async with bot.uow_factory() as uow:
+        _, state = await uow.users.with_state("test", user)
+        return state.focus
+
+
+@pytest.mark.parametrize("typed", ["а на дитину скільки", "скока на дитину", "а скільки?"])
+async def test_how_much_alone_is_the_amount_of_a_payment_in_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    await citizen.send_text("допомога впо")
+    assert await _focus(bot) == f"service:{VPO}"
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"amount:service:{VPO}"), answer.text
+    assert "3 000 грн" in answer.text and len(answer.text) <= 700
+
+
+@pytest.mark.parametrize("typed", ["а скока", "а скільки", "сколько"])
+async def test_how_much_alone_is_the_price_of_a_service_that_pays_nothing(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    await citizen.send_text("картка криворіжця")
+    assert await _focus(bot) == f"service:{KARTKA}"
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"price:service:{KARTKA}"), answer.text
+    assert "не виплата" not in answer.text
+
+
+async def test_how_much_with_nothing_in_focus_asks_which_service(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    answer = await citizen.send_text("а скільки")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:")
+    assert "про яку послугу" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "facet"),
+    [
+        ("а як подати заяву", "where"),
+        ("куди подавати заяву", "where"),
+        ("а где подать заявление", "where"),
+        ("скільки розглядають заяву", "term"),
+        ("а сколько рассматривают заявление", "term"),
+    ],
+)
+async def test_a_question_about_the_application_is_about_the_service_in_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str, facet: str
+) -> None:
+    """«заява» names no service (not the waiver «за заявою»): the question is about the payment in focus."""
+    await citizen.send_text("скільки дають грошей при народженні дитини")
+    assert await _focus(bot) == "service:drs-birth-assistance"
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"{facet}:service:drs-birth-assistance"), answer.text
+    assert await _focus(bot) == "service:drs-birth-assistance"
+
+
+@pytest.mark.parametrize(
+    ("search", "service", "typed", "facet"),
+    [
+        ("людина похилого віку, картка для проїзду", KARTKA, "а скільки це коштує", "price"),
+        ("выплаты впл на проживание продлить", VPO, "а куда идти", "where"),
+    ],
+)
+async def test_the_first_hit_of_a_list_that_stands_out_is_in_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard, search: str, service: str, typed: str, facet: str
+) -> None:
+    listed = await citizen.send_text(search)
+    assert heard.outcomes[-1].kind is Kind.SEARCH, listed.text  # not confident enough to open it
+    assert await _focus(bot) == f"service:{service}"
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"{facet}:service:{service}")
+    assert len(answer.text) <= 700
+
+
+async def test_a_list_with_no_clear_first_hit_leaves_the_focus_alone(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    # a new ID card instead of a booklet, instead of a lost one, the lost documents: all alike
+    listed = await citizen.send_text("паспорт")
+    assert heard.outcomes[-1].kind is Kind.SEARCH, listed.text
+    assert await _focus(bot) is None
+    answer = await citizen.send_text("скільки коштує")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:")  # asks which service rather than guess
+    assert "про яку послугу" in answer.text
+
+
+async def test_an_unread_answer_at_a_question_does_not_move_the_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    """At a dialog's question, typed words that list results are an answer it could not read, not a new subject:
+    the follow-up after them is still about the dialog's subject."""
+    await citizen.send_text("народження дитини")
+    assert await _focus(bot) == "situation:birth"
+    await citizen.send_text("я опікун")
+    assert await _focus(bot) == "situation:birth"
+    answer = await citizen.send_text("скільки платять")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "amount:service:drs-birth-assistance")
+    assert "50 000" in answer.text
+
+
+async def test_a_confident_match_listed_after_a_finished_checklist_takes_the_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("реєстрація фоп")
+    before = await _focus(bot)
+    assert before is not None and "fop" in before
+    await citizen.send_text("а повторне свідоцтво про народження як отримати")
+    after = await _focus(bot)
+    assert after is not None and "fop" not in after  # not the FOP any more: the price asked next is not its
+    await citizen.send_text("а це скільки коштує")
+    assert heard.outcomes[-1].kind is Kind.FOLLOW_UP and "fop" not in heard.outcomes[-1].target
+
+
+@pytest.mark.parametrize("typed", ["а які документи брати", "що з собою нести", "какие документы нужны"])
+async def test_documents_asked_on_the_way_of_a_booking_are_the_card_s_and_the_booking_waits(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    seen = await citizen.press(f"q:s:{VPO}")
+    if any(p == "q:p:no" for _, p in seen.buttons):
+        seen = await citizen.press("q:p:no")
+    assert any(p.startswith("q:d:") for _, p in seen.buttons)  # the day is asked
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FACET, f"docs:{VPO}"), answer.text
+    assert "Документи:" in answer.text and "Паспорт" in answer.text
+    resume = next(p for label, p in answer.buttons if "Продовжити запис" in label)
+    again = await citizen.press(resume)
+    assert any(p.startswith("q:d:") for _, p in again.buttons)  # back at the day, nothing lost
+
+
+@pytest.mark.parametrize(
+    ("typed", "facet"),
+    [
+        ("які документи брати", "docs"),
+        ("шо брать з документів", "docs"),
+        ("документы какие брать", "docs"),
+        ("коли гроші прийдуть", "term"),
+        ("когда придут деньги", "term"),
+        ("а довго робиться?", "term"),
+        ("чи треба щось платити", "price"),
+        ("надо платить что-то", "price"),
+    ],
+)
+async def test_follow_ups_at_a_card_s_question_are_questions_not_answers(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str, facet: str
+) -> None:
+    """At the card's first question these are questions about the card, answered; the question waits."""
+    await citizen.send_text("допомога впо")
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"{facet}:service:{VPO}"), answer.text
+    assert any("Продовжити" in label for label, _ in answer.buttons)
