@@ -85,8 +85,8 @@ async def test_start_sends_html_with_inline_keyboard(tg: tuple[Bot, FakeSession]
 
 async def test_same_update_twice_is_handled_once(tg: tuple[Bot, FakeSession]) -> None:
     bot, session = tg
-    await feed(bot, message_update(7, "прописка"))
-    await feed(bot, message_update(7, "прописка"))
+    await feed(bot, message_update(7, "паспорт"))
+    await feed(bot, message_update(7, "паспорт"))
     assert len(session.sent()) == 1
 
 
@@ -228,7 +228,7 @@ async def test_the_webhook_answers_telegram_only_once_the_update_is_saved_and_an
     session = SlowSession(0.3)
     bot.telegram.bot.session = session
     async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
-        update = message_update(12, "прописка").model_dump_json(exclude_none=True)
+        update = message_update(12, "паспорт").model_dump_json(exclude_none=True)
         assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 200
         assert len(session.sent()) == 1  # sent before the 200, not after
         async with make_sessionmaker(bot.db)() as db:  # and saved before the 200
@@ -250,7 +250,7 @@ async def test_a_slow_telegram_api_never_holds_the_webhook_past_its_bound(
     session = SlowSession(2)  # Telegram's API hanging
     bot.telegram.bot.session = session
     async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
-        update = message_update(14, "прописка").model_dump_json(exclude_none=True)
+        update = message_update(14, "паспорт").model_dump_json(exclude_none=True)
         started = time.monotonic()
         assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 200
         assert time.monotonic() - started < 1.5
@@ -282,7 +282,7 @@ async def test_a_webhook_update_whose_handling_fails_is_not_acknowledged_and_com
         return await real(uow, incoming)
 
     monkeypatch.setattr(bot.engine, "handle_in", flaky)
-    update = message_update(13, "прописка").model_dump_json(exclude_none=True)
+    update = message_update(13, "паспорт").model_dump_json(exclude_none=True)
     async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
         assert (await client.post("/telegram/webhook", data=update, headers=SECRET_OK)).status == 500
         assert session.sent() == []
@@ -325,8 +325,8 @@ async def test_only_private_chats_are_answered_and_no_filter_needs_a_thread(
     monkeypatch.setattr(aiogram_handler.asyncio, "to_thread", no_thread)
     bot, session = tg
     group = Chat(id=-100, type="supergroup")
-    msg = Message(message_id=1, date=TEST_NOW, chat=group, from_user=USER, text="прописка")
+    msg = Message(message_id=1, date=TEST_NOW, chat=group, from_user=USER, text="паспорт")
     await feed(bot, Update(update_id=31, message=msg))
     assert session.sent() == []
-    await feed(bot, message_update(32, "прописка"))
+    await feed(bot, message_update(32, "паспорт"))
     assert len(session.sent()) == 1

@@ -93,21 +93,21 @@ async def test_deactivated_and_erased_citizens_leave_the_cache(bot: Bot) -> None
 
 async def test_log_lines_are_written_in_batches_and_none_is_lost(bot: Bot) -> None:
     assert bot.uow_factory.log_buffer is not None
-    await bot.engine.handle(Incoming("web", "l", text="прописка"))
+    await bot.engine.handle(Incoming("web", "l", text="паспорт"))
     assert await _logged(bot) == 0  # waiting for a batch
     async with bot.uow_factory() as uow:  # but the operator's view of the conversation has them
         user, _ = await uow.users.with_state("web", "l")
         assert [m.direction for m in await uow.messages.recent(user.id)] == ["in", "out"]
     assert await _logged(bot) == 2
     for i in range(LogBuffer.BATCH // 2 + 1):
-        await bot.engine.handle(Incoming("web", "l", text=f"прописка {i}"))
+        await bot.engine.handle(Incoming("web", "l", text=f"паспорт {i}"))
     assert await _logged(bot) >= 2 + LogBuffer.BATCH  # a full batch went with a dialog step
     await bot.uow_factory.write_log()
     assert await _logged(bot) == 2 + 2 * (LogBuffer.BATCH // 2 + 1)
 
 
 async def test_buffered_lines_of_an_erased_citizen_are_not_written(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "stays", text="прописка"))
+    await bot.engine.handle(Incoming("web", "stays", text="паспорт"))
     await bot.engine.handle(Incoming("web", "gone", text="мій паспорт КВ123456"))
     await bot.engine.handle(Incoming("web", "gone", payload="f:yes"))
     await bot.engine.handle(Incoming("web", "new", text="/start"))  # SQLite may give it the erased one's id
@@ -118,7 +118,7 @@ async def test_buffered_lines_of_an_erased_citizen_are_not_written(bot: Bot) -> 
 
 
 async def test_a_line_whose_citizen_is_gone_does_not_block_the_batch(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "a", text="прописка"))
+    await bot.engine.handle(Incoming("web", "a", text="паспорт"))
     assert bot.uow_factory.log_buffer is not None
     bot.uow_factory.log_buffer.extend(
         [{"user_id": 999_999, "direction": "in", "text": "x", "created_at": None}]
@@ -129,7 +129,7 @@ async def test_a_line_whose_citizen_is_gone_does_not_block_the_batch(bot: Bot) -
 
 
 async def test_lines_of_a_failed_batch_go_back_to_the_buffer(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "b", text="прописка"))
+    await bot.engine.handle(Incoming("web", "b", text="паспорт"))
     assert bot.uow_factory.log_buffer is not None
     with pytest.raises(RuntimeError):
         async with bot.uow_factory() as uow:
@@ -144,7 +144,7 @@ async def test_housekeeping_writes_the_buffer_when_traffic_is_low(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(maintenance, "LOG_WRITE_EVERY", dt.timedelta(seconds=0.2))
-    await bot.engine.handle(Incoming("web", "h", text="прописка"))
+    await bot.engine.handle(Incoming("web", "h", text="паспорт"))
     scheduler = maintenance.start_housekeeping(bot.uow_factory, dt.timedelta(days=30))
     try:
         for _ in range(60):
@@ -158,7 +158,7 @@ async def test_housekeeping_writes_the_buffer_when_traffic_is_low(
 
 async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
     """Other citizens' lines ride along with a dialog step; one that the database refuses must not fail it."""
-    await bot.engine.handle(Incoming("web", "ok", text="прописка"))
+    await bot.engine.handle(Incoming("web", "ok", text="паспорт"))
     assert bot.uow_factory.log_buffer is not None
     async with bot.uow_factory() as uow:
         user, _ = await uow.users.with_state("web", "ok")
@@ -167,7 +167,7 @@ async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
     for i in range(
         LogBuffer.BATCH
     ):  # enough for a step to take the batch with it (several citizens: no flood)
-        replies = await bot.engine.handle(Incoming("web", f"ok-{i % 8}", text=f"прописка {i}"))
+        replies = await bot.engine.handle(Incoming("web", f"ok-{i % 8}", text=f"паспорт {i}"))
         assert replies
     await bot.uow_factory.write_log()
     assert await _logged(bot) == 2 + 2 * LogBuffer.BATCH
@@ -175,12 +175,12 @@ async def test_an_unwritable_line_costs_only_itself(bot: Bot) -> None:
 
 
 async def test_text_that_is_not_utf8_is_logged_readably(bot: Bot) -> None:
-    replies = await bot.engine.handle(Incoming("web", "s", text="\ud800 прописка"))  # a lone surrogate
+    replies = await bot.engine.handle(Incoming("web", "s", text="\ud800 паспорт"))  # a lone surrogate
     assert replies
     await bot.engine.handle(Incoming("web", "t", text="паспорт"))
     async with bot.uow_factory() as uow:
         user, _ = await uow.users.with_state("web", "s")
-        assert (await uow.messages.recent(user.id))[0].text == "? прописка"
+        assert (await uow.messages.recent(user.id))[0].text == "? паспорт"
 
 
 async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
@@ -192,14 +192,14 @@ async def test_a_hand_edit_of_the_database_is_seen_at_once(bot: Bot) -> None:
         s.add(Ticket(user_id=user_id, channel="web", status="open", mode="live", created_at=now,
                      last_activity_at=now, citizen_lines=1))  # fmt: skip
         await s.execute(update(User).values(active=False))  # as if the citizen had blocked the bot
-    assert await bot.engine.handle(Incoming("web", "h", text="прописка")) == []  # an operator holds them
+    assert await bot.engine.handle(Incoming("web", "h", text="паспорт")) == []  # an operator holds them
     async with make_sessionmaker(bot.db)() as s:
         assert (await s.execute(select(User.active))).scalar_one()  # the edit was seen: they wrote again
 
 
 async def test_reading_the_log_twice_writes_each_line_once(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "a", text="прописка"))
-    await bot.engine.handle(Incoming("web", "b", text="прописка"))
+    await bot.engine.handle(Incoming("web", "a", text="паспорт"))
+    await bot.engine.handle(Incoming("web", "b", text="паспорт"))
     async with bot.uow_factory() as uow:
         a, _ = await uow.users.with_state("web", "a")
         b, _ = await uow.users.with_state("web", "b")
@@ -209,7 +209,7 @@ async def test_reading_the_log_twice_writes_each_line_once(bot: Bot) -> None:
 
 
 async def test_an_erase_that_rolls_back_keeps_the_lines(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "keep", text="прописка"))
+    await bot.engine.handle(Incoming("web", "keep", text="паспорт"))
     with pytest.raises(RuntimeError):
         async with bot.uow_factory() as uow:
             user, _ = await uow.users.with_state("web", "keep")

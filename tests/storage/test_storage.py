@@ -61,7 +61,7 @@ async def test_a_day_old_dialog_restarts_politely(bot: Bot) -> None:
 
 
 async def test_message_log_is_purged_after_retention(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "u", text="прописка"))
+    await bot.engine.handle(Incoming("web", "u", text="паспорт"))
     async with bot.uow_factory() as w:
         user = await w.users.get("web", "u")
         assert user is not None
@@ -164,12 +164,12 @@ async def test_phone_numbers_are_not_logged(bot: Bot) -> None:
 
 
 async def test_housekeeping_purges_only_what_is_past_retention(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "old", text="прописка"))
+    await bot.engine.handle(Incoming("web", "old", text="паспорт"))
     await bot.uow_factory.write_log()
     sessionmaker = make_sessionmaker(bot.db)
     async with sessionmaker() as s, s.begin():
         await s.execute(update(MessageLog).values(created_at=TEST_NOW - dt.timedelta(days=40)))
-    await bot.engine.handle(Incoming("web", "new", text="прописка"))
+    await bot.engine.handle(Incoming("web", "new", text="паспорт"))
     await bot.uow_factory.write_log()
     purged, _ = await purge_expired(bot.uow_factory, dt.timedelta(days=30))
     assert purged == 2  # the old question and answer; the new ones stay
@@ -178,7 +178,7 @@ async def test_housekeeping_purges_only_what_is_past_retention(bot: Bot) -> None
 
 
 async def test_housekeeping_runs_on_its_schedule_at_start(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "old", text="прописка"))
+    await bot.engine.handle(Incoming("web", "old", text="паспорт"))
     await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s, s.begin():
         await s.execute(update(MessageLog).values(created_at=TEST_NOW - dt.timedelta(days=40)))
