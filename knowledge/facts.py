@@ -164,6 +164,13 @@ class Facts:
         self.phrases: list[tuple[str, str, tuple[str, ...]]] = [
             (q.id, o.value, f) for q in questions for o in q.options for said in o.said if (f := forms(said))
         ]
+        # The phrases by their first word's first letter, which a text must have for them to match (`same_word`
+        # never matches across first letters; a reversible phrase needs both its words): a text is compared only
+        # with those.
+        self._by_letter: dict[str, list[int]] = {}
+        for i, (_, _, phrase) in enumerate(self.phrases):
+            self._by_letter.setdefault(phrase[0][0], []).append(i)
+        self._reversible = {i for i, (_, _, phrase) in enumerate(self.phrases) if reversible(phrase)}
 
     def matches(self, text: str, only: Iterable[str] | None = None) -> list[Match]:
         """Every phrase found in `text` (of the questions `only`, if given), before overlaps are resolved."""
@@ -173,12 +180,15 @@ class Facts:
             starts.setdefault(word[0], []).append(i)
         wanted = set(only) if only is not None else None
         found = []
-        for qid, value, phrase in self.phrases:
+        candidates = sorted({i for letter in starts for i in self._by_letter.get(letter, ())})
+        for i in candidates:
+            qid, value, phrase = self.phrases[i]
             if wanted is not None and qid not in wanted:
                 continue
-            if (phrase[0][0] in starts or reversible(phrase)) and (
-                span := find(phrase, typed, starts)
-            ) is not None:
+            span = _find(phrase, typed, starts)  # `find`, with the phrase's reversibility known beforehand
+            if span is None and i in self._reversible:
+                span = _find(phrase[::-1], typed, None)
+            if span is not None:
                 found.append(Match(qid, value, span[0], span[1], len(phrase)))
         return found
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from knowledge import Knowledge
-from knowledge.facts import Facts, check_phrases
+from knowledge.facts import Facts, Match, check_phrases, find, forms
 from knowledge.schema import Option, Question
 from testkit.transcript import EngineChannel, Seen
 
@@ -192,3 +195,25 @@ def test_a_phrase_in_another_order_or_with_small_words_between(
 def test_names_and_reversed_negations_state_nothing(kb: Knowledge, text: str) -> None:
     facts = Facts(kb.questions.values()).settled(text)
     assert "sb_vet_who" not in facts and "c75_guardian" not in facts and "sa_birth_married" not in facts
+
+
+def test_the_first_letter_index_finds_what_a_full_scan_finds(kb: Knowledge) -> None:
+    """`Facts.matches` compares a text only with the phrases its words' first letters allow (a speed-up: 0.67 →
+    0.24 ms a text); it must find exactly what trying every phrase finds, reversible phrases included."""
+    facts = Facts(kb.questions.values())
+    said = [p for _, _, phrase in facts.phrases for p in [" ".join(phrase), " ".join(reversed(phrase))]]
+    corpus = Path(__file__).parents[1] / "conversations" / "tuning.yaml"
+    typed = [
+        t["say"]
+        for c in yaml.safe_load(corpus.read_text("utf-8"))["conversations"]
+        for t in c["turns"]
+        if "say" in t
+    ]
+    for text in [*said, *typed, "ъъъ", "", "не заміжня і батька не буде, двоє дітей"]:
+        words = forms(text)
+        scan = [
+            Match(q, v, span[0], span[1], len(p))
+            for q, v, p in facts.phrases
+            if (span := find(p, words)) is not None
+        ]
+        assert facts.matches(text) == scan, text
