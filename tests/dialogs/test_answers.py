@@ -10,6 +10,7 @@ from dialogs.outcome import Kind, Outcome
 from knowledge import Knowledge
 from knowledge.facts import Facts
 from testkit.transcript import EngineChannel, Seen
+from tests.dialogs.conftest import Heard
 
 PENSION = "sa_loss_pensioner"
 
@@ -130,19 +131,9 @@ async def test_only_on_myself_is_taken_as_the_option_about_oneself(citizen: Engi
     assert "Лише на себе" not in [t for t, _ in seen.buttons]
 
 
-class Heard:
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    def understood(self, channel: str, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
-
-
 async def test_a_typed_answer_is_noted_as_an_answer_and_a_contradiction_as_a_reask(
-    bot: Bot, citizen: EngineChannel
+    bot: Bot, citizen: EngineChannel, heard: Heard
 ) -> None:
-    heard = Heard()
-    bot.engine.observers.append(heard)
     await _loss(citizen)
     await citizen.send_text("так, не був")
     await citizen.send_text("так пенсіонер був")

@@ -16,21 +16,7 @@ from dialogs.handoff import texts as handoff_texts
 from dialogs.outcome import Kind, Outcome
 from storage.clock import ManualClock
 from testkit.transcript import EngineChannel, Seen
-
-
-class Heard:
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    def understood(self, channel: str, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
-
-
-@pytest.fixture()
-def heard(bot: Bot) -> Heard:
-    listener = Heard()
-    bot.engine.observers.append(listener)
-    return listener
+from tests.dialogs.conftest import Heard
 
 
 def _payloads(seen: Seen) -> set[str]:

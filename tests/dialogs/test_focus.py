@@ -12,24 +12,10 @@ from bot.app import Bot
 from dialogs.outcome import Kind, Outcome
 from storage.clock import ManualClock
 from testkit.transcript import EngineChannel, Seen
+from tests.dialogs.conftest import Heard
 
 MAX_REPLY = 600  # a reply to a simple question fits one phone screen
 VPO = "idp-living-allowance"  # card 41-11, at the Саксаганський remote workplace, free, 15 working days
-
-
-class Heard:
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    def understood(self, channel: str, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
-
-
-@pytest.fixture()
-def heard(bot: Bot) -> Heard:
-    found = Heard()
-    bot.engine.observers.append(found)
-    return found
 
 
 def _short(seen: Seen) -> None:

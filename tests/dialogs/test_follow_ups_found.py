@@ -10,24 +10,10 @@ import pytest
 from bot.app import Bot
 from dialogs.outcome import Kind, Outcome
 from testkit.transcript import EngineChannel
+from tests.dialogs.conftest import Heard
 
 VPO = "idp-living-allowance"  # a payment: 2 000 UAH a month for an adult, 3 000 UAH for a child
 KARTKA = "kartka-kryvorizhtsia"  # no payment: its fee is the price
-
-
-class Heard:
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    def understood(self, channel: str, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
-
-
-@pytest.fixture()
-def heard(bot: Bot) -> Heard:
-    found = Heard()
-    bot.engine.observers.append(found)
-    return found
 
 
 async def _focus(bot: Bot, user: str = "citizen-1") -> str | None:

@@ -9,14 +9,7 @@ import pytest
 from bot.app import Bot
 from dialogs.outcome import Kind, Outcome
 from testkit.transcript import EngineChannel
-
-
-class Heard:
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    def understood(self, channel: str, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
+from tests.dialogs.conftest import Heard
 
 
 async def _booking_service(bot: Bot, citizen: EngineChannel) -> str | None:
@@ -39,10 +32,8 @@ async def _booking_service(bot: Bot, citizen: EngineChannel) -> str | None:
     ],
 )
 async def test_a_booking_for_a_service_a_situation_bundles_starts_with_that_service(
-    bot: Bot, citizen: EngineChannel, text: str, service: str
+    bot: Bot, citizen: EngineChannel, heard: Heard, text: str, service: str
 ) -> None:
-    heard = Heard()
-    bot.engine.observers.append(heard)
     await citizen.send_text(text)
     assert heard.outcomes[-1] == Outcome(Kind.INTENT, "booking")
     assert await _booking_service(bot, citizen) == service

@@ -52,4 +52,6 @@ async def test_one_citizens_turns_take_turns(bot: Bot) -> None:
 
     turns = Turns(Slow(), bot.uow_factory)
     await asyncio.gather(*(turns.take(Incoming("web", "same", text=str(n))) for n in range(3)))
-    assert all(a.startswith("start") and b.startswith("end") for a, b in zip(order[::2], order[1::2], strict=True))
+    assert all(
+        a.startswith("start") and b.startswith("end") for a, b in zip(order[::2], order[1::2], strict=True)
+    )
