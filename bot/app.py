@@ -101,7 +101,9 @@ async def build(
     problems = check_all(scenarios, kb, paths=False)  # the paths are proved by `python -m dialogs check`
     if problems:
         raise RuntimeError("scenarios are invalid:\n" + "\n".join(problems))
-    uow_factory = UnitOfWorkFactory(make_sessionmaker(db), serialize=db.dialect.name == "sqlite", clock=clock)
+    uow_factory = UnitOfWorkFactory(
+        make_sessionmaker(db), serialize=db.dialect.name == "sqlite", clock=clock, secret=settings.person_secret()
+    )
     holidays_off = settings.holidays_off()
     metrics = Metrics(uow_factory)
     booking = (

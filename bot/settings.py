@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     # count, flood control and each citizen's order (bot/shared.py), e.g. redis://127.0.0.1:6379/0. Unset: one
     # process keeps its own.
     redis_url: str | None = None
+    # Real people (storage/people.py): the key of the hashes that stand for a verified phone or a client address
+    # in per-person and per-address counts. Set it once in production; changing it starts every count afresh.
+    person_key_secret: SecretStr | None = None
+    # The reverse proxies (space- or comma-separated addresses or networks, e.g. «127.0.0.1 ::1») whose
+    # X-Forwarded-For names the web client; from anybody else the header is ignored (handlers/web/client.py).
+    trusted_proxies: str = ""
+    # SMS for verifying a web citizen's phone (TurboSMS HTTP API). Without a token: the development mode, which
+    # writes the code to the bot's log and is refused when PUBLIC_URL is set.
+    sms_api_url: str = "https://api.turbosms.ua"
+    sms_token: SecretStr | None = None
+    sms_sender: str = "Viza"
 
     @field_validator("web_frame_ancestors")
     @classmethod
@@ -87,6 +98,21 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"{bad[0]} is not an origin: use space-separated https://host[:port]")
         return " ".join(value.split())
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        from handlers.web.client import parse_proxies
+
+        parse_proxies(value)
+        return value
+
+    def person_secret(self) -> bytes:
+        """The key of person and client hashes (the development key when unset)."""
+        from storage.people import DEV_SECRET
+
+        secret = self.person_key_secret.get_secret_value() if self.person_key_secret else ""
+        return secret.encode() if secret else DEV_SECRET
 
     @field_validator("log_level")
     @classmethod

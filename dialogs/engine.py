@@ -120,6 +120,9 @@ class Engine:
         replies = await self._held(self.rooms.holder, turn)
         if replies is None:
             replies = await self._route(turn)
+            if turn.then is not None:  # a room handed the turn on: its payload is pressed for the citizen
+                pressed = Incoming(message.channel, message.user_id, payload=turn.then)
+                replies = [*replies, *await self._route(Turn(uow, user, state, pressed, now))]
         for reply in replies:
             uow.messages.add(user.id, "out", reply.text, reply.buttons)
         self._record(turn, personal)

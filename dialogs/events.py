@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+from dialogs.messages import Reply
+from dialogs.rooms import Turn
 from storage.booking import Booking
 from storage.models import User
 from storage.uow import UnitOfWork
@@ -58,4 +60,15 @@ class HandoffButtons(Protocol):
 
     def operator(self) -> str:
         """Ask for a person: the handoff room queues the citizen (or says when operators are back)."""
+        ...
+
+
+class PhoneCheck(Protocol):
+    """The verify room lends the booking room its way to a verified phone (storage/people.py): an office booking,
+    a callback and a home visit are made only for a citizen whose number is proven theirs."""
+
+    async def start(self, turn: Turn, then: str) -> list[Reply]:
+        """Take the citizen into verifying their phone: the channel's own «share my number» on Telegram and Viber,
+        a code by SMS on the web. Once it is verified, `then` (a payload of the asking room) is pressed for them
+        in the same turn (`Turn.then`); if they give up, they are back where they can choose again."""
         ...

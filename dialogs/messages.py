@@ -48,6 +48,9 @@ class Incoming:
     )
     attachment: Attachment | None = None  # a photo, a file, a voice message… (no text of its own)
     name: str | None = None  # the display name the channel gives (for an operator's topic); never logged
+    # The web client's address (handlers/web/client.py: the peer, or X-Forwarded-For from a trusted proxy) for
+    # per-address caps; None on messengers. Never logged; stored only as a keyed hash (storage/people.py).
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

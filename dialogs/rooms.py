@@ -41,6 +41,9 @@ class Turn:
     message: Incoming
     now: dt.datetime
     outcome: Outcome | None = None  # what was made of the message (dialogs/outcome.py); the last note wins
+    # A payload to press for the citizen next, in this same turn (a room that finished what another room asked of
+    # it hands the turn back, e.g. a phone verified → the booking goes on). One hop: the next one's is ignored.
+    then: str | None = None
 
     def note(self, kind: Kind, target: str = "") -> None:
         """Say what this message turned out to be (a typed answer taken, a re-ask, an intent, …)."""

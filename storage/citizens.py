@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.booking import ACTIVE as BOOKING_ACTIVE
 from storage.booking import Booking, Bookings
 from storage.clock import Clock
+from storage.codes import PhoneCode
 from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.messages import MessageLogs
 from storage.models import DialogState, MessageLog, ProcessedUpdate, User
 from storage.outbox import OutboxRepo
+from storage.people import VerifiedPhone
 from storage.reminders import PENDING, SENDING, Reminder, Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 
@@ -168,8 +170,9 @@ class Users:
 
     async def erase(self, user: User) -> None:
         """Delete the citizen and, by cascade, their dialog state and message log. Their bookings stay as
-        anonymous counts without personal data; their monthly counts, reminders and the messages queued to them
-        go."""
+        anonymous counts without personal data; their monthly counts, reminders, verified phone, codes sent and the
+        messages queued to them go. The per-person counts (storage/people.py) stay: they hold no number, and being
+        forgotten must not give a fresh quota."""
         if self._cache is not None:
             self._cache.drop((user.channel, user.external_id))
         if self._logs is not None:
@@ -179,6 +182,8 @@ class Users:
         await OutboxRepo(self._s, self._clock).forget(user.channel, user.external_id)
         await Reminders(self._s, self._clock).erase(user.id)
         await self._erase_tickets(user.id)
+        await self._s.execute(delete(VerifiedPhone).where(VerifiedPhone.user_id == user.id))
+        await self._s.execute(delete(PhoneCode).where(PhoneCode.user_id == user.id))
         await self._s.execute(delete(MessageLog).where(MessageLog.user_id == user.id))
         await self._s.execute(delete(DialogState).where(DialogState.user_id == user.id))
         await self._erase_update_keys(user.channel, user.external_id)

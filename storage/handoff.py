@@ -96,6 +96,8 @@ class Ticket(Base):
     citizen_lines: Mapped[int] = mapped_column(Integer, default=0)  # messages the citizen sent in it
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
+    # The person (storage/people.py) of a citizen with a verified phone: one open ticket per person.
+    person: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
 
 
 def holds(ticket: Ticket | None) -> bool:

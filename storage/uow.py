@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite
+from storage.audit import Audit
 from storage.booking import BookingCache, Bookings
 from storage.citizens import CitizenCache, DialogStates, Users
 from storage.clock import Clock
@@ -24,6 +25,7 @@ from storage.deliveries import Deliveries, ProcessedUpdates
 from storage.handoff import HoldCache, Tickets
 from storage.messages import LogBuffer, MessageLogs
 from storage.outbox import OutboxRepo
+from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.transfer import Transfers
@@ -44,8 +46,10 @@ class UnitOfWork:
         holds: HoldCache | None = None,
         *,
         clock: Clock,
+        secret: bytes = DEV_SECRET,
     ) -> None:
         self.clock = clock
+        self.secret = secret  # the key of person and client hashes (storage/people.py)
         self._sessionmaker = sessionmaker
         self._gate = gate
         self._citizens = citizens
@@ -76,6 +80,8 @@ class UnitOfWork:
         self.reminders = Reminders(self.session, clock)
         self.transfers = Transfers(self.session)
         self.unanswered = UnansweredQuestions(self.session, clock)
+        self.people = People(self.session, clock, self.secret)
+        self.audit = Audit(self.session, clock)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
@@ -160,8 +166,10 @@ class UnitOfWorkFactory:
         *,
         serialize: bool = False,
         clock: Clock,
+        secret: bytes = DEV_SECRET,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.secret = secret  # PERSON_KEY_SECRET: the key of person and client hashes
         self.clock = clock  # the time of every unit of work it makes (storage/clock.py)
         self._gate = asyncio.Lock() if serialize else None
         self.citizens = CitizenCache() if serialize else None
@@ -185,6 +193,7 @@ class UnitOfWorkFactory:
             self.booking_cache,
             self.hold_cache,
             clock=self.clock,
+            secret=self.secret,
         )
 
     async def _connection(self) -> AsyncConnection:

@@ -74,7 +74,8 @@ async def with_database(
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)  # nothing to do while the bot runs
-        return await work(UnitOfWorkFactory(make_sessionmaker(engine), clock=clock))
+        factory = UnitOfWorkFactory(make_sessionmaker(engine), clock=clock, secret=settings.person_secret())
+        return await work(factory)
     finally:
         await engine.dispose()
 

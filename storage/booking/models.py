@@ -41,7 +41,10 @@ PLACE_KEY = "uq_bookings_place"
 TOKEN_KEY = "uq_bookings_token"
 ACTIVE_KEY = "uq_bookings_active_service"
 CODE_KEY = "uq_bookings_code"
+PERSON_SERVICE_KEY = "uq_bookings_person_service"  # one active booking per service per person
+PERSON_REQUEST_KEY = "uq_bookings_person_request"  # one active callback and one open home visit per person
 _ACTIVE_WHERE = "status IN ('booked', 'requested')"
+_REQUEST_WHERE = "kind IN ('callback', 'visit') AND status IN ('booked', 'requested')"
 
 # Codes: no 0/O and no 1/I, so a code read aloud or copied by hand is not mistaken; 32⁶ ≈ 10⁹ codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -76,6 +79,22 @@ class Booking(Base):
             sqlite_where=text(_ACTIVE_WHERE),
             postgresql_where=text(_ACTIVE_WHERE),
         ),
+        Index(
+            PERSON_SERVICE_KEY,
+            "person",
+            "service",
+            unique=True,
+            sqlite_where=text(_ACTIVE_WHERE),
+            postgresql_where=text(_ACTIVE_WHERE),
+        ),
+        Index(
+            PERSON_REQUEST_KEY,
+            "person",
+            "kind",
+            unique=True,
+            sqlite_where=text(_REQUEST_WHERE),
+            postgresql_where=text(_REQUEST_WHERE),
+        ),
         Index("ix_bookings_start", "start"),
     )
 
@@ -99,6 +118,9 @@ class Booking(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=system_clock)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     token: Mapped[str | None] = mapped_column(String(32), default=None)  # the confirmation's idempotency key
+    # The person (storage/people.py: the keyed hash of the verified phone) the limits count it for; NULL for a
+    # booking made before phones were verified. NULLs never collide in the person keys.
+    person: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class BookingQuota(Base):
@@ -136,6 +158,8 @@ _SQLITE_COLUMNS = {
     ("user_id", "token"): TOKEN_KEY,
     ("user_id", "service"): ACTIVE_KEY,
     ("code",): CODE_KEY,
+    ("person", "service"): PERSON_SERVICE_KEY,
+    ("person", "kind"): PERSON_REQUEST_KEY,
 }
 
 

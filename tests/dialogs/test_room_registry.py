@@ -52,6 +52,8 @@ class ParcelRoom:
 
     async def button(self, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         self.pressed.append(args)
+        if args[:1] == ("then",):  # done here: the citizen goes on with the payload given
+            turn.then = ":".join(args[1:])
         return [Reply("parcel:" + ":".join(args))]
 
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
@@ -114,6 +116,19 @@ async def test_the_other_rooms_see_nothing_of_it(bot: Bot, clock: ManualClock) -
         one = await plain.handle(Incoming("test", f"a{n}", **what))
         other = await engine.handle(Incoming("test", f"b{n}", **what))
         assert [r.text for r in one] == [r.text for r in other]
+
+
+async def test_a_room_hands_the_turn_on_once(bot: Bot, clock: ManualClock) -> None:
+    """`Turn.then`: the payload a room names is pressed for the citizen in the same turn, its replies after the
+    room's; a chain stops after one hop."""
+    room = ParcelRoom()
+    engine = _engine(bot, clock, room)
+    menu = [r.text for r in await engine.handle(Incoming("test", "h", payload="m"))]
+    replies = [r.text for r in await engine.handle(Incoming("test", "h", payload="pa:then:m"))]
+    assert replies == ["parcel:then:m", *menu]
+    replies = [r.text for r in await engine.handle(Incoming("test", "h", payload="pa:then:pa:then:m"))]
+    assert replies == ["parcel:then:pa:then:m", "parcel:then:m"]
+    assert room.pressed[-1] == ("then", "m")
 
 
 class _Renamed(ParcelRoom):

@@ -1,0 +1,69 @@
+"""The staff's audit log: who did what, to what, when, and what it was before and after.
+
+Every action of the Center's staff that changes what citizens get (a closed day, a booking marked, a priority claim
+confirmed or refused, and later the console's changes) writes one row in the same transaction as the change itself,
+so a change is never recorded without having happened, nor happens unrecorded. `python -m bot audit --json` reads it.
+Never commits (the unit of work does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.clock import Clock
+from storage.models import Base, UTCDateTime
+
+
+class AuditEntry(Base):
+    """One staff action."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # the OS user, `--by NAME`, or a console login
+    action: Mapped[str] = mapped_column(String(48))  # e.g. «booking.mark», «office.close-day»
+    target: Mapped[str] = mapped_column(String(120))  # what it was done to: a booking code, an office and day
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+
+
+class Audit:
+    """Writes and reads the audit log; never commits."""
+
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self._s = session
+        self._clock = clock
+
+    async def record(
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            at=self._clock(),
+            actor=actor[:64],
+            action=action[:48],
+            target=target[:120],
+            before=before,
+            after=after,
+        )
+        self._s.add(entry)
+        await self._s.flush()
+        return entry
+
+    async def entries(self, since: dt.datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
+        """The newest first."""
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if since is not None:
+            query = query.where(AuditEntry.at >= since)
+        return list((await self._s.scalars(query)).all())
