@@ -35,6 +35,7 @@ from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
 from handlers.viber.sender import QuietLimit
+from handlers.web.client import parse_proxies
 from handlers.web.live import LiveHub, setup_live
 from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
@@ -170,7 +171,8 @@ async def build(
     # The one way through for every channel's messages; /metrics hears each turn.
     turns = Turns(engine, uow_factory, locks=engine.locks, observers=[metrics])
     setup_live(http, turns, hub)
-    setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split())
+    proxies = parse_proxies(settings.trusted_proxies)
+    setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:

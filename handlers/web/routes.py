@@ -16,6 +16,7 @@ from aiohttp import web
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply, plain
 from dialogs.payloads import Payload
 from dialogs.turns import Turns
+from handlers.web.client import Network, of_request
 from handlers.web.security import install as install_security
 from handlers.web.security import json_only, refused_log
 from storage.messages import button_rows
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 TURNS_KEY = web.AppKey("turns", Turns)
+PROXIES_KEY: web.AppKey[tuple[Network, ...]] = web.AppKey("proxies")  # TRUSTED_PROXIES: whose X-Forwarded-For names the client
 _SESSION = re.compile(r"[\w.:-]{1,64}")  # always fullmatch: «$» would let a trailing newline through
 SESSION_RULE = "missing or invalid session (1-64 letters, digits, '_', '-', '.', ':')"
 HISTORY_LINES = 100  # the last lines of the message log a reloaded page shows again
@@ -95,7 +97,9 @@ async def chat(request: web.Request) -> web.Response:
         return _bad("text and payload must be valid Unicode text")
     if payload is not None and len(payload.encode()) > MAX_PAYLOAD_BYTES:
         return _bad(f"payload over {MAX_PAYLOAD_BYTES} bytes")
-    message = Incoming(CHANNEL, session, text=text if payload is None else None, payload=payload)
+    proxies = request.app[PROXIES_KEY]
+    origin = of_request(request, proxies)  # for per-address caps; never logged
+    message = Incoming(CHANNEL, session, text=text if payload is None else None, payload=payload, origin=origin)
     try:
         replies = await request.app[TURNS_KEY].take(message) or []
     except Exception:  # citizen input never yields a 500: log it and apologise kindly
@@ -173,12 +177,14 @@ def setup_web(
     app: web.Application,
     turns: Turns,
     frame_ancestors: Sequence[str] = (),
+    proxies: Sequence[Network] = (),
 ) -> None:
     """Mount the web chat on an aiohttp application; its messages and history reads go through `turns`.
     Every response of the application gets security headers; `frame_ancestors` are the other sites (origins)
-    that may embed the chat page."""
+    that may embed the chat page; `proxies` are the reverse proxies trusted to name the client."""
     install_security(app, frame_ancestors)
     app[TURNS_KEY] = turns
+    app[PROXIES_KEY] = tuple(proxies)
     app.router.add_get("/", page)
     app.router.add_get("/favicon.svg", favicon)
     app.router.add_get("/favicon.ico", favicon)  # browsers ask for it by this name on their own

@@ -221,3 +221,29 @@ async def test_favicon(client: TestClient) -> None:  # type: ignore[type-arg]
         assert "<svg" in await resp.text()
     page = await (await client.get("/")).text()
     assert 'rel="icon"' in page and 'lang="uk"' in page
+
+
+async def test_the_turn_knows_the_client_address_only_through_a_trusted_proxy(bot: Bot) -> None:
+    """Per-address caps need the client's address: the peer's, or X-Forwarded-For when the peer is a trusted
+    proxy (TRUSTED_PROXIES); a header from anybody else is ignored."""
+    from aiohttp import web
+
+    from handlers.web.client import parse_proxies
+    from handlers.web.routes import TURNS_KEY, setup_web
+
+    seen: list[str | None] = []
+    turns = bot.http[TURNS_KEY]
+    take = turns.take
+
+    async def spy(message: Incoming) -> Any:
+        seen.append(message.origin)
+        return await take(message)
+
+    turns.take = spy  # type: ignore[method-assign]
+    body = {"session": "addr-1", "text": "привіт"}
+    for proxies in ((), parse_proxies("127.0.0.1")):
+        app = web.Application()
+        setup_web(app, turns, proxies=proxies)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+            await c.post("/api/chat", json=body, headers={"X-Forwarded-For": "203.0.113.5"})
+    assert seen == ["127.0.0.1", "203.0.113.5"]
