@@ -4,7 +4,6 @@ a moved booking take the same days, times and confirmation)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from dialogs import texts as common
 from dialogs.booking import texts
@@ -23,7 +22,7 @@ from dialogs.booking.base import (
 from dialogs.booking.rules import Refusal
 from dialogs.booking.service import HOTLINE, new_token
 from dialogs.messages import Button, Reply
-from dialogs.payloads import Action, pack
+from dialogs.payloads import Action, pack, payload_time
 from dialogs.rooms import Row, Turn
 from storage.booking import Booking
 from storage.models import DialogState
@@ -210,14 +209,10 @@ class BookingSteps(BookingBase):
         return Reply(f"{lead}\n{how}".strip(), ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)
 
     def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
-        day = _date(STATE.load(state).day)
-        if day is None or not re.fullmatch(r"\d{4}", hhmm):
+        day, wall = _date(STATE.load(state).day), payload_time(hhmm)
+        if day is None or wall is None:
             return None
-        try:
-            local = dt.datetime.combine(day, dt.time(int(hhmm[:2]), int(hhmm[2:])), self.booking.tz)
-        except ValueError:
-            return None
-        return local.astimezone(dt.UTC)
+        return dt.datetime.combine(day, wall, self.booking.tz).astimezone(dt.UTC)
 
     def _summary(self, turn: Turn, start: dt.datetime, *, keep_token: bool = False) -> list[Reply]:
         """The summary to confirm (`keep_token`: shown again, its earlier «Підтвердити» still works)."""
