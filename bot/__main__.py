@@ -3,7 +3,7 @@
 A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
 one line on stderr that names the variable to change, and exit status 2: no traceback.
 
-`python -m bot booking …`, `… reminders …`, `… handoff …` and `… unanswered …` (the staff commands,
+`python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …` and `… audit …` (the staff commands,
 bot/staff/) are handed over before anything of the bot itself is imported: a staff command loads no messenger SDK
 and answers in about a second. They run on the same clock as the bot."""
 
@@ -215,6 +215,10 @@ def main() -> int:
         from bot.staff import unanswered_main
 
         return unanswered_main(sys.argv[2:], clock=system_clock, check_database=check_database)
+    if sys.argv[1:2] == ["audit"]:
+        from bot.staff import audit_main
+
+        return audit_main(sys.argv[2:], clock=system_clock, check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
@@ -224,6 +228,7 @@ def main() -> int:
     sub.add_parser("reminders", help="staff commands: list (reminders --help)")
     sub.add_parser("handoff", help="staff commands: list (handoff --help)")
     sub.add_parser("unanswered", help="staff: what the bot could not answer, grouped (unanswered --help)")
+    sub.add_parser("audit", help="staff: who changed what and when (audit --help)")
     args = parser.parse_args()
     try:
         settings = load_settings()

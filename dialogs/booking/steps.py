@@ -203,6 +203,17 @@ class BookingSteps(BookingBase):
             return [self._consent(texts.CONSENT_VISIT, "vy")]
         return [Reply(texts.STALE), *self._groups(state)]
 
+    async def _again_at(self, turn: Turn, code: str, moment: str) -> list[Reply]:
+        """A time a notice offered instead of a cancelled booking of the citizen's (dialogs/booking/priority.py):
+        the same service and office, a general place, shown to confirm (the place is taken only then)."""
+        old = await turn.uow.bookings.by_code(code)
+        start = _moment(moment, self.booking)
+        if old is None or old.user_id != turn.user.id or old.kind != "office" or start is None:
+            return [Reply(texts.STALE), *self._groups(turn.state)]
+        self._enter(turn.state, Choices(svc=old.service, office=old.office), "time")
+        turn.state.focus = f"booking:{old.service}"
+        return self._summary(turn, start)
+
     def _ask_phone(self, turn: Turn, lead: str = "") -> Reply:
         """Ask for the number: the channel's own share button where there is one, typing on the web."""
         how = texts.ASK_PHONE_WEB if turn.user.channel == "web" else texts.ASK_PHONE

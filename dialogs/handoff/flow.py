@@ -168,10 +168,10 @@ class HandoffRoom:
         if (
             verb == "r"
             and len(rest) == 2
-            and (ticket := payload_id(rest[0])) is not None
+            and (ticket_id := payload_id(rest[0])) is not None
             and (rating := payload_id(rest[1])) is not None
         ):
-            return await self._rate(turn, ticket, rating)
+            return await self._rate(turn, ticket_id, rating)
         if verb == "skip":
             self._leave(turn.state)
             return [Reply(texts.COMMENT_THANKS, (MENU,))]
