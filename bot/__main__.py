@@ -3,9 +3,9 @@
 A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
 one line on stderr that names the variable to change, and exit status 2: no traceback.
 
-`python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …` and `… audit …` (the staff commands,
-bot/staff/) are handed over before anything of the bot itself is imported: a staff command loads no messenger SDK
-and answers in about a second. They run on the same clock as the bot."""
+`python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …` and `… audit …` (the staff
+commands, bot/staff/) are handed over before anything of the bot itself is imported: a staff command loads no
+messenger SDK and answers in about a second. They run on the same clock as the bot."""
 
 from __future__ import annotations
 

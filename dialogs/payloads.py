@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 SEP = ":"
 # The years a date or time in a payload may name. A button carries a day of the booking horizon or of a
-# reminder's near future; anything else is forged or garbled, and a year near the ends of Python's range (0001,
-# 9999) would overflow when moved across a time zone (issue 20: «q:a:000101010000» raised OverflowError).
+# reminder's near future; anything else is forged or garbled, and a year near the ends of Python's range
+# (0001, 9999) would overflow when moved across a time zone (issue 20: «q:a:000101010000» raised
+# OverflowError).
 FIRST_YEAR, LAST_YEAR = 2000, 2199
 
 
@@ -87,7 +88,8 @@ def payload_time(raw: str) -> dt.time | None:
 
 
 def payload_moment(raw: str, tz: ZoneInfo) -> dt.datetime | None:
-    """A payload's local moment in `tz`, «yyyymmddhhmm», as an aware UTC datetime, or None (as `payload_date`)."""
+    """A payload's local moment in `tz`, «yyyymmddhhmm», as an aware UTC datetime, or None (as
+    `payload_date`)."""
     if len(raw) != 12:
         return None
     day, wall = payload_date(raw[:8]), payload_time(raw[8:])

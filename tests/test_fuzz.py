@@ -168,7 +168,7 @@ def test_an_unparsable_content_type_gets_a_4xx_without_a_traceback(
     _check(runner, rig, rig.web, WebInput('{"session": "fuzz-1", "text": "прописка"}'.encode(), content_type))
 
 
-# --- payloads that carry digits (issue 20: «q:a:000101010000» raised OverflowError) ------------------------------
+# --- payloads that carry digits (issue 20: «q:a:000101010000» raised OverflowError) -------------------------
 
 YEARS = st.one_of(
     st.sampled_from(["0000", "0001", "1999", "2000", "2026", "2199", "2200", "9998", "9999"]),
@@ -214,7 +214,7 @@ def out_of_range(payload: str) -> bool:
 
 
 async def _at_the_day_step(rig: FuzzRig, session: str) -> None:
-    """The session inside the booking at «choose a day», with a verified phone, so that every parser is reached."""
+    """The session inside the booking at «choose a day», with a verified phone: every parser is reached."""
     async with rig.bot.uow_factory() as uow:
         user = await uow.users.get_or_create("web", session)
         await uow.people.verify(user, "+380671234567", "dev")
@@ -230,8 +230,8 @@ def _pressed(session: str, payload: str) -> WebInput:
 def test_payloads_with_digits_are_stale_buttons_never_tracebacks(
     fuzz: tuple[asyncio.Runner, FuzzRig], kb: Knowledge
 ) -> None:
-    """Any digits in a button's day, time, moment or number: a 200 with the usual kind reply, never a traceback;
-    a year no button carries is answered as a stale button."""
+    """Any digits in a button's day, time, moment or number: a 200 with the usual kind reply, never a
+    traceback; a year no button carries is answered as a stale button."""
     runner, rig = fuzz
     services = sorted(s for s, card in kb.services.items() if card.term is not None)
     situations = sorted(s for s, sit in kb.situations.items() if sit.deadlines)

@@ -1,4 +1,5 @@
-"""The Center's staff commands: `python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …`, `… audit …`.
+"""The Center's staff commands: `python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …`,
+`… audit …` (who changed what: the staff audit log).
 
 One module per room (booking, reminders, handoff) over the same services the chat calls; `common` holds what the
 three share (exit statuses, one-line refusals, the database on the injected clock, JSON). None of them imports a

@@ -21,8 +21,12 @@ LIMIT = 10_000  # entries shown at most (newest first)
 
 
 def parser() -> argparse.ArgumentParser:
-    top = Parser(prog=PROG, description="Staff actions: who changed what, when, before and after; newest first.")
-    top.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="from this Kyiv day on (default: all)")
+    top = Parser(
+        prog=PROG, description="Staff actions: who changed what, when, before and after; newest first."
+    )
+    top.add_argument(
+        "--since", type=iso_date, metavar="YYYY-MM-DD", help="from this Kyiv day on (default: all)"
+    )
     top.add_argument("--json", action="store_true", help="print JSON")
     return top
 
@@ -49,7 +53,8 @@ async def execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out:
     else:
         for e in shown:
             out.write(
-                f"{str(e['at'])[:19].replace('T', ' ')}  {e['actor']:<16}  {e['action']:<18}  {e['target']:<24}  "
+                f"{str(e['at'])[:19].replace('T', ' ')}  {e['actor']:<16}  {e['action']:<18}  "
+                f"{e['target']:<24}  "
                 f"{_compact(e['before'])} → {_compact(e['after'])}\n"
             )
         out.write(f"{len(shown)} action(s)\n")

@@ -139,8 +139,8 @@ async def mark(
     args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
 ) -> int:
     """`mark`: a booked visit or callback whose time has come: the citizen arrived, or did not come; with
-    `--priority`, the priority claim confirmed or refused (dialogs/booking/priority.py). Recorded in the audit log
-    in the same transaction."""
+    `--priority`, the priority claim confirmed or refused (dialogs/booking/priority.py). Recorded in the audit
+    log in the same transaction."""
     decision = args.priority
     if decision is not None and args.status != "arrived":
         raise Usage("--priority goes with `arrived`: the document is checked when the citizen comes")
@@ -208,7 +208,8 @@ def _refused_line(refused: Refused) -> str:
         else "no verified phone behind the booking: nobody to block"
     )
     return (
-        f"Other priority bookings: {len(general)} now general" + (f" ({', '.join(general)})" if general else "")
+        f"Other priority bookings: {len(general)} now general"
+        + (f" ({', '.join(general)})" if general else "")
         + f", {len(cancelled)} cancelled" + (f" ({', '.join(cancelled)})" if cancelled else "")
         + f"; {block}; {refused.notified} citizen(s) will be told on their channel.\n"
     )  # fmt: skip

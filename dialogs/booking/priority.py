@@ -1,12 +1,13 @@
 """Priority is claimed, then checked: at the visit staff confirm or refuse the claim
 (`python -m bot booking mark CODE arrived --priority confirmed|refused`).
 
-A refused claim takes the person's other upcoming priority bookings back to the general pool: each keeps its time
-when a general place of its slot is free (its own place, if an ordinary citizen could hold it, else another: the
-place key decides), otherwise it is cancelled and the citizen is offered the nearest general times as buttons.
-Priority booking is then blocked for the person for 30 days (`uow.people.block`). Every citizen concerned is told
-on their channel through the outbox, in the same unit of work. A confirmed claim changes nothing here (the staff
-command records it). The citizen hears this rule before claiming (texts.PRIORITY_RULE)."""
+A refused claim takes the person's other upcoming priority bookings back to the general pool: each keeps its
+time when a general place of its slot is free (its own place, if an ordinary citizen could hold it, else
+another: the place key decides), otherwise it is cancelled and the citizen is offered the nearest general
+times as buttons. Priority booking is then blocked for the person for 30 days (`uow.people.block`). Every
+citizen concerned is told on their channel through the outbox, in the same unit of work. A confirmed claim
+changes nothing here (the staff command records it). The citizen hears this rule before claiming
+(texts.PRIORITY_RULE)."""
 
 from __future__ import annotations
 
@@ -88,8 +89,8 @@ async def _tell(
     until: dt.datetime | None,
     now: dt.datetime,
 ) -> int:
-    """One notice per citizen concerned (the visitor, and whoever holds the changed bookings: the same person may
-    have booked on several channels)."""
+    """One notice per citizen concerned (the visitor, and whoever holds the changed bookings: the same person
+    may have booked on several channels)."""
     users = list(dict.fromkeys(b.user_id for b in (booking, *general, *cancelled) if b.user_id is not None))
     told = 0
     for user_id in users:
@@ -121,7 +122,8 @@ async def refusal_notice(
     now: dt.datetime,
 ) -> Reply:
     """What a citizen is told: the claim was not confirmed, their standing, each booking changed, and for a
-    cancelled one the nearest general times as buttons (a button books that time again after a confirmation)."""
+    cancelled one the nearest general times as buttons (a button books that time again after a
+    confirmation)."""
     visited = texts.day_text(service.local(visit.start or now).date())
     lines = [texts.PRIORITY_REFUSED.format(day=visited)]
     if until is not None:
@@ -136,7 +138,13 @@ async def refusal_notice(
         day, time = _when(service, booking.start)
         lines.append(texts.PRIORITY_CANCELLED.format(code=booking.code, day=day, time=time))
         nearest = await service.nearest(
-            uow, booking.office, booking.service, now=now, priority=False, after=booking.start, n=NEAREST_SHOWN
+            uow,
+            booking.office,
+            booking.service,
+            now=now,
+            priority=False,
+            after=booking.start,
+            n=NEAREST_SHOWN,
         )
         for slot in nearest:
             local = service.local(slot.start)

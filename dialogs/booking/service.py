@@ -389,4 +389,5 @@ class BookingService:
         if resource is None:
             return None
         day = self.local(start).date()
-        return next(((s, t) for s, t in (await self._days(uow, resource, [day]))[day] if s.start == start), None)
+        slots = (await self._days(uow, resource, [day]))[day]
+        return next(((s, t) for s, t in slots if s.start == start), None)

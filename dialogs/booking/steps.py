@@ -204,8 +204,9 @@ class BookingSteps(BookingBase):
         return [Reply(texts.STALE), *self._groups(state)]
 
     async def _again_at(self, turn: Turn, code: str, moment: str) -> list[Reply]:
-        """A time a notice offered instead of a cancelled booking of the citizen's (dialogs/booking/priority.py):
-        the same service and office, a general place, shown to confirm (the place is taken only then)."""
+        """A time a notice offered instead of a cancelled booking of the citizen's
+        (dialogs/booking/priority.py): the same service and office, a general place, shown to confirm (the
+        place is taken only then)."""
         old = await turn.uow.bookings.by_code(code)
         start = _moment(moment, self.booking)
         if old is None or old.user_id != turn.user.id or old.kind != "office" or start is None:

@@ -464,8 +464,9 @@ class Bookings:
         return list(rows.scalars())
 
     async def to_general(self, booking: Booking, places: Sequence[int]) -> bool:
-        """The booking keeps its time without priority, on the first of `places` (of its slot) still free: each
-        tried in its own savepoint, the place key decides. False, and nothing changed, when none is free."""
+        """The booking keeps its time without priority, on the first of `places` (of its slot) still free:
+        each tried in its own savepoint, the place key decides. False, and nothing changed, when none is
+        free."""
         for place in places:
             try:
                 async with self._s.begin_nested():
