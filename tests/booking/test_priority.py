@@ -90,8 +90,8 @@ async def test_a_refused_claim_cancels_a_held_place_and_the_offered_time_books_i
     await _verified(bot, "ordinary", "+380671234567")
     # The visit: Monday's first time, claimed as a combatant.
     assert "вас записано" in "\n".join(r.text for r in await _book(engine, "vet", VISIT, claim="combatant"))
-    # Another priority booking on Wednesday, on a place held for priority citizens: the ordinary citizen took the
-    # slot's general place first.
+    # Another priority booking on Wednesday, on a place held for priority citizens: the ordinary citizen took
+    # the slot's general place first.
     service = BookingService(kb, martial_law=bot.settings.martial_law)
     async with bot.uow_factory() as uow:
         times = await service.times(uow, "saksahan-uszn", OTHER, dt.date(2026, 12, 9), now=NOW, priority=True)
@@ -133,7 +133,8 @@ async def test_a_refused_claim_cancels_a_held_place_and_the_offered_time_books_i
     assert "вас записано" in replies[0].text
     again = (await _bookings(bot))[-1]
     assert again.status == "booked" and not again.priority and again.service == OTHER
-    assert f"{service.local(again.start):%Y%m%d%H%M}" == offered[0].rsplit(":", 1)[1]  # type: ignore[arg-type]
+    assert again.start is not None
+    assert f"{service.local(again.start):%Y%m%d%H%M}" == offered[0].rsplit(":", 1)[1]
 
     # Someone else's code, or a forged time, in that button: a stale button.
     stale = await _press(engine, "ordinary", offered[0])
