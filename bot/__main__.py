@@ -21,7 +21,7 @@ import sys
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.logs import formatter
+from bot.logs import handler as log_handler
 from bot.settings import ConfigError, Settings, load_settings
 from storage.clock import system_clock
 from storage.db import make_engine
@@ -232,9 +232,8 @@ def main() -> int:
     args = parser.parse_args()
     try:
         settings = load_settings()
-        handler = logging.StreamHandler()  # stderr; LOG_FORMAT=json: a JSON object a line
-        handler.setFormatter(formatter(settings.log_format))
-        logging.basicConfig(level=settings.log_level, handlers=[handler])
+        # stderr; LOG_FORMAT=json: a JSON object a line; the same traceback at most once a minute (bot/logs.py)
+        logging.basicConfig(level=settings.log_level, handlers=[log_handler(settings.log_format)])
         logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries" at every start
         logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
         logging.getLogger("alembic.runtime.plugins").setLevel(
