@@ -22,7 +22,7 @@ from dialogs.booking.priority import BLOCK
 from dialogs.booking.rules import Slot
 from dialogs.booking.service import BookingService, new_token
 from knowledge import Knowledge
-from storage.booking import Booking
+from storage.booking import Booking, BookingQuota
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -169,6 +169,9 @@ async def test_a_refused_claim_makes_the_persons_other_priority_bookings_general
         now_rows[a.code].start == a.start and now_rows[a.code].place not in s1.held
     )  # same time, general place
     assert now_rows[b.code].status == "cancelled" and now_rows[b.code].place is None
+    async with db.uows() as uow:  # the Center cancelled it: the month's count is given back
+        quota = await uow.session.get(BookingQuota, (b.user_id, "2026-12"))
+        assert quota is not None and quota.count == 0
     assert now_rows[c.code].place == before[c.code].place and not now_rows[c.code].priority
     for untouched in (d, e):
         was, now_ = before[untouched.code], now_rows[untouched.code]

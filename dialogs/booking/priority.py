@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from dialogs import texts as common
 from dialogs.booking import texts
 from dialogs.booking.base import PREFIX
-from dialogs.booking.rules import Slot, bookable_places
+from dialogs.booking.rules import Slot, bookable_places, month_key
 from dialogs.booking.service import BookingService
 from dialogs.messages import Button, Reply
 from dialogs.payloads import pack
@@ -68,6 +68,9 @@ async def refuse(
             general.append(other)
             continue
         await uow.bookings.cancel(other, now)
+        # The Center cancelled it, not the citizen: the month's count goes back, so the times offered can be
+        # booked (as for a closed day).
+        await uow.bookings.refund(other, month_key(other.start, service.tz))
         await uow.reminders.cancel_for_booking(other.code)  # no reminder of a visit that will not happen
         for observe in service.observers:
             observe(uow, CANCELLED, other.kind)
