@@ -3,9 +3,9 @@
 A setting the bot cannot run with (a wrong value, a busy port, a database it cannot open) ends the process with
 one line on stderr that names the variable to change, and exit status 2: no traceback.
 
-`python -m bot booking …`, `… reminders …`, `… handoff …` and `… unanswered …` (the staff commands,
-bot/staff/) are handed over before anything of the bot itself is imported: a staff command loads no messenger SDK
-and answers in about a second. They run on the same clock as the bot."""
+`python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …` and `… audit …` (the staff
+commands, bot/staff/) are handed over before anything of the bot itself is imported: a staff command loads no
+messenger SDK and answers in about a second. They run on the same clock as the bot."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import sys
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from bot.logs import formatter
+from bot.logs import handler as log_handler
 from bot.settings import ConfigError, Settings, load_settings
 from storage.clock import system_clock
 from storage.db import make_engine
@@ -215,6 +215,10 @@ def main() -> int:
         from bot.staff import unanswered_main
 
         return unanswered_main(sys.argv[2:], clock=system_clock, check_database=check_database)
+    if sys.argv[1:2] == ["audit"]:
+        from bot.staff import audit_main
+
+        return audit_main(sys.argv[2:], clock=system_clock, check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
@@ -224,12 +228,12 @@ def main() -> int:
     sub.add_parser("reminders", help="staff commands: list (reminders --help)")
     sub.add_parser("handoff", help="staff commands: list (handoff --help)")
     sub.add_parser("unanswered", help="staff: what the bot could not answer, grouped (unanswered --help)")
+    sub.add_parser("audit", help="staff: who changed what and when (audit --help)")
     args = parser.parse_args()
     try:
         settings = load_settings()
-        handler = logging.StreamHandler()  # stderr; LOG_FORMAT=json: a JSON object a line
-        handler.setFormatter(formatter(settings.log_format))
-        logging.basicConfig(level=settings.log_level, handlers=[handler])
+        # stderr; LOG_FORMAT=json: a JSON object a line; the same traceback at most once a minute (bot/logs.py)
+        logging.basicConfig(level=settings.log_level, handlers=[log_handler(settings.log_format)])
         logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # "loading dictionaries" at every start
         logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
         logging.getLogger("alembic.runtime.plugins").setLevel(

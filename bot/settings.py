@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies(cls, value: str) -> str:
+        if not value.split():
+            return ""  # the usual case; a staff command then imports nothing of the web handlers
         from handlers.web.client import parse_proxies
 
         parse_proxies(value)

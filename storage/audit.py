@@ -67,3 +67,13 @@ class Audit:
         if since is not None:
             query = query.where(AuditEntry.at >= since)
         return list((await self._s.scalars(query)).all())
+
+    async def last(self, action: str, target: str) -> AuditEntry | None:
+        """The newest entry of `action` on `target` (e.g. whether a priority claim was decided already)."""
+        found = await self._s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.target == target[:120])
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        )
+        return found.first()

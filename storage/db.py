@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,34 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage import sqlite
+
+log = logging.getLogger(__name__)
+PRIVATE = 0o600  # the database file and its -wal and -shm: the bot's user only (phones, names, addresses)
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_file(database: str) -> None:
+    """A SQLite database file readable by the bot's user only. A new one is created 0600 before SQLite opens
+    it (SQLite gives its -wal and -shm the main file's mode), in a folder created 0700; an existing one whose
+    mode lets others in is tightened to 0600, with its side files, and said in one log line."""
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE))  # an empty file is a database
+        return
+    except FileExistsError:
+        pass
+    loose = []
+    for file in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & 0o077:
+                file.chmod(PRIVATE)
+                loose.append(f"{file.name} {mode:04o}")
+        except FileNotFoundError:
+            continue
+    if loose:
+        log.warning("database files were readable by others; now %04o: %s", PRIVATE, ", ".join(loose))
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -20,7 +51,7 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ":memory:"
         if database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(database)
 
         async def connect() -> sqlite.LoopConnection:
             connection = sqlite.LoopConnection(database)

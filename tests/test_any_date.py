@@ -33,6 +33,7 @@ DATE_SENSITIVE = [
     "tests/handoff",
     "tests/test_outbox.py",
     "tests/test_staff_cli.py",
+    "tests/test_staff_priority.py",
     "tests/storage/test_retention.py",
     "tests/storage/test_booking_storage.py",
     "tests/dialogs/test_engine.py",

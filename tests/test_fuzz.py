@@ -9,6 +9,8 @@ run with figures: bench/fuzz.py)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,106 @@ def test_an_unparsable_content_type_gets_a_4xx_without_a_traceback(
     runner, rig = fuzz
     assert trips_the_content_type_bug(content_type)
     _check(runner, rig, rig.web, WebInput('{"session": "fuzz-1", "text": "прописка"}'.encode(), content_type))
+
+
+# --- payloads that carry digits (issue 20: «q:a:000101010000» raised OverflowError) -------------------------
+
+YEARS = st.one_of(
+    st.sampled_from(["0000", "0001", "1999", "2000", "2026", "2199", "2200", "9998", "9999"]),
+    st.from_regex(r"[0-9]{4}", fullmatch=True),
+)
+MONTH_DAYS = st.one_of(
+    st.sampled_from(["0101", "1231", "1207", "0229", "1300", "0000", "0132"]),
+    st.from_regex(r"[0-9]{4}", fullmatch=True),
+)
+WALLS = st.one_of(
+    st.sampled_from(["0000", "2359", "0930", "2400", "0060"]), st.from_regex(r"[0-9]{4}", fullmatch=True)
+)
+NUMBERS = st.one_of(
+    st.sampled_from(["0", "1", "5", "9" * 18, "9" * 19, "1" + "0" * 30, "²", "١٢"]),
+    st.from_regex(r"[0-9]{1,25}", fullmatch=True),
+)
+DAYS = st.builds(lambda y, md: y + md, YEARS, MONTH_DAYS)
+MOMENTS = st.builds(lambda d, hm: d + hm, DAYS, WALLS)
+
+
+def digit_payloads(services: list[str], situations: list[str]) -> st.SearchStrategy[str]:
+    """Every button of ours that carries a day, a time, a moment or a number, with any digits in it."""
+    return st.one_of(
+        DAYS.map(lambda d: f"q:d:{d}"),
+        st.builds(lambda d, n: f"q:dl:{d}:{n}", DAYS, NUMBERS),
+        NUMBERS.map(lambda n: f"q:dp:{n}"),
+        WALLS.map(lambda t: f"q:t:{t}"),
+        MOMENTS.map(lambda m: f"q:a:{m}"),
+        st.builds(lambda s, d: f"h:rd:{s}:{d}", st.sampled_from(services), DAYS),
+        st.builds(lambda s, d: f"h:ed:{s}:{d}", st.sampled_from(situations), DAYS),
+        NUMBERS.map(lambda n: f"h:x:{n}"),
+        st.builds(lambda t, r: f"o:r:{t}:{r}", NUMBERS, NUMBERS),
+    )
+
+
+def out_of_range(payload: str) -> bool:
+    """A day or moment whose year no button of ours carries (dialogs.payloads.FIRST_YEAR..LAST_YEAR)."""
+    verb, *args = payload.split(":")[1:]
+    dated = {"d": 0, "dl": 0, "a": 0, "rd": 1, "ed": 1}
+    if verb not in dated:
+        return False
+    return not 2000 <= int(args[dated[verb]][:4]) <= 2199
+
+
+async def _at_the_day_step(rig: FuzzRig, session: str) -> None:
+    """The session inside the booking at «choose a day», with a verified phone: every parser is reached."""
+    async with rig.bot.uow_factory() as uow:
+        user = await uow.users.get_or_create("web", session)
+        await uow.people.verify(user, "+380671234567", "dev")
+    for payload in ("q:s:idp-living-allowance", "q:p:no"):
+        resp = await rig.client.post("/api/chat", json={"session": session, "payload": payload})
+        assert resp.status == 200
+
+
+def _pressed(session: str, payload: str) -> WebInput:
+    return WebInput(json.dumps({"session": session, "payload": payload}).encode(), "application/json")
+
+
+def test_payloads_with_digits_are_stale_buttons_never_tracebacks(
+    fuzz: tuple[asyncio.Runner, FuzzRig], kb: Knowledge
+) -> None:
+    """Any digits in a button's day, time, moment or number: a 200 with the usual kind reply, never a
+    traceback; a year no button carries is answered as a stale button."""
+    runner, rig = fuzz
+    services = sorted(s for s, card in kb.services.items() if card.term is not None)
+    situations = sorted(s for s, sit in kb.situations.items() if sit.deadlines)
+    stale = ("неактуальна", "Не вдалося розпізнати цю кнопку")
+    sessions = itertools.count(1)
+
+    @settings(FUZZ, max_examples=150)
+    @given(digit_payloads(services, situations))
+    def prop(payload: str) -> None:
+        rig.errors.records.clear()
+        session = f"digits-{next(sessions)}"
+        runner.run(_at_the_day_step(rig, session))
+        out = runner.run(rig.web(_pressed(session, payload)))
+        assert out.status == 200, (payload, out.raw)
+        assert shape_problem(out) is None
+        assert not rig.errors.records, (payload, traceback_lines(rig.errors.records))
+        if out_of_range(payload):
+            said = " ".join(r["text"] for r in out.body["replies"])
+            assert any(s in said for s in stale), (payload, said)
+
+    prop()
+    assert runner.run(rig.web_answers())
+
+
+@pytest.mark.parametrize(
+    "payload", ["q:a:000101010000", "q:a:999912312359", "q:d:00010101", "h:rd:municipal-nanny:00010101"]
+)
+def test_the_reported_payloads_get_the_stale_button_note(
+    fuzz: tuple[asyncio.Runner, FuzzRig], payload: str
+) -> None:
+    runner, rig = fuzz
+    runner.run(_at_the_day_step(rig, "reported"))
+    rig.errors.records.clear()
+    out = runner.run(rig.web(_pressed("reported", payload)))
+    assert out.status == 200 and not rig.errors.records, traceback_lines(rig.errors.records)
+    said = " ".join(r["text"] for r in out.body["replies"])
+    assert "неактуальна" in said or "Не вдалося розпізнати цю кнопку" in said, said

@@ -19,11 +19,13 @@ from bot.settings import Settings
 from bot.staff.booking_commands import execute
 from bot.staff.booking_views import print_offices
 from bot.staff.common import CheckDatabase, Parser, answered, iso_date, main_of, with_database
+from dialogs.booking.priority import DECISIONS
 from dialogs.booking.service import BookingService
 from knowledge import Knowledge, load_knowledge
 from storage.clock import Clock, system_clock
 
 MARKS = ("arrived", "no-show")
+BY_HELP = "who does it, for the audit log (default: the OS user)"
 PROG = "python -m bot booking"
 
 
@@ -49,10 +51,18 @@ def parser() -> argparse.ArgumentParser:
     close.add_argument("--office", required=True, help="office id, or `hotline`")
     close.add_argument("--date", required=True, type=iso_date, help="YYYY-MM-DD")
     close.add_argument("--reason", required=True, help="what citizens are told, e.g. «технічні роботи»")
+    close.add_argument("--by", metavar="NAME", help=BY_HELP)
     close.add_argument("--json", action="store_true", help="print JSON")
     mark = sub.add_parser("mark", help="mark a booking: the citizen arrived, or did not come")
     mark.add_argument("code", help="the booking's code, e.g. K7M-4QX")
     mark.add_argument("status", choices=MARKS)
+    mark.add_argument(
+        "--priority",
+        choices=DECISIONS,
+        help="with `arrived`: the priority claim's document was checked; `refused` makes the person's other "
+        "priority bookings general and blocks priority booking for 30 days",
+    )
+    mark.add_argument("--by", metavar="NAME", help=BY_HELP)
     mark.add_argument("--json", action="store_true", help="print JSON")
     return top
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.staff.booking_views import booking_json, booking_line
-from bot.staff.common import OK, NotFound, Usage, print_json
+from bot.staff.common import OK, NotFound, Usage, actor, kyiv, print_json
 from dialogs.booking.notices import close_day_and_notify
+from dialogs.booking.priority import REFUSED, Refused, refuse
 from dialogs.booking.service import HOTLINE, BookingService
 from storage.uow import UnitOfWork
 
 Uows = Callable[[], UnitOfWork]
+PRIORITY_ACTION = "booking.priority"  # the audit log's action of a priority decision
 
 
 def _office(service: BookingService, office: str, *, visits: bool = False) -> str:
@@ -106,7 +108,14 @@ async def close_day(
         if (office, args.date) in set(await uow.bookings.closures(office)):
             raise Usage(f"{office} is already closed on {args.date}")
         closed = await close_day_and_notify(service, uow, office, args.date, reason, now)
-    codes = [b.code for b in closed.cancelled]
+        codes = [b.code for b in closed.cancelled]
+        await uow.audit.record(
+            actor(args),
+            "office.close-day",
+            f"{office} {args.date.isoformat()}",
+            before={"open": True},
+            after={"open": False, "reason": reason, "cancelled": codes, "notified": closed.notified},
+        )
     if args.json:
         print_json(
             {
@@ -129,7 +138,14 @@ async def close_day(
 async def mark(
     args: argparse.Namespace, uows: Uows, service: BookingService, now: dt.datetime, out: TextIO
 ) -> int:
-    """`mark`: a booked visit or callback whose time has come: the citizen arrived, or did not come."""
+    """`mark`: a booked visit or callback whose time has come: the citizen arrived, or did not come; with
+    `--priority`, the priority claim confirmed or refused (dialogs/booking/priority.py). Recorded in the audit
+    log in the same transaction."""
+    decision = args.priority
+    if decision is not None and args.status != "arrived":
+        raise Usage("--priority goes with `arrived`: the document is checked when the citizen comes")
+    by = actor(args)
+    refused = None
     async with uows() as uow:
         found = await uow.bookings.by_code(args.code)
         if found is None:
@@ -142,14 +158,61 @@ async def mark(
             raise Usage(
                 f"booking {found.code} starts at {service.local(found.start):%Y-%m-%d %H:%M}: mark it then"
             )
+        if decision is not None and not found.priority:
+            raise Usage(f"booking {found.code} was not booked as priority: mark it without --priority")
+        if decision is not None and (done := await uow.audit.last(PRIORITY_ACTION, found.code)) is not None:
+            raise Usage(
+                f"the priority claim of {found.code} was already {(done.after or {}).get('decision')} by "
+                f"{done.actor} at {kyiv(done.at)}"
+            )
+        before = found.status
         marked = await service.mark(uow, found.code, args.status)
         assert marked is not None
         code, status = marked.code, marked.status
+        await uow.audit.record(by, "booking.mark", code, before={"status": before}, after={"status": status})
+        if decision is not None:
+            claim = {"priority": True, "group": marked.priority_group}
+            after: dict[str, Any] = {"decision": decision}
+            if decision == REFUSED:
+                refused = await refuse(service, uow, marked, by=by, now=now)
+                after |= {
+                    "general": [b.code for b in refused.general],
+                    "cancelled": [b.code for b in refused.cancelled],
+                    "blocked_until": kyiv(refused.blocked_until),
+                }
+            await uow.audit.record(by, PRIORITY_ACTION, code, before=claim, after=after)
+    shown: dict[str, Any] = {"code": code, "status": status}
+    if decision is not None:
+        shown["priority"] = decision
+    if refused is not None:
+        shown |= {
+            "general": [b.code for b in refused.general],
+            "cancelled": [b.code for b in refused.cancelled],
+            "blocked_until": kyiv(refused.blocked_until),
+            "notified": refused.notified,
+        }
     if args.json:
-        print_json({"code": code, "status": status}, out)
+        print_json(shown, out)
     else:
-        out.write(f"{code}: {status}\n")
+        out.write(f"{code}: {status}" + (f", priority {decision}" if decision else "") + "\n")
+        if refused is not None:
+            out.write(_refused_line(refused))
     return OK
+
+
+def _refused_line(refused: Refused) -> str:
+    general, cancelled = [b.code for b in refused.general], [b.code for b in refused.cancelled]
+    block = (
+        f"priority booking blocked until {kyiv(refused.blocked_until)}"
+        if refused.blocked_until is not None
+        else "no verified phone behind the booking: nobody to block"
+    )
+    return (
+        f"Other priority bookings: {len(general)} now general"
+        + (f" ({', '.join(general)})" if general else "")
+        + f", {len(cancelled)} cancelled" + (f" ({', '.join(cancelled)})" if cancelled else "")
+        + f"; {block}; {refused.notified} citizen(s) will be told on their channel.\n"
+    )  # fmt: skip
 
 
 Command = Callable[[argparse.Namespace, Uows, BookingService, dt.datetime, TextIO], Awaitable[int]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import getpass
 import json
 import os
 import sys
@@ -50,6 +51,17 @@ def iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid date {text!r}: use YYYY-MM-DD, e.g. 2026-12-07") from None
+
+
+def actor(args: argparse.Namespace) -> str:
+    """Who runs a staff command that changes data, for the audit log: `--by NAME`, else the OS user."""
+    named = " ".join((getattr(args, "by", None) or "").split())
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        return f"uid:{os.getuid()}"
 
 
 def kyiv(moment: dt.datetime | None) -> str | None:

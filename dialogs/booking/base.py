@@ -15,7 +15,7 @@ from dialogs.booking import texts
 from dialogs.booking.service import BookingService
 from dialogs.events import BookingEvents
 from dialogs.messages import Button
-from dialogs.payloads import Action, pack
+from dialogs.payloads import Action, pack, payload_date, payload_moment
 from dialogs.rooms import RoomState, Row
 from knowledge.booking_schema import PriorityGroup
 from knowledge.loader import Knowledge
@@ -164,18 +164,10 @@ class BookingBase:
 
 
 def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(raw, "%Y%m%d").date() if re.fullmatch(r"\d{8}", raw) else None
-    except ValueError:
-        return None
+    """«20261207» as a date, or None (forged, garbled, or out of range: dialogs.payloads)."""
+    return payload_date(raw)
 
 
 def _moment(raw: str, service: BookingService) -> dt.datetime | None:
     """«202612070930» (Kyiv local time) as an aware UTC datetime, or None."""
-    if not re.fullmatch(r"\d{12}", raw):
-        return None
-    try:
-        local = dt.datetime.strptime(raw, "%Y%m%d%H%M").replace(tzinfo=service.tz)
-    except ValueError:
-        return None
-    return local.astimezone(dt.UTC)
+    return payload_moment(raw, service.tz)

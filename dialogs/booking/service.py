@@ -380,3 +380,14 @@ class BookingService:
             return None
         await uow.bookings.mark(booking, status)
         return booking
+
+    async def slot_at(
+        self, uow: UnitOfWork, office: str, service: str, start: dt.datetime
+    ) -> tuple[Slot, set[int]] | None:
+        """The slot starting at `start` with the places taken in it; None if it is no slot (any more)."""
+        resource = self.resource(office, service)
+        if resource is None:
+            return None
+        day = self.local(start).date()
+        slots = (await self._days(uow, resource, [day]))[day]
+        return next(((s, t) for s, t in slots if s.start == start), None)

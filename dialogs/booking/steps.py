@@ -4,7 +4,6 @@ a moved booking take the same days, times and confirmation)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from dialogs import texts as common
 from dialogs.booking import texts
@@ -23,7 +22,7 @@ from dialogs.booking.base import (
 from dialogs.booking.rules import Refusal
 from dialogs.booking.service import HOTLINE, new_token
 from dialogs.messages import Button, Reply
-from dialogs.payloads import Action, pack
+from dialogs.payloads import Action, pack, payload_time
 from dialogs.rooms import Row, Turn
 from storage.booking import Booking
 from storage.models import DialogState
@@ -204,20 +203,28 @@ class BookingSteps(BookingBase):
             return [self._consent(texts.CONSENT_VISIT, "vy")]
         return [Reply(texts.STALE), *self._groups(state)]
 
+    async def _again_at(self, turn: Turn, code: str, moment: str) -> list[Reply]:
+        """A time a notice offered instead of a cancelled booking of the citizen's
+        (dialogs/booking/priority.py): the same service and office, a general place, shown to confirm (the
+        place is taken only then)."""
+        old = await turn.uow.bookings.by_code(code)
+        start = _moment(moment, self.booking)
+        if old is None or old.user_id != turn.user.id or old.kind != "office" or start is None:
+            return [Reply(texts.STALE), *self._groups(turn.state)]
+        self._enter(turn.state, Choices(svc=old.service, office=old.office), "time")
+        turn.state.focus = f"booking:{old.service}"
+        return self._summary(turn, start)
+
     def _ask_phone(self, turn: Turn, lead: str = "") -> Reply:
         """Ask for the number: the channel's own share button where there is one, typing on the web."""
         how = texts.ASK_PHONE_WEB if turn.user.channel == "web" else texts.ASK_PHONE
         return Reply(f"{lead}\n{how}".strip(), ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)
 
     def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
-        day = _date(STATE.load(state).day)
-        if day is None or not re.fullmatch(r"\d{4}", hhmm):
+        day, wall = _date(STATE.load(state).day), payload_time(hhmm)
+        if day is None or wall is None:
             return None
-        try:
-            local = dt.datetime.combine(day, dt.time(int(hhmm[:2]), int(hhmm[2:])), self.booking.tz)
-        except ValueError:
-            return None
-        return local.astimezone(dt.UTC)
+        return dt.datetime.combine(day, wall, self.booking.tz).astimezone(dt.UTC)
 
     def _summary(self, turn: Turn, start: dt.datetime, *, keep_token: bool = False) -> list[Reply]:
         """The summary to confirm (`keep_token`: shown again, its earlier «Підтвердити» still works)."""

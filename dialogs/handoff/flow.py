@@ -13,7 +13,7 @@ from dialogs.handoff import rules, texts
 from dialogs.handoff.service import END_ROW, PREFIX, HandoffService, rating_buttons
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
-from dialogs.payloads import Action, pack, parse
+from dialogs.payloads import Action, pack, parse, payload_id
 from dialogs.redact import redact
 from dialogs.rooms import Row, Turn
 from dialogs.typed import tokens, yes_no
@@ -165,8 +165,13 @@ class HandoffRoom:
             return await self._already(turn, ticket)
         if verb == "p":
             return await self._priority(turn)
-        if verb == "r" and len(rest) == 2 and rest[0].isdigit() and rest[1].isdigit():
-            return await self._rate(turn, int(rest[0]), int(rest[1]))
+        if (
+            verb == "r"
+            and len(rest) == 2
+            and (ticket_id := payload_id(rest[0])) is not None
+            and (rating := payload_id(rest[1])) is not None
+        ):
+            return await self._rate(turn, ticket_id, rating)
         if verb == "skip":
             self._leave(turn.state)
             return [Reply(texts.COMMENT_THANKS, (MENU,))]

@@ -14,7 +14,7 @@ from dialogs import texts as common
 from dialogs import typed
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
-from dialogs.payloads import Action, pack
+from dialogs.payloads import Action, pack, payload_date, payload_id
 from dialogs.reminders import texts
 from dialogs.reminders.rules import KYIV
 from dialogs.reminders.service import PREFIX, ReminderService
@@ -166,8 +166,8 @@ class ReminderRoom:
         if verb == "moff" and arg in self.kb.services:
             await self.reminders.stop_monthly(turn.uow, turn.user, arg)
             return [Reply(texts.MONTHLY_OFF, ((_b(texts.MY, "my"),), MENU))]
-        if verb == "x" and arg.isascii() and arg.isdigit():
-            done = await self.reminders.cancel(turn.uow, turn.user, int(arg))
+        if verb == "x" and (number := payload_id(arg)) is not None:
+            done = await self.reminders.cancel(turn.uow, turn.user, number)
             return [Reply(texts.CANCELLED_ONE if done else texts.NOT_FOUND, ((_b(texts.MY, "my"),), MENU))]
         if verb == "xa":
             rows = ((_b(texts.CANCEL_ALL_YES, "xaa"),), (_b(texts.CANCEL_ALL_NO, "my"),))
@@ -335,9 +335,4 @@ class ReminderRoom:
 
 
 def _ymd(raw: str) -> dt.date | None:
-    if not re.fullmatch(r"\d{8}", raw):
-        return None
-    try:
-        return dt.datetime.strptime(raw, "%Y%m%d").date()
-    except ValueError:
-        return None
+    return payload_date(raw)  # None for a forged, garbled or out-of-range day (dialogs.payloads)

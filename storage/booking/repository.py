@@ -438,3 +438,49 @@ class Bookings:
         if office is None and self._cache is not None:
             self._cache.closures = found
         return found
+
+    # --- a refused priority claim (dialogs/booking/priority.py) ---------------------------------------------
+
+    async def priority_of(self, booking: Booking, after: dt.datetime) -> list[Booking]:
+        """The other booked priority visits of the same person (of the same citizen when the booking has no
+        person: made before phones were verified) that start after `after`, soonest first."""
+        if booking.person is not None:
+            who: ColumnElement[bool] = Booking.person == booking.person
+        elif booking.user_id is not None:
+            who = Booking.user_id == booking.user_id
+        else:
+            return []
+        rows = await self._s.execute(
+            select(Booking)
+            .where(
+                who,
+                Booking.id != booking.id,
+                Booking.priority.is_(True),
+                Booking.status == BOOKED,
+                Booking.start > after,
+            )
+            .order_by(Booking.start, Booking.id)
+        )
+        return list(rows.scalars())
+
+    async def to_general(self, booking: Booking, places: Sequence[int]) -> bool:
+        """The booking keeps its time without priority, on the first of `places` (of its slot) still free:
+        each tried in its own savepoint, the place key decides. False, and nothing changed, when none is
+        free."""
+        for place in places:
+            try:
+                async with self._s.begin_nested():
+                    await self._s.execute(
+                        update(Booking)
+                        .where(Booking.id == booking.id)
+                        .values(place=place, priority=False, priority_group=None)
+                        .execution_options(synchronize_session=False)
+                    )
+            except IntegrityError as error:
+                if violated(error) == PLACE_KEY:
+                    continue  # somebody holds it: the next one
+                raise
+            self._changed()
+            await self._s.refresh(booking)
+            return True
+        return False
