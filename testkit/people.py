@@ -15,7 +15,11 @@ def phone_for(name: str) -> str:
 
 
 async def verify(
-    factory: UnitOfWorkFactory, channel: str, external_id: str, phone: str | None = None, how: str = "telegram"
+    factory: UnitOfWorkFactory,
+    channel: str,
+    external_id: str,
+    phone: str | None = None,
+    how: str = "telegram",
 ) -> str:
     """The citizen (created on first contact, as the engine does) with a verified phone; their person key."""
     async with factory() as uow:
