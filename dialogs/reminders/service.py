@@ -57,7 +57,7 @@ class ReminderService:
     async def _planned(self, uow: UnitOfWork, user: User) -> tuple[set[tuple[object, ...]], int]:
         """What is already pending, so a repeated tap schedules nothing twice; and how many are pending."""
         mine = await uow.reminders.for_user(user.id)
-        keys = {(r.kind, r.due_at, r.service, r.situation, r.deadline, r.booking_code) for r in mine}
+        keys: set[tuple[object, ...]] = {(r.kind, r.due_at, r.service, r.situation, r.deadline, r.booking_code) for r in mine}
         return keys, len(mine)
 
     @staticmethod
