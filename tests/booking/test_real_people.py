@@ -260,3 +260,36 @@ async def test_a_second_callback_names_the_open_one(bot: Bot) -> None:
     first = re.search(r"Код заявки: (\S+)\.", codes[0])
     assert first is not None
     assert f"У вас уже є замовлений дзвінок {first.group(1)}" in codes[1] and "передзвонить" in codes[1]
+
+
+async def test_a_move_counts_nothing_twice_and_a_move_into_another_month_counts_there(bot: Bot) -> None:
+    """A person at the month's limit may still move a booking within the month (it stays one booking); a move
+    into January is a January booking and counts there. The priority booking of a day is not counted again when
+    a priority booking moves within that day."""
+    service = BookingService(bot.engine.kb, martial_law=True)
+    person = await verify(bot.uow_factory, "web", "mover", phone_for("mover"))
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "mover")
+        day = (await service.days(uow, "saksahan-uszn", SERVICE, now=NOW, priority=True))[0]
+        first, second = (await service.times(uow, "saksahan-uszn", SERVICE, day, now=NOW, priority=True))[:2]
+        kw: dict[str, Any] = {"office": "saksahan-uszn", "service": SERVICE, "now": NOW}
+        made = await service.book(uow, user, start=first.start, priority_group="combatant", token="a", **kw)
+        assert isinstance(made, Booking)
+        for _ in range(3):  # three more bookings this month (of other services): the limit is reached
+            assert await uow.people.count_up(person, "month:2026-12", 4)
+        moved = await service.reschedule(uow, user, made, start=second.start, token="b", now=NOW)
+        assert isinstance(moved, Booking) and moved.priority
+        assert await uow.people.counted(person, "month:2026-12") == 4
+        assert await uow.people.counted(person, f"priority:{day.isoformat()}:{SERVICE}") == 1
+    # Into January: counted there (the horizon reaches it from 28 December).
+    late = dt.datetime(2026, 12, 28, 7, 0, tzinfo=dt.UTC)
+    async with bot.uow_factory() as uow:
+        user, _ = await uow.users.with_state("web", "mover")
+        (active,) = await uow.bookings.active_for(user.id)
+        days = await service.days(uow, "saksahan-uszn", SERVICE, now=late, priority=True, limit=14)
+        january = next(d for d in days if d.month == 1)
+        slot = (await service.times(uow, "saksahan-uszn", SERVICE, january, now=late, priority=True))[0]
+        moved = await service.reschedule(uow, user, active, start=slot.start, token="c", now=late)
+        assert isinstance(moved, Booking)
+        assert await uow.people.counted(person, "month:2027-01") == 1
+        assert await uow.people.counted(person, "month:2026-12") == 4  # cancelled ones stay counted
