@@ -39,7 +39,7 @@ from bot.settings import Settings
 from dialogs.booking.service import ADDRESS_BOOKINGS, BookingService
 from storage.clock import ManualClock
 from testkit.net import free_port
-from testkit.people import phone_for, verify
+from testkit.people import phone_for, verify_citizen
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 09:00 in Kyiv
 DAY = "20261207"  # Monday
@@ -131,7 +131,7 @@ async def _places(bot: Bot) -> tuple[int, int, int]:
 
 async def _genuine(bot: Bot, script: Script) -> dict[str, Any]:
     """A real citizen from their own address: the days offered and whether they can book."""
-    await verify(bot.uow_factory, "web", "genuine", phone_for("genuine-citizen"))
+    await verify_citizen(bot.uow_factory, "web", "genuine")
     _, payloads = await script.post("genuine", "203.0.113.200", payload=f"q:s:{SERVICE}")
     if f"q:o:{OFFICE}" in payloads:
         _, payloads = await script.post("genuine", "203.0.113.200", payload=f"q:o:{OFFICE}")
@@ -161,7 +161,7 @@ async def scenario(
             async with ClientSession() as http:
                 script = Script(http, url)
                 for session, phone, _ in attempts:  # the phones the scalper verified beforehand
-                    await verify(bot.uow_factory, "web", session, phone_for(phone))
+                    await verify_citizen(bot.uow_factory, "web", session, phone_for("scalper", phone))
                 started = time.perf_counter()
                 for i in range(0, len(attempts), parallel):
                     batch = attempts[i : i + parallel]

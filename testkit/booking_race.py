@@ -104,8 +104,8 @@ async def take_one(
 
 
 def person_of(name: str) -> str:
-    """The person key of a race citizen's phone (as `testkit.people.verify` would record it)."""
-    return person_key(phone_for(name))
+    """The person key of a race citizen's phone (as `testkit.people.verify_citizen` would record it)."""
+    return person_key(phone_for(CHANNEL, name))
 
 
 @dataclass

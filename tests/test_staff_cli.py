@@ -77,7 +77,7 @@ async def book(
     """A citizen books the `index`-th bookable time of `day` through the service, as the chat would."""
     async with db.uows() as uow:
         user = await uow.users.get_or_create(channel, external_id)
-        await uow.people.verify(user, phone_for(f"{channel}:{external_id}"), "telegram")  # issue 20: a person
+        await uow.people.verify(user, phone_for(channel, external_id), "telegram")  # issue 20: a person books
         times = await db.service.times(
             uow, office, service, day, now=NOW, priority=priority_group is not None
         )

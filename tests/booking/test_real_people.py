@@ -31,7 +31,7 @@ from knowledge.search import SearchIndex
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
-from testkit.people import phone_for, verify
+from testkit.people import phone_for, verify_citizen
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 09:00 in Kyiv
 SERVICE = "idp-living-allowance"  # booked at saksahan-uszn
@@ -93,6 +93,16 @@ class Browser:
         return text
 
 
+async def _verified(bot: Bot, user: str) -> str:
+    """A web citizen with a verified phone (seeded); their person key."""
+    await verify_citizen(bot.uow_factory, "web", user)
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state("web", user)
+        person = await uow.people.person(citizen)
+    assert person is not None
+    return person
+
+
 async def _booked(bot: Bot) -> int:
     async with make_sessionmaker(bot.db)() as s:
         query = select(func.count()).select_from(Booking).where(Booking.status == "booked")
@@ -114,7 +124,9 @@ async def test_a_fresh_session_per_place_from_one_address_is_stopped_by_the_addr
         outcomes: Counter[str] = Counter()
         for i in range(ADDRESS_BOOKINGS + 5):
             session = f"scalp-{i}"
-            await verify(proxied.uow_factory, "web", session, phone_for(f"phone-{i}"))  # 15 phones, one each
+            await verify_citizen(
+                proxied.uow_factory, "web", session, phone_for("scalper", f"phone-{i}")
+            )  # 15 phones, one each
             text = await Browser(client, session, SCALPER).book()
             outcomes[_outcome(text)] += 1
             if outcomes["address"] == 1:  # the polite reply: what to do instead
@@ -122,9 +134,9 @@ async def test_a_fresh_session_per_place_from_one_address_is_stopped_by_the_addr
         assert outcomes == {"booked": ADDRESS_BOOKINGS, "address": 5}
         assert await _booked(proxied) == ADDRESS_BOOKINGS
         # A genuine citizen from another address still books; so does a messenger citizen (no address).
-        await verify(proxied.uow_factory, "web", "genuine", phone_for("genuine"))
+        await verify_citizen(proxied.uow_factory, "web", "genuine")
         assert _outcome(await Browser(client, "genuine", NEIGHBOUR).book()) == "booked"
-    await verify(proxied.uow_factory, "telegram", "777", phone_for("telegram-citizen"))
+    await verify_citizen(proxied.uow_factory, "telegram", "777")
     replies = await proxied.engine.handle(Incoming("telegram", "777", payload=f"q:s:{SERVICE}"))
     assert any(b.payload == "q:p:no" for r in replies for row in r.buttons for b in row)
 
@@ -135,7 +147,7 @@ async def test_one_phone_in_fresh_sessions_from_many_addresses_books_one_place(p
         outcomes: Counter[str] = Counter()
         for i in range(6):
             session = f"same-phone-{i}"
-            await verify(proxied.uow_factory, "web", session, "+380 67 123 45 67")
+            await verify_citizen(proxied.uow_factory, "web", session, "+380 67 123 45 67")
             outcomes[_outcome(await Browser(client, session, f"192.0.2.{i + 1}").book())] += 1
     assert outcomes == {"booked": 1, "already": 5}
     assert await _booked(proxied) == 1
@@ -147,19 +159,21 @@ async def test_home_visits_are_capped_per_address(proxied: Bot) -> None:
         texts = []
         for i in range(ADDRESS_VISITS + 1):
             session = f"visit-{i}"
-            await verify(proxied.uow_factory, "web", session, phone_for(f"visit-phone-{i}"))
+            await verify_citizen(proxied.uow_factory, "web", session)
             browser = Browser(client, session, SCALPER)
             await browser.post(payload=f"v:{SERVICE}")
             await browser.post(payload="q:v")
             await browser.post(payload="q:vy")
-            await browser.post(text="вул. Тиха, 7, кв. 3")
-            texts.append((await browser.post(text="067 765 43 21"))[0])
+            text, _ = await browser.post(text="вул. Тиха, 7, кв. 3")
+            if "Заявку прийнято" not in text and "Із цієї інтернет-адреси" not in text:  # a number asked
+                text, _ = await browser.post(text="067 765 43 21")
+            texts.append(text)
     assert ["Заявку прийнято" in t for t in texts] == [True] * ADDRESS_VISITS + [False]
     assert "Із цієї інтернет-адреси" in texts[-1]
 
 
 async def test_a_refused_priority_claim_blocks_priority_and_says_until_when(bot: Bot) -> None:
-    person = await verify(bot.uow_factory, "web", "vet", phone_for("vet"))
+    person = await _verified(bot, "vet")
     until = NOW + dt.timedelta(days=30)
     async with bot.uow_factory() as uow:
         await uow.people.block(person, until, by="operator")
@@ -210,7 +224,7 @@ async def _slot(service: BookingService, bot: Bot) -> dt.datetime:
 async def test_the_service_refuses_priority_while_blocked_and_anybody_unverified(bot: Bot) -> None:
     service = BookingService(bot.engine.kb, martial_law=True)
     start = await _slot(service, bot)
-    person = await verify(bot.uow_factory, "web", "blocked", phone_for("blocked"))
+    person = await _verified(bot, "blocked")
     kw: dict[str, Any] = {"office": "saksahan-uszn", "service": SERVICE, "start": start, "now": NOW}
     async with bot.uow_factory() as uow:
         await uow.people.block(person, NOW + dt.timedelta(days=30), by="operator")
@@ -234,7 +248,7 @@ async def test_the_service_refuses_priority_while_blocked_and_anybody_unverified
 
 
 async def test_a_second_callback_names_the_open_one(bot: Bot) -> None:
-    await verify(bot.uow_factory, "web", "caller", phone_for("caller"))
+    await verify_citizen(bot.uow_factory, "web", "caller")
     codes = []
     for _ in range(2):
         replies = await bot.engine.handle(Incoming("web", "caller", payload="q:cb"))
@@ -254,8 +268,9 @@ async def test_a_second_callback_names_the_open_one(bot: Bot) -> None:
             if (b.payload or "").startswith("q:t:")
         )
         await bot.engine.handle(Incoming("web", "caller", payload=time))
-        await bot.engine.handle(Incoming("web", "caller", payload="q:cy"))
-        replies = await bot.engine.handle(Incoming("web", "caller", text="0671112233"))
+        replies = await bot.engine.handle(Incoming("web", "caller", payload="q:cy"))
+        if "Код заявки" not in (text := "\n".join(r.text for r in replies)) and "У вас уже" not in text:
+            replies = await bot.engine.handle(Incoming("web", "caller", text="0671112233"))  # a number asked
         codes.append("\n".join(r.text for r in replies))
     first = re.search(r"Код заявки: (\S+)\.", codes[0])
     assert first is not None
@@ -267,7 +282,7 @@ async def test_a_move_counts_nothing_twice_and_a_move_into_another_month_counts_
     into January is a January booking and counts there. The priority booking of a day is not counted again when
     a priority booking moves within that day."""
     service = BookingService(bot.engine.kb, martial_law=True)
-    person = await verify(bot.uow_factory, "web", "mover", phone_for("mover"))
+    person = await _verified(bot, "mover")
     async with bot.uow_factory() as uow:
         user, _ = await uow.users.with_state("web", "mover")
         day = (await service.days(uow, "saksahan-uszn", SERVICE, now=NOW, priority=True))[0]

@@ -9,7 +9,7 @@ from bot.app import Bot
 from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from dialogs.reminders.service import PENDING_LIMIT
-from testkit.people import verify
+from testkit.people import verify_citizen
 from tests.reminders.conftest import NOW
 
 
@@ -82,7 +82,7 @@ async def test_a_life_events_deadlines_are_all_or_none(bot: Bot, engine: Engine)
 
 async def test_a_bookings_own_reminders_are_kept_when_the_others_are_full(bot: Bot, engine: Engine) -> None:
     """Decided: an appointment is always reminded of (the per-person booking limits bound these)."""
-    await verify(bot.uow_factory, "telegram", "full")
+    await verify_citizen(bot.uow_factory, "telegram", "full")
     await _fill(bot, PENDING_LIMIT)
     replies = await _press(engine, "q:s:kartka-kryvorizhtsia")
     replies = await _press(engine, "q:p:no")
