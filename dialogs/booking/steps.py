@@ -304,10 +304,10 @@ class BookingSteps(BookingBase):
         when = texts.day_text(self.booking.local(until).date())
         if self.booking.priority_only(a.office):
             self._leave(turn.state)
-            return [Reply(texts.PRIORITY_BLOCKED_ONLY.format(until=when), ((_b(texts.BOOK, ""),), MENU))]
+            return [Reply(texts.CLAIM_BLOCKED_ONLY.format(until=when), ((_b(texts.BOOK, ""),), MENU))]
         a.prio = ""
         STATE.save(turn.state, a, "priority")
-        return await self._days(turn, texts.PRIORITY_BLOCKED.format(until=when))
+        return await self._days(turn, texts.CLAIM_BLOCKED.format(until=when))
 
     async def _request_open(self, turn: Turn, kind: str) -> str:
         """The refusal that names the person's open callback or home-visit request."""
