@@ -229,3 +229,18 @@ async def test_processes_of_one_person_get_one_priority_place_and_one_callback(s
     assert booked == 2  # one priority office booking, one callback (the visit is «requested»)
     assert out["booked:2026-12"] == 2 and out["booked:request"] == 1, out
     assert counts["priority:2026-12-07:passport-id"] == 1 and counts["month:2026-12"] == 2
+
+
+async def test_racing_requests_from_one_address_never_pass_its_cap(store: Store) -> None:  # noqa: F811
+    """`People.allow` under 30 concurrent units of work (the script firing at once): exactly the cap passes
+    (on PostgreSQL the address's advisory lock makes the count and the record one step)."""
+    window = dt.timedelta(hours=1)
+
+    async def one() -> bool:
+        async with store.factory() as uow:
+            return await uow.people.allow(uow.people.client("198.51.100.7"), "booking", 10, window)
+
+    results = await asyncio.gather(*(one() for _ in range(30)))
+    assert results.count(True) == 10
+    async with store.factory() as uow:  # another address is not affected
+        assert await uow.people.allow(uow.people.client("203.0.113.9"), "booking", 10, window)
