@@ -325,7 +325,7 @@ class BookingSteps(BookingBase):
 
     async def _refused(self, turn: Turn, refusal: Refusal, start: dt.datetime) -> list[Reply]:
         a = STATE.load(turn.state)
-        if refusal == Refusal.PRIORITY_BLOCKED and (blocked := await self._blocked(turn)) is not None:
+        if refusal == Refusal.PRIORITY_BLOCKED and not a.move and (blocked := await self._blocked(turn)):
             return blocked
         why = texts.REFUSALS[refusal].format(
             limit=self.booking.data.monthly_limit, days=self.booking.data.horizon_days
@@ -335,7 +335,9 @@ class BookingSteps(BookingBase):
         if refusal in (Refusal.UNVERIFIED, Refusal.REQUEST, Refusal.ADDRESS):
             self._leave(turn.state)
             return [Reply(why, ((_b(texts.MY, "my"),), MENU))]
-        if refusal in (Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY, Refusal.PRIORITY_DAY):
+        if refusal in (
+            Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY, Refusal.PRIORITY_DAY, Refusal.PRIORITY_BLOCKED
+        ):  # fmt: skip
             if a.move:
                 why += "\n" + texts.OLD_KEPT.format(code=a.move)
             self._leave(turn.state)

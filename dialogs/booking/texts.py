@@ -119,7 +119,9 @@ REFUSALS = {
         "Пріоритетно записатися на цю послугу можна лише раз на день. Оберіть, будь ласка, інший день."
     ),
     Refusal.REQUEST: "У вас уже є активна заявка.",  # the flow names the one there is (REQUEST_OPEN)
-    Refusal.PRIORITY_BLOCKED: "",  # the flow says until when (CLAIM_BLOCKED)
+    Refusal.PRIORITY_BLOCKED: (  # a move of a priority booking; a new booking is told until when (CLAIM_BLOCKED)
+        "Пріоритетний запис для вас зараз недоступний: під час попереднього візиту пільгу не підтвердили."
+    ),
     Refusal.ADDRESS: (
         "Із цієї інтернет-адреси (можливо, спільної мережі) нещодавно зроблено багато записів, тож нові "
         "тимчасово не приймаємо. Спробуйте, будь ласка, за годину, запишіться через Telegram чи Viber або "

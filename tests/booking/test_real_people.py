@@ -308,3 +308,31 @@ async def test_a_move_counts_nothing_twice_and_a_move_into_another_month_counts_
         assert isinstance(moved, Booking)
         assert await uow.people.counted(person, "month:2027-01") == 1
         assert await uow.people.counted(person, "month:2026-12") == 4  # cancelled ones stay counted
+
+
+async def test_moving_a_priority_booking_while_blocked_keeps_the_old_one(bot: Bot) -> None:
+    person = await _verified(bot, "mv-vet")
+
+    async def press(payload: str) -> tuple[str, list[str]]:
+        replies = await bot.engine.handle(Incoming("web", "mv-vet", payload=payload))
+        return "\n".join(r.text for r in replies), [
+            b.payload or "" for r in replies for row in r.buttons for b in row
+        ]
+
+    _, buttons = await press(f"q:s:{SERVICE}")
+    _, buttons = await press("q:p:combatant")
+    _, buttons = await press(next(p for p in buttons if p.startswith("q:d:")))
+    _, buttons = await press(next(p for p in buttons if p.startswith("q:t:")))
+    text, _ = await press(next(p for p in buttons if p.startswith("q:ok:")))
+    code = re.search(r"Код запису: \*\*(\S+)\*\*", text)
+    assert code is not None
+    async with bot.uow_factory() as uow:
+        await uow.people.block(person, NOW + dt.timedelta(days=30), by="operator")
+    _, buttons = await press(f"q:r:{code.group(1)}")
+    _, buttons = await press([p for p in buttons if p.startswith("q:d:")][1])
+    _, buttons = await press(next(p for p in buttons if p.startswith("q:t:")))
+    text, _ = await press(next(p for p in buttons if p.startswith("q:ok:")))
+    assert "зараз недоступний" in text and f"попередній запис {code.group(1)} залишається" in text
+    async with bot.uow_factory() as uow:
+        kept = await uow.bookings.by_code(code.group(1))
+    assert kept is not None and kept.status == "booked" and kept.priority
