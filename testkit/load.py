@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import itertools
 import json
 import os
@@ -62,14 +61,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from knowledge import load_knowledge
 from storage.booking import Booking
-from storage.clock import ManualClock
-from storage.db import make_sessionmaker
 from storage.handoff import Ticket
 from storage.models import ProcessedUpdate, User
 from storage.reminders import Reminder
-from storage.uow import UnitOfWorkFactory
 from testkit.net import free_port
-from testkit.people import verify_citizen
 from testkit.servers import nginx_args, site_config, throwaway_postgres, throwaway_redis, wait_for
 from testkit.telegram.adapter import EmulatorAdapter
 from testkit.telegram.emulator import start_emulator
@@ -629,7 +624,6 @@ async def run_phase(
                 asyncio.create_task(citizen_task(c, seed * 100_000 + i, tally, start))
                 for i, c in enumerate(people)
             ]
-            await seed_verified(database_url, people)  # a booking needs a verified phone (issue 20)
             late = stack.inbox.late
             servers = ("postgres", "redis-server", "nginx")
             cpu0 = {"harness": time.process_time(), "emulator": cpu_seconds(stack.emulator_pid),
@@ -692,20 +686,6 @@ def nginx_figures(log: Path, ports: list[int]) -> dict[str, int]:
             if last.endswith(f":{port}") and status == "200":
                 figures[f"answered 200 by process {i}"] += 1
     return dict(figures)
-
-
-async def seed_verified(database_url: str, people: list[Citizen]) -> None:
-    """Every citizen of the run with a phone of their own, as the verify room leaves it (a Telegram contact, a
-    Viber phone): the walk books, and verifying is not what this load measures."""
-    engine = create_async_engine(database_url)
-    now = ManualClock(dt.datetime.fromtimestamp(time.time(), dt.UTC))  # the run's real time, as the bots see it
-    factory = UnitOfWorkFactory(make_sessionmaker(engine), clock=now)
-    try:
-        for c in people:
-            await verify_citizen(factory, c.channel, c.id)
-    finally:
-        await factory.close()
-        await engine.dispose()
 
 
 async def verify(database_url: str, tally: Tally) -> dict[str, Any]:
