@@ -206,8 +206,12 @@ class People:
     # --- per-address caps (web) -----------------------------------------------------------------------------
 
     async def allow(self, client: str, action: str, limit: int, window: dt.timedelta) -> bool:
-        """Record one `action` from a client key if it did fewer than `limit` in the last `window`."""
+        """Record one `action` from a client key if it did fewer than `limit` in the last `window`. On PostgreSQL
+        the (client, action) pair is locked for the transaction first: racing requests from one address (a
+        script's) are counted one after another, never all under the limit at once. SQLite serializes writers."""
         now = self._clock()
+        if self._s.get_bind().dialect.name == "postgresql":
+            await self._s.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{client}:{action}"))))
         done = await self._s.scalar(
             select(func.count())
             .select_from(ClientAction)

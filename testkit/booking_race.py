@@ -27,7 +27,9 @@ from storage.booking import Booking, TakeFailure
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.models import User
+from storage.people import person_key
 from storage.uow import UnitOfWorkFactory
+from testkit.people import phone_for
 
 CHANNEL = "web"
 OFFICE = "visa-main"
@@ -75,13 +77,17 @@ async def take_one(
     priority: bool = False,
     token: str | None = None,
     limit: int = 4,
+    person: str | None = "",
+    day: dt.date | None = None,
 ) -> Booking | TakeFailure:
-    """One citizen confirms: their own unit of work, committed (or rolled back) before this returns."""
+    """One citizen confirms: their own unit of work, committed (or rolled back) before this returns. `person`:
+    whose limits count («»: the citizen's own, `person_of(name)`; None: an unverified citizen)."""
     async with factory() as uow:
         user = await uow.users.get(CHANNEL, name)
         assert user is not None, name
         return await uow.bookings.take(
             user=user,
+            person=person_of(name) if person == "" else person,
             kind="office",
             office=OFFICE,
             resource=RESOURCE,
@@ -93,7 +99,13 @@ async def take_one(
             token=token or f"tap-{name}",
             month=MONTH,
             monthly_limit=limit,
+            day=day,
         )
+
+
+def person_of(name: str) -> str:
+    """The person key of a race citizen's phone (as `testkit.people.verify_citizen` would record it)."""
+    return person_key(phone_for(CHANNEL, name))
 
 
 @dataclass

@@ -30,6 +30,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.outbox import Outbox
 from storage.uow import UnitOfWorkFactory
+from testkit.people import phone_for
 from tests.conftest import make_settings
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -76,6 +77,7 @@ async def book(
     """A citizen books the `index`-th bookable time of `day` through the service, as the chat would."""
     async with db.uows() as uow:
         user = await uow.users.get_or_create(channel, external_id)
+        await uow.people.verify(user, phone_for(channel, external_id), "telegram")  # issue 20: a person books
         times = await db.service.times(
             uow, office, service, day, now=NOW, priority=priority_group is not None
         )

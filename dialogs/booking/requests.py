@@ -48,6 +48,7 @@ class Requests(BookingSteps):
                 phone=phone,
                 token=token,
                 now=turn.now,
+                origin=turn.message.origin,
             )
         else:
             start = _moment(a.start, self.booking)
@@ -64,6 +65,7 @@ class Requests(BookingSteps):
                 now=turn.now,
                 phone=phone,
                 topic=a.topic or None,
+                origin=turn.message.origin,
             )
         if isinstance(result, Booking):
             self._leave(state)

@@ -51,6 +51,11 @@ class Refusal(StrEnum):
     QUOTA = "quota"
     ALREADY = "already"
     PRIORITY_ONLY = "priority_only"
+    UNVERIFIED = "unverified"  # no verified phone: limits count per person, so no person, no booking
+    PRIORITY_DAY = "priority_day"  # one priority booking a working day per service per person
+    REQUEST = "request"  # one active callback and one open home-visit request per person
+    PRIORITY_BLOCKED = "priority_blocked"  # staff refused a claim: no priority until the block ends
+    ADDRESS = "address"  # the web client's address made too many of these lately
 
 
 # --- where ----------------------------------------------------------------------------------------------------

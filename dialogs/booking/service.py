@@ -25,12 +25,26 @@ from dialogs.booking.rules import (
 from dialogs.calendar import WorkCalendar
 from knowledge.booking_schema import BookingData
 from knowledge.loader import Knowledge
-from storage.booking import ACTIVE, CANCELLED, Booking, TakeFailure
+from storage.booking import ACTIVE, CANCELLED, Booking, TakeFailure, month_period, priority_period
 from storage.models import User
 from storage.uow import UnitOfWork
 
 HOTLINE = "hotline"  # the resource group of hotline callbacks
 MADE = "made"
+
+# Caps per web client address (`Incoming.origin`; messengers have none): how many of each a single address may
+# create in a window. One address is often many people (a family, a library or school PC, a mobile operator's NAT
+# for a whole district), each of whom is held by the per-person limits anyway (4 a month, one per service); the
+# cap is for the script that verifies many phones and books from one machine (issue 20: hundreds of places a
+# minute). 10 bookings an hour is two or three families at one PC, and a day of it is 240, not a day's 570 places.
+ADDRESS_BOOKINGS = 10
+ADDRESS_CALLBACKS = 5  # an hour: a callback is one call of the hotline's few operators
+ADDRESS_VISITS = 3  # a day: the mobile administrator makes a handful of home visits a day for the whole city
+ADDRESS_CAPS = {
+    "booking": (ADDRESS_BOOKINGS, dt.timedelta(hours=1)),
+    "callback": (ADDRESS_CALLBACKS, dt.timedelta(hours=1)),
+    "visit": (ADDRESS_VISITS, dt.timedelta(days=1)),
+}
 # Told of bookings made and cancelled, in their unit of work (`event` MADE or CANCELLED, the booking's kind): the
 # conversation, the staff commands and /forget all go through the service, so an observer sees every one.
 BookingObserver = Callable[[UnitOfWork, str, str], None]
@@ -219,12 +233,19 @@ class BookingService:
         now: dt.datetime,
         phone: str | None = None,
         topic: str | None = None,
+        origin: str | None = None,
+        held: frozenset[str] = frozenset(),
     ) -> Booking | Refusal:
         """Take a place at `start`, or say why not. The database refuses a taken place; nothing here checks
-        first and inserts after."""
+        first and inserts after. Every limit counts for the person of the citizen's verified phone: with none,
+        nothing is booked (UNVERIFIED). `origin`: the web client's address, capped per address (ADDRESS_CAPS).
+        `held`: the counted periods of a booking being moved (not counted again)."""
         existing = await uow.bookings.by_token(user.id, token)
         if existing is not None:  # a double tap, or the same confirmation pressed again later
             return existing
+        person = await uow.people.person(user)
+        if person is None:
+            return Refusal.UNVERIFIED
         resource = self.resource(office, service)
         if resource is None:
             return Refusal.CLOSED
@@ -235,6 +256,8 @@ class BookingService:
         priority = priority_group is not None
         if self.priority_only(office) and not priority:
             return Refusal.PRIORITY_ONLY
+        if priority and await uow.people.blocked_until(person) is not None:
+            return Refusal.PRIORITY_BLOCKED
         day = (await self._days(uow, resource, [self.local(start).date()]))[self.local(start).date()]
         found = next(((s, t) for s, t in day if s.start == start), None)
         if found is None:  # not a slot of that day (any more): closed, or the hours changed
@@ -243,27 +266,51 @@ class BookingService:
         places = bookable_places(slot, taken, now, priority=priority, release=self.release)
         if not places:
             return Refusal.TAKEN
-        result = await uow.bookings.take(
-            user=user,
-            kind="callback" if office == HOTLINE else "office",
-            office=office,
-            resource=resource.group,
-            service=service,
-            start=start,
-            places=places,
-            priority=priority,
-            priority_group=priority_group,
-            token=token,
-            month=month_key(start, self.tz),
-            monthly_limit=self.data.monthly_limit,
-            phone=phone,
-            topic=topic,
-            day=self.local(start).date(),  # a day closed by staff meanwhile refuses it (CLOSED)
-        )
+        kind = "callback" if office == HOTLINE else "office"
+        async with uow.savepoint() as savepoint:  # the address's record goes if nothing is booked
+            if not await self._address_allows(uow, origin, "callback" if kind == "callback" else "booking"):
+                return Refusal.ADDRESS
+            result = await uow.bookings.take(
+                user=user,
+                person=person,
+                kind=kind,
+                office=office,
+                resource=resource.group,
+                service=service,
+                start=start,
+                places=places,
+                priority=priority,
+                priority_group=priority_group,
+                token=token,
+                month=month_key(start, self.tz),
+                monthly_limit=self.data.monthly_limit,
+                phone=phone,
+                topic=topic,
+                day=self.local(start).date(),  # a day closed by staff meanwhile refuses it (CLOSED)
+                held=held,
+            )
+            if isinstance(result, TakeFailure):
+                await savepoint.rollback()
         if isinstance(result, TakeFailure):
             return Refusal(result.value)
         self._tell(uow, MADE, [result])
         return result
+
+    async def _address_allows(self, uow: UnitOfWork, origin: str | None, action: str) -> bool:
+        """Whether the web client's address may create one more of `action` now (recorded if so)."""
+        if origin is None:  # a messenger: no address; its account and the person's limits hold
+            return True
+        limit, window = ADDRESS_CAPS[action]
+        return await uow.people.allow(uow.people.client(origin), action, limit, window)
+
+    def held(self, booking: Booking) -> frozenset[str]:
+        """The counted periods an active booking holds: its month, and its day's priority booking."""
+        if booking.status not in ACTIVE or booking.start is None:
+            return frozenset()
+        periods = {month_period(month_key(booking.start, self.tz))}
+        if booking.priority:
+            periods.add(priority_period(self.local(booking.start).date(), booking.service))
+        return frozenset(periods)
 
     async def reschedule(
         self,
@@ -275,8 +322,11 @@ class BookingService:
         token: str,
         now: dt.datetime,
     ) -> Booking | Refusal:
-        """Move a booking: the old place is given up only if the new one is taken, in one savepoint."""
+        """Move a booking: the old place is given up only if the new one is taken, in one savepoint. A move
+        counts nothing the old booking already counted (its month, its day's priority booking); a move into
+        another month or onto another day counts there, as a booking of that month or day would."""
         was_active = old.status in ACTIVE
+        held = self.held(old)
         async with uow.savepoint() as savepoint:
             await uow.bookings.cancel(old, now)
             result = await self.book(
@@ -290,6 +340,7 @@ class BookingService:
                 now=now,
                 phone=old.phone,
                 topic=old.topic,
+                held=held,
             )
             if not isinstance(result, Booking):
                 await savepoint.rollback()
@@ -309,20 +360,31 @@ class BookingService:
         phone: str,
         token: str,
         now: dt.datetime,
+        origin: str | None = None,
     ) -> Booking | Refusal:
-        """A home visit of the mobile administrator: a request, not a slot; the Center calls to agree a date."""
+        """A home visit of the mobile administrator: a request, not a slot; the Center calls to agree a date.
+        One open request per person; none without a verified phone; capped per web address."""
         existing = await uow.bookings.by_token(user.id, token)
         if existing is not None:
             return existing
-        result = await uow.bookings.request(
-            user=user,
-            kind="visit",
-            office="mobile-admin",
-            service=service,
-            phone=phone,
-            address=address,
-            token=token,
-        )
+        person = await uow.people.person(user)
+        if person is None:
+            return Refusal.UNVERIFIED
+        async with uow.savepoint() as savepoint:
+            if not await self._address_allows(uow, origin, "visit"):
+                return Refusal.ADDRESS
+            result = await uow.bookings.request(
+                user=user,
+                person=person,
+                kind="visit",
+                office="mobile-admin",
+                service=service,
+                phone=phone,
+                address=address,
+                token=token,
+            )
+            if isinstance(result, TakeFailure):
+                await savepoint.rollback()
         if isinstance(result, TakeFailure):
             return Refusal(result.value)
         self._tell(uow, MADE, [result])

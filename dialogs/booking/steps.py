@@ -152,6 +152,8 @@ class BookingSteps(BookingBase):
             choices = STATE.load(state)
             choices.prio = "" if arg == "no" else arg
             STATE.save(state, choices)
+            if choices.prio and (blocked := await self._blocked(turn)) is not None:
+                return blocked
             return await self._days(turn)
         if verb == "days" and state.step in ("time", "confirm"):
             return await self._days(turn)
@@ -288,6 +290,7 @@ class BookingSteps(BookingBase):
                 priority_group=prio,
                 token=token,
                 now=turn.now,
+                origin=turn.message.origin,
             )
         if isinstance(result, Booking):
             self._leave(state)
@@ -297,12 +300,51 @@ class BookingSteps(BookingBase):
             return self._booked(result, moved=bool(a.move))
         return await self._refused(turn, result, start)
 
+    async def _blocked(self, turn: Turn) -> list[Reply] | None:
+        """The person may not claim priority now (staff refused an earlier claim): say until when, kindly, and
+        go on to the general places (none at an office for priority citizens only); None if not blocked."""
+        person = await turn.uow.people.person(turn.user)
+        until = None if person is None else await turn.uow.people.blocked_until(person)
+        if until is None:
+            return None
+        a = STATE.load(turn.state)
+        when = texts.day_text(self.booking.local(until).date())
+        if self.booking.priority_only(a.office):
+            self._leave(turn.state)
+            return [Reply(texts.CLAIM_BLOCKED_ONLY.format(until=when), ((_b(texts.BOOK, ""),), MENU))]
+        a.prio = ""
+        STATE.save(turn.state, a, "priority")
+        return await self._days(turn, texts.CLAIM_BLOCKED.format(until=when))
+
+    async def _request_open(self, turn: Turn, kind: str) -> str:
+        """The refusal that names the person's open callback or home-visit request."""
+        person = await turn.uow.people.person(turn.user)
+        open_ = None if person is None else await turn.uow.bookings.open_request(person, kind)
+        if open_ is None:  # gone meanwhile (cancelled or done): the generic words
+            return texts.REFUSALS[Refusal.REQUEST]
+        when = ""
+        if open_.start is not None:
+            local = self.booking.local(open_.start)
+            when = f"{texts.day_text(local.date())} о {local:%H:%M}"
+        return texts.REQUEST_OPEN.get(open_.kind, texts.REQUEST_OPEN["visit"]).format(
+            code=open_.code, when=when
+        )
+
     async def _refused(self, turn: Turn, refusal: Refusal, start: dt.datetime) -> list[Reply]:
         a = STATE.load(turn.state)
+        if refusal == Refusal.PRIORITY_BLOCKED and not a.move and (blocked := await self._blocked(turn)):
+            return blocked
         why = texts.REFUSALS[refusal].format(
             limit=self.booking.data.monthly_limit, days=self.booking.data.horizon_days
         )
-        if refusal in (Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY):
+        if refusal == Refusal.REQUEST:
+            why = await self._request_open(turn, a.kind or "callback")
+        if refusal in (Refusal.UNVERIFIED, Refusal.REQUEST, Refusal.ADDRESS):
+            self._leave(turn.state)
+            return [Reply(why, ((_b(texts.MY, "my"),), MENU))]
+        if refusal in (
+            Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY, Refusal.PRIORITY_DAY, Refusal.PRIORITY_BLOCKED
+        ):  # fmt: skip
             if a.move:
                 why += "\n" + texts.OLD_KEPT.format(code=a.move)
             self._leave(turn.state)

@@ -17,7 +17,7 @@ from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack, payload_date, payload_id
 from dialogs.reminders import texts
 from dialogs.reminders.rules import KYIV
-from dialogs.reminders.service import PREFIX, ReminderService
+from dialogs.reminders.service import PENDING_LIMIT, PREFIX, ReminderService, RemindersFull
 from dialogs.rooms import RoomState, Row, Turn
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
@@ -250,7 +250,10 @@ class ReminderRoom:
         self._leave(turn.state)
         if submitted > today:
             return [Reply(texts.FUTURE_DATE)]
-        result, scheduled = await self.reminders.ready(turn.uow, turn.user, service, submitted, turn.now)
+        try:
+            result, scheduled = await self.reminders.ready(turn.uow, turn.user, service, submitted, turn.now)
+        except RemindersFull:
+            return self._full()
         if result is None:
             return [Reply(texts.NO_WAIT, (MENU,))]
         if result.day < today:
@@ -264,7 +267,10 @@ class ReminderRoom:
         self._leave(turn.state)
         if event > today:
             return [Reply(texts.FUTURE_DATE)]
-        planned = await self.reminders.deadlines(turn.uow, turn.user, situation, event, turn.now)
+        try:
+            planned = await self.reminders.deadlines(turn.uow, turn.user, situation, event, turn.now)
+        except RemindersFull:
+            return self._full()
         lines = [texts.DEADLINES_HEAD]
         for deadline, last, scheduled in planned:
             template = (
@@ -280,12 +286,19 @@ class ReminderRoom:
         return self._done(turn, "\n".join(lines))
 
     async def _monthly(self, turn: Turn, service: str) -> list[Reply]:
-        due = await self.reminders.monthly(turn.uow, turn.user, service, turn.now)
+        try:
+            due = await self.reminders.monthly(turn.uow, turn.user, service, turn.now)
+        except RemindersFull:
+            return self._full()
         duty = next(iter(self.kb.services[service].recurring), None)
         if due is None or duty is None:
             return [Reply(texts.NOT_FOUND, (MENU,))]
         local = due.astimezone(KYIV)
         return self._done(turn, texts.MONTHLY_ON.format(day=f"{local.day}-го числа", duty=duty.text))
+
+    def _full(self) -> list[Reply]:
+        """PENDING_LIMIT reminders pending: nothing added; how to remove one."""
+        return [Reply(texts.FULL.format(limit=PENDING_LIMIT), ((_b(texts.MY, "my"),), MENU))]
 
     def _done(self, turn: Turn, text: str) -> list[Reply]:
         """A reminder set: on the web chat, where the bot cannot write first, offer to continue in a messenger."""

@@ -31,6 +31,14 @@ from storage.uow import UnitOfWork
 PREFIX = "h"  # the room's payloads: h:my, h:r:<service>, h:rd:<service>:<yyyymmdd>, h:e:<situation>, …
 LAST_CALL = dt.timedelta(hours=1)
 TWO_HOURS = dt.timedelta(hours=2)
+# Pending reminders a citizen may have (issue 20: 40 sessions made 2,578 in 10 s). A booking's own reminders are
+# never refused, so an appointment is always reminded of: they are bounded by the per-person booking limits (4
+# bookings a month, one callback: a few more at most) and they count against the 20 for everything else.
+PENDING_LIMIT = 20
+
+
+class RemindersFull(Exception):
+    """The citizen has PENDING_LIMIT pending reminders: nothing new is scheduled until one is removed."""
 
 
 class ReminderService:
@@ -46,12 +54,17 @@ class ReminderService:
 
     # --- scheduling ----------------------------------------------------------------------------------
 
-    async def _planned(self, uow: UnitOfWork, user: User) -> set[tuple[object, ...]]:
-        """What is already pending, so a repeated tap schedules nothing twice."""
-        return {
-            (r.kind, r.due_at, r.service, r.situation, r.deadline, r.booking_code)
-            for r in await uow.reminders.for_user(user.id)
-        }
+    async def _planned(self, uow: UnitOfWork, user: User) -> tuple[set[tuple[object, ...]], int]:
+        """What is already pending, so a repeated tap schedules nothing twice; and how many are pending."""
+        mine = await uow.reminders.for_user(user.id)
+        keys: set[tuple[object, ...]] = {(r.kind, r.due_at, r.service, r.situation, r.deadline, r.booking_code) for r in mine}
+        return keys, len(mine)
+
+    @staticmethod
+    def _room(pending: int, adding: int) -> None:
+        """Refuse (RemindersFull) what would take the citizen past PENDING_LIMIT pending reminders."""
+        if adding and pending + adding > PENDING_LIMIT:
+            raise RemindersFull
 
     def _add(self, uow: UnitOfWork, user: User, kind: str, due_at: dt.datetime, **fields: object) -> Reminder:
         return uow.reminders.add(user_id=user.id, channel=user.channel, kind=kind, due_at=due_at, **fields)
@@ -113,8 +126,10 @@ class ReminderService:
         due = ready_reminder_at(result.day)
         if due <= now:
             return result, False
-        if ("ready", due, service, None, None, None) in await self._planned(uow, user):
+        planned, pending = await self._planned(uow, user)
+        if ("ready", due, service, None, None, None) in planned:
             return result, True
+        self._room(pending, 1)
         self._add(uow, user, "ready", due, service=service, target_day=result.day)
         return result, True
 
@@ -124,10 +139,14 @@ class ReminderService:
         """Reminders before each legal deadline of a life event: (deadline, its last day, reminders scheduled)."""
         sit = self.kb.situations[situation]
         planned = deadline_reminders(sit.deadlines, event, now, calendar=self.calendar)
-        already = await self._planned(uow, user)
-        for due, deadline, last in planned:
-            if ("deadline", due, deadline.service, situation, deadline.id, None) in already:
-                continue
+        already, pending = await self._planned(uow, user)
+        new = [
+            (due, deadline, last)
+            for due, deadline, last in planned
+            if ("deadline", due, deadline.service, situation, deadline.id, None) not in already
+        ]
+        self._room(pending, len(new))  # all of a life event's deadlines, or none
+        for due, deadline, last in new:
             self._add(
                 uow,
                 user,
@@ -148,11 +167,11 @@ class ReminderService:
         duty = next(iter(self.kb.services[service].recurring), None)
         if duty is None or duty.day is None:
             return None
-        pending = [
-            r for r in await uow.reminders.for_user(user.id) if r.kind == "monthly" and r.service == service
-        ]
+        mine = await uow.reminders.for_user(user.id)
+        pending = [r for r in mine if r.kind == "monthly" and r.service == service]
         if pending:
             return pending[0].due_at
+        self._room(len(mine), 1)
         due = monthly_due(now, day=duty.day)
         self._add(uow, user, "monthly", due, service=service)
         return due

@@ -26,8 +26,11 @@ from storage.booking.models import (
     violated,
 )
 from storage.booking.repository import (
+    PRIORITY_PER_DAY,
     BookingCache,
     Bookings,
+    month_period,
+    priority_period,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "NO_LIMIT",
     "NO_SHOW",
     "PLACE_KEY",
+    "PRIORITY_PER_DAY",
     "REQUESTED",
     "STATUSES",
     "TOKEN_KEY",
@@ -52,7 +56,9 @@ __all__ = [
     "Bookings",
     "Closure",
     "TakeFailure",
+    "month_period",
     "new_code",
     "normalize_code",
+    "priority_period",
     "violated",
 ]

@@ -5,10 +5,14 @@ Double booking is impossible by construction: the database refuses it, never a c
   priority citizens are just some of these numbers); `Bookings.take` INSERTs the citizen's candidates one by one,
   each in its own savepoint, and the unique key refuses a place somebody else holds. A cancelled booking has
   place NULL, and NULLs never collide, so the place returns to the pool.
-- One active booking per service per citizen: a partial unique index (user_id, service) over active rows.
+- One active booking per service per person (the keyed hash of the verified phone, storage/people.py, the same on
+  every channel and session): a partial unique index (person, service) over active rows; one active callback and
+  one open home visit per person: (person, kind). The older (user_id, service) index stays and agrees with them.
 - A double tap: UNIQUE (user_id, token); the second tap gets the booking the first one made.
-- The monthly quota: one atomic upsert that adds 1 only while the month's count is under the limit; cancelled
-  bookings stay counted. If no place is left, the increment is rolled back with the savepoint around it.
+- The monthly quota and the priority booking a day: per person (`People.count_up`, one atomic upsert that adds 1
+  only while the count is under the limit); cancelled bookings stay counted. If no place is left, the increment
+  is rolled back with the savepoint around it. `BookingQuota` (per citizen account) is no longer written: a
+  person with two accounts would have had two quotas; its old rows are only erased by /forget.
 On SQLite every transaction starts with BEGIN IMMEDIATE (storage/db.py), so writers are serialized anyway; on
 PostgreSQL (READ COMMITTED) a concurrent INSERT of the same key waits for the other transaction and then fails.
 """
@@ -124,7 +128,8 @@ class Booking(Base):
 
 
 class BookingQuota(Base):
-    """How many bookings a citizen made in a calendar month (Kyiv), cancelled ones included."""
+    """How many bookings a citizen account made in a calendar month (Kyiv): no longer written (the month counts
+    per person now, `PersonQuota` «month:YYYY-MM»); the table stays for the rows older versions wrote."""
 
     __tablename__ = "booking_quota"
 
@@ -148,9 +153,12 @@ class Closure(Base):
 
 class TakeFailure(StrEnum):
     TAKEN = "taken"  # none of the candidate places is free any more
-    QUOTA = "quota"  # the citizen's monthly limit is used up
-    ALREADY = "already"  # the citizen has an active booking for this service
+    QUOTA = "quota"  # the person's monthly limit is used up
+    ALREADY = "already"  # the person has an active booking for this service
     CLOSED = "closed"  # the day was closed meanwhile (checked only when `take` is given the day)
+    UNVERIFIED = "unverified"  # no person is known (no verified phone): nothing is booked or counted
+    PRIORITY_DAY = "priority_day"  # the person has had a priority booking for this service on that day
+    REQUEST = "request"  # the person has an active callback (or an open home-visit request) already
 
 
 _SQLITE_COLUMNS = {

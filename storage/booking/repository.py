@@ -4,11 +4,10 @@ cancel, list, close a day; and the SQLite mode's cache of what is taken."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, delete, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,6 +21,8 @@ from storage.booking.models import (
     CODE_TRIES,
     KINDS,
     NO_LIMIT,
+    PERSON_REQUEST_KEY,
+    PERSON_SERVICE_KEY,
     PLACE_KEY,
     REQUESTED,
     STATUSES,
@@ -36,6 +37,7 @@ from storage.booking.models import (
 )
 from storage.clock import Clock
 from storage.models import User
+from storage.people import People, PersonQuota
 
 
 class _Refused(Exception):
@@ -43,22 +45,18 @@ class _Refused(Exception):
         self.why = why
 
 
-_QUOTA = cast(Table, BookingQuota.__table__)
+PRIORITY_PER_DAY = 1  # priority bookings a person may make for one service on one working day
+REQUEST_KINDS = ("callback", "visit")  # one active of each per person (PERSON_REQUEST_KEY)
 
 
-def _count_one(dialect: str, user_id: int, month: str, limit: int) -> Any:
-    """One statement: the month's row is created with 1, or its count goes up by 1 while under the limit.
-    It changes a row only when the booking may count; the database serializes racing citizens on the row."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(_QUOTA)
-        .values(user_id=user_id, month=month, count=1)
-        .on_conflict_do_update(
-            index_elements=[_QUOTA.c.user_id, _QUOTA.c.month],
-            set_={"count": _QUOTA.c["count"] + 1},
-            where=_QUOTA.c["count"] < limit,
-        )
-    )
+def month_period(month: str) -> str:
+    """The person's monthly count («month:2026-12»; `month` is the Kyiv month of the visit)."""
+    return f"month:{month}"
+
+
+def priority_period(day: dt.date, service: str) -> str:
+    """The person's priority bookings for a service on a local day («priority:2026-12-07:passport-id»)."""
+    return f"priority:{day.isoformat()}:{service}"
 
 
 class BookingCache:
@@ -92,6 +90,7 @@ class Bookings:
         self._clock = clock
         self._codes = codes
         self._cache = cache
+        self._people = People(session, clock)  # only its counters: they need no key
 
     def _changed(self) -> None:
         """Many places or a closure changed: what is cached goes."""
@@ -120,6 +119,7 @@ class Bookings:
         self,
         *,
         user: User,
+        person: str | None,
         kind: str,
         office: str,
         resource: str,
@@ -135,8 +135,15 @@ class Bookings:
         address: str | None = None,
         topic: str | None = None,
         day: dt.date | None = None,
+        held: Collection[str] = (),
     ) -> Booking | TakeFailure:
         """Book the first free place of `places` (in that order), or say why not.
+
+        Every limit counts for `person` (the keyed hash of the citizen's verified phone, storage/people.py): the
+        month's bookings (`monthly_limit`, unless NO_LIMIT), one priority booking a day per service (when
+        `priority` and `day` are given), one active booking per service, one active callback and one open home
+        visit (the unique keys). With no person nothing is booked (UNVERIFIED): a limit per session would count
+        what the client picks. `held`: the periods the booking being moved already counts, not counted again.
 
         `start=None` is a home visit request: no place, status «requested». `day`, when given, is the office's
         local date of `start`: a booking that races a staff member closing that day is then refused (CLOSED)
@@ -146,26 +153,45 @@ class Bookings:
         if start is not None and not places:
             return TakeFailure.TAKEN
         # The fast answers; the constraints below still decide when taps race.
+        whose = (
+            Booking.user_id == user.id
+            if person is None
+            else or_(Booking.user_id == user.id, Booking.person == person)
+        )
+        same = Booking.service == service
+        if kind in REQUEST_KINDS:
+            same = or_(same, Booking.kind == kind)
         mine = await self._s.execute(
             select(Booking).where(
-                Booking.user_id == user.id,
-                or_(Booking.token == token, and_(Booking.service == service, Booking.status.in_(ACTIVE))),
+                or_(
+                    and_(Booking.user_id == user.id, Booking.token == token),
+                    and_(Booking.status.in_(ACTIVE), whose, same),
+                )
             )
         )
         found = list(mine.scalars())
         for mine_ in found:
-            if mine_.token == token:
+            if mine_.token == token and mine_.user_id == user.id:
                 return mine_
+        if person is None:
+            return TakeFailure.UNVERIFIED
+        if any(b.kind == kind for b in found if kind in REQUEST_KINDS):
+            return TakeFailure.REQUEST
         if found:
             return TakeFailure.ALREADY
+        counts: list[tuple[str, int, TakeFailure]] = []
+        if monthly_limit != NO_LIMIT:  # NO_LIMIT: not counted (a request without a time, unless asked)
+            counts.append((month_period(month), monthly_limit, TakeFailure.QUOTA))
+        if priority and day is not None:
+            counts.append((priority_period(day, service), PRIORITY_PER_DAY, TakeFailure.PRIORITY_DAY))
         try:
             async with self._s.begin_nested():  # everything below is undone together on a refusal
-                if monthly_limit == NO_LIMIT:
-                    pass  # not counted (a request without a time, unless asked)
-                elif monthly_limit < 1 or not await self._count(user.id, month, monthly_limit):
-                    raise _Refused(TakeFailure.QUOTA)
+                for period, limit, why in counts:
+                    if period not in held and not await self._people.count_up(person, period, limit):
+                        raise _Refused(why)
                 fields: dict[str, Any] = {
                     "user_id": user.id,
+                    "person": person,
                     "channel": user.channel,
                     "kind": kind,
                     "office": office,
@@ -189,11 +215,21 @@ class Bookings:
                 return booking
         except _Refused as refused:
             if refused.why == TOKEN_KEY:  # the same tap, confirmed by a racing request first
-                same = await self._s.execute(
+                again = await self._s.execute(
                     select(Booking).where(Booking.user_id == user.id, Booking.token == token)
                 )
-                return same.scalar_one()
+                return again.scalar_one()
             return TakeFailure(refused.why)
+
+    async def open_request(self, person: str, kind: str) -> Booking | None:
+        """The person's active callback or open home-visit request (`kind`), to name it in a refusal."""
+        found = await self._s.execute(
+            select(Booking)
+            .where(Booking.person == person, Booking.kind == kind, Booking.status.in_(ACTIVE))
+            .order_by(Booking.id)
+            .limit(1)
+        )
+        return found.scalar_one_or_none()
 
     async def by_token(self, user_id: int, token: str) -> Booking | None:
         """The booking a confirmation with this token made (a double tap, or the same button pressed later)."""
@@ -206,6 +242,7 @@ class Bookings:
         self,
         *,
         user: User,
+        person: str | None,
         kind: str = "visit",
         office: str,
         service: str,
@@ -218,10 +255,11 @@ class Bookings:
         monthly_limit: int | None = None,
     ) -> Booking | TakeFailure:
         """A request without a time (the mobile administrator's home visit): status «requested», no place.
-        One open request per service per citizen (ALREADY); counted in the month's quota only when `month` and
-        `monthly_limit` are given."""
+        One open request of a kind per person (REQUEST) and one active booking per service (ALREADY); counted in
+        the month's quota only when `month` and `monthly_limit` are given."""
         return await self.take(
             user=user,
+            person=person,
             kind=kind,
             office=office,
             resource=resource,
@@ -237,10 +275,6 @@ class Bookings:
             address=address,
             topic=topic,
         )
-
-    async def _count(self, user_id: int, month: str, limit: int) -> bool:
-        result = await self._s.execute(_count_one(self._dialect(), user_id, month, limit))
-        return bool(getattr(result, "rowcount", 0))
 
     async def _insert(self, fields: dict[str, Any], places: list[int | None]) -> Booking | None:
         """INSERT with each place in turn, each in its own savepoint; None when the key refused all of them."""
@@ -259,8 +293,10 @@ class Bookings:
                         continue  # another booking has this code: draw again
                     if which == PLACE_KEY:
                         break  # somebody holds this place: the next one
-                    if which == ACTIVE_KEY:
+                    if which in (ACTIVE_KEY, PERSON_SERVICE_KEY):
                         raise _Refused(TakeFailure.ALREADY) from None
+                    if which == PERSON_REQUEST_KEY:
+                        raise _Refused(TakeFailure.REQUEST) from None
                     if which == TOKEN_KEY:
                         raise _Refused(TOKEN_KEY) from None
                     raise
@@ -324,15 +360,18 @@ class Bookings:
         await self._s.flush()
 
     async def refund(self, booking: Booking, month: str) -> None:
-        """Give back a booking's place in the monthly count (the Center, not the citizen, cancelled it)."""
-        if booking.user_id is None:
+        """Give back a booking's place in the person's monthly count (the Center, not the citizen, cancelled it).
+        Its priority booking of that day stays counted: the day is closed anyway."""
+        if booking.person is None:
             return
         await self._s.execute(
-            update(BookingQuota)
+            update(PersonQuota)
             .where(
-                BookingQuota.user_id == booking.user_id, BookingQuota.month == month, BookingQuota.count > 0
+                PersonQuota.person == booking.person,
+                PersonQuota.period == month_period(month),
+                PersonQuota.count > 0,
             )
-            .values(count=BookingQuota.count - 1)
+            .values(count=PersonQuota.count - 1)
         )
 
     async def forget_past_phones(self, before: dt.datetime) -> int:
@@ -385,7 +424,8 @@ class Bookings:
 
     async def erase_personal(self, user_id: int) -> None:
         """/forget: the bookings stay as anonymous counts (no citizen, phone, address, topic, token); the
-        citizen's monthly counts go."""
+        account's old monthly rows go. The person's counts stay (`People.forget`): being forgotten must not give
+        a fresh quota, and they hold no number."""
         await self._s.execute(
             update(Booking)
             .where(Booking.user_id == user_id)

@@ -21,6 +21,7 @@ from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import MessageLog
+from testkit.people import verify_citizen
 
 # Friday 4 December 2026, 09:00 in Kyiv: the next working days are in view, none a holiday.
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)
@@ -51,6 +52,8 @@ def _text(replies: list[Reply]) -> str:
 
 
 async def _press(engine: Engine, user: str, payload: str) -> list[Reply]:
+    """A press of a citizen whose phone is verified (seeded: this module is not about verifying)."""
+    await verify_citizen(engine._uow, "web", user)
     return await engine.handle(Incoming("web", user, payload=payload))
 
 

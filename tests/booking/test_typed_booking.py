@@ -16,6 +16,7 @@ from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.db import make_sessionmaker
 from storage.models import DialogState, UnansweredQuestion
+from testkit.people import verify_citizen
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)
 KYIV = dt.timezone(dt.timedelta(hours=2))  # December: no summer time
@@ -27,10 +28,13 @@ def clock() -> ManualClock:
 
 
 async def _say(bot: Bot, user: str, text: str) -> list[Reply]:
+    """A citizen whose phone is verified (seeded: this module is about typed answers, not verifying)."""
+    await verify_citizen(bot.uow_factory, "web", user)
     return await bot.engine.handle(Incoming("web", user, text=text))
 
 
 async def _press(bot: Bot, user: str, payload: str) -> list[Reply]:
+    await verify_citizen(bot.uow_factory, "web", user)
     return await bot.engine.handle(Incoming("web", user, payload=payload))
 
 

@@ -9,13 +9,15 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from storage.booking import Booking, BookingQuota, TakeFailure
+from storage.booking import Booking, TakeFailure
 from storage.db import make_sessionmaker
+from storage.people import PersonQuota
 from testkit.booking_race import (
     SLOT,
     Tally,
     factory_for,
     names_for,
+    person_of,
     race,
     race_in_processes,
     take_one,
@@ -82,7 +84,7 @@ async def test_one_citizen_racing_ten_slots_gets_the_monthly_limit(store: Store)
     outcomes = Counter("booked" if isinstance(r, Booking) else str(r) for r in results)
     assert outcomes == {"booked": 4, "quota": 6}
     async with make_sessionmaker(store.engine)() as session:
-        assert (await session.execute(select(BookingQuota.count))).scalar_one() == 4
+        assert (await session.execute(select(PersonQuota.count))).scalar_one() == 4
         assert (await session.execute(select(func.count()).select_from(Booking))).scalar_one() == 4
 
 
@@ -94,7 +96,7 @@ async def test_taps_racing_on_one_confirmation_book_once(store: Store) -> None: 
     assert all(isinstance(r, Booking) for r in results), results
     assert len({r.id for r in results if isinstance(r, Booking)}) == 1
     async with make_sessionmaker(store.engine)() as session:
-        assert (await session.execute(select(BookingQuota.count))).scalar_one() == 1
+        assert (await session.execute(select(PersonQuota.count))).scalar_one() == 1
 
 
 async def test_racing_confirmations_of_one_service_leave_one_active(store: Store) -> None:  # noqa: F811
@@ -110,7 +112,7 @@ async def test_racing_confirmations_of_one_service_leave_one_active(store: Store
     assert outcomes == {"booked": 1, "already": 7}
     async with make_sessionmaker(store.engine)() as session:
         # The refused ones' increments were undone.
-        assert (await session.execute(select(BookingQuota.count))).scalar_one() == 1
+        assert (await session.execute(select(PersonQuota.count))).scalar_one() == 1
 
 
 async def test_priority_citizens_never_share_a_held_place(store: Store) -> None:  # noqa: F811
@@ -159,6 +161,7 @@ async def test_a_closing_racing_confirmations_leaves_nothing_on_the_closed_day(s
             assert user is not None
             return await uow.bookings.take(
                 user=user,
+                person=person_of(name),
                 kind="office",
                 office="visa-main",
                 resource="passports",

@@ -21,7 +21,6 @@ from storage.booking import (
     CODE_ALPHABET,
     PLACE_KEY,
     Booking,
-    BookingQuota,
     Bookings,
     TakeFailure,
     new_code,
@@ -32,8 +31,19 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import User, UTCDateTime
 from storage.outbox import Outbox
+from storage.people import PersonQuota
 from storage.uow import UnitOfWorkFactory
-from testkit.booking_race import MONTH, OFFICE, RESOURCE, SERVICE, SLOT, factory_for, make_users, take_one
+from testkit.booking_race import (
+    MONTH,
+    OFFICE,
+    RESOURCE,
+    SERVICE,
+    SLOT,
+    factory_for,
+    make_users,
+    person_of,
+    take_one,
+)
 from testkit.clocks import TEST_NOW
 from tests.storage.test_postgres import postgres_url  # noqa: F401  (fixture: a throwaway server per module)
 
@@ -164,6 +174,7 @@ async def test_a_code_collision_draws_again(store: Store) -> None:
             assert user is not None
             await bookings.take(
                 user=user,
+                person=person_of(name),
                 kind="office",
                 office=OFFICE,
                 resource=RESOURCE,
@@ -242,7 +253,7 @@ async def test_a_double_tap_books_once_and_counts_once(store: Store) -> None:
     async with store.factory() as uow:
         assert (await uow.bookings.by_token(first.user_id or 0, "tap")) is not None
         assert await uow.bookings.by_token(first.user_id or 0, "other") is None
-    assert await store.scalar(select(BookingQuota.count)) == 1
+    assert await store.scalar(select(PersonQuota.count)) == 1
     assert await store.scalar(select(func.count()).select_from(Booking)) == 1
 
 
@@ -252,6 +263,7 @@ async def test_a_home_visit_is_a_request_without_a_place(store: Store) -> None:
     async with store.factory() as uow:
         visit = await uow.bookings.request(
             user=user,
+            person=person_of("a"),
             office="mobile-admin",
             service=SERVICE,
             phone="+380671234567",
@@ -260,12 +272,15 @@ async def test_a_home_visit_is_a_request_without_a_place(store: Store) -> None:
         )
         assert isinstance(visit, Booking)
         assert (visit.kind, visit.status, visit.start, visit.place) == ("visit", "requested", None, None)
+        assert visit.person == person_of("a")
+        # One open home-visit request per person (issue 20), whatever the service.
         again = await uow.bookings.request(
-            user=user, office="mobile-admin", service=SERVICE, phone=None, address=None, token="v2"
+            user=user, person=person_of("a"), office="mobile-admin", service="other", phone=None, address=None,
+            token="v2",
         )
-        assert again == TakeFailure.ALREADY
+        assert again == TakeFailure.REQUEST
         assert [b.id for b in await uow.bookings.active_for(user.id)] == [visit.id]
-    assert await store.scalar(select(func.count()).select_from(BookingQuota)) == 0  # not counted unless asked
+    assert await store.scalar(select(func.count()).select_from(PersonQuota)) == 0  # not counted unless asked
 
 
 # --- the monthly quota ----------------------------------------------------------------------------------------------
@@ -297,6 +312,7 @@ async def test_four_bookings_a_month_cancelled_ones_included(store: Store) -> No
     async with store.factory() as uow:
         next_month = await uow.bookings.take(
             user=user,
+            person=person_of("a"),
             kind="office",
             office=OFFICE,
             resource=RESOURCE,
@@ -324,13 +340,15 @@ async def test_a_refused_take_does_not_count(store: Store) -> None:
 
 
 async def _quota(store: Store) -> dict[tuple[str, str], int]:
+    """The monthly counts by citizen name (the race's citizens: `person_of(name)`) and month."""
     async with make_sessionmaker(store.engine)() as s:
-        rows = await s.execute(
-            select(User.external_id, BookingQuota.month, BookingQuota.count).join(
-                User, User.id == BookingQuota.user_id
-            )
-        )
-        return {(name, month): count for name, month, count in rows}
+        names = {person_of(name): name for name in (await s.execute(select(User.external_id))).scalars()}
+        rows = await s.execute(select(PersonQuota.person, PersonQuota.period, PersonQuota.count))
+        return {
+            (names[person], period.removeprefix("month:")): count
+            for person, period, count in rows
+            if period.startswith("month:")
+        }
 
 
 # --- /forget --------------------------------------------------------------------------------------------------------
@@ -342,6 +360,7 @@ async def test_forget_keeps_an_anonymous_booking(store: Store) -> None:
     async with store.factory() as uow:
         booking = await uow.bookings.take(
             user=user,
+            person=person_of("a"),
             kind="callback",
             office="hotline",
             resource="hotline",
@@ -375,7 +394,8 @@ async def test_forget_keeps_an_anonymous_booking(store: Store) -> None:
             True,
             booking.code,
         )
-        assert (await s.execute(select(func.count()).select_from(BookingQuota))).scalar_one() == 0
+        # The person's count stays: being forgotten gives no fresh quota (it holds no number).
+        assert (await s.execute(select(PersonQuota.count))).scalar_one() == 1
         assert list((await s.execute(select(Outbox.external_id))).scalars()) == ["b"]
         assert (await s.execute(select(func.count()).select_from(User))).scalar_one() == 1
 
@@ -388,7 +408,7 @@ async def test_the_foreign_keys_let_a_deleted_citizen_go(store: Store) -> None:
     async with make_sessionmaker(store.engine)() as s, s.begin():
         await s.execute(delete(User))
     assert await store.scalar(select(func.count()).select_from(Booking).where(Booking.user_id.is_(None))) == 1
-    assert await store.scalar(select(func.count()).select_from(BookingQuota)) == 0
+    assert await store.scalar(select(PersonQuota.count)) == 1  # the person's, not the account's
 
 
 # --- staff: listing, closing a day ------------------------------------------------------------------------------------
@@ -404,6 +424,7 @@ async def test_listing_filters_by_day_and_office(store: Store) -> None:
     async with store.factory() as uow:
         elsewhere = await uow.bookings.take(
             user=user,
+            person=person_of("d"),
             kind="office",
             office="saksahan-uszn",
             resource="all",
@@ -419,6 +440,7 @@ async def test_listing_filters_by_day_and_office(store: Store) -> None:
         assert isinstance(elsewhere, Booking)
         visit = await uow.bookings.request(
             user=user,
+            person=person_of("d"),
             office="mobile-admin",
             service="other",
             phone="+380671234567",
@@ -488,6 +510,7 @@ async def test_closing_a_day_cancels_and_returns_its_bookings(store: Store) -> N
         assert user is not None
         late = await uow.bookings.take(
             user=user,
+            person=person_of("d"),
             kind="office",
             office=OFFICE,
             resource=RESOURCE,
