@@ -126,7 +126,7 @@ class BookingRoom(TypedAnswers, Requests):
         if verb == "r" and arg:
             return await self._move(turn, arg)
         if verb == "cb":
-            return await self._callback(turn)
+            return await self._callback(turn, arg if arg in self.kb.services else None)
         if verb == "v":
             return await self._visit(turn, arg if arg in self.kb.services else None)
         if verb in ("cancel", "move"):  # typed, never a button: «скасувати запис»

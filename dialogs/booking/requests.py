@@ -17,10 +17,13 @@ from storage.booking import Booking
 class Requests(BookingSteps):
     """Hotline callbacks and home-visit requests."""
 
-    async def _callback(self, turn: Turn) -> list[Reply]:
+    async def _callback(self, turn: Turn, service: str | None = None) -> list[Reply]:
+        """`service`: the one the call is about, when the verify room hands the citizen back (`q:cb:<service>`)."""
         state = turn.state
-        topic = self._topic(state)
-        if (verify := await self._unverified(turn, pack(PREFIX, "cb"))) is not None:
+        service = service or self._context_service(state)
+        topic = self.kb.services[service].short_title if service is not None else self._topic(state)
+        then = pack(PREFIX, "cb", service) if service is not None else pack(PREFIX, "cb")
+        if (verify := await self._unverified(turn, then)) is not None:
             return verify
         self._enter(state, Choices(kind="callback", topic=topic), "day")
         return await self._days(turn)

@@ -11,6 +11,7 @@ import pytest
 from bot.app import Bot
 from dialogs.outcome import Kind, Outcome
 from storage.clock import ManualClock
+from testkit.people import verify_citizen
 from testkit.transcript import EngineChannel, Seen
 from tests.dialogs.conftest import Heard
 
@@ -98,6 +99,7 @@ async def test_follow_ups_after_a_situation_checklist(bot: Bot, citizen: EngineC
 async def test_a_follow_up_after_booking_is_about_the_booked_service(
     bot: Bot, citizen: EngineChannel, heard: Heard
 ) -> None:
+    await verify_citizen(bot.uow_factory, citizen.channel, citizen.user)  # seeded: not about verifying
     seen = await citizen.press(f"q:s:{VPO}")
     if any(p == "q:p:no" for _, p in seen.buttons):
         seen = await citizen.press("q:p:no")
