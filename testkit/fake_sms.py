@@ -29,6 +29,7 @@ class Sms:
 class FakeTurboSms:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
+        self.url = ""  # set by the caller to what `serve` returns
         self.sent: list[Sms] = []
         self.requests = 0
         self.refuse: str | None = None  # answer with this response_status and code 103 (e.g. «NOT_ENOUGH_MONEY»)

@@ -10,6 +10,7 @@ from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.rules import KYIV
+from testkit.people import verify_citizen
 
 
 def _text(replies: list[Reply]) -> str:
@@ -27,10 +28,12 @@ def _payloads(replies: list[Reply], prefix: str = "") -> list[str]:
 
 
 async def _say(engine: Engine, user: str, text: str, channel: str = "telegram") -> list[Reply]:
+    await verify_citizen(engine._uow, channel, user)  # seeded: a booking needs a verified phone
     return await engine.handle(Incoming(channel, user, text=text))
 
 
 async def _press(engine: Engine, user: str, payload: str, channel: str = "telegram") -> list[Reply]:
+    await verify_citizen(engine._uow, channel, user)
     return await engine.handle(Incoming(channel, user, payload=payload))
 
 
