@@ -12,6 +12,7 @@ from bot.metrics import Metrics
 from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
+from bot.sms import TurboSms, gateway
 from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
 from dialogs.booking.service import BookingService
@@ -31,6 +32,7 @@ from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from dialogs.turns import Turns
+from dialogs.verify.flow import VerifyRoom
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
@@ -67,6 +69,7 @@ class Bot:
     kicker: Kicker | None = None  # sends queued lines at once (relays between citizens and operators)
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py)
     shared: SharedRedis | None = None  # REDIS_URL: what several processes share (bot/shared.py)
+    sms: TurboSms | None = None  # SMS_TOKEN: the verify room's real SMS gateway (bot/sms.py)
 
     async def close(self) -> None:
         try:
@@ -81,6 +84,8 @@ class Bot:
                 await self.db.dispose()
                 if self.shared is not None:
                     await self.shared.close()
+                if self.sms is not None:
+                    await self.sms.close()
 
 
 async def build(
@@ -127,9 +132,13 @@ async def build(
     # kicker sends through are connected once they are built (they need the engine the rooms make).
     kicker, hub = Kicker(uow_factory), LiveHub()
     handoff = None
+    # A verified phone before an office booking, a callback or a home visit (dialogs/verify/): lent to booking.
+    sms = gateway(settings)
+    verify = VerifyRoom(sms, transfer_links=settings.transfer_links())
     if booking is not None:
-        rooms.append(BookingRoom(kb, booking, events=reminders, understander=understander))
+        rooms.append(BookingRoom(kb, booking, events=reminders, understander=understander, phones=verify))
     rooms.append(ReminderRoom(reminders, transfer_links=settings.transfer_links()))
+    rooms.append(verify)
     if booking is not None:
         handoff = HandoffService(
             kb,
@@ -209,7 +218,8 @@ async def build(
         viber.mount(http)
     kicker.connect(senders(uow_factory, telegram, viber))
     return Bot(
-        settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared
+        settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared,
+        sms if isinstance(sms, TurboSms) else None,
     )
 
 

@@ -10,6 +10,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from storage.codes import KEEP as CODES_KEEP
 from storage.transfer import TOKEN_AGE
 from storage.uow import UnitOfWorkFactory, UowFactory
 
@@ -52,6 +53,7 @@ async def purge_expired(
         # finished reminders say what a citizen lived through (a birth, a death): kept like the conversation
         await uow.reminders.purge_finished_before(now - retention)
         await uow.transfers.purge_before(now - TOKEN_AGE)
+        await uow.codes.purge_before(now - CODES_KEEP)  # SMS codes: a day, for the daily count per number
         await uow.unanswered.purge_older_than(now - unanswered)
     if phones:
         log.info("forgot the phones of %d finished callbacks and visits", phones)

@@ -460,6 +460,14 @@ MOBILE_CODES = frozenset(
 _PHONE = re.compile(r"(?<![\d])(\+?\s?(?:3\s?8\s?)?\(?\s?0\s?\d\s?\d\s?\)?(?:[\s\-–—.]?\d){7})(?!\d)")
 
 
+def masked_phone(phone: str) -> str:
+    """A number as a message that is logged may show it: «+380 67 ••• •• 67» (its last two digits)."""
+    only = re.sub(r"\D", "", phone)
+    if len(only) != 12:
+        return "+" + "•" * max(len(only) - 2, 0) + only[-2:]
+    return f"+{only[:3]} {only[3:5]} ••• •• {only[-2:]}"
+
+
 def read_phone(text: str, *, mobile_only: bool = True) -> str | None:
     """A Ukrainian phone number written anywhere in a text as +380XXXXXXXXX («мій 067 123-45-67»,
     «+38 (050) 123 45 67», «80671234567»); `mobile_only`: a mobile operator's code only."""

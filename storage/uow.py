@@ -21,6 +21,7 @@ from storage.audit import Audit
 from storage.booking import BookingCache, Bookings
 from storage.citizens import CitizenCache, DialogStates, Users
 from storage.clock import Clock
+from storage.codes import PhoneCodes
 from storage.deliveries import Deliveries, ProcessedUpdates
 from storage.handoff import HoldCache, Tickets
 from storage.messages import LogBuffer, MessageLogs
@@ -82,6 +83,7 @@ class UnitOfWork:
         self.unanswered = UnansweredQuestions(self.session, clock)
         self.people = People(self.session, clock, self.secret)
         self.audit = Audit(self.session, clock)
+        self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

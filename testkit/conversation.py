@@ -26,6 +26,7 @@ from dialogs.payloads import Action, pack
 from knowledge.loader import Knowledge
 from storage.clock import ManualClock
 from testkit.corpus import KINDS, Conversation, Observed, judge
+from testkit.people import verify_citizen
 from testkit.transcript import Channel, EngineChannel, Seen
 from testkit.transcript import seen as transcript_seen
 
@@ -131,6 +132,9 @@ async def run_conversation(
     results: list[TurnResult] = []
     seen = transcript_seen(bot.engine.views.main_menu())  # a fresh citizen's first press: the main menu
     broken: str | None = None  # a setup press that found no button: the rest cannot be judged
+    # The corpus is about understanding, not verifying: its citizens' phones are verified beforehand, as a
+    # returning citizen's are (the verify room has tests of its own).
+    await verify_citizen(bot.uow_factory, voice.name, voice.user)
     try:
         for i, turn in enumerate(conversation.turns):
             if turn.press is not None:

@@ -65,6 +65,7 @@ from storage.handoff import Ticket
 from storage.models import ProcessedUpdate, User
 from storage.reminders import Reminder
 from testkit.net import free_port
+from testkit.people import phone_for
 from testkit.servers import nginx_args, site_config, throwaway_postgres, throwaway_redis, wait_for
 from testkit.telegram.adapter import EmulatorAdapter
 from testkit.telegram.emulator import start_emulator
@@ -253,8 +254,9 @@ class Citizen:
         self.text = ""
         self.busy = False
 
-    async def _send(self, text: str | None, payload: str | None) -> float | None:
-        """Post one message or press; the moment it was acknowledged when the channel says (Telegram)."""
+    async def _send(self, text: str | None, payload: str | None, phone: str | None = None) -> float | None:
+        """Post one message or press (or share the citizen's own `phone` as the channel's contact); the moment
+        it was acknowledged when the channel says (Telegram)."""
         raise NotImplementedError
 
     async def step(
@@ -262,6 +264,7 @@ class Citizen:
         text: str | None = None,
         payload: str | None = None,
         until: Callable[[list[Msg]], bool] | None = None,
+        phone: str | None = None,
     ) -> None:
         """Send, and wait for the whole reply: on Telegram the 200 (sent after the replies); on Viber, `until` the
         messages so far satisfy it, or else the first message with buttons and QUIET seconds of nothing more."""
@@ -270,7 +273,7 @@ class Citizen:
         self.busy = True
         self.inbox.waiting.add(self.id)
         try:
-            acked = await self._send(text, payload)
+            acked = await self._send(text, payload, phone)
             msgs = await self._reply(start_count, acked, until)
         finally:
             self.busy = False
@@ -323,11 +326,14 @@ class TelegramCitizen(Citizen):
         self.chat = {"id": ident, "type": "private", "first_name": "Громадянин"}
         self.emulator, self.token, self.http, self.waiters = emulator, token, http, waiters
 
-    async def _send(self, text: str | None, payload: str | None) -> float | None:
+    async def _send(self, text: str | None, payload: str | None, phone: str | None = None) -> float | None:
         waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self.waiters[self.id] = waiter
         now = int(time.time())
-        if payload is not None:
+        if phone is not None:  # «share my number»: the contact is the sender's own
+            contact = {"phone_number": phone, "first_name": "Громадянин", "user_id": self.user["id"]}
+            route, body = "sendMessage", {"from": self.user, "chat": self.chat, "date": now, "contact": contact}
+        elif payload is not None:
             message = {"message_id": 1, "date": now, "chat": self.chat, "text": ""}
             route, body = (
                 "sendCallback",
@@ -356,8 +362,10 @@ class ViberCitizen(Citizen):
         super().__init__(ident, inbox, tally)
         self.webhook, self.http = webhook, http
 
-    async def _send(self, text: str | None, payload: str | None) -> float | None:
+    async def _send(self, text: str | None, payload: str | None, phone: str | None = None) -> float | None:
         message: dict[str, Any] = {"type": "text", "text": payload if payload is not None else text}
+        if phone is not None:  # the share-phone button: a contact message with the account's own number
+            message = {"type": "contact", "contact": {"name": "Громадянин", "phone_number": phone}}
         last = self.inbox.messages.get(self.id, [])
         tracking = next((m.tracking for m in reversed(last) if m.tracking), None)
         if tracking:
@@ -419,6 +427,9 @@ async def walk(c: Citizen, rng: random.Random) -> None:
                 raise LookupError("a booking without a code")
             c.tally.codes.add(found.group(1))
             break
+        if c.payloads("pv:"):  # a booking needs a verified phone: the channel's own «share my number»
+            await c.step(phone=phone_for(c.channel, c.id))
+            continue
         offices = [p for p in c.payloads("q:o:") if p != "q:o:ya-veteran"]  # that one is for veterans only
         if offices:
             await c.step(payload=rng.choice(offices))

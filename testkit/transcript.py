@@ -1,7 +1,8 @@
 """Transcripts as data: a citizen says or presses, the bot's answer must contain ... — on any channel.
 
-A channel adapter only needs `send_text(text)` and `press(payload)` returning the replies as
-(text, [[(button text, payload)]]) pairs, so the same transcripts run on the engine, the web API,
+A channel adapter only needs `send_text(text)`, `press(payload)` and `verify()` (the citizen proves their phone
+the channel's way when the verify room asks: Telegram's own contact, Viber's shared phone, the web's SMS code)
+returning the replies as (text, [[(button text, payload)]]) pairs, so the same transcripts run on the engine, the web API,
 Telegram and Viber. `EngineChannel` is such a channel on the engine itself. The transcripts are the suite's data
 (tests/e2e/transcripts/*.yaml).
 """
@@ -16,6 +17,7 @@ import yaml
 from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from testkit.net import ROOT
+from testkit.people import phone_for
 
 TRANSCRIPTS = ROOT / "tests" / "e2e" / "transcripts"
 
@@ -35,6 +37,7 @@ class Seen:
 class Channel(Protocol):
     async def send_text(self, text: str) -> Seen: ...
     async def press(self, payload: str) -> Seen: ...
+    async def verify(self) -> Seen: ...
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -62,6 +65,8 @@ async def play(channel: Channel, turns: list[dict[str, Any]]) -> None:
             seen = await channel.press(match[0])
         elif "payload" in turn:
             seen = await channel.press(turn["payload"])
+        elif "verify" in turn:  # the verify room asked for the citizen's phone
+            seen = await channel.verify()
         text = _norm(seen.text)
         for want in turn.get("expect", []):
             assert want in text, f"turn {i} ({turn}): «{want}» not in:\n{text}"
@@ -92,4 +97,10 @@ class EngineChannel:
 
     async def press(self, payload: str) -> Seen:
         self.last = await self.engine.handle(Incoming(self.channel, self.user, payload=payload))
+        return seen(self.last)
+
+    async def verify(self) -> Seen:
+        """The citizen shares their own contact, as a messenger's «share my number» button sends it."""
+        phone = phone_for(self.channel, self.user)
+        self.last = await self.engine.handle(Incoming(self.channel, self.user, contact_shared=True, phone=phone))
         return seen(self.last)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import Bot, build
 from bot.settings import Settings
@@ -19,6 +20,7 @@ from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
 from storage.clock import ManualClock, SystemClock
 from testkit.clocks import TEST_NOW
+from testkit.fake_sms import FakeTurboSms
 
 _real_connect = socket.socket.connect
 _real_getaddrinfo = socket.getaddrinfo
@@ -87,5 +89,35 @@ def make_settings(tmp_path: Path) -> Settings:
 @pytest.fixture()
 async def bot(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Bot]:
     built = await build(make_settings(tmp_path), kb=kb, index=index, clock=clock)
+    yield built
+    await built.close()
+
+
+@pytest.fixture()
+async def fake_sms() -> AsyncIterator[FakeTurboSms]:
+    """TurboSMS's API on loopback (testkit/fake_sms.py): what the bot sends as SMS, recorded."""
+    api = FakeTurboSms()
+    api.url = await api.serve()
+    yield api
+    await api.stop()
+
+
+def sms_settings(tmp_path: Path, fake_sms: FakeTurboSms, **more: Any) -> Settings:
+    """Settings whose SMS go to the fake TurboSMS (the real adapter, bot/sms.py)."""
+    return Settings(  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3",
+        sms_api_url=fake_sms.url,
+        sms_token=SecretStr(fake_sms.token),
+        _env_file=None,
+        **more,
+    )
+
+
+@pytest.fixture()
+async def sms_bot(
+    tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock, fake_sms: FakeTurboSms
+) -> AsyncIterator[Bot]:
+    """The `bot`, with web phone verification by SMS through the fake TurboSMS."""
+    built = await build(sms_settings(tmp_path, fake_sms), kb=kb, index=index, clock=clock)
     yield built
     await built.close()

@@ -27,6 +27,7 @@ from dialogs.turns import Turns
 from storage.clock import ManualClock
 from storage.models import UnansweredQuestion
 from storage.unanswered import Unanswered
+from testkit.people import verify_citizen
 from testkit.transcript import EngineChannel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,8 +142,9 @@ async def test_a_miss_and_a_reask_are_recorded_masked_bounded_and_tied_to_no_cit
 async def test_a_personal_step_is_never_recorded_even_when_its_room_reasks(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The phone typed at the callback's phone step: whatever the room makes of it (here it notes a re-ask, as a
-    room that cannot read a number does), the engine neither logs nor records it."""
+    """A phone typed at the verify room's number step (a callback needs a verified phone) that the room cannot
+    read, and an address at the home visit's step that a room re-asks (here it notes a re-ask, as a room that
+    cannot read it does): the engine neither logs nor records either."""
     heard: list[Outcome] = []
 
     class Heard:
@@ -150,6 +152,11 @@ async def test_a_personal_step_is_never_recorded_even_when_its_room_reasks(
             heard.append(outcome)
 
     bot.engine.observers.append(Heard())
+    citizen = EngineChannel(bot.engine, "u-2", "web")
+    await citizen.press("q:cb")
+    await citizen.send_text("Петренко 067 12 34 56")
+    assert heard[-1] == Outcome(Kind.REASK, "verify:phone")
+    assert await _rows(bot) == []
     room = next(r for r in bot.engine.rooms if r.name == "booking")
     original = room.text
 
@@ -158,14 +165,11 @@ async def test_a_personal_step_is_never_recorded_even_when_its_room_reasks(
         return await original(turn, text)
 
     monkeypatch.setattr(room, "text", reasking)
-    citizen = EngineChannel(bot.engine, "u-2", "web")
-    buttons = (await citizen.press("q:cb")).buttons
-    day = next(p for _, p in buttons if p.startswith("q:d:"))
-    buttons = (await citizen.press(day)).buttons
-    await citizen.press(next(p for _, p in buttons if p.startswith("q:t:")))
-    await citizen.press("q:cy")
-    await citizen.send_text("Петренко 067 12 34 56")
-    assert heard[-1] == Outcome(Kind.REASK, "booking:cb-phone")
+    await verify_citizen(bot.uow_factory, "web", "u-2")
+    await citizen.press("q:v:kartka-kryvorizhtsia")
+    await citizen.press("q:vy")
+    await citizen.send_text("Петренко, Тиха")
+    assert heard[-1] == Outcome(Kind.REASK, "booking:visit-address")
     assert await _rows(bot) == []
 
 

@@ -177,8 +177,8 @@ class TypedAnswers(MyBookings):
             return [Reply(texts.ASK_TOPIC, ((_b(texts.CANCEL_FLOW, "no"),),))]
         if step == "visit-address":
             return [Reply(texts.ASK_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
-        if step in ("cb-phone", "visit-phone"):
-            return [self._ask_phone(turn)]
+        if step in ("cb-phone", "visit-phone"):  # a saved dialog from before verified phones
+            return await self._request(turn)
         return self._groups(state)
 
     # --- each step's reading ------------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from dialogs import texts as common
 from dialogs.booking import texts
 from dialogs.booking.service import BookingService
-from dialogs.events import BookingEvents
-from dialogs.messages import Button
+from dialogs.events import BookingEvents, PhoneCheck
+from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack, payload_date, payload_moment
-from dialogs.rooms import RoomState, Row
+from dialogs.rooms import RoomState, Row, Turn
 from knowledge.booking_schema import PriorityGroup
 from knowledge.loader import Knowledge
 from knowledge.understand import Understander
@@ -29,7 +29,7 @@ DAYS_PER_PAGE = 6
 YES = {"так", "да", "згоден", "згодна", "погоджуюся", "согласен", "согласна", "ок", "добре"}
 NO = {"ні", "нет", "не згоден", "не згодна", "не треба"}
 PASS_THROUGH = {"меню", "/menu", "/start", "/forget", "/help", "головне меню", "почати"}
-PERSONAL_STEPS = {"cb-phone", "visit-address", "visit-phone"}
+PERSONAL_STEPS = {"visit-address"}
 _PHONE_CHARS = re.compile(r"[\s()\-‐‑‒–—./_\u200b-\u200d\u2060]")
 
 
@@ -102,12 +102,34 @@ class BookingBase:
         service: BookingService,
         events: BookingEvents | None = None,
         understander: Understander | None = None,
+        phones: PhoneCheck | None = None,
     ) -> None:
         self.kb = kb
         self.booking = service
         self.events = events  # told of each booking made, moved or cancelled (the reminders listen)
+        # the verify room: an office booking, a callback and a home visit need a verified phone (None: refused)
+        self.phones = phones
         # reads a typed question in the middle of a booking (answered, the booking kept); None: re-asked
         self.understander = understander
+
+    async def _unverified(self, turn: Turn, then: str) -> list[Reply] | None:
+        """None when the citizen's phone is verified; otherwise the way to verify it (the verify room's first
+        step), after which `then` (the payload that started this) is pressed for them."""
+        if await turn.uow.people.verified(turn.user) is not None:
+            return None
+        self._leave(turn.state)
+        if self.phones is None:
+            return [Reply(texts.NO_VERIFY, (MENU,))]
+        return await self.phones.start(turn, then)
+
+    async def _request(self, turn: Turn) -> list[Reply]:
+        """The callback or home visit asked for, to the verified number (requests.py)."""
+        raise NotImplementedError
+
+    async def _phone(self, turn: Turn) -> str | None:
+        """The citizen's verified number, +380XXXXXXXXX."""
+        found = await turn.uow.people.verified(turn.user)
+        return "+" + found.phone if found is not None else None
 
     def _enter(self, state: DialogState, choices: Choices, step: str) -> None:
         STATE.leave(state)

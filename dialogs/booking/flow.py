@@ -31,7 +31,6 @@ from dialogs.booking.requests import Requests
 from dialogs.messages import Reply
 from dialogs.outcome import Kind
 from dialogs.rooms import Row, Turn
-from dialogs.typed import read_phone
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
@@ -127,9 +126,9 @@ class BookingRoom(TypedAnswers, Requests):
         if verb == "r" and arg:
             return await self._move(turn, arg)
         if verb == "cb":
-            return await self._callback(turn)
+            return await self._callback(turn, arg if arg in self.kb.services else None)
         if verb == "v":
-            return self._visit(turn)
+            return await self._visit(turn, arg if arg in self.kb.services else None)
         if verb in ("cancel", "move"):  # typed, never a button: «скасувати запис»
             wish = Intent.CANCEL_BOOKING if verb == "cancel" else Intent.MOVE_BOOKING
             turn.note(Kind.INTENT, wish.value)
@@ -159,16 +158,11 @@ class BookingRoom(TypedAnswers, Requests):
             choices.topic = " ".join(text.split())[:100]
             STATE.save(state, choices, "cb-consent")
             return self._summary(turn, _moment(choices.start, self.booking) or turn.now)
-        if state.step in ("cb-phone", "visit-phone"):
-            shared = turn.message.phone if turn.message.contact_shared else text
-            # a shared contact is checked like a typed number; a typed one may have words around it
-            phone = normalize_phone(shared or "") or read_phone(shared or "", mobile_only=False)
-            if phone is None:
-                if words in ("скасувати", "отмена", "відміна"):
-                    self._leave(state)
-                    return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
-                return [self._ask_phone(turn, texts.BAD_PHONE)]
-            return await self._with_phone(turn, phone)
+        if state.step in ("cb-phone", "visit-phone"):  # a step before verified phones, in a saved dialog
+            if words in ("скасувати", "отмена", "відміна"):
+                self._leave(state)
+                return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+            return await self._request(turn)  # only ever to the verified number
         if state.step == "visit-address":
             address = " ".join(text.split())
             if len(address) < 8 or not any(ch.isdigit() for ch in address) or len(address) > 200:
@@ -176,5 +170,5 @@ class BookingRoom(TypedAnswers, Requests):
             choices = STATE.load(state)
             choices.address = address[:200]
             STATE.save(state, choices, "visit-phone")
-            return [self._ask_phone(turn)]
+            return await self._request(turn)
         return await self._typed(turn, text)  # a step's answer, a question on the way, or None

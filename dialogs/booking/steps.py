@@ -11,6 +11,7 @@ from dialogs.booking.base import (
     DAYS_PER_PAGE,
     MENU,
     NAME,
+    PREFIX,
     STATE,
     TIMES_PER_PAGE,
     BookingBase,
@@ -24,6 +25,7 @@ from dialogs.booking.service import HOTLINE, new_token
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack, payload_time
 from dialogs.rooms import Row, Turn
+from dialogs.typed import masked_phone
 from storage.booking import Booking
 from storage.models import DialogState
 
@@ -63,6 +65,8 @@ class BookingSteps(BookingBase):
         offices = self.booking.offices(service)
         if not offices:
             return [Reply(texts.NOT_BOOKABLE, ((_b(texts.CALLBACK, "cb"),), MENU))]
+        if (verify := await self._unverified(turn, pack(PREFIX, "s", service))) is not None:
+            return verify  # a place only for a verified phone; the choice goes on once it is
         self._enter(turn.state, Choices(svc=service, day=f"{day:%Y%m%d}" if day else ""), "office")
         turn.state.focus = f"booking:{service}"  # follow-ups are about it (dialogs/focus.py)
         if len(offices) > 1:
@@ -181,8 +185,7 @@ class BookingSteps(BookingBase):
             state.step = "cb-topic"
             return [Reply(texts.ASK_TOPIC, ((_b(texts.CANCEL_FLOW, "no"),),))]
         if verb == "cy" and state.step == "cb-consent":
-            state.step = "cb-phone"
-            return [self._ask_phone(turn)]
+            return await self._request(turn)  # the verified number: the only one a callback goes to
         if verb == "vy" and state.step == "visit-consent":
             state.step = "visit-address"
             return [Reply(texts.ASK_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
@@ -216,11 +219,6 @@ class BookingSteps(BookingBase):
         self._enter(turn.state, Choices(svc=old.service, office=old.office), "time")
         turn.state.focus = f"booking:{old.service}"
         return self._summary(turn, start)
-
-    def _ask_phone(self, turn: Turn, lead: str = "") -> Reply:
-        """Ask for the number: the channel's own share button where there is one, typing on the web."""
-        how = texts.ASK_PHONE_WEB if turn.user.channel == "web" else texts.ASK_PHONE
-        return Reply(f"{lead}\n{how}".strip(), ((_b(texts.CANCEL_FLOW, "no"),),), ask_contact=True)
 
     def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
         day, wall = _date(STATE.load(state).day), payload_time(hhmm)
@@ -270,6 +268,8 @@ class BookingSteps(BookingBase):
         start = _moment(a.start, self.booking)
         if start is None:
             return [Reply(texts.STALE), *self._groups(state)]
+        if not a.move and (verify := await self._unverified(turn, pack(PREFIX, "s", a.svc))) is not None:
+            return verify  # the phone was forgotten on the way: verified again, the service chosen again
         if (
             (code := a.move)
             and (old := await turn.uow.bookings.by_code(code)) is not None
@@ -373,13 +373,16 @@ class BookingSteps(BookingBase):
             )
         ]
 
-    def _booked(self, booking: Booking, *, moved: bool = False) -> list[Reply]:
+    def _booked(self, booking: Booking, *, moved: bool = False, phone: str | None = None) -> list[Reply]:
+        """`phone`: the verified number a callback or a visit's call goes to (shown masked: the log keeps it)."""
+        number = masked_phone(phone or booking.phone or "")
         if booking.kind == "visit":
-            return [Reply(texts.VISIT_BOOKED.format(code=booking.code), ((_b(texts.MY, "my"),), MENU))]
+            text = texts.VISIT_BOOKED.format(code=booking.code, phone=number)
+            return [Reply(text, ((_b(texts.MY, "my"),), MENU))]
         if booking.kind == "callback" and booking.start is not None:
             local = self.booking.local(booking.start)
             when = f"{texts.day_text(local.date())} о {local:%H:%M} (за київським часом)"
-            text = texts.CALLBACK_BOOKED.format(when=when, code=booking.code)
+            text = texts.CALLBACK_BOOKED.format(when=when, code=booking.code, phone=number)
             return [Reply(text, ((_b(texts.MY, "my"),), MENU))]
         head = texts.MOVED if moved else texts.BOOKED
         lines = [

@@ -209,13 +209,14 @@ async def test_a_closed_day_refuses_and_offers_other_times(bot: Bot, engine: Eng
     assert not any("07.12" in t for t, _ in _buttons(replies))
 
 
-async def test_a_typed_phone_and_address_are_never_logged(bot: Bot, engine: Engine) -> None:
+async def test_a_typed_address_and_the_verified_phone_are_never_logged(bot: Bot, engine: Engine) -> None:
+    await verify_citizen(bot.uow_factory, "web", "visit", "380677654321")
     await _press(engine, "visit", f"v:{SERVICE}")
     await _press(engine, "visit", "q:v")
     await _press(engine, "visit", "q:vy")
-    await engine.handle(Incoming("web", "visit", text="вул. Тиха, 7, кв. 3"))
-    replies = await engine.handle(Incoming("web", "visit", text="067 765 43 21"))
-    assert "Заявку прийнято" in _text(replies)
+    replies = await engine.handle(Incoming("web", "visit", text="вул. Тиха, 7, кв. 3"))
+    # no phone step: the Center calls the verified number, shown masked (the message log keeps replies)
+    assert "Заявку прийнято" in _text(replies) and "+380 67 ••• •• 21" in _text(replies)
     await bot.uow_factory.write_log()
     async with make_sessionmaker(bot.db)() as s:
         lines = (await s.execute(select(MessageLog.text))).scalars().all()
@@ -351,27 +352,39 @@ async def test_every_time_of_a_long_tuesday_is_reachable(bot: Bot, clock: Manual
     assert "🕘 19:45" in seen and len(seen) == len(set(seen))
 
 
-async def test_a_shared_foreign_number_is_asked_again(bot: Bot, engine: Engine) -> None:
+async def test_a_callback_goes_only_to_the_verified_number(bot: Bot, engine: Engine) -> None:
+    """Once a phone is verified the callback asks for no number: a contact shared at the consent is not taken,
+    the «yes» books the call to the verified number."""
+    await verify_citizen(bot.uow_factory, "web", "cb", "380501234567")
     await _press(engine, "cb", "q:cb")
     replies = await _press(
         engine, "cb", next(p for _, p in _buttons(await _press(engine, "cb", "q:cb")) if p.startswith("q:d:"))
     )
     replies = await _press(engine, "cb", next(p for _, p in _buttons(replies) if p.startswith("q:t:")))
-    await _press(engine, "cb", "q:cy")
-    replies = await engine.handle(Incoming("web", "cb", contact_shared=True, phone="4915112345678"))
-    assert "Не схоже на український номер" in _text(replies)
+    assert "підтверджений номер" in _text(replies)
+    await engine.handle(Incoming("web", "cb", contact_shared=True, phone="4915112345678"))
+    replies = await _press(engine, "cb", "q:cy")
+    assert "Передзвонимо на +380 50 ••• •• 67" in _text(replies)
     async with make_sessionmaker(bot.db)() as s:
-        assert (await s.execute(select(func.count()).select_from(Booking))).scalar_one() == 0
+        assert (await s.execute(select(Booking.phone))).scalars().all() == ["+380501234567"]
+
+
+async def test_an_unverified_citizen_is_not_booked_without_a_way_to_verify(bot: Bot, engine: Engine) -> None:
+    """This engine has no verify room: an office booking, a callback and a home visit are refused kindly."""
+    for payload in (f"q:s:{SERVICE}", "q:cb", "q:v"):
+        replies = await engine.handle(Incoming("web", "anon", payload=payload))
+        assert "лише з підтвердженим номером" in _text(replies) and "0 800 500 459" in _text(replies)
+        assert not any(p.startswith(("q:d:", "q:o:", "q:p:", "q:vy")) for _, p in _buttons(replies))
 
 
 async def test_a_callbacks_phone_is_forgotten_once_the_call_is_over(bot: Bot, engine: Engine) -> None:
     from bot.maintenance import purge_expired
 
+    await verify_citizen(bot.uow_factory, "web", "ph", "380671112233")
     replies = await _press(engine, "ph", "q:cb")
     replies = await _press(engine, "ph", next(p for _, p in _buttons(replies) if p.startswith("q:d:")))
     replies = await _press(engine, "ph", next(p for _, p in _buttons(replies) if p.startswith("q:t:")))
-    await _press(engine, "ph", "q:cy")
-    assert "Код заявки" in _text(await engine.handle(Incoming("web", "ph", text="0671112233")))
+    assert "Код заявки" in _text(await _press(engine, "ph", "q:cy"))
     async with make_sessionmaker(bot.db)() as s:
         row = (await s.execute(select(Booking))).scalar_one()
     assert row.phone == "+380671112233"

@@ -353,14 +353,13 @@ async def test_answers_and_reasks_are_noted_and_reasks_kept_for_the_center(bot: 
 
 
 async def test_a_hotline_callback_by_typing(bot: Bot) -> None:
+    await verify_citizen(bot.uow_factory, "web", "caller", "380671234567")
     await _talk(bot, "caller", ["передзвоніть мені", "в понеділок", "о пів на третю"])
     assert (await _state(bot, "caller")).step == "cb-consent"
-    replies = await _say(bot, "caller", "так, згодна")
-    assert (await _state(bot, "caller")).step == "cb-phone" and "номер" in _text(replies)
-    replies = await _say(bot, "caller", "мій номер 067 123-45-67 дякую")
-    assert "передзвонить" in _text(replies)
+    replies = await _say(bot, "caller", "так, згодна")  # no number asked: the verified one is called
+    assert (await _state(bot, "caller")).scenario is None and "Передзвонимо на +380 67 ••• •• 67" in _text(replies)
     (booking,) = await _bookings(bot)
-    assert booking.kind == "callback" and booking.start is not None
+    assert booking.kind == "callback" and booking.start is not None and booking.phone == "+380671234567"
     assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, 7, 14, 30)
 
 

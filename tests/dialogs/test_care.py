@@ -63,7 +63,9 @@ async def test_the_complaint_buttons_reach_the_operator_and_the_callback(
     assert _handoff_answered(await citizen.press("o")), "the operator button is the handoff room's"
     other = EngineChannel(bot.engine, user="citizen-2")
     await other.send_text("хочу написати скаргу на працівника")
-    callback = await other.press("q:cb")
+    asked = await other.press("q:cb")  # a callback goes only to a verified phone: the verify room asks first
+    assert "реальна людина" in asked.text
+    callback = await other.verify()
     assert callback.buttons and all(p.startswith("q:") or p.startswith("m") for _, p in callback.buttons)
     assert callback.text != seen.text  # the booking room asks for the callback's day
 
@@ -171,8 +173,10 @@ async def test_cannot_come_in_gets_the_home_visit_and_its_button(
     assert heard.outcomes[-1] == Outcome(Kind.INTENT, "home_visit")
     assert "Мобільний адміністратор" in seen.text and len(seen.text) <= 600
     assert {"q:v", "q:cb"} <= _payloads(seen)
-    visit = await citizen.press("q:v")  # the booking room's own home-visit request
-    assert visit.texts[0].startswith(booking_texts.VISIT_START[:40])
+    visit = await citizen.press("q:v")  # the booking room's own home-visit request, for a verified phone
+    assert "реальна людина" in visit.text
+    visit = await citizen.verify()
+    assert "підтверджено" in visit.texts[0] and visit.texts[1].startswith(booking_texts.VISIT_START[:40])
 
 
 @pytest.mark.parametrize("text", ["як викликати", "а как вызвать?", "викликати"])

@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import Bot
 from dialogs.outcome import Kind, Outcome
+from testkit.people import verify_citizen
 from testkit.transcript import EngineChannel
 from tests.dialogs.conftest import Heard
 
@@ -134,6 +135,7 @@ async def test_a_confident_match_listed_after_a_finished_checklist_takes_the_foc
 async def test_documents_asked_on_the_way_of_a_booking_are_the_card_s_and_the_booking_waits(
     bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
 ) -> None:
+    await verify_citizen(bot.uow_factory, citizen.channel, citizen.user)  # seeded: not about verifying
     seen = await citizen.press(f"q:s:{VPO}")
     if any(p == "q:p:no" for _, p in seen.buttons):
         seen = await citizen.press("q:p:no")

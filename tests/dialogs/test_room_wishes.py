@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import Bot
 from dialogs.outcome import Kind, Outcome
+from testkit.people import verify_citizen
 from testkit.transcript import EngineChannel
 from tests.dialogs.conftest import Heard
 
@@ -34,6 +35,7 @@ async def _booking_service(bot: Bot, citizen: EngineChannel) -> str | None:
 async def test_a_booking_for_a_service_a_situation_bundles_starts_with_that_service(
     bot: Bot, citizen: EngineChannel, heard: Heard, text: str, service: str
 ) -> None:
+    await verify_citizen(bot.uow_factory, citizen.channel, citizen.user)  # seeded: not about verifying
     await citizen.send_text(text)
     assert heard.outcomes[-1] == Outcome(Kind.INTENT, "booking")
     assert await _booking_service(bot, citizen) == service
@@ -44,6 +46,7 @@ async def test_a_booking_named_by_one_bookable_services_words_takes_it(
 ) -> None:
     """«народження дитини» is said by one bookable service's name only (the registration's): the booking room
     takes it, as its service step would take those words."""
+    await verify_citizen(bot.uow_factory, citizen.channel, citizen.user)  # seeded: not about verifying
     await citizen.send_text("записатися на народження дитини")
     assert await _booking_service(bot, citizen) == "drs-birth-registration"
 

@@ -14,7 +14,15 @@ from bot.maintenance import purge_expired
 from dialogs.messages import Incoming
 from handlers.web.routes import HISTORY_LINES
 from storage.clock import ManualClock
+from testkit.fake_sms import FakeTurboSms
+from testkit.people import phone_for
 from testkit.transcript import Seen, all_names, load, play
+
+
+@pytest.fixture()
+def bot(sms_bot: Bot) -> Bot:
+    """This module's bot verifies web phones by SMS through the fake TurboSMS (tests/conftest.py)."""
+    return sms_bot
 
 
 @pytest.fixture()
@@ -26,8 +34,13 @@ async def client(bot: Bot) -> AsyncIterator[TestClient]:  # type: ignore[type-ar
 class WebChannel:
     """A citizen on the web chat: the same transcripts as on the engine, through HTTP and JSON."""
 
-    def __init__(self, client: TestClient, session: str = "web-citizen") -> None:  # type: ignore[type-arg]
-        self.client, self.session = client, session
+    def __init__(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        session: str = "web-citizen",
+        sms: FakeTurboSms | None = None,
+    ) -> None:
+        self.client, self.session, self.sms = client, session, sms
 
     async def _post(self, body: dict[str, str]) -> Seen:
         resp = await self.client.post("/api/chat", json={"session": self.session, **body})
@@ -45,10 +58,20 @@ class WebChannel:
     async def press(self, payload: str) -> Seen:
         return await self._post({"payload": payload})
 
+    async def verify(self) -> Seen:
+        """Type a mobile number, then the code the SMS brought (the fake TurboSMS recorded it)."""
+        assert self.sms is not None, "this web citizen has no SMS"
+        phone = phone_for("web", self.session)
+        sent = await self.send_text(phone)
+        assert "Надіслали SMS" in sent.text, sent.text
+        return await self.send_text(self.sms.last_code(phone))
+
 
 @pytest.mark.parametrize("name", all_names())
-async def test_transcripts_over_http(client: TestClient, name: str) -> None:  # type: ignore[type-arg]
-    await play(WebChannel(client), load(name))
+async def test_transcripts_over_http(
+    client: TestClient, fake_sms: FakeTurboSms, name: str  # type: ignore[type-arg]
+) -> None:
+    await play(WebChannel(client, sms=fake_sms), load(name))
 
 
 async def test_healthz_and_page(client: TestClient) -> None:  # type: ignore[type-arg]

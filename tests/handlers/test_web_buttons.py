@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.async_api import Page
 
 from bot.app import Bot
+from testkit.fake_sms import FakeTurboSms
 from tests.handlers.test_web_page import ARTIFACTS, PHONE, _answered, _bots, _chromium, _settled, _walk_birth
 
 NARROW = {"width": 320, "height": 640}  # the narrowest phone still sold (iPhone SE 1st gen., small Androids)
@@ -75,7 +77,13 @@ async def _check(page: Page, name: str, per_line: int = 0) -> int:
     return counts[0]
 
 
-async def test_no_button_breaks_inside_a_word_or_a_time_on_a_phone(bot: Bot) -> None:
+@pytest.fixture()
+def bot(sms_bot: Bot) -> Bot:
+    """This module's bot verifies web phones by SMS through the fake TurboSMS (tests/conftest.py)."""
+    return sms_bot
+
+
+async def test_no_button_breaks_inside_a_word_or_a_time_on_a_phone(bot: Bot, fake_sms: FakeTurboSms) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     async with _chromium(bot) as (browser, url):
         page = await browser.new_page(viewport=PHONE)
@@ -87,9 +95,15 @@ async def test_no_button_breaks_inside_a_word_or_a_time_on_a_phone(bot: Bot) -> 
         await page.fill("#text", "хочу записатися на прийом")
         await page.press("#text", "Enter")
         await _answered(page, seen)
+        for label in ("Соцдопомога", "Допомога на проживання ВПО"):
+            await _press(page, label)
+        # a place only for a verified phone: the number, then the code the SMS brought (the fake TurboSMS)
+        for typed in ("067 123 45 67", ""):
+            seen = await _bots(page)
+            await page.fill("#text", typed or fake_sms.last_code("380671234567"))
+            await page.press("#text", "Enter")
+            await _answered(page, seen)
         for label in (
-            "Соцдопомога",
-            "Допомога на проживання ВПО",
             "Ні, не належу",
             "📅",
             "🕘",

@@ -62,3 +62,24 @@ async def test_share_phone_button_sends_the_number_to_the_engine(
     assert [(m.text, m.contact_shared, m.phone) for m in fake.seen] == [
         ("передзвоніть мені", False, None), (None, True, "380670000002"), (None, True, "380670000009")
     ]  # fmt: skip
+
+
+async def test_a_booking_in_viber_verifies_the_phone_by_the_share_phone_button(viber: ViberRig) -> None:
+    """Through signed webhooks and the real engine: the booking asks for the phone first, a typed number does
+    not verify, the share-phone button does, and the booking goes on to its confirmation."""
+    citizen = viber.citizen()
+    seen = await citizen.press("q:s:kartka-kryvorizhtsia")
+    assert "Щоб місце отримала реальна людина" in seen.text and ("📱 Надіслати мій номер", "phone") in seen.buttons
+    seen = await citizen.send_text("067 000 00 02")
+    assert "Набраний номер месенджер не підтверджує" in seen.text
+    seen = await citizen.press("phone")  # Viber's client sends the citizen's own number as a contact
+    assert "підтверджено" in seen.text and "Чи належите ви до однієї з цих категорій" in seen.text
+    async with viber.bot.uow_factory() as uow:
+        user = await uow.users.get("viber", citizen.user)
+        found = await uow.people.verified(user) if user is not None else None
+    assert found is not None and (found.phone, found.how) == ("380670000002", "viber")
+    seen = await citizen.press("q:p:no")
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:d:")))
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:t:")))
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:ok:")))
+    assert "вас записано" in seen.text and "Код запису" in seen.text
