@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -47,6 +48,8 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
 
+CLOSE_GRACE = 5.0  # seconds the outbox's lanes get to finish what is under way when the bot closes
+
 log = logging.getLogger(__name__)
 
 
@@ -69,6 +72,11 @@ class Bot:
     shared: SharedRedis | None = None  # REDIS_URL: what several processes share (bot/shared.py)
 
     async def close(self) -> None:
+        if self.kicker is not None:  # what is under way is given a moment, then cut (the rows say what went)
+            try:
+                await asyncio.wait_for(self.kicker.settle(), timeout=CLOSE_GRACE)
+            except TimeoutError:
+                self.kicker.cancel()
         try:
             if self.telegram:
                 await self.telegram.close()
@@ -184,6 +192,7 @@ async def build(
             webhook_secret=secret.get_secret_value() if secret else None,
             per_chat_rate=settings.telegram_per_chat_rate,
             global_rate=settings.telegram_global_rate,
+            group_rate=settings.telegram_group_rate,
             operators=(settings.operator_chat_id, desk)
             if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
             else None,
@@ -207,7 +216,8 @@ async def build(
             note=metrics.sender_note("viber"),
         )
         viber.mount(http)
-    kicker.connect(senders(uow_factory, telegram, viber))
+    board = telegram.board.refresh if telegram is not None and telegram.board is not None else None
+    kicker.connect(senders(uow_factory, telegram, viber), board=board)
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared
     )

@@ -68,6 +68,14 @@ class Ticket(Base):
             sqlite_where=text("status != 'closed'"),
             postgresql_where=text("status != 'closed'"),
         ),
+        # And one per person (a verified phone), whatever the channel or session (migration 0012).
+        Index(
+            "uq_tickets_active_person",
+            "person",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -157,9 +165,10 @@ class Tickets:
         subject: str | None,
         name: str | None,
         now: dt.datetime,
+        person: str | None = None,
     ) -> Ticket | None:
-        """A new ticket, or None when the citizen already has one that is not closed (the unique index
-        decides, so a double tap on two processes opens one)."""
+        """A new ticket, or None when the citizen (or the person, by a verified phone) already has one that is
+        not closed (the unique indexes decide, so a double tap on two processes opens one)."""
         self._changed()
         ticket = Ticket(
             user_id=user.id,
@@ -173,6 +182,7 @@ class Tickets:
             created_at=now,
             last_activity_at=now,
             citizen_lines=0,
+            person=person,
         )
         try:
             async with self._s.begin_nested():
@@ -192,6 +202,11 @@ class Tickets:
 
     async def active_for(self, user_id: int) -> Ticket | None:
         query = select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE))
+        return (await self._s.execute(query)).scalars().first()
+
+    async def active_for_person(self, person: str) -> Ticket | None:
+        """The person's ticket that is not closed, on whichever channel or session they opened it."""
+        query = select(Ticket).where(Ticket.person == person, Ticket.status.in_(ACTIVE))
         return (await self._s.execute(query)).scalars().first()
 
     async def by_topic(self, topic_id: int) -> Ticket | None:
@@ -397,7 +412,7 @@ class Tickets:
         await self._s.execute(
             update(Ticket)
             .where(Ticket.user_id == user_id)
-            .values(user_id=None, name=None, comment=None)
+            .values(user_id=None, name=None, comment=None, person=None)
             .execution_options(synchronize_session=False)
         )
         return closing

@@ -112,7 +112,9 @@ async def test_the_claim_is_a_conditional_update(
         stale = await uow.outbox.due()  # read as due…
     assert [c.id for c in await claim(uows, {"telegram"}, NOW)] == [row_id]  # …claimed by the other process
 
-    async def still_due(self: OutboxRepo, limit: int = 50, max_attempts: int = 5) -> list[Outbox]:
+    async def still_due(
+        self: OutboxRepo, limit: int = 50, max_attempts: int = 5, *, channels: object = None
+    ) -> list[Outbox]:
         return stale
 
     monkeypatch.setattr(OutboxRepo, "due", still_due)

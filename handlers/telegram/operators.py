@@ -1,6 +1,9 @@
-"""The operator group: a Telegram supergroup with forum topics, one topic per ticket.
+"""The operator group: a Telegram supergroup with forum topics, one topic per ticket an operator took.
 
-`operators_router` translates what operators do there into `OperatorEvent`s for the desk (dialogs.handoff.desk)
+A waiting ticket costs the group no message of its own: `QueueBoard` keeps ONE message in the group's General
+topic listing the queue with a «Взяти» per ticket, edited in place when the queue changes (at most once per run
+of the outbox's group lane, so a flood of tickets is a few edits, not a topic each). The topic of a ticket opens
+when an operator takes it. `operators_router` translates what operators do there into `OperatorEvent`s for the desk (dialogs.handoff.desk)
 and posts the desk's lines in the topic; `TopicPoster` is how anything reaches a ticket's topic (the outbox's
 channel `operators`): it opens the topic with the context card on the first line, and opens a new one when the
 old was deleted or closed by hand, so a citizen is never lost with their topic.
@@ -27,6 +30,7 @@ from handlers.telegram.sender import TelegramSender
 from storage.clock import Clock
 from storage.handoff import CLOSE_TOPIC as CLOSE
 from storage.handoff import ERASE_TOPIC as ERASE
+from storage.handoff import OPEN, WAITING
 from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -86,8 +90,8 @@ class TopicPoster:
             reply = Reply(reply.text)
         for _ in range(2):  # once more in a new topic if the old one is gone
             topic = await self._topic(ticket_id)
-            if topic is None:
-                return False
+            if topic is None:  # a ticket that ended before anyone took it: nothing to post (the row goes)
+                return await self._untaken(ticket_id)
             try:
                 posted = await self._post(topic, reply)
             except TelegramBadRequest as exc:
@@ -130,6 +134,8 @@ class TopicPoster:
                 return None
             if ticket.topic_id is not None:
                 return ticket.topic_id
+            if ticket.status != OPEN:  # never taken: it was a line of the queue message, not a topic
+                return None
             channel = CHANNELS.get(ticket.channel, ticket.channel)
             title = f"№{ticket.id} · {channel} · {ticket.name or 'без імені'}"[:TITLE_CHARS]
             card = await self.handoff.context_card(uow, ticket_id, self._clock())
@@ -150,6 +156,13 @@ class TopicPoster:
         if card is not None:
             await self._post(topic, card)
         return topic
+
+    async def _untaken(self, ticket_id: int) -> bool:
+        """True (the line is done with) when the ticket is gone or ended without a topic; False (tried again
+        later) when it is waiting again, i.e. it changed between the outbox's look and now."""
+        async with self._uows() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            return ticket is None or ticket.status != WAITING
 
     async def _erase(self, ticket_id: int) -> bool:
         """The citizen asked to be forgotten: their topic goes with everything said in it."""
@@ -189,6 +202,65 @@ class TopicPoster:
                 log.info("could not answer in a topic (%s)", exc)
 
 
+class QueueBoard:
+    """The group's one message about the queue (`HandoffService.queue_board`), posted in the General topic and
+    edited in place; `refresh` is the outbox group lane's `before`. Only a change of the queue costs a call, and
+    the group's pace (TelegramSender) spaces those. The message id is this process's: after a restart a new
+    board is posted (the old one's buttons still work: a take of a taken ticket says who has it)."""
+
+    def __init__(self, sender: TelegramSender, chat_id: int, uows: UowFactory, service: HandoffService) -> None:
+        self.sender = sender
+        self.chat_id = chat_id
+        self._uows = uows
+        self.handoff = service
+        self.message_id: int | None = None
+        self._shown: tuple[str, object] | None = None
+        self._lock = asyncio.Lock()
+        self.posts = 0  # calls it made (sent or edited), for the benchmarks
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            async with self._uows() as uow:
+                board = await self.handoff.queue_board(uow)
+            part = render(board)[0]
+            shown = (part.text, part.keyboard.model_dump_json() if part.keyboard is not None else None)
+            if shown == self._shown:
+                return
+            if self.message_id is not None and await self._edit(part):
+                self._shown = shown
+                return
+            sent = await self.sender.call(
+                self.chat_id,
+                lambda: self.sender.bot.send_message(
+                    self.chat_id, part.text, parse_mode="HTML", reply_markup=part.keyboard
+                ),
+            )
+            self.posts += 1
+            if sent is not None:
+                self.message_id, self._shown = sent.message_id, shown
+
+    async def _edit(self, part: OutMessage) -> bool:
+        """The board edited in place; False when it is gone (deleted by hand): a new one is posted."""
+        message_id = self.message_id
+        assert message_id is not None
+        self.posts += 1
+        try:
+            edited = await self.sender.call(
+                self.chat_id,
+                lambda: self.sender.bot.edit_message_text(
+                    text=part.text, chat_id=self.chat_id, message_id=message_id, parse_mode="HTML",
+                    reply_markup=part.keyboard,  # type: ignore[arg-type]
+                ),
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc):
+                return True
+            log.info("the queue message could not be edited (%s); posting a new one", exc)
+            self.message_id = None
+            return False
+        return edited is not None
+
+
 def _event(message: Message) -> OperatorEvent | None:
     person = message.from_user
     if person is None or person.is_bot:
@@ -223,21 +295,26 @@ def operators_router(
 
     @router.callback_query()
     async def on_button(query: CallbackQuery, uow: UnitOfWork) -> None:
-        uow.after_commit(query.answer)
         message = query.message
         if (
             message is None
             or isinstance(message, InaccessibleMessage)
             or not desk.allowed(str(query.from_user.id))
         ):
+            uow.after_commit(query.answer)
             return
         topic = message.message_thread_id
         event = OperatorEvent(
             str(query.from_user.id), query.from_user.first_name, topic, payload=query.data or ""
         )
         outcome = await desk.handle(uow, event, clock())
+        if topic is None:  # the queue message: the answer is the button's toast, not a message in the group
+            note = outcome.replies[0].text if outcome.replies else None
+            uow.after_commit(lambda: query.answer(note))
+            return
 
         async def after() -> None:
+            await query.answer()
             await poster.reply(topic, outcome.replies)
             if outcome.close_topic and topic is not None:
                 await poster.close(topic)
