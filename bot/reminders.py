@@ -50,7 +50,7 @@ from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
-EVERY = dt.timedelta(seconds=15)  # how often the job looks for due reminders
+EVERY = dt.timedelta(seconds=5)  # how often the job looks for due reminders: one is out within 10 s of its time
 LEASE = dt.timedelta(seconds=60)  # how long a claim holds a row
 SAFETY = dt.timedelta(seconds=10)  # a send starts only with this much lease left, and is cut off there
 BATCH = 100  # rows claimed at once: ≈3 s of Telegram's 30/s, well inside the lease
