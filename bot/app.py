@@ -33,7 +33,7 @@ from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from dialogs.turns import Turns
 from handlers.telegram.channel import TelegramChannel, build_telegram
-from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
+from handlers.telegram.sender import GROUP_BURST, PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
 from handlers.viber.sender import QuietLimit
 from handlers.web.client import parse_proxies
@@ -197,6 +197,7 @@ async def build(
             if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
             else None,
             gates=None if shared is None else _telegram_gates(shared, settings),
+            group_gate=None if shared is None else _group_gate(shared, settings),
             note=metrics.sender_note("telegram"),  # sends and 429s for /metrics
         )
         if settings.telegram_mode == "webhook":
@@ -221,6 +222,12 @@ async def build(
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared
     )
+
+
+def _group_gate(shared: SharedRedis, settings: Settings) -> RateGate:
+    """The operator group's pace (a minute's rate) shared by every process, so two processes stay at 20 a minute."""
+    rate = settings.telegram_group_rate / 60
+    return RedisRate(shared, "tg-group", rate, GROUP_BURST, LocalRate(rate, GROUP_BURST, max_keys=100))
 
 
 def _telegram_gates(shared: SharedRedis, settings: Settings) -> tuple[RateGate, RateGate]:

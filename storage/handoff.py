@@ -108,6 +108,18 @@ class Ticket(Base):
     person: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
 
 
+class OperatorBoard(Base):
+    """The operator group's one queue message (handlers/telegram/operators.py `QueueBoard`): which message it is
+    and what it shows (a digest), shared by every bot process and kept across restarts (migration 0012)."""
+
+    __tablename__ = "operator_boards"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    shown: Mapped[str] = mapped_column(String(64))  # sha256 of the text and buttons it shows
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 def holds(ticket: Ticket | None) -> bool:
     """Whether a citizen's active ticket holds them (the bot stays silent and relays): a live ticket waiting for
     an operator, or any ticket an operator has open. The one place this fact lives (migration 0009)."""
@@ -416,6 +428,35 @@ class Tickets:
             .execution_options(synchronize_session=False)
         )
         return closing
+
+    # --- the group's queue message ------------------------------------------------------------------------
+
+    async def board(self, chat_id: int) -> OperatorBoard | None:
+        return await self._s.get(OperatorBoard, chat_id, populate_existing=True)
+
+    async def board_posted(self, chat_id: int, message_id: int, shown: str, now: dt.datetime) -> bool:
+        """Record a newly posted queue message; False when another process recorded one first."""
+        try:
+            async with self._s.begin_nested():
+                self._s.add(OperatorBoard(chat_id=chat_id, message_id=message_id, shown=shown, updated_at=now))
+                await self._s.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def board_shown(self, chat_id: int, message_id: int, shown: str, now: dt.datetime) -> None:
+        await self._s.execute(
+            update(OperatorBoard)
+            .where(OperatorBoard.chat_id == chat_id, OperatorBoard.message_id == message_id)
+            .values(shown=shown, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def board_gone(self, chat_id: int, message_id: int) -> None:
+        """The queue message was deleted by hand: the next refresh posts a new one."""
+        await self._s.execute(
+            delete(OperatorBoard).where(OperatorBoard.chat_id == chat_id, OperatorBoard.message_id == message_id)
+        )
 
     async def purge_before(self, cutoff: dt.datetime) -> int:
         """Closed tickets older than the statistics need."""

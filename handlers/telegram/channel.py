@@ -104,10 +104,12 @@ def build_telegram(
     group_rate: float = 20.0,
     operators: tuple[int, Desk] | None = None,
     gates: tuple[RateGate, RateGate] | None = None,
+    group_gate: RateGate | None = None,
     note: Callable[[str], None] | None = None,
 ) -> TelegramChannel:
     """Wire the channel once; long-lived services go into the Dispatcher as workflow data. `gates`: the overall
-    and per-chat pacing shared with other processes (bot/shared.py); by default this process's own."""
+    and per-chat pacing shared with other processes (bot/shared.py), `group_gate` a group's; by default this
+    process's own."""
     uow_factory = turns.uows
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server.rstrip("/")))
     bot = Bot(token, session=session)
@@ -125,6 +127,7 @@ def build_telegram(
         group_rate=group_rate,
         global_gate=global_gate,
         chat_gate=chat_gate,
+        group_gate=group_gate,
         note=note,
     )
     # The dialog state lives in our database (the engine's), so aiogram's FSM would be dead weight on every update.

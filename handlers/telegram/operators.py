@@ -12,6 +12,7 @@ old was deleted or closed by hand, so a citizen is never lost with their topic.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from functools import partial
 
@@ -204,46 +205,61 @@ class TopicPoster:
 
 class QueueBoard:
     """The group's one message about the queue (`HandoffService.queue_board`), posted in the General topic and
-    edited in place; `refresh` is the outbox group lane's `before`. Only a change of the queue costs a call, and
-    the group's pace (TelegramSender) spaces those. The message id is this process's: after a restart a new
-    board is posted (the old one's buttons still work: a take of a taken ticket says who has it)."""
+    edited in place; `refresh` is the outbox group lane's `before`. Which message it is and what it shows live in
+    the database (`Tickets.board`), so every bot process edits the same one and a restart keeps it; only a change
+    of the queue costs a call, and the group's pace (TelegramSender) spaces those."""
 
     def __init__(self, sender: TelegramSender, chat_id: int, uows: UowFactory, service: HandoffService) -> None:
         self.sender = sender
         self.chat_id = chat_id
         self._uows = uows
         self.handoff = service
-        self.message_id: int | None = None
-        self._shown: tuple[str, object] | None = None
         self._lock = asyncio.Lock()
-        self.posts = 0  # calls it made (sent or edited), for the benchmarks
 
     async def refresh(self) -> None:
         async with self._lock:
             async with self._uows() as uow:
                 board = await self.handoff.queue_board(uow)
+                row = await uow.tickets.board(self.chat_id)
+                known = (row.message_id, row.shown) if row is not None else None
             part = render(board)[0]
-            shown = (part.text, part.keyboard.model_dump_json() if part.keyboard is not None else None)
-            if shown == self._shown:
-                return
-            if self.message_id is not None and await self._edit(part):
-                self._shown = shown
-                return
-            sent = await self.sender.call(
-                self.chat_id,
-                lambda: self.sender.bot.send_message(
-                    self.chat_id, part.text, parse_mode="HTML", reply_markup=part.keyboard
-                ),
-            )
-            self.posts += 1
-            if sent is not None:
-                self.message_id, self._shown = sent.message_id, shown
+            keyboard = part.keyboard.model_dump_json() if part.keyboard is not None else ""
+            shown = hashlib.sha256(f"{part.text}\n{keyboard}".encode()).hexdigest()
+            if known is not None:
+                if known[1] == shown:
+                    return
+                edited = await self._edit(known[0], part)
+                if edited is None:  # Telegram did not answer: the next run tries again
+                    return
+                async with self._uows() as uow:
+                    if edited:
+                        await uow.tickets.board_shown(self.chat_id, known[0], shown, self._uows.clock())
+                        return
+                    await uow.tickets.board_gone(self.chat_id, known[0])
+            await self._post(part, shown)
 
-    async def _edit(self, part: OutMessage) -> bool:
-        """The board edited in place; False when it is gone (deleted by hand): a new one is posted."""
-        message_id = self.message_id
-        assert message_id is not None
-        self.posts += 1
+    async def _post(self, part: OutMessage, shown: str) -> None:
+        sent = await self.sender.call(
+            self.chat_id,
+            lambda: self.sender.bot.send_message(
+                self.chat_id, part.text, parse_mode="HTML", reply_markup=part.keyboard
+            ),
+        )
+        if sent is None:
+            return
+        async with self._uows() as uow:
+            won = await uow.tickets.board_posted(self.chat_id, sent.message_id, shown, self._uows.clock())
+        if not won:  # another process posted one first: ours goes, theirs is edited from now on
+            try:
+                await self.sender.call(
+                    self.chat_id, lambda: self.sender.bot.delete_message(self.chat_id, sent.message_id)
+                )
+            except TelegramBadRequest as exc:
+                log.info("could not delete a second queue message (%s)", exc)
+
+    async def _edit(self, message_id: int, part: OutMessage) -> bool | None:
+        """The board edited in place: True; False when it is gone (deleted by hand: a new one is posted); None
+        when Telegram did not answer."""
         try:
             edited = await self.sender.call(
                 self.chat_id,
@@ -256,9 +272,8 @@ class QueueBoard:
             if "not modified" in str(exc):
                 return True
             log.info("the queue message could not be edited (%s); posting a new one", exc)
-            self.message_id = None
             return False
-        return edited is not None
+        return None if edited is None else True
 
 
 def _event(message: Message) -> OperatorEvent | None:

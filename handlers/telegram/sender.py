@@ -100,6 +100,7 @@ class TelegramSender:
         max_chats: int = 10_000,
         global_gate: RateGate | None = None,
         chat_gate: RateGate | None = None,
+        group_gate: RateGate | None = None,
         note: Callable[[str], None] | None = None,
     ) -> None:
         """The gates default to this process's own pacing at the rates given (then the rates are theirs);
@@ -108,7 +109,7 @@ class TelegramSender:
         self._on_blocked = on_blocked
         self._global = global_gate or LocalRate(global_rate, global_burst(global_rate), max_keys=1)
         self._chats = chat_gate or LocalRate(per_chat_rate, per_chat_burst, max_keys=max_chats)
-        self._groups = LocalRate(group_rate / 60, GROUP_BURST, max_keys=100)
+        self._groups = group_gate or LocalRate(group_rate / 60, GROUP_BURST, max_keys=100)
         self._max_chats = max_chats
         # Chats showing the contact keyboard; the next reply that does not ask for the phone takes it away. In
         # memory: after a restart a forgotten keyboard stays (one-time: it hides itself once used).

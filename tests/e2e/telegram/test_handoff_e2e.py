@@ -376,3 +376,24 @@ async def test_priority_citizens_go_first_and_forget_after_a_ticket_deletes_its_
     await first.send_text("/forget")
     await first.press("f:yes")  # after the ticket: its topic goes too
     await _until(lambda: getattr(desk.topics().get(topic or 0), "deleted", True))
+
+
+async def test_one_queue_message_for_every_process_and_a_new_one_when_it_was_deleted(desk: DeskRig) -> None:
+    from handlers.telegram.operators import QueueBoard
+
+    assert desk.bot.telegram is not None and desk.bot.telegram.board is not None and desk.bot.handoff is not None
+    oksana, first, second = desk.operator(), desk.citizen(), desk.citizen()
+    await _ask(first)
+    board = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 1." in m.text)
+    # A second bot process (its own QueueBoard, the same database) edits the same message, never posts its own.
+    other = QueueBoard(desk.bot.telegram.sender, GROUP, desk.bot.uow_factory, desk.bot.handoff)
+    await _ask(second)
+    await other.refresh()
+    await desk.bot.telegram.board.refresh()
+    boards = [m for m in await oksana.settle() if m.thread_id is None and m.text.startswith("📋")]
+    assert [(m.message_id, "Черга до оператора: 2." in m.text) for m in boards] == [(board.message_id, True)]
+    await desk.bot.telegram.bot.delete_message(GROUP, board.message_id)  # deleted by hand
+    await _ask(desk.citizen())  # the queue changed: a new queue message
+    again = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 3." in m.text)
+    assert again.message_id != board.message_id
+    assert [p for _, p in again.buttons] == ["tk:take:1", "tk:take:2", "tk:take:3"]
