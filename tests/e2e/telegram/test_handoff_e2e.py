@@ -249,9 +249,9 @@ async def test_viber_and_web_citizens_reach_the_same_group(desk: DeskRig) -> Non
     viber = desk.viber()
     seen = await viber.send_text("оператор")
     assert any("Ви в черзі 1-й" in t for t in seen.texts)
+    await viber.send_text("Мені потрібна довідка")  # while waiting: held until an operator takes it
     card = await _take(oksana, 1)
     assert "Viber" in card.text
-    await viber.send_text("Мені потрібна довідка")
     await oksana.wait_for("👤 Мені потрібна довідка", card.thread_id)
     await viber._act(
         viber.message_event({"type": "picture", "text": "", "media": "https://dl-media.viber.com/x.jpg"})
