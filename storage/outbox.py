@@ -70,7 +70,9 @@ class OutboxRepo:
     async def due(
         self, limit: int = 50, max_attempts: int = 5, *, channels: Collection[str] | None = None
     ) -> list[Outbox]:
-        """Unsent messages of these channels (all: None), oldest first, that have not failed `max_attempts` times.
+        """Unsent messages of these channels (all: None), oldest first (the lines of a conversation with an operator
+        before the rest: an operator's reply never waits behind a closed day's hundreds of notices), that have not
+        failed `max_attempts` times.
         A line for the operator group about a ticket still waiting in the queue without a topic is held: the
         group sees such a ticket only on its queue message until an operator takes it (then its lines go, in
         order). On PostgreSQL the rows are locked until the transaction ends and rows another sender holds are
@@ -85,7 +87,7 @@ class OutboxRepo:
                 Outbox.attempts < max_attempts,
                 or_(Outbox.channel != OPERATORS, ~held),
             )
-            .order_by(Outbox.id)
+            .order_by(Outbox.ticket_id.is_(None), Outbox.id)  # a conversation's lines before bulk notices
             .limit(limit)
         )
         if channels is not None:

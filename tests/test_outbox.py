@@ -260,3 +260,10 @@ async def test_each_lane_claims_only_its_own_channels(uows: UnitOfWorkFactory) -
     assert outbox.lanes({"operators": FakeSender(), "telegram": FakeSender(), "web": FakeSender()})[1].keys() == {
         "operators"
     }
+
+
+async def test_a_conversation_s_line_goes_before_bulk_notices(uows: UnitOfWorkFactory) -> None:
+    notices = [await queue(uows, external_id=str(n)) for n in range(3)]  # a closed day's notices
+    async with uows() as uow:
+        line = (await uow.outbox.add("telegram", "77", "👤 Оператор: так, можна.", ticket_id=5)).id
+    assert [c.id for c in await claim(uows, {"telegram"}, NOW)] == [line, *notices]
