@@ -3,10 +3,12 @@
 A waiting ticket costs the group no message of its own: `QueueBoard` keeps ONE message in the group's General
 topic listing the queue with a «Взяти» per ticket, edited in place when the queue changes (at most once per run
 of the outbox's group lane, so a flood of tickets is a few edits, not a topic each). The topic of a ticket opens
-when an operator takes it. `operators_router` translates what operators do there into `OperatorEvent`s for the desk (dialogs.handoff.desk)
+when an operator takes it.
+
+`operators_router` translates what operators do there into `OperatorEvent`s for the desk (dialogs.handoff.desk)
 and posts the desk's lines in the topic; `TopicPoster` is how anything reaches a ticket's topic (the outbox's
-channel `operators`): it opens the topic with the context card on the first line, and opens a new one when the
-old was deleted or closed by hand, so a citizen is never lost with their topic.
+channel `operators`): it opens the topic with the context card on the first line of a taken ticket, and opens a
+new one when the old was deleted or closed by hand, so a citizen is never lost with their topic.
 """
 
 from __future__ import annotations

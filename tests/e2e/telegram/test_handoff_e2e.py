@@ -397,3 +397,17 @@ async def test_one_queue_message_for_every_process_and_a_new_one_when_it_was_del
     again = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 3." in m.text)
     assert again.message_id != board.message_id
     assert [p for _, p in again.buttons] == ["tk:take:1", "tk:take:2", "tk:take:3"]
+
+
+async def test_a_ticket_that_ends_before_anyone_takes_it_never_costs_a_topic(desk: DeskRig) -> None:
+    citizen, oksana = desk.citizen(), desk.operator()
+    await _ask(citizen)
+    await citizen.send_text("Хоча ні, вже не треба")
+    await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 1." in m.text)
+    seen = await citizen.press("o:end")
+    assert any("Розмову завершено" in t for t in seen.texts)
+    await oksana.wait_for(lambda m: m.thread_id is None and m.text == "📋 Черга до оператора порожня.")
+    await oksana.settle()
+    assert not desk.topics()  # its lines and its closing line were dropped, not posted in a new topic
+    async with desk.bot.uow_factory() as uow:
+        assert await uow.outbox.due(channels={"operators"}) == []
