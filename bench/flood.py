@@ -1,7 +1,8 @@
-"""Flood control and the cost of one message, measured in one run.
+"""Flood control and the cost of one message, measured in one run; and, with `--tickets N`, a ticket flood
+against the operator queue (only that part runs then).
 
 Run: `.venv/bin/python -m bench.flood [--others 60] [--flood 500] [--window 6]` (after `./scripts/test.sh` has
-set up .venv).
+set up .venv); `.venv/bin/python -m bench.flood --tickets 300 [--group-rate 20]` for the ticket flood.
 
 1. Other citizens' step latency while one citizen floods. `--others` citizens walk «Народження дитини» and ask
    questions, reading each answer for 1–2 s before the next message (as people do: the limiter never meets them),
@@ -9,6 +10,10 @@ set up .venv).
    gibberish). Three rounds on the same bot and database: nobody flooding (the floor), the flood with the limiter
    off (FLOOD_BURST=0, as before), the flood with the default limiter. Figures: the others' p50/p99/max step, and
    how many of the flood's messages were processed, got the notice, were dropped.
+3. (`--tickets N`) A ticket flood through the telegram-test-api emulator with Telegram's pace for the operator
+   group on (testkit/telegram/flood.py): N web tickets from N addresses, then an operator's reply to a genuine
+   citizen, a closed day's notice, a genuine question and a reminder — how long each took to arrive after it was
+   due, how long the flood's requests took, and what the flood cost the operator group.
 2. The cost of one 500-character gibberish message: `Understander.understand` (intents and search) and a whole
    engine step, each text new (every cache misses), with the budgets of knowledge/search.py and understand.py as
    they were (16 guessed lemmas, 12 + 12 typo lookups, parts of hyphenated words unbounded) and as they are.
@@ -24,13 +29,17 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from bot.app import Bot, build
 from bot.settings import Settings
 from dialogs.flood import NOTICE, FloodLimiter
 from dialogs.messages import Incoming
-from knowledge import search, understand
+from knowledge import load_knowledge, search, understand
+from knowledge.search import build_index
 from storage.clock import system_clock
+from testkit.telegram.emulator import start_emulator
+from testkit.telegram.flood import run_flood
 
 WALK = [
     ("text", "/start"),
@@ -217,11 +226,42 @@ async def main(others: int, flood: int, cost: int, window: float) -> None:
             await bot.close()
 
 
+async def tickets(count: int, group_rate: float) -> None:
+    kb = load_knowledge()
+    index = build_index(kb)
+    proc, url = await start_emulator()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            f = await run_flood(url, Path(tmp), kb, index, tickets=count, group_rate=group_rate)
+    finally:
+        proc.terminate()
+        await proc.wait()
+    ms = f.request_ms
+    print(f"| {count} web tickets from {count} addresses, operator group paced at {group_rate:g}/min | figure |")
+    print("|---|---|")
+    print(f"| the flood's requests: all answered in | {f.flood_s:.1f} s |")
+    print(f"| one flood request: p50 / p99 / max | {statistics.median(ms):.0f} / {pct(ms, 0.99):.0f} / "
+          f"{max(ms):.0f} ms |")  # fmt: skip
+    print(f"| an operator's reply to a genuine citizen: sent → in their chat | {f.reply_s:.2f} s |")
+    print(f"| a closed day's notice: committed → in the citizen's chat | {f.closure_s:.2f} s |")
+    print(f"| a genuine question after the flood: sent → counted on the queue message | {f.question_s:.2f} s |")
+    print(f"| a reminder: due → in the citizen's chat | {f.reminder_s:.2f} s |")
+    print(f"| calls into the operator group while the flood was answered | {f.group_calls_flood} |")
+    print(f"| calls into the operator group, flood to the end of the run | {f.group_calls} |")
+    print(f"| forum topics at the end (the genuine ticket's) | {f.topics} |")
+    print(f"| 429s from the emulated group limit | {f.refused_429} |")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--others", type=int, default=60)
     parser.add_argument("--window", type=float, default=6.0, help="seconds of each round")
     parser.add_argument("--flood", type=int, default=500)
     parser.add_argument("--cost", type=int, default=200, help="gibberish messages timed per round")
+    parser.add_argument("--tickets", type=int, default=0, help="run the ticket flood with this many tickets")
+    parser.add_argument("--group-rate", type=float, default=20.0, help="the operator group's messages a minute")
     args = parser.parse_args()
-    asyncio.run(main(args.others, args.flood, args.cost, args.window))
+    if args.tickets:
+        asyncio.run(tickets(args.tickets, args.group_rate))
+    else:
+        asyncio.run(main(args.others, args.flood, args.cost, args.window))

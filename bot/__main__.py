@@ -127,7 +127,7 @@ async def serve(settings: Settings) -> None:
         )
         # Notices queued for citizens (a closed day) and due reminders go out through this process's channels.
         channels = senders(bot.uow_factory, bot.telegram, bot.viber)
-        start_outbox(housekeeping, bot.uow_factory, channels)
+        start_outbox(housekeeping, bot.uow_factory, channels, kicker=bot.kicker)
         if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
             start_handoff(housekeeping, bot.uow_factory, bot.handoff)
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)

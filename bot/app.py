@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ from dialogs.scenario import load_scenarios
 from dialogs.turns import Turns
 from dialogs.verify.flow import VerifyRoom
 from handlers.telegram.channel import TelegramChannel, build_telegram
-from handlers.telegram.sender import PER_CHAT_BURST, LocalRate, RateGate, global_burst
+from handlers.telegram.sender import GROUP_BURST, PER_CHAT_BURST, LocalRate, RateGate, global_burst
 from handlers.viber.channel import ViberChannel, build_viber
 from handlers.viber.sender import QuietLimit
 from handlers.web.client import parse_proxies
@@ -48,6 +49,8 @@ from storage.clock import Clock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
+
+CLOSE_GRACE = 5.0  # seconds the outbox's lanes get to finish what is under way when the bot closes
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,11 @@ class Bot:
     sms: TurboSms | None = None  # SMS_TOKEN: the verify room's real SMS gateway (bot/sms.py)
 
     async def close(self) -> None:
+        if self.kicker is not None:  # what is under way is given a moment, then cut (the rows say what went)
+            try:
+                await asyncio.wait_for(self.kicker.settle(), timeout=CLOSE_GRACE)
+            except TimeoutError:
+                self.kicker.cancel()
         try:
             if self.telegram:
                 await self.telegram.close()
@@ -193,10 +201,12 @@ async def build(
             webhook_secret=secret.get_secret_value() if secret else None,
             per_chat_rate=settings.telegram_per_chat_rate,
             global_rate=settings.telegram_global_rate,
+            group_rate=settings.telegram_group_rate,
             operators=(settings.operator_chat_id, desk)
             if desk is not None and settings.handoff_enabled and settings.operator_chat_id is not None
             else None,
             gates=None if shared is None else _telegram_gates(shared, settings),
+            group_gate=None if shared is None else _group_gate(shared, settings),
             note=metrics.sender_note("telegram"),  # sends and 429s for /metrics
         )
         if settings.telegram_mode == "webhook":
@@ -216,11 +226,18 @@ async def build(
             note=metrics.sender_note("viber"),
         )
         viber.mount(http)
-    kicker.connect(senders(uow_factory, telegram, viber))
+    board = telegram.board.refresh if telegram is not None and telegram.board is not None else None
+    kicker.connect(senders(uow_factory, telegram, viber), board=board)
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared,
         sms if isinstance(sms, TurboSms) else None,
     )
+
+
+def _group_gate(shared: SharedRedis, settings: Settings) -> RateGate:
+    """The operator group's pace (a minute's rate) shared by every process, so two processes stay at 20 a minute."""
+    rate = settings.telegram_group_rate / 60
+    return RedisRate(shared, "tg-group", rate, GROUP_BURST, LocalRate(rate, GROUP_BURST, max_keys=100))
 
 
 def _telegram_gates(shared: SharedRedis, settings: Settings) -> tuple[RateGate, RateGate]:

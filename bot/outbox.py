@@ -13,7 +13,15 @@ Each run takes the due rows, claims them, sends them, and records the outcome:
   notice is rare (it takes a crash in the second a send takes); the staff still see the cancelled booking.
 
 Telegram and Viber rows go through the senders the bot already has (pacing, retries, blocked users); web rows
-become a bot line of the citizen's message log, which the page shows in its history."""
+become a bot line of the citizen's message log, which the page shows in its history.
+
+Two lanes, so a flood cannot stall what citizens are owed: the CITIZENS lane (every channel but the operator
+group: an operator's reply, a closed day's notice) and the GROUP lane (the channel `operators`, paced at
+Telegram's ≈20 messages a minute per group by the sender). Each lane runs on its own, one run at a time; a run of
+one never waits for the other, and the request that queued a row never waits for either (`Kicker` only starts
+them). The group lane claims a few rows at a time (what it can post within seconds), so a crash loses little, and
+before each run it lets the queue message be brought up to date (`before`: one edit for any number of waiting
+tickets, handlers/telegram/operators.py `QueueBoard`)."""
 
 from __future__ import annotations
 
@@ -37,8 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EVERY = dt.timedelta(seconds=10)  # how often the job looks for due messages
+EVERY = dt.timedelta(seconds=5)  # how often the job looks for due messages (a closed day's notice within it)
 BATCH = 100  # rows looked at per run
+GROUP_BATCH = 5  # operator-group rows claimed per run: ≈15 s of the group's pace, so a crash loses little
 MAX_ATTEMPTS = 5
 RETRY_AFTER = dt.timedelta(seconds=30)  # the pause before try n+1 is RETRY_AFTER × 2^(n-1), from the queueing
 KEEP_SENT = dt.timedelta(days=30)  # sent rows (their text names a booking) are deleted after this
@@ -79,13 +88,16 @@ def due_now(row: Outbox, now: dt.datetime) -> bool:
     return row.attempts == 0 or now >= row.created_at + RETRY_AFTER * (2**row.attempts - 1)
 
 
-async def claim(uows: UowFactory, channels: set[str], now: dt.datetime | None = None) -> list[Claimed]:
+async def claim(
+    uows: UowFactory, channels: set[str], now: dt.datetime | None = None, *, batch: int = BATCH
+) -> list[Claimed]:
     """Take the due rows of the channels this process can send to; committed before anything is sent."""
     claimed: list[Claimed] = []
     now = now or uows.clock()
     async with uows() as uow:
-        for row in await uow.outbox.due(limit=BATCH, max_attempts=MAX_ATTEMPTS):
-            if row.channel not in channels or not due_now(row, now):
+        rows = await uow.outbox.due(limit=batch, max_attempts=MAX_ATTEMPTS, channels=channels)
+        for row in rows:
+            if not due_now(row, now):
                 continue
             if await uow.outbox.claim(row.id, now, MAX_ATTEMPTS):
                 claimed.append(
@@ -111,9 +123,11 @@ async def _send(send: Send, message: Claimed) -> bool:
         return False
 
 
-async def dispatch(uows: UowFactory, senders: Mapping[str, Send], now: dt.datetime | None = None) -> int:
-    """One run of the job: send what is due; returns how many were delivered."""
-    claimed = await claim(uows, set(senders), now)
+async def dispatch(
+    uows: UowFactory, senders: Mapping[str, Send], now: dt.datetime | None = None, *, batch: int = BATCH
+) -> int:
+    """One run of the job: send what is due (of the channels of `senders`); returns how many were delivered."""
+    claimed = await claim(uows, set(senders), now, batch=batch)
     if not claimed:
         return 0
     outcomes = [(message, await _send(senders[message.channel], message)) for message in claimed]
@@ -161,33 +175,108 @@ def web_sender(uows: UowFactory) -> Send:
     return send
 
 
+Before = Callable[[], Awaitable[object]]  # what a lane does before each run (the group's queue message)
+
+
+class Lane:
+    """One lane of the outbox: its channels, sent by runs one at a time. `kick` starts a run in the background
+    and returns at once; a kick during a run makes one more run after it (so a line queued meanwhile goes)."""
+
+    def __init__(
+        self, name: str, uows: UowFactory, channels: Mapping[str, Send], *, batch: int = BATCH,
+        before: Before | None = None,
+    ) -> None:  # fmt: skip
+        self.name = name
+        self._uows = uows
+        self.channels = dict(channels)
+        self.batch = batch
+        self.before = before
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def kick(self) -> None:
+        self._again = True
+        if not self.running and (self.channels or self.before is not None):
+            self._task = asyncio.get_running_loop().create_task(self._runs(), name=f"outbox-{self.name}")
+
+    async def _runs(self) -> None:
+        while self._again:
+            self._again = False
+            await self.run_once()
+
+    async def run_once(self) -> int:
+        """One run: the lane's `before`, then its due rows (until a run finds fewer than a batch)."""
+        try:
+            if self.before is not None:
+                await self.before()
+            sent = 0
+            while self.channels:
+                done = await dispatch(self._uows, self.channels, batch=self.batch)
+                sent += done
+                if done < self.batch:
+                    break
+            return sent
+        except Exception:
+            log.exception("sending queued messages (%s) failed; the periodic run will try again", self.name)
+            return 0
+
+    async def idle(self) -> None:
+        """Until no run of this lane is going (tests, shutdown)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+def lanes(channels: Mapping[str, Send]) -> tuple[dict[str, Send], dict[str, Send]]:
+    """The channels split into the citizens' lane and the operator group's."""
+    citizens = {name: send for name, send in channels.items() if name != OPERATORS}
+    group = {name: send for name, send in channels.items() if name == OPERATORS}
+    return citizens, group
+
+
 class Kicker:
-    """Runs the dispatch now, after a unit of work queued something that should not wait for the next run (a
-    line between a citizen and an operator). Runs of one process go one at a time, so lines keep their order;
-    a kick while a run is going makes one more run after it."""
+    """Starts the outbox's lanes now, after a unit of work queued something that should not wait for the next
+    periodic run (a line between a citizen and an operator, a ticket for the queue message). It never waits for
+    a send: the request that queued the row is answered at once. Runs of one lane go one at a time, so lines keep
+    their order; the two lanes never wait for each other."""
 
     def __init__(self, uows: UowFactory, channels: Mapping[str, Send] | None = None) -> None:
         self._uows = uows
-        self.channels = dict(channels or {})
-        self._lock = asyncio.Lock()
-        self._again = False
+        self.citizens = Lane("citizens", uows, {})
+        self.group = Lane("group", uows, {}, batch=GROUP_BATCH)
+        self.connect(channels or {})
 
-    def connect(self, channels: Mapping[str, Send]) -> None:
-        """The channels it sends through, once they are built (they need what is built with the kicker)."""
-        self.channels = dict(channels)
+    @property
+    def channels(self) -> dict[str, Send]:
+        return {**self.citizens.channels, **self.group.channels}
+
+    def connect(self, channels: Mapping[str, Send], *, board: Before | None = None) -> None:
+        """The channels it sends through, once they are built (they need what is built with the kicker), and
+        what brings the operator group's queue message up to date."""
+        self.citizens.channels, self.group.channels = lanes(channels)
+        if board is not None:
+            self.group.before = board
 
     async def __call__(self) -> None:
-        if self._lock.locked():
-            self._again = True
-            return
-        async with self._lock:
-            self._again = True
-            while self._again:
-                self._again = False
-                try:
-                    await dispatch(self._uows, self.channels)
-                except Exception:
-                    log.exception("sending queued messages failed; the periodic run will try again")
+        self.citizens.kick()
+        self.group.kick()
+
+    async def settle(self) -> None:
+        """Until both lanes are idle (tests; shutdown sends what is under way)."""
+        while self.citizens.running or self.group.running:
+            await self.citizens.idle()
+            await self.group.idle()
+
+    def cancel(self) -> None:
+        self.citizens.cancel()
+        self.group.cancel()
 
 
 def senders(
@@ -215,11 +304,26 @@ def senders(
     return out
 
 
-def start_outbox(scheduler: AsyncIOScheduler, uows: UowFactory, channels: Mapping[str, Send]) -> None:
+def start_outbox(
+    scheduler: AsyncIOScheduler, uows: UowFactory, channels: Mapping[str, Send], *, kicker: Kicker | None = None
+) -> None:
     """Add the dispatch job (every EVERY, first run now) and a daily purge of old sent rows to a running
-    scheduler (the housekeeping one: its job lines are already quiet)."""
+    scheduler (the housekeeping one: its job lines are already quiet). With the bot's `kicker`, the job kicks its
+    lanes (each goes on its own, the group's pace never holds the citizens' back); without one, one run of
+    both lanes side by side."""
+
+    async def tick() -> None:
+        if kicker is not None:
+            await kicker()
+            return
+        citizens, group = lanes(channels)
+        await asyncio.gather(
+            Lane("citizens", uows, citizens).run_once(),
+            Lane("group", uows, group, batch=GROUP_BATCH).run_once(),
+        )
+
     scheduler.add_job(
-        dispatch, "interval", seconds=EVERY.total_seconds(), args=[uows, dict(channels)], id="outbox",
+        tick, "interval", seconds=EVERY.total_seconds(), id="outbox",
         next_run_time=dt.datetime.now(dt.UTC), coalesce=True, max_instances=1,
     )  # fmt: skip
     scheduler.add_job(

@@ -50,7 +50,8 @@ from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
-EVERY = dt.timedelta(seconds=15)  # how often the job looks for due reminders
+EVERY = dt.timedelta(seconds=5)  # how often the job looks for due reminders: one is out within 10 s of its time
+GAP = dt.timedelta(seconds=0.25)  # a run ends this long before the next one starts (they never overlap)
 LEASE = dt.timedelta(seconds=60)  # how long a claim holds a row
 SAFETY = dt.timedelta(seconds=10)  # a send starts only with this much lease left, and is cut off there
 BATCH = 100  # rows claimed at once: ≈3 s of Telegram's 30/s, well inside the lease
@@ -148,10 +149,10 @@ class Dispatcher:
         if in_quiet_hours(self.clock()):
             return total  # nothing goes out at night (21:00–08:00 Kyiv): what falls due waits for the morning
         started = self._timer()
-        # Batches while rows are due, until shortly before the next run. The last batches are sized to what the
-        # previous one achieved per second, so the run ends close to its budget instead of up to a batch early:
-        # under a burst, the gap between runs stays under a second, which the senders' buckets make up for.
-        budget = self.every.total_seconds() - 1.0
+        # Batches while rows are due, until shortly (GAP) before the next run. The last batches are sized to what
+        # the previous one achieved per second, so the run ends close to its budget instead of up to a batch
+        # early: under a burst, the gap between runs is GAP, a twentieth of a 5 s run.
+        budget = (self.every - GAP).total_seconds()
         per_second: float | None = None
         while (left := budget - (self._timer() - started)) > 0:
             size = self.batch if per_second is None else max(1, min(self.batch, int(per_second * left)))

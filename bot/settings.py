@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     )
     telegram_per_chat_rate: float = Field(default=1.0, gt=0)  # messages per second to one chat
     telegram_global_rate: float = Field(default=30.0, gt=0)  # messages per second in total
+    telegram_group_rate: float = Field(default=20.0, gt=0)  # messages (and edits) per MINUTE into one group
     public_url: str | None = None  # where Telegram and Viber reach the HTTP server, for setting webhooks
     viber_auth_token: SecretStr | None = None
     viber_api_url: str = "https://chatapi.viber.com/pa"

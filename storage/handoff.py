@@ -68,6 +68,14 @@ class Ticket(Base):
             sqlite_where=text("status != 'closed'"),
             postgresql_where=text("status != 'closed'"),
         ),
+        # And one per person (a verified phone), whatever the channel or session (migration 0012).
+        Index(
+            "uq_tickets_active_person",
+            "person",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -98,6 +106,18 @@ class Ticket(Base):
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     # The person (storage/people.py) of a citizen with a verified phone: one open ticket per person.
     person: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+
+
+class OperatorBoard(Base):
+    """The operator group's one queue message (handlers/telegram/operators.py `QueueBoard`): which message it is
+    and what it shows (a digest), shared by every bot process and kept across restarts (migration 0012)."""
+
+    __tablename__ = "operator_boards"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    shown: Mapped[str] = mapped_column(String(64))  # sha256 of the text and buttons it shows
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 def holds(ticket: Ticket | None) -> bool:
@@ -157,9 +177,10 @@ class Tickets:
         subject: str | None,
         name: str | None,
         now: dt.datetime,
+        person: str | None = None,
     ) -> Ticket | None:
-        """A new ticket, or None when the citizen already has one that is not closed (the unique index
-        decides, so a double tap on two processes opens one)."""
+        """A new ticket, or None when the citizen (or the person, by a verified phone) already has one that is
+        not closed (the unique indexes decide, so a double tap on two processes opens one)."""
         self._changed()
         ticket = Ticket(
             user_id=user.id,
@@ -173,6 +194,7 @@ class Tickets:
             created_at=now,
             last_activity_at=now,
             citizen_lines=0,
+            person=person,
         )
         try:
             async with self._s.begin_nested():
@@ -192,6 +214,11 @@ class Tickets:
 
     async def active_for(self, user_id: int) -> Ticket | None:
         query = select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(ACTIVE))
+        return (await self._s.execute(query)).scalars().first()
+
+    async def active_for_person(self, person: str) -> Ticket | None:
+        """The person's ticket that is not closed, on whichever channel or session they opened it."""
+        query = select(Ticket).where(Ticket.person == person, Ticket.status.in_(ACTIVE))
         return (await self._s.execute(query)).scalars().first()
 
     async def by_topic(self, topic_id: int) -> Ticket | None:
@@ -397,10 +424,39 @@ class Tickets:
         await self._s.execute(
             update(Ticket)
             .where(Ticket.user_id == user_id)
-            .values(user_id=None, name=None, comment=None)
+            .values(user_id=None, name=None, comment=None, person=None)
             .execution_options(synchronize_session=False)
         )
         return closing
+
+    # --- the group's queue message ------------------------------------------------------------------------
+
+    async def board(self, chat_id: int) -> OperatorBoard | None:
+        return await self._s.get(OperatorBoard, chat_id, populate_existing=True)
+
+    async def board_posted(self, chat_id: int, message_id: int, shown: str, now: dt.datetime) -> bool:
+        """Record a newly posted queue message; False when another process recorded one first."""
+        try:
+            async with self._s.begin_nested():
+                self._s.add(OperatorBoard(chat_id=chat_id, message_id=message_id, shown=shown, updated_at=now))
+                await self._s.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def board_shown(self, chat_id: int, message_id: int, shown: str, now: dt.datetime) -> None:
+        await self._s.execute(
+            update(OperatorBoard)
+            .where(OperatorBoard.chat_id == chat_id, OperatorBoard.message_id == message_id)
+            .values(shown=shown, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def board_gone(self, chat_id: int, message_id: int) -> None:
+        """The queue message was deleted by hand: the next refresh posts a new one."""
+        await self._s.execute(
+            delete(OperatorBoard).where(OperatorBoard.chat_id == chat_id, OperatorBoard.message_id == message_id)
+        )
 
     async def purge_before(self, cutoff: dt.datetime) -> int:
         """Closed tickets older than the statistics need."""

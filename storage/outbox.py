@@ -4,12 +4,14 @@ line), and the repository bot/outbox.py sends them through."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text, delete, select, update
+from sqlalchemy import JSON, BigInteger, Integer, String, Text, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import Clock, system_clock
+from storage.handoff import OPERATORS, WAITING, Ticket
 from storage.models import Base, UTCDateTime
 
 
@@ -65,16 +67,31 @@ class OutboxRepo:
         await self._s.flush()
         return message
 
-    async def due(self, limit: int = 50, max_attempts: int = 5) -> list[Outbox]:
-        """Unsent messages, oldest first, that have not failed `max_attempts` times. On PostgreSQL the rows are
-        locked until the transaction ends and rows another sender holds are skipped: two processes never send
-        the same message."""
+    async def due(
+        self, limit: int = 50, max_attempts: int = 5, *, channels: Collection[str] | None = None
+    ) -> list[Outbox]:
+        """Unsent messages of these channels (all: None), oldest first (the lines of a conversation with an operator
+        before the rest: an operator's reply never waits behind a closed day's hundreds of notices), that have not
+        failed `max_attempts` times.
+        A line for the operator group about a ticket still waiting in the queue without a topic is held: the
+        group sees such a ticket only on its queue message until an operator takes it (then its lines go, in
+        order). On PostgreSQL the rows are locked until the transaction ends and rows another sender holds are
+        skipped: two processes never send the same message."""
+        held = exists().where(
+            Ticket.id == Outbox.ticket_id, Ticket.status == WAITING, Ticket.topic_id.is_(None)
+        )
         query = (
             select(Outbox)
-            .where(Outbox.sent_at.is_(None), Outbox.attempts < max_attempts)
-            .order_by(Outbox.id)
+            .where(
+                Outbox.sent_at.is_(None),
+                Outbox.attempts < max_attempts,
+                or_(Outbox.channel != OPERATORS, ~held),
+            )
+            .order_by(Outbox.ticket_id.is_(None), Outbox.id)  # a conversation's lines before bulk notices
             .limit(limit)
         )
+        if channels is not None:
+            query = query.where(Outbox.channel.in_(list(channels)))
         if self._s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return list((await self._s.execute(query)).scalars())

@@ -112,7 +112,9 @@ async def test_the_claim_is_a_conditional_update(
         stale = await uow.outbox.due()  # read as due…
     assert [c.id for c in await claim(uows, {"telegram"}, NOW)] == [row_id]  # …claimed by the other process
 
-    async def still_due(self: OutboxRepo, limit: int = 50, max_attempts: int = 5) -> list[Outbox]:
+    async def still_due(
+        self: OutboxRepo, limit: int = 50, max_attempts: int = 5, *, channels: object = None
+    ) -> list[Outbox]:
         return stale
 
     monkeypatch.setattr(OutboxRepo, "due", still_due)
@@ -208,3 +210,60 @@ async def test_sent_rows_are_purged_after_a_while(uows: UnitOfWorkFactory) -> No
     async with uows() as uow:
         left = list((await uow.session.execute(select(Outbox.id))).scalars())
     assert left == [fresh]
+
+
+class StuckGroup:
+    """The operator group's sender held at Telegram's pace: every send waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+        self.started = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def __call__(self, external_id: str, reply: Reply) -> bool:
+        self.started.set()
+        await self.go.wait()
+        self.sent.append(reply.text)
+        return True
+
+
+async def test_the_kicker_never_holds_the_caller_and_the_group_never_holds_the_citizens(
+    uows: UnitOfWorkFactory,
+) -> None:
+    group, citizen = StuckGroup(), FakeSender()
+    kicker = outbox.Kicker(uows, {"operators": group, "telegram": citizen})
+    for n in range(30):  # a flood of group lines (no ticket: nothing holds them)
+        async with uows() as uow:
+            await uow.outbox.add("operators", str(n), f"line {n}")
+    await asyncio.wait_for(kicker(), timeout=0.05)  # the request that kicks returns at once
+    await asyncio.wait_for(group.started.wait(), timeout=2)
+    citizen_row = await queue(uows)  # an operator's reply to a citizen, queued behind the flood
+    await asyncio.wait_for(kicker(), timeout=0.05)
+    for _ in range(200):
+        if citizen.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert [external for external, _ in citizen.sent] == ["42"] and group.sent == []  # the group still stuck
+    assert (await row(uows, citizen_row)).sent_at is not None
+    group.go.set()
+    await asyncio.wait_for(kicker.settle(), timeout=5)
+    assert group.sent == [f"line {n}" for n in range(30)]  # in order, all of them, a few at a time
+
+
+async def test_each_lane_claims_only_its_own_channels(uows: UnitOfWorkFactory) -> None:
+    async with uows() as uow:
+        await uow.outbox.add("operators", "1", "для групи")
+    citizen = await queue(uows)
+    claimed = await claim(uows, {"telegram"}, NOW)
+    assert [c.id for c in claimed] == [citizen]
+    assert [c.text for c in await claim(uows, {"operators"}, NOW, batch=outbox.GROUP_BATCH)] == ["для групи"]
+    assert outbox.lanes({"operators": FakeSender(), "telegram": FakeSender(), "web": FakeSender()})[1].keys() == {
+        "operators"
+    }
+
+
+async def test_a_conversation_s_line_goes_before_bulk_notices(uows: UnitOfWorkFactory) -> None:
+    notices = [await queue(uows, external_id=str(n)) for n in range(3)]  # a closed day's notices
+    async with uows() as uow:
+        line = (await uow.outbox.add("telegram", "77", "👤 Оператор: так, можна.", ticket_id=5)).id
+    assert [c.id for c in await claim(uows, {"telegram"}, NOW)] == [line, *notices]

@@ -83,8 +83,9 @@ class Desk:
         prefix, _, rest = (event.payload or "").partition(":")
         verb, _, number = rest.partition(":")
         ticket = await uow.tickets.get(int(number)) if prefix == TICKET and number.isdigit() else None
-        if (
-            ticket is None or ticket.topic_id != event.topic_id
+        board = event.topic_id is None and verb == "take"  # «Взяти» on the group's queue message
+        if ticket is None or (
+            ticket.topic_id != event.topic_id and not board
         ):  # forged, or a button of another ticket's card
             return DeskOutcome()
         if ticket.status == CLOSED:
@@ -92,7 +93,12 @@ class Desk:
         if verb == "take":
             if ticket.status == OPEN:
                 return DeskOutcome([Reply(texts.OP_TAKEN_BY.format(id=ticket.id, name=ticket.operator_name))])
-            return DeskOutcome(await self._take(uow, ticket, event, now))
+            lines = await self._take(uow, ticket, event, now)
+            if board and lines:  # the ticket's topic opens now, with its card, then this line and what waited
+                for line in lines:
+                    await self.handoff.to_operators(uow, ticket, line)
+                return DeskOutcome([Reply(texts.OP_TAKEN_FROM_BOARD.format(id=ticket.id))])
+            return DeskOutcome(lines)
         if verb == "pass":
             if not await uow.tickets.release(ticket.id, event.operator_id, now):
                 name = ticket.operator_name or "ніхто"

@@ -5,6 +5,7 @@ first: it is relayed to the ticket's topic and the bot says nothing of its own, 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -30,6 +31,10 @@ COMMENT_STEP = "comment"  # comment:<ticket id>
 MENU = (Button(common.MENU, pack(Action.MENU)),)
 DECLARED = "declared"  # the priority group of a citizen who said so in the queue
 NO_COMMENT_WORDS = 3  # «ні, дякую» after a rating is no comment, a longer «ні …» is one
+# Tickets opened from one web address (the client behind a trusted proxy) in a window: an office or a family
+# behind one address asks a few times an hour; a script with fresh sessions is refused politely after that.
+TICKETS_PER_ADDRESS = 10
+TICKET_WINDOW = dt.timedelta(hours=1)
 CALLBACK_STEMS = ("передзвон", "перетелефон", "перезвон", "зателефонуйте мені", "позвоните мне")
 
 
@@ -113,7 +118,7 @@ class HandoffRoom:
         uow, user, now = turn.uow, turn.user, turn.now
         if not self.handoff.enabled:
             return [Reply(texts.UNAVAILABLE, (*self._callback_row(), MENU))]
-        ticket = await uow.tickets.active_for(user.id)
+        ticket = await self.handoff.existing(uow, user)
         if ticket is not None:
             return await self._already(turn, ticket)
         if not await self.handoff.is_open(uow, now):
@@ -121,15 +126,26 @@ class HandoffRoom:
             text = texts.CLOSED_HOURS.format(when=texts.when(opening, now))
             offer = ((*self._callback(), _b(texts.LEAVE_QUESTION, "q")), MENU)
             return [Reply(text, offer)]
+        if not await self._address_allows(turn):
+            return [Reply(texts.TOO_MANY_TICKETS, (*self._callback_row(), MENU))]
         ticket = await self.handoff.open(uow, user, turn.state, mode=LIVE, name=turn.message.name, now=now)
-        if ticket is None:  # opened meanwhile (a double tap on another process)
-            ticket = await uow.tickets.active_for(user.id)
+        if ticket is None:  # opened meanwhile (a double tap on another process, the person elsewhere)
+            ticket = await self.handoff.existing(uow, user)
             return await self._already(turn, ticket) if ticket else []
         place, minutes = await self.handoff.place(uow, ticket, now)
         rows: tuple[tuple[Button, ...], ...] = (END_ROW,)
         if not ticket.priority:
             rows = ((_b(texts.PRIORITY, "p"),), END_ROW)
         return [Reply(texts.QUEUED.format(place=place, minutes=minutes), rows)]
+
+    async def _address_allows(self, turn: Turn) -> bool:
+        """A web client's address (the peer, or X-Forwarded-For from a trusted proxy) opens at most
+        TICKETS_PER_ADDRESS tickets a TICKET_WINDOW; messengers carry no address (an account is the limit)."""
+        origin = turn.message.origin
+        if origin is None:
+            return True
+        people = turn.uow.people
+        return await people.allow(people.client(origin), "ticket", TICKETS_PER_ADDRESS, TICKET_WINDOW)
 
     def _callback(self) -> tuple[Button, ...]:
         """The booking room's hotline callback, the one way out of the queue (when booking is wired)."""
@@ -140,6 +156,9 @@ class HandoffRoom:
         return (row,) if (row := self._callback()) else ()
 
     async def _already(self, turn: Turn, ticket: Ticket) -> list[Reply]:
+        if ticket.user_id != turn.user.id:  # the same person on another channel or session
+            channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
+            return [Reply(texts.ELSEWHERE.format(channel=channel), (MENU,))]
         if ticket.status == OPEN:  # an open ticket holds the citizen (an answered question too)
             return [Reply(texts.WITH_OPERATOR, (END_ROW,))]
         if ticket.mode == QUESTION:
@@ -262,12 +281,18 @@ class HandoffRoom:
         if not text.strip() and message.attachment is None:
             return [Reply(texts.ASK_QUESTION)]
         self._leave(turn.state)
-        ticket = await self.handoff.open(
-            turn.uow, turn.user, turn.state, mode=QUESTION, name=message.name, now=turn.now
-        )
-        ticket = ticket or await turn.uow.tickets.active_for(turn.user.id)
+        ticket = await self.handoff.existing(turn.uow, turn.user)
+        if ticket is not None and ticket.user_id != turn.user.id:
+            return await self._already(turn, ticket)
         if ticket is None:
-            return [Reply(texts.UNAVAILABLE, (MENU,))]
+            if not await self._address_allows(turn):
+                return [Reply(texts.TOO_MANY_TICKETS, (*self._callback_row(), MENU))]
+            ticket = await self.handoff.open(
+                turn.uow, turn.user, turn.state, mode=QUESTION, name=message.name, now=turn.now
+            )
+            ticket = ticket or await self.handoff.existing(turn.uow, turn.user)
+        if ticket is None or ticket.user_id != turn.user.id:
+            return await self._already(turn, ticket) if ticket else [Reply(texts.UNAVAILABLE, (MENU,))]
         note = await self.handoff.from_citizen(
             turn.uow, ticket, turn.user, text=text, attachment=message.attachment,
             contact=message.contact_shared, now=turn.now,

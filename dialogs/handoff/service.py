@@ -2,7 +2,10 @@
 
 Messages cross between them through the outbox (storage.outbox.Outbox, sent by bot/outbox.py): a row to the
 channel `operators` is posted in the ticket's forum topic (the Telegram handler opens the topic, with the context
-card, on the first one), a row to a citizen's channel goes to them. A row is written in the unit of work that
+card, on the first one), a row to a citizen's channel goes to them. A waiting ticket costs the group nothing of
+its own: it is a line of the group's one queue message (`queue_board`, kept up to date by the handler); its
+topic opens when an operator presses «Взяти» there, and what the citizen wrote meanwhile follows the card (the
+outbox holds those rows until then). A row is written in the unit of work that
 decided it, and `kick` (after commit) sends it at once; should this process die first, another one's periodic run
 sends it. Web citizens have no push: their line is written to their message log, which the page reads, and `live`
 wakes the page's live connection."""
@@ -33,6 +36,7 @@ TICKET = "tk"  # the operators' button payloads: tk:take:<id>, tk:pass:<id>, tk:
 CONTEXT_LINES = 8  # the citizen's last lines on the context card
 LINE_CHARS = 160
 CARD_CHARS = 3800  # a Telegram message holds 4096 characters
+BOARD_ROWS = 8  # waiting tickets listed, each with its «Взяти», on the group's queue message
 
 Describe = Callable[[DialogState], list[str]]  # where a citizen is in a dialog, as lines (dialogs.describe)
 Kick = Callable[[], Awaitable[object]]
@@ -145,13 +149,44 @@ class HandoffService:
         """Open a ticket (None if the citizen has one); a live one holds the citizen until it ends."""
         subject = state.scenario if state.scenario and state.scenario != "operator" else None
         group = await self.priority_group(uow, user)
+        person = await uow.people.person(user)
         ticket = await uow.tickets.open(
-            user, mode=mode, priority_group=group, subject=subject, name=name, now=now
+            user, mode=mode, priority_group=group, subject=subject, name=name, now=now, person=person
         )
         if ticket is None:
             return None
-        await self.to_operators(uow, ticket, None)  # the first row opens the topic with the context card
+        self._kick(uow)  # the group's queue message lists it; its topic opens when an operator takes it
         return ticket
+
+    async def existing(self, uow: UnitOfWork, user: User) -> Ticket | None:
+        """The citizen's ticket that is not closed: their own, or their person's (a verified phone) opened on
+        another channel or session."""
+        ticket = await uow.tickets.active_for(user.id)
+        if ticket is not None:
+            return ticket
+        person = await uow.people.person(user)
+        return await uow.tickets.active_for_person(person) if person is not None else None
+
+    # --- the group's queue message ----------------------------------------------------------------------
+
+    async def queue_board(self, uow: UnitOfWork) -> Reply:
+        """The operator group's one message about the queue: how many wait, the first BOARD_ROWS in the order
+        to take them, each with its «Взяти» (the topic opens on it). Nothing in it changes unless the queue
+        does, so an unchanged queue costs no edit."""
+        waiting = await uow.tickets.queue()
+        if not waiting:
+            return Reply(texts.OP_BOARD_EMPTY)
+        lines = [texts.OP_BOARD.format(count=len(waiting)), ""]
+        rows: list[tuple[Button, ...]] = []
+        for ticket in waiting[:BOARD_ROWS]:
+            channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
+            marks = ("🎖 " if ticket.priority else "") + ("✍️ " if ticket.mode == QUESTION else "")
+            since = f"{ticket.created_at.astimezone(texts.KYIV):%H:%M}"
+            lines.append(f"{marks}№{ticket.id} · {channel} · {ticket.name or 'без імені'} · з {since}")
+            rows.append((Button(texts.TAKE_NUMBER.format(id=ticket.id), payload=f"{TICKET}:take:{ticket.id}"),))
+        if len(waiting) > BOARD_ROWS:
+            lines.append(texts.OP_BOARD_MORE.format(count=len(waiting) - BOARD_ROWS))
+        return Reply("\n".join(lines), tuple(rows))
 
     # --- relaying ---------------------------------------------------------------------------------------
 
@@ -164,7 +199,8 @@ class HandoffService:
         now: dt.datetime | None = None,
         by_citizen: bool = False,
     ) -> None:
-        """Queue a line for the ticket's topic (None: only make sure the topic exists)."""
+        """Queue a line for the ticket's topic (None: only make sure the topic exists). A ticket still waiting
+        without a topic keeps it until an operator takes it (the outbox holds such rows)."""
         text = reply.text if reply else ""
         media = reply.attachment.as_dict() if reply and reply.attachment else None
         buttons = button_rows(reply.buttons) if reply else None

@@ -17,7 +17,7 @@ from aiohttp import web
 from dialogs.handoff.desk import Desk
 from dialogs.turns import Turns
 from handlers.telegram.middleware import CHANNEL, TurnMiddleware
-from handlers.telegram.operators import TopicPoster, operators_router
+from handlers.telegram.operators import QueueBoard, TopicPoster, operators_router
 from handlers.telegram.routers import buttons_router, messages_router
 from handlers.telegram.sender import RateGate, TelegramSender
 
@@ -45,6 +45,7 @@ class TelegramChannel:
     sender: TelegramSender
     webhook_secret: str | None = None
     topics: TopicPoster | None = None  # the operator group's poster, when one is configured
+    board: QueueBoard | None = None  # the operator group's queue message, when one is configured
 
     async def set_commands(self) -> None:
         """The commands menu with Ukrainian descriptions; a failure here must not stop the bot."""
@@ -100,12 +101,15 @@ def build_telegram(
     webhook_secret: str | None = None,
     per_chat_rate: float = 1.0,
     global_rate: float = 30.0,
+    group_rate: float = 20.0,
     operators: tuple[int, Desk] | None = None,
     gates: tuple[RateGate, RateGate] | None = None,
+    group_gate: RateGate | None = None,
     note: Callable[[str], None] | None = None,
 ) -> TelegramChannel:
     """Wire the channel once; long-lived services go into the Dispatcher as workflow data. `gates`: the overall
-    and per-chat pacing shared with other processes (bot/shared.py); by default this process's own."""
+    and per-chat pacing shared with other processes (bot/shared.py), `group_gate` a group's; by default this
+    process's own."""
     uow_factory = turns.uows
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_server.rstrip("/")))
     bot = Bot(token, session=session)
@@ -120,18 +124,21 @@ def build_telegram(
         on_blocked,
         per_chat_rate=per_chat_rate,
         global_rate=global_rate,
+        group_rate=group_rate,
         global_gate=global_gate,
         chat_gate=chat_gate,
+        group_gate=group_gate,
         note=note,
     )
     # The dialog state lives in our database (the engine's), so aiogram's FSM would be dead weight on every update.
     dispatcher = Dispatcher(turns=turns, sender=sender, disable_fsm=True)
     dispatcher.update.outer_middleware(TurnMiddleware(turns))
-    topics = None
+    topics = board = None
     if operators is not None:  # the operator group's updates first: its buttons are not the citizens'
         chat_id, desk = operators
         topics = TopicPoster(sender, chat_id, uow_factory, desk.handoff)
+        board = QueueBoard(sender, chat_id, uow_factory, desk.handoff)
         dispatcher.include_router(operators_router(chat_id, desk, topics, uow_factory.clock))
     # Order matters only between these two, and they filter on different update types.
     dispatcher.include_routers(buttons_router(), messages_router())
-    return TelegramChannel(bot, dispatcher, sender, webhook_secret, topics)
+    return TelegramChannel(bot, dispatcher, sender, webhook_secret, topics, board)

@@ -1,14 +1,20 @@
-"""The operator group: a Telegram supergroup with forum topics, one topic per ticket.
+"""The operator group: a Telegram supergroup with forum topics, one topic per ticket an operator took.
+
+A waiting ticket costs the group no message of its own: `QueueBoard` keeps ONE message in the group's General
+topic listing the queue with a «Взяти» per ticket, edited in place when the queue changes (at most once per run
+of the outbox's group lane, so a flood of tickets is a few edits, not a topic each). The topic of a ticket opens
+when an operator takes it.
 
 `operators_router` translates what operators do there into `OperatorEvent`s for the desk (dialogs.handoff.desk)
 and posts the desk's lines in the topic; `TopicPoster` is how anything reaches a ticket's topic (the outbox's
-channel `operators`): it opens the topic with the context card on the first line, and opens a new one when the
-old was deleted or closed by hand, so a citizen is never lost with their topic.
+channel `operators`): it opens the topic with the context card on the first line of a taken ticket, and opens a
+new one when the old was deleted or closed by hand, so a citizen is never lost with their topic.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from functools import partial
 
@@ -27,6 +33,7 @@ from handlers.telegram.sender import TelegramSender
 from storage.clock import Clock
 from storage.handoff import CLOSE_TOPIC as CLOSE
 from storage.handoff import ERASE_TOPIC as ERASE
+from storage.handoff import OPEN, WAITING
 from storage.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -86,8 +93,8 @@ class TopicPoster:
             reply = Reply(reply.text)
         for _ in range(2):  # once more in a new topic if the old one is gone
             topic = await self._topic(ticket_id)
-            if topic is None:
-                return False
+            if topic is None:  # a ticket that ended before anyone took it: nothing to post (the row goes)
+                return await self._untaken(ticket_id)
             try:
                 posted = await self._post(topic, reply)
             except TelegramBadRequest as exc:
@@ -130,6 +137,8 @@ class TopicPoster:
                 return None
             if ticket.topic_id is not None:
                 return ticket.topic_id
+            if ticket.status != OPEN:  # never taken: it was a line of the queue message, not a topic
+                return None
             channel = CHANNELS.get(ticket.channel, ticket.channel)
             title = f"№{ticket.id} · {channel} · {ticket.name or 'без імені'}"[:TITLE_CHARS]
             card = await self.handoff.context_card(uow, ticket_id, self._clock())
@@ -150,6 +159,13 @@ class TopicPoster:
         if card is not None:
             await self._post(topic, card)
         return topic
+
+    async def _untaken(self, ticket_id: int) -> bool:
+        """True (the line is done with) when the ticket is gone or ended without a topic; False (tried again
+        later) when it is waiting again, i.e. it changed between the outbox's look and now."""
+        async with self._uows() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            return ticket is None or ticket.status != WAITING
 
     async def _erase(self, ticket_id: int) -> bool:
         """The citizen asked to be forgotten: their topic goes with everything said in it."""
@@ -189,6 +205,79 @@ class TopicPoster:
                 log.info("could not answer in a topic (%s)", exc)
 
 
+class QueueBoard:
+    """The group's one message about the queue (`HandoffService.queue_board`), posted in the General topic and
+    edited in place; `refresh` is the outbox group lane's `before`. Which message it is and what it shows live in
+    the database (`Tickets.board`), so every bot process edits the same one and a restart keeps it; only a change
+    of the queue costs a call, and the group's pace (TelegramSender) spaces those."""
+
+    def __init__(self, sender: TelegramSender, chat_id: int, uows: UowFactory, service: HandoffService) -> None:
+        self.sender = sender
+        self.chat_id = chat_id
+        self._uows = uows
+        self.handoff = service
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            async with self._uows() as uow:
+                board = await self.handoff.queue_board(uow)
+                row = await uow.tickets.board(self.chat_id)
+                known = (row.message_id, row.shown) if row is not None else None
+            part = render(board)[0]
+            keyboard = part.keyboard.model_dump_json() if part.keyboard is not None else ""
+            shown = hashlib.sha256(f"{part.text}\n{keyboard}".encode()).hexdigest()
+            if known is not None:
+                if known[1] == shown:
+                    return
+                edited = await self._edit(known[0], part)
+                if edited is None:  # Telegram did not answer: the next run tries again
+                    return
+                async with self._uows() as uow:
+                    if edited:
+                        await uow.tickets.board_shown(self.chat_id, known[0], shown, self._uows.clock())
+                        return
+                    await uow.tickets.board_gone(self.chat_id, known[0])
+            await self._post(part, shown)
+
+    async def _post(self, part: OutMessage, shown: str) -> None:
+        sent = await self.sender.call(
+            self.chat_id,
+            lambda: self.sender.bot.send_message(
+                self.chat_id, part.text, parse_mode="HTML", reply_markup=part.keyboard
+            ),
+        )
+        if sent is None:
+            return
+        async with self._uows() as uow:
+            won = await uow.tickets.board_posted(self.chat_id, sent.message_id, shown, self._uows.clock())
+        if not won:  # another process posted one first: ours goes, theirs is edited from now on
+            try:
+                await self.sender.call(
+                    self.chat_id, lambda: self.sender.bot.delete_message(self.chat_id, sent.message_id)
+                )
+            except TelegramBadRequest as exc:
+                log.info("could not delete a second queue message (%s)", exc)
+
+    async def _edit(self, message_id: int, part: OutMessage) -> bool | None:
+        """The board edited in place: True; False when it is gone (deleted by hand: a new one is posted); None
+        when Telegram did not answer."""
+        try:
+            edited = await self.sender.call(
+                self.chat_id,
+                lambda: self.sender.bot.edit_message_text(
+                    text=part.text, chat_id=self.chat_id, message_id=message_id, parse_mode="HTML",
+                    reply_markup=part.keyboard,  # type: ignore[arg-type]
+                ),
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc):
+                return True
+            log.info("the queue message could not be edited (%s); posting a new one", exc)
+            return False
+        return None if edited is None else True
+
+
 def _event(message: Message) -> OperatorEvent | None:
     person = message.from_user
     if person is None or person.is_bot:
@@ -223,21 +312,26 @@ def operators_router(
 
     @router.callback_query()
     async def on_button(query: CallbackQuery, uow: UnitOfWork) -> None:
-        uow.after_commit(query.answer)
         message = query.message
         if (
             message is None
             or isinstance(message, InaccessibleMessage)
             or not desk.allowed(str(query.from_user.id))
         ):
+            uow.after_commit(query.answer)
             return
         topic = message.message_thread_id
         event = OperatorEvent(
             str(query.from_user.id), query.from_user.first_name, topic, payload=query.data or ""
         )
         outcome = await desk.handle(uow, event, clock())
+        if topic is None:  # the queue message: the answer is the button's toast, not a message in the group
+            note = outcome.replies[0].text if outcome.replies else None
+            uow.after_commit(lambda: query.answer(note))
+            return
 
         async def after() -> None:
+            await query.answer()
             await poster.reply(topic, outcome.replies)
             if outcome.close_topic and topic is not None:
                 await poster.close(topic)

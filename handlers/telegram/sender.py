@@ -75,10 +75,18 @@ def global_burst(global_rate: float) -> float:
 
 OVERALL = "all"  # the global gate's one key
 PER_CHAT_BURST = 3  # messages at once to one chat, then the per-chat rate
+GROUP_BURST = 3  # calls at once into a group (the operators'), then the group's rate
+
+
+def is_group(chat_id: int) -> bool:
+    """Groups and supergroups have negative chat ids; a citizen's private chat a positive one."""
+    return chat_id < 0
 
 
 class TelegramSender:
-    """Sends with ≈1 message/s per chat (bursts of a few allowed) and ≈30/s overall, like Telegram asks."""
+    """Sends with ≈1 message/s per chat (bursts of a few allowed), ≈20 a minute into a group and ≈30/s overall,
+    like Telegram asks. A group's pace holds only the coroutine that writes there: a citizen's message waits for
+    its own chat and the overall gate, never for the group's."""
 
     def __init__(
         self,
@@ -88,16 +96,20 @@ class TelegramSender:
         per_chat_rate: float = 1.0,
         per_chat_burst: int = PER_CHAT_BURST,
         global_rate: float = 30.0,
+        group_rate: float = 20.0,
         max_chats: int = 10_000,
         global_gate: RateGate | None = None,
         chat_gate: RateGate | None = None,
+        group_gate: RateGate | None = None,
         note: Callable[[str], None] | None = None,
     ) -> None:
-        """The gates default to this process's own pacing at the rates given (then the rates are theirs)."""
+        """The gates default to this process's own pacing at the rates given (then the rates are theirs);
+        `group_rate` is per minute."""
         self.bot = bot
         self._on_blocked = on_blocked
         self._global = global_gate or LocalRate(global_rate, global_burst(global_rate), max_keys=1)
         self._chats = chat_gate or LocalRate(per_chat_rate, per_chat_burst, max_keys=max_chats)
+        self._groups = group_gate or LocalRate(group_rate / 60, GROUP_BURST, max_keys=100)
         self._max_chats = max_chats
         # Chats showing the contact keyboard; the next reply that does not ask for the phone takes it away. In
         # memory: after a restart a forgotten keyboard stays (one-time: it hides itself once used).
@@ -106,7 +118,9 @@ class TelegramSender:
         self.note: Callable[[str], None] = note or _unmetered
 
     async def _pace(self, chat_id: int) -> None:
-        """Wait for this chat's turn, then for the overall one."""
+        """Wait for this chat's turn (a group's pace first), then for the overall one."""
+        if is_group(chat_id):
+            await self._groups.acquire(str(chat_id))
         await self._chats.acquire(str(chat_id))
         await self._global.acquire(OVERALL)
 

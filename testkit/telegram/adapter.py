@@ -37,6 +37,9 @@ The operators' supergroup with forum topics (any negative chat id):
 A citizen's contact, photo or document needs no mending: the client route `/sendMessage` passes any message
 fields on, `contact` included; so do an operator's group messages and callbacks (the supergroup `chat`,
 `message_thread_id`, `is_topic_message`, a service field such as `forum_topic_closed`), checked by the tests.
+Telegram's pace for a group, when asked (`group_limit = (20, 60.0)`: at most 20 calls that write into one group
+in any 60 s): a call beyond it answers 429 with `retry_after`, as Telegram does; every call that writes into a
+group is recorded in `group_calls` (time, method) for the tests' and benchmarks' counts.
 Everything else is forwarded unchanged.
 """
 
@@ -62,6 +65,9 @@ CONTENT_FIELDS = ("text", "entities", "parse_mode", "caption", "caption_entities
                   "video", "video_note", "audio", "voice", "animation", "sticker", "contact", "location")  # fmt: skip
 SERVICE_FIELDS = ("forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened")
 THREAD_NOT_FOUND = "Bad Request: message thread not found"
+# Calls that write into a chat: what Telegram's per-group limit counts.
+WRITES = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "createforumtopic", "copymessage",
+          "sendphoto", "senddocument", "closeforumtopic", "deleteforumtopic", "editforumtopic"}  # fmt: skip
 
 Json = dict[str, Any]
 
@@ -93,6 +99,9 @@ class EmulatorAdapter:
         self.group_titles: dict[int, str] = {}  # a group's title; GROUP_TITLE when not set
         self.files: dict[str, bytes] = {}  # file_id → the bytes uploaded (or put by a test)
         self.refuse_closed_topics = True
+        self.group_limit: tuple[int, float] | None = None  # (calls, seconds) into one group; None: no limit
+        self.group_calls: dict[tuple[str, int], list[tuple[float, str]]] = {}  # (token, chat) → (time, method)
+        self.refused_429 = 0
         self._file_ids = itertools.count(1)
         self._own: dict[str, Callable[[str, Json], Awaitable[Any]]] = {
             "createforumtopic": self._create_topic,
@@ -152,10 +161,39 @@ class EmulatorAdapter:
                 params[key] = value
         return params, files
 
+    def _group_pace(self, token: str, name: str, chat_id: object) -> web.Response | None:
+        """Record a call that writes into a group; a 429 when it is beyond `group_limit`."""
+        try:
+            chat = int(str(chat_id))
+        except ValueError:
+            return None
+        if name not in WRITES or chat >= 0:
+            return None
+        calls = self.group_calls.setdefault((token, chat), [])
+        now = time.monotonic()
+        if self.group_limit is not None:
+            limit, window = self.group_limit
+            recent = [at for at, _ in calls if at > now - window]
+            if len(recent) >= limit:
+                self.refused_429 += 1
+                retry = max(1, int(recent[-limit] + window - now + 0.999))
+                body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry}",
+                        "parameters": {"retry_after": retry}}  # fmt: skip
+                return web.json_response(body, status=429)
+        calls.append((now, name))
+        return None
+
     async def handle(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
         self.methods.append(method)
         name = method.lower()
+        if name in WRITES and not request.content_type.startswith("multipart/"):
+            fields = (
+                dict(await request.json()) if request.content_type == "application/json" else dict(await request.post())
+            )
+            refused = self._group_pace(token, name, fields.get("chat_id", ""))
+            if refused is not None:
+                return refused
         if name in self._own:
             params, files = await self._params(request)
             params["_files"] = files

@@ -15,6 +15,7 @@ from testkit.transcript import Seen
 
 QUIET = 0.35  # the bot is done when the chat has not changed for this long
 PATIENCE = 15.0  # and must have answered within this
+SILENCE = 3.0  # when the chat does not change at all, the bot is done this long after it fetched the update
 SHARE_PHONE = "phone"  # what `Seen` lists as the payload of a reply keyboard's «share my number» button
 PHONE = "+380670000001"  # the test citizen's own number
 
@@ -62,12 +63,24 @@ class TelegramCitizen:
             and str(i["message"]["chat_id"]) == str(self.user_id)
         ]
 
+    async def _items(self) -> list[dict[str, Any]]:
+        async with self.session.post(f"{self.url}/getUpdatesHistory", json={"token": self.token}) as resp:
+            return list((await resp.json())["result"])
+
+    def _mine(self, item: dict[str, Any]) -> bool:
+        """This citizen's own update (a message or a button press), not a bot message."""
+        update = item.get("callbackQuery") or item.get("message") or {}
+        return "chat_id" not in update and (update.get("from") or {}).get("id") == self.user_id
+
     async def _act(self, route: str, body: dict[str, Any]) -> Seen:
+        """What the bot changed in the chat, once it has been quiet for QUIET; when it changes nothing (a held
+        citizen's line goes to the operators in silence), SILENCE after the bot fetched the update."""
         before = {m["messageId"]: json.dumps(m["message"], sort_keys=True) for m in await self.history()}
+        known = {i["updateId"] for i in await self._items()}
         async with self.session.post(f"{self.url}/{route}", json={**body, "botToken": self.token}) as resp:
             assert resp.status == 200, await resp.text()
         changed: list[dict[str, Any]] = []
-        last_change, deadline = None, time.monotonic() + PATIENCE
+        last_change, read_at, deadline = None, None, time.monotonic() + PATIENCE
         while time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             now = [
@@ -75,9 +88,16 @@ class TelegramCitizen:
                 for m in await self.history()
                 if before.get(m["messageId"]) != json.dumps(m["message"], sort_keys=True)
             ]
+            if read_at is None:
+                ours = [i for i in await self._items() if i["updateId"] not in known and self._mine(i)]
+                if ours and all(i.get("isRead") for i in ours):
+                    read_at = time.monotonic()
             if len(now) != len(changed) or now != changed:
                 changed, last_change = now, time.monotonic()
-            elif last_change is not None and time.monotonic() - last_change >= QUIET:
+                continue
+            # Done once the chat is quiet; when the bot says nothing, once it fetched the update long ago.
+            since, wait = (last_change, QUIET) if last_change is not None else (read_at, SILENCE)
+            if since is not None and time.monotonic() - since >= wait:
                 break
         return self._seen(changed)
 

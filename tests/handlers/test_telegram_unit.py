@@ -152,6 +152,23 @@ async def test_per_chat_pacing_spreads_a_burst() -> None:
     assert len(session.sent()) == 6
 
 
+async def test_a_group_is_paced_per_minute_and_never_holds_a_citizens_chat() -> None:
+    session = FakeSession()
+    from aiogram import Bot as AiogramBot
+
+    # 600 a minute into a group (10/s), 3 at once; a citizen's chat keeps its own pace.
+    sender = TelegramSender(AiogramBot("1:X", session=session), _noop, per_chat_rate=100, group_rate=600)
+    start = time.monotonic()
+    group = asyncio.gather(*(sender.send_text(-100123, f"g{i}") for i in range(8)))
+    await asyncio.sleep(0.01)
+    assert await sender.send_text(42, "to a citizen")
+    citizen_done = time.monotonic() - start
+    await group
+    # 3 at once, the other 5 at 10/s: at least 0.5 s; the citizen's message did not wait for them.
+    assert time.monotonic() - start >= 0.45 and citizen_done < 0.2
+    assert len(session.sent()) == 9
+
+
 async def _noop(_: int) -> None:
     return None
 

@@ -98,6 +98,11 @@ class World:
         async with self.bot.uow_factory() as uow:
             assert await uow.tickets.set_topic(ticket_id, topic, was=None)
 
+    async def board(self) -> Reply:
+        """The operator group's queue message as it would be shown now."""
+        async with self.bot.uow_factory() as uow:
+            return await self.service.queue_board(uow)
+
     async def sweep(self, **after: float) -> int:
         return await sweep(self.bot.uow_factory, self.service, self.clock.now + dt.timedelta(**after))
 
@@ -204,9 +209,12 @@ async def test_any_phrasing_opens_one_ticket_and_a_second_button_shows_the_place
     (t,) = await w.tickets()
     assert (t.status, t.mode, t.channel, t.name, t.priority) == ("waiting", "live", "web", "Олена", False)
     assert t.created_at == NOW
-    # The topic is asked for once, by a first row without text.
-    (first_row, *_) = await w.rows("operators")
-    assert (first_row.external_id, first_row.text, first_row.ticket_id) == (str(t.id), "", t.id)
+    # A waiting ticket costs the group no message of its own: it is a line of the queue message, with its
+    # «Взяти»; its topic opens when an operator takes it.
+    assert await w.rows("operators") == []
+    board = await w.board()
+    assert f"№{t.id} · Веб-чат · Олена" in board.text and "Черга до оператора: 1" in board.text
+    assert payloads([board]) == [f"tk:take:{t.id}"]
 
 
 async def test_asking_again_in_words_while_waiting_shows_the_place(world: World) -> None:
@@ -592,7 +600,8 @@ async def test_a_button_of_one_ticket_in_another_s_topic_does_nothing(world: Wor
         f"tk:eat:{b.id}",
     ):
         assert await w.op(602, payload=forged) == DeskOutcome()
-    assert await w.op(None, payload=f"tk:take:{a.id}") == DeskOutcome()  # the general chat
+    for verb in ("pass", "close"):  # the general chat (the queue message) only takes
+        assert await w.op(None, payload=f"tk:{verb}:{a.id}") == DeskOutcome()
     assert await _snapshot(w) == before
 
 
@@ -1061,3 +1070,97 @@ async def test_a_typed_no_after_a_rating_is_no_comment(world: World) -> None:
     done = await w.say("u1", "ні, дякую")
     assert text_of(done) == texts.COMMENT_THANKS
     assert (await w.ticket(t.id)).comment is None
+
+
+# --- floods cannot stall the queue (issue 20) ---------------------------------------------------------------------
+
+
+async def _due_for_group(w: World) -> list[Outbox]:
+    async with w.bot.uow_factory() as uow:
+        return await uow.outbox.due(limit=100, channels={"operators"})
+
+
+async def test_a_waiting_ticket_is_a_line_of_the_queue_message_until_an_operator_takes_it_there(
+    world: World,
+) -> None:
+    w = world
+    await ask(w, "u1")
+    await w.say("u1", "у мене питання про субсидію")
+    await w.press("u1", "o:p")  # a declared priority is news for the operators, held too
+    (t,) = await w.tickets()
+    assert [r.text for r in await w.rows("operators")] == ["👤 у мене питання про субсидію", texts.OP_PRIORITY.format(
+        group="так (зі слів громадянина)")]  # fmt: skip
+    assert await _due_for_group(w) == []  # held: the group is not written to for a waiting ticket
+    board = await w.board()
+    assert f"🎖 №{t.id} · Веб-чат · Олена · з 11:00" in board.text
+
+    taken = await w.op(None, payload=f"tk:take:{t.id}")  # «Взяти» on the queue message
+    assert [r.text for r in taken.replies] == [texts.OP_TAKEN_FROM_BOARD.format(id=t.id)]
+    row = await w.ticket(t.id)
+    assert (row.status, row.operator_name) == ("open", "Ірина")
+    # Now the topic opens (the handler's first row brings the context card), the held lines first, in order.
+    assert [r.text for r in await _due_for_group(w)] == [
+        "👤 у мене питання про субсидію",
+        texts.OP_PRIORITY.format(group="так (зі слів громадянина)"),
+        texts.OP_TAKEN.format(name="Ірина"),
+    ]
+    assert (await w.board()).text == texts.OP_BOARD_EMPTY and not (await w.board()).buttons
+    again = await w.op(None, payload=f"tk:take:{t.id}", who=PETRO, name="Петро")
+    assert [r.text for r in again.replies] == [texts.OP_TAKEN_BY.format(id=t.id, name="Ірина")]
+
+
+async def test_the_queue_message_lists_the_first_tickets_and_counts_the_rest(world: World) -> None:
+    w = world
+    for n in range(12):
+        await ask(w, f"u{n}")
+    await w.press("u11", "o:p")  # a priority citizen is listed first
+    board = await w.board()
+    ids = [int(p.rsplit(":", 1)[1]) for p in payloads([board])]
+    assert ids == [12, 1, 2, 3, 4, 5, 6, 7] and "Черга до оператора: 12" in board.text
+    assert "… і ще 4 у черзі." in board.text and len(board.text) < 1000
+    assert await w.rows("operators") != [] and await _due_for_group(w) == []
+
+
+async def _verified(w: World, external: str, channel: str, phone: str = PHONE) -> None:
+    await w.say(external, "/start", channel=channel)
+    async with w.bot.uow_factory() as uow:
+        user = await uow.users.get(channel, external)
+        assert user is not None
+        await uow.people.verify(user, phone, "telegram" if channel == "telegram" else "sms")
+
+
+async def test_one_open_ticket_per_person_whatever_the_channel_or_session(world: World) -> None:
+    w = world
+    await _verified(w, "tg-1", "telegram")
+    await _verified(w, "web-a", "web")
+    await _verified(w, "web-b", "web", phone="+380501112233")
+    await ask(w, "tg-1", channel="telegram")
+    elsewhere = await w.say("web-a", "оператор")  # the same person in the web chat: kindly told where it is
+    assert text_of(elsewhere) == texts.ELSEWHERE.format(channel="Telegram")
+    await w.press("web-a", "o:q")
+    left = await w.say("web-a", "Як оформити субсидію?")  # nor a question left out of the queue
+    assert texts.ELSEWHERE.format(channel="Telegram") in text_of(left)
+    await ask(w, "web-b")  # another person
+    assert [(t.channel, t.status) for t in await w.tickets()] == [("telegram", "waiting"), ("web", "waiting")]
+    await w.press("tg-1", "o:end", channel="telegram")  # once it ends, the person may ask anywhere
+    await ask(w, "web-a")
+    assert [t.status for t in await w.tickets()] == ["closed", "waiting", "waiting"]
+
+
+async def test_web_tickets_are_capped_per_address_with_a_polite_reply(world: World) -> None:
+    w = world
+    from dialogs.handoff.flow import TICKETS_PER_ADDRESS
+
+    def web(session: str, address: str) -> Incoming:
+        return Incoming("web", session, text="оператор", name="Олена", origin=address)
+
+    for n in range(TICKETS_PER_ADDRESS):
+        assert "Ви в черзі" in text_of(await w.send(f"s{n}", web(f"s{n}", "203.0.113.7")))
+    refused = await w.send("s-next", web("s-next", "203.0.113.7"))
+    assert texts.TOO_MANY_TICKETS in text_of(refused) and "0 800 500 459" in text_of(refused)
+    assert not await w.held("s-next")
+    assert "Ви в черзі" in text_of(await w.send("s-other", web("s-other", "198.51.100.1")))  # another address
+    assert "Ви в черзі" in text_of(await ask(w, "tg-9", channel="telegram"))  # messengers carry no address
+    w.clock.tick(hours=1, seconds=1)
+    w.bot.uow_factory.clock.advance(dt.timedelta(hours=1, seconds=1))  # type: ignore[attr-defined]  # the records'
+    assert "Ви в черзі" in text_of(await w.send("s-later", web("s-later", "203.0.113.7")))

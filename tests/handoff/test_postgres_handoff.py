@@ -135,6 +135,9 @@ async def test_relay_rows_are_sent_once_whichever_bot_dispatches(
     await a.engine.handle(Incoming("web", "pg-relay", text="оператор"))
     for i in range(8):  # a person's pace: the flood limit is not what this is about
         await a.engine.handle(Incoming("web", "pg-relay", text=f"рядок {i}"))
+    ticket = await _ticket(a)
+    async with a.uow_factory() as uow:  # taken: its topic exists (the lines of a waiting ticket are held)
+        await uow.tickets.set_topic(ticket.id, TOPIC, was=None)
     sent: list[str] = []
 
     async def operators(ticket: str, reply: Reply) -> bool:

@@ -92,6 +92,7 @@ async def desk(
         telegram_bot_token=token,
         telegram_api_server=adapter_url,
         telegram_per_chat_rate=50,
+        telegram_group_rate=6000,  # the group's pace has its own test (test_flood_e2e.py)
         viber_auth_token=VIBER_TOKEN,
         viber_api_url=viber_url,
         viber_send_timeout=1.0,
@@ -126,6 +127,14 @@ async def _topic_of(op: TelegramOperator, number: int) -> TopicMessage:
     return await op.wait_for(lambda m: m.text.startswith(f"🎫 №{number} ") and m.thread_id is not None)
 
 
+async def _take(op: TelegramOperator, number: int) -> TopicMessage:
+    """«Взяти» on the group's queue message: the ticket's topic opens with its context card."""
+    payload = f"tk:take:{number}"
+    await op.wait_for(lambda m: m.thread_id is None and payload in [p for _, p in m.buttons])
+    await op.press(payload)
+    return await _topic_of(op, number)
+
+
 async def _ask(citizen: TelegramCitizen) -> str:
     seen = await citizen.send_text("хочу поговорити з оператором")
     return "\n".join(seen.texts)
@@ -137,20 +146,23 @@ async def test_a_telegram_citizen_talks_to_an_operator_and_rates_the_help(desk: 
     await citizen.send_text("Народження дитини")
     text = await _ask(citizen)
     assert "Ви в черзі 1-й" in text and "близько" in text
-    card = await _topic_of(oksana, 1)
+    seen = await citizen.send_text("Чи можна подати заяву без батька?")
+    assert seen.texts == ["✉️ Передано оператору."]
+    await citizen.send_text("І ще: скільки це триває?")  # the bot stays silent, the operator reads it
+    board = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 1" in m.text)
+    assert "№1 · Telegram" in board.text and [p for _, p in board.buttons] == ["tk:take:1"]
+    assert not desk.topics()  # a waiting ticket is a line of the queue message, not a topic
+
+    card = await _take(oksana, 1)
     assert "Telegram" in card.text and "Народження дитини" in card.text  # the situation the citizen was in
+    assert "Чи можна подати заяву без батька?" in card.text  # and what they wrote while waiting
     assert [p for _, p in card.buttons] == ["tk:take:1", "tk:pass:1", "tk:close:1"]
     topic = card.thread_id
     assert topic is not None and desk.topics()[topic].name.startswith("№1 · Telegram")  # type: ignore[attr-defined]
-
-    seen = await citizen.send_text("Чи можна подати заяву без батька?")
-    assert seen.texts == ["✉️ Передано оператору."]
-    await oksana.wait_for("👤 Чи можна подати заяву без батька?", topic)
-    await citizen.send_text("І ще: скільки це триває?")  # the bot stays silent, the operator reads it
+    await oksana.wait_for("👤 Чи можна подати заяву без батька?", topic)  # the lines that waited, in order
     await oksana.wait_for("👤 І ще: скільки це триває?", topic)
-
-    await oksana.press("tk:take:1", topic)
     await oksana.wait_for("Взяв(-ла): Оксана", topic)
+    await oksana.wait_for(lambda m: m.thread_id is None and m.text == "📋 Черга до оператора порожня.")
     history = await citizen.history()
     assert any("Оператор Оксана на зв'язку" in h["message"].get("text", "") for h in history)
     await petro.press("tk:take:1", topic)  # a second «Взяти» says who has it
@@ -215,7 +227,7 @@ async def _tickets(desk: DeskRig) -> list[dict[str, object]]:
 async def test_a_topic_deleted_or_closed_by_hand_does_not_lose_the_citizen(desk: DeskRig) -> None:
     citizen, oksana = desk.citizen(), desk.operator()
     await _ask(citizen)
-    first = (await _topic_of(oksana, 1)).thread_id
+    first = (await _take(oksana, 1)).thread_id
     assert first is not None
     await oksana.delete_topic(first)
     await citizen.send_text("Ви тут?")
@@ -237,9 +249,9 @@ async def test_viber_and_web_citizens_reach_the_same_group(desk: DeskRig) -> Non
     viber = desk.viber()
     seen = await viber.send_text("оператор")
     assert any("Ви в черзі 1-й" in t for t in seen.texts)
-    card = await _topic_of(oksana, 1)
+    await viber.send_text("Мені потрібна довідка")  # while waiting: held until an operator takes it
+    card = await _take(oksana, 1)
     assert "Viber" in card.text
-    await viber.send_text("Мені потрібна довідка")
     await oksana.wait_for("👤 Мені потрібна довідка", card.thread_id)
     await viber._act(
         viber.message_event({"type": "picture", "text": "", "media": "https://dl-media.viber.com/x.jpg"})
@@ -259,15 +271,15 @@ async def test_viber_and_web_citizens_reach_the_same_group(desk: DeskRig) -> Non
     assert resp.status == 200
     resp = await desk.http.post("/api/chat", json={"session": session, "text": "з'єднайте з оператором"})
     assert "Ви в черзі" in (await resp.json())["replies"][0]["text"]
-    web_card = await _topic_of(oksana, 2)
-    assert "Веб-чат" in web_card.text
     history = await (await desk.http.get("/api/chat/history", params={"session": session})).json()
     live = await desk.http.get(
         "/api/chat/live", params={"session": session, "after": str(history["last_id"])}
     )
     assert live.status == 200
+    web_card = await _take(oksana, 2)
+    assert "Веб-чат" in web_card.text
     await oksana.send_text("Вітаю! Слухаю вас.", web_card.thread_id)
-    taken = await asyncio.wait_for(_next_event(live), timeout=10)  # writing took the ticket: the notice first
+    taken = await asyncio.wait_for(_next_event(live), timeout=10)  # taking it told the citizen: the notice first
     assert taken["role"] == "bot" and "на зв'язку" in str(taken["text"])
     line = await asyncio.wait_for(_next_event(live), timeout=10)
     assert line["role"] == "operator" and "Вітаю! Слухаю вас." in str(line["text"])
@@ -301,13 +313,15 @@ async def test_out_of_hours_the_citizen_leaves_a_question_answered_later(desk: D
     assert any("одним повідомленням" in t for t in seen2.texts)
     seen2 = await citizen.send_text("Як оформити допомогу при народженні?")
     assert any("Запитання передано" in t for t in seen2.texts)
-    card = await _topic_of(oksana, 1)
-    await oksana.wait_for("👤 Як оформити допомогу при народженні?", card.thread_id)
+    board = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 1" in m.text)
+    assert "✍️ №1 · Telegram" in board.text  # a question left for the working hours
     seen2 = await citizen.send_text("паспорт")  # not held: the bot answers as usual
     assert not any("Передано" in t for t in seen2.texts)
 
     desk.clock.now = MONDAY
     before = len(await citizen.history())
+    card = await _take(oksana, 1)  # in the morning: the topic opens with the question
+    await oksana.wait_for("👤 Як оформити допомогу при народженні?", card.thread_id)
     await oksana.send_text("Доброго ранку! Відповідаю на ваше запитання.", card.thread_id)
     await _wait_texts(citizen, before, "Доброго ранку! Відповідаю")
     seen2 = await citizen.send_text("Дякую, а що ще потрібно?")  # answered: now a conversation
@@ -320,8 +334,7 @@ async def test_idle_tickets_close_with_a_notice_to_both_sides_and_forget_deletes
 ) -> None:
     citizen, oksana = desk.citizen(), desk.operator()
     await _ask(citizen)
-    card = await _topic_of(oksana, 1)
-    await oksana.press("tk:take:1", card.thread_id)
+    card = await _take(oksana, 1)
     await oksana.wait_for("Взяв(-ла)", card.thread_id)
     before = len(await citizen.history())
     assert await sweep(desk.bot.uow_factory, desk.bot.handoff, MONDAY + dt.timedelta(minutes=31)) == 1  # type: ignore[arg-type]
@@ -330,7 +343,7 @@ async def test_idle_tickets_close_with_a_notice_to_both_sides_and_forget_deletes
 
     other = desk.citizen()
     await _ask(other)
-    second = await _topic_of(oksana, 2)
+    second = await _take(oksana, 2)
     await other.send_text("Мене звати Марія, телефон 0671234567")
     await oksana.wait_for("👤 Мене звати Марія", second.thread_id)
     await other.send_text("/forget")
@@ -350,14 +363,51 @@ async def test_priority_citizens_go_first_and_forget_after_a_ticket_deletes_its_
     assert "Ви в черзі 3-й" in await _ask(veteran)
     seen = await veteran.press("o:p")
     assert any("тепер ви 1-й" in t for t in seen.texts)
-    card = await _topic_of(oksana, 3)
+    board = await oksana.wait_for(lambda m: m.thread_id is None and "🎖 №3" in m.text)
+    assert [p for _, p in board.buttons] == ["tk:take:3", "tk:take:1", "tk:take:2"]  # the veteran first
+    card = await _take(oksana, 3)
     await oksana.wait_for("🎖 Пріоритет", card.thread_id)
     seen = await second.send_text("оператор")  # asking again shows the place, now behind the veteran
-    assert any("Ви в черзі 3-й" in t for t in seen.texts)
+    assert any("Ви в черзі 2-й" in t for t in seen.texts)  # the veteran is with Оксана now
 
-    await oksana.press("tk:close:1", (await _topic_of(oksana, 1)).thread_id)
+    await oksana.press("tk:close:1", (await _take(oksana, 1)).thread_id)
     await _wait_texts(first, 0, "Оцініть, будь ласка, допомогу")
     topic = (await _topic_of(oksana, 1)).thread_id
     await first.send_text("/forget")
     await first.press("f:yes")  # after the ticket: its topic goes too
     await _until(lambda: getattr(desk.topics().get(topic or 0), "deleted", True))
+
+
+async def test_one_queue_message_for_every_process_and_a_new_one_when_it_was_deleted(desk: DeskRig) -> None:
+    from handlers.telegram.operators import QueueBoard
+
+    assert desk.bot.telegram is not None and desk.bot.telegram.board is not None and desk.bot.handoff is not None
+    oksana, first, second = desk.operator(), desk.citizen(), desk.citizen()
+    await _ask(first)
+    board = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 1." in m.text)
+    # A second bot process (its own QueueBoard, the same database) edits the same message, never posts its own.
+    other = QueueBoard(desk.bot.telegram.sender, GROUP, desk.bot.uow_factory, desk.bot.handoff)
+    await _ask(second)
+    await other.refresh()
+    await desk.bot.telegram.board.refresh()
+    boards = [m for m in await oksana.settle() if m.thread_id is None and m.text.startswith("📋")]
+    assert [(m.message_id, "Черга до оператора: 2." in m.text) for m in boards] == [(board.message_id, True)]
+    await desk.bot.telegram.bot.delete_message(GROUP, board.message_id)  # deleted by hand
+    await _ask(desk.citizen())  # the queue changed: a new queue message
+    again = await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 3." in m.text)
+    assert again.message_id != board.message_id
+    assert [p for _, p in again.buttons] == ["tk:take:1", "tk:take:2", "tk:take:3"]
+
+
+async def test_a_ticket_that_ends_before_anyone_takes_it_never_costs_a_topic(desk: DeskRig) -> None:
+    citizen, oksana = desk.citizen(), desk.operator()
+    await _ask(citizen)
+    await citizen.send_text("Хоча ні, вже не треба")
+    await oksana.wait_for(lambda m: m.thread_id is None and "Черга до оператора: 1." in m.text)
+    seen = await citizen.press("o:end")
+    assert any("Розмову завершено" in t for t in seen.texts)
+    await oksana.wait_for(lambda m: m.thread_id is None and m.text == "📋 Черга до оператора порожня.")
+    await oksana.settle()
+    assert not desk.topics()  # its lines and its closing line were dropped, not posted in a new topic
+    async with desk.bot.uow_factory() as uow:
+        assert await uow.outbox.due(channels={"operators"}) == []
