@@ -11,14 +11,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,6 +27,7 @@ from storage.models import User
 from storage.people import person_key
 from storage.uow import UnitOfWorkFactory
 from testkit.people import phone_for
+from testkit.workers import run_together
 
 CHANNEL = "web"
 OFFICE = "visa-main"
@@ -177,45 +175,13 @@ async def _worker(url: str, prefix: str, count: int, capacity: int) -> None:
 
 def race_in_processes(url: str, prefixes: Sequence[str], count: int, capacity: int) -> Tally:
     """One worker process per prefix, each racing `count` citizens; started together once all are ready."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "testkit.booking_race", url, prefix, str(count), str(capacity)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for prefix in prefixes
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline().strip()
-            if line != "ready":
-                raise RuntimeError(
-                    f"worker did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
-                )
-        started = time.perf_counter()
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-        total = Tally()
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            if proc.returncode != 0:
-                raise RuntimeError(f"worker failed ({proc.returncode}): {err[-2000:]}")
-            total.merge(Tally.from_json(out.strip().splitlines()[-1]))
-        total.wall = time.perf_counter() - started
-        return total
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
+    argvs = [[url, prefix, str(count), str(capacity)] for prefix in prefixes]
+    results, wall = run_together("testkit.booking_race", argvs)
+    total = Tally()
+    for line in results:
+        total.merge(Tally.from_json(line))
+    total.wall = wall
+    return total
 
 if __name__ == "__main__":
     url, prefix, count, capacity = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])

@@ -12,13 +12,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +22,7 @@ from dialogs.booking.rules import month_key
 from storage.booking import Booking, TakeFailure
 from storage.db import make_engine
 from testkit.booking_race import CHANNEL, OFFICE, RESOURCE, factory_for
+from testkit.workers import run_together
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -77,46 +74,13 @@ def race_person(
     url: str, names: Sequence[str], person: str, attempts: Sequence[dict[str, Any]]
 ) -> Counter[str]:
     """One process per name (a session of `person`), each firing all `attempts` at once; outcomes summed."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     spec = json.dumps(list(attempts))
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "testkit.person_race", url, name, person, spec],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for name in names
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            line = proc.stdout.readline().strip()
-            if line != "ready":
-                raise RuntimeError(
-                    f"worker did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
-                )
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-        total: Counter[str] = Counter()
-        started = time.perf_counter()
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            if proc.returncode != 0:
-                raise RuntimeError(f"worker failed ({proc.returncode}): {err[-2000:]}")
-            total.update(json.loads(out.strip().splitlines()[-1]))
-        total["_wall_ms"] = int((time.perf_counter() - started) * 1000)
-        return total
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
+    results, wall = run_together("testkit.person_race", [[url, name, person, spec] for name in names])
+    total: Counter[str] = Counter()
+    for line in results:
+        total.update(json.loads(line))
+    total["_wall_ms"] = int(wall * 1000)
+    return total
 
 if __name__ == "__main__":
     asyncio.run(_worker(sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])))

@@ -37,6 +37,9 @@ from dialogs.booking.notices import close_day_and_notify
 from dialogs.booking.service import BookingService, new_token
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.booking import Booking
+from storage.clock import ManualClock
+from testkit.people import phone_for
 from testkit.telegram.citizen import TelegramCitizen
 from testkit.telegram.emulator import start_adapter
 from testkit.telegram.operator import TelegramOperator, TopicMessage
@@ -50,14 +53,6 @@ READY_SERVICE = "drs-birth-registration"  # a service with a term: a «ready by�
 REASON = "аварійне відключення електроенергії"
 PATIENCE = 60.0  # seconds any one wait may take before the run gives up (a figure beyond 10 s fails anyway)
 _tokens = itertools.count(700001)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @dataclass
@@ -113,7 +108,7 @@ async def run_flood(
         operator_ids=str(OPERATOR),
         trusted_proxies="127.0.0.1",
     )
-    clock = Clock(MONDAY)
+    clock = ManualClock(MONDAY)
     bot = await build(settings, kb=kb, index=index, clock=clock)
     assert bot.telegram is not None and bot.reminders is not None and bot.kicker is not None
     polling = asyncio.create_task(bot.telegram.run_polling())
@@ -147,9 +142,11 @@ async def run_flood(
             async with bot.uow_factory() as uow:
                 user = await uow.users.get("telegram", str(closed.user_id))
                 assert user is not None
+                await uow.people.verify(user, phone_for("telegram", user.external_id), "telegram")
                 times = await booking.times(uow, OFFICE, SERVICE, TUESDAY, now=clock(), priority=False)
-                await booking.book(uow, user, office=OFFICE, service=SERVICE, start=times[0].start,
-                                   priority_group=None, token=new_token(), now=clock())  # fmt: skip
+                booked = await booking.book(uow, user, office=OFFICE, service=SERVICE, start=times[0].start,
+                                            priority_group=None, token=new_token(), now=clock())  # fmt: skip
+                assert isinstance(booked, Booking), booked  # only a verified citizen books
                 user = await uow.users.get("telegram", str(reminded.user_id))
                 assert user is not None
                 await bot.reminders.ready(uow, user, READY_SERVICE, MONDAY.date(), clock())
