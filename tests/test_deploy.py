@@ -280,6 +280,7 @@ def test_systemd_units_verify_and_are_hardened(tmp_path: Path) -> None:
     service = _unit("viza-bot@.service")["Service"]
     assert service["User"] not in ("", "root") and service["Restart"] == "on-failure"
     assert "HTTP_PORT=%i" in service["ExecStart"] and "EnvironmentFile" in service
+    assert "TRUSTED_PROXIES=127.0.0.1,::1" in service["ExecStart"]  # the nginx in front names the web client
     # Exit status 2 is also a database not reachable at start: restarted like any other failure.
     assert "RestartPreventExitStatus" not in service
     assert _unit("viza-bot@.service")["Unit"]["StartLimitIntervalSec"] == "0"
