@@ -101,7 +101,7 @@ async def serve(settings: Settings) -> None:
     if current is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     await check_database(settings.database_url)
-    bot = await build(settings, clock=system_clock)
+    bot = await build(settings, clock=system_clock, import_offices=True)
     # Access logs would hold session ids. A connection that sends no whole request in web_idle_timeout is closed;
     # `listen` keeps at most web_max_connections open (handlers/web/security.py).
     runner = web.AppRunner(bot.http, access_log=None, keepalive_timeout=settings.web_idle_timeout)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from dialogs.offices import OfficeView
 
 ROLES = ("admin", "registrar", "operator")
 MAX_FAILED = 5  # failed logins in a row that lock the login
@@ -92,22 +93,6 @@ class Invalid(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class OfficeView:
-    """An office as the booking and the bot's answers see it today."""
-
-    office: str
-    status: str
-    note: str | None
-    address: str | None
-    hours: str | None
-
-    @property
-    def bookable(self) -> bool:
-        """A closed office is never offered; one without an address cannot take bookings."""
-        return self.status == "open" and bool(self.address)
 
 
 def _text(body: dict[str, Any], field: str, limit: int) -> str | None:
