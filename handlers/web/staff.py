@@ -67,6 +67,10 @@ def _headers() -> dict[str, str]:
     return {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 
 
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={**_headers(), "Location": location})
+
+
 def _api_error(status: int, message: str, field: str | None = None) -> web.Response:
     body: dict[str, Any] = {"error": message}
     if field is not None:
@@ -238,7 +242,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(request, SLOWED_UA, 429)
     if isinstance(result, Refused):
         return _login_page(request, WRONG_UA, 401)
-    response = web.HTTPSeeOther("/staff/offices", headers=_headers())
+    response = _see_other("/staff/offices")
     response.set_cookie(COOKIE, result.token, path=PATH, httponly=True, samesite="Strict", secure=console.secure)
     response.del_cookie(LOGIN_COOKIE, path=PATH)
     return response
@@ -252,7 +256,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
             raise web.HTTPForbidden(text="CSRF token missing or wrong", headers=_headers())
         async with _console(request).uows() as uow:
             await accounts.sign_out(uow, signed.token)
-    response = web.HTTPSeeOther("/staff/login", headers=_headers())
+    response = _see_other("/staff/login")
     response.del_cookie(COOKIE, path=PATH)
     return response
 
