@@ -7,37 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app import Bot, build
+from bot.app import Bot
 from dialogs.booking.base import PREFIX
 from dialogs.booking.service import new_token
 from dialogs.console import accounts
 from dialogs.payloads import pack
-from knowledge import Knowledge
-from knowledge.search import SearchIndex
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.outbox import Outbox
-from tests.conftest import make_settings
+from tests.console.conftest import PASSWORD
 
-PASSWORD = "довгий пароль 2026"
 SERVICE = "drs-birth-registration"  # booked at the main office only
-
-
-@pytest.fixture()
-async def console(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Bot]:
-    built = await build(make_settings(tmp_path), kb=kb, index=index, clock=clock, import_offices=True)
-    async with built.uow_factory() as uow:
-        for login, role in (("anna", "admin"), ("roman", "registrar"), ("oksana", "operator")):
-            await accounts.add_user(uow, login, role, PASSWORD, "test")
-    yield built
-    await built.close()
 
 
 @pytest.fixture()
