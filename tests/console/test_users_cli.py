@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.staff import audit_run, users_run
 from storage.clock import ManualClock
@@ -51,3 +52,25 @@ async def test_add_passwd_disable_are_hashed_and_audited(tmp_path: Path, clock: 
     ]  # fmt: skip
     assert entries[0]["actor"] == "it" and entries[0]["after"] == {"disabled": True}
     assert all("y" * 12 not in json.dumps(e) for e in entries)
+
+
+async def test_booking_slots_of_an_office_staff_closed_are_refused(tmp_path: Path, clock: ManualClock, kb: Any) -> None:
+    from bot.staff import run as booking_run
+    from storage.staff import OfficeState
+
+    async def slots() -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        argv = ["slots", "--office", "visa-main", "--service", "drs-birth-registration", "--date", "2026-12-08",
+                "--json"]  # fmt: skip
+        code = await booking_run(argv, make_settings(tmp_path), kb=kb, clock=clock, out=out, err=err)
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, _ = await slots()
+    assert code == 0 and json.loads(out) != []
+    engine = make_engine(make_settings(tmp_path).database_url)
+    async with UnitOfWorkFactory(make_sessionmaker(engine), clock=clock)() as uow:
+        await uow.offices.put(OfficeState(office="visa-main", status="closed", note="пошкоджено", address="пл. 1",
+                                          hours=None, updated_at=clock(), updated_by="t"))  # fmt: skip
+    await engine.dispose()
+    code, out, err = await slots()
+    assert code == 2 and out == "" and "takes no bookings now" in err
