@@ -101,7 +101,7 @@ async def serve(settings: Settings) -> None:
     if current is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, current.cancel)
     await check_database(settings.database_url)
-    bot = await build(settings, clock=system_clock)
+    bot = await build(settings, clock=system_clock, import_offices=True)
     # Access logs would hold session ids. A connection that sends no whole request in web_idle_timeout is closed;
     # `listen` keeps at most web_max_connections open (handlers/web/security.py).
     runner = web.AppRunner(bot.http, access_log=None, keepalive_timeout=settings.web_idle_timeout)
@@ -219,6 +219,10 @@ def main() -> int:
         from bot.staff import audit_main
 
         return audit_main(sys.argv[2:], clock=system_clock, check_database=check_database)
+    if sys.argv[1:2] == ["staff"]:
+        from bot.staff import users_main
+
+        return users_main(sys.argv[2:], clock=system_clock, check_database=check_database)
     parser = argparse.ArgumentParser(prog="python -m bot", description="Віза-бот: run the bot (default).")
     sub = parser.add_subparsers(dest="command")
     hooks = sub.add_parser("set-webhooks", help="set the Telegram and Viber webhooks to a public URL")
@@ -229,6 +233,7 @@ def main() -> int:
     sub.add_parser("handoff", help="staff commands: list (handoff --help)")
     sub.add_parser("unanswered", help="staff: what the bot could not answer, grouped (unanswered --help)")
     sub.add_parser("audit", help="staff: who changed what and when (audit --help)")
+    sub.add_parser("staff", help="the staff console's users: add, passwd, disable (staff --help)")
     args = parser.parse_args()
     try:
         settings = load_settings()

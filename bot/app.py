@@ -16,6 +16,7 @@ from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedi
 from bot.sms import TurboSms, gateway
 from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
+from dialogs.booking.offices import first_import
 from dialogs.booking.service import BookingService
 from dialogs.care.flow import CareRoom
 from dialogs.describe import Describer
@@ -42,6 +43,7 @@ from handlers.web.client import parse_proxies
 from handlers.web.live import LiveHub, setup_live
 from handlers.web.metrics import setup_metrics
 from handlers.web.routes import setup_web
+from handlers.web.staff import setup_staff
 from knowledge import Knowledge, load_knowledge
 from knowledge.search import SearchIndex, build_index
 from knowledge.understand import build_understander
@@ -102,11 +104,14 @@ async def build(
     kb: Knowledge | None = None,
     index: SearchIndex | None = None,
     clock: Clock,
+    import_offices: bool = False,
 ) -> Bot:
     """Build the whole object graph for these settings (tests use the same with other settings).
 
     `kb` and `index` may be passed in already built: they are immutable, and building them takes a second.
-    `clock` is the time of everything built here (tests pass a `ManualClock`; storage/clock.py)."""
+    `clock` is the time of everything built here (tests pass a `ManualClock`; storage/clock.py).
+    `import_offices`: at the first start, the offices' status comes from the knowledge into the database, where
+    staff change it (dialogs/booking/offices.py); `python -m bot` does, tests that need it ask."""
     db = make_engine(settings.database_url)
     await upgrade(db)
     kb = kb or load_knowledge()
@@ -119,6 +124,9 @@ async def build(
         make_sessionmaker(db), serialize=db.dialect.name == "sqlite", clock=clock, secret=settings.person_secret()
     )
     holidays_off = settings.holidays_off()
+    if import_offices:
+        async with uow_factory() as uow:
+            await first_import(uow, kb)
     metrics = Metrics(uow_factory)
     booking = (
         BookingService(
@@ -190,6 +198,8 @@ async def build(
     setup_live(http, turns, hub)
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
+    secure = (settings.public_url or "").lower().startswith("https://")
+    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure)  # the staff console, /staff/
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:

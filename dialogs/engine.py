@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from dialogs import focus, texts
+from dialogs import focus, offices, texts
 from dialogs.cards import packages, with_cards
 from dialogs.flood import NOTICE as FLOOD_NOTICE
 from dialogs.flood import FloodGate, FloodLimiter, Verdict
@@ -101,6 +101,7 @@ class Engine:
         verdict = await self.flood.verdict(message.channel, message.user_id, forget=forget)
         if verdict is not Verdict.PROCESS:  # too many too fast: never processed, nothing read or written
             return [Reply(FLOOD_NOTICE)] if verdict is Verdict.NOTICE else []
+        await offices.refresh(uow)  # the offices as staff set them, for this turn (dialogs/offices.py)
         user, state = await uow.users.with_state(message.channel, message.user_id)
         if forget:
             for owner in self.rooms:  # e.g. upcoming bookings are cancelled, their places freed

@@ -29,7 +29,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dialogs import texts
+from dialogs import offices, texts
 from dialogs.calendar import WorkCalendar
 from dialogs.hours import schedules_of, today_text
 from dialogs.messages import Button, Reply
@@ -336,10 +336,13 @@ class FollowUps:
 
     def _office_lines(self, office: Office, now: dt.datetime) -> list[str]:
         """Where and when today, then the office's first note if it fits."""
+        office = offices.current(office)
         name = office.short_name or office.name
         lines = [f"📍 {name}: {office.address}" if office.address else f"📍 {name}: {texts.NO_ADDRESS}"]
         schedules, assumed = schedules_of(self.kb, office)
-        today = today_text(schedules, now.astimezone(self.tz), self.martial_law, self.calendar)
+        today = offices.hours(office.id) or today_text(
+            schedules, now.astimezone(self.tz), self.martial_law, self.calendar
+        )
         lines.append(f"🕒 {today}" if today else texts.HOURS_BY_HOTLINE)
         if assumed:
             lines.append(texts.HOURS_ASSUMED)
@@ -390,8 +393,11 @@ class FollowUps:
 
     def hours_text(self, office: Office, now: dt.datetime) -> str:
         """Today's hours of the office (and the next day it receives citizens when not any more today)."""
+        office = offices.current(office)
         schedules, assumed = schedules_of(self.kb, office)
-        today = today_text(schedules, now.astimezone(self.tz), self.martial_law, self.calendar)
+        today = offices.hours(office.id) or today_text(
+            schedules, now.astimezone(self.tz), self.martial_law, self.calendar
+        )
         lines = [f"🕒 **{office.short_name or office.name}**", today or texts.HOURS_BY_HOTLINE]
         if assumed:
             lines.append(texts.HOURS_ASSUMED)
@@ -402,6 +408,7 @@ class FollowUps:
 
     def address_text(self, office: Office, now: dt.datetime) -> str:
         """Where the office is, how to get there, and today's hours."""
+        office = offices.current(office)
         name = office.short_name or office.name
         lines = [
             f"📍 **{name}**: {office.address}" if office.address else f"📍 **{name}**: {texts.NO_ADDRESS}"
@@ -409,7 +416,9 @@ class FollowUps:
         if office.how_to_reach:
             lines.append(f"Як дістатися: {office.how_to_reach}")
         schedules, _ = schedules_of(self.kb, office)
-        if today := today_text(schedules, now.astimezone(self.tz), self.martial_law, self.calendar):
+        if today := offices.hours(office.id) or today_text(
+            schedules, now.astimezone(self.tz), self.martial_law, self.calendar
+        ):
             lines.append(f"🕒 {today}")
         lines += [f"ℹ️ {note}" for note in office.notes[:1]]
         return fit(lines)

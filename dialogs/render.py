@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from dialogs import texts
+from dialogs import offices, texts
 from dialogs.checklist import Checklist, ChecklistItem
 from knowledge.loader import Knowledge
 from knowledge.schema import AmountKind, Fee, Form, Office, Regime, Service, Term, TermUnit
@@ -102,6 +102,7 @@ def amount_text(service: Service, *, brief: bool = False) -> str:
 
 
 def office_text(office: Office, martial_law: bool) -> str:
+    office = offices.current(office)
     lines = [f"📍 {office.name}"]
     if office.address:
         former = f" (колишня {office.address_aliases[0]})" if office.address_aliases else ""
@@ -210,7 +211,9 @@ def main_office(kb: Knowledge) -> Office | None:
 
 
 def schedule_text(office: Office, martial_law: bool) -> str | None:
-    """The office's hours in the regime in force (martial law or normal)."""
+    """The office's hours in the regime in force (martial law or normal); the staff's, when they set them."""
+    if staff_hours := offices.hours(office.id):
+        return staff_hours
     regime = Regime.MARTIAL_LAW if martial_law else Regime.NORMAL
     schedule = next((s for s in office.schedules if s.regime == regime), None) or next(
         iter(office.schedules), None
@@ -220,6 +223,7 @@ def schedule_text(office: Office, martial_law: bool) -> str | None:
 
 def office_brief(office: Office, martial_law: bool) -> str:
     """Where and when, in two or three lines: the end of a checklist."""
+    office = offices.current(office)
     lines = [f"📍 {office.short_name or office.name}" + (f": {office.address}" if office.address else "")]
     hours = schedule_text(office, martial_law)
     lines.append(

@@ -61,11 +61,22 @@ class BookableOffice(Strict):
         default=0.2, ge=0.0, le=1.0
     )  # of each office-day's places, held for priority
     priority_only: bool = False  # «Я-Ветеран»: priority citizens only
+    # The status the staff console imports at the first start (dialogs/booking/offices.py); staff change it there
+    # afterwards, never here. A closed office says why in `closed_note` (what citizens are told).
+    status: Literal["open", "closed"] = "open"
+    closed_note: Text | None = None
     # Used when the contacts office has none (then "hours" is in `assumed`). The loader fills this list from
     # contacts.yaml when the contacts office has schedules, so `Knowledge.booking` always carries the hours.
     schedules: list[Schedule] = Field(default_factory=list)
     assumed: list[Assumption]
     source: Source
+
+
+    @model_validator(mode="after")
+    def _closed_says_why(self) -> BookableOffice:
+        if self.status == "closed" and not self.closed_note:
+            raise ValueError(f"office {self.office} is closed: say why in closed_note")
+        return self
 
 
 class HotlineBooking(Strict):

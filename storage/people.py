@@ -225,6 +225,16 @@ class People:
         await self._s.flush()
         return True
 
+    async def done(self, client: str, action: str, window: dt.timedelta) -> int:
+        """How many `action`s the client key did in the last `window` (nothing recorded)."""
+        since = self._clock() - window
+        found = await self._s.scalar(
+            select(func.count())
+            .select_from(ClientAction)
+            .where(ClientAction.client == client, ClientAction.action == action, ClientAction.at > since)
+        )
+        return found or 0
+
     async def purge(self) -> int:
         """Housekeeping: per-address records after a day, quota rows after two months."""
         now = self._clock()

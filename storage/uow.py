@@ -29,6 +29,7 @@ from storage.outbox import OutboxRepo
 from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
+from storage.staff import Offices, Staff
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
 
@@ -84,6 +85,8 @@ class UnitOfWork:
         self.people = People(self.session, clock, self.secret)
         self.audit = Audit(self.session, clock)
         self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
+        self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
+        self.offices = Offices(self.session, clock)  # the offices' status as staff set it
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

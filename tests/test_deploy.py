@@ -83,7 +83,10 @@ def bot_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int,
     root = tmp_path_factory.mktemp("deploy-bot")
     port = free_port()
     env = {**os.environ, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port), "LOG_FORMAT": "json",
-           "DATABASE_URL": f"sqlite+aiosqlite:///{root}/bot.sqlite3"}  # fmt: skip
+           "DATABASE_URL": f"sqlite+aiosqlite:///{root}/bot.sqlite3",
+           # this checkout's code, not whichever one the virtualenv has installed in editable mode (a worktree)
+           "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[1]),
+                                                     os.environ.get("PYTHONPATH")) if p)}  # fmt: skip
     for token in ("TELEGRAM_BOT_TOKEN", "VIBER_AUTH_TOKEN", "REDIS_URL"):
         env.pop(token, None)
     log = root / "bot.log"
@@ -185,6 +188,19 @@ def test_metrics_are_served_only_to_allowed_addresses(nginx: Nginx) -> None:
     # Only the bot processes' ports are reachable that way, not any local port.
     status, _, _ = nginx.request("GET", "/metrics/22")
     assert status == 404
+
+
+def test_the_staff_console_is_served_only_to_the_centers_network(nginx: Nginx) -> None:
+    status, headers, body = nginx.request("GET", "/staff/login")
+    assert status == 200 and "Вхід до консолі" in body.decode()
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    status, _, _ = nginx.request("GET", "/staff/api/session")
+    assert status == 401  # passed through to the bot, which wants a session
+    for path in ("/staff/login", "/staff/api/session", "/staff/static/staff.css"):
+        status, _, body = nginx.request("GET", path, source=OTHER)
+        assert status == 403 and "консол" not in body.decode(errors="replace"), path
+    status, headers, _ = nginx.request("GET", "/staff", source=OTHER)
+    assert status == 301 and headers["Location"].endswith("/staff/")
 
 
 def test_the_live_stream_passes_unbuffered(nginx: Nginx) -> None:

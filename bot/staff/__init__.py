@@ -1,5 +1,5 @@
 """The Center's staff commands: `python -m bot booking …`, `… reminders …`, `… handoff …`, `… unanswered …`,
-`… audit …` (who changed what: the staff audit log).
+`… audit …` (who changed what: the staff audit log), `… staff …` (the console's users).
 
 One module per room (booking, reminders, handoff) over the same services the chat calls; `common` holds what the
 three share (exit statuses, one-line refusals, the database on the injected clock, JSON). None of them imports a
@@ -10,7 +10,7 @@ Exit status: 0 done, 1 not found, 2 bad arguments or settings (one line on stder
 
 from __future__ import annotations
 
-from bot.staff import audit, handoff, reminders, unanswered
+from bot.staff import audit, handoff, reminders, unanswered, users
 from bot.staff.booking import main, parse, run
 from bot.staff.booking_commands import execute
 
@@ -18,6 +18,7 @@ audit_main, audit_run = audit.main, audit.run
 handoff_main, handoff_run = handoff.main, handoff.run
 reminders_main, reminders_run = reminders.main, reminders.run
 unanswered_main, unanswered_run = unanswered.main, unanswered.run
+users_main, users_run = users.main, users.run  # `python -m bot staff …`: console users
 
 __all__ = [
     "audit_main",
@@ -32,4 +33,6 @@ __all__ = [
     "run",
     "unanswered_main",
     "unanswered_run",
+    "users_main",
+    "users_run",
 ]

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from bot.staff.booking_views import booking_json, booking_line
 from bot.staff.common import OK, NotFound, Usage, actor, kyiv, print_json
+from dialogs import offices
 from dialogs.booking.notices import close_day_and_notify
 from dialogs.booking.priority import REFUSED, Refused, refuse
 from dialogs.booking.service import HOTLINE, BookingService
@@ -46,6 +47,8 @@ async def slots(
 ) -> int:
     """`slots`: the slots of a day with their free and priority places."""
     office, service_id = _office(service, args.office), _service(service, args.service)
+    if office != HOTLINE and not offices.bookable(office):
+        raise Usage(f"{office} takes no bookings now: closed, or without an address, in the staff console")
     if service.resource(office, service_id) is None:
         booked_at = ", ".join(service.offices(service_id)) or "nowhere"
         raise Usage(f"service {service_id} is not booked at {office} (it is booked at: {booked_at})")
@@ -226,4 +229,6 @@ async def execute(
     command = COMMANDS.get(args.command)
     if command is None:
         raise Usage(f"unknown command {args.command!r}")  # argparse lets none through
+    async with uows() as uow:  # the offices as staff set them in the console: a closed one has no slots
+        await offices.refresh(uow)
     return await command(args, uows, service, now, out)

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from dialogs import offices
 from dialogs import texts as common
 from dialogs.booking import texts
 from dialogs.booking.service import BookingService
@@ -150,6 +151,7 @@ class BookingBase:
         else:
             where = next((o for o in self.kb.contacts.offices if o.id == office), None)
             if where is not None:
+                where = offices.current(where)
                 lines.append(
                     f"📍 {where.short_name or where.name}" + (f", {where.address}" if where.address else "")
                 )

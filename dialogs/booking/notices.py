@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dialogs import offices
 from dialogs import texts as common
 from dialogs.booking import texts
 from dialogs.booking.base import PREFIX
@@ -32,6 +33,7 @@ CALLBACK_CANCELLED = "Ваше замовлення дзвінка **{code}** н
 OFFICE_CLOSED = "Вибачте, {on_day} {office} не працюватиме. Причина: {reason}."
 OFFICE_CANCELLED = "Ваш запис **{code}** на {start:%H:%M} цього дня скасовано."
 NEAREST_TIME = "• {day} о {start:%H:%M}"
+NEAREST_AT = "Найближчий вільний час — {office}:"
 REBOOK_BELOW = "Записатися знову можна кнопкою нижче."
 NOTHING_NEAR = (
     "Найближчими днями вільного часу, на жаль, немає. Підкажуть на безкоштовній гарячій лінії {phone}."
@@ -56,8 +58,11 @@ def office_name(kb: Knowledge, office: str) -> str:
     return found.short_name or found.name
 
 
-def closure_notice(service: BookingService, booking: Booking, reason: str, nearest: Sequence[Slot]) -> Reply:
-    """What a citizen whose booking fell on a closed day is told, with the button to book again."""
+def closure_notice(
+    service: BookingService, booking: Booking, reason: str, nearest: Sequence[Slot], at: str | None = None
+) -> Reply:
+    """What a citizen whose booking fell on a closed day is told, with the button to book again. `at`: the
+    office the nearest times are at, when not the booking's own (that one is closed for good)."""
     assert booking.start is not None
     start = service.local(booking.start)
     on_day = ON_DAY.format(weekday=ON_WEEKDAY[start.weekday()], date=start)
@@ -74,7 +79,8 @@ def closure_notice(service: BookingService, booking: Booking, reason: str, neare
             OFFICE_CANCELLED.format(code=booking.code, start=start),
         ]
     if nearest:
-        lines += ["", texts.NEAREST]
+        elsewhere = at is not None and at != booking.office
+        lines += ["", NEAREST_AT.format(office=office_name(service.kb, at or "")) if elsewhere else texts.NEAREST]
         for slot in nearest:
             local = service.local(slot.start)
             lines.append(NEAREST_TIME.format(day=texts.day_text(local.date()), start=local))
@@ -102,14 +108,18 @@ async def close_day_and_notify(
         user = await uow.users.by_id(booking.user_id)
         if user is None:
             continue
-        resource = service.resource(booking.office, booking.service)
-        key = (booking.office, resource.group if resource else booking.service, booking.priority)
+        # An office closed by staff (dialogs/offices.py) has no times: the nearest are at the next office that
+        # serves the service.
+        at = booking.office
+        if at != HOTLINE and not offices.bookable(at):
+            at = next(iter(service.offices(booking.service)), at)
+        resource = service.resource(at, booking.service)
+        key = (at, resource.group if resource else booking.service, booking.priority)
         if key not in nearest:
             nearest[key] = await service.nearest(
-                uow, booking.office, booking.service, now=now, priority=booking.priority,
-                after=booking.start, n=NEAREST_SHOWN,
+                uow, at, booking.service, now=now, priority=booking.priority, after=booking.start, n=NEAREST_SHOWN,
             )  # fmt: skip
-        notice = closure_notice(service, booking, reason, nearest[key])
+        notice = closure_notice(service, booking, reason, nearest[key], at)
         await uow.outbox.add(user.channel, user.external_id, notice.text, button_rows(notice.buttons))
         notified += 1
     return Closed(cancelled, notified)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from dialogs import offices as board
 from dialogs.booking.rules import (
     Refusal,
     Resource,
@@ -97,12 +98,17 @@ class BookingService:
     # --- where and when ------------------------------------------------------------------------------
 
     def offices(self, service: str) -> list[str]:
-        """The offices where `service` can be booked (the card's offices)."""
-        return offices_for(self.data, self.kb, service)
+        """The offices where `service` can be booked (the card's offices) that take bookings today: a closed office
+        or one without an address (dialogs/offices.py, set by staff) is never offered."""
+        return [o for o in offices_for(self.data, self.kb, service) if board.bookable(o)]
 
     def resource(self, office: str, service: str) -> Resource | None:
+        """What `service` is booked on at `office`; None where it cannot be booked (today: a closed office or one
+        without an address has no places, so nothing is booked or offered there)."""
         if office == HOTLINE:
             return Resource(HOTLINE, HOTLINE)
+        if not board.bookable(office):
+            return None
         return resource_for(self.data, office, service)
 
     def gives_priority(self, office: str) -> bool:

@@ -251,6 +251,9 @@ class ReminderService:
             return None  # the evening reminder came late (the bot was down): the two-hour one says it
         local = booking.start.astimezone(KYIV)
         office = next((o for o in self.kb.contacts.offices if o.id == booking.office), None)
+        staff = await uow.offices.get(booking.office)  # the address staff set in the console, if they did
+        if office is not None and staff is not None:
+            office = office.model_copy(update={"address": staff.address})
         where = (
             (office.short_name or office.name) + (f", {office.address}" if office.address else "")
             if office

@@ -239,3 +239,18 @@ async def test_a_monthly_duty_is_scheduled_again_when_it_is_recorded_as_sent(
         await room.reminders.after_sent(uow, first, first.due_at)
     due = [d for _, d in await _pending(bot, "mm")]
     assert due == [dt.datetime(2027, 2, 2, 9, 0, tzinfo=KYIV).astimezone(dt.UTC)]
+
+
+async def test_the_appointment_reminder_gives_the_address_staff_set(bot: Bot, engine: Engine) -> None:
+    """An office that moved (the staff console, storage/staff.py) is reminded at its new address."""
+    from storage.staff import OfficeState
+
+    assert "вас записано" in await _book(engine, "moved")
+    async with bot.uow_factory() as uow:
+        citizen, _ = await uow.users.with_state("telegram", "moved")
+        (booking,) = await uow.bookings.active_for(citizen.id)
+        await uow.offices.put(OfficeState(office=booking.office, status="open", note=None, hours=None,
+                                          address="вул. Нова, 7", updated_at=uow.clock(), updated_by="t"))  # fmt: skip
+    assert booking.start is not None
+    _, (_, two_hours) = await _render_at(bot, engine, "moved", booking.start - dt.timedelta(hours=1, minutes=50))
+    assert two_hours is not None and "вул. Нова, 7" in two_hours.text

@@ -1,0 +1,92 @@
+"""The offices as the Center says they are today: status (open or closed, with a note), address and hours, set
+by staff in the console (storage/staff.py `OfficeState`, dialogs/booking/offices.py) over what the knowledge says.
+
+The engine reads the table at the start of every turn (`refresh`, one small query) into a context variable, so a
+change applies at the next message in every process without a restart, and one turn sees one state throughout.
+Outside a turn (a worker, a staff command) nothing is set and the knowledge's own data stands, unless the caller
+refreshes. A closed office is never offered for booking; an office without an address cannot take bookings
+(`bookable`); the bot's answers give the staff's address, hours and note (`current`, `hours`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from knowledge.schema import Office
+
+if TYPE_CHECKING:
+    from storage.uow import UnitOfWork
+
+OPEN, CLOSED = "open", "closed"
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """An office as the booking and the bot's answers see it today."""
+
+    office: str
+    status: str
+    note: str | None
+    address: str | None
+    hours: str | None
+
+    @property
+    def bookable(self) -> bool:
+        """A closed office is never offered; one without an address cannot take bookings."""
+        return self.status == OPEN and bool(self.address)
+
+    def json(self) -> dict[str, str | None]:
+        return {"status": self.status, "note": self.note, "address": self.address, "hours": self.hours}
+
+
+_NONE: Mapping[str, OfficeView] = MappingProxyType({})
+_BOARD: ContextVar[Mapping[str, OfficeView]] = ContextVar("office_board", default=_NONE)
+
+
+def use(board: Mapping[str, OfficeView]) -> None:
+    """Make `board` the offices' state for the rest of this task (a turn)."""
+    _BOARD.set(MappingProxyType(dict(board)))
+
+
+async def load(uow: UnitOfWork) -> dict[str, OfficeView]:
+    return {
+        row.office: OfficeView(row.office, row.status, row.note, row.address, row.hours)
+        for row in await uow.offices.all()
+    }
+
+
+async def refresh(uow: UnitOfWork) -> None:
+    """Read the offices' state for this turn."""
+    use(await load(uow))
+
+
+def view(office: str) -> OfficeView | None:
+    """The staff's state of an office; None when staff never set one (the knowledge's data stands)."""
+    return _BOARD.get().get(office)
+
+
+def bookable(office: str) -> bool:
+    found = view(office)
+    return found is None or found.bookable
+
+
+def current(office: Office) -> Office:
+    """The office with the staff's address, and their note first when it is closed."""
+    found = view(office.id)
+    if found is None:
+        return office
+    notes = list(office.notes)
+    if found.status == CLOSED:
+        notes = [f"Офіс тимчасово не приймає відвідувачів. {found.note or ''}".strip(), *notes]
+    elif found.note:
+        notes = [found.note, *notes]
+    return office.model_copy(update={"address": found.address, "notes": notes})
+
+
+def hours(office: str) -> str | None:
+    """The hours as staff wrote them for citizens, if they did."""
+    found = view(office)
+    return found.hours if found is not None else None
