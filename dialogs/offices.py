@@ -1,8 +1,9 @@
 """The offices as the Center says they are today: status (open or closed, with a note), address and hours, set
 by staff in the console (storage/staff.py `OfficeState`, dialogs/booking/offices.py) over what the knowledge says.
 
-The engine reads the table at the start of every turn (`refresh`, one small query) into a context variable, so a
-change applies at the next message in every process without a restart, and one turn sees one state throughout.
+The engine reads the table at the start of every turn (`refresh`; from the factory's `OfficeCache`, so a turn
+costs no query while nothing changed) into a context variable, so a change applies at the next message in this
+process and within `OfficeCache.TTL` in another, without a restart, and one turn sees one state throughout.
 Outside a turn (a worker, a staff command) nothing is set and the knowledge's own data stands, unless the caller
 refreshes. A closed office is never offered for booking; an office without an address cannot take bookings
 (`bookable`); the bot's answers give the staff's address, hours and note (`current`, `hours`)."""
@@ -52,10 +53,7 @@ def use(board: Mapping[str, OfficeView]) -> None:
 
 
 async def load(uow: UnitOfWork) -> dict[str, OfficeView]:
-    return {
-        row.office: OfficeView(row.office, row.status, row.note, row.address, row.hours)
-        for row in await uow.offices.all()
-    }
+    return {row[0]: OfficeView(*row) for row in await uow.offices.snapshot()}
 
 
 async def refresh(uow: UnitOfWork) -> None:

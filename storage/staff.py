@@ -107,12 +107,43 @@ class Staff:
         await self._s.execute(update(StaffSession).where(StaffSession.user_id == user.id).values(revoked=True))
 
 
+OfficeRow = tuple[str, str, str | None, str | None, str | None]  # office, status, note, address, hours
+
+
+class OfficeCache:
+    """The offices' state as last read (`Offices.snapshot`), so a turn need not query it: every message reads it
+    and staff change it a few times a day. It is emptied by this process's writes (`Offices.put`), by another
+    connection's commit on SQLite (the unit-of-work factory checks data_version), and read again after `TTL` of
+    the clock, which bounds how late another process (PostgreSQL) sees a change."""
+
+    TTL = dt.timedelta(seconds=2)
+
+    def __init__(self) -> None:
+        self.rows: tuple[OfficeRow, ...] | None = None
+        self.at: dt.datetime | None = None
+
+    def clear(self) -> None:
+        self.rows, self.at = None, None
+
+
 class Offices:
     """The offices' status as staff set it; never commits."""
 
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, cache: OfficeCache | None = None) -> None:
         self._s = session
         self._clock = clock
+        self._cache = cache
+
+    async def snapshot(self) -> tuple[OfficeRow, ...]:
+        """Every office's state as plain values, from the cache while it is fresh."""
+        cache, now = self._cache, self._clock()
+        fresh = cache is not None and cache.at is not None and cache.at <= now < cache.at + OfficeCache.TTL
+        if cache is not None and cache.rows is not None and fresh:
+            return cache.rows
+        rows = tuple((r.office, r.status, r.note, r.address, r.hours) for r in await self.all())
+        if cache is not None:
+            cache.rows, cache.at = rows, now
+        return rows
 
     async def all(self) -> list[OfficeState]:
         return list((await self._s.scalars(select(OfficeState).order_by(OfficeState.office))).all())
@@ -123,4 +154,6 @@ class Offices:
     async def put(self, row: OfficeState) -> OfficeState:
         self._s.add(row)
         await self._s.flush()
+        if self._cache is not None:
+            self._cache.clear()
         return row

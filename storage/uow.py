@@ -29,7 +29,7 @@ from storage.outbox import OutboxRepo
 from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
-from storage.staff import Offices, Staff
+from storage.staff import OfficeCache, Offices, Staff
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
 
@@ -49,9 +49,11 @@ class UnitOfWork:
         *,
         clock: Clock,
         secret: bytes = DEV_SECRET,
+        offices: OfficeCache | None = None,
     ) -> None:
         self.clock = clock
         self.secret = secret  # the key of person and client hashes (storage/people.py)
+        self._office_cache = offices
         self._sessionmaker = sessionmaker
         self._gate = gate
         self._citizens = citizens
@@ -86,7 +88,7 @@ class UnitOfWork:
         self.audit = Audit(self.session, clock)
         self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
-        self.offices = Offices(self.session, clock)  # the offices' status as staff set it
+        self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
@@ -103,6 +105,8 @@ class UnitOfWork:
     def _rolled_back(self) -> None:
         if self._booking_cache is not None:
             self._booking_cache.clear()  # it may hold what this transaction read of its own, now undone, writes
+        if self._office_cache is not None:
+            self._office_cache.clear()
         if self._hold_cache is not None:
             self._hold_cache.clear()
         self.users.forget_served()  # its changes to cached objects never reached the database
@@ -179,6 +183,8 @@ class UnitOfWorkFactory:
         self._gate = asyncio.Lock() if serialize else None
         self.citizens = CitizenCache() if serialize else None
         self.booking_cache = BookingCache() if serialize else None
+        # Also with several processes: its TTL bounds how late another process's change is seen.
+        self.office_cache = OfficeCache()
         self.hold_cache = HoldCache() if serialize else None
         self.log_buffer = LogBuffer() if serialize else None
         engine = sessionmaker.kw.get("bind")
@@ -199,6 +205,7 @@ class UnitOfWorkFactory:
             self.hold_cache,
             clock=self.clock,
             secret=self.secret,
+            offices=self.office_cache,
         )
 
     async def _connection(self) -> AsyncConnection:
@@ -216,6 +223,7 @@ class UnitOfWorkFactory:
                 self.citizens.clear()
                 if self.booking_cache is not None:
                     self.booking_cache.clear()
+                self.office_cache.clear()
                 if self.hold_cache is not None:
                     self.hold_cache.clear()
                 self._data_version = version
