@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,18 +18,15 @@ from sqlalchemy import select, update
 from bot.staff import audit_run
 from dialogs.booking.priority import BLOCK
 from dialogs.booking.rules import Slot
-from dialogs.booking.service import BookingService, new_token
+from dialogs.booking.service import new_token
 from knowledge import Knowledge
 from storage.booking import Booking
 from storage.booking.repository import month_period
 from storage.clock import ManualClock
-from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade
 from storage.outbox import Outbox
-from storage.uow import UnitOfWorkFactory
 from testkit.people import phone_for
-from tests.conftest import make_settings
 from tests.test_staff_cli import DAY, KYIV, NOW, OFFICE, SERVICE, Db, cli
+from tests.test_staff_cli import db as db  # the same fixture: a fresh database and the booking service
 
 EXCHANGE = "drs-passport-id-exchange"  # the same windows as SERVICE (a person has one booking per service)
 RESIDENCE = "pub-residence-registration"
@@ -40,16 +35,6 @@ BUSINESS = "pub-fop-registration"
 COMBATANT = "combatant"
 PHONE = "+380671112233"
 WED, THU = dt.date(2026, 12, 9), dt.date(2026, 12, 10)
-
-
-@pytest.fixture()
-async def db(tmp_path: Path, kb: Knowledge) -> AsyncIterator[Db]:
-    settings = make_settings(tmp_path)
-    engine = make_engine(settings.database_url)
-    await upgrade(engine)
-    uows = UnitOfWorkFactory(make_sessionmaker(engine), clock=ManualClock(NOW))
-    yield Db(settings, engine, uows, BookingService(kb, martial_law=True))
-    await engine.dispose()
 
 
 async def held_slot(db: Db, service: str, day: dt.date, n: int = 0) -> Slot:
