@@ -1,0 +1,159 @@
+"""The offices page and `/staff/api/offices`: status, address, hours and a note, applied at once; closing an office
+lists the bookings it cancelled and says how many citizens were told. The rules are dialogs/console/rules.py and
+dialogs/booking/offices.py."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiohttp import web
+
+from dialogs.booking import offices
+from dialogs.console import rules
+from dialogs.console.accounts import Signed
+from handlers.web.staff.base import (
+    Console,
+    api_error,
+    api_session,
+    changer,
+    console,
+    csrf_field,
+    error,
+    headers,
+    html,
+    json_body,
+    json_ok,
+    page,
+    viewer,
+)
+from storage.booking import Booking
+
+STATUS_UA = {"open": "працює", "closed": "зачинено"}
+
+
+def _office_form(office: dict[str, Any], signed: Signed, editable: bool) -> str:
+    oid = escape(office["id"])
+    status = office["status"]
+    lines = [
+        f'<section class="office" aria-labelledby="h-{oid}"><h2 id="h-{oid}">{escape(office["name"])}</h2>',
+        f'<p>Стан: <span class="status-{escape(status)}">{STATUS_UA.get(status, status)}</span>'
+        + ("" if office["bookable"] else " — запис не приймається")
+        + f'. Майбутніх записів: {office["upcoming"]}.</p>',
+    ]
+    if not editable:
+        lines.append(f'<p>Адреса: {escape(office["address"] or "не вказано")}</p>')
+        lines.append(f'<p>Графік: {escape(office["hours"] or "як у довіднику")}</p>')
+        if office["note"]:
+            lines.append(f'<p>Примітка: {escape(office["note"])}</p>')
+        return "".join(lines) + "</section>"
+    options = "".join(
+        f'<option value="{v}"{" selected" if v == status else ""}>{label}</option>' for v, label in STATUS_UA.items()
+    )
+    lines.append(
+        f'<form method="post" action="/staff/offices/{oid}">{csrf_field(signed)}'
+        f'<label for="status-{oid}">Стан</label><select id="status-{oid}" name="status">{options}</select>'
+        f'<label for="address-{oid}">Адреса</label>'
+        f'<input type="text" id="address-{oid}" name="address" value="{escape(office["address"] or "")}">'
+        f'<label for="hours-{oid}">Графік для громадян (порожньо — як у довіднику)</label>'
+        f'<textarea id="hours-{oid}" name="hours">{escape(office["hours"] or "")}</textarea>'
+        f'<label for="note-{oid}">Примітка (для зачиненого офісу — чому і де приймають натомість)</label>'
+        f'<textarea id="note-{oid}" name="note">{escape(office["note"] or "")}</textarea>'
+        '<button type="submit">Зберегти</button></form></section>'
+    )
+    return "".join(lines)
+
+
+def _local(found: Console, booking: Booking) -> str:
+    if booking.start is None or found.booking is None:
+        return ""
+    return found.booking.local(booking.start).strftime("%d.%m.%Y %H:%M")
+
+
+def _affected_html(found: Console, changed: offices.Changed) -> str:
+    if not changed.affected:
+        return '<p class="notice" role="status">Зміни збережено.</p>'
+    rows = "".join(
+        f"<tr><td>{escape(b.code)}</td><td>{escape(_local(found, b))}</td><td>{escape(b.service)}</td></tr>"
+        for b in changed.affected
+    )
+    return (
+        '<div class="notice" role="status"><p>Зміни збережено. Скасовано записів: '
+        f"{len(changed.affected)}; громадянам надіслано повідомлення з найближчим вільним часом: "
+        f"{changed.notified}.</p><table><caption>Скасовані записи</caption>"
+        "<thead><tr><th>Код</th><th>Час</th><th>Послуга</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+async def _offices_page(request: web.Request, signed: Signed, notice: str = "", status: int = 200) -> web.Response:
+    found = console(request)
+    async with found.uows() as uow:
+        listed = await offices.listing(uow, found.kb)
+    editable = rules.may(signed.role, "offices.edit")
+    body = "<h1>Офіси</h1>" + notice + "".join(_office_form(o, signed, editable) for o in listed)
+    return html(page("Офіси", body, signed, "/staff/offices"), status)
+
+
+async def offices_page(request: web.Request) -> web.StreamResponse:
+    return await _offices_page(request, await viewer(request, "offices.view"))
+
+
+async def office_form(request: web.Request) -> web.StreamResponse:
+    signed, fields = await changer(request, "offices.edit")
+    body = {f: fields[f] for f in rules.OFFICE_FIELDS if f in fields}
+    try:
+        changed = await _change(request, signed, body)
+    except rules.Invalid as exc:
+        return await _offices_page(request, signed, error(str(exc)), 422)
+    if changed is None:
+        raise web.HTTPNotFound(headers=headers())
+    return await _offices_page(request, signed, _affected_html(console(request), changed))
+
+
+async def _change(request: web.Request, signed: Signed, body: object) -> offices.Changed | None:
+    found = console(request)
+    if found.booking is None:
+        raise web.HTTPServiceUnavailable(text="booking is not configured", headers=headers())
+    async with found.uows() as uow:
+        return await offices.change(uow, found.booking, request.match_info["office"], body, signed.login)
+
+
+async def api_offices(request: web.Request) -> web.Response:
+    signed = await api_session(request, "offices.view", change=False)
+    if isinstance(signed, web.Response):
+        return signed
+    found = console(request)
+    async with found.uows() as uow:
+        listed = await offices.listing(uow, found.kb)
+    return json_ok({"offices": listed})
+
+
+async def api_office_patch(request: web.Request) -> web.Response:
+    signed = await api_session(request, "offices.edit", change=True)
+    if isinstance(signed, web.Response):
+        return signed
+    body = await json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    try:
+        changed = await _change(request, signed, body)
+    except rules.Invalid as exc:
+        return api_error(422, str(exc), exc.field)
+    if changed is None:
+        return api_error(404, "no such office", "id")
+    found = console(request)
+    affected = [{"code": b.code, "start": b.start.isoformat() if b.start else None, "service": b.service}
+                for b in changed.affected]  # fmt: skip
+    return json_ok(
+        {"office": {"id": changed.office.office, **changed.office.json(), "bookable": changed.office.bookable},
+         "affected": affected, "notified": changed.notified, "time_zone": str(found.booking.tz)
+         if found.booking else None},
+    )  # fmt: skip
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/staff/offices", offices_page)
+    app.router.add_post("/staff/offices/{office}", office_form)
+    app.router.add_get("/staff/api/offices", api_offices)
+    app.router.add_patch("/staff/api/offices/{office}", api_office_patch)
