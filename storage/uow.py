@@ -30,6 +30,7 @@ from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
+from storage.surveys import VisitSurvey  # noqa: F401  (its table; the survey room owns the queries)
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
 
