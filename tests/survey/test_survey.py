@@ -16,16 +16,19 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot import staff
-from bot.app import Bot
+from bot.app import Bot, build
 from bot.outbox import senders
 from bot.reminders import Dispatcher, render_with
+from bot.settings import Settings
 from dialogs.survey import texts
 from knowledge import Knowledge
+from knowledge.search import SearchIndex
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.models import MessageLog
 from storage.reminders import Reminder
 from storage.surveys import VisitSurvey
+from testkit.servers import throwaway_postgres
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 4 December 2026, 09:00 in Kyiv
 SERVICE = "idp-living-allowance"  # booked at saksahan-uszn
@@ -106,6 +109,23 @@ def _asked(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def test_the_morning_after_one_survey_answered_by_button_and_a_typed_comment(
     bot: Bot, client: TestClient, clock: ManualClock, kb: Knowledge  # type: ignore[type-arg]
 ) -> None:
+    await _answered_once(bot, client, clock, kb)
+
+
+async def test_the_same_on_postgresql(kb: Knowledge, index: SearchIndex, clock: ManualClock) -> None:
+    """The conditional updates, the savepoint of the survey's unique key and the dispatcher's SKIP LOCKED claim
+    on PostgreSQL."""
+    with throwaway_postgres() as url:
+        pg = await build(Settings(_env_file=None, database_url=url), kb=kb, index=index, clock=clock)  # type: ignore[call-arg]
+        try:
+            assert pg.db.dialect.name == "postgresql"
+            async with TestClient(TestServer(pg.http, host="127.0.0.1")) as client:
+                await _answered_once(pg, client, clock, kb)
+        finally:
+            await pg.close()
+
+
+async def _answered_once(bot: Bot, client: TestClient, clock: ManualClock, kb: Knowledge) -> None:  # type: ignore[type-arg]
     session = "w-survey-olena"
     booking = await _book(bot, client, session)
     assert booking.start is not None
