@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot import staff
 from bot.app import Bot, build
@@ -225,3 +225,24 @@ async def test_not_asked_after_a_no_show_nor_of_a_forgotten_citizen(
     clock.now = booking.start + dt.timedelta(days=1, hours=1)
     assert (await _dispatcher(bot, clock).tick()).claimed == 0
     assert (await _surveys(bot))[0].asked_at is None
+
+
+async def test_not_asked_of_a_citizen_who_blocked_the_bot(
+    bot: Bot, client: TestClient, clock: ManualClock, kb: Knowledge  # type: ignore[type-arg]
+) -> None:
+    booking = await _book(bot, client, "w-survey-blocked")
+    assert booking.start is not None
+    clock.now = booking.start + dt.timedelta(minutes=15)
+    await _mark(bot, kb, clock, booking.code)
+    # Blocked the bot after the mark: the dispatcher cancels the citizen's rows instead of sending.
+    async with bot.uow_factory() as uow:
+        await uow.users.deactivate("web", "w-survey-blocked")
+    clock.now = booking.start + dt.timedelta(days=1, hours=1)
+    tally = await _dispatcher(bot, clock).tick()
+    assert (tally.sent, tally.cancelled) == (0, 1)
+    assert _asked(await _history(client, "w-survey-blocked")) == []
+    # Blocked before the mark: nothing is scheduled at all.
+    async with bot.uow_factory() as uow:
+        await uow.session.execute(delete(VisitSurvey))
+    await _mark(bot, kb, clock, booking.code)
+    assert await _surveys(bot) == []
