@@ -3,9 +3,11 @@ the booking arrived. One row per visit; the statistics read the scores by day an
 
 The row keeps the booking it asks about (so a visit is asked once) but no citizen id of its own. It is made when
 staff mark the visit arrived (the survey room, dialogs/survey/), `asked_at` set once the question went out,
-`score` and `answered_at` when the citizen answers. /forget (and the end of a citizen's retention) erases the
-comments of the citizen's bookings' surveys (free text a citizen may fill with anything); the score stays, an
-anonymous figure like the booking it belongs to. Never commits (the unit of work does)."""
+`score` and `answered_at` when the citizen answers. A row never asked (the citizen blocked the bot or was forgotten
+first, or the bot was down past the three days) keeps `asked_at` NULL: statistics count the asked ones. /forget
+(and the end of a citizen's retention) erases the comments of the citizen's bookings' surveys (free text a citizen
+may fill with anything); the score stays, an anonymous figure like the booking it belongs to. Never commits (the
+unit of work does)."""
 
 from __future__ import annotations
 
