@@ -199,7 +199,7 @@ async def build(
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
     secure = (settings.public_url or "").lower().startswith("https://")
-    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff)  # /staff/
+    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff, desk=desk)
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:

@@ -340,7 +340,7 @@ class HandoffService:
         lines = [f"🎫 №{ticket.id} · {channel} · {ticket.name or 'без імені'}"]
         lines.append(f"Створено: {ticket.created_at.astimezone(texts.KYIV):%d.%m %H:%M}")
         if ticket.priority:
-            lines.append(texts.OP_PRIORITY.format(group=self._group_title(ticket.priority_group)))
+            lines.append(texts.OP_PRIORITY.format(group=self.group_title(ticket.priority_group)))
         if ticket.mode == QUESTION:
             lines.append(texts.OP_QUESTION.format(channel=channel))
         if ticket.status == CLOSED:
@@ -360,7 +360,7 @@ class HandoffService:
                 lines += ["", f"🔔 Нагадувань: {len(reminders)}, найближче "
                           f"{min(r.due_at for r in reminders).astimezone(texts.KYIV):%d.%m %H:%M}"]  # fmt: skip
             recent = await uow.messages.recent(user.id, CONTEXT_LINES + 6)
-            shown = [self._line(m, recent[:i]) for i, m in enumerate(recent)][-CONTEXT_LINES:]
+            shown = [self.log_line(m, recent[:i]) for i, m in enumerate(recent)][-CONTEXT_LINES:]
             if shown:
                 lines += ["", "💬 Останні повідомлення:", *shown]
         text = "\n".join(lines)
@@ -369,7 +369,7 @@ class HandoffService:
         buttons = operator_buttons(ticket.id) if ticket.status in ACTIVE else ()
         return Reply(text, buttons)
 
-    def _group_title(self, group: str | None) -> str:
+    def group_title(self, group: str | None) -> str:
         for g in self.data.priority_groups:
             if g.id == group:
                 return g.label
@@ -392,10 +392,15 @@ class HandoffService:
             out.append(line)
         return ["", *out] if out else []
 
-    def _line(self, m: MessageLog, earlier: list[MessageLog]) -> str:
-        """One line of the log as an operator reads it: a pressed button by its label, never its payload."""
+    def log_line(self, m: MessageLog, earlier: list[MessageLog]) -> str:
+        """One line of the log as an operator reads it on the card: who, then `said`, cut short."""
         who = {"in": "👤", "out": "🤖", "sys": "🤖", "op": "🎧"}.get(m.direction, "·")
-        text = " ".join(m.text.split())
+        text = " ".join(self.said(m, earlier).split())
+        return f"{who} {text[:LINE_CHARS]}{'…' if len(text) > LINE_CHARS else ''}"
+
+    def said(self, m: MessageLog, earlier: list[MessageLog]) -> str:
+        """What a line of the log said: a pressed button by its label, never its payload."""
+        text = m.text.strip()
         if (
             m.direction == "in"
             and text.startswith("[")
@@ -414,4 +419,4 @@ class HandoffService:
                 None,
             )
             text = f"натиснуто «{label}»" if label else "натиснуто кнопку"
-        return f"{who} {text[:LINE_CHARS]}{'…' if len(text) > LINE_CHARS else ''}"
+        return text
