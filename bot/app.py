@@ -167,6 +167,7 @@ async def build(
             payload_prefixes=CORE | {room.prefix for room in rooms} | {HandoffRoom.prefix},
             kick=kicker,
             live=hub.notify,
+            group=settings.handoff_group or not settings.staff_inbox,  # the console's inbox alone: none
         )
         rooms.append(HandoffRoom(handoff))
     # People, not queries: complaints, thanks, distress, home visits; a person's buttons lent by the rooms above.

@@ -157,8 +157,12 @@ class Settings(BaseSettings):
     def handoff_enabled(self) -> bool:
         """An operator group is configured on an enabled Telegram bot, or operators work in the console's
         inbox (STAFF_INBOX)."""
-        group = self.telegram_enabled and self.operator_chat_id is not None and bool(self.operators())
-        return group or self.staff_inbox
+        return self.handoff_group or self.staff_inbox
+
+    @property
+    def handoff_group(self) -> bool:
+        """The operator group is configured on an enabled Telegram bot."""
+        return self.telegram_enabled and self.operator_chat_id is not None and bool(self.operators())
 
     @property
     def telegram_enabled(self) -> bool:

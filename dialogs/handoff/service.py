@@ -87,6 +87,7 @@ class HandoffService:
         payload_prefixes: Container[str] = CORE,
         kick: Kick | None = None,
         live: Live | None = None,
+        group: bool = True,
     ) -> None:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing (the hotline's hours)")
@@ -95,7 +96,8 @@ class HandoffService:
         self.martial_law = martial_law
         self.holidays_off = holidays_are_days_off
         self.settings = settings or HandoffSettings()
-        self.enabled = enabled  # an operator group is configured
+        self.enabled = enabled  # an operator group is configured, or operators work in the console's inbox
+        self.group = group  # the Telegram group exists: lines for it are queued (else nobody would send them)
         # Where a citizen is in a dialog, for the context card (dialogs.describe.Describer); nothing without one.
         self.describe: Describe = describe or (lambda state: [])
         self.booking = booking  # the booking room's hotline callback, offered instead of waiting (if wired)
@@ -201,6 +203,10 @@ class HandoffService:
     ) -> None:
         """Queue a line for the ticket's topic (None: only make sure the topic exists). A ticket still waiting
         without a topic keeps it until an operator takes it (the outbox holds such rows)."""
+        if not self.group:  # the console's inbox alone: it reads the citizen's log, nothing to queue
+            if now is not None:
+                await uow.tickets.touch(ticket.id, now, by_citizen=by_citizen)
+            return
         text = reply.text if reply else ""
         media = reply.attachment.as_dict() if reply and reply.attachment else None
         buttons = button_rows(reply.buttons) if reply else None

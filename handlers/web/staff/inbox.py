@@ -143,8 +143,9 @@ def _ticket_html(view: TicketView, signed: Signed, canned_keys: list[str]) -> st
 
 
 async def _ticket_page(
-    request: web.Request, signed: Signed, tid: int, note: str = "", status: int = 200
+    request: web.Request, signed: Signed, tid: int, note: str = "", status: int = 200, look: bool = False
 ) -> web.Response:
+    """A ticket's page; `look`: a member of staff opened it (audited: it shows the citizen's words)."""
     parts = _parts(request)
     if parts is None:
         return html(page("Звернення", "<h1>Звернення</h1>" + notice(OFF), signed, PATH), status)
@@ -152,7 +153,7 @@ async def _ticket_page(
     operator_id, _ = inbox.staff_operator(signed.login)
     async with found.uows() as uow:
         view = await inbox.ticket_view(uow, parts[0], tid, uow.clock(), operator_id)
-        if view is not None:  # the citizen's words (personal data) were shown to this member of staff
+        if view is not None and look:
             await uow.audit.record(signed.login, "inbox.view", f"ticket:{tid}")
     if view is None:
         raise web.HTTPNotFound(text="no such ticket", headers=headers())
@@ -191,7 +192,7 @@ async def list_page(request: web.Request) -> web.StreamResponse:
 
 
 async def ticket_page(request: web.Request) -> web.StreamResponse:
-    return await _ticket_page(request, await viewer(request, PERMISSION), _tid(request))
+    return await _ticket_page(request, await viewer(request, PERMISSION), _tid(request), look=True)
 
 
 async def ticket_form(request: web.Request) -> web.StreamResponse:
