@@ -160,6 +160,11 @@ async def test_the_forms_work_without_script(desk_bot: Bot, client: TestClient[A
     empty = await client.post(f"/staff/inbox/{tid}/reply", data={"csrf": csrf, "text": "  "})
     assert empty.status == 422 and "Напишіть відповідь" in await empty.text()
     assert texts.OPERATOR_SAYS.format(text=hello) in [m["text"] for m in await history(client)]
+    passed = await client.post(f"/staff/inbox/{tid}/pass", data={"csrf": csrf})  # back to the queue
+    assert texts.OP_PASSED.format(name="anna") in await passed.text()
+    assert (await history(client))[-1]["text"] == texts.PASSED_TO_ANOTHER
+    listed = await (await client.get("/staff/api/inbox")).json()
+    assert [r["id"] for r in listed["waiting"]] == [tid] and listed["taken"] == []
     closed = await client.post(f"/staff/inbox/{tid}/close", data={"csrf": csrf})
     assert "✅ Закрито: anna." in await closed.text() and "закрито" in await closed.text()
     assert (await history(client))[-1]["text"] == texts.ENDED_BY_OPERATOR
