@@ -173,6 +173,7 @@ async def build(
             payload_prefixes=CORE | {room.prefix for room in rooms} | {HandoffRoom.prefix},
             kick=kicker,
             live=hub.notify,
+            group=settings.handoff_group or not settings.staff_inbox,  # the console's inbox alone: none
         )
         rooms.append(HandoffRoom(handoff))
     # People, not queries: complaints, thanks, distress, home visits; a person's buttons lent by the rooms above.
@@ -205,7 +206,7 @@ async def build(
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
     secure = (settings.public_url or "").lower().startswith("https://")
-    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff)  # /staff/
+    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff, desk=desk)
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:
