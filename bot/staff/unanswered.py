@@ -2,7 +2,7 @@
 could not answer (and typed answers a step could not read), grouped by similar text, most frequent first.
 
 The rows carry no citizen identifiers and their text is masked as the message log is (dialogs/redact.py); the
-grouping is `bot.staff.similar`. A group shows its most common wording, channel and context (the step or the
+grouping is `dialogs.console.similar`. A group shows its most common wording, channel and context (the step or the
 thing in focus where it was said), each the most frequent of the group's (of equal ones, the latest)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot.staff.common import KYIV, OK, DatabaseCli, Parser, Usage, iso_date, kyiv, print_json
-from bot.staff.similar import Group, group
+from dialogs.console.similar import Group, group
 from storage.uow import UnitOfWork
 
 PROG = "python -m bot unanswered"
