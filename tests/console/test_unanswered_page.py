@@ -19,15 +19,15 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot import staff
 from bot.app import Bot
+from dialogs.console.unanswered import KYIV
 from knowledge import Knowledge
 from knowledge.phrasings import MAX_CHARS, Phrasing, problems
 from knowledge.search import SearchIndex
 from knowledge.understand import build_understander
 from storage.clock import ManualClock
-from dialogs.console.unanswered import KYIV
 from testkit.transcript import EngineChannel
-from tests.console.test_api import session, sign_in
 from tests.conftest import make_settings
+from tests.console.test_api import session, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not confident today (search results: idp-living-allowance 0.47, then two others), so the Center attaches it.
