@@ -42,7 +42,8 @@ def _row(i: int, u: user_rules.Listed, signed: Signed) -> str:
 async def _page(request: web.Request, signed: Signed, said: str = "", status: int = 200) -> web.Response:
     async with console(request).uows() as uow:
         listed = await user_rules.listing(uow)
-    roles = "".join(f'<option value="{r}">{ROLES_UA[r]}</option>' for r in rules.ROLES)
+    roles = "".join(f'<option value="{r}"{" selected" if r == "operator" else ""}>{ROLES_UA[r]}</option>'
+                    for r in rules.ROLES)  # fmt: skip  (the least the default)
     body = (
         f"<h1>Користувачі</h1>{said}"
         '<div class="scroll"><table><caption>Користувачі консолі</caption><thead><tr><th scope="col">Логін</th>'
