@@ -49,8 +49,8 @@ def target_hit(kb: Knowledge, target: str) -> SearchHit | None:
 
 
 class Learned:
-    """The attached phrasings one process knows, by their key (sorted lemmas of the meaningful words). Replaced
-    whole or added to one at a time; a lookup reads a snapshot, so a turn never sees half a change."""
+    """The attached phrasings one process knows, by their key (sorted lemmas of the meaningful words). Added to
+    by replacing the dict whole: a lookup reads a snapshot, so a turn never sees half a change."""
 
     def __init__(self, index: SearchIndex) -> None:
         self._index = index
@@ -68,12 +68,9 @@ class Learned:
             found.append(min(lemmas or forms))
         return " ".join(sorted(found))
 
-    def replace(self, phrasings: Iterable[Phrasing]) -> None:
-        self._by_key = {k: p.target for p in phrasings if (k := self.key(p.text))}
-
-    def add(self, phrasing: Phrasing) -> None:
-        if key := self.key(phrasing.text):
-            self._by_key = {**self._by_key, key: phrasing.target}
+    def add(self, *phrasings: Phrasing) -> None:
+        """Add phrasings to those known (a phrasing is never taken back, so a refresh only adds)."""
+        self._by_key = {**self._by_key, **{k: p.target for p in phrasings if (k := self.key(p.text))}}
 
     def __len__(self) -> int:
         return len(self._by_key)

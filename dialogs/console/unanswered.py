@@ -4,12 +4,13 @@ text to a card or situation as a new phrasing (knowledge/phrasings.py: checked a
 checks it, stored with its author, audited, and live in this process's understander once committed); dismissing a
 group (hidden, audited). Over one unit of work; `now` is the uow's clock.
 
-Other processes read the attached phrasings when they start (`load`): the one that attaches uses it at once."""
+The process that attaches a phrasing uses it at once; every process reads them all when it starts (`load`) and
+again every REFRESH (`refresh`, a job of `python -m bot`), so another process answers with it within a minute."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from dialogs.console.rules import Invalid
@@ -20,6 +21,7 @@ from knowledge.understand import Understander
 from storage.uow import UnitOfWork
 
 KYIV = ZoneInfo("Europe/Kyiv")
+REFRESH = dt.timedelta(minutes=1)
 DEFAULT_DAYS = 30  # the page's range when none is asked: the last 30 Kyiv days
 MAX_DAYS = 366
 MAX_DISMISS = 200  # characters of a dismissed normalised text kept
@@ -71,9 +73,15 @@ async def attached(uow: UnitOfWork) -> list[Phrasing]:
 
 
 async def load(uow: UnitOfWork, understander: Understander) -> int:
-    """Every attached phrasing into the understander (a process's start); how many."""
-    understander.learned.replace(await attached(uow))
+    """Every attached phrasing into the understander (a process's start, then `REFRESH`); how many it knows."""
+    understander.learned.add(*await attached(uow))
     return len(understander.learned)
+
+
+async def refresh(uows: Callable[[], UnitOfWork], understander: Understander) -> int:
+    """`load` in a unit of work of its own: the job that brings another process's attachments into this one."""
+    async with uows() as uow:
+        return await load(uow, understander)
 
 
 def _body(body: object, fields: Sequence[str]) -> dict[str, str]:

@@ -18,7 +18,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import staff
-from bot.app import Bot
+from bot.app import Bot, build
+from dialogs.console import unanswered
 from dialogs.console.unanswered import KYIV
 from knowledge import Knowledge
 from knowledge.phrasings import MAX_CHARS, Phrasing, problems
@@ -104,16 +105,21 @@ async def test_attaching_a_group_makes_the_bot_answer_it_with_the_card_at_once(
 async def test_a_new_process_reads_the_attached_phrasings_at_its_start(
     console: Bot, tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock
 ) -> None:
-    from bot.app import build
-
     async with console.uow_factory() as uow:
-        from dialogs.console import unanswered
-
         await unanswered.attach(uow, kb, console.engine.understander, {"text": QUESTION, "target": TARGET}, "anna")
     other = await build(make_settings(tmp_path), kb=kb, index=index, clock=clock)
     try:
         confident = other.engine.understander.understand(QUESTION).confident
         assert confident is not None and confident.id == "idp-living-allowance"
+        # attached in the first process while the other runs: the other's refresh job brings it in
+        later = {"text": "картка захисника", "target": "situation/ya-veteran"}
+        assert other.engine.understander.understand(later["text"]).confident is None
+        async with console.uow_factory() as uow:
+            await unanswered.attach(uow, kb, console.engine.understander, later, "anna")
+        assert other.engine.understander.understand(later["text"]).confident is None
+        assert await unanswered.refresh(other.uow_factory, other.engine.understander) == 2
+        confident = other.engine.understander.understand(later["text"]).confident
+        assert confident is not None and confident.id == "ya-veteran"
     finally:
         await other.close()
 
