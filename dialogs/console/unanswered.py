@@ -49,12 +49,15 @@ def day_range(now: dt.datetime, start: str | None, end: str | None) -> tuple[dt.
     return first, last
 
 
-async def groups(uow: UnitOfWork, first: dt.date, last: dt.date) -> list[Group]:
+async def groups(
+    uow: UnitOfWork, first: dt.date, last: dt.date, understander: Understander | None = None
+) -> list[Group]:
     """The groups of the days, most frequent first, without those dismissed or answered by an attached phrasing
-    (any of their texts is one)."""
+    (one of their texts is one, or, with the understander, their wording now leads to one)."""
     asked = await uow.unanswered.between(_midnight(first), _midnight(last + dt.timedelta(days=1)))
     hidden = await uow.phrasings.dismissed() | {normal(p.text) for p in await uow.phrasings.attached()}
-    return [g for g in group(asked) if not hidden.intersection(g.forms)]
+    answered = understander.learned.match if understander is not None else lambda _: None
+    return [g for g in group(asked) if not hidden.intersection(g.forms) and answered(g.text) is None]
 
 
 def group_json(g: Group) -> dict[str, object]:

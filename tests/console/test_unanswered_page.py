@@ -63,6 +63,8 @@ async def test_attaching_a_group_makes_the_bot_answer_it_with_the_card_at_once(
     console: Bot, client: TestClient[Any, Any], clock: ManualClock
 ) -> None:
     await _record(console, clock)
+    async with console.uow_factory() as uow:  # other words, a group of its own, that the phrasing will answer
+        uow.unanswered.add("miss", "стати на облік переселенцю", "viber", None)
     before = await EngineChannel(console.engine, "web-2", "web").send_text(QUESTION)
     assert before.texts[0].startswith("Ось що я знайшов") and TITLE not in before.text  # results, not the card
     understood = console.engine.understander.understand(QUESTION)
@@ -73,6 +75,7 @@ async def test_attaching_a_group_makes_the_bot_answer_it_with_the_card_at_once(
     texts = {g["text"]: g for g in listed["groups"]}
     assert texts[QUESTION]["count"] == 3 and texts[QUESTION]["channel"] == "telegram"
     assert texts[MISS]["count"] == 1 and texts[MISS]["channel"] == "web"
+    assert texts["стати на облік переселенцю"]["count"] == 1
     page = await (await client.get("/staff/unanswered")).text()
     assert QUESTION in page and "Разів: <strong>3</strong>" in page and 'name="csrf"' in page
 
@@ -91,7 +94,7 @@ async def test_attaching_a_group_makes_the_bot_answer_it_with_the_card_at_once(
     assert after.texts[0].startswith(f"**{TITLE}**")  # the card's dialog opens
     # gone from the page (answered now), stored with its author, audited
     listed = await (await client.get("/staff/api/unanswered")).json()
-    assert QUESTION not in {g["text"] for g in listed["groups"]} and MISS in {g["text"] for g in listed["groups"]}
+    assert {g["text"] for g in listed["groups"]} == {MISS}
     async with console.uow_factory() as uow:
         (stored,) = await uow.phrasings.attached()
         entries = await uow.audit.page(action="unanswered.attach")
@@ -134,6 +137,9 @@ async def test_a_phrasing_that_already_leads_elsewhere_is_refused_and_the_check_
     refused = await _api(client, "/staff/api/unanswered/attach", wrong, me["csrf"])
     assert refused.status == 422
     assert "already leads with confidence to service/idp-living-allowance" in (await refused.json())["error"]
+    page = await client.post("/staff/unanswered/attach", data={"csrf": me["csrf"], **wrong})
+    assert page.status == 422
+    assert "Бот уже впевнено відповідає на ці слова іншим: «Надання допомоги на проживання" in await page.text()
     too_long = {"text": "паспорт " * (MAX_CHARS // 8 + 1), "target": TARGET}
     assert (await _api(client, "/staff/api/unanswered/attach", too_long, me["csrf"])).status == 422
     # a bad phrasing stored anyway (by hand in the database, or before the knowledge changed) is caught
@@ -196,6 +202,8 @@ async def test_the_range_and_the_roles(console: Bot, client: TestClient[Any, Any
     me = await session(client)
     assert (await _api(client, "/staff/api/unanswered/attach", {"text": QUESTION, "target": TARGET},
                        me["csrf"])).status == 403  # fmt: skip
+    assert (await client.post("/staff/unanswered/attach", data={"csrf": me["csrf"], "text": QUESTION,
+                                                               "target": TARGET})).status == 403  # fmt: skip
     assert "/staff/unanswered" not in await (await client.get("/staff/offices")).text()
     await client.post("/staff/logout", data={"csrf": me["csrf"]})
     assert await sign_in(client, "anna") == 303

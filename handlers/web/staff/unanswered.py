@@ -4,6 +4,7 @@ at once), or dismiss it. The rules are dialogs/console/unanswered.py and knowled
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from aiohttp import web
@@ -31,6 +32,17 @@ from handlers.web.staff.base import (
 PATH = "/staff/unanswered"
 SHOWN = 100  # groups on the page (the API gives all)
 CHANNELS = {"web": "вебчат", "telegram": "Telegram", "viber": "Viber"}
+UA = {
+    "no such": "Немає такої картки чи ситуації: оберіть зі списку (service/… або situation/…).",
+    "characters": "Формулювання — щонайбільше 120 символів: залиште саме питання.",
+    "no meaningful words": "У формулюванні немає змістовних слів.",
+    "the same words as": "Ці самі слова вже прив’язано до іншої картки.",
+    "attached already": "Це формулювання вже прив’язано.",
+    "is empty": "Порожній текст.",
+    "is a day": "Дата — у форматі РРРР-ММ-ДД.",
+    "is before": "Кінець діапазону раніше за початок.",
+    "at most": "Діапазон — щонайбільше рік.",
+}
 
 
 def _datalist(request: web.Request) -> str:
@@ -68,8 +80,8 @@ async def _page(request: web.Request, signed: Signed, days: tuple[str | None, st
             first, last = found_rules.day_range(uow.clock(), *days)
         except rules.Invalid as exc:
             first, last = found_rules.day_range(uow.clock(), None, None)
-            said, status = error(str(exc)), 422
-        listed = await found_rules.groups(uow, first, last)
+            said, status = error(_ua(exc)), 422
+        listed = await found_rules.groups(uow, first, last, console(request).understander)
     shown = (first.isoformat(), last.isoformat())
     count = sum(g.count for g in listed)
     body = (
@@ -100,13 +112,24 @@ async def _attach(request: web.Request, signed: Signed, body: object) -> str:
     return phrasing.target
 
 
+def _ua(exc: rules.Invalid) -> str:
+    """The rules' English (the API's, and `knowledge check`'s) said in Ukrainian on the page."""
+    message = str(exc)
+    if led := re.search(r"already leads with confidence to \S+ \((.*)\)$", message):
+        return f"Бот уже впевнено відповідає на ці слова іншим: «{led[1]}». Уточніть формулювання."
+    for part, said in UA.items():
+        if part in message:
+            return said
+    return message
+
+
 async def attach_form(request: web.Request) -> web.StreamResponse:
     signed, fields = await changer(request, "unanswered")
     days = (fields.get("from"), fields.get("to"))
     try:
         target = await _attach(request, signed, {"text": fields.get("text", ""), "target": fields.get("target", "")})
     except rules.Invalid as exc:
-        return await _page(request, signed, days, error(str(exc)), 422)
+        return await _page(request, signed, days, error(_ua(exc)), 422)
     return await _page(request, signed, days, notice(f"Прив’язано до {target}: бот уже відповідає на це питання."))
 
 
@@ -117,7 +140,7 @@ async def dismiss_form(request: web.Request) -> web.StreamResponse:
         async with console(request).uows() as uow:
             await found_rules.dismiss(uow, {"text": fields.get("text", "")}, signed.login)
     except rules.Invalid as exc:
-        return await _page(request, signed, days, error(str(exc)), 422)
+        return await _page(request, signed, days, error(_ua(exc)), 422)
     return await _page(request, signed, days, notice("Приховано."))
 
 
@@ -130,7 +153,7 @@ async def api_unanswered(request: web.Request) -> web.Response:
             first, last = found_rules.day_range(uow.clock(), request.query.get("from"), request.query.get("to"))
         except rules.Invalid as exc:
             return api_error(422, str(exc), exc.field)
-        listed = await found_rules.groups(uow, first, last)
+        listed = await found_rules.groups(uow, first, last, console(request).understander)
     return json_ok({"from": first.isoformat(), "to": last.isoformat(),
                     "groups": [found_rules.group_json(g) for g in listed]})  # fmt: skip
 

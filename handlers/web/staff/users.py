@@ -15,6 +15,19 @@ from handlers.web.staff.base import changer, console, csrf_field, error, html, n
 
 PATH = "/staff/users"
 ROLES_UA = {"admin": "адміністратор", "registrar": "реєстратор", "operator": "оператор"}
+# The rules' English (shared with `python -m bot staff`) said in Ukrainian on the page.
+UA = {
+    "a login is": "Логін — 2–64 малі латинські літери, цифри, «.», «_» або «-».",
+    "a role is": "Оберіть роль зі списку.",
+    "at least": f"Пароль — щонайменше {rules.MIN_PASSWORD} символів.",
+    "at most": f"Пароль — щонайбільше {rules.MAX_PASSWORD} символів.",
+    "exists": "Такий логін уже є (змініть йому пароль у списку).",
+    "yourself": "Себе вимкнути не можна: це може зробити інший адміністратор.",
+}
+
+
+def _ua(exc: UserError) -> str:
+    return next((said for part, said in UA.items() if part in str(exc)), str(exc))
 
 
 def _row(i: int, u: user_rules.Listed, signed: Signed) -> str:
@@ -73,7 +86,7 @@ async def add_form(request: web.Request) -> web.StreamResponse:
         async with console(request).uows() as uow:
             await accounts.add_user(uow, login, fields.get("role", ""), fields.get("password", ""), signed.login)
     except UserError as exc:
-        return await _page(request, signed, error(str(exc)), 422)
+        return await _page(request, signed, error(_ua(exc)), 422)
     return await _page(request, signed, notice(f"Додано {login}."))
 
 
@@ -84,7 +97,7 @@ async def disable_form(request: web.Request) -> web.StreamResponse:
         async with console(request).uows() as uow:
             done = await user_rules.disable(uow, login, signed.login)
     except UserError as exc:
-        return await _page(request, signed, error(str(exc)), 422)
+        return await _page(request, signed, error(_ua(exc)), 422)
     if done is None:
         return await _page(request, signed, error(f"Немає користувача {login}."), 404)
     return await _page(request, signed, notice(f"{login} вимкнено; його сеанси завершено."))
@@ -97,7 +110,7 @@ async def passwd_form(request: web.Request) -> web.StreamResponse:
         async with console(request).uows() as uow:
             done = await accounts.set_password(uow, login, fields.get("password", ""), signed.login)
     except UserError as exc:
-        return await _page(request, signed, error(str(exc)), 422)
+        return await _page(request, signed, error(_ua(exc)), 422)
     if done is None:
         return await _page(request, signed, error(f"Немає користувача {login}."), 404)
     return await _page(request, signed, notice(f"Пароль {login} змінено; його сеанси завершено."))
