@@ -9,7 +9,8 @@ reads them all when it starts. Pure: no storage.
 
 `problems` is what `python -m knowledge check --phrasings FILE` and the console say of a phrasing: its target
 exists, it has meaningful words and at most MAX_CHARS characters, it does not already lead with confidence to a
-different answer, and it is not attached to two different answers."""
+different answer, it is not attached to two different answers, and, alone, it leads to its target (words that
+are a complaint, distress or a wish to be forgotten are answered as such, never searched)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,12 @@ class Learned:
         """Add phrasings to those known (a phrasing is never taken back, so a refresh only adds)."""
         self._by_key = {**self._by_key, **{k: p.target for p in phrasings if (k := self.key(p.text))}}
 
+    def only(self, phrasing: Phrasing) -> Learned:
+        """A set of this one phrasing (to try it alone)."""
+        alone = Learned(self._index)
+        alone.add(phrasing)
+        return alone
+
     def __len__(self) -> int:
         return len(self._by_key)
 
@@ -116,4 +123,8 @@ def problems(kb: Knowledge, understander: Understander, phrasings: Iterable[Phra
             leads = f"{confident.kind}/{confident.id}"
             if leads != p.target and frozenset({leads, p.target}) not in understander.related:
                 found.append(f"{where}: already leads with confidence to {leads} ({confident.title})")
+                continue
+        alone = understander.understand(p.text, learned=understander.learned.only(p)).confident
+        if alone is None or f"{alone.kind}/{alone.id}" != p.target:
+            found.append(f"{where}: its words are read as something else first (a complaint, distress, /forget…)")
     return found

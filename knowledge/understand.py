@@ -255,8 +255,9 @@ class Understander:
         # The phrasings the Center attached (knowledge/phrasings.py): the one part that changes while it runs.
         self.learned = Learned(index)
 
-    def understand(self, text: str, limit: int = 5, *, learned: bool = True) -> Understanding:
-        """What `text` means; `learned`: an attached phrasing it says is its confident answer."""
+    def understand(self, text: str, limit: int = 5, *, learned: bool | Learned = True) -> Understanding:
+        """What `text` means; `learned`: an attached phrasing it says is its confident answer (these phrasings
+        instead of the process's when given)."""
         said = words(text)[:MAX_WORDS]
         placed, consumed, meaningful = self._place(said)
         intents, facet, death, topic = self._read(placed)
@@ -274,7 +275,8 @@ class Understander:
                 hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
             hits = hits[:limit]
         confident = hits[0] if hits and (default or self.is_confident(hits)) else None
-        if learned and limit > 0 and rest and (target := self.learned.match(text)) is not None:
+        attached = learned if isinstance(learned, Learned) else self.learned if learned else None
+        if attached is not None and limit > 0 and rest and (target := attached.match(text)) is not None:
             sure = target_hit(self._kb, target)
             if sure is not None:
                 hits = [sure, *(h for h in hits if f"{h.kind}/{h.id}" != target)][:limit]

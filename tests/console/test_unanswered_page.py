@@ -147,16 +147,22 @@ async def test_a_phrasing_that_already_leads_elsewhere_is_refused_and_the_check_
         await uow.phrasings.attach(wrong["text"], wrong["target"], "someone")
         await uow.phrasings.attach("!!! ...", TARGET, "someone")
         await uow.phrasings.attach("дрова на зиму", "situation/gone", "someone")
+        await uow.phrasings.attach("хочу поскаржитися на працівника", TARGET, "someone")  # a complaint, not searched
     out = io.StringIO()
     assert await staff.unanswered_run(["--phrasings"], console.settings, clock=console.uow_factory.clock, out=out) == 0
     exported = tmp_path / "phrasings.json"
     exported.write_text(out.getvalue(), encoding="utf-8")
     listed = json.loads(out.getvalue())
-    assert [p["text"] for p in listed] == ["виплати ВПО", "!!! ...", "дрова на зиму"]
+    assert [p["text"] for p in listed] == ["виплати ВПО", "!!! ...", "дрова на зиму", "хочу поскаржитися на працівника"]
+    assert {p["author"] for p in listed} == {"someone"}
     found = problems(kb, build_understander(kb, index), [Phrasing(p["text"], p["target"]) for p in listed])
-    assert len(found) == 3
+    assert len(found) == 4
     assert "already leads with confidence" in found[0] and "no meaningful words" in found[1]
-    assert "no such situation" in found[2]
+    assert "no such situation" in found[2] and "read as something else first" in found[3]
+    # the same words twice, to two answers
+    twice = [Phrasing(QUESTION, TARGET), Phrasing("Переселенець: як стати на облік?", "situation/ya-veteran")]
+    (clash,) = problems(kb, build_understander(kb, index), twice)
+    assert "the same words as" in clash
     sound = tmp_path / "sound.json"
     sound.write_text(json.dumps([{"text": QUESTION, "target": TARGET}]), encoding="utf-8")
     checked = subprocess.run([sys.executable, "-m", "knowledge", "check", "--phrasings", str(exported)], cwd=ROOT,
