@@ -93,6 +93,8 @@ async def serve(settings: Settings) -> None:
     from bot.maintenance import start_housekeeping
     from bot.outbox import senders, start_outbox
     from bot.reminders import Dispatcher, render_with, start_reminders
+    from dialogs.console.unanswered import REFRESH
+    from dialogs.console.unanswered import refresh as refresh_phrasings
     from handlers.web.security import listen
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
@@ -128,6 +130,9 @@ async def serve(settings: Settings) -> None:
         # Notices queued for citizens (a closed day) and due reminders go out through this process's channels.
         channels = senders(bot.uow_factory, bot.telegram, bot.viber)
         start_outbox(housekeeping, bot.uow_factory, channels, kicker=bot.kicker)
+        # phrasings attached in another process's console (dialogs/console/unanswered.py)
+        housekeeping.add_job(refresh_phrasings, "interval", seconds=REFRESH.total_seconds(), id="phrasings",
+                             args=[bot.uow_factory, bot.engine.understander], coalesce=True, max_instances=1)  # fmt: skip
         if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
             start_handoff(housekeeping, bot.uow_factory, bot.handoff)
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)

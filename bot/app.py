@@ -19,6 +19,7 @@ from dialogs.booking.flow import BookingRoom
 from dialogs.booking.offices import first_import
 from dialogs.booking.service import BookingService
 from dialogs.care.flow import CareRoom
+from dialogs.console import unanswered as console_unanswered
 from dialogs.describe import Describer
 from dialogs.engine import Engine
 from dialogs.flood import FloodLimiter
@@ -149,6 +150,8 @@ async def build(
     # buttons on the menu, a card and a checklist.
     rooms: list[Room] = []
     understander = build_understander(kb, index)  # the engine's, lent to the rooms that read questions
+    async with uow_factory() as uow:  # the phrasings the Center attached (the console adds more while it runs)
+        await console_unanswered.load(uow, understander)
     # The outbox's kicker and the web chat's live hub exist before the rooms that use them; the channels the
     # kicker sends through are connected once they are built (they need the engine the rooms make).
     kicker, hub = Kicker(uow_factory), LiveHub()
@@ -206,7 +209,8 @@ async def build(
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
     secure = (settings.public_url or "").lower().startswith("https://")
-    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff, desk=desk)
+    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff, desk=desk,
+                understander=understander)  # /staff/
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:

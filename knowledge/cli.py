@@ -11,8 +11,27 @@ from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.search import SearchHit, SearchIndex, build_index
 
 
-def _check(_: argparse.Namespace) -> int:
-    return report("knowledge", run_check())
+def _check(args: argparse.Namespace) -> int:
+    problems = run_check()
+    if args.phrasings is not None and not problems:
+        problems = _phrasing_problems(args.phrasings)
+    return report("knowledge", problems)
+
+
+def _phrasing_problems(path: str) -> list[str]:
+    """The attached phrasings of a file as `python -m bot unanswered --phrasings` writes it (a JSON list of
+    {"text", "target"}), checked against the knowledge (knowledge/phrasings.py)."""
+    from knowledge.phrasings import Phrasing, problems
+    from knowledge.understand import build_understander
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            listed = json.load(file)
+        given = [Phrasing(str(p["text"]), str(p["target"])) for p in listed]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        return [f"{path}: not a JSON list of {{\"text\", \"target\"}} ({exc})"]
+    kb = load_knowledge()
+    return problems(kb, build_understander(kb, build_index(kb)), given)
 
 
 def _json(hits: list[SearchHit]) -> str:
@@ -51,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate the data files and their cross-references")
+    check.add_argument("--phrasings", metavar="FILE", help="also check the phrasings the Center attached "
+                       "(the JSON of `python -m bot unanswered --phrasings`)")
     check.set_defaults(func=_check)
     search = sub.add_parser("search", help="search services and life situations")
     search.add_argument("query", nargs="?", help="the question; without it, one query per line from stdin")

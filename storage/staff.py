@@ -77,6 +77,10 @@ class Staff:
     async def user(self, login: str) -> StaffUser | None:
         return await self._s.scalar(select(StaffUser).where(StaffUser.login == login))
 
+    async def users(self) -> list[StaffUser]:
+        """Every staff user, by login."""
+        return list((await self._s.scalars(select(StaffUser).order_by(StaffUser.login))).all())
+
     async def user_by_id(self, user_id: int) -> StaffUser | None:
         return await self._s.get(StaffUser, user_id)
 

@@ -27,6 +27,7 @@ from storage.handoff import HoldCache, Tickets
 from storage.messages import LogBuffer, MessageLogs
 from storage.outbox import OutboxRepo
 from storage.people import DEV_SECRET, People
+from storage.phrasings import Phrasings
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
@@ -91,6 +92,7 @@ class UnitOfWork:
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
         self.surveys = Surveys(self.session)  # after a visit: the score and comment (dialogs/survey/)
+        self.phrasings = Phrasings(self.session, clock)  # attached / dismissed unanswered questions
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

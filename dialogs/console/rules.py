@@ -36,8 +36,10 @@ PAGES = (
     ("inbox", "/staff/inbox", "Звернення"),
     ("stats", "/staff/stats", "Статистика"),
     ("unanswered", "/staff/unanswered", "Що не знайшли"),
+    ("users", "/staff/users", "Користувачі"),
+    ("audit", "/staff/audit", "Журнал змін"),
 )
-BUILT = frozenset({"/staff/offices", "/staff/inbox"})
+BUILT = frozenset({"/staff/offices", "/staff/inbox", "/staff/unanswered", "/staff/users", "/staff/audit"})
 
 
 def may(role: str, permission: str) -> bool:

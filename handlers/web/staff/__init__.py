@@ -12,12 +12,13 @@ from dialogs.booking.service import BookingService
 from dialogs.handoff.desk import Desk
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
-from handlers.web.staff import auth, inbox, offices
+from handlers.web.staff import audit, auth, inbox, offices, unanswered, users
 from handlers.web.staff.base import CONSOLE_KEY, Console, stylesheet
 from knowledge.loader import Knowledge
+from knowledge.understand import Understander
 from storage.uow import UnitOfWork
 
-PAGES = (auth, offices, inbox)
+PAGES = (auth, offices, inbox, unanswered, users, audit)
 
 
 def setup_staff(
@@ -30,9 +31,10 @@ def setup_staff(
     secure: bool = False,
     handoff: HandoffService | None = None,
     desk: Desk | None = None,
+    understander: Understander | None = None,
 ) -> None:
     """Mount the staff console under /staff/."""
-    app[CONSOLE_KEY] = Console(uows, booking, kb, tuple(proxies), secure, handoff, desk)
+    app[CONSOLE_KEY] = Console(uows, booking, kb, tuple(proxies), secure, handoff, desk, understander)
     for module in PAGES:
         module.routes(app)
     app.router.add_get("/staff/static/staff.css", stylesheet)
