@@ -41,8 +41,9 @@ def upgrade() -> None:
         sa.Column("visit_day", sa.Date(), nullable=True),
         sa.Column("updated_at", _AT, nullable=False),
         sa.Column("updated_by", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["booking_id"], ["bookings.id"], name=op.f("fk_request_marks_booking_id_bookings"),
-                                ondelete="CASCADE"),  # fmt: skip
+        sa.ForeignKeyConstraint(
+            ["booking_id"], ["bookings.id"], name=op.f("fk_request_marks_booking_id_bookings"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("booking_id", name=op.f("pk_request_marks")),
     )
 
