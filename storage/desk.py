@@ -1,10 +1,10 @@
 """The front desk's rows and queries for the staff console's Today and Callbacks pages.
 
-- `walk_ins`: a citizen served without a booking (office, Kyiv day, service, a short note, the staff login); the
-  statistics count them per office and day. No citizen identifier is stored.
-- `request_marks`: what staff noted on a callback or a home-visit request (called, no answer, done, visit agreed
-  for a date, a note); one row per booking, so the bookings table keeps its meaning (its `status` stays the
-  booking's own). Deleted with the booking.
+- `walk_ins`: a citizen served without a booking (office, Kyiv day, service, a short note, the staff login);
+  the statistics count them per office and day. No citizen identifier is stored.
+- `request_marks`: what staff noted on a callback or a home-visit request (called, no answer, done, visit
+  agreed for a date, a note); one row per booking, so the bookings table keeps its meaning (its `status` stays
+  the booking's own). Deleted with the booking.
 - Read-only queries over bookings and the audit log the pages need in bulk (a day's priority decisions in one
   query, the open and recent requests).
 Never commits (the unit of work does)."""
@@ -47,7 +47,9 @@ class RequestMark(Base):
     __tablename__ = "request_marks"
 
     booking_id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("bookings.id", ondelete="CASCADE"),
+        primary_key=True,
     )
     status: Mapped[str] = mapped_column(String(16))  # called / no_answer / done / visit_agreed
     note: Mapped[str | None] = mapped_column(Text, default=None)
@@ -63,7 +65,9 @@ class Desk:
         self._s = session
         self._clock = clock
 
-    async def add_walk_in(self, office: str, day: dt.date, service: str, note: str | None, login: str) -> WalkIn:
+    async def add_walk_in(
+        self, office: str, day: dt.date, service: str, note: str | None, login: str
+    ) -> WalkIn:
         row = WalkIn(office=office, day=day, service=service, note=note, staff_login=login[:64],
                      created_at=self._clock())  # fmt: skip
         self._s.add(row)
@@ -86,7 +90,7 @@ class Desk:
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
     async def decisions(self, action: str, codes: Sequence[str]) -> dict[str, str]:
-        """code → the newest priority decision recorded under `action` in the audit log, one query for a day."""
+        """code → the newest priority decision recorded under `action` in the audit log (one query)."""
         if not codes:
             return {}
         rows = await self._s.execute(

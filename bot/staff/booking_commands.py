@@ -147,7 +147,9 @@ async def mark(
     log in the same transaction (dialogs/booking/desk.py, which the staff console's Today page calls too)."""
     try:
         async with uows() as uow:
-            marked = await desk.mark(service, uow, args.code, args.status, args.priority, by=actor(args), now=now)
+            marked = await desk.mark(
+                service, uow, args.code, args.status, args.priority, by=actor(args), now=now
+            )
     except desk.MarkRefused as exc:
         raise (NotFound if exc.missing else Usage)(str(exc)) from None
     shown: dict[str, Any] = {"code": marked.code, "status": marked.status}

@@ -42,7 +42,10 @@ def upgrade() -> None:
         sa.Column("updated_at", _AT, nullable=False),
         sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
-            ["booking_id"], ["bookings.id"], name=op.f("fk_request_marks_booking_id_bookings"), ondelete="CASCADE"
+            ["booking_id"],
+            ["bookings.id"],
+            name=op.f("fk_request_marks_booking_id_bookings"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("booking_id", name=op.f("pk_request_marks")),
     )
