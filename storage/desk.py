@@ -115,7 +115,7 @@ class Desk:
             .where(Booking.kind.in_(REQUEST_KINDS), or_(Booking.status.in_(ACTIVE), recent))
             .order_by(Booking.created_at.desc(), Booking.id.desc())
         )
-        found = [(b, m) for b, m in rows.tuples()]
+        found = [(row[0], row[1]) for row in rows]
         return sorted(found, key=lambda pair: pair[0].status not in ACTIVE)  # stable: newest first in each
 
     async def request(self, code: str) -> tuple[Booking, RequestMark | None] | None:
