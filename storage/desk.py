@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +59,17 @@ class RequestMark(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
 
 
+class DayBooking(NamedTuple):
+    """A booking as the Today page lists it: plain values, read without the ORM's per-object cost."""
+
+    code: str
+    start: dt.datetime | None
+    service: str
+    kind: str
+    status: str
+    priority: bool
+
+
 class Desk:
     """Walk-ins, request marks and the console's bulk reads; never commits."""
 
@@ -88,6 +100,15 @@ class Desk:
             .group_by(WalkIn.office, WalkIn.day)
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    async def day(self, office: str, start_from: dt.datetime, start_to: dt.datetime) -> list[DayBooking]:
+        """The bookings of `office` starting in [start_from, start_to), cancelled ones too, by time."""
+        rows = await self._s.execute(
+            select(Booking.code, Booking.start, Booking.service, Booking.kind, Booking.status, Booking.priority)
+            .where(Booking.office == office, Booking.start >= start_from, Booking.start < start_to)
+            .order_by(Booking.start, Booking.id)
+        )
+        return [DayBooking(*row) for row in rows]
 
     async def decisions(self, action: str, codes: Sequence[str]) -> dict[str, str]:
         """code → the newest priority decision recorded under `action` in the audit log (one query)."""

@@ -14,7 +14,8 @@ from dialogs.booking.notices import Closed, notify_cancelled
 from dialogs.booking.priority import DECISIONS, REFUSED, Refused, refuse
 from dialogs.booking.rules import month_key
 from dialogs.booking.service import BookingService
-from storage.booking import ARRIVED, CANCELLED, NO_SHOW, Booking
+from storage.booking import ARRIVED, CANCELLED, NO_SHOW
+from storage.desk import DayBooking
 from storage.uow import UnitOfWork
 
 PRIORITY_ACTION = "booking.priority"  # the audit log's action of a priority decision
@@ -129,7 +130,7 @@ async def close_rest_of_day(
 
 @dataclass(frozen=True)
 class DayRow:
-    booking: Booking
+    booking: DayBooking
     priority: str | None  # None, CLAIMED, or the decision (confirmed / refused)
 
 
@@ -138,8 +139,6 @@ async def day_rows(service: BookingService, uow: UnitOfWork, office: str, day: d
     was cancelled), each with its priority state; two queries whatever their number."""
     start = dt.datetime.combine(day, dt.time(0), service.tz)
     end = start + dt.timedelta(days=1)
-    found = await uow.bookings.listing(
-        day_from=start.astimezone(dt.UTC), day_to=end.astimezone(dt.UTC), office=office
-    )
+    found = await uow.desk.day(office, start.astimezone(dt.UTC), end.astimezone(dt.UTC))
     decided = await uow.desk.decisions(PRIORITY_ACTION, [b.code for b in found if b.priority])
     return [DayRow(b, (decided.get(b.code, CLAIMED) if b.priority else None)) for b in found]

@@ -34,7 +34,6 @@ from handlers.web.staff.base import (
     page,
     viewer,
 )
-from storage.booking import Booking
 
 PATH = "/staff/today"
 PERMISSION = "today"
@@ -273,7 +272,7 @@ async def close_form(request: web.Request) -> web.StreamResponse:
 
 
 def _row_json(service: BookingService, row: desk.DayRow) -> dict[str, Any]:
-    b: Booking = row.booking
+    b = row.booking
     start = service.local(b.start) if b.start else None
     return {"code": b.code, "start": start.isoformat() if start else None,
             "time": start.strftime("%H:%M") if start else None, "service": b.service, "kind": b.kind,
