@@ -104,7 +104,9 @@ class Desk:
     async def day(self, office: str, start_from: dt.datetime, start_to: dt.datetime) -> list[DayBooking]:
         """The bookings of `office` starting in [start_from, start_to), cancelled ones too, by time."""
         rows = await self._s.execute(
-            select(Booking.code, Booking.start, Booking.service, Booking.kind, Booking.status, Booking.priority)
+            select(
+                Booking.code, Booking.start, Booking.service, Booking.kind, Booking.status, Booking.priority
+            )
             .where(Booking.office == office, Booking.start >= start_from, Booking.start < start_to)
             .order_by(Booking.start, Booking.id)
         )

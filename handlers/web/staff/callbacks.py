@@ -76,7 +76,9 @@ def _mark_form(signed: Signed, b: Booking, mark: RequestMark | None) -> str:
     )
 
 
-def _item(request: web.Request, signed: Signed, b: Booking, mark: RequestMark | None, shown: str | None) -> str:
+def _item(
+    request: web.Request, signed: Signed, b: Booking, mark: RequestMark | None, shown: str | None
+) -> str:
     code = escape(b.code)
     titles = console(request).kb.services
     service = escape(titles[b.service].short_title if b.service in titles else b.service)
@@ -87,7 +89,8 @@ def _item(request: web.Request, signed: Signed, b: Booking, mark: RequestMark | 
     else:
         phone = (f'<span>{escape(rules.masked(b.phone))}</span>'
                  + (f'<form method="post" action="{PATH}/{code}/phone" class="reveal">{csrf_field(signed)}'
-                    f'<button type="submit" aria-label="Показати номер, {code}">Показати номер</button></form>'
+                    f'<button type="submit" aria-label="Показати номер, {code}">Показати номер</button>'
+                    "</form>"
                     if b.phone else ""))  # fmt: skip
     state = STATUS_UA.get(b.status, escape(b.status))
     if mark is not None:
@@ -159,7 +162,8 @@ async def _change(request: web.Request, signed: Signed, body: object) -> Request
         booking, mark = pair
         before = _mark_json(mark)
         if mark is None:
-            mark = RequestMark(booking_id=booking.id, status=change.status, updated_at=now, updated_by=signed.login)
+            mark = RequestMark(booking_id=booking.id, status=change.status, updated_at=now,
+                               updated_by=signed.login)  # fmt: skip
         mark.status, mark.note, mark.visit_day = change.status, change.note, change.visit_day
         mark.updated_at, mark.updated_by = now, signed.login[:64]
         await uow.desk.put_mark(mark)
@@ -171,7 +175,8 @@ async def _change(request: web.Request, signed: Signed, body: object) -> Request
 
 async def mark_form(request: web.Request) -> web.StreamResponse:
     signed, fields = await changer(request, PERMISSION)
-    body = {"status": fields.get("status", ""), "note": fields.get("note"), "visit_day": fields.get("visit_day")}
+    body = {"status": fields.get("status", ""), "note": fields.get("note"),
+            "visit_day": fields.get("visit_day")}  # fmt: skip
     try:
         mark = await _change(request, signed, body)
     except Invalid as exc:
@@ -181,7 +186,7 @@ async def mark_form(request: web.Request) -> web.StreamResponse:
     return await _callbacks_page(request, signed, notice(f"{request.match_info['code']}: збережено."))
 
 
-# --- the JSON API ------------------------------------------------------------------------------------------------
+# --- the JSON API -------------------------------------------------------------------------------------
 
 
 async def api_callbacks(request: web.Request) -> web.Response:

@@ -1,7 +1,7 @@
-"""The Today page and `/staff/api/today`, `/staff/api/bookings/{code}/mark`: an office's bookings of a day in
-time order with their priority state, marked arrived / no-show / priority confirmed or refused in one click (the
-same calls and audit records as `python -m bot booking mark`, dialogs/booking/desk.py), walk-ins, and closing
-the rest of the day (its citizens told). The rules are dialogs/console/desk.py."""
+"""The Today page and `/staff/api/today`, `/staff/api/bookings/{code}/mark`: an office's bookings of a day
+in time order with their priority state, marked arrived / no-show / priority confirmed or refused in one click
+(the same calls and audit records as `python -m bot booking mark`, dialogs/booking/desk.py), walk-ins, and
+closing the rest of the day (its citizens told). The rules are dialogs/console/desk.py."""
 
 from __future__ import annotations
 
@@ -40,8 +40,12 @@ PERMISSION = "today"
 STATUS_UA = {"booked": "очікується", "arrived": "прийшов", "no-show": "не прийшов", "cancelled": "скасовано",
              "requested": "заявка"}  # fmt: skip
 PRIORITY_UA = {desk.CLAIMED: "заявлено", "confirmed": "підтверджено", "refused": "відхилено"}
-BUTTONS = (("arrived", "Прийшов"), ("no_show", "Не прийшов"), ("arrived:confirmed", "Прийшов, пільгу підтверджено"),
-           ("arrived:refused", "Прийшов, пільгу відхилено"))  # fmt: skip
+BUTTONS = (
+    ("arrived", "Прийшов"),
+    ("no_show", "Не прийшов"),
+    ("arrived:confirmed", "Прийшов, пільгу підтверджено"),
+    ("arrived:refused", "Прийшов, пільгу відхилено"),
+)
 DECIDE = (("arrived:confirmed", "Пільгу підтверджено"), ("arrived:refused", "Пільгу відхилено"))
 
 
@@ -55,7 +59,9 @@ def _offices(service: BookingService) -> list[str]:
     return [o.office for o in service.data.offices]
 
 
-def _where(service: BookingService, office: str | None, day: str | None, now: dt.datetime) -> tuple[str, dt.date]:
+def _where(
+    service: BookingService, office: str | None, day: str | None, now: dt.datetime
+) -> tuple[str, dt.date]:
     """The office and day asked for (the first office, today in Kyiv by default); Invalid names the field."""
     known = _offices(service)
     office = office or known[0]
@@ -95,32 +101,36 @@ def _rows(service: BookingService, rows: list[desk.DayRow], signed: Signed, offi
             code = escape(b.code)
             buttons = (f'<form method="post" action="{PATH}/mark" class="marks">{token}{where}'
                        f'<input type="hidden" name="code" value="{code}">'
-                       + "".join(f'<button type="submit" name="act" value="{value}" aria-label="{label}, {code}">'
-                                 f"{label}</button>" for value, label in offered)
+                       + "".join(f'<button type="submit" name="act" value="{value}" '
+                                 f'aria-label="{label}, {code}">{label}</button>' for value, label in offered)
                        + "</form>")  # fmt: skip
         start = service.local(b.start).strftime("%H:%M") if b.start else "—"
         priority = PRIORITY_UA.get(row.priority or "", "—")
         out.append(
-            f"<tr><td>{start}</td><td>{escape(b.code)}</td><td>{escape(titles.get(b.service, b.service))}</td>"
+            f"<tr><td>{start}</td><td>{escape(b.code)}</td>"
+            f"<td>{escape(titles.get(b.service, b.service))}</td>"
             f'<td class="prio-{escape(row.priority or "none")}">{priority}</td>'
             f"<td>{STATUS_UA.get(b.status, escape(b.status))}</td><td>{buttons}</td></tr>"
         )
     return (
         '<table class="today"><caption>Записи за часом</caption><thead><tr><th scope="col">Час</th>'
         '<th scope="col">Код</th><th scope="col">Послуга</th><th scope="col">Пільга</th>'
-        f'<th scope="col">Стан</th><th scope="col">Відмітка</th></tr></thead><tbody>{"".join(out)}</tbody></table>'
+        '<th scope="col">Стан</th><th scope="col">Відмітка</th></tr></thead>'
+        f'<tbody>{"".join(out)}</tbody></table>'
     )
 
 
 def _picker(service: BookingService, office: str, day: dt.date) -> str:
     options = "".join(
-        f'<option value="{escape(o)}"{" selected" if o == office else ""}>{escape(office_name(service.kb, o))}</option>'
+        f'<option value="{escape(o)}"{" selected" if o == office else ""}>'
+        f"{escape(office_name(service.kb, o))}</option>"
         for o in _offices(service)
     )
     return (
         f'<form method="get" action="{PATH}" class="picker"><label for="office">Офіс</label>'
         f'<select id="office" name="office">{options}</select><label for="day">День</label>'
-        f'<input type="date" id="day" name="day" value="{day.isoformat()}"><button type="submit">Показати</button></form>'
+        f'<input type="date" id="day" name="day" value="{day.isoformat()}">'
+        '<button type="submit">Показати</button></form>'
     )
 
 
@@ -130,7 +140,8 @@ def _walk_in_form(service: BookingService, signed: Signed, office: str, day: dt.
         for sid, s in sorted(service.kb.services.items(), key=lambda kv: kv[1].short_title)
     )
     return (
-        f'<section aria-labelledby="h-walk"><h2 id="h-walk">Без запису</h2><p>Прийнято без запису цього дня: {count}.</p>'
+        '<section aria-labelledby="h-walk"><h2 id="h-walk">Без запису</h2>'
+        f"<p>Прийнято без запису цього дня: {count}.</p>"
         f'<form method="post" action="{PATH}/walk-in">{csrf_field(signed)}'
         f'<input type="hidden" name="office" value="{escape(office)}"><input type="hidden" name="day" '
         f'value="{day.isoformat()}"><label for="walk-service">Послуга</label>'
@@ -144,11 +155,13 @@ def _walk_in_form(service: BookingService, signed: Signed, office: str, day: dt.
 def _close_form(signed: Signed, office: str) -> str:
     return (
         '<section aria-labelledby="h-close"><h2 id="h-close">Закрити решту дня</h2>'
-        '<p>Записи з цієї хвилини до кінця дня буде скасовано, громадянам надіслано найближчий вільний час.</p>'
+        "<p>Записи з цієї хвилини до кінця дня буде скасовано, громадянам надіслано найближчий вільний "
+        "час.</p>"
         f'<form method="post" action="{PATH}/close">{csrf_field(signed)}'
         f'<input type="hidden" name="office" value="{escape(office)}"><label for="close-reason">Причина '
         f'(її побачать громадяни)</label><input type="text" id="close-reason" name="reason" required '
-        f'maxlength="{rules.MAX_CLOSE_REASON}"><button type="submit">Закрити решту дня</button></form></section>'
+        f'maxlength="{rules.MAX_CLOSE_REASON}">'
+        '<button type="submit">Закрити решту дня</button></form></section>'
     )
 
 
@@ -187,12 +200,16 @@ def _marked_text(marked: desk.Marked) -> str:
     if marked.decision is not None:
         text += f", пільгу {PRIORITY_UA[marked.decision]}"
     if (refused := marked.refused) is not None:
-        text += (f". Інших пільгових записів стали загальними: {len(refused.general)}, скасовано: "
-                 f"{len(refused.cancelled)}; громадянам надіслано повідомлення: {refused.notified}")  # fmt: skip
+        text += (
+            f". Інших пільгових записів стали загальними: {len(refused.general)}, скасовано: "
+            f"{len(refused.cancelled)}; громадянам надіслано повідомлення: {refused.notified}"
+        )
     return text + "."
 
 
-async def _mark(request: web.Request, signed: Signed, code: str, status: str, decision: str | None) -> desk.Marked:
+async def _mark(
+    request: web.Request, signed: Signed, code: str, status: str, decision: str | None
+) -> desk.Marked:
     found = console(request)
     service = _booking(found)
     async with found.uows() as uow:
@@ -226,19 +243,25 @@ async def walk_in_form(request: web.Request) -> web.StreamResponse:
                                    after={"id": row.id, "service": sid, "note": note})  # fmt: skip
     except Invalid as exc:
         return await _today_page(request, signed, office, day, error(str(exc)), 422)
-    return await _today_page(request, signed, where, when.isoformat(), notice("Відвідування без запису записано."))
+    done = notice("Відвідування без запису записано.")
+    return await _today_page(request, signed, where, when.isoformat(), done)
 
 
 def _closed_html(service: BookingService, closed: Closed) -> str:
     rows = "".join(
-        f"<tr><td>{escape(b.code)}</td><td>{service.local(b.start):%H:%M}</td><td>{escape(b.service)}</td></tr>"
+        f"<tr><td>{escape(b.code)}</td><td>{service.local(b.start):%H:%M}</td>"
+        f"<td>{escape(b.service)}</td></tr>"
         for b in closed.cancelled
         if b.start is not None
     )
-    table = ('<table><caption>Скасовані записи</caption><thead><tr><th scope="col">Код</th><th scope="col">Час'
-             f'</th><th scope="col">Послуга</th></tr></thead><tbody>{rows}</tbody></table>') if rows else ""  # fmt: skip
+    table = (
+        '<table><caption>Скасовані записи</caption><thead><tr><th scope="col">Код</th>'
+        '<th scope="col">Час</th>'
+        f'<th scope="col">Послуга</th></tr></thead><tbody>{rows}</tbody></table>'
+    ) if rows else ""  # fmt: skip
     return (
-        f'<div class="notice" role="status"><p>Решту дня закрито. Скасовано записів: {len(closed.cancelled)}; '
+        '<div class="notice" role="status"><p>Решту дня закрито. '
+        f"Скасовано записів: {len(closed.cancelled)}; "
         f"громадянам надіслано повідомлення з найближчим вільним часом: {closed.notified}.</p>{table}</div>"
     )
 
@@ -268,7 +291,7 @@ async def close_form(request: web.Request) -> web.StreamResponse:
     return await _today_page(request, signed, office, None, _closed_html(_booking(console(request)), closed))
 
 
-# --- the JSON API ------------------------------------------------------------------------------------------------
+# --- the JSON API -------------------------------------------------------------------------------------
 
 
 def _row_json(service: BookingService, row: desk.DayRow) -> dict[str, Any]:
@@ -292,7 +315,8 @@ async def api_today(request: web.Request) -> web.Response:
             return api_error(422, str(exc), exc.field)
         rows = await desk.day_rows(service, uow, office, day)
         walk_ins = await uow.desk.walk_ins(office, day)
-    return json_ok({"office": office, "day": day.isoformat(), "bookings": [_row_json(service, r) for r in rows],
+    return json_ok({"office": office, "day": day.isoformat(),
+                    "bookings": [_row_json(service, r) for r in rows],
                     "walk_ins": [{"service": w.service, "note": w.note, "by": w.staff_login,
                                   "at": w.created_at.isoformat()} for w in walk_ins]})  # fmt: skip
 
@@ -313,8 +337,12 @@ async def api_mark(request: web.Request) -> web.Response:
         return api_error(404, str(exc), "code") if exc.missing else api_error(422, str(exc), exc.field)
     shown: dict[str, Any] = {"code": marked.code, "status": marked.status, "priority": marked.decision}
     if marked.refused is not None:
-        shown |= {"general": [b.code for b in marked.refused.general],
-                  "cancelled": [b.code for b in marked.refused.cancelled], "notified": marked.refused.notified}  # fmt: skip
+        refused = marked.refused
+        shown |= {
+            "general": [b.code for b in refused.general],
+            "cancelled": [b.code for b in refused.cancelled],
+            "notified": refused.notified,
+        }
     return json_ok(shown)
 
 
