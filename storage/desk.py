@@ -4,7 +4,7 @@
   the statistics count them per office and day. No citizen identifier is stored.
 - `request_marks`: what staff noted on a callback or a home-visit request (called, no answer, done, visit
   agreed for a date, a note); one row per booking, so the bookings table keeps its meaning (its `status` stays
-  the booking's own). Deleted with the booking.
+  the booking's own). Deleted with the booking; its note is erased by /forget (`erase_notes`).
 - Read-only queries over bookings and the audit log the pages need in bulk (a day's priority decisions in one
   query, the open and recent requests).
 Never commits (the unit of work does)."""
@@ -15,7 +15,20 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, and_, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -150,6 +163,11 @@ class Desk:
             )
         ).first()
         return None if row is None else (row[0], row[1])
+
+    async def erase_notes(self, user_id: int) -> None:
+        """/forget: staff's notes on the citizen's requests go (free text that may name them); the statuses stay."""
+        mine = select(Booking.id).where(Booking.user_id == user_id).scalar_subquery()
+        await self._s.execute(update(RequestMark).where(RequestMark.booking_id.in_(mine)).values(note=None))
 
     async def put_mark(self, mark: RequestMark) -> None:
         self._s.add(mark)

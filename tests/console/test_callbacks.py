@@ -104,18 +104,26 @@ async def test_statuses_are_stored_and_each_change_audited(client: TestClient[An
     async with console.uow_factory() as uow:
         marks = [(e.target, e.actor, e.before, e.after) for e in await uow.audit.entries()
                  if e.action == "request.mark"]  # fmt: skip
-    assert marks == [
-        (callback.code, "roman", {"status": "no_answer", "note": None, "visit_day": None},
-         {"status": "done", "note": "Пояснили", "visit_day": None}),
-        (callback.code, "roman", None, {"status": "no_answer", "note": None, "visit_day": None}),
-        (visit.code, "roman", None, {"status": "visit_agreed", "note": "Під'їзд 2", "visit_day": "2026-12-09"}),
+    assert marks == [  # the note as whether there is one: free text the log does not keep
+        (callback.code, "roman", {"status": "no_answer", "note": False, "visit_day": None},
+         {"status": "done", "note": True, "visit_day": None}),
+        (callback.code, "roman", None, {"status": "no_answer", "note": False, "visit_day": None}),
+        (visit.code, "roman", None, {"status": "visit_agreed", "note": True, "visit_day": "2026-12-09"}),
     ]  # fmt: skip
     listed = {r["code"]: r for r in (await (await client.get("/staff/api/callbacks")).json())["requests"]}
     assert listed[callback.code]["mark"]["status"] == "done" and listed[callback.code]["status"] == "booked"
-    assert listed[visit.code]["mark"]["visit_day"] == "2026-12-09"
+    assert listed[visit.code]["mark"]["visit_day"] == "2026-12-09" and listed[visit.code]["mark"]["note"] == "Під'їзд 2"
     async with console.uow_factory() as uow:  # the bookings keep their own status
         row = await uow.bookings.by_code(visit.code)
     assert row is not None and row.status == "requested"
+
+    async with console.uow_factory() as uow:  # /forget: the citizen's data goes, staff's note on it too
+        user = await uow.users.get("web", "at-home")
+        assert user is not None
+        await uow.users.erase(user)
+    listed = {r["code"]: r for r in (await (await client.get("/staff/api/callbacks")).json())["requests"]}
+    assert listed[visit.code]["mark"]["note"] is None and listed[visit.code]["mark"]["status"] == "visit_agreed"
+    assert listed[callback.code]["mark"]["note"] == "Пояснили"
 
 
 async def test_callbacks_need_a_session(client: TestClient[Any, Any], console: Bot) -> None:

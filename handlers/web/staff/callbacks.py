@@ -40,6 +40,12 @@ STATUS_UA = {"booked": "очікує", "requested": "заявка", "arrived": "
              "cancelled": "скасовано"}  # fmt: skip
 
 
+def _audited(state: dict[str, Any]) -> dict[str, Any]:
+    """A request's state as the audit log keeps it: the note only as whether there is one (free text that may
+    name the citizen; the log keeps no personal data)."""
+    return {"status": state["status"], "visit_day": state["visit_day"], "note": state["note"] is not None}
+
+
 def _mark_json(mark: RequestMark | None) -> dict[str, Any] | None:
     if mark is None:
         return None
@@ -168,8 +174,8 @@ async def _change(request: web.Request, signed: Signed, body: object) -> Request
         mark.updated_at, mark.updated_by = now, signed.login[:64]
         await uow.desk.put_mark(mark)
         await uow.audit.record(signed.login, MARK_ACTION, booking.code,
-                               before=None if before is None else {k: before[k] for k in change.json()},
-                               after=change.json())  # fmt: skip
+                               before=None if before is None else _audited(before),
+                               after=_audited(change.json()))  # fmt: skip
         return mark
 
 
