@@ -38,6 +38,11 @@ from storage.clock import Clock
 from storage.models import Base, UTCDateTime
 
 REQUEST_KINDS = ("callback", "visit")
+DONE = "done"  # a request staff marked done is no longer open
+
+
+def _done(mark: RequestMark | None) -> bool:
+    return mark is not None and mark.status == DONE
 
 
 class WalkIn(Base):
@@ -142,17 +147,21 @@ class Desk:
         return out
 
     async def requests(self, since: dt.datetime) -> list[tuple[Booking, RequestMark | None]]:
-        """Callbacks and home-visit requests that are open (booked/requested) or recent (made, or due, since
-        `since`), with staff's mark; open first, then the newest."""
-        recent = or_(Booking.created_at >= since, and_(Booking.start.is_not(None), Booking.start >= since))
+        """Callbacks and home-visit requests still open (active, not marked done, not due before `since`) or
+        recent (made, due or marked since `since`), with staff's mark; the open first, then the newest."""
+        done = and_(RequestMark.status.is_not(None), RequestMark.status == DONE)
+        due = or_(Booking.start.is_(None), Booking.start >= since)
+        still_open = and_(Booking.status.in_(ACTIVE), ~done, due)
+        recent = or_(Booking.created_at >= since, Booking.start >= since, RequestMark.updated_at >= since)
         rows = await self._s.execute(
             select(Booking, RequestMark)
             .outerjoin(RequestMark, RequestMark.booking_id == Booking.id)
-            .where(Booking.kind.in_(REQUEST_KINDS), or_(Booking.status.in_(ACTIVE), recent))
+            .where(Booking.kind.in_(REQUEST_KINDS), or_(still_open, recent))
             .order_by(Booking.created_at.desc(), Booking.id.desc())
         )
         found = [(row[0], row[1]) for row in rows]
-        return sorted(found, key=lambda pair: pair[0].status not in ACTIVE)  # stable: newest first in each
+        # Stable: the newest first within each.
+        return sorted(found, key=lambda pair: pair[0].status not in ACTIVE or _done(pair[1]))
 
     async def request(self, code: str) -> tuple[Booking, RequestMark | None] | None:
         row = (
@@ -165,7 +174,8 @@ class Desk:
         return None if row is None else (row[0], row[1])
 
     async def erase_notes(self, user_id: int) -> None:
-        """/forget: staff's notes on the citizen's requests go (free text that may name them); the statuses stay."""
+        """/forget: staff's notes on the citizen's requests go (free text that may name them); the statuses
+        stay."""
         mine = select(Booking.id).where(Booking.user_id == user_id).scalar_subquery()
         await self._s.execute(update(RequestMark).where(RequestMark.booking_id.in_(mine)).values(note=None))
 

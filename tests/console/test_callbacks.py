@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import Bot
 from dialogs.booking.service import HOTLINE, new_token
 from storage.booking import Booking
+from storage.clock import ManualClock
 from tests.console.test_api import SERVICE, _service, client, session, sign_in
 from tests.console.test_today import csrf_of
 
@@ -134,3 +135,22 @@ async def test_callbacks_need_a_session(client: TestClient[Any, Any], console: B
     assert await sign_in(client, "roman") == 303
     page = await (await client.get("/staff/callbacks")).text()
     assert re.search(r'href="/staff/callbacks" aria-current="page"', page) and callback.code in page
+
+
+async def test_done_and_long_past_requests_leave_the_list(
+    client: TestClient[Any, Any], console: Bot, clock: ManualClock
+) -> None:
+    callback, visit = await requests(console)
+    clock.advance(dt.timedelta(days=20))  # the callback was due long ago; the visit request still waits
+    assert await sign_in(client, "roman") == 303
+    listed = [r["code"] for r in (await (await client.get("/staff/api/callbacks")).json())["requests"]]
+    assert listed == [visit.code]
+    headers = {"X-CSRF-Token": (await session(client))["csrf"]}
+    done = await client.post(f"/staff/api/callbacks/{visit.code}", json={"status": "done"}, headers=headers)
+    assert done.status == 200
+    listed = [r["code"] for r in (await (await client.get("/staff/api/callbacks")).json())["requests"]]
+    assert listed == [visit.code]  # marked done today: still among the recent ones
+    clock.advance(dt.timedelta(days=15))
+    assert await sign_in(client, "roman") == 303  # the session is long idle
+    assert (await (await client.get("/staff/api/callbacks")).json())["requests"] == []
+    assert callback.code not in await (await client.get("/staff/callbacks")).text()
