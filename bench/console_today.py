@@ -2,7 +2,7 @@
 aiohttp application over loopback, against baselines measured in the same run and alternating rounds: the same
 page for an empty day of the same office, and the offices page.
 
-Run: `.venv/bin/python -m bench.console_today [--rounds R]` (R ≥ 30). Goal (issue 21): the Today page with 500
+Run: `.venv/bin/python -m bench.console_today [--rounds R] [--postgres]` (R ≥ 30). Goal (issue 21): the Today page with 500
 bookings ≤ 100 ms p95. The 500 bookings are written straight into the table (the booking rules are not what is
 measured): every 5 minutes from 08:00 to 17:55 with up to five places each, a fifth of them priority (a third of
 those decided in the audit log), some arrived or no-show; the clock stands at 18:00 so every row offers its
@@ -28,6 +28,7 @@ from dialogs.booking.desk import PRIORITY_ACTION
 from dialogs.console import accounts
 from storage.booking import Booking
 from storage.clock import ManualClock
+from testkit.servers import throwaway_postgres
 
 OFFICE = "visa-main"
 SERVICE = "drs-birth-registration"
@@ -84,11 +85,13 @@ async def _render(client: TestClient[Any, Any], path: str, samples: list[float],
     return len(text)
 
 
-async def measure(rounds: int = 30) -> dict[str, Any]:
+async def measure(rounds: int = 30, database_url: str | None = None) -> dict[str, Any]:
     """p50/p95 (ms) of the Today page with BOOKINGS bookings, of an empty day and of the offices page, each
-    rendered `rounds` times in alternation after one warm-up render."""
+    rendered `rounds` times in alternation after one warm-up render; on a fresh SQLite file unless
+    `database_url` names an empty database (e.g. a throwaway PostgreSQL)."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", _env_file=None)  # type: ignore[call-arg]
+        url = database_url or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
         bot = await build(settings, clock=ManualClock(NOW), import_offices=True)
         try:
             await _seed(bot.uow_factory, BOOKINGS)
@@ -109,16 +112,21 @@ async def measure(rounds: int = 30) -> dict[str, Any]:
                         await _render(client, path, samples[name], must)
         finally:
             await bot.close()
-    out: dict[str, Any] = {"bookings": BOOKINGS, "rounds": rounds}
+    out: dict[str, Any] = {"bookings": BOOKINGS, "rounds": rounds, "database": url.split(":", 1)[0]}
     for name, taken in samples.items():
         out[name] = {"p50_ms": round(statistics.median(taken), 2), "p95_ms": round(_p(taken, 0.95), 2),
                      "bytes": sizes[name]}  # fmt: skip
     return out
 
 
-def main(rounds: int) -> None:
-    found = asyncio.run(measure(rounds))
-    print(f"Today page, {found['bookings']} bookings in one office-day, SQLite, {found['rounds']} renders each\n")
+def main(rounds: int, postgres: bool) -> None:
+    if postgres:
+        with throwaway_postgres() as url:
+            found = asyncio.run(measure(rounds, url))
+    else:
+        found = asyncio.run(measure(rounds))
+    print(f"Today page, {found['bookings']} bookings in one office-day, {found['database']}, "
+          f"{found['rounds']} renders each\n")  # fmt: skip
     print("| page | p50 ms | p95 ms | bytes |\n|---|---|---|---|")
     for name, label in (("today_500", "Today, 500 bookings"), ("today_empty", "Today, empty day (baseline)"),
                         ("offices", "Offices (baseline)")):  # fmt: skip
@@ -131,7 +139,8 @@ def main(rounds: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL instead of SQLite")
     args = parser.parse_args()
     if args.rounds < 30:
         parser.error("--rounds is at least 30")
-    main(args.rounds)
+    main(args.rounds, args.postgres)
