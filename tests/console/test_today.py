@@ -225,3 +225,29 @@ async def test_closing_the_rest_of_the_day_tells_the_later_citizens_and_keeps_th
     assert "Закрити решту дня</h2>" not in await (await client.get("/staff/today")).text()
     again = await client.post("/staff/today/close", data={"csrf": csrf_of(text), "office": OFFICE, "reason": reason})
     assert again.status == 422
+
+
+async def test_a_refused_claim_from_the_page_blocks_priority_as_the_command_does(
+    client: TestClient[Any, Any], console: Bot, clock: ManualClock
+) -> None:
+    claimed = await book_day(console, "veteran", MONDAY, 0, priority=True)
+    assert claimed.start is not None
+    at(clock, claimed.start + dt.timedelta(minutes=2))
+    assert await sign_in(client, "roman") == 303
+    text = await (await client.get("/staff/today")).text()
+    refused = await client.post("/staff/today/mark", data={"csrf": csrf_of(text), "code": claimed.code,
+                                                           "act": "arrived:refused", "office": OFFICE})  # fmt: skip
+    shown = await refused.text()
+    assert refused.status == 200 and f"{claimed.code}: прийшов, пільгу відхилено" in shown
+    async with console.uow_factory() as uow:
+        entries = await uow.audit.entries()
+        user = await uow.users.get("web", "veteran")
+        assert user is not None
+        person = await uow.people.person(user)
+        assert person is not None
+        blocked = await uow.people.blocked_until(person)
+    assert (entries[0].action, entries[0].after) == ("booking.priority", {
+        "decision": "refused", "general": [], "cancelled": [], "blocked_until": entries[0].after["blocked_until"]})  # fmt: skip
+    assert blocked is not None and blocked > clock()
+    assert (await row(console, claimed.code)).status == "arrived"
+    assert 'class="prio-refused">відхилено' in await (await client.get("/staff/today")).text()
