@@ -93,7 +93,12 @@ def close_reason(value: object) -> str:
     return reason
 
 
-def request_change(body: object, today: dt.date) -> RequestChange:
+def statuses(kind: str) -> dict[str, str]:
+    """The states staff may give a request of this kind: a visit agreed is for home visits only."""
+    return {k: v for k, v in REQUEST_STATUSES.items() if k != "visit_agreed" or kind == "visit"}
+
+
+def request_change(body: object, today: dt.date, kind: str = "visit") -> RequestChange:
     """A request's new state from {"status", "note"?, "visit_day"?} (it replaces the last one whole): a
     visit agreed needs its day, not past."""
     if not isinstance(body, dict):
@@ -102,8 +107,8 @@ def request_change(body: object, today: dt.date) -> RequestChange:
     if stray:
         raise Invalid(stray[0], f"unknown field {stray[0]!r}")
     status = body.get("status")
-    if status not in REQUEST_STATUSES:
-        raise Invalid("status", "status is one of " + ", ".join(REQUEST_STATUSES))
+    if status not in statuses(kind):
+        raise Invalid("status", "status is one of " + ", ".join(statuses(kind)))
     note = _short(body.get("note"), "note", MAX_REQUEST_NOTE)
     given = body.get("visit_day") or None
     visit_day = None

@@ -92,7 +92,7 @@ async def test_statuses_are_stored_and_each_change_audited(client: TestClient[An
     headers = {"X-CSRF-Token": (await session(client))["csrf"]}
     url = f"/staff/api/callbacks/{callback.code}"
     for body, field in (({"status": "lost"}, "status"), ({"status": "done", "visit_day": "2026-12-09"}, "visit_day"),
-                        ({"status": "visit_agreed", "visit_day": "2026-12-01"}, "visit_day"),
+                        ({"status": "visit_agreed", "visit_day": "2026-12-09"}, "status"),  # a callback
                         ({"status": "done", "phone": "1"}, "phone")):  # fmt: skip
         bad = await client.post(url, json=body, headers=headers)
         assert bad.status == 422 and (await bad.json())["field"] == field, body

@@ -69,4 +69,5 @@ async def test_axe_finds_nothing_serious_on_today_and_callbacks(
         await page.get_by_role("button", name="Показати номер").first.click()
         await page.locator(".phone").wait_for()
         await _axe(page, f"staff-callbacks-shown-{size['width']}x{size['height']}")
+        await page.screenshot(path=str(ARTIFACTS / f"staff-callbacks-{size['width']}x{size['height']}.png"))
         await browser.close()

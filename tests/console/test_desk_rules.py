@@ -42,6 +42,9 @@ def test_request_states() -> None:
     agreed = desk.request_change({"status": "visit_agreed", "visit_day": "2026-12-07", "note": " з 10 "}, TODAY)
     assert agreed == desk.RequestChange("visit_agreed", "з 10", TODAY)
     assert desk.request_change({"status": "called", "visit_day": ""}, TODAY).visit_day is None
+    with pytest.raises(Invalid) as caught:
+        desk.request_change({"status": "visit_agreed", "visit_day": "2026-12-08"}, TODAY, "callback")
+    assert caught.value.field == "status" and "visit_agreed" not in desk.statuses("callback")
     for body, field in (({"status": "visit_agreed"}, "visit_day"), ({"status": "visit_agreed", "visit_day": "2026-12-06"},
                         "visit_day"), ({"status": "done", "visit_day": "2026-12-09"}, "visit_day"),
                         ({"status": "closed"}, "status"), ({"status": "done", "note": 5}, "note")):  # fmt: skip

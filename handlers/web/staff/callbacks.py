@@ -67,15 +67,15 @@ def _mark_form(signed: Signed, b: Booking, mark: RequestMark | None) -> str:
     current = mark.status if mark else ""
     options = '<option value="">— оберіть —</option>' + "".join(
         f'<option value="{v}"{" selected" if v == current else ""}>{label}</option>'
-        for v, label in rules.REQUEST_STATUSES.items()
+        for v, label in rules.statuses(b.kind).items()
     )
     day = mark.visit_day.isoformat() if mark and mark.visit_day else ""
     note = escape(mark.note or "") if mark else ""
+    date = (f'<label for="vd-{code}">Дата виїзду (якщо узгоджено)</label>'
+            f'<input type="date" id="vd-{code}" name="visit_day" value="{day}">') if b.kind == "visit" else ""  # fmt: skip
     return (
         f'<form method="post" action="{PATH}/{code}" class="request-mark">{csrf_field(signed)}'
-        f'<label for="st-{code}">Стан</label><select id="st-{code}" name="status">{options}</select>'
-        f'<label for="vd-{code}">Дата виїзду (якщо узгоджено)</label>'
-        f'<input type="date" id="vd-{code}" name="visit_day" value="{day}">'
+        f'<label for="st-{code}">Стан</label><select id="st-{code}" name="status">{options}</select>{date}'
         f'<label for="nt-{code}">Примітка</label><textarea id="nt-{code}" name="note" '
         f'maxlength="{rules.MAX_REQUEST_NOTE}">{note}</textarea>'
         f'<button type="submit" aria-label="Зберегти, {code}">Зберегти</button></form>'
@@ -161,11 +161,11 @@ async def _change(request: web.Request, signed: Signed, body: object) -> Request
     async with found.uows() as uow:
         now = uow.clock()
         today = found.booking.local(now).date() if found.booking else now.date()
-        change = rules.request_change(body, today)
         pair = await uow.desk.request(request.match_info["code"])
         if pair is None:
             return None
         booking, mark = pair
+        change = rules.request_change(body, today, booking.kind)
         before = _mark_json(mark)
         if mark is None:
             mark = RequestMark(booking_id=booking.id, status=change.status, updated_at=now,
