@@ -15,6 +15,7 @@ from storage.booking import ACTIVE as BOOKING_ACTIVE
 from storage.booking import Booking, Bookings
 from storage.clock import Clock
 from storage.codes import PhoneCode
+from storage.desk import Desk
 from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.messages import MessageLogs
@@ -180,6 +181,7 @@ class Users:
             self._logs.discard(user.id)
         # Explicitly, not by the foreign keys' ON DELETE: nothing depends on SQLite's foreign_keys pragma.
         await Surveys(self._s).erase(user.id)  # before the bookings lose their citizen
+        await Desk(self._s, self._clock).erase_notes(user.id)  # staff's notes on their requests (before the link goes)
         await Bookings(self._s, self._clock).erase_personal(user.id)
         await OutboxRepo(self._s, self._clock).forget(user.channel, user.external_id)
         await Reminders(self._s, self._clock).erase(user.id)

@@ -23,6 +23,7 @@ from storage.citizens import CitizenCache, DialogStates, Users
 from storage.clock import Clock
 from storage.codes import PhoneCodes
 from storage.deliveries import Deliveries, ProcessedUpdates
+from storage.desk import Desk
 from storage.handoff import HoldCache, Tickets
 from storage.messages import LogBuffer, MessageLogs
 from storage.outbox import OutboxRepo
@@ -93,6 +94,7 @@ class UnitOfWork:
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
         self.surveys = Surveys(self.session)  # after a visit: the score and comment (dialogs/survey/)
         self.phrasings = Phrasings(self.session, clock)  # attached / dismissed unanswered questions
+        self.desk = Desk(self.session, clock)  # walk-ins and request marks (the console's Today and Callbacks)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

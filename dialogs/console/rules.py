@@ -39,7 +39,10 @@ PAGES = (
     ("users", "/staff/users", "Користувачі"),
     ("audit", "/staff/audit", "Журнал змін"),
 )
-BUILT = frozenset({"/staff/offices", "/staff/inbox", "/staff/unanswered", "/staff/users", "/staff/audit"})
+BUILT = frozenset(
+    {"/staff/offices", "/staff/today", "/staff/callbacks", "/staff/inbox", "/staff/unanswered", "/staff/users",
+     "/staff/audit"}
+)  # fmt: skip
 
 
 def may(role: str, permission: str) -> bool:

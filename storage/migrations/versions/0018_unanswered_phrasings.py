@@ -2,7 +2,7 @@
 author and time), and the questions dismissed from the console's page
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 14:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
