@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from knowledge import aging
 from knowledge.booking_schema import BookingData
 from knowledge.facts import check_phrases
 from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
@@ -246,23 +249,41 @@ def _check_bookable(kb: Knowledge, data: BookingData, bookable: dict[str, set[st
     return problems
 
 
-def run_check(root: Traversable | Path | None = None) -> list[str]:
-    """Load everything and return every problem found (empty when the data is sound)."""
+def run_check(root: Traversable | Path | None = None, today: dt.date | None = None) -> list[str]:
+    """Load everything and return every problem found (empty when the data is sound); with `today`, also an
+    `as_of` after it."""
+    return check_all(root, today).problems
+
+
+@dataclass(frozen=True)
+class Checked:
+    problems: list[str]  # errors: the check fails
+    warnings: list[str] = field(default_factory=list)  # facts over 12 months old (only with `today`)
+
+
+def check_all(root: Traversable | Path | None = None, today: dt.date | None = None) -> Checked:
+    """The problems (cross-references, reading dates in `as_of`) and, given `today`, the warnings about facts
+    older than 12 months (knowledge/aging.py)."""
     try:
         kb = load_knowledge(root)
     except KnowledgeError as exc:
-        return exc.problems
-    return cross_check(kb)
+        return Checked(exc.problems)
+    problems = cross_check(kb) + aging.reading_dates(kb, today)
+    return Checked(problems, aging.warnings(kb, today) if today is not None else [])
 
 
-def report(name: str, problems: list[str]) -> int:
-    """Print every problem to stderr and a verdict; the exit code for a check command."""
+def report(name: str, problems: list[str], warnings: list[str] | None = None) -> int:
+    """Print every warning and problem to stderr and a verdict; the exit code for a check command (warnings
+    alone do not fail it)."""
+    for w in warnings or []:
+        print(w, file=sys.stderr)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
         print(f"{name} check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{name} check: OK")
+    more = f", {len(warnings)} warning(s)" if warnings else ""
+    print(f"{name} check: OK{more}")
     return 0
 
 
