@@ -210,12 +210,29 @@ def _check_booking(kb: Knowledge) -> list[str]:
                     f"{at}: hours not in contacts.yaml must be listed as assumed ('hours' in `assumed`)"
                 )
         problems += _check_regimes(office.schedules, at)
+        problems += _check_approximate(office.schedules, office.assumed, at)
     hotlines = {h.id for h in kb.contacts.hotlines}
     if data.hotline.hotline not in hotlines:
         problems.append(f"{where}: hotline: unknown hotline '{data.hotline.hotline}' (not in contacts.yaml)")
     problems += _check_regimes(data.hotline.schedules, f"{where}: hotline")
+    problems += _check_approximate(data.hotline.schedules, data.hotline.assumed, f"{where}: hotline")
     problems += _check_bookable(kb, data, bookable)
     return problems
+
+
+APPROXIMATE = "орієнтовн"  # «графік орієнтовний», «години орієнтовні»
+
+
+def _check_approximate(schedules: list[Schedule], assumed: list[str], at: str) -> list[str]:
+    """Hours no source gives (`assumed`) are told to citizens as approximate, in their own text."""
+    if "hours" not in assumed:
+        return []
+    return [
+        f"{at}: the hours of the regime '{s.regime.value}' are assumed: say in its text that they are approximate "
+        f"(«{APPROXIMATE}…»)"
+        for s in schedules
+        if APPROXIMATE not in s.text.lower()
+    ]
 
 
 def _check_regimes(schedules: list[Schedule], at: str) -> list[str]:

@@ -79,7 +79,7 @@ class Office(Strict):
     main: bool = False  # the main office of the Center: shown first in contacts
     district: str | None = None
     address: str | None = None
-    address_aliases: list[str] = []  # e.g. the old street name before renaming
+    address_aliases: list[str] = []  # how other sources (cards) write the same address; cite them
     map_query: str | None = None  # what a map search needs to find the address (city included)
     how_to_reach: str | None = None  # public transport, landmarks
     accessibility: str | None = None  # step-free entrance, lift, help on site
