@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -223,7 +223,7 @@ def _check_booking(kb: Knowledge) -> list[str]:
 APPROXIMATE = "орієнтовн"  # «графік орієнтовний», «години орієнтовні»
 
 
-def _check_approximate(schedules: list[Schedule], assumed: list[str], at: str) -> list[str]:
+def _check_approximate(schedules: list[Schedule], assumed: Sequence[str], at: str) -> list[str]:
     """Hours no source gives (`assumed`) are told to citizens as approximate, in their own text."""
     if "hours" not in assumed:
         return []

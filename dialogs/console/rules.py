@@ -82,7 +82,7 @@ def idle(seen_at: dt.datetime, now: dt.datetime) -> bool:
 
 # --- offices ----------------------------------------------------------------------------------------------------
 
-STATUSES = ("open", "closed")
+STATUSES = ("open", "closed", "unconfirmed")  # unconfirmed: the Center checks; no booking (dialogs/offices.py)
 OFFICE_FIELDS = ("status", "note", "address", "hours")
 MAX_NOTE, MAX_ADDRESS, MAX_HOURS = 500, 200, 500
 
@@ -119,7 +119,7 @@ def office_patch(body: object, current: OfficeView) -> OfficeView:
     if "status" in body:
         status = body["status"]
         if status not in STATUSES:
-            raise Invalid("status", "status is «open» or «closed»")
+            raise Invalid("status", "status is «open», «closed» or «unconfirmed»")
     note = _text(body, "note", MAX_NOTE) if "note" in body else current.note
     address = _text(body, "address", MAX_ADDRESS) if "address" in body else current.address
     hours = _text(body, "hours", MAX_HOURS) if "hours" in body else current.hours
