@@ -1,15 +1,16 @@
-"""The offices as the Center says they are today: status (open, closed or unconfirmed, with a note), address and
-hours, set by staff in the console (storage/staff.py `OfficeState`, dialogs/booking/offices.py) over what the
-knowledge says.
+"""The offices as the Center says they are today: status (open, closed or unconfirmed, with a note), address
+and hours, set by staff in the console (storage/staff.py `OfficeState`, dialogs/booking/offices.py) over what
+the knowledge says.
 
 The engine reads the table at the start of every turn (`refresh`; from the factory's `OfficeCache`, so a turn
 costs no query while nothing changed) into a context variable, so a change applies at the next message in this
 process and within `OfficeCache.TTL` in another, without a restart, and one turn sees one state throughout.
 Outside a turn (a worker, a staff command) nothing is set and the knowledge's own data stands, unless the caller
-refreshes. A closed or unconfirmed office is never offered for booking; an office without an address cannot take
-bookings (`bookable`); the bot's answers give the staff's address, hours and note (`current`, `hours`). Of an
-unconfirmed office (the Center must confirm whether, where and when it receives) they say plainly that this is
-being confirmed and give the hotline (`CONFIRMING`, `CONFIRMING_HOURS`), whatever hours the data holds."""
+refreshes. A closed or unconfirmed office is never offered for booking; an office without an address cannot
+take bookings (`bookable`); the bot's answers give the staff's address, hours and note (`current`, `hours`).
+Of an unconfirmed office (the Center must confirm whether, where and when it receives) they say plainly that
+this is being confirmed and give the hotline (`CONFIRMING`, `CONFIRMING_HOURS`), whatever hours the data
+holds."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
     from storage.uow import UnitOfWork
 
 OPEN, CLOSED, UNCONFIRMED = "open", "closed", "unconfirmed"
-# HOTLINE is the Center's hotline of contacts.yaml (hotlines: visa, with its source); tests/booking/test_unconfirmed.py
-# proves they are the same number.
+# HOTLINE is the Center's hotline of contacts.yaml (hotlines: visa, with its source);
+# tests/booking/test_unconfirmed.py proves they are the same number.
 CONFIRMING = (
     "Інформацію про цей офіс зараз уточнюють: чи приймає він, де і коли. Перед візитом зателефонуйте на "
     f"безкоштовну гарячу лінію {HOTLINE}."
@@ -83,8 +84,8 @@ def bookable(office: str) -> bool:
 
 
 def current(office: Office) -> Office:
-    """The office with the staff's address, and their note first when it is closed; «being confirmed» first when
-    it is unconfirmed."""
+    """The office with the staff's address, and their note first when it is closed; «being confirmed» first
+    when it is unconfirmed."""
     found = view(office.id)
     if found is None:
         return office

@@ -105,8 +105,8 @@ def office_text(office: Office, martial_law: bool) -> str:
     office = offices.current(office)
     lines = [f"📍 {office.name}"]
     if office.address:
-        # How other sources write the same address (knowledge: the cards' field 1), never called a «former» name:
-        # no source says the street was renamed.
+        # How other sources write the same address (knowledge: the cards' field 1), never called a «former»
+        # name: no source says the street was renamed.
         former = f" (у частині карток послуг — {office.address_aliases[0]})" if office.address_aliases else ""
         lines.append(f"Адреса: {office.address}{former}")
     if hours := schedule_text(office, martial_law):

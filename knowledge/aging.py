@@ -1,10 +1,10 @@
-"""Facts that age: every public-source citation of the knowledge with its file and field, the ones older than a
-year for the Center to re-check (`python -m knowledge check` warns, `--stale --json` lists them), and the rule that
-an `as_of` is never a reading date.
+"""Facts that age: every public-source citation of the knowledge with its file and field, the ones older
+than a year for the Center to re-check (`python -m knowledge check` warns, `--stale --json` lists them), and
+the rule that an `as_of` is never a reading date.
 
 «Today» is always passed in (the CLI gives the real date; tests a fixed one), so nothing here reads the clock.
-A citation is public when its `certainty` is not `official` (a page, not a decision of the council). Its age is
-counted from `as_of`, the date the source states. A page that states no date is «undated»: it is listed by
+A citation is public when its `certainty` is not `official` (a page, not a decision of the council). Its age
+is counted from `as_of`, the date the source states. A page that states no date is «undated»: it is listed by
 `--stale` (with `read_on`, the day it was read) whatever its age, because nothing says how current it was even
 when read, and `check` warns about it only once its reading is older than a year too."""
 
@@ -64,7 +64,8 @@ class Stale:
         where = f"{self.file}: {self.path}"
         url = f" ({self.url})" if self.url else ""
         if self.as_of is None:
-            return f"warning: {where}: the source states no date; read on {self.read_on}, over a year ago{url}"
+            read = f"read on {self.read_on}, over a year ago"
+            return f"warning: {where}: the source states no date; {read}{url}"
         return f"warning: {where}: as_of {self.as_of} is {self.age_days} days old, over 12 months{url}"
 
 

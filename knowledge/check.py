@@ -228,8 +228,8 @@ def _check_approximate(schedules: list[Schedule], assumed: Sequence[str], at: st
     if "hours" not in assumed:
         return []
     return [
-        f"{at}: the hours of the regime '{s.regime.value}' are assumed: say in its text that they are approximate "
-        f"(«{APPROXIMATE}…»)"
+        f"{at}: the hours of the regime '{s.regime.value}' are assumed: say in its text that they are "
+        f"approximate («{APPROXIMATE}…»)"
         for s in schedules
         if APPROXIMATE not in s.text.lower()
     ]

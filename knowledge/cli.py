@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="validate the data files and their cross-references")
     check.add_argument("--today", type=_today, help="the date facts are aged against (default: today)")
     check.add_argument(
-        "--stale", action="store_true", help="list the public-source facts over 12 months old, and the undated"
+        "--stale", action="store_true", help="list the public-source facts over 12 months old and the undated"
     )
     check.add_argument("--json", action="store_true", help="with --stale: print a JSON object")
     check.set_defaults(func=_check)

@@ -1,10 +1,10 @@
 """Where a fact comes from: `Source`, with how sure we are of it (`Certainty`) and its two dates.
 
-`as_of` is the date the source itself states (a page's publication or update date, a report's date); `read_on` is
-the day an editor read the page. They are never the same thing: an `as_of` equal to its `read_on` is a reading date
-written in the wrong field, and the schema refuses it. A public page that states no date has no `as_of` and must say
-when it was read (`read_on`); such a fact is «undated» (`python -m knowledge check --stale` lists it for the Center).
-Split from knowledge/schema.py, which re-exports both names."""
+`as_of` is the date the source itself states (a page's publication or update date, a report's date);
+`read_on` is the day an editor read the page. They are never the same thing: an `as_of` equal to its `read_on`
+is a reading date written in the wrong field, and the schema refuses it. A public page that states no date has
+no `as_of` and must say when it was read (`read_on`); such a fact is «undated» (`python -m knowledge check
+--stale` lists it for the Center). Split from knowledge/schema.py, which re-exports these names."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-STRICT = ConfigDict(extra="forbid", frozen=True)  # unknown keys are errors: a typo in a data file never passes
+STRICT = ConfigDict(extra="forbid", frozen=True)  # unknown keys are errors: a typo never passes silently
 
 
 class Certainty(StrEnum):
@@ -29,8 +29,8 @@ class Certainty(StrEnum):
 
 
 class Source(BaseModel):
-    """A decision with its appendix, or a public page with the date it states (`as_of`) and the day it was read
-    (`read_on`)."""
+    """A decision with its appendix, or a public page with the date it states (`as_of`) and the day it was
+    read (`read_on`)."""
 
     model_config = STRICT
 
@@ -50,14 +50,14 @@ class Source(BaseModel):
     def _dates(self) -> Source:
         if self.public and self.as_of is None and self.read_on is None:
             raise ValueError(
-                "a non-official source needs the date it states (as_of) or, when it states none, the day it was "
-                "read (read_on)"
+                "a non-official source needs the date it states (as_of) or, when it states none, the day it "
+                "was read (read_on)"
             )
         if self.as_of is not None and self.read_on is not None:
             if self.as_of == self.read_on:
                 raise ValueError(
-                    f"as_of {self.as_of} is the day the page was read (equal to read_on): as_of is only the date "
-                    "the source itself states; remove it when the source states none"
+                    f"as_of {self.as_of} is the day the page was read (equal to read_on): as_of is only the "
+                    "date the source itself states; remove it when the source states none"
                 )
             if self.as_of > self.read_on:
                 raise ValueError(f"as_of {self.as_of} is after read_on {self.read_on}: a page cannot be read "

@@ -5,8 +5,8 @@
 - `StaffSession`: a signed-in browser. Its token is random (secrets) and only its SHA-256 is stored, so a leaked
   table opens no session; revoked at logout, by `staff disable` and `staff passwd`, or when idle too long.
 - `OfficeState`: an office's status (open, closed or unconfirmed), note, address and hours as the Center says
-  today; the first start imports them from knowledge/data/booking.yaml, and the booking and the bot's answers read them at
-  every turn (dialogs/offices.py).
+  today; the first start imports them from knowledge/data/booking.yaml, and the booking and the bot's answers
+  read them at every turn (dialogs/offices.py).
 
 Never commits (the unit of work does).
 """

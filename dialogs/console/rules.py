@@ -82,7 +82,8 @@ def idle(seen_at: dt.datetime, now: dt.datetime) -> bool:
 
 # --- offices ----------------------------------------------------------------------------------------------------
 
-STATUSES = ("open", "closed", "unconfirmed")  # unconfirmed: the Center checks; no booking (dialogs/offices.py)
+# unconfirmed: the Center has yet to confirm the office; no booking there (dialogs/offices.py)
+STATUSES = ("open", "closed", "unconfirmed")
 OFFICE_FIELDS = ("status", "note", "address", "hours")
 MAX_NOTE, MAX_ADDRESS, MAX_HOURS = 500, 200, 500
 

@@ -1,6 +1,6 @@
-"""An office whose status the Center must confirm (issue 22): the bot says plainly that the information is being
-confirmed and gives the hotline, and offers no booking there, as at a closed office; the data marks the damaged
-main office and «Я-Ветеран» so (knowledge/data/booking.yaml, with the evidence of 22.12.2025)."""
+"""An office whose status the Center must confirm (issue 22): the bot says plainly that the information is
+being confirmed and gives the hotline, and offers no booking there, as at a closed office; the data marks the
+damaged main office and «Я-Ветеран» so (knowledge/data/booking.yaml, with the evidence of 22.12.2025)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def test_the_hotline_said_is_the_knowledge_s_cited_hotline(kb: Knowledge) -> Non
     assert HOTLINE in offices.CONFIRMING and HOTLINE in offices.CONFIRMING_HOURS
 
 
-async def test_an_unconfirmed_office_says_so_with_the_hotline_and_is_not_booked(bot: Bot, kb: Knowledge) -> None:
+async def test_an_unconfirmed_office_says_so_with_the_hotline_and_is_not_booked(
+    bot: Bot, kb: Knowledge
+) -> None:
     async with bot.uow_factory() as uow:
         assert await first_import(uow, kb) == 3
     hours = "\n".join(r.text for r in await _say(bot, "u1", text="коли працює головний офіс"))
@@ -73,7 +75,8 @@ async def test_an_unconfirmed_office_says_so_with_the_hotline_and_is_not_booked(
 
     async with bot.uow_factory() as uow:  # the Center confirms the main office: booking is offered again
         row = await uow.offices.get("visa-main")
-        assert isinstance(row, OfficeState) and row.status == "unconfirmed" and row.address == "пл. Молодіжна, 1"
+        assert isinstance(row, OfficeState) and row.status == "unconfirmed"
+        assert row.address == "пл. Молодіжна, 1"
         row.status = "open"
         await uow.offices.put(row)
     assert birth in await _family_services(bot, "u2")

@@ -1,4 +1,4 @@
-"""The slips the knowledge audit of 2026-12-07 found (issue 22), each with a test that would have caught it."""
+"""The slips the knowledge audit of 2026-12-07 found (issue 22), each with a test that would catch it."""
 
 from __future__ import annotations
 
