@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from importlib import resources
@@ -91,3 +92,14 @@ def test_assumed_callback_hours_are_said_to_be_approximate(kb: Knowledge, tmp_pa
         "booking.yaml: hotline: the hours of the regime 'normal' are assumed: say in its text that they are "
         "approximate («орієнтовн…»)"
     ]
+
+
+def test_where_ya_veteran_receives_is_said_to_be_confirmed(kb: Knowledge) -> None:
+    """Nothing newer than 22.12.2025 says where «Я-Ветеран» receives: citizens are sent to the hotline."""
+    situation = kb.situations["ya-veteran"]
+    where = " ".join(situation.where)
+    assert "зруйновано" in where and "уточнюють" in where and "0 800 500 459" in where
+    cited = {(s.url, s.as_of) for s in situation.sources}
+    assert ("https://news.liga.net/ua/region_news/news/u-kryvomu-rozi-rosiia-zruynuvala-tsentr-ya-veteran-foto",
+            dt.date(2025, 12, 22)) in cited  # fmt: skip
+    assert all("До атаки 22.12.2025" in n for n in situation.notes if "Рудана" in n)
