@@ -7,16 +7,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Bot
 from dialogs import offices
-from dialogs.booking.offices import first_import
+from dialogs.booking.offices import change, first_import
+from dialogs.booking.service import BookingService, new_token
 from dialogs.console import rules
 from dialogs.messages import Incoming, Reply
 from dialogs.texts import HOTLINE
 from handlers.web.staff.offices import STATUS_UA
 from knowledge.loader import Knowledge
+from storage.booking import Booking
 from storage.clock import ManualClock
+from storage.outbox import Outbox
 from storage.staff import OfficeState
 from testkit.people import verify_citizen
 
@@ -91,3 +95,31 @@ def test_staff_may_set_an_office_unconfirmed_without_a_note() -> None:
     assert STATUS_UA["unconfirmed"] == "уточнюється"
     with pytest.raises(rules.Invalid):
         rules.office_patch({"status": "maybe"}, current)
+
+
+async def test_setting_an_office_unconfirmed_cancels_its_bookings_and_says_why(
+    bot: Bot, kb: Knowledge
+) -> None:
+    """As closing does (dialogs/booking/offices.py): the citizen is told the office is being confirmed."""
+    service = BookingService(kb, martial_law=True)
+    async with bot.uow_factory() as uow:
+        await first_import(uow, kb)
+        row = await uow.offices.get("visa-main")
+        assert row is not None
+        row.status = "open"  # confirmed, then booked
+        await uow.offices.put(row)
+    async with bot.uow_factory() as uow:
+        user = await uow.users.get_or_create("web", "booked")
+        await uow.people.verify(user, "+380671112233", "sms")
+        now = uow.clock()
+        times = await service.times(uow, "visa-main", BIRTH, dt.date(2026, 12, 8), now=now, priority=False)
+        booked = await service.book(uow, user, office="visa-main", service=BIRTH, start=times[0].start,
+                                    priority_group=None, token=new_token(), now=now)  # fmt: skip
+    assert isinstance(booked, Booking)
+    async with bot.uow_factory() as uow:
+        changed = await change(uow, service, "visa-main", {"status": "unconfirmed"}, "roman")
+    assert changed is not None and [b.code for b in changed.affected] == [booked.code]
+    assert changed.notified == 1 and not changed.office.bookable
+    async with bot.uow_factory() as uow:
+        notices = list(await uow.session.scalars(select(Outbox).where(Outbox.external_id == "booked")))
+    assert any(offices.CONFIRMING in n.text and booked.code in n.text for n in notices)
