@@ -344,7 +344,7 @@ class FollowUps:
             schedules, now.astimezone(self.tz), self.martial_law, self.calendar
         )
         lines.append(f"🕒 {today}" if today else texts.HOURS_BY_HOTLINE)
-        if assumed:
+        if assumed and not offices.confirming(office.id):  # no «орієнтовний» over «уточнюють»
             lines.append(texts.HOURS_ASSUMED)
         lines += [f"ℹ️ {note}" for note in office.notes[:1]]
         return lines
@@ -399,7 +399,7 @@ class FollowUps:
             schedules, now.astimezone(self.tz), self.martial_law, self.calendar
         )
         lines = [f"🕒 **{office.short_name or office.name}**", today or texts.HOURS_BY_HOTLINE]
-        if assumed:
+        if assumed and not offices.confirming(office.id):  # no «орієнтовний» over «уточнюють»
             lines.append(texts.HOURS_ASSUMED)
         if office.address:
             lines.append(f"📍 {office.address}")

@@ -63,8 +63,11 @@ class BookableOffice(Strict):
     priority_only: bool = False  # «Я-Ветеран»: priority citizens only
     # The status the staff console imports at the first start (dialogs/booking/offices.py); staff change it there
     # afterwards, never here. A closed office says why in `closed_note` (what citizens are told).
-    status: Literal["open", "closed"] = "open"
-    closed_note: Text | None = None
+    # «unconfirmed»: the Center must confirm whether, where and when the office receives (the data's evidence
+    # is old); the bot says so with the hotline and offers no booking there, as at a closed office
+    # (dialogs/offices.py).
+    status: Literal["open", "closed", "unconfirmed"] = "open"
+    closed_note: Text | None = None  # closed: why (required); unconfirmed: what else citizens should know
     # Used when the contacts office has none (then "hours" is in `assumed`). The loader fills this list from
     # contacts.yaml when the contacts office has schedules, so `Knowledge.booking` always carries the hours.
     schedules: list[Schedule] = Field(default_factory=list)
