@@ -27,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.shared import SharedRedis
 from dialogs.alerts import rules
 from dialogs.alerts.rules import Nonsense, State, Tracker
+from dialogs.booking.after_alert import tell_after_alert
 from storage.alerts import AlertPeriod
 from storage.clock import Clock
 from storage.uow import UnitOfWork
@@ -208,6 +209,22 @@ class Watch:
         )  # fmt: skip
 
 
+def all_clear(bot: Bot) -> OnEnd | None:
+    """What follows an alert's end: every citizen whose appointment fell inside it is told once, with times."""
+    booking = bot.booking
+    if booking is None:
+        return None
+
+    async def tell(period: AlertPeriod) -> None:
+        async with bot.uow_factory() as uow:
+            told = await tell_after_alert(booking, uow, period, uow.clock())
+        if told.told and bot.kicker is not None:
+            await bot.kicker()
+        log.info("alerts: %d citizen(s) told after the all-clear, %d kept their place", told.told, told.kept)
+
+    return tell
+
+
 def start_alerts(settings: Settings, bot: Bot, scheduler: AsyncIOScheduler) -> Watch | None:
     """Watch the alerts when a token and a location are configured; otherwise say once that it is off."""
     if settings.alerts_token is None or not settings.alerts_location_uid:
@@ -215,7 +232,7 @@ def start_alerts(settings: Settings, bot: Bot, scheduler: AsyncIOScheduler) -> W
         return None
     source = Source(settings.alerts_api_url, settings.alerts_token.get_secret_value(), settings.alerts_location_uid)
     watch = Watch(source, bot.uow_factory, bot.uow_factory.clock, every=settings.alerts_poll_seconds,
-                  shared=bot.shared)  # fmt: skip
+                  shared=bot.shared, on_end=all_clear(bot))  # fmt: skip
     watch.start(scheduler)
     log.info("alerts: watching location %s every %g s", settings.alerts_location_uid, settings.alerts_poll_seconds)
     return watch

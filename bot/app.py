@@ -75,6 +75,7 @@ class Bot:
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py)
     shared: SharedRedis | None = None  # REDIS_URL: what several processes share (bot/shared.py)
     sms: TurboSms | None = None  # SMS_TOKEN: the verify room's real SMS gateway (bot/sms.py)
+    booking: BookingService | None = None  # office queue and callbacks (workers: the alerts' all-clear)
 
     async def close(self) -> None:
         if self.kicker is not None:  # what is under way is given a moment, then cut (the rows say what went)
@@ -240,7 +241,7 @@ async def build(
     kicker.connect(senders(uow_factory, telegram, viber), board=board)
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared,
-        sms if isinstance(sms, TurboSms) else None,
+        sms if isinstance(sms, TurboSms) else None, booking,
     )
 
 
