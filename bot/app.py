@@ -33,6 +33,8 @@ from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
+from dialogs.survey.flow import SurveyRoom
+from dialogs.survey.service import SurveyService
 from dialogs.turns import Turns
 from dialogs.verify.flow import VerifyRoom
 from handlers.telegram.channel import TelegramChannel, build_telegram
@@ -129,9 +131,11 @@ async def build(
         async with uow_factory() as uow:
             await first_import(uow, kb)
     metrics = Metrics(uow_factory)
+    survey = SurveyService()  # the morning after a visit marked arrived: how was it? (sent as a reminder row)
     booking = (
         BookingService(
-            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, observers=[metrics.booking]
+            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, observers=[metrics.booking],
+            visits=survey,
         )
         if kb.booking is not None
         else None
@@ -140,6 +144,7 @@ async def build(
         kb,
         holidays_are_days_off=holidays_off,
         booking_buttons=BOOKING_BUTTONS if booking is not None else None,
+        others=[survey],
     )
     # Each capability is a room of the engine; adding one adds a line here. The order is the order of their
     # buttons on the menu, a card and a checklist.
@@ -156,6 +161,7 @@ async def build(
         rooms.append(BookingRoom(kb, booking, events=reminders, understander=understander, phones=verify))
     rooms.append(ReminderRoom(reminders, transfer_links=settings.transfer_links()))
     rooms.append(verify)
+    rooms.append(SurveyRoom())
     if booking is not None:
         handoff = HandoffService(
             kb,
@@ -168,6 +174,7 @@ async def build(
             payload_prefixes=CORE | {room.prefix for room in rooms} | {HandoffRoom.prefix},
             kick=kicker,
             live=hub.notify,
+            group=settings.handoff_group or not settings.staff_inbox,  # the console's inbox alone: none
         )
         rooms.append(HandoffRoom(handoff))
     # People, not queries: complaints, thanks, distress, home visits; a person's buttons lent by the rooms above.
@@ -200,7 +207,7 @@ async def build(
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
     secure = (settings.public_url or "").lower().startswith("https://")
-    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff)  # /staff/
+    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff, desk=desk)
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     # gets the hotline's number and a callback.
     operator_chat_id: int | None = None
     operator_ids: str = ""
+    staff_inbox: bool = False  # operators answer in the staff console's inbox (with or without the group)
     handoff_wait_limit: dt.timedelta = dt.timedelta(minutes=10)  # nobody took a live ticket: offer a callback
     handoff_idle: dt.timedelta = dt.timedelta(minutes=30)  # a quiet conversation closes itself
     # HTTP hardening (handlers/web/security.py). Other sites that may embed the chat page in a frame, as
@@ -161,7 +162,13 @@ class Settings(BaseSettings):
 
     @property
     def handoff_enabled(self) -> bool:
-        """An operator group is configured on an enabled Telegram bot."""
+        """An operator group is configured on an enabled Telegram bot, or operators work in the console's
+        inbox (STAFF_INBOX)."""
+        return self.handoff_group or self.staff_inbox
+
+    @property
+    def handoff_group(self) -> bool:
+        """The operator group is configured on an enabled Telegram bot."""
         return self.telegram_enabled and self.operator_chat_id is not None and bool(self.operators())
 
     @property

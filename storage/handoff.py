@@ -249,6 +249,11 @@ class Tickets:
         )
         return list((await self._s.execute(query)).scalars())
 
+    async def taken(self) -> list[Ticket]:
+        """The tickets an operator has open, the longest-held first (the console's inbox)."""
+        query = select(Ticket).where(Ticket.status == OPEN).order_by(Ticket.taken_at, Ticket.id)
+        return list((await self._s.execute(query)).scalars())
+
     async def take(self, ticket_id: int, operator_id: str, operator_name: str, now: dt.datetime) -> bool:
         """Give a waiting ticket to this operator; False when someone else has it or it is closed."""
         self._changed()

@@ -53,7 +53,8 @@ APPOINTMENT = "appointment"
 READY = "ready"
 DEADLINE = "deadline"
 MONTHLY = "monthly"
-KINDS = (APPOINTMENT, READY, DEADLINE, MONTHLY)
+SURVEY = "survey"  # the morning after a visit: how was it? (dialogs/survey/, sent by the same dispatcher)
+KINDS = (APPOINTMENT, READY, DEADLINE, MONTHLY, SURVEY)
 
 MAX_ATTEMPTS = 5  # tries (claims) before a reminder is given up as `failed`
 
@@ -72,7 +73,7 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))  # appointment / ready / deadline / monthly
+    kind: Mapped[str] = mapped_column(String(16))  # appointment / ready / deadline / monthly / survey
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default=PENDING)
     booking_code: Mapped[str | None] = mapped_column(String(12), default=None)

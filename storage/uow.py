@@ -31,7 +31,7 @@ from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
-from storage.surveys import VisitSurvey  # noqa: F401  (its table; the survey room owns the queries)
+from storage.surveys import Surveys
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
 
@@ -92,6 +92,7 @@ class UnitOfWork:
         self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
+        self.surveys = Surveys(self.session)  # after a visit: the score and comment (dialogs/survey/)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

@@ -24,9 +24,10 @@ from dialogs.booking.rules import (
     resource_for,
 )
 from dialogs.calendar import WorkCalendar
+from dialogs.events import VisitEvents
 from knowledge.booking_schema import BookingData
 from knowledge.loader import Knowledge
-from storage.booking import ACTIVE, CANCELLED, Booking, TakeFailure, month_period, priority_period
+from storage.booking import ACTIVE, ARRIVED, CANCELLED, Booking, TakeFailure, month_period, priority_period
 from storage.models import User
 from storage.uow import UnitOfWork
 
@@ -77,6 +78,7 @@ class BookingService:
         martial_law: bool,
         holidays_are_days_off: bool | None = None,
         observers: Sequence[BookingObserver] = (),
+        visits: VisitEvents | None = None,
     ) -> None:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing")
@@ -89,6 +91,7 @@ class BookingService:
         self.lead = dt.timedelta(minutes=self.data.lead_minutes)
         self.release = dt.timedelta(hours=self.data.release_hours)
         self.observers = list(observers)  # told of each booking made or cancelled (metrics count them)
+        self.visits = visits  # told of a visit marked arrived (the survey room asks how it went)
 
     def _tell(self, uow: UnitOfWork, event: str, bookings: Sequence[Booking]) -> None:
         for booking in bookings:
@@ -447,6 +450,8 @@ class BookingService:
         if booking is None:
             return None
         await uow.bookings.mark(booking, status)
+        if status == ARRIVED and self.visits is not None:
+            await self.visits.arrived(uow, booking, uow.clock())
         return booking
 
     async def slot_at(

@@ -9,14 +9,15 @@ from collections.abc import Callable, Sequence
 from aiohttp import web
 
 from dialogs.booking.service import BookingService
+from dialogs.handoff.desk import Desk
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
-from handlers.web.staff import auth, offices
+from handlers.web.staff import auth, inbox, offices
 from handlers.web.staff.base import CONSOLE_KEY, Console, stylesheet
 from knowledge.loader import Knowledge
 from storage.uow import UnitOfWork
 
-PAGES = (auth, offices)
+PAGES = (auth, offices, inbox)
 
 
 def setup_staff(
@@ -28,9 +29,10 @@ def setup_staff(
     proxies: Sequence[Network] = (),
     secure: bool = False,
     handoff: HandoffService | None = None,
+    desk: Desk | None = None,
 ) -> None:
     """Mount the staff console under /staff/."""
-    app[CONSOLE_KEY] = Console(uows, booking, kb, tuple(proxies), secure, handoff)
+    app[CONSOLE_KEY] = Console(uows, booking, kb, tuple(proxies), secure, handoff, desk)
     for module in PAGES:
         module.routes(app)
     app.router.add_get("/staff/static/staff.css", stylesheet)

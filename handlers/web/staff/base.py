@@ -21,6 +21,7 @@ from aiohttp import web
 from dialogs.booking.service import BookingService
 from dialogs.console import accounts, rules
 from dialogs.console.accounts import Signed
+from dialogs.handoff.desk import Desk
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
 from knowledge.loader import Knowledge
@@ -48,6 +49,7 @@ class Console:
     proxies: tuple[Network, ...]
     secure: bool
     handoff: HandoffService | None = None
+    desk: Desk | None = None  # what operators do to tickets (the inbox acts through it)
 
 
 CONSOLE_KEY = web.AppKey("staff_console", Console)
