@@ -89,7 +89,7 @@ def listen_problem(exc: OSError, host: str, port: int) -> str:
 async def serve(settings: Settings) -> None:
     from aiohttp import web
 
-    from bot.alerts import start_alerts
+    from bot.alerts import holding, start_alerts
     from bot.app import build
     from bot.handoff import start_handoff
     from bot.maintenance import start_housekeeping
@@ -138,6 +138,7 @@ async def serve(settings: Settings) -> None:
                 bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
                 on_sent=bot.reminders.after_sent, single_process=bot.db.dialect.name == "sqlite",
                 observers=[bot.metrics.reminders] if bot.metrics is not None else (),
+                held=holding(bot.uow_factory, bot.alerts) if bot.alerts is not None else None,
             )  # fmt: skip
             start_reminders(housekeeping, dispatcher)
         watch = start_alerts(settings, bot, housekeeping)

@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,10 +26,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.shared import SharedRedis
 from dialogs.alerts import rules
+from dialogs.alerts.banner import AlertBoard
 from dialogs.alerts.rules import Nonsense, State, Tracker
 from dialogs.booking.after_alert import tell_after_alert
 from storage.alerts import AlertPeriod
 from storage.clock import Clock
+from storage.reminders import APPOINTMENT
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -126,6 +128,7 @@ class Watch:
         every: float = 30.0,
         shared: SharedRedis | None = None,
         on_end: OnEnd | None = None,
+        seen: Callable[[], None] | None = None,
     ) -> None:
         self.source = source
         self.uows = uows
@@ -133,6 +136,7 @@ class Watch:
         self.every = every
         self.shared = shared
         self.on_end = on_end
+        self.seen = seen  # told after every write (this process's AlertBoard reads the state again)
         self.tracker = Tracker()
         self.polls = 0  # how many times this process asked the source
         self._me = secrets.token_hex(8)
@@ -192,6 +196,8 @@ class Watch:
                 await uow.alerts.begin(self.tracker.since or now)
             elif state is State.CALM:
                 ended = await uow.alerts.end(now)
+        if self.seen is not None:
+            self.seen()
         if ended is not None:
             log.info("alerts: the all-clear; %d appointment(s) fell inside the alert", ended.affected)
             if self.on_end is not None:
@@ -232,7 +238,19 @@ def start_alerts(settings: Settings, bot: Bot, scheduler: AsyncIOScheduler) -> W
         return None
     source = Source(settings.alerts_api_url, settings.alerts_token.get_secret_value(), settings.alerts_location_uid)
     watch = Watch(source, bot.uow_factory, bot.uow_factory.clock, every=settings.alerts_poll_seconds,
-                  shared=bot.shared, on_end=all_clear(bot))  # fmt: skip
+                  shared=bot.shared, on_end=all_clear(bot), seen=bot.alerts.clear if bot.alerts else None)  # fmt: skip
     watch.start(scheduler)
     log.info("alerts: watching location %s every %g s", settings.alerts_location_uid, settings.alerts_poll_seconds)
     return watch
+
+
+def holding(uows: Callable[[], UnitOfWork], board: AlertBoard) -> Callable[[], Awaitable[Collection[str]]]:
+    """For the reminders dispatcher: while an alert is on, the appointments' reminders wait for the all-clear (a
+    reminder that says «чекаємо вас о 10:30» during a siren is wrong); the others go as usual."""
+
+    async def held() -> Collection[str]:
+        async with uows() as uow:
+            await board.refresh(uow)
+        return (APPOINTMENT,) if board.active else ()
+
+    return held

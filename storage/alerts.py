@@ -147,6 +147,16 @@ class Alerts:
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
+    async def during(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether an alert was on at some moment between `start` and `end`."""
+        found = await self._s.execute(
+            select(AlertPeriod.id)
+            .where(AlertPeriod.started_at <= end)
+            .where((AlertPeriod.ended_at.is_(None)) | (AlertPeriod.ended_at >= start))
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def history(self, since: dt.datetime | None = None) -> list[AlertPeriod]:
         query = select(AlertPeriod).order_by(AlertPeriod.started_at)
         if since is not None:
