@@ -14,6 +14,7 @@ from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
 from bot.sms import TurboSms, gateway
+from dialogs.alerts.banner import AlertBanner, AlertBoard
 from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
 from dialogs.booking.offices import first_import
@@ -78,6 +79,8 @@ class Bot:
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py)
     shared: SharedRedis | None = None  # REDIS_URL: what several processes share (bot/shared.py)
     sms: TurboSms | None = None  # SMS_TOKEN: the verify room's real SMS gateway (bot/sms.py)
+    booking: BookingService | None = None  # office queue and callbacks (workers: the alerts' all-clear)
+    alerts: AlertBoard | None = None  # the air-raid alert state as this process reads it (dialogs/alerts/)
 
     async def close(self) -> None:
         if self.kicker is not None:  # what is under way is given a moment, then cut (the rows say what went)
@@ -127,6 +130,7 @@ async def build(
         make_sessionmaker(db), serialize=db.dialect.name == "sqlite", clock=clock, secret=settings.person_secret()
     )
     holidays_off = settings.holidays_off()
+    alert_board = AlertBoard(clock)  # the alert state the poller writes (bot/alerts.py), read at most every 5 s
     if import_offices:
         async with uow_factory() as uow:
             await first_import(uow, kb)
@@ -197,6 +201,8 @@ async def build(
         rooms=rooms,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
         locks=RedisLocks(shared) if shared is not None else None,
+        # An air-raid alert's line before the answers about the offices and today's booking steps.
+        contexts=[AlertBanner(alert_board, day_rooms=(BookingRoom.name,))],
     )
     desk = None
     if handoff is not None:
@@ -251,7 +257,7 @@ async def build(
     kicker.connect(senders(uow_factory, telegram, viber), board=board)
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared,
-        sms if isinstance(sms, TurboSms) else None,
+        sms if isinstance(sms, TurboSms) else None, booking, alert_board,
     )
 
 

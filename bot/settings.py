@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     sms_api_url: str = "https://api.turbosms.ua"
     sms_token: SecretStr | None = None
     sms_sender: str = "Viza"
+    # Air-raid alerts (bot/alerts.py): the alerts.in.ua API, its token (ask api@alerts.in.ua) and the location to
+    # watch, the uid of the Kryvyi Rih community or district in the API's list of locations (docs/DEPLOY.md).
+    # Without a token or a uid the feature is off (said once at start).
+    alerts_api_url: str = "https://api.alerts.in.ua"
+    alerts_token: SecretStr | None = None
+    alerts_location_uid: str | None = None
+    alerts_poll_seconds: float = Field(default=30.0, ge=10.0)  # the API asks clients to poll sparingly
 
     @field_validator("web_frame_ancestors")
     @classmethod

@@ -100,6 +100,13 @@ class NotBookable(Strict):
     reason: Text  # for editors and staff
 
 
+class AfterAlert(Strict):
+    """What an appointment that fell inside an air-raid alert becomes after the all-clear (the Center decides)."""
+
+    keep_place: bool = True  # the citizen keeps the appointment until the office closes that day
+    kept: Text = "прийдіть сьогодні до закриття без черги"  # how the kept place is said (after «Ваше місце за вами:»)
+
+
 class BookingData(Strict):
     """The whole `booking.yaml` file."""
 
@@ -112,6 +119,7 @@ class BookingData(Strict):
     offices: list[BookableOffice] = Field(min_length=1)
     hotline: HotlineBooking
     not_bookable: list[NotBookable] = Field(default_factory=list)
+    after_alert: AfterAlert = Field(default_factory=AfterAlert)
     visit_source: Source  # the mobile administrator (report 2023, decision № 390 of 13.09.2017)
     priority_source: Source  # who is served with priority
     limits_source: Source  # the monthly limit (cancelled bookings counted), lead time, horizon

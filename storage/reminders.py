@@ -143,11 +143,13 @@ class Reminders:
         *,
         channels: Collection[str] | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        held: Collection[str] = (),
     ) -> list[Reminder]:
         """Atomically make up to `limit` due rows `sending` for `lease` (attempts + 1), soonest first: pending rows
         due by `now` (past their retry pause), and `sending` rows whose lease expired (their dispatcher died).
         A `sending` row whose lease expired after `max_attempts` claims is given up (`failed`): a reminder that
-        kills its dispatcher is not retried for ever. `channels`: only rows this process can send."""
+        kills its dispatcher is not retried for ever. `channels`: only rows this process can send; `held`: kinds
+        that wait now (an air-raid alert holds the appointments' reminders)."""
         await self._s.execute(
             update(Reminder)
             .where(Reminder.status == SENDING, Reminder.lease_until <= now, Reminder.attempts >= max_attempts)
@@ -157,6 +159,8 @@ class Reminders:
         claimable = self._claimable(now, max_attempts)
         if channels is not None:
             claimable = and_(claimable, Reminder.channel.in_(list(channels)))
+        if held:
+            claimable = and_(claimable, Reminder.kind.not_in(list(held)))
         pick = select(Reminder.id).where(claimable).order_by(Reminder.due_at, Reminder.id).limit(limit)
         if self._dialect() == "postgresql":
             # Two statements: the rows are locked first (rows another claim holds are skipped), then changed. As one

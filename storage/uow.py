@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite
+from storage.alerts import Alerts
 from storage.audit import Audit
 from storage.booking import BookingCache, Bookings
 from storage.citizens import CitizenCache, DialogStates, Users
@@ -89,6 +90,7 @@ class UnitOfWork:
         self.unanswered = UnansweredQuestions(self.session, clock)
         self.people = People(self.session, clock, self.secret)
         self.audit = Audit(self.session, clock)
+        self.alerts = Alerts(self.session, clock)  # air-raid alerts as the bot saw them (bot/alerts.py)
         self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it

@@ -26,7 +26,7 @@ from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack, payload_time
 from dialogs.rooms import Row, Turn
 from dialogs.typed import masked_phone
-from storage.booking import Booking
+from storage.booking import BOOKED, Booking
 from storage.models import DialogState
 
 
@@ -209,14 +209,19 @@ class BookingSteps(BookingBase):
         return [Reply(texts.STALE), *self._groups(state)]
 
     async def _again_at(self, turn: Turn, code: str, moment: str) -> list[Reply]:
-        """A time a notice offered instead of a cancelled booking of the citizen's
-        (dialogs/booking/priority.py): the same service and office, a general place, shown to confirm (the
-        place is taken only then)."""
+        """A time a notice offered for a booking of the citizen's, shown to confirm (the place is taken only
+        then): for a cancelled one (a refused priority claim, dialogs/booking/priority.py) a new booking of the
+        same service and office on a general place; for one still active (an air-raid alert fell on it,
+        dialogs/booking/after_alert.py) a move, on the same kind of place."""
         old = await turn.uow.bookings.by_code(code)
         start = _moment(moment, self.booking)
         if old is None or old.user_id != turn.user.id or old.kind != "office" or start is None:
             return [Reply(texts.STALE), *self._groups(turn.state)]
-        self._enter(turn.state, Choices(svc=old.service, office=old.office), "time")
+        if old.status == BOOKED:
+            choices = Choices(svc=old.service, office=old.office, move=old.code, prio=old.priority_group or "")
+        else:
+            choices = Choices(svc=old.service, office=old.office)
+        self._enter(turn.state, choices, "time")
         turn.state.focus = f"booking:{old.service}"
         return self._summary(turn, start)
 

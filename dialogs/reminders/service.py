@@ -43,6 +43,10 @@ class RemindersFull(Exception):
     """The citizen has PENDING_LIMIT pending reminders: nothing new is scheduled until one is removed."""
 
 
+# A reminder held by an air-raid alert this much past its time says why it comes late.
+HELD_LATE = dt.timedelta(minutes=5)
+
+
 class ReminderService:
     """Schedules the reminders of a booking, a «ready by» date, a life event's deadlines and monthly duties;
     renders a due reminder for its channel (None when it no longer makes sense)."""
@@ -277,6 +281,8 @@ class ReminderService:
             office=where or "гаряча лінія 0 800 500 459 (вам передзвонять)",
             code=booking.code,
         )
+        if now - reminder.due_at > HELD_LATE and await uow.alerts.during(reminder.due_at, now):
+            text = f"{texts.LATE_FOR_ALERT}\n\n{text}"  # an air-raid alert held it (bot/reminders.py)
         lends = self.booking_buttons
         cancel = (Button(texts.CANCEL, lends.cancel(booking.code)),) if lends is not None else ()
         if booking.kind != "office":
