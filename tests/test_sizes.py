@@ -14,6 +14,9 @@ FOLDERS = ("bot", "dialogs", "handlers", "knowledge", "storage", "testkit", "ben
 LIMIT = 400
 # module → (ceiling in lines, why it is over the limit)
 EXCEPTIONS: dict[str, tuple[int, str]] = {
+    # TODO(lead): split at merge; other helpers are editing these now (session of 2026-12-07)
+    "knowledge/schema.py": (421, "TODO split: being edited by another helper; the service card's models"),
+    "dialogs/handoff/service.py": (417, "TODO split: being edited by another helper; the handoff's service"),
 }
 
 
