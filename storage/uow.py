@@ -30,6 +30,7 @@ from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
+from storage.stats import Consultations, CountBuffer
 from storage.surveys import VisitSurvey  # noqa: F401  (its table; the survey room owns the queries)
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
@@ -51,8 +52,10 @@ class UnitOfWork:
         clock: Clock,
         secret: bytes = DEV_SECRET,
         offices: OfficeCache | None = None,
+        counts: CountBuffer | None = None,
     ) -> None:
         self.clock = clock
+        self._counts = counts
         self.secret = secret  # the key of person and client hashes (storage/people.py)
         self._office_cache = offices
         self._sessionmaker = sessionmaker
@@ -90,6 +93,7 @@ class UnitOfWork:
         self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
+        self.consultations = Consultations(self.session, clock, self._counts)  # for statistics, no citizen id
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
@@ -112,6 +116,7 @@ class UnitOfWork:
             self._hold_cache.clear()
         self.users.forget_served()  # its changes to cached objects never reached the database
         self.messages.rolled_back()
+        self.consultations.rolled_back()
 
     def savepoint(self) -> AsyncSessionTransaction:
         """A nested transaction: what runs inside it can be undone alone (`await savepoint.rollback()`)."""
@@ -129,12 +134,14 @@ class UnitOfWork:
                 try:
                     await self.updates.flush()
                     await self.messages.flush()
+                    await self.consultations.flush()
                     scrub = self.session.info.pop(SCRUB_AFTER_COMMIT, False)
                     await self.session.commit()
                 except BaseException:
                     self._rolled_back()
                     raise
                 self.messages.committed()
+                self.consultations.committed()
                 if scrub:
                     await self._scrub()
             else:
@@ -188,6 +195,7 @@ class UnitOfWorkFactory:
         self.office_cache = OfficeCache()
         self.hold_cache = HoldCache() if serialize else None
         self.log_buffer = LogBuffer() if serialize else None
+        self.count_buffer = CountBuffer() if serialize else None  # statistics' counts, written with the log
         engine = sessionmaker.kw.get("bind")
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None
@@ -207,6 +215,7 @@ class UnitOfWorkFactory:
             clock=self.clock,
             secret=self.secret,
             offices=self.office_cache,
+            counts=self.count_buffer,
         )
 
     async def _connection(self) -> AsyncConnection:
@@ -236,7 +245,7 @@ class UnitOfWorkFactory:
         try:
             await self.write_log()
         finally:
-            self._engine, self.log_buffer = None, None
+            self._engine, self.log_buffer, self.count_buffer = None, None, None
             if self._held is not None:
                 held, self._held = self._held, None
                 await held.close()
@@ -244,6 +253,7 @@ class UnitOfWorkFactory:
     async def write_log(self) -> None:
         """Write the message-log lines still buffered (periodically, at shutdown, in tests before reading the
         table directly)."""
-        if self.log_buffer:
+        if self.log_buffer or self.count_buffer:
             async with self() as uow:
                 await uow.messages.flush(everything=True)
+                await uow.consultations.flush(everything=True)

@@ -37,7 +37,7 @@ PAGES = (
     ("stats", "/staff/stats", "Статистика"),
     ("unanswered", "/staff/unanswered", "Що не знайшли"),
 )
-BUILT = frozenset({"/staff/offices"})
+BUILT = frozenset({"/staff/offices", "/staff/stats"})
 
 
 def may(role: str, permission: str) -> bool:

@@ -11,12 +11,12 @@ from aiohttp import web
 from dialogs.booking.service import BookingService
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
-from handlers.web.staff import auth, offices
+from handlers.web.staff import auth, offices, stats
 from handlers.web.staff.base import CONSOLE_KEY, Console, stylesheet
 from knowledge.loader import Knowledge
 from storage.uow import UnitOfWork
 
-PAGES = (auth, offices)
+PAGES = (auth, offices, stats)
 
 
 def setup_staff(

@@ -1,0 +1,51 @@
+"""The statistics of a range read from storage and turned into figures (dialogs/console/stats.py), with the
+knowledge's names for what the counts key by. No citizen identifier is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dialogs.booking.notices import office_name
+from dialogs.console import stats
+from knowledge.loader import Knowledge
+from storage.stats import KYIV, Stats
+from storage.uow import UnitOfWork
+
+INTENTS_UA = {
+    "greeting": "привітання", "thanks": "подяка", "contacts": "адреса, як дістатися", "hours": "графік роботи",
+    "phones": "телефони", "operator": "жива людина", "booking": "запис на прийом", "reminder": "нагадування",
+    "ready": "чи готово", "complaint": "скарга", "praise": "подяка працівникам", "distress": "розпач, гнів",
+    "home_visit": "виїзд додому", "forget": "видалити мої дані", "elsewhere": "не наша тема",
+    "cancel_booking": "скасувати запис", "move_booking": "перенести запис",
+}  # fmt: skip
+
+
+def names(kb: Knowledge) -> stats.Names:
+    def situation(key: str) -> str:
+        found = kb.situations.get(key)
+        return str(found.title) if found is not None else key
+
+    def service(key: str) -> str:
+        found = kb.services.get(key)
+        return str(found.short_title) if found is not None else key
+
+    return stats.Names(situation, service, lambda key: INTENTS_UA.get(key, key), lambda key: office_name(kb, key))
+
+
+async def report(uow: UnitOfWork, kb: Knowledge, first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Every figure of the statistics page for the Kyiv days first..last."""
+    start, end = stats.utc_bounds(first, last, KYIV)
+    q = Stats(uow.session)
+    raw = stats.Raw(
+        by_day=await q.consultations_by_day(first, last),
+        by_key=await q.consultations_by_key(first, last),
+        bookings=await q.bookings(start, end),
+        tickets=await q.tickets(start, end),
+        wait=await q.durations(start, end, "wait"),
+        handle=await q.durations(start, end, "handle"),
+        ticket_ratings=await q.ticket_ratings(start, end),
+        visits=await q.visit_scores(first, last),
+        reminders=await q.reminders(start, end),
+    )
+    return stats.figures(raw, first, last, names(kb))

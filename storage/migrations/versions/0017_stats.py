@@ -1,0 +1,32 @@
+"""statistics: the daily count of what citizens' messages turned out to be (no citizen id)
+
+Revision ID: 0017
+Revises: 0014
+Create Date: 2026-12-07 15:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "consultation_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "channel", "kind", "key", name=op.f("pk_consultation_days")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("consultation_days")
