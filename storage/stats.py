@@ -152,7 +152,8 @@ def _seconds(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     """later − earlier in seconds, in SQL (SQLite keeps datetimes as text; PostgreSQL as timestamptz)."""
     if dialect == "postgresql":
         return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    # julianday is a float of days: 300 s comes back as 299.99999…; milliseconds are precise enough.
+    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
 
 
 class Stats:
