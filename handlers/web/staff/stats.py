@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Mapping
 from html import escape
+from itertools import pairwise
 from typing import Any
 
 from aiohttp import web
@@ -46,6 +47,9 @@ async def _figures(request: web.Request, query: Mapping[str, str] | None = None)
     async with found.uows() as uow:
         first, last = date_range(request.query if query is None else query, uow.clock().astimezone(KYIV).date())
         return await report(uow, found.kb, first, last)
+
+REMINDER_KIND_UA = {"appointment": "про запис", "ready": "про готовність", "deadline": "про строк",
+                    "monthly": "щомісячне"}  # fmt: skip
 
 
 def _consultations(c: dict[str, Any]) -> str:
@@ -101,7 +105,8 @@ def _bookings(b: dict[str, Any]) -> str:
 
 def _handoff(h: dict[str, Any]) -> str:
     bounds = [u["minutes"] for u in h["wait"]["under"]]
-    labels = [f"до {m} хв" for m in bounds] + [f"{bounds[-1]} хв і довше"]
+    labels = [f"менше {bounds[0]} хв", *(f"{a}–{b} хв" for a, b in pairwise(bounds)),
+              f"{bounds[-1]} хв і довше"]
 
     def buckets(d: dict[str, Any]) -> list[int]:
         cumulative = [u["count"] for u in d["under"]]
@@ -150,7 +155,7 @@ def _reminders(rem: dict[str, Any]) -> str:
     statuses = list(REMINDER_UA)
     chart = charts.rows("c-rem", "Нагадування за станом", [REMINDER_UA[s] for s in statuses],
                         [("нагадувань", [rem["by_status"][s] for s in statuses])])  # fmt: skip
-    body = [(kind, [c[s] for s in statuses]) for kind, c in rem["by_kind"].items()]
+    body = [(REMINDER_KIND_UA.get(kind, kind), [c[s] for s in statuses]) for kind, c in rem["by_kind"].items()]
     body.append(("Усього", [rem["by_status"][s] for s in statuses]))
     return (
         '<section aria-labelledby="s-rem"><h2 id="s-rem">Нагадування</h2>' + chart
