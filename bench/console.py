@@ -34,7 +34,7 @@ from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.handoff import Ticket
 from storage.reminders import Reminder
-from storage.stats import KYIV, ConsultationDay
+from storage.stats import KYIV, ConsultationDay, ConsultationTopic, topic
 from storage.surveys import VisitSurvey
 from testkit.servers import throwaway_postgres
 
@@ -64,8 +64,8 @@ def _instant(rng: random.Random, day: dt.date, hours: tuple[int, int] = (8, 17))
     return local.astimezone(dt.UTC)
 
 
-def consultations(bot: Bot, n: int, rng: random.Random) -> list[dict[str, Any]]:
-    """The daily rollup n messages make: (day, channel, kind, key) → count."""
+def consultations(bot: Bot, n: int, rng: random.Random) -> dict[Table, list[dict[str, Any]]]:
+    """The daily counts n messages make, as `storage.stats.Consultations` writes them."""
     services = sorted(bot.engine.kb.services)
     situations = sorted(bot.engine.kb.situations)
     days = _days()
@@ -80,7 +80,18 @@ def consultations(bot: Bot, n: int, rng: random.Random) -> list[dict[str, Any]]:
                "intent": lambda: rng.choice(INTENTS), "button": lambda: rng.choice(("m", "s", "a", "v", "q", "h")),
                }.get(kind, lambda: "")()  # fmt: skip
         counts[(rng.choice(days), _pick(rng, CHANNELS), kind, key)] += 1
-    return [{"day": d, "channel": c, "kind": k, "key": key, "count": v} for (d, c, k, key), v in counts.items()]
+    days: Counter[tuple[dt.date, str, str]] = Counter()
+    topics: Counter[tuple[dt.date, str, str]] = Counter()
+    for (day, channel, kind, key), count in counts.items():
+        days[(day, channel, kind)] += count
+        if (about := topic(kind, key)) is not None:
+            topics[(day, *about)] += count
+    return {
+        cast(Table, ConsultationDay.__table__):
+            [{"day": d, "channel": c, "kind": k, "count": v} for (d, c, k), v in days.items()],
+        cast(Table, ConsultationTopic.__table__):
+            [{"day": d, "kind": k, "key": key, "count": v} for (d, k, key), v in topics.items()],
+    }  # fmt: skip
 
 
 def records(bot: Bot, bookings: int, rng: random.Random, users: list[int]) -> dict[Table, list[dict[str, Any]]]:
@@ -133,8 +144,7 @@ async def fill(bot: Bot, n_consultations: int, n_bookings: int) -> None:
             user = await uow.users.get_or_create("telegram", f"bench-{i}")
             users.append(user.id)
         await accounts.add_user(uow, "bench", "admin", PASSWORD, "bench")
-    tables: dict[Table, list[dict[str, Any]]] = {cast(Table, ConsultationDay.__table__):
-                                                 consultations(bot, n_consultations, rng)}  # fmt: skip
+    tables = consultations(bot, n_consultations, rng)
     tables.update(records(bot, n_bookings, rng, users))
     async with bot.uow_factory() as uow:
         for table, rows in tables.items():

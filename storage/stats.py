@@ -2,8 +2,9 @@
 statistics page. No citizen identifier is stored here or returned: a count row is (Kyiv day, channel, kind, key),
 and every query aggregates in SQL (a year of a busy Center is 300,000 messages and 50,000 bookings).
 
-- `ConsultationDay`: how many messages of a channel on a Kyiv day were of a kind (dialogs/outcome.py) with a key
-  (a card, a situation, an intent…). A unit of work adds its turn's outcome; the counts are upserted before the
+- `ConsultationDay`: how many messages of a channel on a Kyiv day were of a kind (dialogs/outcome.py);
+  `ConsultationTopic`: how many on a Kyiv day were about a situation, a service or an intent (a key per day, not
+  per channel and step: a year is ~10^4 rows each, not the ~10^5 a (day, channel, kind, target) rollup makes). A unit of work adds its turn's outcome; the counts are upserted before the
   commit, so a rolled-back turn counts nothing; on SQLite they gather in a `CountBuffer` and are written in
   batches (a statement per turn cost ~0.1 ms of a 0.6 ms dialog step).
 - `Stats`: read-only aggregates over a UTC range [start, end) (the console turns Kyiv days into it).
@@ -13,11 +14,9 @@ Never commits (the unit of work does).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -39,29 +38,62 @@ MAX_KEY = 120
 
 
 class ConsultationDay(Base):
+    """Messages of a channel on a Kyiv day by what they turned out to be."""
+
     __tablename__ = "consultation_days"
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # Kyiv day
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)  # dialogs.outcome.Kind
-    key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)  # the outcome's target ("" if none)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsultationTopic(Base):
+    """Messages on a Kyiv day about one situation, service or intent (all channels together)."""
+
+    __tablename__ = "consultation_topics"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)  # TOPICS
+    key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)  # a situation, service or intent id
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 _DAYS = cast(Table, ConsultationDay.__table__)
+_TOPICS = cast(Table, ConsultationTopic.__table__)
+SITUATION, SERVICE, INTENT = "situation", "service", "intent"
+TOPICS = (SITUATION, SERVICE, INTENT)
 
 
-def _upsert(insert: Any) -> Any:
-    statement = insert(_DAYS)
+def topic(kind: str, target: str) -> tuple[str, str] | None:
+    """What an outcome (dialogs/outcome.py) was about, if a situation, a service or an intent: a card or a facet
+    of a service, a follow-up about the one in focus ("<facet>:service:<id>"), a situation, an intent."""
+    if kind == "card" or kind == "situation" or kind == "intent":
+        return (SERVICE if kind == "card" else kind, target) if target else None
+    if kind == "facet" and ":" in target:
+        return SERVICE, target.split(":", 1)[1]
+    if kind == "follow-up":
+        parts = target.split(":", 2)
+        if len(parts) == 3 and parts[1] in (SERVICE, SITUATION) and parts[2]:
+            return parts[1], parts[2]
+    return None
+
+
+def _upsert(insert: Any, table: Table) -> Any:
+    statement = insert(table)
     return statement.on_conflict_do_update(
-        index_elements=[_DAYS.c.day, _DAYS.c.channel, _DAYS.c.kind, _DAYS.c.key],
-        set_={"count": _DAYS.c["count"] + statement.excluded["count"]},
+        index_elements=[c for c in table.primary_key.columns],
+        set_={"count": table.c["count"] + statement.excluded["count"]},
     )
 
 
 # Built once (constructing a statement costs more than running it on SQLite); executed with many rows.
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
-Key = tuple[dt.date, str, str, str]
+_UPSERT = {
+    (dialect, table.name): _upsert(insert, table)
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    for table in (_DAYS, _TOPICS)
+}
+Key = tuple[dt.date, str, str, str]  # (day, channel, kind, key)
 
 
 class CountBuffer:
@@ -118,11 +150,21 @@ class Consultations:
         self._taken.update(taken)
         rows = taken + self._pending
         self._pending = Counter()
-        if rows:
-            await self._s.execute(
-                _UPSERT[self._s.get_bind().dialect.name],
-                [{"day": d, "channel": c, "kind": k, "key": key, "count": n} for (d, c, k, key), n in rows.items()],
-            )
+        if not rows:
+            return
+        dialect = self._s.get_bind().dialect.name
+        days: Counter[tuple[dt.date, str, str]] = Counter()
+        topics: Counter[tuple[dt.date, str, str]] = Counter()
+        for (day, channel, kind, key), n in rows.items():
+            days[(day, channel, kind)] += n
+            if (about := topic(kind, key)) is not None:
+                topics[(day, *about)] += n
+        await self._s.execute(_UPSERT[(dialect, _DAYS.name)],
+                              [{"day": d, "channel": c, "kind": k, "count": n} for (d, c, k), n in days.items()])
+        if topics:
+            await self._s.execute(_UPSERT[(dialect, _TOPICS.name)],
+                                  [{"day": d, "kind": k, "key": key[:MAX_KEY], "count": n}
+                                   for (d, k, key), n in topics.items()])  # fmt: skip
 
     def committed(self) -> None:
         self._taken = Counter()
@@ -134,18 +176,6 @@ class Consultations:
         if self._buffer is not None and self._taken:
             self._buffer.merge(self._taken)
         self._taken, self._pending = Counter(), Counter()
-
-
-BOUNDS = (60, 300, 900, 3600)  # seconds: a ticket's wait or handle time under 1, 5, 15, 60 minutes
-
-
-@dataclass(frozen=True)
-class Durations:
-    count: int
-    mean: float  # seconds
-    median: float
-    p90: float
-    under: tuple[int, ...]  # how many under each of BOUNDS
 
 
 def _seconds(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
@@ -161,7 +191,10 @@ class Stats:
 
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
-        self._dialect = session.get_bind().dialect.name
+
+    @property
+    def _dialect(self) -> str:
+        return self._s.get_bind().dialect.name
 
     async def consultations_by_day(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str, int]]:
         """(day, channel, messages) for each day and channel that had any."""
@@ -174,13 +207,19 @@ class Stats:
         )
         return [(day, channel, int(n)) for day, channel, n in rows.all()]
 
-    async def consultations_by_key(self, first: dt.date, last: dt.date) -> list[tuple[str, str, int]]:
-        """(kind, key, messages) over the range, all channels together."""
+    async def consultations_by_kind(self, first: dt.date, last: dt.date) -> list[tuple[str, int]]:
+        """(kind, messages) over the range, all channels together."""
         c = ConsultationDay
         rows = await self._s.execute(
-            select(c.kind, c.key, func.sum(c.count))
-            .where(c.day >= first, c.day <= last)
-            .group_by(c.kind, c.key)
+            select(c.kind, func.sum(c.count)).where(c.day >= first, c.day <= last).group_by(c.kind)
+        )
+        return [(kind, int(n)) for kind, n in rows.all()]
+
+    async def topics(self, first: dt.date, last: dt.date) -> list[tuple[str, str, int]]:
+        """(situation | service | intent, id, messages) over the range."""
+        c = ConsultationTopic
+        rows = await self._s.execute(
+            select(c.kind, c.key, func.sum(c.count)).where(c.day >= first, c.day <= last).group_by(c.kind, c.key)
         )
         return [(kind, key, int(n)) for kind, key, n in rows.all()]
 
@@ -196,27 +235,20 @@ class Stats:
         )
         return [(kind, office, status, bool(priority), int(n)) for kind, office, status, priority, n in rows.all()]
 
-    async def durations(self, start: dt.datetime, end: dt.datetime, what: str) -> Durations:
-        """For tickets created in the range: "wait" (created → taken) or "handle" (taken → closed) in seconds,
-        summarized in SQL: how many, the mean, the median and the 90th percentile (nearest rank), and how many
-        fall under each of `BOUNDS`."""
+    async def durations(self, start: dt.datetime, end: dt.datetime) -> tuple[list[float], list[float]]:
+        """Seconds, sorted, of the wait (created → taken) and the talk (taken → closed) of tickets created in
+        the range: one scan of a few per hundred consultations (summarized by dialogs/console/stats.py)."""
         t = Ticket
-        later, earlier = (t.taken_at, t.created_at) if what == "wait" else (t.closed_at, t.taken_at)
-        seconds = _seconds(later, earlier, self._dialect)
-        where = (t.created_at >= start, t.created_at < end, later.is_not(None), earlier.is_not(None))
-        under = [func.coalesce(func.sum(case((seconds < bound, 1), else_=0)), 0) for bound in BOUNDS]
-        row = (await self._s.execute(select(func.count(), func.avg(seconds), *under).where(*where))).one()
-        n = int(row[0])
-        if n == 0:
-            return Durations(0, 0.0, 0.0, 0.0, tuple(0 for _ in BOUNDS))
-
-        async def rank(share: float) -> float:
-            offset = max(0, math.ceil(share * n) - 1)
-            found = await self._s.scalar(select(seconds).where(*where).order_by(seconds).offset(offset).limit(1))
-            return max(0.0, float(found or 0.0))
-
-        return Durations(n, max(0.0, float(row[1])), await rank(0.5), await rank(0.9),
-                         tuple(int(x) for x in row[2:]))  # fmt: skip
+        wait, talk = _seconds(t.taken_at, t.created_at, self._dialect), _seconds(t.closed_at, t.taken_at, self._dialect)
+        rows = await self._s.execute(
+            select(wait, talk).where(t.created_at >= start, t.created_at < end, t.taken_at.is_not(None))
+        )
+        waits, talks = [], []
+        for w, h in rows.all():
+            waits.append(max(0.0, float(w)))
+            if h is not None:
+                talks.append(max(0.0, float(h)))
+        return sorted(waits), sorted(talks)
 
     async def tickets(self, start: dt.datetime, end: dt.datetime) -> tuple[int, int, int]:
         """(tickets created in the range, of them taken by an operator, of them priority)."""

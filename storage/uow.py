@@ -30,7 +30,7 @@ from storage.people import DEV_SECRET, People
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
-from storage.stats import Consultations, CountBuffer
+from storage.stats import Consultations, CountBuffer, Stats
 from storage.surveys import VisitSurvey  # noqa: F401  (its table; the survey room owns the queries)
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
@@ -94,6 +94,7 @@ class UnitOfWork:
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
         self.consultations = Consultations(self.session, clock, self._counts)  # for statistics, no citizen id
+        self.stats = Stats(self.session)  # the console's statistics (read only)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

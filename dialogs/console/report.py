@@ -4,12 +4,12 @@ knowledge's names for what the counts key by. No citizen identifier is read."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from dialogs.booking.notices import office_name
 from dialogs.console import stats
 from knowledge.loader import Knowledge
-from storage.stats import KYIV, Stats
+from storage.stats import KYIV
 from storage.uow import UnitOfWork
 
 INTENTS_UA = {
@@ -21,7 +21,10 @@ INTENTS_UA = {
 }  # fmt: skip
 
 
-def names(kb: Knowledge) -> stats.Names:
+def names(kb: Knowledge, office: Callable[[str], str]) -> stats.Names:
+    """The knowledge's titles for situations and services, Ukrainian words for intents; `office` names an office
+    (the booking's wording, passed in: the console does not import a room)."""
+
     def situation(key: str) -> str:
         found = kb.situations.get(key)
         return str(found.title) if found is not None else key
@@ -30,22 +33,24 @@ def names(kb: Knowledge) -> stats.Names:
         found = kb.services.get(key)
         return str(found.short_title) if found is not None else key
 
-    return stats.Names(situation, service, lambda key: INTENTS_UA.get(key, key), lambda key: office_name(kb, key))
+    return stats.Names(situation, service, lambda key: INTENTS_UA.get(key, key), office)
 
 
-async def report(uow: UnitOfWork, kb: Knowledge, first: dt.date, last: dt.date) -> dict[str, Any]:
+async def report(uow: UnitOfWork, named: stats.Names, first: dt.date, last: dt.date) -> dict[str, Any]:
     """Every figure of the statistics page for the Kyiv days first..last."""
     start, end = stats.utc_bounds(first, last, KYIV)
-    q = Stats(uow.session)
+    q = uow.stats
+    waits, talks = await q.durations(start, end)
     raw = stats.Raw(
         by_day=await q.consultations_by_day(first, last),
-        by_key=await q.consultations_by_key(first, last),
+        by_kind=await q.consultations_by_kind(first, last),
+        topics=await q.topics(first, last),
         bookings=await q.bookings(start, end),
         tickets=await q.tickets(start, end),
-        wait=await q.durations(start, end, "wait"),
-        handle=await q.durations(start, end, "handle"),
+        waits=waits,
+        talks=talks,
         ticket_ratings=await q.ticket_ratings(start, end),
         visits=await q.visit_scores(first, last),
         reminders=await q.reminders(start, end),
     )
-    return stats.figures(raw, first, last, names(kb))
+    return stats.figures(raw, first, last, named)

@@ -5,6 +5,8 @@ tables, and the CSV. No citizen identifier is ever among them (the aggregates ca
 from __future__ import annotations
 
 import datetime as dt
+import math
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -12,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogs.console.rules import Invalid
-from storage.stats import BOUNDS, Durations
 
 MAX_DAYS = 366  # a range is at most a year
 DEFAULT_DAYS = 30
@@ -20,9 +21,9 @@ TOP = 10
 SATISFIED = (4, 5)  # a score that counts as satisfied (CSAT and the post-visit score)
 CENTER_SURVEY = 95.9  # % satisfied in the Center's own QR survey (/work/shared/seeds, DOMAIN.md): to compare with
 CHANNELS = ("telegram", "viber", "web")
-SERVICE_KINDS = ("card", "facet")  # outcomes that name a service: its card opened, a facet of it asked
 STATUSES = ("booked", "arrived", "no-show", "cancelled", "requested")
 REMINDER_STATUSES = ("sent", "missed", "failed", "cancelled", "pending", "sending")
+BOUNDS = (60, 300, 900, 3600)  # seconds: a ticket's wait or talk under 1, 5, 15, 60 minutes
 
 
 def _day(value: str | None, field: str) -> dt.date | None:
@@ -63,11 +64,12 @@ class Raw:
     """What storage/stats.py returned for a range."""
 
     by_day: list[tuple[dt.date, str, int]]
-    by_key: list[tuple[str, str, int]]
+    by_kind: list[tuple[str, int]]
+    topics: list[tuple[str, str, int]]  # (situation | service | intent, id, messages)
     bookings: list[tuple[str, str, str, bool, int]]
     tickets: tuple[int, int, int]
-    wait: Durations
-    handle: Durations
+    waits: list[float]  # seconds, sorted
+    talks: list[float]
     ticket_ratings: dict[int, int]
     visits: tuple[int, dict[int, int]]
     reminders: list[tuple[str, str, int]]
@@ -94,18 +96,10 @@ def _consultations(raw: Raw, first: dt.date, last: dt.date, names: Names) -> dic
         day = first + dt.timedelta(days=i)
         counts = per_day.get(day, Counter())
         days.append({"day": day.isoformat(), **{c: counts[c] for c in channels}, "total": sum(counts.values())})
-    kinds: Counter[str] = Counter()
-    situations: Counter[str] = Counter()
-    services: Counter[str] = Counter()
-    intents: Counter[str] = Counter()
-    for kind, key, n in raw.by_key:
-        kinds[kind] += n
-        if kind == "situation" and key:
-            situations[key] += n
-        elif kind in SERVICE_KINDS and key:
-            services[key.split(":", 1)[1] if kind == "facet" and ":" in key else key] += n
-        elif kind == "intent" and key:
-            intents[key] += n
+    kinds: Counter[str] = Counter(dict(raw.by_kind))
+    topics: dict[str, Counter[str]] = defaultdict(Counter)
+    for kind, key, n in raw.topics:
+        topics[kind][key] += n
     total = sum(d["total"] for d in days)
     return {
         "total": total,
@@ -115,9 +109,9 @@ def _consultations(raw: Raw, first: dt.date, last: dt.date, names: Names) -> dic
         "by_kind": dict(sorted(kinds.items())),
         "unanswered": kinds["miss"] + kinds["reask"],
         "unanswered_share": share(kinds["miss"] + kinds["reask"], total),
-        "top_situations": _top(situations, names.situation),
-        "top_services": _top(services, names.service),
-        "top_intents": _top(intents, names.intent),
+        "top_situations": _top(topics["situation"], names.situation),
+        "top_services": _top(topics["service"], names.service),
+        "top_intents": _top(topics["intent"], names.intent),
     }
 
 
@@ -151,15 +145,22 @@ def _bookings(raw: Raw, names: Names) -> dict[str, Any]:
     }
 
 
-def _durations(found: Durations) -> dict[str, Any]:
-    minutes = [b // 60 for b in BOUNDS]
+def _rank(ordered: list[float], share_: float) -> float:
+    """The nearest-rank percentile of sorted values."""
+    return ordered[max(0, math.ceil(share_ * len(ordered)) - 1)]
+
+
+def durations(ordered: list[float]) -> dict[str, Any]:
+    """A ticket's wait or talk over the range: how many, mean, median and 90th percentile in minutes, and how
+    many were under each of BOUNDS."""
+    n = len(ordered)
+    under = [bisect_left(ordered, bound) for bound in BOUNDS]
     return {
-        "count": found.count,
-        "mean_min": round(found.mean / 60, 1),
-        "median_min": round(found.median / 60, 1),
-        "p90_min": round(found.p90 / 60, 1),
-        "under": [{"minutes": m, "count": n, "share": share(n, found.count)}
-                  for m, n in zip(minutes, found.under, strict=True)],
+        "count": n,
+        "mean_min": round(sum(ordered) / n / 60, 1) if n else None,
+        "median_min": round(_rank(ordered, 0.5) / 60, 1) if n else None,
+        "p90_min": round(_rank(ordered, 0.9) / 60, 1) if n else None,
+        "under": [{"minutes": b // 60, "count": c, "share": share(c, n)} for b, c in zip(BOUNDS, under, strict=True)],
     }
 
 
@@ -209,7 +210,7 @@ def figures(raw: Raw, first: dt.date, last: dt.date, names: Names, walk_ins: boo
         "bookings": _bookings(raw, names),
         "handoff": {
             "tickets": tickets, "taken": taken, "priority": priority,
-            "wait": _durations(raw.wait), "handle": _durations(raw.handle),
+            "wait": durations(raw.waits), "handle": durations(raw.talks),
         },
         "ratings": {"tickets": _scores(raw.ticket_ratings), "visits": visits},
         "reminders": _reminders(raw),

@@ -7,14 +7,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from functools import partial
 from html import escape
 from itertools import pairwise
 from typing import Any
 
 from aiohttp import web
 
+from dialogs.booking.notices import office_name
 from dialogs.console import rules
-from dialogs.console.report import report
+from dialogs.console.report import names, report
 from dialogs.console.stats import csv_rows, date_range
 from handlers.web.staff import charts
 from handlers.web.staff.base import (
@@ -46,7 +48,7 @@ async def _figures(request: web.Request, query: Mapping[str, str] | None = None)
     found = console(request)
     async with found.uows() as uow:
         first, last = date_range(request.query if query is None else query, uow.clock().astimezone(KYIV).date())
-        return await report(uow, found.kb, first, last)
+        return await report(uow, names(found.kb, partial(office_name, found.kb)), first, last)
 
 REMINDER_KIND_UA = {"appointment": "про запис", "ready": "про готовність", "deadline": "про строк",
                     "monthly": "щомісячне"}  # fmt: skip

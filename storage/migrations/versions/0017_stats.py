@@ -1,4 +1,4 @@
-"""statistics: the daily count of what citizens' messages turned out to be (no citizen id)
+"""statistics: daily counts of what citizens' messages turned out to be and were about (no citizen id)
 
 Revision ID: 0017
 Revises: 0014
@@ -22,11 +22,19 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "channel", "kind", name=op.f("pk_consultation_days")),
+    )
+    op.create_table(
+        "consultation_topics",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "channel", "kind", "key", name=op.f("pk_consultation_days")),
+        sa.PrimaryKeyConstraint("day", "kind", "key", name=op.f("pk_consultation_topics")),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("consultation_topics")
     op.drop_table("consultation_days")
