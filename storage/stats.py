@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, String, Table, case, func, select
+from sqlalchemy import Date, Integer, String, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -224,16 +224,18 @@ class Stats:
         return [(kind, key, int(n)) for kind, key, n in rows.all()]
 
     async def bookings(self, start: dt.datetime, end: dt.datetime) -> list[tuple[str, str, str, bool, int]]:
-        """(kind, office, status, priority, count) of bookings whose time falls in the range; home-visit
-        requests (no time) by when they were made."""
+        """(kind, office, status, priority, count) of bookings whose time falls in the range (from the covering
+        index ix_bookings_stats); home-visit requests, which have no time, by when they were made."""
         b = Booking
-        when = func.coalesce(b.start, b.created_at)
-        rows = await self._s.execute(
-            select(b.kind, b.office, b.status, b.priority, func.count())
-            .where(when >= start, when < end)
-            .group_by(b.kind, b.office, b.status, b.priority)
+        columns = (b.kind, b.office, b.status, b.priority)
+        timed = select(*columns, func.count()).where(b.start >= start, b.start < end).group_by(*columns)
+        untimed = (
+            select(*columns, func.count())
+            .where(b.start.is_(None), b.created_at >= start, b.created_at < end)
+            .group_by(*columns)
         )
-        return [(kind, office, status, bool(priority), int(n)) for kind, office, status, priority, n in rows.all()]
+        found = [*(await self._s.execute(timed)).all(), *(await self._s.execute(untimed)).all()]
+        return [(kind, office, status, bool(priority), int(n)) for kind, office, status, priority, n in found]
 
     async def durations(self, start: dt.datetime, end: dt.datetime) -> tuple[list[float], list[float]]:
         """Seconds, sorted, of the wait (created → taken) and the talk (taken → closed) of tickets created in
@@ -250,42 +252,26 @@ class Stats:
                 talks.append(max(0.0, float(h)))
         return sorted(waits), sorted(talks)
 
-    async def tickets(self, start: dt.datetime, end: dt.datetime) -> tuple[int, int, int]:
-        """(tickets created in the range, of them taken by an operator, of them priority)."""
+    async def tickets(self, start: dt.datetime, end: dt.datetime) -> list[tuple[bool, bool, int | None, int]]:
+        """(priority, taken by an operator, rating or None, count) of tickets created in the range."""
         t = Ticket
-        row = (
-            await self._s.execute(
-                select(
-                    func.count(),
-                    func.count(t.taken_at),
-                    func.coalesce(func.sum(case((t.priority.is_(True), 1), else_=0)), 0),
-                ).where(t.created_at >= start, t.created_at < end)
-            )
-        ).one()
-        return int(row[0]), int(row[1]), int(row[2])
-
-    async def ticket_ratings(self, start: dt.datetime, end: dt.datetime) -> dict[int, int]:
-        """{rating: tickets} for rated tickets created in the range."""
-        t = Ticket
+        taken = t.taken_at.is_not(None)
         rows = await self._s.execute(
-            select(t.rating, func.count())
-            .where(t.created_at >= start, t.created_at < end, t.rating.is_not(None))
-            .group_by(t.rating)
+            select(t.priority, taken, t.rating, func.count())
+            .where(t.created_at >= start, t.created_at < end)
+            .group_by(t.priority, taken, t.rating)
         )
-        return {int(r or 0): int(n) for r, n in rows.all()}
+        return [(bool(p), bool(k), None if r is None else int(r), int(n)) for p, k, r, n in rows.all()]
 
-    async def visit_scores(self, first: dt.date, last: dt.date) -> tuple[int, dict[int, int]]:
-        """(visits asked about, {score: answers}) for visits on the Kyiv days in the range."""
+    async def visit_scores(self, first: dt.date, last: dt.date) -> list[tuple[int | None, int]]:
+        """(score or None, visits) of the visits on the Kyiv days in the range whose citizen was asked."""
         v = VisitSurvey
-        asked = await self._s.scalar(
-            select(func.count()).where(v.visit_day >= first, v.visit_day <= last, v.asked_at.is_not(None))
-        )
         rows = await self._s.execute(
             select(v.score, func.count())
-            .where(v.visit_day >= first, v.visit_day <= last, v.score.is_not(None))
+            .where(v.visit_day >= first, v.visit_day <= last, v.asked_at.is_not(None))
             .group_by(v.score)
         )
-        return int(asked or 0), {int(s or 0): int(n) for s, n in rows.all()}
+        return [(None if s is None else int(s), int(n)) for s, n in rows.all()]
 
     async def reminders(self, start: dt.datetime, end: dt.datetime) -> list[tuple[str, str, int]]:
         """(kind, status, count) of reminders due in the range."""

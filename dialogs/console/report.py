@@ -49,7 +49,6 @@ async def report(uow: UnitOfWork, named: stats.Names, first: dt.date, last: dt.d
         tickets=await q.tickets(start, end),
         waits=waits,
         talks=talks,
-        ticket_ratings=await q.ticket_ratings(start, end),
         visits=await q.visit_scores(first, last),
         reminders=await q.reminders(start, end),
     )

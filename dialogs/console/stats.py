@@ -67,11 +67,10 @@ class Raw:
     by_kind: list[tuple[str, int]]
     topics: list[tuple[str, str, int]]  # (situation | service | intent, id, messages)
     bookings: list[tuple[str, str, str, bool, int]]
-    tickets: tuple[int, int, int]
+    tickets: list[tuple[bool, bool, int | None, int]]  # (priority, taken, rating, count)
     waits: list[float]  # seconds, sorted
     talks: list[float]
-    ticket_ratings: dict[int, int]
-    visits: tuple[int, dict[int, int]]
+    visits: list[tuple[int | None, int]]  # (score or None: not answered, visits asked about)
     reminders: list[tuple[str, str, int]]
 
 
@@ -199,9 +198,15 @@ class Names:
 
 def figures(raw: Raw, first: dt.date, last: dt.date, names: Names, walk_ins: bool = False) -> dict[str, Any]:
     """Every figure of the statistics page for the Kyiv days first..last."""
-    tickets, taken, priority = raw.tickets
-    asked, scores = raw.visits
-    visits = _scores(scores)
+    tickets = sum(n for *_, n in raw.tickets)
+    taken = sum(n for _, took, _, n in raw.tickets if took)
+    priority = sum(n for prio, _, _, n in raw.tickets if prio)
+    ratings: Counter[int] = Counter()
+    for _, _, rating, n in raw.tickets:
+        if rating is not None:
+            ratings[rating] += n
+    asked = sum(n for _, n in raw.visits)
+    visits = _scores({s: n for s, n in raw.visits if s is not None})
     visits.update(asked=asked, response_share=share(visits["answered"], asked), center_survey=CENTER_SURVEY)
     days = (last - first).days + 1
     return {
@@ -212,7 +217,7 @@ def figures(raw: Raw, first: dt.date, last: dt.date, names: Names, walk_ins: boo
             "tickets": tickets, "taken": taken, "priority": priority,
             "wait": durations(raw.waits), "handle": durations(raw.talks),
         },
-        "ratings": {"tickets": _scores(raw.ticket_ratings), "visits": visits},
+        "ratings": {"tickets": _scores(dict(ratings)), "visits": visits},
         "reminders": _reminders(raw),
         "walk_ins": None if not walk_ins else {},
     }

@@ -35,6 +35,13 @@ def upgrade() -> None:
     )
 
 
+    # Covering indexes: a year's bookings and reminders counted from the index alone.
+    op.create_index("ix_bookings_stats", "bookings", ["start", "kind", "office", "status", "priority"])
+    op.create_index("ix_reminders_stats", "reminders", ["due_at", "kind", "status"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_reminders_stats", table_name="reminders")
+    op.drop_index("ix_bookings_stats", table_name="bookings")
     op.drop_table("consultation_topics")
     op.drop_table("consultation_days")
