@@ -40,15 +40,14 @@ async def report(uow: UnitOfWork, named: stats.Names, first: dt.date, last: dt.d
     """Every figure of the statistics page for the Kyiv days first..last."""
     start, end = stats.utc_bounds(first, last, KYIV)
     q = uow.stats
-    waits, talks = await q.durations(start, end)
     raw = stats.Raw(
         by_day=await q.consultations_by_day(first, last),
         by_kind=await q.consultations_by_kind(first, last),
         topics=await q.topics(first, last),
         bookings=await q.bookings(start, end),
         tickets=await q.tickets(start, end),
-        waits=waits,
-        talks=talks,
+        waits=await q.durations(start, end, "wait"),
+        talks=await q.durations(start, end, "talk"),
         visits=await q.visit_scores(first, last),
         reminders=await q.reminders(start, end),
     )

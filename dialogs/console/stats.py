@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogs.console.rules import Invalid
+from storage.stats import STEP
 
 MAX_DAYS = 366  # a range is at most a year
 DEFAULT_DAYS = 30
@@ -68,8 +68,8 @@ class Raw:
     topics: list[tuple[str, str, int]]  # (situation | service | intent, id, messages)
     bookings: list[tuple[str, str, str, bool, int]]
     tickets: list[tuple[bool, bool, int | None, int]]  # (priority, taken, rating, count)
-    waits: list[float]  # seconds, sorted
-    talks: list[float]
+    waits: list[tuple[int, int, float]]  # (bucket of STEP seconds, tickets, seconds summed)
+    talks: list[tuple[int, int, float]]
     visits: list[tuple[int | None, int]]  # (score or None: not answered, visits asked about)
     reminders: list[tuple[str, str, int]]
 
@@ -144,21 +144,30 @@ def _bookings(raw: Raw, names: Names) -> dict[str, Any]:
     }
 
 
-def _rank(ordered: list[float], share_: float) -> float:
-    """The nearest-rank percentile of sorted values."""
-    return ordered[max(0, math.ceil(share_ * len(ordered)) - 1)]
+def durations(histogram: list[tuple[int, int, float]]) -> dict[str, Any]:
+    """A ticket's wait or talk over the range from its histogram (bucket of STEP seconds, tickets, seconds
+    summed): how many, the mean, the median and the 90th percentile (nearest rank, to STEP seconds) in minutes,
+    and how many were under each of BOUNDS (multiples of STEP, so exact)."""
+    ordered = sorted(histogram)
+    n = sum(count for _, count, _ in ordered)
+    if n == 0:
+        return {"count": 0, "mean_min": None, "median_min": None, "p90_min": None,
+                "under": [{"minutes": b // 60, "count": 0, "share": None} for b in BOUNDS]}  # fmt: skip
 
+    def rank(part: float) -> float:
+        wanted, seen = max(1, math.ceil(part * n)), 0
+        for bucket, count, _ in ordered:
+            seen += count
+            if seen >= wanted:
+                return round(bucket * STEP / 60, 1)
+        raise AssertionError("unreachable: the counts add up to n")
 
-def durations(ordered: list[float]) -> dict[str, Any]:
-    """A ticket's wait or talk over the range: how many, mean, median and 90th percentile in minutes, and how
-    many were under each of BOUNDS."""
-    n = len(ordered)
-    under = [bisect_left(ordered, bound) for bound in BOUNDS]
+    under = [sum(c for b, c, _ in ordered if b * STEP < bound) for bound in BOUNDS]
     return {
         "count": n,
-        "mean_min": round(sum(ordered) / n / 60, 1) if n else None,
-        "median_min": round(_rank(ordered, 0.5) / 60, 1) if n else None,
-        "p90_min": round(_rank(ordered, 0.9) / 60, 1) if n else None,
+        "mean_min": round(sum(total for *_, total in ordered) / n / 60, 1),
+        "median_min": rank(0.5),
+        "p90_min": rank(0.9),
         "under": [{"minutes": b // 60, "count": c, "share": share(c, n)} for b, c in zip(BOUNDS, under, strict=True)],
     }
 

@@ -101,7 +101,7 @@ class Booking(Base):
         ),
         Index("ix_bookings_start", "start"),
         # The statistics' covering index (storage/stats.py): a year's bookings counted without reading a row.
-        Index("ix_bookings_stats", "start", "kind", "office", "status", "priority"),
+        Index("ix_bookings_stats", "kind", "office", "status", "priority", "start"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
