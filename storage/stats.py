@@ -54,9 +54,10 @@ class ConsultationTopic(Base):
 
     __tablename__ = "consultation_topics"
 
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # In this order, so a range's GROUP BY kind, key walks the primary key without sorting.
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)  # TOPICS
     key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)  # a situation, service or intent id
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,19 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import async_playwright
 
-from bot.app import Bot
+from bot.app import Bot, build
+from bot.settings import Settings
+from dialogs.booking.notices import office_name
+from dialogs.console.report import names, report
 from dialogs.messages import Incoming
+from knowledge import Knowledge
+from knowledge.search import SearchIndex
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.handoff import Ticket
 from storage.reminders import Reminder
 from storage.surveys import VisitSurvey
+from testkit.servers import throwaway_postgres
 from tests.console.conftest import PASSWORD
 from tests.console.test_api import sign_in
 from tests.console.test_console_page import DESKTOP, TABLET, _axe, _sign_in
@@ -118,7 +126,11 @@ async def test_the_figures_equal_those_worked_out_by_hand(client: TestClient[Any
     assert await sign_in(client, "anna") == 303
     response = await client.get(f"/staff/api/stats?{RANGE}")
     assert response.status == 200
-    found = await response.json()
+    check(await response.json())
+
+
+def check(found: dict[str, Any]) -> None:
+    """The figures of RANGE, worked out by hand from the fixture above."""
     assert found["range"] == {"from": "2026-12-01", "to": "2026-12-04", "days": 4, "time_zone": "Europe/Kyiv"}
     c = found["consultations"]
     assert [(d["day"], d["telegram"], d["viber"], d["web"], d["total"]) for d in c["by_day"]] == [
@@ -243,6 +255,25 @@ async def test_the_stats_page_with_its_charts_in_chromium(console: Bot, clock: M
         await page.goto(url + f"/staff/stats?{RANGE}")
         await _axe(page, f"staff-stats-{size['width']}x{size['height']}")
         await browser.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with throwaway_postgres() as url:
+        yield url
+
+
+async def test_the_same_figures_on_postgresql(postgres_url: str, kb: Knowledge, index: SearchIndex,
+                                              clock: ManualClock) -> None:  # fmt: skip
+    bot = await build(Settings(_env_file=None, database_url=postgres_url), kb=kb, index=index, clock=clock)  # type: ignore[call-arg]
+    try:
+        await _conversations(bot, clock)
+        await _records(bot)
+        async with bot.uow_factory() as uow:
+            found = await report(uow, names(kb, partial(office_name, kb)), dt.date(2026, 12, 1), dt.date(2026, 12, 4))
+        check(json.loads(json.dumps(found)))  # as the API sends it
+    finally:
+        await bot.close()
 
 
 def test_the_console_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:

@@ -27,20 +27,22 @@ def upgrade() -> None:
     )
     op.create_table(
         "consultation_topics",
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "kind", "key", name=op.f("pk_consultation_topics")),
+        sa.PrimaryKeyConstraint("kind", "key", "day", name=op.f("pk_consultation_topics")),
     )
 
 
-    # Covering indexes: a year's bookings and reminders counted from the index alone.
+    # Covering indexes: a year's bookings, reminders and tickets counted from the index alone.
     op.create_index("ix_bookings_stats", "bookings", ["kind", "office", "status", "priority", "start"])
     op.create_index("ix_reminders_stats", "reminders", ["kind", "status", "due_at"])
+    op.create_index("ix_tickets_stats", "tickets", ["created_at", "taken_at", "closed_at", "priority", "rating"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_stats", table_name="tickets")
     op.drop_index("ix_reminders_stats", table_name="reminders")
     op.drop_index("ix_bookings_stats", table_name="bookings")
     op.drop_table("consultation_topics")
