@@ -255,6 +255,27 @@ async def test_the_stats_page_with_its_charts_in_chromium(console: Bot, clock: M
         await browser.close()
 
 
+async def test_a_rolled_back_turn_counts_nothing_and_buffered_counts_are_written_once(console: Bot) -> None:
+    factory = console.uow_factory
+    assert factory.count_buffer is not None  # SQLite: the buffered path
+    with pytest.raises(RuntimeError):
+        async with factory() as uow:
+            uow.consultations.add("web", "intent", "hours")
+            raise RuntimeError("the turn failed")
+    async with factory() as uow:
+        uow.consultations.add("web", "intent", "greeting")
+    with pytest.raises(RuntimeError):  # a unit of work writes the buffered counts, then rolls back: they go back
+        async with factory() as uow:
+            await uow.consultations.flush(everything=True)
+            raise RuntimeError("rolled back after writing")
+    await factory.write_log()
+    await factory.write_log()  # nothing left to write twice
+    async with factory() as uow:
+        found = await report(uow, names(console.engine.kb, str), dt.date(2026, 12, 4), dt.date(2026, 12, 4))
+    c = found["consultations"]
+    assert c["by_kind"] == {"intent": 1} and [(i["id"], i["count"]) for i in c["top_intents"]] == [("greeting", 1)]
+
+
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     with throwaway_postgres() as url:
