@@ -1,4 +1,5 @@
-"""The staff console's statistics page for a year of a busy Center, through the real app, on SQLite and PostgreSQL.
+"""The staff console's statistics page for a year of a busy Center, through the real app, on SQLite and
+PostgreSQL.
 
 Run: `.venv/bin/python -m bench.console` (defaults: 300,000 consultations, 50,000 office bookings, 30 rounds;
 `--no-postgres` skips the throwaway PostgreSQL of testkit/servers.py). Goal (issue 21): ≤ 300 ms p95.
@@ -27,8 +28,8 @@ def report(label: str, found: dict[str, object]) -> None:
 
 
 async def main(n_consultations: int, n_bookings: int, rounds: int, postgres: bool) -> None:
-    print(f"{n_consultations:,} consultations, {n_bookings:,} office bookings (+10 % callbacks, +1 % home visits, "
-          f"{n_bookings // 3:,} tickets), {rounds} rounds")  # fmt: skip
+    print(f"{n_consultations:,} consultations, {n_bookings:,} office bookings (+10 % callbacks, "
+          f"+1 % home visits, {n_bookings // 3:,} tickets), {rounds} rounds")  # fmt: skip
     print("| database | page | rounds | p50 ms | p95 ms | fill |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/console.sqlite3"
@@ -44,7 +45,7 @@ async def main(n_consultations: int, n_bookings: int, rounds: int, postgres: boo
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(description="The statistics page for a year, on SQLite and PostgreSQL.")
     parser.add_argument("--consultations", type=int, default=300_000)
     parser.add_argument("--bookings", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=30)

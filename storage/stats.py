@@ -1,12 +1,13 @@
-"""Statistics: the daily count of what citizens' messages turned out to be, and the queries of the console's
-statistics page. No citizen identifier is stored here or returned: a count row is (Kyiv day, channel, kind, key),
-and every query aggregates in SQL (a year of a busy Center is 300,000 messages and 50,000 bookings).
+"""Statistics: daily counts of what citizens' messages turned out to be, and the queries of the console's
+statistics page. No citizen identifier is stored here or returned, and every query aggregates in SQL (a year of
+a busy Center is 300,000 messages and 50,000 bookings).
 
 - `ConsultationDay`: how many messages of a channel on a Kyiv day were of a kind (dialogs/outcome.py);
-  `ConsultationTopic`: how many on a Kyiv day were about a situation, a service or an intent (a key per day, not
-  per channel and step: a year is ~10^4 rows each, not the ~10^5 a (day, channel, kind, target) rollup makes). A unit of work adds its turn's outcome; the counts are upserted before the
-  commit, so a rolled-back turn counts nothing; on SQLite they gather in a `CountBuffer` and are written in
-  batches (a statement per turn cost ~0.1 ms of a 0.6 ms dialog step).
+  `ConsultationTopic`: how many on a Kyiv day were about a situation, a service or an intent. A key per day, not
+  per channel and step: a year is ~10^4 rows each, not the ~10^5 a (day, channel, kind, target) rollup made.
+  A unit of work adds its turn's outcome (`Consultations`); the counts are upserted before a commit, so a
+  rolled-back turn counts nothing, gathered in a `CountBuffer` and written in batches (an upsert per turn cost
+  ~0.4 ms of a 0.6 ms dialog step, docs/BENCHMARKS.md).
 - `Stats`: read-only aggregates over a UTC range [start, end) (the console turns Kyiv days into it).
 Never commits (the unit of work does).
 """
@@ -267,7 +268,8 @@ class Stats:
             .prefix_with("MATERIALIZED")
         )
         step: Any = literal_column(str(STEP))
-        bucket = func.floor(timed.c.s / step) if self._dialect == "postgresql" else cast_(timed.c.s / step, Integer)
+        seconds = timed.c.s / step
+        bucket = func.floor(seconds) if self._dialect == "postgresql" else cast_(seconds, Integer)
         rows = await self._s.execute(select(bucket, func.count(), func.sum(timed.c.s)).group_by(bucket))
         return [(max(0, int(b)), int(n), max(0.0, float(total))) for b, n, total in rows.all()]
 

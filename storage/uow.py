@@ -196,7 +196,9 @@ class UnitOfWorkFactory:
         self.office_cache = OfficeCache()
         self.hold_cache = HoldCache() if serialize else None
         self.log_buffer = LogBuffer() if serialize else None
-        self.count_buffer = CountBuffer() if serialize else None  # statistics' counts, written with the log
+        # Statistics' counts, written every few seconds; also with several processes, so that turns do not
+        # queue for the same (day, channel, kind) row on PostgreSQL.
+        self.count_buffer: CountBuffer | None = CountBuffer()
         engine = sessionmaker.kw.get("bind")
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None

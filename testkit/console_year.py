@@ -1,10 +1,12 @@
 """A year of a busy Center for the staff console's statistics page, and the page timed through the real app
 (bench/console.py runs it at full size on SQLite and PostgreSQL; tests/console/test_stats.py at a tiny one).
 
-The year (2026) is generated deterministically (random.Random(21)): consultations as the engine counts them (the
+The year (2026) is generated deterministically (random.Random(21)): consultations as the engine counts them
+(the
 daily rollup, consultation_days), office bookings with their marks and priority, callbacks and home visits,
 operator tickets with waits, talks and ratings, post-visit scores and reminders. Each round GETs
-/staff/stats for the whole year as a signed-in admin; the baseline in the same run, interleaved, is the offices
+/staff/stats for the whole year as a signed-in admin; the baseline in the same run, interleaved, is the
+offices
 page. Nothing here is a citizen: no phones, no names.
 """
 
@@ -68,7 +70,8 @@ def consultations(bot: Bot, n: int, rng: random.Random) -> dict[Table, list[dict
                "follow-up": lambda: f"{rng.choice(FACETS)}:service:{rng.choice(services)}",
                "answer": lambda: f"{rng.choice(situations)}:q{rng.randrange(1, 5)}",
                "reask": lambda: f"{rng.choice(situations)}:q{rng.randrange(1, 5)}",
-               "intent": lambda: rng.choice(INTENTS), "button": lambda: rng.choice(("m", "s", "a", "v", "q", "h")),
+               "intent": lambda: rng.choice(INTENTS),
+               "button": lambda: rng.choice(("m", "s", "a", "v", "q", "h")),
                }.get(kind, lambda: "")()  # fmt: skip
         counts[(rng.choice(days), _pick(rng, CHANNELS), kind, key)] += 1
     days: Counter[tuple[dt.date, str, str]] = Counter()
@@ -85,7 +88,10 @@ def consultations(bot: Bot, n: int, rng: random.Random) -> dict[Table, list[dict
     }  # fmt: skip
 
 
-def records(bot: Bot, bookings: int, rng: random.Random, users: list[int]) -> dict[Table, list[dict[str, Any]]]:
+Rows = dict[Table, list[dict[str, Any]]]
+
+
+def records(bot: Bot, bookings: int, rng: random.Random, users: list[int]) -> Rows:
     offices = [o.id for o in bot.engine.kb.contacts.offices][:6] or ["visa-main"]
     services = sorted(bot.engine.kb.services)
     days = [d for d in _days() if d.weekday() < 5]
@@ -101,20 +107,23 @@ def records(bot: Bot, bookings: int, rng: random.Random, users: list[int]) -> di
         office = rng.choice(offices) if kind == "office" else "hotline" if kind == "callback" else "mobile"
         rows[b].append({"code": f"B{i:07d}", "user_id": None, "channel": _pick(rng, CHANNELS), "kind": kind,
                         "office": office, "resource": "all", "service": rng.choice(services), "start": start,
-                        "place": i if start else None, "priority": rng.random() < 0.15, "priority_group": None,
+                        "place": i if start else None, "priority": rng.random() < 0.15,
+                        "priority_group": None,
                         "status": status, "created_at": (start or _instant(rng, day)) - dt.timedelta(days=3),
                         "cancelled_at": None, "token": None, "person": None, "phone": None, "address": None,
                         "topic": None})  # fmt: skip
         if kind == "office" and status == "arrived" and rng.random() < 0.4:
             answered = rng.random() < 0.45
-            rows[v].append({"booking_id": i, "office": office, "service": rows[b][-1]["service"], "visit_day": day,
+            rows[v].append({"booking_id": i, "office": office, "service": rows[b][-1]["service"],
+                            "visit_day": day,
                             "asked_at": made, "answered_at": made if answered else None,
                             "score": rng.choices((1, 2, 3, 4, 5), (2, 2, 5, 25, 66))[0] if answered else None,
                             "comment": None})  # fmt: skip
         if kind == "office" and rng.random() < 0.8:
             rows[r].append({"user_id": rng.choice(users), "channel": "telegram", "kind": "appointment",
                             "due_at": start - dt.timedelta(days=1) if start else made, "created_at": made,
-                            "status": rng.choices(("sent", "missed", "failed", "cancelled"), (85, 3, 1, 11))[0],
+                            "status": rng.choices(("sent", "missed", "failed", "cancelled"),
+                                                  (85, 3, 1, 11))[0],
                             "attempts": 1})  # fmt: skip
     for _ in range(bookings // 3):  # operator tickets
         created = _instant(rng, rng.choice(days), (9, 18))
@@ -154,7 +163,8 @@ async def pages(bot: Bot, rounds: int) -> dict[str, list[float]]:
         signed = await client.post("/staff/login", allow_redirects=False,
                                    data={"csrf": csrf, "login": "bench", "password": PASSWORD})  # fmt: skip
         assert signed.status == 303, signed.status
-        paths = {"statistics page, a year": f"/staff/stats?{YEAR}", "offices page (baseline)": "/staff/offices"}
+        paths = {"statistics page, a year": f"/staff/stats?{YEAR}",
+                 "offices page (baseline)": "/staff/offices"}
         for path in paths.values():  # warm-up
             response = await client.get(path)
             assert response.status == 200, (path, response.status)
@@ -176,8 +186,8 @@ def p95(values: list[float]) -> float:
 
 async def measure_year(url: str, n_consultations: int, n_bookings: int, rounds: int) -> dict[str, Any]:
     """Build the bot on `url`, fill a year, and time the pages: {"fill_s", page name: [ms, …]}."""
-    bot = await build(Settings(database_url=url, _env_file=None), clock=ManualClock(NOW),  # type: ignore[call-arg]
-                      import_offices=True)  # fmt: skip
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    bot = await build(settings, clock=ManualClock(NOW), import_offices=True)
     try:
         t0 = time.perf_counter()
         await fill(bot, n_consultations, n_bookings)

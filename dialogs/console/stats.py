@@ -168,7 +168,8 @@ def durations(histogram: list[tuple[int, int, float]]) -> dict[str, Any]:
         "mean_min": round(sum(total for *_, total in ordered) / n / 60, 1),
         "median_min": rank(0.5),
         "p90_min": rank(0.9),
-        "under": [{"minutes": b // 60, "count": c, "share": share(c, n)} for b, c in zip(BOUNDS, under, strict=True)],
+        "under": [{"minutes": b // 60, "count": c, "share": share(c, n)}
+                  for b, c in zip(BOUNDS, under, strict=True)],
     }
 
 

@@ -284,12 +284,14 @@ def postgres_url() -> Iterator[str]:
 
 async def test_the_same_figures_on_postgresql(postgres_url: str, kb: Knowledge, index: SearchIndex,
                                               clock: ManualClock) -> None:  # fmt: skip
-    bot = await build(Settings(_env_file=None, database_url=postgres_url), kb=kb, index=index, clock=clock)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=postgres_url)  # type: ignore[call-arg]
+    bot = await build(settings, kb=kb, index=index, clock=clock)
     try:
         await _conversations(bot, clock)
         await _records(bot)
         async with bot.uow_factory() as uow:
-            found = await report(uow, names(kb, partial(office_name, kb)), dt.date(2026, 12, 1), dt.date(2026, 12, 4))
+            named = names(kb, partial(office_name, kb))
+            found = await report(uow, named, dt.date(2026, 12, 1), dt.date(2026, 12, 4))
         check(json.loads(json.dumps(found)))  # as the API sends it
     finally:
         await bot.close()

@@ -18,7 +18,8 @@ WIDTH = 720
 def _legend(series: Sequence[Series], y: int) -> str:
     parts, x = [], 0
     for i, (name, _) in enumerate(series):
-        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+        colour = PALETTE[i % len(PALETTE)]
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
                      f'<text x="{x + 16}" y="{y + 11}" font-size="12" fill="#222">{escape(name)}</text>')  # fmt: skip
         x += 24 + 8 * len(name)
     return "".join(parts)
@@ -42,7 +43,8 @@ def columns(ident: str, title: str, labels: Sequence[str], series: Sequence[Seri
     parts = [f'<line x1="{left}" y1="{base}" x2="{WIDTH - 8}" y2="{base}" stroke="#555"/>',
              f'<text x="{left - 6}" y="{base - plot_h + 4}" font-size="11" text-anchor="end" fill="#222">'
              f'{_num(top)}</text>',
-             f'<text x="{left - 6}" y="{base}" font-size="11" text-anchor="end" fill="#222">0</text>']  # fmt: skip
+             f'<text x="{left - 6}" y="{base}" font-size="11" text-anchor="end" fill="#222">0</text>',
+             ]  # fmt: skip
     for i in range(len(labels)):
         y = float(base)
         for k, (_, values) in enumerate(series):
@@ -99,7 +101,10 @@ def number(value: int | float | None) -> str:
     return _num(value)
 
 
-def table(caption: str, head: Sequence[str], body: Sequence[tuple[str, Sequence[int | float | str | None]]]) -> str:
+Row = tuple[str, Sequence[int | float | str | None]]
+
+
+def table(caption: str, head: Sequence[str], body: Sequence[Row]) -> str:
     """A table of figures: the first column names the row (th scope="row")."""
     ths = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
     trs = "".join(

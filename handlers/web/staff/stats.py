@@ -63,7 +63,8 @@ def _consultations(c: dict[str, Any]) -> str:
     totals = charts.table(
         "Звернення за каналом за весь період", ["Канал", "Повідомлень"],
         [*((CHANNEL_UA.get(ch, ch), [c["by_channel"][ch]]) for ch in channels), ("Усього", [c["total"]]),
-         ("Не зрозуміло або не прочитано", [c["unanswered"]]), ("Частка нерозпізнаних, %", [c["unanswered_share"]])],
+         ("Не зрозуміло або не прочитано", [c["unanswered"]]),
+         ("Частка нерозпізнаних, %", [c["unanswered_share"]])],
     )  # fmt: skip
     kinds = charts.table("Що виявилося повідомленням", ["Вид", "Повідомлень"],
                          [(KIND_UA.get(k, k), [n]) for k, n in c["by_kind"].items()])  # fmt: skip
@@ -148,7 +149,8 @@ def _ratings(r: dict[str, Any]) -> str:
         f'<p>Задоволені візитом: {charts.number(v["satisfied_share"])} % (опитування Центру за QR-кодом: '
         f'{charts.number(v["center_survey"])} %). Запитано після візиту: {charts.number(v["asked"])}, '
         f'відповіли: {charts.number(v["response_share"])} %.</p>'
-        + chart + charts.table("Оцінки розмов з оператором (CSAT) і візитів", ["Показник", "Оператор", "Візит"], body)
+        + chart
+        + charts.table("Оцінки розмов з оператором (CSAT) і візитів", ["Показник", "Оператор", "Візит"], body)
         + "</section>"
     )
 
