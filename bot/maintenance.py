@@ -135,7 +135,7 @@ def start_housekeeping(
         expire_citizens, "interval", days=1, args=[uow_factory, citizens, web_sessions], id="expire-citizens",
         next_run_time=dt.datetime.now(dt.UTC) + EXPIRE_FIRST_AFTER, coalesce=True, max_instances=1,
     )  # fmt: skip
-    if uow_factory.log_buffer is not None:
+    if uow_factory.log_buffer is not None or uow_factory.count_buffer is not None:  # the log, statistics' counts
         scheduler.add_job(
             uow_factory.write_log, "interval", seconds=LOG_WRITE_EVERY.total_seconds(),
             id="write-log", coalesce=True, max_instances=1,

@@ -152,6 +152,7 @@ class Engine:
             state = turn.state
             context = outcome.target or (f"{state.scenario}:{state.step}" if state.scenario else state.focus)
             turn.uow.unanswered.add(outcome.kind.value, _logged(message), message.channel, context)
+        turn.uow.consultations.add(message.channel, outcome.kind.value, outcome.target)  # statistics, no id
         for observer in self.observers:
             observer.understood(message.channel, outcome)
 

@@ -68,6 +68,7 @@ class Reminder(Base):
         Index("ix_reminders_status_due", "status", "due_at"),
         Index("ix_reminders_user_id", "user_id"),
         Index("ix_reminders_booking_code", "booking_code"),
+        Index("ix_reminders_stats", "kind", "status", "due_at"),  # the statistics' covering index (storage/stats.py)
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

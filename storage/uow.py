@@ -33,6 +33,7 @@ from storage.phrasings import Phrasings
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
+from storage.stats import Consultations, CountBuffer, Stats
 from storage.surveys import Surveys
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
@@ -54,8 +55,10 @@ class UnitOfWork:
         clock: Clock,
         secret: bytes = DEV_SECRET,
         offices: OfficeCache | None = None,
+        counts: CountBuffer | None = None,
     ) -> None:
         self.clock = clock
+        self._counts = counts
         self.secret = secret  # the key of person and client hashes (storage/people.py)
         self._office_cache = offices
         self._sessionmaker = sessionmaker
@@ -97,6 +100,8 @@ class UnitOfWork:
         self.surveys = Surveys(self.session)  # after a visit: the score and comment (dialogs/survey/)
         self.phrasings = Phrasings(self.session, clock)  # attached / dismissed unanswered questions
         self.desk = Desk(self.session, clock)  # walk-ins and request marks (the console's Today and Callbacks)
+        self.consultations = Consultations(self.session, clock, self._counts)  # for statistics, no citizen id
+        self.stats = Stats(self.session)  # the console's statistics (read only)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 
@@ -119,6 +124,7 @@ class UnitOfWork:
             self._hold_cache.clear()
         self.users.forget_served()  # its changes to cached objects never reached the database
         self.messages.rolled_back()
+        self.consultations.rolled_back()
 
     def savepoint(self) -> AsyncSessionTransaction:
         """A nested transaction: what runs inside it can be undone alone (`await savepoint.rollback()`)."""
@@ -136,12 +142,14 @@ class UnitOfWork:
                 try:
                     await self.updates.flush()
                     await self.messages.flush()
+                    await self.consultations.flush()
                     scrub = self.session.info.pop(SCRUB_AFTER_COMMIT, False)
                     await self.session.commit()
                 except BaseException:
                     self._rolled_back()
                     raise
                 self.messages.committed()
+                self.consultations.committed()
                 if scrub:
                     await self._scrub()
             else:
@@ -195,6 +203,9 @@ class UnitOfWorkFactory:
         self.office_cache = OfficeCache()
         self.hold_cache = HoldCache() if serialize else None
         self.log_buffer = LogBuffer() if serialize else None
+        # Statistics' counts, written every few seconds; also with several processes, so that turns do not
+        # queue for the same (day, channel, kind) row on PostgreSQL.
+        self.count_buffer: CountBuffer | None = CountBuffer()
         engine = sessionmaker.kw.get("bind")
         # One unit of work at a time needs one connection: it is held, not checked out of the pool each time.
         self._engine = engine if serialize and isinstance(engine, AsyncEngine) else None
@@ -214,6 +225,7 @@ class UnitOfWorkFactory:
             clock=self.clock,
             secret=self.secret,
             offices=self.office_cache,
+            counts=self.count_buffer,
         )
 
     async def _connection(self) -> AsyncConnection:
@@ -243,7 +255,7 @@ class UnitOfWorkFactory:
         try:
             await self.write_log()
         finally:
-            self._engine, self.log_buffer = None, None
+            self._engine, self.log_buffer, self.count_buffer = None, None, None
             if self._held is not None:
                 held, self._held = self._held, None
                 await held.close()
@@ -251,6 +263,7 @@ class UnitOfWorkFactory:
     async def write_log(self) -> None:
         """Write the message-log lines still buffered (periodically, at shutdown, in tests before reading the
         table directly)."""
-        if self.log_buffer:
+        if self.log_buffer or self.count_buffer:
             async with self() as uow:
                 await uow.messages.flush(everything=True)
+                await uow.consultations.flush(everything=True)

@@ -40,8 +40,8 @@ PAGES = (
     ("audit", "/staff/audit", "Журнал змін"),
 )
 BUILT = frozenset(
-    {"/staff/offices", "/staff/today", "/staff/callbacks", "/staff/inbox", "/staff/unanswered", "/staff/users",
-     "/staff/audit"}
+    {"/staff/offices", "/staff/today", "/staff/callbacks", "/staff/inbox", "/staff/stats", "/staff/unanswered",
+     "/staff/users", "/staff/audit"}
 )  # fmt: skip
 
 

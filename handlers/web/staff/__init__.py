@@ -12,13 +12,13 @@ from dialogs.booking.service import BookingService
 from dialogs.handoff.desk import Desk
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
-from handlers.web.staff import audit, auth, callbacks, inbox, offices, today, unanswered, users
+from handlers.web.staff import audit, auth, callbacks, inbox, offices, stats, today, unanswered, users
 from handlers.web.staff.base import CONSOLE_KEY, Console, stylesheet
 from knowledge.loader import Knowledge
 from knowledge.understand import Understander
 from storage.uow import UnitOfWork
 
-PAGES = (auth, offices, today, callbacks, inbox, unanswered, users, audit)
+PAGES = (auth, offices, today, callbacks, inbox, stats, unanswered, users, audit)
 
 
 def setup_staff(
