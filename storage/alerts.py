@@ -157,6 +157,23 @@ class Alerts:
         )
         return found.first() is not None
 
+    async def touching(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[dt.datetime, dt.datetime | None, int, int]]:
+        """The alerts on at some moment in [start, end): (start, end, appointments inside, citizens told)."""
+        told = (
+            select(func.count())
+            .where(AlertBooking.period_id == AlertPeriod.id, AlertBooking.told_at.is_not(None))
+            .scalar_subquery()
+        )
+        rows = await self._s.execute(
+            select(AlertPeriod.started_at, AlertPeriod.ended_at, AlertPeriod.affected, told)
+            .where(AlertPeriod.started_at < end)
+            .where((AlertPeriod.ended_at.is_(None)) | (AlertPeriod.ended_at > start))
+            .order_by(AlertPeriod.started_at)
+        )
+        return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
     async def history(self, since: dt.datetime | None = None) -> list[AlertPeriod]:
         query = select(AlertPeriod).order_by(AlertPeriod.started_at)
         if since is not None:

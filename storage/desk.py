@@ -119,6 +119,15 @@ class Desk:
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
+    async def walk_ins_by_office(self, day_from: dt.date, day_to: dt.date) -> list[tuple[str, int]]:
+        """(office, walk-ins) of the Kyiv days in [day_from, day_to]."""
+        rows = await self._s.execute(
+            select(WalkIn.office, func.count())
+            .where(WalkIn.day >= day_from, WalkIn.day <= day_to)
+            .group_by(WalkIn.office)
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
     async def day(self, office: str, start_from: dt.datetime, start_to: dt.datetime) -> list[DayBooking]:
         """The bookings of `office` starting in [start_from, start_to), cancelled ones too, by time."""
         rows = await self._s.execute(

@@ -50,5 +50,7 @@ async def report(uow: UnitOfWork, named: stats.Names, first: dt.date, last: dt.d
         talks=await q.durations(start, end, "talk"),
         visits=await q.visit_scores(first, last),
         reminders=await q.reminders(start, end),
+        walk_ins=await uow.desk.walk_ins_by_office(first, last),
+        alerts=await uow.alerts.touching(start, end),
     )
     return stats.figures(raw, first, last, named)

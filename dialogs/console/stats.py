@@ -8,12 +8,12 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogs.console.rules import Invalid
-from storage.stats import STEP
+from storage.stats import KYIV, STEP
 
 MAX_DAYS = 366  # a range is at most a year
 DEFAULT_DAYS = 30
@@ -72,6 +72,9 @@ class Raw:
     talks: list[tuple[int, int, float]]
     visits: list[tuple[int | None, int]]  # (score or None: not answered, visits asked about)
     reminders: list[tuple[str, str, int]]
+    walk_ins: list[tuple[str, int]] = field(default_factory=list)  # (office, walk-ins)
+    # Air-raid alerts that touch the range: (start, end or None while on, appointments inside, citizens told)
+    alerts: list[tuple[dt.datetime, dt.datetime | None, int, int]] = field(default_factory=list)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -206,7 +209,29 @@ class Names:
     office: Callable[[str], str]
 
 
-def figures(raw: Raw, first: dt.date, last: dt.date, names: Names, walk_ins: bool = False) -> dict[str, Any]:
+def _walk_ins(raw: Raw, names: Names) -> dict[str, Any]:
+    by_office = sorted(raw.walk_ins, key=lambda row: (-row[1], row[0]))
+    return {
+        "total": sum(n for _, n in raw.walk_ins),
+        "by_office": [{"office": o, "name": names.office(o), "count": n} for o, n in by_office],
+    }
+
+
+def _alerts(raw: Raw, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Alerts in the range: how many, the hours of the range they took (clipped to it), the appointments they
+    fell on and the citizens told afterwards."""
+    seconds = sum(
+        max(0.0, (min(stop or end, end) - max(began, start)).total_seconds()) for began, stop, _, _ in raw.alerts
+    )
+    return {
+        "count": len(raw.alerts),
+        "hours": round(seconds / 3600, 2),
+        "affected": sum(a for *_, a, _ in raw.alerts),
+        "told": sum(t for *_, t in raw.alerts),
+    }
+
+
+def figures(raw: Raw, first: dt.date, last: dt.date, names: Names, tz: ZoneInfo | None = None) -> dict[str, Any]:
     """Every figure of the statistics page for the Kyiv days first..last."""
     tickets = sum(n for *_, n in raw.tickets)
     taken = sum(n for _, took, _, n in raw.tickets if took)
@@ -229,7 +254,8 @@ def figures(raw: Raw, first: dt.date, last: dt.date, names: Names, walk_ins: boo
         },
         "ratings": {"tickets": _scores(dict(ratings)), "visits": visits},
         "reminders": _reminders(raw),
-        "walk_ins": None if not walk_ins else {},
+        "walk_ins": _walk_ins(raw, names),
+        "alerts": _alerts(raw, *utc_bounds(first, last, tz or KYIV)),
     }
 
 
@@ -255,4 +281,10 @@ def csv_rows(found: dict[str, Any]) -> list[list[str | int | float | None]]:
         rows += [["оцінки", who, f"оцінка {s}", n] for s, n in r["by_score"].items()]
         rows += [["оцінки", who, m, r[m]] for m in ("answered", "mean", "satisfied_share")]
     rows += [["нагадування", "усього", s, n] for s, n in found["reminders"]["by_status"].items()]
+    w = found["walk_ins"]
+    rows += [["без запису", o["office"], "відвідувачів", o["count"]] for o in w["by_office"]]
+    rows.append(["без запису", "усього", "відвідувачів", w["total"]])
+    a = found["alerts"]
+    rows += [["повітряні тривоги", "усього", measure, a[key]] for key, measure in
+             (("count", "тривог"), ("hours", "годин"), ("affected", "записів припало"), ("told", "повідомлено"))]
     return rows

@@ -28,6 +28,8 @@ from knowledge.search import SearchIndex
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.handoff import Ticket
+from storage.alerts import AlertBooking, AlertPeriod
+from storage.desk import WalkIn
 from storage.reminders import Reminder
 from storage.surveys import VisitSurvey
 from testkit.console_year import measure_year
@@ -109,6 +111,22 @@ async def _records(bot: Bot) -> None:
                                   ("deadline", "pending", at(4, 20)), ("appointment", "sent", at(5, 10))]:
             rows.append(Reminder(user_id=user.id, channel="web", kind=kind, due_at=due, status=status,
                                  created_at=at(1, 6)))
+        # Walk-ins: two at the main office, one at «Я-Ветеран» in the range, one on 30.11 (outside).
+        for office, day in ((MAIN, 2), (MAIN, 3), (VETERAN, 3), (MAIN, 30)):
+            rows.append(WalkIn(office=office, day=dt.date(2026, 11 if day == 30 else 12, day),
+                               service="drs-passport-id-exchange", note="", staff_login="anna",
+                               created_at=at(4, 6)))  # fmt: skip
+        # Alerts: 1.5 h on 02.12 (two appointments, one citizen told); one from 23:00 Kyiv on 30.11 to 01:00 Kyiv
+        # on 01.12 (1 h of it in the range); one on 05.12 (outside).
+        alerts = [(at(2, 8), at(2, 9, 30), 2, 1), (at(30, 21, month=11), at(30, 23, month=11), 0, 0),
+                  (at(5, 8), at(5, 9), 5, 0)]  # fmt: skip
+        for started, ended, affected, told in alerts:
+            period = AlertPeriod(started_at=started, ended_at=ended, affected=affected)
+            uow.session.add(period)
+            await uow.session.flush()
+            for n in range(affected):
+                rows.append(AlertBooking(period_id=period.id, booking_id=500 + n,
+                                         told_at=at(2, 10) if n < told else None))  # fmt: skip
         uow.session.add_all(rows)
 
 
@@ -173,7 +191,9 @@ def check(found: dict[str, Any]) -> None:
     assert {s: r["by_status"][s] for s in ("sent", "missed", "failed", "pending", "cancelled")} == {
         "sent": 2, "missed": 1, "failed": 1, "pending": 1, "cancelled": 0}
     assert r["by_kind"]["appointment"]["sent"] == 2 and r["by_kind"]["appointment"]["failed"] == 1
-    assert found["walk_ins"] is None  # not counted yet (the walk-ins table is another part of issue 21)
+    w = found["walk_ins"]
+    assert w["total"] == 3 and [(o["office"], o["count"]) for o in w["by_office"]] == [(MAIN, 2), (VETERAN, 1)]
+    assert found["alerts"] == {"count": 2, "hours": 2.5, "affected": 2, "told": 1}
 
 
 async def test_the_csv_and_the_page_carry_the_figures_and_no_citizen(client: TestClient[Any, Any]) -> None:

@@ -168,6 +168,25 @@ def _reminders(rem: dict[str, Any]) -> str:
     )
 
 
+def _walk_ins(walk: dict[str, Any]) -> str:
+    body = [(o["name"], [o["count"]]) for o in walk["by_office"]]
+    body.append(("Усього", [walk["total"]]))
+    return (
+        '<section aria-labelledby="s-walk"><h2 id="s-walk">Відвідувачі без запису</h2>'
+        + charts.table("Відвідувачі без запису за офісом", ["Офіс", "Відвідувачів"], body) + "</section>"
+    )
+
+
+def _alerts(alerts: dict[str, Any]) -> str:
+    body = [("Тривог", [alerts["count"]]), ("Годин тривоги в ці дні", [alerts["hours"]]),
+            ("Записів, що припали на тривогу", [alerts["affected"]]),
+            ("Громадян повідомлено після відбою", [alerts["told"]])]  # fmt: skip
+    return (
+        '<section aria-labelledby="s-alerts"><h2 id="s-alerts">Повітряні тривоги</h2>'
+        + charts.table("Повітряні тривоги і перезапис", ["Показник", "Значення"], body) + "</section>"
+    )
+
+
 def _form(found: dict[str, Any]) -> str:
     r = found["range"]
     query = f'from={r["from"]}&amp;to={r["to"]}'
@@ -190,8 +209,7 @@ def render(found: dict[str, Any]) -> str:
         + _top("int", "Наміри", c["top_intents"]) + "</section>"
         + _bookings(found["bookings"]) + _handoff(found["handoff"]) + _ratings(found["ratings"])
         + _reminders(found["reminders"])
-        + '<section aria-labelledby="s-walk"><h2 id="s-walk">Відвідувачі без запису</h2>'
-        "<p>Ще не враховуються в статистиці.</p></section>"
+        + _walk_ins(found["walk_ins"]) + _alerts(found["alerts"])
     )
 
 
