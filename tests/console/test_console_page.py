@@ -16,7 +16,9 @@ from playwright.async_api import Page, async_playwright
 
 from bot.app import Bot
 from dialogs.booking.base import PREFIX
+from dialogs.console.rules import MAX_FAILED
 from dialogs.payloads import pack
+from handlers.web.staff.auth import LOCKED_UA
 from tests.console.conftest import PASSWORD
 from tests.console.test_api import SERVICE, book
 from tests.handlers.test_web_page import ARTIFACTS, AXE, CHROMIUM, FLAGS
@@ -75,6 +77,36 @@ async def test_a_registrar_closes_an_office_and_the_web_chat_stops_offering_it(c
         await page.get_by_role("button", name="Вийти").click()
         await page.get_by_role("heading", name="Вхід до консолі").wait_for()
         await browser.close()
+
+
+async def test_five_wrong_passwords_lock_the_login_and_a_forged_form_is_refused(console: Bot) -> None:
+    """In the browser: the lockout after MAX_FAILED wrong passwords (even the right one is refused then), and a
+    change whose CSRF token is not the session's is refused without changing anything."""
+    async with TestServer(console.http, host="127.0.0.1") as server, async_playwright() as pw:
+        url = str(server.make_url("")).rstrip("/")
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = await browser.new_page(viewport=DESKTOP)
+        for _ in range(MAX_FAILED):
+            await _sign_in(page, url, "anna", "not the password")
+            await page.get_by_role("heading", name="Вхід до консолі").wait_for()
+        await _sign_in(page, url, "anna", PASSWORD)
+        await page.get_by_text(LOCKED_UA).wait_for()
+        assert await page.get_by_role("heading", name="Офіси").count() == 0
+        # Another member of staff signs in; the office form is posted with a forged token.
+        await _sign_in(page, url, "roman", PASSWORD)
+        await page.get_by_role("heading", name="Офіси").wait_for()
+        section = page.locator("section", has=page.get_by_role("heading", name="Головний офіс", exact=False))
+        await section.locator('input[name="csrf"]').evaluate("input => { input.value = 'forged-token'; }")
+        await section.get_by_label("Стан").select_option("closed")
+        await section.get_by_label("Примітка", exact=False).fill("Підроблена зміна")
+        async with page.expect_response(lambda r: r.request.method == "POST") as posted:
+            await section.get_by_role("button", name="Зберегти").click()
+        assert (await posted.value).status == 403
+        await page.get_by_text("CSRF token missing or wrong").wait_for()
+        await browser.close()
+    async with console.uow_factory() as uow:
+        main = await uow.offices.get("visa-main")
+    assert main is None or main.status != "closed"
 
 
 @pytest.mark.parametrize("size", [DESKTOP, TABLET], ids=["1280x800", "768x1024"])

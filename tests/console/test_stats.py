@@ -25,11 +25,11 @@ from dialogs.console.report import names, report
 from dialogs.messages import Incoming
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
+from storage.alerts import AlertBooking, AlertPeriod
 from storage.booking import Booking
 from storage.clock import ManualClock
-from storage.handoff import Ticket
-from storage.alerts import AlertBooking, AlertPeriod
 from storage.desk import WalkIn
+from storage.handoff import Ticket
 from storage.reminders import Reminder
 from storage.surveys import VisitSurvey
 from testkit.console_year import measure_year
