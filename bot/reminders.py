@@ -44,6 +44,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outbox import Send
 from dialogs.messages import Reply
 from dialogs.reminders.rules import in_quiet_hours
+from dialogs.turns import Pipeline
 from storage.clock import Clock
 from storage.reminders import MAX_ATTEMPTS, Reminder
 from storage.uow import UnitOfWork, UowFactory
@@ -108,6 +109,7 @@ class Dispatcher:
         single_process: bool = False,
         timer: Callable[[], float] = time.monotonic,
         observers: Sequence[Callable[[Tally], None]] = (),
+        pipeline: Pipeline | None = None,
     ) -> None:
         if lease <= SAFETY:
             raise ValueError("the lease must be longer than SAFETY")
@@ -124,6 +126,8 @@ class Dispatcher:
         self._recover = single_process
         self._timer = timer
         self.observers = list(observers)
+        # Each reminder is a job for its citizen through the bot's pipeline (their lock); a test's own by default.
+        self.pipeline = pipeline or Pipeline(uows)
 
     async def recover(self) -> int:
         """Release every `sending` row (call only where no other process may be sending: SQLite)."""
@@ -185,49 +189,64 @@ class Dispatcher:
                 citizens = {user_id: _Citizen(*citizen) for user_id, citizen in found.items()}
         return claimed, citizens
 
-    async def _render(self, r: Reminder) -> Reply | None:
+    async def _render(self, uow: UnitOfWork, r: Reminder) -> Reply | None:
+        if isinstance(self.render, InUow):  # the conversation's, in the job's unit of work
+            return await self.render.service.render(uow, r, self.clock())
         result = self.render(r)
         if inspect.isawaitable(result):
             return await result
         return result
 
     async def _one(self, r: Reminder, citizen: _Citizen | None, tally: Tally) -> None:
-        """Render, send and record one claimed reminder; never raises."""
+        """One claimed reminder through the pipeline (dialogs/turns.py): under its citizen's lock, so it never
+        interleaves with their turn; never raises."""
         try:
             if citizen is None:  # erased meanwhile: the row went with them
                 return
-            if not citizen.active:  # blocked the bot earlier: their reminders go
-                async with self.uows() as uow:
-                    tally.cancelled += await uow.reminders.cancel_all(r.user_id)
-                return
-            try:
-                reply = await self._render(r)
-            except Exception:
-                log.exception("reminder %d could not be rendered", r.id)
-                await self._failed(r, tally)
-                return
-            if reply is None:
-                async with self.uows() as uow:
-                    tally.missed += await uow.reminders.missed(r)
-                return
-            assert r.lease_until is not None
-            left = (r.lease_until - self.clock() - SAFETY).total_seconds()
-            if left <= 0:  # the lease ran short (a slow batch): untried, the next claim sends it
-                async with self.uows() as uow:
-                    tally.released += await uow.reminders.release(r)
-                return
-            ok = await self._send(r, citizen, reply, left)
-            if ok:
-                async with self.uows() as uow:
-                    if await uow.reminders.done(r, self.clock()):
-                        tally.sent += 1
-                        if self.on_sent is not None:
-                            await self.on_sent(uow, r, self.clock())
-                    else:
-                        log.warning("reminder %d was sent after its claim was lost", r.id)
-                return
-            await self._failed(r, tally)
+
+            async def job(uow: UnitOfWork) -> None:
+                await self._decide(uow, r, citizen, tally)
+
+            await self.pipeline.run(r.channel, citizen.external_id, job, name="reminder")
         except Exception:  # one reminder's trouble must not stop the batch; its lease brings it back
+            log.exception("reminder %d: unexpected error", r.id)
+
+    async def _decide(self, uow: UnitOfWork, r: Reminder, citizen: _Citizen, tally: Tally) -> None:
+        """Render it and decide, in the job's unit of work; a reminder to send goes once that commits."""
+        if not citizen.active:  # blocked the bot earlier: their reminders go
+            tally.cancelled += await uow.reminders.cancel_all(r.user_id)
+            return
+        try:
+            async with uow.savepoint():  # a renderer's failure leaves the job's unit of work usable
+                reply = await self._render(uow, r)
+        except Exception:
+            log.exception("reminder %d could not be rendered", r.id)
+            await self._failed(uow, r, tally)
+            return
+        if reply is None:
+            tally.missed += await uow.reminders.missed(r)
+            return
+        assert r.lease_until is not None
+        left = (r.lease_until - self.clock() - SAFETY).total_seconds()
+        if left <= 0:  # the lease ran short (a slow batch): untried, the next claim sends it
+            tally.released += await uow.reminders.release(r)
+            return
+        uow.after_commit(lambda: self._deliver(r, citizen, reply, left, tally))
+
+    async def _deliver(self, r: Reminder, citizen: _Citizen, reply: Reply, seconds: float, tally: Tally) -> None:
+        """Send it (after the job's commit, still under the citizen's lock) and record the outcome at once."""
+        try:
+            ok = await self._send(r, citizen, reply, seconds)
+            async with self.uows() as uow:
+                if not ok:
+                    await self._failed(uow, r, tally)
+                elif await uow.reminders.done(r, self.clock()):
+                    tally.sent += 1
+                    if self.on_sent is not None:
+                        await self.on_sent(uow, r, self.clock())
+                else:
+                    log.warning("reminder %d was sent after its claim was lost", r.id)
+        except Exception:  # its lease brings it back
             log.exception("reminder %d: unexpected error", r.id)
 
     async def _send(self, r: Reminder, citizen: _Citizen, reply: Reply, seconds: float) -> bool:
@@ -240,25 +259,24 @@ class Dispatcher:
             log.exception("reminder %d: sending to %s failed", r.id, r.channel)
         return False
 
-    async def _failed(self, r: Reminder, tally: Tally) -> None:
+    async def _failed(self, uow: UnitOfWork, r: Reminder, tally: Tally) -> None:
         """Not delivered: a citizen who blocked the bot (the sender marked them inactive) loses their open
         reminders; otherwise the reminder is tried again after a pause, or given up after MAX_ATTEMPTS."""
         now = self.clock()
-        async with self.uows() as uow:
-            active = await uow.users.is_active(r.user_id)
-            if active is None:
-                return
-            if not active:
-                tally.cancelled += await uow.reminders.cancel_all(r.user_id)
-                return
-            final = r.attempts >= MAX_ATTEMPTS
-            retry_at = now + RETRY_AFTER * 2 ** (r.attempts - 1)
-            if await uow.reminders.failed(r, now, final, retry_at):
-                if final:
-                    tally.failed += 1
-                    log.warning("reminder %d not delivered after %d tries; given up", r.id, r.attempts)
-                else:
-                    tally.retried += 1
+        active = await uow.users.is_active(r.user_id)
+        if active is None:
+            return
+        if not active:
+            tally.cancelled += await uow.reminders.cancel_all(r.user_id)
+            return
+        final = r.attempts >= MAX_ATTEMPTS
+        retry_at = now + RETRY_AFTER * 2 ** (r.attempts - 1)
+        if await uow.reminders.failed(r, now, final, retry_at):
+            if final:
+                tally.failed += 1
+                log.warning("reminder %d not delivered after %d tries; given up", r.id, r.attempts)
+            else:
+                tally.retried += 1
 
 
 class InUnitOfWork(Protocol):
@@ -267,15 +285,22 @@ class InUnitOfWork(Protocol):
     async def render(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> Reply | None: ...
 
 
+class InUow:
+    """A renderer that reads in the unit of work of the reminder's job (see `render_with`)."""
+
+    def __init__(self, uows: UowFactory, service: InUnitOfWork) -> None:
+        self.uows, self.service = uows, service
+
+    async def __call__(self, reminder: Reminder) -> Reply | None:
+        """Outside a job (what `Render` promises): in a short unit of work of its own."""
+        async with self.uows() as uow:
+            return await self.service.render(uow, reminder, uow.clock())
+
+
 def render_with(uows: UowFactory, service: InUnitOfWork) -> Render:
-    """The dispatcher's `render` for such a service: each reminder rendered in a short unit of work of its own
-    (outside the dispatcher's, so the two never wait on each other)."""
-
-    async def render(reminder: Reminder) -> Reply | None:
-        async with uows() as uow:
-            return await service.render(uow, reminder, uow.clock())
-
-    return render
+    """The dispatcher's `render` for such a service: each reminder rendered in its job's unit of work
+    (dialogs/turns.py), under its citizen's lock."""
+    return InUow(uows, service)
 
 
 def start_reminders(scheduler: AsyncIOScheduler, dispatcher: Dispatcher) -> None:
@@ -288,4 +313,4 @@ def start_reminders(scheduler: AsyncIOScheduler, dispatcher: Dispatcher) -> None
     )  # fmt: skip
 
 
-__all__ = ["Dispatcher", "InUnitOfWork", "Render", "Tally", "render_with", "start_reminders"]
+__all__ = ["Dispatcher", "InUnitOfWork", "InUow", "Render", "Tally", "render_with", "start_reminders"]

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import outbox
 from bot.outbox import MAX_ATTEMPTS, RETRY_AFTER, Send, claim, dispatch, senders, start_outbox
 from dialogs.messages import Reply
+from dialogs.turns import Pipeline
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -231,7 +232,7 @@ async def test_the_kicker_never_holds_the_caller_and_the_group_never_holds_the_c
     uows: UnitOfWorkFactory,
 ) -> None:
     group, citizen = StuckGroup(), FakeSender()
-    kicker = outbox.Kicker(uows, {"operators": group, "telegram": citizen})
+    kicker = outbox.Kicker(Pipeline(uows), {"operators": group, "telegram": citizen})
     for n in range(30):  # a flood of group lines (no ticket: nothing holds them)
         async with uows() as uow:
             await uow.outbox.add("operators", str(n), f"line {n}")

@@ -298,35 +298,43 @@ class HandoffService:
 
     # --- the sweep --------------------------------------------------------------------------------------
 
-    async def sweep(self, uow: UnitOfWork, now: dt.datetime) -> int:
-        """Offer a callback to live tickets nobody took in time, close quiet conversations, let quiet waiting
-        citizens go (their question stays). Returns how many tickets it acted on."""
+    async def overdue(self, uow: UnitOfWork, now: dt.datetime) -> list[Ticket]:
+        """The tickets the sweep (bot/handoff.py) may have to act on at `now`, each then in its citizen's turn."""
         s = self.settings
-        done = 0
-        for ticket in await uow.tickets.overdue(waited_since=now - s.wait_limit, idle_since=now - s.idle):
-            times = rules.TicketTimes(
-                ticket.status, ticket.mode, ticket.created_at, ticket.last_activity_at, ticket.offered_at
+        return await uow.tickets.overdue(waited_since=now - s.wait_limit, idle_since=now - s.idle)
+
+    async def sweep_one(self, uow: UnitOfWork, ticket_id: int, now: dt.datetime) -> bool:
+        """What the sweep does to one ticket of `overdue`, read again in `uow` (the citizen's turn may have
+        changed it meanwhile; each change is a conditional UPDATE too, for another process's sweep): offer a
+        callback to a live ticket nobody took in time, close a quiet conversation, let a quiet waiting citizen
+        go (their question stays). Whether it acted."""
+        s = self.settings
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None:
+            return False
+        times = rules.TicketTimes(
+            ticket.status, ticket.mode, ticket.created_at, ticket.last_activity_at, ticket.offered_at
+        )
+        action = rules.overdue(times, now, wait_limit=s.wait_limit, idle=s.idle)
+        if action is rules.Overdue.OFFER and await uow.tickets.offered(ticket.id, now):
+            callback = (Button(texts.CALLBACK, self.booking.callback()),) if self.booking else ()
+            rows = (
+                (*callback, Button(texts.LEAVE_QUESTION, payload=pack(PREFIX, "q"))),
+                (Button(texts.KEEP_WAITING, payload=pack(PREFIX, "wait")),),
+                END_ROW,
             )
-            action = rules.overdue(times, now, wait_limit=s.wait_limit, idle=s.idle)
-            if action is rules.Overdue.OFFER and await uow.tickets.offered(ticket.id, now):
-                callback = (Button(texts.CALLBACK, self.booking.callback()),) if self.booking else ()
-                rows = (
-                    (*callback, Button(texts.LEAVE_QUESTION, payload=pack(PREFIX, "q"))),
-                    (Button(texts.KEEP_WAITING, payload=pack(PREFIX, "wait")),),
-                    END_ROW,
-                )
-                await self.to_citizen(uow, ticket, Reply(texts.NOBODY_FREE, rows), operator_line=False)
-                await self.to_operators(uow, ticket, Reply(texts.OP_OFFERED))
-                done += 1
-            elif action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
-                await self.closing_line(uow, ticket, texts.OP_IDLE)
-                done += 1
-            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):  # let go
-                await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
-                channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
-                await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))
-                done += 1
-        return done
+            await self.to_citizen(uow, ticket, Reply(texts.NOBODY_FREE, rows), operator_line=False)
+            await self.to_operators(uow, ticket, Reply(texts.OP_OFFERED))
+            return True
+        if action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
+            await self.closing_line(uow, ticket, texts.OP_IDLE)
+            return True
+        if action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):  # let go
+            await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
+            channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
+            await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))
+            return True
+        return False
 
     # --- the operators' context card --------------------------------------------------------------------
 

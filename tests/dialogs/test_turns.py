@@ -17,6 +17,10 @@ class Seen:
         assert seconds >= 0
         self.turns.append(channel)
 
+    def job_done(self, job: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.turns.append(f"job {job}")
+
 
 async def test_a_turn_sends_after_the_commit_and_a_redelivery_is_dropped_whole(bot: Bot) -> None:
     seen, sent = Seen(), []
