@@ -220,7 +220,7 @@ class Lane:
         before: Before | None = None,
     ) -> None:  # fmt: skip
         self.name = name
-        self._pipeline = pipeline
+        self.pipeline = pipeline
         self.channels = dict(channels)
         self.batch = batch
         self.before = before
@@ -248,7 +248,7 @@ class Lane:
                 await self.before()
             sent = 0
             while self.channels:
-                done = await dispatch(self._pipeline.uows, self.channels, batch=self.batch, pipeline=self._pipeline)
+                done = await dispatch(self.pipeline.uows, self.channels, batch=self.batch, pipeline=self.pipeline)
                 sent += done
                 if done < self.batch:
                     break
