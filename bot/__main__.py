@@ -127,8 +127,8 @@ async def serve(settings: Settings) -> None:
         )
         # Notices queued for citizens (a closed day) and due reminders go out through this process's channels.
         channels = senders(bot.uow_factory, bot.telegram, bot.viber)
-        # Each worker's job for a citizen goes through the turns' pipeline: their lock, so it never interleaves
-        # with their turn (dialogs/turns.py).
+        # Each worker's job for a citizen goes through the turns' pipeline: their lock, so it never
+        # interleaves with their turn (dialogs/turns.py).
         start_outbox(housekeeping, bot.uow_factory, channels, kicker=bot.kicker, pipeline=bot.turns)
         if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
             start_handoff(housekeeping, bot.uow_factory, bot.handoff, pipeline=bot.turns)

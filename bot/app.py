@@ -147,14 +147,14 @@ async def build(
     understander = build_understander(kb, index)  # the engine's, lent to the rooms that read questions
     # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
     shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
-    # The one way through for everything done to a citizen (dialogs/turns.py): their lock, a unit of work, sends
-    # after the commit; /metrics hears each turn and each worker's job. The workers take it; the channels take
-    # its turns of the engine (below).
+    # The one way through for everything done to a citizen (dialogs/turns.py): their lock, a unit of work,
+    # sends after the commit; /metrics hears each turn and each worker's job. The workers take it; the
+    # channels take its turns of the engine (below).
     pipeline = Pipeline(
         uow_factory, locks=RedisLocks(shared) if shared is not None else KeyedLocks(), observers=[metrics]
     )
-    # The outbox's kicker and the web chat's live hub exist before the rooms that use them. The kicker's senders
-    # are the one thing bound after construction (`Kicker.connect`, once): see its docstring for the cycle.
+    # The outbox's kicker and the web chat's live hub exist before the rooms that use them. The kicker's
+    # senders are the one thing bound after construction (`Kicker.connect`, once): its docstring says why.
     kicker, hub = Kicker(pipeline), LiveHub()
     handoff = None
     # A verified phone before an office booking, a callback or a home visit (dialogs/verify/): lent to booking.

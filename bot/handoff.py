@@ -1,8 +1,8 @@
 """The handoff's periodic sweep: live tickets nobody took in time get the callback offer, quiet conversations
-close themselves, quiet waiting citizens are let go (their question stays). Each ticket is a job for its citizen
-through the bot's pipeline (dialogs/turns.py): under their lock, read again, and whatever it decides is queued in
-the outbox in that unit of work (sent after its commit), so two processes sweeping at once act on a ticket once
-(each change is a conditional UPDATE)."""
+close themselves, quiet waiting citizens are let go (their question stays). Each ticket is a job for its
+citizen through the bot's pipeline (dialogs/turns.py): under their lock, read again, and whatever it decides is
+queued in the outbox in that unit of work (sent after its commit), so two processes sweeping at once act on a
+ticket once (each change is a conditional UPDATE)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,11 @@ EVERY = dt.timedelta(seconds=30)
 
 
 async def sweep(
-    uows: UowFactory, service: HandoffService, now: dt.datetime | None = None, *, pipeline: Pipeline | None = None
+    uows: UowFactory,
+    service: HandoffService,
+    now: dt.datetime | None = None,
+    *,
+    pipeline: Pipeline | None = None,
 ) -> int:
     """One run: the overdue tickets, each a job for its citizen through `pipeline` (the bot's: their lock, so
     the sweep's message never interleaves with their turn; a pipeline of its own by default)."""
@@ -51,7 +55,11 @@ async def purge(uows: UowFactory, service: HandoffService) -> int:
 
 
 def start_handoff(
-    scheduler: AsyncIOScheduler, uows: UowFactory, service: HandoffService, *, pipeline: Pipeline | None = None
+    scheduler: AsyncIOScheduler,
+    uows: UowFactory,
+    service: HandoffService,
+    *,
+    pipeline: Pipeline | None = None,
 ) -> None:
     scheduler.add_job(
         sweep, "interval", seconds=EVERY.total_seconds(), args=[uows, service], kwargs={"pipeline": pipeline},

@@ -7,7 +7,8 @@ several bots in one process do not collide.
 Where each number comes from (one place each, no dialog code imports this module; each is an observer handed to
 what it observes when bot/app.py builds it):
 - messages in and a turn's latency: `turn_taken`, a `TurnObserver` of the turns every channel takes
-  (dialogs/turns.py); a worker's job for one citizen (reminder, outbox, sweep): `job_done`, of the same pipeline;
+  (dialogs/turns.py); a worker's job for one citizen (reminder, outbox, sweep): `job_done`, of the same
+  pipeline;
 - sends: the Telegram and Viber senders' `note` hook (one call per message, "ok" or "failed"), and Telegram's 429s
   (`note("429")` where the sender waits);
 - reminders due and sent: `reminders`, an observer of the dispatcher's runs (the tally of each);
@@ -94,7 +95,7 @@ class Metrics:
         self.reminders_sent = Counter("reminders_sent", "Reminders delivered", namespace=ns, registry=reg)
         self.jobs = Histogram(
             "job_seconds",
-            "Time a worker's job for one citizen took through the pipeline (lock, unit of work, sends), by job",
+            "Time a worker's job for one citizen took (lock, unit of work, sends), by job",
             ["job"],
             namespace=ns,
             registry=reg,

@@ -179,7 +179,7 @@ async def dispatch(
                 "queued message %d to %s not delivered after %d tries; given up",
                 message.id, message.channel, message.attempts,
             )  # fmt: skip
-    routine = all(message.relayed for message, _ in outcomes)  # a conversation's lines are not news for the log
+    routine = all(message.relayed for message, _ in outcomes)  # a conversation's lines: not news for the log
     log.log(
         logging.DEBUG if routine else logging.INFO,
         "%d of %d queued message(s) sent",
@@ -248,7 +248,8 @@ class Lane:
                 await self.before()
             sent = 0
             while self.channels:
-                done = await dispatch(self.pipeline.uows, self.channels, batch=self.batch, pipeline=self.pipeline)
+                pipeline = self.pipeline
+                done = await dispatch(pipeline.uows, self.channels, batch=self.batch, pipeline=pipeline)
                 sent += done
                 if done < self.batch:
                     break
@@ -278,15 +279,16 @@ class Kicker:
     """Starts the outbox's lanes now, after a unit of work queued something that should not wait for the next
     periodic run (a line between a citizen and an operator, a ticket for the queue message). It never waits for
     a send: the request that queued the row is answered at once. Runs of one lane go one at a time, so lines keep
-    their order; the two lanes never wait for each other. Each citizen's rows go through `pipeline` (their lock).
+    their order; the two lanes never wait for each other. Each citizen's rows go through `pipeline` (their
+    lock).
 
     Its senders are the one thing of the bot's object graph bound after construction, once (`connect`): the
-    graph has a cycle that no order of construction breaks — the handoff service queues a line and kicks (so it
-    needs the kicker), the operator group's lane sends through Telegram's topic poster and refreshes its queue
-    message, and both ask the handoff service (the context card, the queue: handlers/telegram/operators.py). A
-    kicker given its senders at construction (tests, a process without that cycle) is complete; one that is not
-    gets them exactly once (a second `connect` raises), and a kick before then sends nothing (the rows wait
-    for the next run)."""
+    graph has a cycle no order of construction breaks — the handoff service queues a line and kicks (so it
+    needs the kicker), the operator group's lane sends through Telegram's topic poster and refreshes its
+    queue message, and both ask the handoff service (the context card, the queue: handlers/telegram/
+    operators.py). A kicker given its senders at construction (tests, a process without that cycle) is
+    complete; one that is not gets them exactly once (a second `connect` raises), and a kick before then
+    sends nothing (the rows wait for the next run)."""
 
     def __init__(
         self, pipeline: Pipeline, channels: Mapping[str, Send] | None = None, *, board: Before | None = None
@@ -302,7 +304,8 @@ class Kicker:
         return {**self.citizens.channels, **self.group.channels}
 
     def connect(self, channels: Mapping[str, Send], *, board: Before | None = None) -> None:
-        """The channels it sends through and what brings the operator group's queue message up to date; once."""
+        """The channels it sends through and what brings the operator group's queue message up to date:
+        once."""
         if self.connected:
             raise RuntimeError("the outbox's kicker is connected to its senders once")
         self.connected = True
@@ -350,9 +353,13 @@ def senders(
 
 
 def start_outbox(
-    scheduler: AsyncIOScheduler, uows: UowFactory, channels: Mapping[str, Send], *, kicker: Kicker | None = None,
+    scheduler: AsyncIOScheduler,
+    uows: UowFactory,
+    channels: Mapping[str, Send],
+    *,
+    kicker: Kicker | None = None,
     pipeline: Pipeline | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Add the dispatch job (every EVERY, first run now) and a daily purge of old sent rows to a running
     scheduler (the housekeeping one: its job lines are already quiet). With the bot's `kicker`, the job kicks its
     lanes (each goes on its own, the group's pace never holds the citizens' back); without one, one run of

@@ -126,7 +126,8 @@ class Dispatcher:
         self._recover = single_process
         self._timer = timer
         self.observers = list(observers)
-        # Each reminder is a job for its citizen through the bot's pipeline (their lock); a test's own by default.
+        # Each reminder is a job for its citizen through the bot's pipeline (their lock); by default (tests)
+        # a pipeline of its own.
         self.pipeline = pipeline or Pipeline(uows)
 
     async def recover(self) -> int:
@@ -233,7 +234,9 @@ class Dispatcher:
             return
         uow.after_commit(lambda: self._deliver(r, citizen, reply, left, tally))
 
-    async def _deliver(self, r: Reminder, citizen: _Citizen, reply: Reply, seconds: float, tally: Tally) -> None:
+    async def _deliver(
+        self, r: Reminder, citizen: _Citizen, reply: Reply, seconds: float, tally: Tally
+    ) -> None:
         """Send it (after the job's commit, still under the citizen's lock) and record the outcome at once."""
         try:
             ok = await self._send(r, citizen, reply, seconds)

@@ -84,8 +84,8 @@ class Engine:
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
         self._clock = clock or uow_factory.clock  # the units of work's, unless a test sets another
         self.observers = list(observers)  # hear what each message turned out to be (dialogs/outcome.py)
-        # Tests' and benchmarks' convenience (`handle`): turns of their own, with locks of their own. The bot's
-        # channels and workers go through the composition root's pipeline (bot/app.py), never through this.
+        # Tests' and benchmarks' convenience (`handle`): turns of their own, with locks of their own. The
+        # bot's channels and workers go through the composition root's pipeline (bot/app.py), never this.
         self._turns = _Turns(self, uow_factory)
 
     async def handle(self, message: Incoming) -> list[Reply]:

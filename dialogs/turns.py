@@ -1,4 +1,4 @@
-"""One way through for everything done to a citizen: their messages, whatever the channel, and the workers' jobs.
+"""One way through for everything done to a citizen: their messages, whatever the channel, and workers' jobs.
 
 A turn is: hold the citizen's lock → open a unit of work → mark the delivery key (a redelivered update fails
 its unique key at commit and is dropped) → the engine (flood control first, then the room or scenario) →
@@ -8,8 +8,8 @@ observers (metrics) hear how long each turn took, so nothing subclasses the engi
 A worker (the reminders dispatcher, the outbox, the handoff sweep) hands `Pipeline.run` a job for one citizen:
 the same lock, one unit of work, what the job registered with `uow.after_commit` (its sends) once it commits —
 still under the lock — and the observers. So a reminder or a sweep's message never interleaves with the same
-citizen's turn. The locks live here (the composition root builds one `Pipeline` and its `Turns`); the engine has
-none.
+citizen's turn. The locks live here (the composition root builds one `Pipeline` and its `Turns`); the engine
+has none.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ class Turn:
 
 
 class Pipeline:
-    """The frame everything done to a citizen goes through: their lock, a unit of work, sends after the commit,
-    observers. The workers take this; `Turns` adds the conversation for incoming messages."""
+    """The frame everything done to a citizen goes through: their lock, a unit of work, sends after the
+    commit, observers. The workers take this; `Turns` adds the conversation for incoming messages."""
 
     def __init__(
         self, uows: UowFactory, *, locks: Locks | None = None, observers: Sequence[TurnObserver] = ()

@@ -272,11 +272,12 @@ async def test_a_conversation_s_line_goes_before_bulk_notices(uows: UnitOfWorkFa
 
 
 async def test_a_queued_line_waits_for_its_citizens_turn_on_the_bots_pipeline(bot: Bot) -> None:
-    """The kicker's lanes go through the turns' pipeline (the same locks): a line for a citizen whose turn holds
-    their lock is neither claimed nor sent until that turn is over."""
+    """The kicker's lanes go through the turns' pipeline (the same locks): a line for a citizen whose turn
+    holds their lock is neither claimed nor sent until that turn is over."""
     assert bot.kicker is not None
     lanes = (bot.kicker.citizens, bot.kicker.group)
-    assert all(lane.pipeline.locks is bot.turns.locks and lane.pipeline.uows is bot.uow_factory for lane in lanes)
+    assert all(lane.pipeline.locks is bot.turns.locks for lane in lanes)
+    assert all(lane.pipeline.uows is bot.uow_factory for lane in lanes)
     fake = FakeSender()
     row_id = await queue(bot.uow_factory, "telegram", "4300")
     async with bot.turns.citizen("telegram", "4300"):  # as a turn holds it, from its start to its last send

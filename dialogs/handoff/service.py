@@ -299,7 +299,8 @@ class HandoffService:
     # --- the sweep --------------------------------------------------------------------------------------
 
     async def overdue(self, uow: UnitOfWork, now: dt.datetime) -> list[Ticket]:
-        """The tickets the sweep (bot/handoff.py) may have to act on at `now`, each then in its citizen's turn."""
+        """The tickets the sweep (bot/handoff.py) may have to act on at `now`, each then a job of its
+        citizen's."""
         s = self.settings
         return await uow.tickets.overdue(waited_since=now - s.wait_limit, idle_since=now - s.idle)
 

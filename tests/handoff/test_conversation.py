@@ -804,8 +804,8 @@ async def test_an_untaken_live_ticket_gets_the_offer_once(world: World) -> None:
 
 
 async def test_the_sweep_waits_for_the_citizens_turn(world: World) -> None:
-    """The sweep's job for a ticket goes through the turns' pipeline: while the citizen's turn holds their lock,
-    the offer is neither decided nor queued; once it ends, it is."""
+    """The sweep's job for a ticket goes through the turns' pipeline: while the citizen's turn holds their
+    lock, the offer is neither decided nor queued; once it ends, it is."""
     w = world
     t = await _ticket_in_topic(w, "4252", channel="telegram")
     before = len(await w.rows("telegram"))
