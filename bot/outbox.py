@@ -1,7 +1,9 @@
 """The outbox dispatch: messages queued for citizens outside a conversation (a closed day's notice; later,
 reminders) are sent by the running bot through its channels' senders.
 
-Each run takes the due rows, claims them, sends them, and records the outcome:
+Each run reads the due rows, then takes each citizen's as a job through the turns' pipeline (dialogs/turns.py:
+under the citizen's lock, so a queued line never interleaves with their turn): claims them, sends them in order
+once the claims are committed, and records the outcome:
 - claim: `UPDATE outbox SET sent_at = now, attempts = attempts + 1 WHERE id = … AND sent_at IS NULL AND
   attempts < MAX_ATTEMPTS`, committed before anything is sent. Only the process whose UPDATE changed the row
   sends it, so two bot processes (PostgreSQL) never both send one message: the second UPDATE waits for the first

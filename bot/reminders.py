@@ -26,6 +26,10 @@ only while its lease has at least SAFETY left and is cut off at that point, so a
 after the lease could have passed to another process; and every outcome is a conditional UPDATE on the claim
 (status `sending`, same attempt count), so a late outcome never overwrites a newer claim's. A row whose claims
 keep dying (a reminder that crashes the process) is given up as `failed` after MAX_ATTEMPTS claims.
+
+Each claimed reminder is a job for its citizen through the turns' pipeline (dialogs/turns.py): under their lock,
+rendered and decided in the job's unit of work, sent once it commits (still under the lock), so a reminder never
+interleaves with the citizen's own turn.
 """
 
 from __future__ import annotations
