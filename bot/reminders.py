@@ -196,7 +196,7 @@ class Dispatcher:
 
     async def _render(self, uow: UnitOfWork, r: Reminder) -> Reply | None:
         if isinstance(self.render, InUow):  # the conversation's, in the job's unit of work
-            return await self.render.service.render(uow, r, self.clock())
+            return await self.render.service.render(uow, r, uow.clock())
         result = self.render(r)
         if inspect.isawaitable(result):
             return await result
