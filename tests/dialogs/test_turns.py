@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.app import Bot
+from bot.metrics import Metrics
 from dialogs.messages import Incoming, Reply
 from dialogs.turns import Pipeline, Turns
 from storage.uow import UnitOfWork
@@ -97,3 +98,16 @@ async def test_a_workers_job_commits_then_sends_under_the_lock_and_is_heard(bot:
     async with bot.uow_factory() as uow:
         assert await uow.users.get("web", "j2") is None  # and wrote nothing
     assert len(pipeline.locks) == 0
+
+
+async def test_the_metrics_hear_a_workers_job_by_its_name(bot: Bot) -> None:
+    metrics = Metrics(process=False)
+    pipeline = Pipeline(bot.uow_factory, observers=[metrics])
+
+    async def job(uow: UnitOfWork) -> None:
+        await uow.users.get_or_create("web", "m1")
+
+    await pipeline.run("web", "m1", job, name="reminder")
+    await pipeline.run("web", "m1", job, name="reminder")
+    assert metrics.registry.get_sample_value("viza_job_seconds_count", {"job": "reminder"}) == 2
+    assert metrics.registry.get_sample_value("viza_messages_in_total", {"channel": "web"}) == 0  # not a message
