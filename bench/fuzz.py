@@ -1,5 +1,6 @@
-"""Hostile input at scale: the suite's fuzz generators (testkit/fuzz_rig.py) thrown at the real app, N inputs split
-evenly over the three doors — `POST /api/chat`, the Viber webhook, Telegram updates through the bot's Dispatcher.
+"""Hostile input at scale: the suite's fuzz generators (testkit/fuzz_values.py, testkit/fuzz_messengers.py) thrown
+at the real app, N inputs split evenly over the three doors — `POST /api/chat`, the Viber webhook, Telegram
+updates through the bot's Dispatcher.
 
 Run: `.venv/bin/python -m bench.fuzz [--inputs 100000] [--seed S]` (after ./scripts/test.sh set things up).
 
@@ -23,7 +24,9 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from testkit.fuzz_rig import FuzzRig, Outcome, shape_problem, telegram_inputs, viber_inputs, web_inputs
+from testkit.fuzz_messengers import telegram_inputs, viber_inputs
+from testkit.fuzz_rig import FuzzRig, Outcome, shape_problem
+from testkit.fuzz_values import web_inputs
 
 PROBE_EVERY = 1000
 

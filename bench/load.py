@@ -1,7 +1,7 @@
 """Load: citizens at once walking life situations, reminders and booking through the real channels, on two bot
 processes (PostgreSQL + Redis, webhook mode behind nginx) against one process on SQLite, in the same run; then the
 same load with one of the two processes killed (SIGKILL) part-way. What runs, what a step is and what is checked
-after each phase: testkit/load.py (the harness, shared with tests/scale/test_kill.py).
+after each phase: testkit/load/ (the harness, shared with tests/scale/test_kill.py).
 
 Run: `.venv/bin/python -m bench.load [--citizens 500] [--phases sqlite,pair,kill] [--kill-after 0.3]`
 (after ./scripts/test.sh installed node, nginx, PostgreSQL and redis-server). LOAD_PROFILE=1 profiles each bot

@@ -19,7 +19,8 @@ from knowledge.search import build_index
 from knowledge.text import tokens
 from knowledge.understand import build_understander, load_intents
 from testkit.search_quality import ROOT, TUNING, held_out_files, load_cases
-from testkit.understanding import TARGET_PRECISION, Comparison, compare, corpus_cases, scale_figures
+from testkit.understanding import TARGET_PRECISION
+from testkit.understanding_compare import Comparison, compare, corpus_cases, scale_figures
 
 
 def _pct(ratio: Any) -> str:

@@ -17,6 +17,7 @@ import re
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -88,11 +89,14 @@ def listen_problem(exc: OSError, host: str, port: int) -> str:
 async def serve(settings: Settings) -> None:
     from aiohttp import web
 
+    from bot.alerts import holding, start_alerts
     from bot.app import build
     from bot.handoff import start_handoff
     from bot.maintenance import start_housekeeping
     from bot.outbox import senders, start_outbox
     from bot.reminders import Dispatcher, render_with, start_reminders
+    from dialogs.console.unanswered import REFRESH
+    from dialogs.console.unanswered import refresh as refresh_phrasings
     from handlers.web.security import listen
 
     # SIGTERM (systemd, docker stop) ends the process like Ctrl+C: the `finally` below still sends what was
@@ -106,6 +110,7 @@ async def serve(settings: Settings) -> None:
     # `listen` keeps at most web_max_connections open (handlers/web/security.py).
     runner = web.AppRunner(bot.http, access_log=None, keepalive_timeout=settings.web_idle_timeout)
     tasks: list[asyncio.Task[None]] = []
+    closing: list[Callable[[], Awaitable[None]]] = []
     housekeeping = None
     site: asyncio.Server | None = None
     try:
@@ -130,6 +135,9 @@ async def serve(settings: Settings) -> None:
         # Each worker's job for a citizen goes through the turns' pipeline: their lock, so it never
         # interleaves with their turn (dialogs/turns.py).
         start_outbox(housekeeping, bot.uow_factory, channels, kicker=bot.kicker, pipeline=bot.turns)
+        # phrasings attached in another process's console (dialogs/console/unanswered.py)
+        housekeeping.add_job(refresh_phrasings, "interval", seconds=REFRESH.total_seconds(), id="phrasings",
+                             args=[bot.uow_factory, bot.engine.understander], coalesce=True, max_instances=1)  # fmt: skip
         if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
             start_handoff(housekeeping, bot.uow_factory, bot.handoff, pipeline=bot.turns)
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)
@@ -137,8 +145,12 @@ async def serve(settings: Settings) -> None:
                 bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
                 on_sent=bot.reminders.after_sent, single_process=bot.db.dialect.name == "sqlite",
                 observers=[bot.metrics.reminders] if bot.metrics is not None else (), pipeline=bot.turns,
+                held=holding(bot.uow_factory, bot.alerts) if bot.alerts is not None else None,
             )  # fmt: skip
             start_reminders(housekeeping, dispatcher)
+        watch = start_alerts(settings, bot, housekeeping)
+        if watch is not None:
+            closing.append(watch.close)
         if bot.telegram:
             await bot.telegram.set_commands()
             if settings.telegram_mode == "polling":
@@ -157,6 +169,8 @@ async def serve(settings: Settings) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if housekeeping is not None:
             housekeeping.shutdown(wait=False)
+        for close in closing:
+            await close()
         if site is not None:
             site.close()  # no new connections while the runner closes the open ones
         await runner.cleanup()
@@ -217,6 +231,10 @@ def main() -> int:
         from bot.staff import unanswered_main
 
         return unanswered_main(sys.argv[2:], clock=system_clock, check_database=check_database)
+    if sys.argv[1:2] == ["alerts"]:
+        from bot.staff import alerts_main
+
+        return alerts_main(sys.argv[2:], clock=system_clock, check_database=check_database)
     if sys.argv[1:2] == ["audit"]:
         from bot.staff import audit_main
 
@@ -234,6 +252,7 @@ def main() -> int:
     sub.add_parser("reminders", help="staff commands: list (reminders --help)")
     sub.add_parser("handoff", help="staff commands: list (handoff --help)")
     sub.add_parser("unanswered", help="staff: what the bot could not answer, grouped (unanswered --help)")
+    sub.add_parser("alerts", help="staff: air-raid alerts now and before (alerts --help)")
     sub.add_parser("audit", help="staff: who changed what and when (audit --help)")
     sub.add_parser("staff", help="the staff console's users: add, passwd, disable (staff --help)")
     args = parser.parse_args()

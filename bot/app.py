@@ -14,11 +14,13 @@ from bot.outbox import Kicker, senders
 from bot.settings import Settings
 from bot.shared import RedisFlood, RedisLocks, RedisQuiet, RedisRate, SharedRedis
 from bot.sms import TurboSms, gateway
+from dialogs.alerts.banner import AlertBanner, AlertBoard
 from dialogs.booking.flow import BUTTONS as BOOKING_BUTTONS
 from dialogs.booking.flow import BookingRoom
 from dialogs.booking.offices import first_import
 from dialogs.booking.service import BookingService
 from dialogs.care.flow import CareRoom
+from dialogs.console import unanswered as console_unanswered
 from dialogs.describe import Describer
 from dialogs.engine import Engine
 from dialogs.flood import FloodLimiter
@@ -34,6 +36,8 @@ from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.service import ReminderService
 from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
+from dialogs.survey.flow import SurveyRoom
+from dialogs.survey.service import SurveyService
 from dialogs.turns import Pipeline, Turns
 from dialogs.verify.flow import VerifyRoom
 from handlers.telegram.channel import TelegramChannel, build_telegram
@@ -76,6 +80,8 @@ class Bot:
     metrics: Metrics | None = None  # GET /metrics (bot/metrics.py)
     shared: SharedRedis | None = None  # REDIS_URL: what several processes share (bot/shared.py)
     sms: TurboSms | None = None  # SMS_TOKEN: the verify room's real SMS gateway (bot/sms.py)
+    booking: BookingService | None = None  # office queue and callbacks (workers: the alerts' all-clear)
+    alerts: AlertBoard | None = None  # the air-raid alert state as this process reads it (dialogs/alerts/)
 
     async def close(self) -> None:
         if self.kicker is not None:  # what is under way is given a moment, then cut (the rows say what went)
@@ -125,13 +131,16 @@ async def build(
         make_sessionmaker(db), serialize=db.dialect.name == "sqlite", clock=clock, secret=settings.person_secret()
     )
     holidays_off = settings.holidays_off()
+    alert_board = AlertBoard(clock)  # the alert state the poller writes (bot/alerts.py), read at most every 5 s
     if import_offices:
         async with uow_factory() as uow:
             await first_import(uow, kb)
     metrics = Metrics(uow_factory)
+    survey = SurveyService()  # the morning after a visit marked arrived: how was it? (sent as a reminder row)
     booking = (
         BookingService(
-            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, observers=[metrics.booking]
+            kb, martial_law=settings.martial_law, holidays_are_days_off=holidays_off, observers=[metrics.booking],
+            visits=survey,
         )
         if kb.booking is not None
         else None
@@ -140,11 +149,14 @@ async def build(
         kb,
         holidays_are_days_off=holidays_off,
         booking_buttons=BOOKING_BUTTONS if booking is not None else None,
+        others=[survey],
     )
     # Each capability is a room of the engine; adding one adds a line here. The order is the order of their
     # buttons on the menu, a card and a checklist.
     rooms: list[Room] = []
     understander = build_understander(kb, index)  # the engine's, lent to the rooms that read questions
+    async with uow_factory() as uow:  # the phrasings the Center attached (the console adds more while it runs)
+        await console_unanswered.load(uow, understander)
     # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
     shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
     # The one way through for everything done to a citizen (dialogs/turns.py): their lock, a unit of work,
@@ -164,6 +176,7 @@ async def build(
         rooms.append(BookingRoom(kb, booking, events=reminders, understander=understander, phones=verify))
     rooms.append(ReminderRoom(reminders, transfer_links=settings.transfer_links()))
     rooms.append(verify)
+    rooms.append(SurveyRoom())
     if booking is not None:
         handoff = HandoffService(
             kb,
@@ -176,6 +189,7 @@ async def build(
             payload_prefixes=CORE | {room.prefix for room in rooms} | {HandoffRoom.prefix},
             kick=kicker,
             live=hub.notify,
+            group=settings.handoff_group or not settings.staff_inbox,  # the console's inbox alone: none
         )
         rooms.append(HandoffRoom(handoff))
     # People, not queries: complaints, thanks, distress, home visits; a person's buttons lent by the rooms above.
@@ -193,6 +207,8 @@ async def build(
         understander=understander,
         rooms=rooms,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
+        # An air-raid alert's line before the answers about the offices and today's booking steps.
+        contexts=[AlertBanner(alert_board, day_rooms=(BookingRoom.name,))],
     )
     desk = None
     if handoff is not None:
@@ -204,7 +220,8 @@ async def build(
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)
     secure = (settings.public_url or "").lower().startswith("https://")
-    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff)  # /staff/
+    setup_staff(http, uow_factory, booking, kb, proxies=proxies, secure=secure, handoff=handoff, desk=desk,
+                understander=understander)  # /staff/
     setup_metrics(http, metrics)
     telegram = None
     if settings.telegram_bot_token and settings.telegram_enabled:
@@ -245,7 +262,7 @@ async def build(
     kicker.connect(senders(uow_factory, telegram, viber), board=board)
     return Bot(
         settings, db, engine, http, uow_factory, turns, telegram, viber, reminders, handoff, kicker, metrics, shared,
-        sms if isinstance(sms, TurboSms) else None,
+        sms if isinstance(sms, TurboSms) else None, booking, alert_board,
     )
 
 

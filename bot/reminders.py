@@ -39,7 +39,7 @@ import datetime as dt
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Protocol
 
@@ -113,6 +113,7 @@ class Dispatcher:
         single_process: bool = False,
         timer: Callable[[], float] = time.monotonic,
         observers: Sequence[Callable[[Tally], None]] = (),
+        held: Callable[[], Awaitable[Collection[str]]] | None = None,
         pipeline: Pipeline | None = None,
     ) -> None:
         if lease <= SAFETY:
@@ -133,6 +134,8 @@ class Dispatcher:
         # Each reminder is a job for its citizen through the bot's pipeline (their lock); by default (tests)
         # a pipeline of its own.
         self.pipeline = pipeline or Pipeline(uows)
+        # The kinds that wait now: during an air-raid alert, the appointments' reminders (bot/alerts.py).
+        self.held = held
 
     async def recover(self) -> int:
         """Release every `sending` row (call only where no other process may be sending: SQLite)."""
@@ -184,9 +187,10 @@ class Dispatcher:
         return total
 
     async def _claim(self, size: int) -> tuple[list[Reminder], dict[int, _Citizen]]:
+        held = await self.held() if self.held is not None else ()  # before the unit of work: it may read its own
         async with self.uows() as uow:
             claimed = await uow.reminders.claim_due(
-                self.clock(), size, self.lease, channels=set(self.senders)
+                self.clock(), size, self.lease, channels=set(self.senders), held=held
             )
             citizens: dict[int, _Citizen] = {}
             if claimed:

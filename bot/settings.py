@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     # gets the hotline's number and a callback.
     operator_chat_id: int | None = None
     operator_ids: str = ""
+    staff_inbox: bool = False  # operators answer in the staff console's inbox (with or without the group)
     handoff_wait_limit: dt.timedelta = dt.timedelta(minutes=10)  # nobody took a live ticket: offer a callback
     handoff_idle: dt.timedelta = dt.timedelta(minutes=30)  # a quiet conversation closes itself
     # HTTP hardening (handlers/web/security.py). Other sites that may embed the chat page in a frame, as
@@ -87,6 +88,13 @@ class Settings(BaseSettings):
     sms_api_url: str = "https://api.turbosms.ua"
     sms_token: SecretStr | None = None
     sms_sender: str = "Viza"
+    # Air-raid alerts (bot/alerts.py): the alerts.in.ua API, its token (ask api@alerts.in.ua) and the location to
+    # watch, the uid of the Kryvyi Rih community or district in the API's list of locations (docs/DEPLOY.md).
+    # Without a token or a uid the feature is off (said once at start).
+    alerts_api_url: str = "https://api.alerts.in.ua"
+    alerts_token: SecretStr | None = None
+    alerts_location_uid: str | None = None
+    alerts_poll_seconds: float = Field(default=30.0, ge=10.0)  # the API asks clients to poll sparingly
 
     @field_validator("web_frame_ancestors")
     @classmethod
@@ -154,7 +162,13 @@ class Settings(BaseSettings):
 
     @property
     def handoff_enabled(self) -> bool:
-        """An operator group is configured on an enabled Telegram bot."""
+        """An operator group is configured on an enabled Telegram bot, or operators work in the console's
+        inbox (STAFF_INBOX)."""
+        return self.handoff_group or self.staff_inbox
+
+    @property
+    def handoff_group(self) -> bool:
+        """The operator group is configured on an enabled Telegram bot."""
         return self.telegram_enabled and self.operator_chat_id is not None and bool(self.operators())
 
     @property

@@ -14,7 +14,8 @@ Pure functions of the question data and the text (no state, no I/O), read in thi
 - a number that falls in one option's range («15», «мені 17», «двоє»).
 
 `Answers.read` adds the facts: a text that settles other questions of the same scenario («не заміжня, батька
-не буде») answers them too; the runner then does not ask them (dialogs/runner.py `Runner.take`).
+не буде») answers them too; the runner then does not ask them (dialogs/runner.py `Runner.take`). The words it
+knows are dialogs/answer_words.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from dialogs.answer_words import (
+    AFFIRM,
+    CHOICE_FILLER,
+    EXTRA_FILLER,
+    NEGATION,
+    NO_LEAD,
+    NUMBER_WORDS,
+    QUESTION_WORDS,
+    WEAK_LEAD,
+    YES_LEAD,
+)
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
 from knowledge.facts import LIGHT, NEGATED_AFTER, NEGATED_BEFORE, NEGATIONS, Facts, forms, same_word
@@ -35,77 +47,6 @@ from storage.models import DialogState
 YES, NO = "yes", "no"
 LONGEST_LEAD = 4  # words of the longest yes/no phrase
 MAX_CHOICE_WORDS = 4  # a longer text is not a choice by its words
-# Words that add nothing to a reply («тільки на себе» is «на себе»; «є у мене» is «є»).
-EXTRA_FILLER = {
-    *(
-        "тільки",
-        "лише",
-        "только",
-        "просто",
-        "вже",
-        "уже",
-        "ще",
-        "же",
-        "ж",
-        "от",
-        "ось",
-        "вот",
-        "ну",
-        "мабуть",
-    ),
-    *("мене", "мені", "нас", "нам", "меня", "мне", "в", "у", "з", "с", "зі", "со", "нього", "неї", "него"),
-    *("він", "вона", "вони", "он", "она", "они", "мама", "тато", "батько", "отец", "мать", "це", "то", "там"),
-    *("так", "да"),  # inside the rest of a reply: «так, так» adds nothing
-}
-# Words that add nothing to a choice typed by its label's words («тільки на себе» → «Лише на себе»).
-CHOICE_FILLER = {
-    "тільки",
-    "лише",
-    "только",
-    "просто",
-    "вже",
-    "уже",
-    "ще",
-    "же",
-    "ж",
-    "мене",
-    "мені",
-    "меня",
-    "мне",
-}
-# Words that, after a leading yes or no, say yes on their own («так, був»; «ні, була пенсіонеркою» contradicts).
-AFFIRM = {
-    "так",
-    "да",
-    "є",
-    "есть",
-    "був",
-    "була",
-    "було",
-    "були",
-    "маю",
-    "ага",
-    "угу",
-    "yes",
-    "звісно",
-    "конечно",
-}
-# The first word of a label that makes its option the «yes» or the «no» one («Так, обоє», «Немає»).
-YES_LEAD = {"так", "є", "yes"}
-NO_LEAD = {"ні", "не", "немає", "нема", "no"}
-WEAK_LEAD = {"не"}  # a «no» only alone: before a word it negates that word
-NEGATION = {"не", "ні", "нє", "нет", "нема", "немає", "нету", "неа", "no", "ни", "без"}
-NUMBER_WORDS = {
-    **dict.fromkeys(("один", "одна", "одне", "одно", "одного"), 1),
-    **dict.fromkeys(("два", "дві", "двоє", "двое", "двох", "двух"), 2),
-    **dict.fromkeys(("три", "троє", "трое", "трьох", "трех"), 3),
-    **dict.fromkeys(("чотири", "четверо", "четыре"), 4),
-    **dict.fromkeys(("пять", "пятеро"), 5),
-}
-QUESTION_WORDS = {
-    *("скільки", "де", "коли", "як", "чи", "що", "шо", "який", "яка", "які", "куди", "навіщо", "чому"),
-    *("сколько", "где", "когда", "как", "что", "какие", "какой", "куда", "зачем", "почему", "можна", "можно"),
-}
 _REPEATS = re.compile(r"(.)\1+")
 _RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
 _FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from dialogs import focus, offices, texts
 from dialogs.cards import packages, with_cards
+from dialogs.context import TurnContext
 from dialogs.flood import NOTICE as FLOOD_NOTICE
 from dialogs.flood import FloodGate, FloodLimiter, Verdict
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply
@@ -67,6 +68,7 @@ class Engine:
         rooms: Sequence[Room] = (),
         flood: FloodGate | None = None,
         observers: Sequence[OutcomeObserver] = (),
+        contexts: Sequence[TurnContext] = (),
     ) -> None:
         self.kb = kb
         # Per-citizen flood control, asked first (one process's own, or shared through bot/shared.py).
@@ -84,6 +86,7 @@ class Engine:
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
         self._clock = clock or uow_factory.clock  # the units of work's, unless a test sets another
         self.observers = list(observers)  # hear what each message turned out to be (dialogs/outcome.py)
+        self.contexts = list(contexts)  # what the world says around an answer (dialogs/context.py)
         # Tests' and benchmarks' convenience (`handle`): turns of their own, with locks of their own. The
         # bot's channels and workers go through the composition root's pipeline (bot/app.py), never this.
         self._turns = _Turns(self, uow_factory)
@@ -100,6 +103,8 @@ class Engine:
         if verdict is not Verdict.PROCESS:  # too many too fast: never processed, nothing read or written
             return [Reply(FLOOD_NOTICE)] if verdict is Verdict.NOTICE else []
         await offices.refresh(uow)  # the offices as staff set them, for this turn (dialogs/offices.py)
+        for context in self.contexts:
+            await context.refresh(uow)
         user, state = await uow.users.with_state(message.channel, message.user_id)
         if forget:
             for owner in self.rooms:  # e.g. upcoming bookings are cancelled, their places freed
@@ -122,6 +127,8 @@ class Engine:
             if turn.then is not None:  # a room handed the turn on: its payload is pressed for the citizen
                 pressed = Incoming(message.channel, message.user_id, payload=turn.then)
                 replies = [*replies, *await self._route(Turn(uow, user, state, pressed, now))]
+        for context in self.contexts:
+            replies = context.around(turn, replies)
         for reply in replies:
             uow.messages.add(user.id, "out", reply.text, reply.buttons)
         self._record(turn, personal)

@@ -3,7 +3,9 @@
 The booking room announces what happens to a booking (`BookingEvents`; the reminders implement it, so an
 appointment gets its reminders and a cancelled one loses them), and lends the strings of its buttons that another
 room shows on its own messages (`BookingButtons`: «Скасувати» on an appointment reminder); the handoff room lends
-its «a person» button the same way (`HandoffButtons`: the care room offers it to an upset citizen). The
+its «a person» button the same way (`HandoffButtons`: the care room offers it to an upset citizen). Staff's mark
+that a citizen came is announced too (`VisitEvents`: the survey room asks them the morning after), and a room may
+send its own messages through the reminders' dispatcher as a kind of reminder row (`ScheduledKind`). The
 composition root (bot/app.py) connects them; either side may be absent.
 """
 
@@ -16,6 +18,7 @@ from dialogs.messages import Reply
 from dialogs.rooms import Turn
 from storage.booking import Booking
 from storage.models import User
+from storage.reminders import Reminder
 from storage.uow import UnitOfWork
 
 
@@ -71,4 +74,27 @@ class PhoneCheck(Protocol):
         """Take the citizen into verifying their phone: the channel's own «share my number» on Telegram and Viber,
         a code by SMS on the web. Once it is verified, `then` (a payload of the asking room) is pressed for them
         in the same turn (`Turn.then`); if they give up, they are back where they can choose again."""
+        ...
+
+
+class VisitEvents(Protocol):
+    """Told by the booking service when staff mark a visit (`BookingService.mark`), in the mark's unit of work."""
+
+    async def arrived(self, uow: UnitOfWork, booking: Booking, now: dt.datetime) -> None:
+        """The citizen came to their booked visit."""
+        ...
+
+
+class ScheduledKind(Protocol):
+    """A room's own messages as reminder rows of one `kind` (storage/reminders.py): the reminders' dispatcher
+    claims, sends and records them with its guarantees; the reminders' service hands these two calls over."""
+
+    kind: str
+
+    async def render(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> Reply | None:
+        """What the due row says; None when it no longer makes sense (recorded as missed, never sent)."""
+        ...
+
+    async def after_sent(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> None:
+        """In the unit of work that records the row as sent."""
         ...

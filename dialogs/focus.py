@@ -20,19 +20,18 @@ a facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service 
 (HOW_MUCH) is a payment's amount, else the price. `FollowUps` answers it about the thing in focus in a few
 lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks which service, with
 buttons. Hours and addresses are those of the office in question: the office of the booking or card in focus,
-else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік».
+else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік» (the office's own lines are
+dialogs/office_answers.py, the base of `FollowUps`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from dialogs import offices, texts
-from dialogs.calendar import WorkCalendar
-from dialogs.hours import schedules_of, today_text
+from dialogs import texts
 from dialogs.messages import Button, Reply
+from dialogs.office_answers import MAX_REPLY, OfficeAnswers, fit
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.render import (
@@ -48,8 +47,6 @@ from dialogs.render import (
 )
 from dialogs.rooms import Row, Turn
 from dialogs.scenario import Scenario
-from dialogs.views import Views
-from knowledge.loader import Knowledge
 from knowledge.schema import Office, Service
 from knowledge.search import SearchHit
 from knowledge.text import words
@@ -59,7 +56,6 @@ from storage.models import DialogState
 SERVICE, SITUATION, BOOKING, REMINDER = "service", "situation", "booking", "reminder"
 KINDS = (SERVICE, SITUATION, BOOKING, REMINDER)
 MAX_FOCUS = 80  # the column's length
-MAX_REPLY = 600  # a reply to a simple question fits one phone screen
 # The card's section that has the whole answer to a facet (behind a button under the short one).
 SECTION_OF = {
     Facet.AMOUNT: "term",
@@ -123,23 +119,6 @@ def expire(state: DialogState, now: dt.datetime, stale_after: dt.timedelta) -> N
         state.focus = None
 
 
-def fit(lines: list[str], limit: int = MAX_REPLY) -> str:
-    """The lines, in order, as many as fit in `limit` characters (the first always, cut at a word if need be);
-    a line that does not fit is left out, later shorter ones may still follow."""
-    out: list[str] = []
-    size = 0
-    for line in lines:
-        extra = len(line) + (1 if out else 0)
-        if size + extra <= limit:
-            out.append(line)
-            size += extra
-        elif not out:
-            cut = line.rfind(" ", 0, limit - 1)
-            out.append(line[: cut if cut > 0 else limit - 1] + "…")
-            size = len(out[0])
-    return "\n".join(out)
-
-
 def _b(text: str, action: Action, *args: str) -> Button:
     return Button(text, pack(action, *args))
 
@@ -148,15 +127,8 @@ NAV_MENU: Row = (_b(texts.MENU, Action.MENU),)
 ALL_OFFICES: Row = (_b(texts.ALL_OFFICES, Action.MENU, "contacts"),)
 
 
-class FollowUps:
+class FollowUps(OfficeAnswers):
     """Short answers about the thing in focus and about the office in question."""
-
-    def __init__(self, kb: Knowledge, views: Views) -> None:
-        self.kb = kb
-        self.views = views
-        self.martial_law = views.martial_law
-        self.calendar = WorkCalendar(holidays_are_days_off=not views.martial_law)
-        self.tz = ZoneInfo(kb.booking.timezone if kb.booking else "Europe/Kyiv")
 
     # --- what is in focus ---------------------------------------------------------------------------
 
@@ -323,7 +295,7 @@ class FollowUps:
                 lines = [f"⏱ Строк: {term_text(service.term)}.", *service.term.notes]
         elif facet in (Facet.WHERE, Facet.HOURS):
             office = await self.office(turn, Focus(SERVICE, service.id))
-            lines = self._office_lines(office, turn.now) if office else [texts.ASK_HOTLINE]
+            lines = self.office_lines(office, turn.now) if office else [texts.ASK_HOTLINE]
             if facet == Facet.WHERE and service.online:
                 lines.insert(1, texts.ONLINE_TOO)
         elif facet == Facet.ONLINE:
@@ -333,21 +305,6 @@ class FollowUps:
         else:
             lines = service_section(self.kb, service, "result", self.martial_law).split("\n")[1:]
         return Reply(fit([head, *lines]), self._service_rows(turn.state, service, facet))
-
-    def _office_lines(self, office: Office, now: dt.datetime) -> list[str]:
-        """Where and when today, then the office's first note if it fits."""
-        office = offices.current(office)
-        name = office.short_name or office.name
-        lines = [f"📍 {name}: {office.address}" if office.address else f"📍 {name}: {texts.NO_ADDRESS}"]
-        schedules, assumed = schedules_of(self.kb, office)
-        today = offices.hours(office.id) or today_text(
-            schedules, now.astimezone(self.tz), self.martial_law, self.calendar
-        )
-        lines.append(f"🕒 {today}" if today else texts.HOURS_BY_HOTLINE)
-        if assumed:
-            lines.append(texts.HOURS_ASSUMED)
-        lines += [f"ℹ️ {note}" for note in office.notes[:1]]
-        return lines
 
     def _situation_facet(self, turn: Turn, situation: str, facet: Facet) -> list[Reply]:
         services = self._situation_services(turn.state, situation)
@@ -388,50 +345,6 @@ class FollowUps:
             lines.append(tail)
         rows = [(_b(f"📋 {s.short_title}", Action.SERVICE, s.id, SECTION_OF[facet]),) for s in listed[:3]]
         return Reply(fit(lines), (*rows, NAV_MENU))
-
-    # --- the office in question -----------------------------------------------------------------------
-
-    def hours_text(self, office: Office, now: dt.datetime) -> str:
-        """Today's hours of the office (and the next day it receives citizens when not any more today)."""
-        office = offices.current(office)
-        schedules, assumed = schedules_of(self.kb, office)
-        today = offices.hours(office.id) or today_text(
-            schedules, now.astimezone(self.tz), self.martial_law, self.calendar
-        )
-        lines = [f"🕒 **{office.short_name or office.name}**", today or texts.HOURS_BY_HOTLINE]
-        if assumed:
-            lines.append(texts.HOURS_ASSUMED)
-        if office.address:
-            lines.append(f"📍 {office.address}")
-        lines += [f"ℹ️ {note}" for note in office.notes[:1]]
-        return fit(lines)
-
-    def address_text(self, office: Office, now: dt.datetime) -> str:
-        """Where the office is, how to get there, and today's hours."""
-        office = offices.current(office)
-        name = office.short_name or office.name
-        lines = [
-            f"📍 **{name}**: {office.address}" if office.address else f"📍 **{name}**: {texts.NO_ADDRESS}"
-        ]
-        if office.how_to_reach:
-            lines.append(f"Як дістатися: {office.how_to_reach}")
-        schedules, _ = schedules_of(self.kb, office)
-        if today := offices.hours(office.id) or today_text(
-            schedules, now.astimezone(self.tz), self.martial_law, self.calendar
-        ):
-            lines.append(f"🕒 {today}")
-        lines += [f"ℹ️ {note}" for note in office.notes[:1]]
-        return fit(lines)
-
-    def phones_text(self, office: Office) -> str:
-        """The Center's hotline, then the office's own phones."""
-        lines = [
-            f"☎️ {h.name}: {h.phone}" + (" (безкоштовно)" if h.free else "")
-            for h in self.kb.contacts.hotlines[:1]
-        ]
-        if office.phones:
-            lines.append(f"📍 {office.short_name or office.name}: " + ", ".join(office.phones))
-        return fit(lines)
 
 
 _INTENT_FACET: dict[Intent, str] = {

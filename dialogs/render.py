@@ -105,7 +105,9 @@ def office_text(office: Office, martial_law: bool) -> str:
     office = offices.current(office)
     lines = [f"📍 {office.name}"]
     if office.address:
-        former = f" (колишня {office.address_aliases[0]})" if office.address_aliases else ""
+        # How other sources write the same address (knowledge: the cards' field 1), never called a «former»
+        # name: no source says the street was renamed.
+        former = f" (у частині карток послуг — {office.address_aliases[0]})" if office.address_aliases else ""
         lines.append(f"Адреса: {office.address}{former}")
     if hours := schedule_text(office, martial_law):
         lines.append(f"Графік: {hours}")
@@ -352,7 +354,8 @@ def docs_lines(service: Service) -> list[str]:
     return [texts.DOCS_HEAD, *titles] if titles else ["Перелік документів уточніть у Центрі."]
 
 
-ONLINE_WORDS = re.compile(r"\bДі[яїю]\b|онлайн|портал|електронн", re.IGNORECASE)
+# «Дія» the portal, capitalised; «дія Закону» (the law's effect) is not a way to apply online.
+ONLINE_WORDS = re.compile(r"(?-i:\bДі[яїю]\b)|онлайн|портал|електронн", re.IGNORECASE)
 
 
 def online_lines(service: Service) -> list[str]:

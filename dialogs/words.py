@@ -47,7 +47,7 @@ UNKNOWN_WORDS = {
 INTENT_WORDS = dict.fromkeys(
     ("/operator", "оператор", "оператора", "людина", "живий оператор", "живой оператор"), Intent.OPERATOR
 )
-# More ways to say yes or no to a step's question (dialogs/typed.py reads them with the sets above): a
+# More ways to say yes or no to a step's question (dialogs/typed/yesno.py reads them with the sets above): a
 # confirmation («підтверджую», «все вірно») and a refusal («не треба», «не хочу»), Ukrainian, Russian,
 # surzhyk.
 MORE_YES_WORDS = {

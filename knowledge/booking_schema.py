@@ -63,8 +63,11 @@ class BookableOffice(Strict):
     priority_only: bool = False  # «Я-Ветеран»: priority citizens only
     # The status the staff console imports at the first start (dialogs/booking/offices.py); staff change it there
     # afterwards, never here. A closed office says why in `closed_note` (what citizens are told).
-    status: Literal["open", "closed"] = "open"
-    closed_note: Text | None = None
+    # «unconfirmed»: the Center must confirm whether, where and when the office receives (the data's evidence
+    # is old); the bot says so with the hotline and offers no booking there, as at a closed office
+    # (dialogs/offices.py).
+    status: Literal["open", "closed", "unconfirmed"] = "open"
+    closed_note: Text | None = None  # closed: why (required); unconfirmed: what else citizens should know
     # Used when the contacts office has none (then "hours" is in `assumed`). The loader fills this list from
     # contacts.yaml when the contacts office has schedules, so `Knowledge.booking` always carries the hours.
     schedules: list[Schedule] = Field(default_factory=list)
@@ -97,6 +100,13 @@ class NotBookable(Strict):
     reason: Text  # for editors and staff
 
 
+class AfterAlert(Strict):
+    """What an appointment that fell inside an air-raid alert becomes after the all-clear (the Center decides)."""
+
+    keep_place: bool = True  # the citizen keeps the appointment until the office closes that day
+    kept: Text = "прийдіть сьогодні до закриття без черги"  # how the kept place is said (after «Ваше місце за вами:»)
+
+
 class BookingData(Strict):
     """The whole `booking.yaml` file."""
 
@@ -109,6 +119,7 @@ class BookingData(Strict):
     offices: list[BookableOffice] = Field(min_length=1)
     hotline: HotlineBooking
     not_bookable: list[NotBookable] = Field(default_factory=list)
+    after_alert: AfterAlert = Field(default_factory=AfterAlert)
     visit_source: Source  # the mobile administrator (report 2023, decision № 390 of 13.09.2017)
     priority_source: Source  # who is served with priority
     limits_source: Source  # the monthly limit (cancelled bookings counted), lead time, horizon

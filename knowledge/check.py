@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from knowledge import aging
 from knowledge.booking_schema import BookingData
 from knowledge.facts import check_phrases
 from knowledge.loader import Knowledge, KnowledgeError, load_knowledge
@@ -207,12 +210,29 @@ def _check_booking(kb: Knowledge) -> list[str]:
                     f"{at}: hours not in contacts.yaml must be listed as assumed ('hours' in `assumed`)"
                 )
         problems += _check_regimes(office.schedules, at)
+        problems += _check_approximate(office.schedules, office.assumed, at)
     hotlines = {h.id for h in kb.contacts.hotlines}
     if data.hotline.hotline not in hotlines:
         problems.append(f"{where}: hotline: unknown hotline '{data.hotline.hotline}' (not in contacts.yaml)")
     problems += _check_regimes(data.hotline.schedules, f"{where}: hotline")
+    problems += _check_approximate(data.hotline.schedules, data.hotline.assumed, f"{where}: hotline")
     problems += _check_bookable(kb, data, bookable)
     return problems
+
+
+APPROXIMATE = "орієнтовн"  # «графік орієнтовний», «години орієнтовні»
+
+
+def _check_approximate(schedules: list[Schedule], assumed: Sequence[str], at: str) -> list[str]:
+    """Hours no source gives (`assumed`) are told to citizens as approximate, in their own text."""
+    if "hours" not in assumed:
+        return []
+    return [
+        f"{at}: the hours of the regime '{s.regime.value}' are assumed: say in its text that they are "
+        f"approximate («{APPROXIMATE}…»)"
+        for s in schedules
+        if APPROXIMATE not in s.text.lower()
+    ]
 
 
 def _check_regimes(schedules: list[Schedule], at: str) -> list[str]:
@@ -246,23 +266,41 @@ def _check_bookable(kb: Knowledge, data: BookingData, bookable: dict[str, set[st
     return problems
 
 
-def run_check(root: Traversable | Path | None = None) -> list[str]:
-    """Load everything and return every problem found (empty when the data is sound)."""
+def run_check(root: Traversable | Path | None = None, today: dt.date | None = None) -> list[str]:
+    """Load everything and return every problem found (empty when the data is sound); with `today`, also an
+    `as_of` after it."""
+    return check_all(root, today).problems
+
+
+@dataclass(frozen=True)
+class Checked:
+    problems: list[str]  # errors: the check fails
+    warnings: list[str] = field(default_factory=list)  # facts over 12 months old (only with `today`)
+
+
+def check_all(root: Traversable | Path | None = None, today: dt.date | None = None) -> Checked:
+    """The problems (cross-references, reading dates in `as_of`) and, given `today`, the warnings about facts
+    older than 12 months (knowledge/aging.py)."""
     try:
         kb = load_knowledge(root)
     except KnowledgeError as exc:
-        return exc.problems
-    return cross_check(kb)
+        return Checked(exc.problems)
+    problems = cross_check(kb) + aging.reading_dates(kb, today)
+    return Checked(problems, aging.warnings(kb, today) if today is not None else [])
 
 
-def report(name: str, problems: list[str]) -> int:
-    """Print every problem to stderr and a verdict; the exit code for a check command."""
+def report(name: str, problems: list[str], warnings: list[str] | None = None) -> int:
+    """Print every warning and problem to stderr and a verdict; the exit code for a check command (warnings
+    alone do not fail it)."""
+    for w in warnings or []:
+        print(w, file=sys.stderr)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
         print(f"{name} check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{name} check: OK")
+    more = f", {len(warnings)} warning(s)" if warnings else ""
+    print(f"{name} check: OK{more}")
     return 0
 
 

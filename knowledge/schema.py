@@ -11,41 +11,23 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from knowledge.sources import STRICT
+
+# Re-exported: they lived here first (knowledge/sources.py now).
+from knowledge.sources import Certainty as Certainty
+from knowledge.sources import Source as Source
+from knowledge.sources import Text as Text
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CardNo = Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2,3}$")]
 
 
 class Strict(BaseModel):
     """Base: unknown keys are errors, so a typo in a data file never passes silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Certainty(StrEnum):
-    """How sure we are of a fact: an official act, a public page, or a less certain reading."""
-
-    OFFICIAL = "official"
-    PUBLIC = "public"
-    UNCERTAIN = "uncertain"
-
-
-class Source(Strict):
-    """Where a fact comes from: a decision with its appendix, or a public page with an as-of date."""
-
-    title: Text
-    url: str | None = None
-    as_of: dt.date | None = None
-    certainty: Certainty = Certainty.OFFICIAL
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _public_needs_date(self) -> Source:
-        if self.certainty != Certainty.OFFICIAL and self.as_of is None:
-            raise ValueError("a non-official source needs an as_of date")
-        return self
+    model_config = STRICT
 
 
 class Weekday(StrEnum):
@@ -97,7 +79,7 @@ class Office(Strict):
     main: bool = False  # the main office of the Center: shown first in contacts
     district: str | None = None
     address: str | None = None
-    address_aliases: list[str] = []  # e.g. the old street name before renaming
+    address_aliases: list[str] = []  # how other sources (cards) write the same address; cite them
     map_query: str | None = None  # what a map search needs to find the address (city included)
     how_to_reach: str | None = None  # public transport, landmarks
     accessibility: str | None = None  # step-free entrance, lift, help on site

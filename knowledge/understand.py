@@ -22,6 +22,7 @@ from pydantic import Field
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import Knowledge
+from knowledge.phrasings import Learned, target_hit
 from knowledge.schema import Strict, Text
 from knowledge.search import MAX_GUESSES, MAX_QUERY_TOKENS, SearchHit, SearchIndex
 from knowledge.text import parts, skeleton, words
@@ -250,8 +251,13 @@ class Understander:
             form: d.answer for d in data.defaults for w in d.words for t in words(w) for form in lem.forms(t)
         }
         self._matcher = _Matcher(index, labelled)
+        self._kb = kb
+        # The phrasings the Center attached (knowledge/phrasings.py): the one part that changes while it runs.
+        self.learned = Learned(index)
 
-    def understand(self, text: str, limit: int = 5) -> Understanding:
+    def understand(self, text: str, limit: int = 5, *, learned: bool | Learned = True) -> Understanding:
+        """What `text` means; `learned`: an attached phrasing it says is its confident answer (these phrasings
+        instead of the process's when given)."""
         said = words(text)[:MAX_WORDS]
         placed, consumed, meaningful = self._place(said)
         intents, facet, death, topic = self._read(placed)
@@ -269,6 +275,12 @@ class Understander:
                 hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
             hits = hits[:limit]
         confident = hits[0] if hits and (default or self.is_confident(hits)) else None
+        attached = learned if isinstance(learned, Learned) else self.learned if learned else None
+        if attached is not None and limit > 0 and rest and (target := attached.match(text)) is not None:
+            sure = target_hit(self._kb, target)
+            if sure is not None:
+                hits = [sure, *(h for h in hits if f"{h.kind}/{h.id}" != target)][:limit]
+                confident = sure
         return Understanding(
             intents=intents, facet=facet if hits else None, hits=hits, confident=confident, topic=topic
         )

@@ -68,6 +68,21 @@ class Audit:
             query = query.where(AuditEntry.at >= since)
         return list((await self._s.scalars(query)).all())
 
+    async def page(
+        self, *, actor: str | None = None, action: str | None = None, offset: int = 0, limit: int = 50
+    ) -> list[AuditEntry]:
+        """One page of the log, newest first, of one actor and/or one action (exact)."""
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).offset(offset).limit(limit)
+        if actor:
+            query = query.where(AuditEntry.actor == actor[:64])
+        if action:
+            query = query.where(AuditEntry.action == action[:48])
+        return list((await self._s.scalars(query)).all())
+
+    async def actions(self) -> list[str]:
+        """The actions the log holds, for a filter's choices."""
+        return list((await self._s.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))).all())
+
     async def last(self, action: str, target: str) -> AuditEntry | None:
         """The newest entry of `action` on `target` (e.g. whether a priority claim was decided already)."""
         found = await self._s.scalars(

@@ -15,6 +15,7 @@ from storage.booking import ACTIVE as BOOKING_ACTIVE
 from storage.booking import Booking, Bookings
 from storage.clock import Clock
 from storage.codes import PhoneCode
+from storage.desk import Desk
 from storage.handoff import CLOSED as TICKET_CLOSED
 from storage.handoff import ERASE_TOPIC, OPERATORS, Ticket, Tickets
 from storage.messages import MessageLogs
@@ -23,6 +24,7 @@ from storage.outbox import OutboxRepo
 from storage.people import VerifiedPhone
 from storage.reminders import PENDING, SENDING, Reminder, Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
+from storage.surveys import Surveys
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ class Users:
 
     async def erase(self, user: User) -> None:
         """Delete the citizen and, by cascade, their dialog state and message log. Their bookings stay as
-        anonymous counts without personal data; their monthly counts, reminders, verified phone, codes sent and the
+        anonymous counts without personal data (their visits' scores too, without the comments); their monthly counts, reminders, verified phone, codes sent and the
         messages queued to them go. The per-person counts (storage/people.py) stay: they hold no number, and being
         forgotten must not give a fresh quota."""
         if self._cache is not None:
@@ -178,6 +180,8 @@ class Users:
         if self._logs is not None:
             self._logs.discard(user.id)
         # Explicitly, not by the foreign keys' ON DELETE: nothing depends on SQLite's foreign_keys pragma.
+        await Surveys(self._s).erase(user.id)  # before the bookings lose their citizen
+        await Desk(self._s, self._clock).erase_notes(user.id)  # staff's notes on their requests (before the link goes)
         await Bookings(self._s, self._clock).erase_personal(user.id)
         await OutboxRepo(self._s, self._clock).forget(user.channel, user.external_id)
         await Reminders(self._s, self._clock).erase(user.id)

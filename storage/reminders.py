@@ -53,7 +53,8 @@ APPOINTMENT = "appointment"
 READY = "ready"
 DEADLINE = "deadline"
 MONTHLY = "monthly"
-KINDS = (APPOINTMENT, READY, DEADLINE, MONTHLY)
+SURVEY = "survey"  # the morning after a visit: how was it? (dialogs/survey/, sent by the same dispatcher)
+KINDS = (APPOINTMENT, READY, DEADLINE, MONTHLY, SURVEY)
 
 MAX_ATTEMPTS = 5  # tries (claims) before a reminder is given up as `failed`
 
@@ -72,7 +73,7 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))  # appointment / ready / deadline / monthly
+    kind: Mapped[str] = mapped_column(String(16))  # appointment / ready / deadline / monthly / survey
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default=PENDING)
     booking_code: Mapped[str | None] = mapped_column(String(12), default=None)
@@ -142,11 +143,13 @@ class Reminders:
         *,
         channels: Collection[str] | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        held: Collection[str] = (),
     ) -> list[Reminder]:
         """Atomically make up to `limit` due rows `sending` for `lease` (attempts + 1), soonest first: pending rows
         due by `now` (past their retry pause), and `sending` rows whose lease expired (their dispatcher died).
         A `sending` row whose lease expired after `max_attempts` claims is given up (`failed`): a reminder that
-        kills its dispatcher is not retried for ever. `channels`: only rows this process can send."""
+        kills its dispatcher is not retried for ever. `channels`: only rows this process can send; `held`: kinds
+        that wait now (an air-raid alert holds the appointments' reminders)."""
         await self._s.execute(
             update(Reminder)
             .where(Reminder.status == SENDING, Reminder.lease_until <= now, Reminder.attempts >= max_attempts)
@@ -156,6 +159,8 @@ class Reminders:
         claimable = self._claimable(now, max_attempts)
         if channels is not None:
             claimable = and_(claimable, Reminder.channel.in_(list(channels)))
+        if held:
+            claimable = and_(claimable, Reminder.kind.not_in(list(held)))
         pick = select(Reminder.id).where(claimable).order_by(Reminder.due_at, Reminder.id).limit(limit)
         if self._dialect() == "postgresql":
             # Two statements: the rows are locked first (rows another claim holds are skipped), then changed. As one

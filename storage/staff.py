@@ -4,9 +4,9 @@
   the lock they earn (rules in dialogs/console/rules.py).
 - `StaffSession`: a signed-in browser. Its token is random (secrets) and only its SHA-256 is stored, so a leaked
   table opens no session; revoked at logout, by `staff disable` and `staff passwd`, or when idle too long.
-- `OfficeState`: an office's status (open or closed), note, address and hours as the Center says today; the
-  first start imports them from knowledge/data/booking.yaml, and the booking and the bot's answers read them at
-  every turn (dialogs/offices.py).
+- `OfficeState`: an office's status (open, closed or unconfirmed), note, address and hours as the Center says
+  today; the first start imports them from knowledge/data/booking.yaml, and the booking and the bot's answers
+  read them at every turn (dialogs/offices.py).
 
 Never commits (the unit of work does).
 """
@@ -59,7 +59,7 @@ class OfficeState(Base):
     __tablename__ = "office_states"
 
     office: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    status: Mapped[str] = mapped_column(String(16))  # open | closed | unconfirmed
     note: Mapped[str | None] = mapped_column(Text, default=None)  # why closed, where to go instead
     address: Mapped[str | None] = mapped_column(String(200), default=None)
     hours: Mapped[str | None] = mapped_column(Text, default=None)  # the hours as citizens are told them
@@ -76,6 +76,10 @@ class Staff:
 
     async def user(self, login: str) -> StaffUser | None:
         return await self._s.scalar(select(StaffUser).where(StaffUser.login == login))
+
+    async def users(self) -> list[StaffUser]:
+        """Every staff user, by login."""
+        return list((await self._s.scalars(select(StaffUser).order_by(StaffUser.login))).all())
 
     async def user_by_id(self, user_id: int) -> StaffUser | None:
         return await self._s.get(StaffUser, user_id)

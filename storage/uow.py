@@ -17,20 +17,23 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite
+from storage.alerts import Alerts
 from storage.audit import Audit
 from storage.booking import BookingCache, Bookings
 from storage.citizens import CitizenCache, DialogStates, Users
 from storage.clock import Clock
 from storage.codes import PhoneCodes
 from storage.deliveries import Deliveries, ProcessedUpdates
+from storage.desk import Desk
 from storage.handoff import HoldCache, Tickets
 from storage.messages import LogBuffer, MessageLogs
 from storage.outbox import OutboxRepo
 from storage.people import DEV_SECRET, People
+from storage.phrasings import Phrasings
 from storage.reminders import Reminders
 from storage.sqlite import SCRUB_AFTER_COMMIT
 from storage.staff import OfficeCache, Offices, Staff
-from storage.surveys import VisitSurvey  # noqa: F401  (its table; the survey room owns the queries)
+from storage.surveys import Surveys
 from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
 
@@ -87,9 +90,13 @@ class UnitOfWork:
         self.unanswered = UnansweredQuestions(self.session, clock)
         self.people = People(self.session, clock, self.secret)
         self.audit = Audit(self.session, clock)
+        self.alerts = Alerts(self.session, clock)  # air-raid alerts as the bot saw them (bot/alerts.py)
         self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
         self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
         self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
+        self.surveys = Surveys(self.session)  # after a visit: the score and comment (dialogs/survey/)
+        self.phrasings = Phrasings(self.session, clock)  # attached / dismissed unanswered questions
+        self.desk = Desk(self.session, clock)  # walk-ins and request marks (the console's Today and Callbacks)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
 

@@ -37,6 +37,7 @@ DATE_SENSITIVE = [
     "tests/storage/test_retention.py",
     "tests/storage/test_booking_storage.py",
     "tests/dialogs/test_engine.py",
+    "tests/survey",  # the morning after a visit: nights, Sundays, three days
     "tests/verify",  # the SMS code's 5 minutes, 60 s, a day and an hour
 ]
 

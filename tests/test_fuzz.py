@@ -3,8 +3,8 @@ unsigned callbacks) and Telegram updates through the bot's real aiogram Dispatch
 
 Properties, for every generated input: never a 5xx, never a logged traceback or error, the answer is JSON of the
 documented shape, and afterwards the app still answers a normal message. Bounded: a few hundred examples per door,
-no example database, so the run is the same on every machine (generators: testkit/fuzz_rig.py; the 100,000-input
-run with figures: bench/fuzz.py)."""
+no example database, so the run is the same on every machine (generators: testkit/fuzz_values.py and
+testkit/fuzz_messengers.py; the 100,000-input run with figures: bench/fuzz.py)."""
 
 from __future__ import annotations
 
@@ -22,17 +22,9 @@ from hypothesis import strategies as st
 
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from testkit.fuzz_rig import (
-    FuzzRig,
-    Outcome,
-    ViberInput,
-    WebInput,
-    shape_problem,
-    telegram_inputs,
-    traceback_lines,
-    viber_inputs,
-    web_inputs,
-)
+from testkit.fuzz_messengers import ViberInput, telegram_inputs, viber_inputs
+from testkit.fuzz_rig import FuzzRig, Outcome, shape_problem, traceback_lines
+from testkit.fuzz_values import WebInput, web_inputs
 
 FUZZ = settings(
     max_examples=200,

@@ -21,7 +21,7 @@ from dialogs.booking.rules import Slot
 from dialogs.booking.service import new_token
 from knowledge import Knowledge
 from storage.booking import Booking
-from storage.booking.repository import month_period
+from storage.booking.limits import month_period
 from storage.clock import ManualClock
 from storage.outbox import Outbox
 from testkit.people import phone_for

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot import staff
 from bot.app import Bot
 from bot.maintenance import UNANSWERED_RETENTION, purge_expired
-from bot.staff.similar import SIMILAR, group, normal
+from dialogs.console.similar import SIMILAR, group, normal
 from dialogs.messages import Incoming, Reply
 from dialogs.outcome import Kind, Outcome
 from dialogs.reading import MAX_TEXT
@@ -90,7 +90,7 @@ def test_the_threshold_is_where_the_measured_pairs_say(
 ) -> None:
     """85 sits between the worst pair of one question (91) and the best pair of two (79): 75 merges
     «скільки коштує закордонний паспорт» into «скільки коштує паспорт», 95 splits «скилькы коштуе паспорт» off."""
-    monkeypatch.setattr("bot.staff.similar.SIMILAR", threshold)
+    monkeypatch.setattr("dialogs.console.similar.SIMILAR", threshold)
     counts = sorted((g.count for g in group(_asked(*SAME, *APART))), reverse=True)
     assert counts != [len(SAME), 1, 1, 1, 1, 1]
 

@@ -10,10 +10,11 @@ Exit status: 0 done, 1 not found, 2 bad arguments or settings (one line on stder
 
 from __future__ import annotations
 
-from bot.staff import audit, handoff, reminders, unanswered, users
+from bot.staff import alerts, audit, handoff, reminders, unanswered, users
 from bot.staff.booking import main, parse, run
 from bot.staff.booking_commands import execute
 
+alerts_main, alerts_run = alerts.main, alerts.run  # `python -m bot alerts …`: air-raid alerts
 audit_main, audit_run = audit.main, audit.run
 handoff_main, handoff_run = handoff.main, handoff.run
 reminders_main, reminders_run = reminders.main, reminders.run
@@ -21,6 +22,8 @@ unanswered_main, unanswered_run = unanswered.main, unanswered.run
 users_main, users_run = users.main, users.run  # `python -m bot staff …`: console users
 
 __all__ = [
+    "alerts_main",
+    "alerts_run",
     "audit_main",
     "audit_run",
     "execute",

@@ -21,6 +21,7 @@ from bot.staff.booking_views import print_offices
 from bot.staff.common import CheckDatabase, Parser, answered, iso_date, main_of, with_database
 from dialogs.booking.priority import DECISIONS
 from dialogs.booking.service import BookingService
+from dialogs.survey.service import SurveyService
 from knowledge import Knowledge, load_knowledge
 from storage.clock import Clock, system_clock
 
@@ -91,6 +92,7 @@ async def run(
             kb or load_knowledge(),
             martial_law=settings.martial_law,
             holidays_are_days_off=settings.public_holidays_off,
+            visits=SurveyService(),  # `mark … arrived` schedules the survey the morning after
         )
         if args.command == "offices":  # needs no database
             return print_offices(service, args.json, out_)

@@ -12,13 +12,14 @@ from typing import Any, TextIO
 from bot.staff.booking_views import booking_json, booking_line
 from bot.staff.common import OK, NotFound, Usage, actor, kyiv, print_json
 from dialogs import offices
+from dialogs.booking import desk
 from dialogs.booking.notices import close_day_and_notify
-from dialogs.booking.priority import REFUSED, Refused, refuse
+from dialogs.booking.priority import Refused
 from dialogs.booking.service import HOTLINE, BookingService
 from storage.uow import UnitOfWork
 
 Uows = Callable[[], UnitOfWork]
-PRIORITY_ACTION = "booking.priority"  # the audit log's action of a priority decision
+PRIORITY_ACTION = desk.PRIORITY_ACTION  # the audit log's action of a priority decision
 
 
 def _office(service: BookingService, office: str, *, visits: bool = False) -> str:
@@ -143,50 +144,18 @@ async def mark(
 ) -> int:
     """`mark`: a booked visit or callback whose time has come: the citizen arrived, or did not come; with
     `--priority`, the priority claim confirmed or refused (dialogs/booking/priority.py). Recorded in the audit
-    log in the same transaction."""
-    decision = args.priority
-    if decision is not None and args.status != "arrived":
-        raise Usage("--priority goes with `arrived`: the document is checked when the citizen comes")
-    by = actor(args)
-    refused = None
-    async with uows() as uow:
-        found = await uow.bookings.by_code(args.code)
-        if found is None:
-            raise NotFound(f"no booking with code {args.code.strip()}")
-        if found.status in ("cancelled", "requested"):
-            raise NotFound(
-                f"booking {found.code} is {found.status}: only a booked visit or callback can be marked"
+    log in the same transaction (dialogs/booking/desk.py, which the staff console's Today page calls too)."""
+    try:
+        async with uows() as uow:
+            marked = await desk.mark(
+                service, uow, args.code, args.status, args.priority, by=actor(args), now=now
             )
-        if found.start is not None and found.start > now:  # not yet: the citizen may still come
-            raise Usage(
-                f"booking {found.code} starts at {service.local(found.start):%Y-%m-%d %H:%M}: mark it then"
-            )
-        if decision is not None and not found.priority:
-            raise Usage(f"booking {found.code} was not booked as priority: mark it without --priority")
-        if decision is not None and (done := await uow.audit.last(PRIORITY_ACTION, found.code)) is not None:
-            raise Usage(
-                f"the priority claim of {found.code} was already {(done.after or {}).get('decision')} by "
-                f"{done.actor} at {kyiv(done.at)}"
-            )
-        before = found.status
-        marked = await service.mark(uow, found.code, args.status)
-        assert marked is not None
-        code, status = marked.code, marked.status
-        await uow.audit.record(by, "booking.mark", code, before={"status": before}, after={"status": status})
-        if decision is not None:
-            claim = {"priority": True, "group": marked.priority_group}
-            after: dict[str, Any] = {"decision": decision}
-            if decision == REFUSED:
-                refused = await refuse(service, uow, marked, by=by, now=now)
-                after |= {
-                    "general": [b.code for b in refused.general],
-                    "cancelled": [b.code for b in refused.cancelled],
-                    "blocked_until": kyiv(refused.blocked_until),
-                }
-            await uow.audit.record(by, PRIORITY_ACTION, code, before=claim, after=after)
-    shown: dict[str, Any] = {"code": code, "status": status}
-    if decision is not None:
-        shown["priority"] = decision
+    except desk.MarkRefused as exc:
+        raise (NotFound if exc.missing else Usage)(str(exc)) from None
+    shown: dict[str, Any] = {"code": marked.code, "status": marked.status}
+    if marked.decision is not None:
+        shown["priority"] = marked.decision
+    refused = marked.refused
     if refused is not None:
         shown |= {
             "general": [b.code for b in refused.general],
@@ -197,7 +166,8 @@ async def mark(
     if args.json:
         print_json(shown, out)
     else:
-        out.write(f"{code}: {status}" + (f", priority {decision}" if decision else "") + "\n")
+        decision = marked.decision
+        out.write(f"{marked.code}: {marked.status}" + (f", priority {decision}" if decision else "") + "\n")
         if refused is not None:
             out.write(_refused_line(refused))
     return OK

@@ -1,8 +1,9 @@
 """`python -m bot unanswered --since YYYY-MM-DD [--until YYYY-MM-DD] [--json]`: what citizens asked that the bot
 could not answer (and typed answers a step could not read), grouped by similar text, most frequent first.
+`… unanswered --phrasings`: the phrasings attached in the console (JSON), for `python -m knowledge check`.
 
 The rows carry no citizen identifiers and their text is masked as the message log is (dialogs/redact.py); the
-grouping is `bot.staff.similar`. A group shows its most common wording, channel and context (the step or the
+grouping is `dialogs.console.similar`. A group shows its most common wording, channel and context (the step or the
 thing in focus where it was said), each the most frequent of the group's (of equal ones, the latest)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot.staff.common import KYIV, OK, DatabaseCli, Parser, Usage, iso_date, kyiv, print_json
-from bot.staff.similar import Group, group
+from dialogs.console.similar import Group, group
 from storage.uow import UnitOfWork
 
 PROG = "python -m bot unanswered"
@@ -26,9 +27,12 @@ def parser() -> argparse.ArgumentParser:
         description="Questions the bot could not answer and typed answers it re-asked, grouped by similar text, "
         "most frequent first. Days are Kyiv days, both ends included.",
     )
-    top.add_argument("--since", type=iso_date, required=True, metavar="YYYY-MM-DD", help="from this day on")
+    top.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="from this day on (required)")
     top.add_argument("--until", type=iso_date, metavar="YYYY-MM-DD", help="up to this day (default: today)")
     top.add_argument("--json", action="store_true", help="print JSON")
+    top.add_argument("--phrasings", action="store_true",
+                     help="instead: print the phrasings attached in the console as JSON, for "
+                     "`python -m knowledge check --phrasings FILE`")  # fmt: skip
     return top
 
 
@@ -51,6 +55,14 @@ def _line(g: dict[str, Any]) -> str:
 
 async def execute(args: argparse.Namespace, uows: Callable[[], UnitOfWork], out: TextIO) -> int:
     """Run one parsed `unanswered` command."""
+    if args.phrasings:
+        async with uows() as uow:
+            attached = await uow.phrasings.attached()
+        print_json([{"text": p.text, "target": p.target, "author": p.author, "at": kyiv(p.created_at)}
+                    for p in attached], out)  # fmt: skip
+        return OK
+    if args.since is None:
+        raise Usage(f"{PROG}: --since is required")
     async with uows() as uow:
         until = args.until or uow.clock().astimezone(KYIV).date()
         if until < args.since:

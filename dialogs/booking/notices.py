@@ -99,6 +99,14 @@ async def close_day_and_notify(
     cancelled: on their channel, with the nearest free times and a button to book again. Either all of it is
     committed or none (a crash never leaves a closed day whose citizens are not told)."""
     cancelled = await service.close_day(uow, office, day, reason, now)
+    return Closed(cancelled, await notify_cancelled(service, uow, cancelled, reason, now))
+
+
+async def notify_cancelled(
+    service: BookingService, uow: UnitOfWork, cancelled: Sequence[Booking], reason: str, now: dt.datetime
+) -> int:
+    """Queue the closure notice to each citizen whose booking staff cancelled (no reminder of it is left);
+    the number of citizens told."""
     nearest: dict[tuple[str, str, bool], list[Slot]] = {}  # the same answer for every booking of one kind
     notified = 0
     for booking in cancelled:
@@ -122,4 +130,4 @@ async def close_day_and_notify(
         notice = closure_notice(service, booking, reason, nearest[key], at)
         await uow.outbox.add(user.channel, user.external_id, notice.text, button_rows(notice.buttons))
         notified += 1
-    return Closed(cancelled, notified)
+    return notified

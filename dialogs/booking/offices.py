@@ -85,7 +85,9 @@ async def change(
     notified = 0
     if before.bookable and not after.bookable:
         board.use({**(await board.load(uow)), office: after})  # this turn sees it closed: no times offered there
-        reason = after.note or NO_ADDRESS_REASON
+        # Unconfirmed without a note: citizens are told the office is being confirmed (and the hotline).
+        unconfirmed = after.status == board.UNCONFIRMED
+        reason = after.note or (board.CONFIRMING if unconfirmed else NO_ADDRESS_REASON)
         days = sorted({service.local(b.start).date() for b in await upcoming(uow, office) if b.start is not None})
         for day in days:
             closed: Closed = await close_day_and_notify(service, uow, office, day, reason, now)

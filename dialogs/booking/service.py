@@ -1,36 +1,28 @@
-"""Booking as a service the chat, the staff commands and a later staff page all call: the imperative shell
-around the pure rules (dialogs.booking.rules) and the storage (storage.booking). `now` is always an argument."""
+"""Booking as a service the chat, the staff commands and the staff pages all call: the imperative shell
+around the pure rules (dialogs.booking.rules) and the storage (storage.booking). `now` is always an argument.
+What can be booked where and when is its base, dialogs/booking/places.py; this module books, moves, cancels
+and closes days, within the per-person limits (storage) and the per-address caps (here)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from dialogs import offices as board
+from dialogs.booking.places import HOTLINE as HOTLINE
+from dialogs.booking.places import Places
 from dialogs.booking.rules import (
     Refusal,
-    Resource,
-    Slot,
     bookable_places,
     check_time,
-    counts,
-    day_slots,
-    horizon,
     month_key,
-    offices_for,
-    resource_for,
 )
-from dialogs.calendar import WorkCalendar
-from knowledge.booking_schema import BookingData
+from dialogs.events import VisitEvents
 from knowledge.loader import Knowledge
-from storage.booking import ACTIVE, CANCELLED, Booking, TakeFailure, month_period, priority_period
+from storage.booking import ACTIVE, ARRIVED, CANCELLED, Booking, TakeFailure, month_period, priority_period
 from storage.models import User
 from storage.uow import UnitOfWork
 
-HOTLINE = "hotline"  # the resource group of hotline callbacks
 MADE = "made"
 
 # Caps per web client address (`Incoming.origin`; messengers have none): how many of each a single address may
@@ -51,24 +43,14 @@ ADDRESS_CAPS = {
 BookingObserver = Callable[[UnitOfWork, str, str], None]
 
 
-@dataclass(frozen=True)
-class SlotView:
-    """A slot as staff see it: `free` any citizen may book now, `priority_free` further places only priority
-    citizens may book now (free + priority_free ≤ capacity)."""
-
-    start: dt.datetime
-    capacity: int
-    free: int
-    priority_free: int
-
-
 def new_token() -> str:
     """The idempotency key of one confirmation: a double tap books once."""
     return secrets.token_urlsafe(6)
 
 
-class BookingService:
-    """Places, bookings, callbacks and home-visit requests over one unit of work at a time."""
+class BookingService(Places):
+    """Places (dialogs/booking/places.py), bookings, callbacks and home-visit requests over one unit of work at a
+    time."""
 
     def __init__(
         self,
@@ -77,152 +59,16 @@ class BookingService:
         martial_law: bool,
         holidays_are_days_off: bool | None = None,
         observers: Sequence[BookingObserver] = (),
+        visits: VisitEvents | None = None,
     ) -> None:
-        if kb.booking is None:
-            raise ValueError("knowledge/data/booking.yaml is missing")
-        self.kb = kb
-        self.data: BookingData = kb.booking
-        self.tz = ZoneInfo(self.data.timezone)
-        self.martial_law = martial_law
-        # Under martial law Ukraine's public holidays are working days; a setting may say otherwise.
-        self.holidays_off = (not martial_law) if holidays_are_days_off is None else holidays_are_days_off
-        self.lead = dt.timedelta(minutes=self.data.lead_minutes)
-        self.release = dt.timedelta(hours=self.data.release_hours)
+        super().__init__(kb, martial_law=martial_law, holidays_are_days_off=holidays_are_days_off)
         self.observers = list(observers)  # told of each booking made or cancelled (metrics count them)
+        self.visits = visits  # told of a visit marked arrived (the survey room asks how it went)
 
     def _tell(self, uow: UnitOfWork, event: str, bookings: Sequence[Booking]) -> None:
         for booking in bookings:
             for observe in self.observers:
                 observe(uow, event, booking.kind)
-
-    # --- where and when ------------------------------------------------------------------------------
-
-    def offices(self, service: str) -> list[str]:
-        """The offices where `service` can be booked (the card's offices) that take bookings today: a closed office
-        or one without an address (dialogs/offices.py, set by staff) is never offered."""
-        return [o for o in offices_for(self.data, self.kb, service) if board.bookable(o)]
-
-    def resource(self, office: str, service: str) -> Resource | None:
-        """What `service` is booked on at `office`; None where it cannot be booked (today: a closed office or one
-        without an address has no places, so nothing is booked or offered there)."""
-        if office == HOTLINE:
-            return Resource(HOTLINE, HOTLINE)
-        if not board.bookable(office):
-            return None
-        return resource_for(self.data, office, service)
-
-    def gives_priority(self, office: str) -> bool:
-        cfg = next((o for o in self.data.offices if o.office == office), None)
-        return cfg is not None and (cfg.priority_only or cfg.priority_share > 0)
-
-    def priority_only(self, office: str) -> bool:
-        cfg = next((o for o in self.data.offices if o.office == office), None)
-        return cfg is not None and cfg.priority_only
-
-    def local(self, moment: dt.datetime) -> dt.datetime:
-        return moment.astimezone(self.tz)
-
-    async def _calendar(self, uow: UnitOfWork) -> WorkCalendar:
-        return WorkCalendar(holidays_are_days_off=self.holidays_off, closures=await uow.bookings.closures())
-
-    async def _days(
-        self, uow: UnitOfWork, resource: Resource, days: list[dt.date]
-    ) -> dict[dt.date, list[tuple[Slot, set[int]]]]:
-        """The slots of these days with the places taken in each: two queries whatever the number of days."""
-        calendar = await self._calendar(uow)
-        grid = {
-            d: day_slots(self.data, resource, d, martial_law=self.martial_law, calendar=calendar)
-            for d in days
-        }
-        filled = [slots for slots in grid.values() if slots]
-        if not filled:
-            return {d: [] for d in days}
-        taken = await uow.bookings.taken(
-            resource.office, resource.group, filled[0][0].start, filled[-1][-1].start
-        )
-        none: set[int] = set()
-        return {d: [(s, taken.get(s.start, none)) for s in slots] for d, slots in grid.items()}
-
-    def _open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> list[Slot]:
-        """The slots of a day this citizen can book now (the day is one of `_horizon`'s: `check_time`'s horizon
-        holds for all its slots, so only the lead is checked slot by slot)."""
-        earliest = now + self.lead
-        return [
-            slot
-            for slot, taken in day
-            if slot.start >= earliest
-            and bookable_places(slot, taken, now, priority=priority, release=self.release)
-        ]
-
-    def _horizon(self, now: dt.datetime) -> list[dt.date]:
-        """The local dates a citizen may book at `now`, today first (see `rules.check_time`)."""
-        return horizon(now, self.data.horizon_days, self.tz)
-
-    async def slots(
-        self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime
-    ) -> list[SlotView]:
-        """Every slot of a day with its free places (the staff view; also past and full slots)."""
-        resource = self.resource(office, service)
-        if resource is None:
-            return []
-        out = []
-        for slot, taken in (await self._days(uow, resource, [day]))[day]:
-            free, priority_free = counts(slot, taken, now, release=self.release)
-            out.append(SlotView(self.local(slot.start), slot.capacity, free, priority_free))
-        return out
-
-    async def times(
-        self, uow: UnitOfWork, office: str, service: str, day: dt.date, *, now: dt.datetime, priority: bool
-    ) -> list[Slot]:
-        """The slots of a day this citizen can book now (none on a day outside the horizon)."""
-        resource = self.resource(office, service)
-        if resource is None or day not in self._horizon(now):
-            return []
-        return self._open((await self._days(uow, resource, [day]))[day], now, priority)
-
-    async def days(
-        self, uow: UnitOfWork, office: str, service: str, *, now: dt.datetime, priority: bool, limit: int = 6
-    ) -> list[dt.date]:
-        """The next days (within the horizon) that have a place this citizen can book."""
-        resource = self.resource(office, service)
-        if resource is None:
-            return []
-        horizon = await self._days(uow, resource, self._horizon(now))
-        found: list[dt.date] = []
-        for d, day in horizon.items():
-            if self._any_open(day, now, priority):
-                found.append(d)
-                if len(found) >= limit:
-                    break
-        return found
-
-    def _any_open(self, day: list[tuple[Slot, set[int]]], now: dt.datetime, priority: bool) -> bool:
-        """Whether a day of `_horizon` has a slot this citizen can book now (the first one found is enough)."""
-        earliest = now + self.lead
-        return any(
-            slot.start >= earliest
-            and bookable_places(slot, taken, now, priority=priority, release=self.release)
-            for slot, taken in day
-        )
-
-    async def nearest(
-        self,
-        uow: UnitOfWork,
-        office: str,
-        service: str,
-        *,
-        now: dt.datetime,
-        priority: bool,
-        after: dt.datetime,
-        n: int = 3,
-    ) -> list[Slot]:
-        """The nearest free times from about `after` on (what a refused citizen is offered instead)."""
-        resource = self.resource(office, service)
-        if resource is None:
-            return []
-        horizon = await self._days(uow, resource, self._horizon(now))
-        found = [s for day in horizon.values() for s in self._open(day, now, priority)]
-        return [s for s in found if s.start >= after - dt.timedelta(hours=12)][:n]
 
     # --- booking -------------------------------------------------------------------------------------
 
@@ -447,15 +293,6 @@ class BookingService:
         if booking is None:
             return None
         await uow.bookings.mark(booking, status)
+        if status == ARRIVED and self.visits is not None:
+            await self.visits.arrived(uow, booking, uow.clock())
         return booking
-
-    async def slot_at(
-        self, uow: UnitOfWork, office: str, service: str, start: dt.datetime
-    ) -> tuple[Slot, set[int]] | None:
-        """The slot starting at `start` with the places taken in it; None if it is no slot (any more)."""
-        resource = self.resource(office, service)
-        if resource is None:
-            return None
-        day = self.local(start).date()
-        slots = (await self._days(uow, resource, [day]))[day]
-        return next(((s, t) for s, t in slots if s.start == start), None)

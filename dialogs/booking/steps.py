@@ -1,5 +1,6 @@
 """A new appointment, step by step: service → office → priority → day → time → confirm (a hotline callback and
-a moved booking take the same days, times and confirmation)."""
+a moved booking take the same days, times and confirmation). What a refusal says is dialogs/booking/refusals.py,
+their base."""
 
 from __future__ import annotations
 
@@ -14,23 +15,23 @@ from dialogs.booking.base import (
     PREFIX,
     STATE,
     TIMES_PER_PAGE,
-    BookingBase,
     Choices,
     _b,
     _date,
     _moment,
 )
+from dialogs.booking.refusals import Refusals
 from dialogs.booking.rules import Refusal
 from dialogs.booking.service import HOTLINE, new_token
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack, payload_time
 from dialogs.rooms import Row, Turn
 from dialogs.typed import masked_phone
-from storage.booking import Booking
+from storage.booking import BOOKED, Booking
 from storage.models import DialogState
 
 
-class BookingSteps(BookingBase):
+class BookingSteps(Refusals):
     """The steps of a new booking, shared by a callback and a move."""
 
     def _groups(self, state: DialogState) -> list[Reply]:
@@ -209,14 +210,19 @@ class BookingSteps(BookingBase):
         return [Reply(texts.STALE), *self._groups(state)]
 
     async def _again_at(self, turn: Turn, code: str, moment: str) -> list[Reply]:
-        """A time a notice offered instead of a cancelled booking of the citizen's
-        (dialogs/booking/priority.py): the same service and office, a general place, shown to confirm (the
-        place is taken only then)."""
+        """A time a notice offered for a booking of the citizen's, shown to confirm (the place is taken only
+        then): for a cancelled one (a refused priority claim, dialogs/booking/priority.py) a new booking of the
+        same service and office on a general place; for one still active (an air-raid alert fell on it,
+        dialogs/booking/after_alert.py) a move, on the same kind of place."""
         old = await turn.uow.bookings.by_code(code)
         start = _moment(moment, self.booking)
         if old is None or old.user_id != turn.user.id or old.kind != "office" or start is None:
             return [Reply(texts.STALE), *self._groups(turn.state)]
-        self._enter(turn.state, Choices(svc=old.service, office=old.office), "time")
+        if old.status == BOOKED:
+            choices = Choices(svc=old.service, office=old.office, move=old.code, prio=old.priority_group or "")
+        else:
+            choices = Choices(svc=old.service, office=old.office)
+        self._enter(turn.state, choices, "time")
         turn.state.focus = f"booking:{old.service}"
         return self._summary(turn, start)
 
@@ -299,79 +305,6 @@ class BookingSteps(BookingBase):
             await self._announce(turn, result, moved=a.move or None)
             return self._booked(result, moved=bool(a.move))
         return await self._refused(turn, result, start)
-
-    async def _blocked(self, turn: Turn) -> list[Reply] | None:
-        """The person may not claim priority now (staff refused an earlier claim): say until when, kindly, and
-        go on to the general places (none at an office for priority citizens only); None if not blocked."""
-        person = await turn.uow.people.person(turn.user)
-        until = None if person is None else await turn.uow.people.blocked_until(person)
-        if until is None:
-            return None
-        a = STATE.load(turn.state)
-        when = texts.day_text(self.booking.local(until).date())
-        if self.booking.priority_only(a.office):
-            self._leave(turn.state)
-            return [Reply(texts.CLAIM_BLOCKED_ONLY.format(until=when), ((_b(texts.BOOK, ""),), MENU))]
-        a.prio = ""
-        STATE.save(turn.state, a, "priority")
-        return await self._days(turn, texts.CLAIM_BLOCKED.format(until=when))
-
-    async def _request_open(self, turn: Turn, kind: str) -> str:
-        """The refusal that names the person's open callback or home-visit request."""
-        person = await turn.uow.people.person(turn.user)
-        open_ = None if person is None else await turn.uow.bookings.open_request(person, kind)
-        if open_ is None:  # gone meanwhile (cancelled or done): the generic words
-            return texts.REFUSALS[Refusal.REQUEST]
-        when = ""
-        if open_.start is not None:
-            local = self.booking.local(open_.start)
-            when = f"{texts.day_text(local.date())} о {local:%H:%M}"
-        return texts.REQUEST_OPEN.get(open_.kind, texts.REQUEST_OPEN["visit"]).format(
-            code=open_.code, when=when
-        )
-
-    async def _refused(self, turn: Turn, refusal: Refusal, start: dt.datetime) -> list[Reply]:
-        a = STATE.load(turn.state)
-        if refusal == Refusal.PRIORITY_BLOCKED and not a.move and (blocked := await self._blocked(turn)):
-            return blocked
-        why = texts.REFUSALS[refusal].format(
-            limit=self.booking.data.monthly_limit, days=self.booking.data.horizon_days
-        )
-        if refusal == Refusal.REQUEST:
-            why = await self._request_open(turn, a.kind or "callback")
-        if refusal in (Refusal.UNVERIFIED, Refusal.REQUEST, Refusal.ADDRESS):
-            self._leave(turn.state)
-            return [Reply(why, ((_b(texts.MY, "my"),), MENU))]
-        if refusal in (
-            Refusal.QUOTA, Refusal.ALREADY, Refusal.PRIORITY_ONLY, Refusal.PRIORITY_DAY, Refusal.PRIORITY_BLOCKED
-        ):  # fmt: skip
-            if a.move:
-                why += "\n" + texts.OLD_KEPT.format(code=a.move)
-            self._leave(turn.state)
-            return [Reply(why, ((_b(texts.MY, "my"),), (_b(texts.CALLBACK, "cb"),), MENU))]
-        office = HOTLINE if a.kind == "callback" else a.office
-        near = await self.booking.nearest(
-            turn.uow, office, a.svc, now=turn.now, priority=bool(a.prio), after=start
-        )
-        if not near:
-            return await self._days(turn, why)
-        turn.state.step = "time"
-        rows = [
-            (
-                _b(
-                    f"{texts.day_text(self.booking.local(s.start).date())} {self.booking.local(s.start):%H:%M}",
-                    "a",
-                    f"{self.booking.local(s.start):%Y%m%d%H%M}",
-                ),
-            )
-            for s in near
-        ]
-        return [
-            Reply(
-                f"{why}\n{texts.NEAREST}",
-                (*rows, (_b(texts.OTHER_TIME, "days"), _b(texts.CANCEL_FLOW, "no"))),
-            )
-        ]
 
     def _booked(self, booking: Booking, *, moved: bool = False, phone: str | None = None) -> list[Reply]:
         """`phone`: the verified number a callback or a visit's call goes to (shown masked: the log keeps it)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dialogs.handoff import rules, texts
 from dialogs.handoff.service import END_ROW, TICKET, HandoffService
@@ -32,6 +32,7 @@ class OperatorEvent:
 class DeskOutcome:
     replies: list[Reply] = field(default_factory=list)  # posted in the event's topic
     close_topic: bool = False  # the ticket ended: close its topic
+    sent: bool = False  # a line reached the citizen
 
 
 class Desk:
@@ -129,7 +130,7 @@ class Desk:
             channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
             return DeskOutcome([*lines, Reply(texts.OP_NO_FILE.format(channel=channel))])
         await uow.tickets.touch(ticket.id, now)
-        return DeskOutcome(lines)
+        return DeskOutcome(lines, sent=True)
 
     async def _canned(
         self, uow: UnitOfWork, ticket: Ticket, event: OperatorEvent, key: str, now: dt.datetime
@@ -138,6 +139,58 @@ class Desk:
         if found is None:
             keys = ", ".join(self.canned_keys)
             return DeskOutcome([Reply(texts.OP_CANNED_UNKNOWN.format(key=key or "—", keys=keys))])
-        outcome = await self._relay(uow, ticket, OperatorEvent(**{**vars(event), "text": found}), now)
+        outcome = await self._relay(uow, ticket, replace(event, text=found), now)
         first = found.splitlines()[0] if found else ""
-        return DeskOutcome([*outcome.replies, Reply(texts.OP_SENT.format(text=first[:100]))])
+        sent = Reply(texts.OP_SENT.format(text=first[:100]))
+        return DeskOutcome([*outcome.replies, sent], sent=outcome.sent)
+
+    # --- the staff console's inbox ----------------------------------------------------------------------
+
+    async def act(
+        self, uow: UnitOfWork, ticket_id: int, verb: str, event: OperatorEvent, now: dt.datetime
+    ) -> DeskOutcome:
+        """What a member of staff does in the console's inbox (the console checked they may; `event` names
+        them): `take`, `pass` or `close` a ticket by its number, `reply` with `event.text` (a `/t key` too) or
+        send the `canned` answer `event.text` names. The citizen is told exactly what the group's same action
+        tells them. A ticket someone else has open is theirs. The lines are the console's notice and go to the
+        ticket's topic too (it opens when the group is configured), so the group sees what the console did."""
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None:
+            return DeskOutcome([Reply(texts.OP_NO_TICKET.format(id=ticket_id))])
+        if ticket.status == CLOSED:
+            return DeskOutcome([Reply(texts.OP_CLOSED_ALREADY.format(id=ticket.id))])
+        if ticket.status == OPEN and ticket.operator_id != event.operator_id:
+            return DeskOutcome([Reply(texts.OP_TAKEN_BY.format(id=ticket.id, name=ticket.operator_name))])
+        if verb == "take":
+            if ticket.status == OPEN:
+                return DeskOutcome([Reply(texts.OP_TAKEN_BY.format(id=ticket.id, name=ticket.operator_name))])
+            lines = await self._take(uow, ticket, event, now)
+            if not lines:  # someone took it a moment ago
+                fresh = await uow.tickets.get(ticket.id)
+                name = fresh.operator_name if fresh is not None and fresh.operator_name else "—"
+                return DeskOutcome([Reply(texts.OP_TAKEN_BY.format(id=ticket.id, name=name))])
+            outcome = DeskOutcome(lines)
+        elif verb in ("pass", "close"):
+            if verb == "pass" and ticket.status != OPEN:
+                return DeskOutcome([Reply(texts.OP_NOT_YOURS.format(name="ніхто"))])
+            button = replace(event, payload=f"{TICKET}:{verb}:{ticket.id}", topic_id=ticket.topic_id)
+            outcome = await self._button(uow, button, now)
+        elif verb in ("reply", "canned") and (event.text or "").strip():
+            text = (event.text or "").strip()
+            key = text.lower() if verb == "canned" else rules.canned_key(text)
+            if key is not None:
+                outcome = await self._canned(uow, ticket, event, key, now)
+                text = (self.canned(key) or "") if key else ""
+            else:
+                outcome = await self._relay(uow, ticket, replace(event, text=text), now)
+            if outcome.sent:
+                said = Reply(texts.OP_CONSOLE_SAYS.format(name=event.operator_name, text=text))
+                outcome.replies.insert(len(outcome.replies) - (key is not None), said)
+        else:
+            return DeskOutcome()
+        for line in outcome.replies:
+            if outcome.close_topic:  # the ticket's last line; the topic closes after it
+                await self.handoff.closing_line(uow, ticket, line.text)
+            else:
+                await self.handoff.to_operators(uow, ticket, line)
+        return outcome

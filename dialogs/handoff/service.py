@@ -87,6 +87,7 @@ class HandoffService:
         payload_prefixes: Container[str] = CORE,
         kick: Kick | None = None,
         live: Live | None = None,
+        group: bool = True,
     ) -> None:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing (the hotline's hours)")
@@ -95,7 +96,8 @@ class HandoffService:
         self.martial_law = martial_law
         self.holidays_off = holidays_are_days_off
         self.settings = settings or HandoffSettings()
-        self.enabled = enabled  # an operator group is configured
+        self.enabled = enabled  # an operator group is configured, or operators work in the console's inbox
+        self.group = group  # the Telegram group exists: lines for it are queued (else nobody would send them)
         # Where a citizen is in a dialog, for the context card (dialogs.describe.Describer); nothing without one.
         self.describe: Describe = describe or (lambda state: [])
         self.booking = booking  # the booking room's hotline callback, offered instead of waiting (if wired)
@@ -201,6 +203,10 @@ class HandoffService:
     ) -> None:
         """Queue a line for the ticket's topic (None: only make sure the topic exists). A ticket still waiting
         without a topic keeps it until an operator takes it (the outbox holds such rows)."""
+        if not self.group:  # the console's inbox alone: it reads the citizen's log, nothing to queue
+            if now is not None:
+                await uow.tickets.touch(ticket.id, now, by_citizen=by_citizen)
+            return
         text = reply.text if reply else ""
         media = reply.attachment.as_dict() if reply and reply.attachment else None
         buttons = button_rows(reply.buttons) if reply else None
@@ -349,7 +355,7 @@ class HandoffService:
         lines = [f"🎫 №{ticket.id} · {channel} · {ticket.name or 'без імені'}"]
         lines.append(f"Створено: {ticket.created_at.astimezone(texts.KYIV):%d.%m %H:%M}")
         if ticket.priority:
-            lines.append(texts.OP_PRIORITY.format(group=self._group_title(ticket.priority_group)))
+            lines.append(texts.OP_PRIORITY.format(group=self.group_title(ticket.priority_group)))
         if ticket.mode == QUESTION:
             lines.append(texts.OP_QUESTION.format(channel=channel))
         if ticket.status == CLOSED:
@@ -369,7 +375,7 @@ class HandoffService:
                 lines += ["", f"🔔 Нагадувань: {len(reminders)}, найближче "
                           f"{min(r.due_at for r in reminders).astimezone(texts.KYIV):%d.%m %H:%M}"]  # fmt: skip
             recent = await uow.messages.recent(user.id, CONTEXT_LINES + 6)
-            shown = [self._line(m, recent[:i]) for i, m in enumerate(recent)][-CONTEXT_LINES:]
+            shown = [self.log_line(m, recent[:i]) for i, m in enumerate(recent)][-CONTEXT_LINES:]
             if shown:
                 lines += ["", "💬 Останні повідомлення:", *shown]
         text = "\n".join(lines)
@@ -378,7 +384,7 @@ class HandoffService:
         buttons = operator_buttons(ticket.id) if ticket.status in ACTIVE else ()
         return Reply(text, buttons)
 
-    def _group_title(self, group: str | None) -> str:
+    def group_title(self, group: str | None) -> str:
         for g in self.data.priority_groups:
             if g.id == group:
                 return g.label
@@ -401,10 +407,15 @@ class HandoffService:
             out.append(line)
         return ["", *out] if out else []
 
-    def _line(self, m: MessageLog, earlier: list[MessageLog]) -> str:
-        """One line of the log as an operator reads it: a pressed button by its label, never its payload."""
+    def log_line(self, m: MessageLog, earlier: list[MessageLog]) -> str:
+        """One line of the log as an operator reads it on the card: who, then `said`, cut short."""
         who = {"in": "👤", "out": "🤖", "sys": "🤖", "op": "🎧"}.get(m.direction, "·")
-        text = " ".join(m.text.split())
+        text = " ".join(self.said(m, earlier).split())
+        return f"{who} {text[:LINE_CHARS]}{'…' if len(text) > LINE_CHARS else ''}"
+
+    def said(self, m: MessageLog, earlier: list[MessageLog]) -> str:
+        """What a line of the log said: a pressed button by its label, never its payload."""
+        text = m.text.strip()
         if (
             m.direction == "in"
             and text.startswith("[")
@@ -423,4 +434,4 @@ class HandoffService:
                 None,
             )
             text = f"натиснуто «{label}»" if label else "натиснуто кнопку"
-        return f"{who} {text[:LINE_CHARS]}{'…' if len(text) > LINE_CHARS else ''}"
+        return text

@@ -129,3 +129,5 @@ OP_CONTACT_WITHHELD = "[громадянин надіслав контакт —
 OP_FILE_WITHHELD = "[громадянин надіслав {kind} — цей канал не може його передати]"
 OP_RATED = "Оцінка: {rating}/5"
 OP_COMMENT = "Коментар: {comment}"
+OP_CONSOLE_SAYS = "🎧 {name} (консоль): {text}"  # an answer from the staff console, shown in the ticket's topic
+OP_NO_TICKET = "Тікета №{id} немає."

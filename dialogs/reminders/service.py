@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from dialogs.calendar import WorkCalendar
-from dialogs.events import BookingButtons
+from dialogs.events import BookingButtons, ScheduledKind
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
 from dialogs.reminders import texts
@@ -25,7 +26,7 @@ from knowledge.loader import Knowledge
 from knowledge.schema import Deadline
 from storage.booking import Booking
 from storage.models import User
-from storage.reminders import Reminder
+from storage.reminders import APPOINTMENT, DEADLINE, MONTHLY, READY, Reminder
 from storage.uow import UnitOfWork
 
 PREFIX = "h"  # the room's payloads: h:my, h:r:<service>, h:rd:<service>:<yyyymmdd>, h:e:<situation>, …
@@ -35,10 +36,15 @@ TWO_HOURS = dt.timedelta(hours=2)
 # never refused, so an appointment is always reminded of: they are bounded by the per-person booking limits (4
 # bookings a month, one callback: a few more at most) and they count against the 20 for everything else.
 PENDING_LIMIT = 20
+OWN = (APPOINTMENT, READY, DEADLINE, MONTHLY)  # the kinds this room lists; others' rows (a survey) it only sends
 
 
 class RemindersFull(Exception):
     """The citizen has PENDING_LIMIT pending reminders: nothing new is scheduled until one is removed."""
+
+
+# A reminder held by an air-raid alert this much past its time says why it comes late.
+HELD_LATE = dt.timedelta(minutes=5)
 
 
 class ReminderService:
@@ -46,9 +52,16 @@ class ReminderService:
     renders a due reminder for its channel (None when it no longer makes sense)."""
 
     def __init__(
-        self, kb: Knowledge, *, holidays_are_days_off: bool, booking_buttons: BookingButtons | None = None
+        self,
+        kb: Knowledge,
+        *,
+        holidays_are_days_off: bool,
+        booking_buttons: BookingButtons | None = None,
+        others: Sequence[ScheduledKind] = (),
     ) -> None:
         self.kb = kb
+        # Other rooms' kinds of rows the dispatcher sends (the survey): their render and after_sent are theirs.
+        self.others = {other.kind: other for other in others}
         self.booking_buttons = booking_buttons  # «Скасувати», «Перенести» on an appointment's reminder
         self.calendar = WorkCalendar(holidays_are_days_off=holidays_are_days_off)
 
@@ -184,7 +197,7 @@ class ReminderService:
     # --- listing and cancelling ------------------------------------------------------------------------
 
     async def mine(self, uow: UnitOfWork, user: User) -> list[Reminder]:
-        return await uow.reminders.for_user(user.id)
+        return [r for r in await uow.reminders.for_user(user.id) if r.kind in OWN]
 
     async def cancel(self, uow: UnitOfWork, user: User, reminder_id: int) -> bool:
         found = next((r for r in await uow.reminders.for_user(user.id) if r.id == reminder_id), None)
@@ -200,6 +213,8 @@ class ReminderService:
 
     async def render(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> Reply | None:
         """What a due reminder says, with its buttons; None when it no longer makes sense (recorded as missed)."""
+        if (other := self.others.get(reminder.kind)) is not None:
+            return await other.render(uow, reminder, now)
         if reminder.kind == "appointment":
             return await self._appointment(uow, reminder, now)
         if reminder.kind == "ready" and reminder.service in self.kb.services and reminder.target_day:
@@ -266,6 +281,8 @@ class ReminderService:
             office=where or "гаряча лінія 0 800 500 459 (вам передзвонять)",
             code=booking.code,
         )
+        if now - reminder.due_at > HELD_LATE and await uow.alerts.during(reminder.due_at, now):
+            text = f"{texts.LATE_FOR_ALERT}\n\n{text}"  # an air-raid alert held it (bot/reminders.py)
         lends = self.booking_buttons
         cancel = (Button(texts.CANCEL, lends.cancel(booking.code)),) if lends is not None else ()
         if booking.kind != "office":
@@ -276,6 +293,9 @@ class ReminderService:
     async def after_sent(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> None:
         """The dispatcher's `on_sent`, in the unit of work that records the send: a monthly duty goes on until
         the citizen stops it, so the next one is scheduled as this one is recorded (rendering stays pure)."""
+        if (other := self.others.get(reminder.kind)) is not None:
+            await other.after_sent(uow, reminder, now)
+            return
         if reminder.kind != "monthly" or reminder.user_id is None or reminder.service not in self.kb.services:
             return
         pending = [

@@ -96,3 +96,5 @@ KIND_LABEL = {
 
 def day(d: dt.date) -> str:
     return f"{d:%d.%m.%Y}"
+
+LATE_FOR_ALERT = "Нагадування надсилаємо із запізненням через повітряну тривогу."

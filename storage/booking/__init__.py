@@ -1,6 +1,8 @@
 """Booking storage: the rows and the keys that make double booking impossible (`models`) and the repository
 (`repository`). The outbox of notices to send is storage/outbox.py. Both are importable from `storage.booking`."""
 
+from storage.booking.cache import BookingCache
+from storage.booking.limits import PRIORITY_PER_DAY, month_period, priority_period
 from storage.booking.models import (
     ACTIVE,
     ACTIVE_KEY,
@@ -25,13 +27,7 @@ from storage.booking.models import (
     normalize_code,
     violated,
 )
-from storage.booking.repository import (
-    PRIORITY_PER_DAY,
-    BookingCache,
-    Bookings,
-    month_period,
-    priority_period,
-)
+from storage.booking.repository import Bookings
 
 __all__ = [
     "ACTIVE",

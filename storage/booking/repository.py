@@ -1,17 +1,19 @@
 """The bookings repository: take a place (the keys of storage/booking/models.py decide), request a home visit,
-cancel, list, close a day; and the SQLite mode's cache of what is taken."""
+cancel, list, close a day. Its state and cached reads are `cache.py`, the per-person limits `limits.py`, a
+refused priority claim `priority.py`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, delete, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from storage.booking.cache import CachedReads
+from storage.booking.limits import REQUEST_KINDS, counted, refund_month
 from storage.booking.models import (
     ACTIVE,
     ACTIVE_KEY,
@@ -31,13 +33,11 @@ from storage.booking.models import (
     BookingQuota,
     Closure,
     TakeFailure,
-    new_code,
     normalize_code,
     violated,
 )
-from storage.clock import Clock
+from storage.booking.priority import priority_of, to_general
 from storage.models import User
-from storage.people import People, PersonQuota
 
 
 class _Refused(Exception):
@@ -45,75 +45,8 @@ class _Refused(Exception):
         self.why = why
 
 
-PRIORITY_PER_DAY = 1  # priority bookings a person may make for one service on one working day
-REQUEST_KINDS = ("callback", "visit")  # one active of each per person (PERSON_REQUEST_KEY)
-
-
-def month_period(month: str) -> str:
-    """The person's monthly count («month:2026-12»; `month` is the Kyiv month of the visit)."""
-    return f"month:{month}"
-
-
-def priority_period(day: dt.date, service: str) -> str:
-    """The person's priority bookings for a service on a local day («priority:2026-12-07:passport-id»)."""
-    return f"priority:{day.isoformat()}:{service}"
-
-
-class BookingCache:
-    """SQLite mode (one process owns the file): the places taken and the closed days, as last read, so that a
-    booking step need not query them again. It only saves reads: a place is still taken by the unique key, never
-    by what is cached. It is emptied by every write of this process to bookings or closures, by a rollback, and
-    whenever another connection has committed (the unit-of-work factory checks SQLite's data_version)."""
-
-    SIZE = 512
-
-    def __init__(self) -> None:
-        self.taken: dict[tuple[str, str, dt.datetime, dt.datetime], dict[dt.datetime, set[int]]] = {}
-        self.closures: list[tuple[str, dt.date]] | None = None
-
-    def clear(self) -> None:
-        self.taken.clear()
-        self.closures = None
-
-
-class Bookings:
+class Bookings(CachedReads):
     """The bookings repository; never commits (the unit of work does)."""
-
-    def __init__(
-        self,
-        session: AsyncSession,
-        clock: Clock,
-        codes: Callable[[], str] = new_code,
-        cache: BookingCache | None = None,
-    ) -> None:
-        self._s = session
-        self._clock = clock
-        self._codes = codes
-        self._cache = cache
-        self._people = People(session, clock)  # only its counters: they need no key
-
-    def _changed(self) -> None:
-        """Many places or a closure changed: what is cached goes."""
-        if self._cache is not None:
-            self._cache.clear()
-
-    def _noted(self, booking: Booking, *, taken: bool) -> None:
-        """One place taken or given back by this process: the cached sets that cover its slot follow."""
-        if self._cache is None or booking.start is None or booking.place is None:
-            return
-        for (office, resource, start_from, start_to), held in self._cache.taken.items():
-            if (office, resource) == (
-                booking.office,
-                booking.resource,
-            ) and start_from <= booking.start <= start_to:
-                places = held.setdefault(booking.start, set())
-                if taken:
-                    places.add(booking.place)
-                else:
-                    places.discard(booking.place)
-
-    def _dialect(self) -> str:
-        return self._s.get_bind().dialect.name
 
     async def take(
         self,
@@ -179,11 +112,9 @@ class Bookings:
             return TakeFailure.REQUEST
         if found:
             return TakeFailure.ALREADY
-        counts: list[tuple[str, int, TakeFailure]] = []
-        if monthly_limit != NO_LIMIT:  # NO_LIMIT: not counted (a request without a time, unless asked)
-            counts.append((month_period(month), monthly_limit, TakeFailure.QUOTA))
-        if priority and day is not None:
-            counts.append((priority_period(day, service), PRIORITY_PER_DAY, TakeFailure.PRIORITY_DAY))
+        counts = counted(
+            month=month, monthly_limit=monthly_limit, priority=priority, day=day, service=service
+        )
         try:
             async with self._s.begin_nested():  # everything below is undone together on a refusal
                 for period, limit, why in counts:
@@ -308,32 +239,6 @@ class Bookings:
         found = await self._s.execute(select(Closure.id).where(Closure.office == office, Closure.day == day))
         return found.first() is not None
 
-    async def taken(
-        self, office: str, resource: str, start_from: dt.datetime, start_to: dt.datetime
-    ) -> dict[dt.datetime, set[int]]:
-        """The places held in slots starting from `start_from` to `start_to`, both included, by slot start."""
-        key = (office, resource, start_from, start_to)
-        if self._cache is not None and key in self._cache.taken:
-            return self._cache.taken[key]
-        rows = await self._s.execute(
-            select(Booking.start, Booking.place).where(
-                Booking.office == office,
-                Booking.resource == resource,
-                Booking.start >= start_from,
-                Booking.start <= start_to,
-                Booking.place.is_not(None),
-            )
-        )
-        held: dict[dt.datetime, set[int]] = {}
-        for start, place in rows:
-            if start is not None and place is not None:
-                held.setdefault(start, set()).add(place)
-        if self._cache is not None:
-            if len(self._cache.taken) >= BookingCache.SIZE:
-                self._cache.taken.clear()
-            self._cache.taken[key] = held
-        return held
-
     async def reload(self, booking: Booking) -> None:
         """Read the booking again (after a rolled-back savepoint, so an undone change does not linger)."""
         await self._s.refresh(booking)
@@ -360,19 +265,8 @@ class Bookings:
         await self._s.flush()
 
     async def refund(self, booking: Booking, month: str) -> None:
-        """Give back a booking's place in the person's monthly count (the Center, not the citizen, cancelled it).
-        Its priority booking of that day stays counted: the day is closed anyway."""
-        if booking.person is None:
-            return
-        await self._s.execute(
-            update(PersonQuota)
-            .where(
-                PersonQuota.person == booking.person,
-                PersonQuota.period == month_period(month),
-                PersonQuota.count > 0,
-            )
-            .values(count=PersonQuota.count - 1)
-        )
+        """Give back a booking's place in the person's monthly count (see `limits.refund_month`)."""
+        await refund_month(self._s, booking, month)
 
     async def forget_past_phones(self, before: dt.datetime) -> int:
         """Phones and addresses of callbacks and visits that are over: they were given only for them."""
@@ -468,59 +362,15 @@ class Bookings:
         await self._s.flush()
         return cancelled
 
-    async def closures(self, office: str | None = None) -> list[tuple[str, dt.date]]:
-        if office is None and self._cache is not None and self._cache.closures is not None:
-            return self._cache.closures
-        query = select(Closure.office, Closure.day).order_by(Closure.day, Closure.office)
-        if office is not None:
-            query = query.where(Closure.office == office)
-        found = [(row.office, row.day) for row in await self._s.execute(query)]
-        if office is None and self._cache is not None:
-            self._cache.closures = found
-        return found
-
-    # --- a refused priority claim (dialogs/booking/priority.py) ---------------------------------------------
+    # --- a refused priority claim (storage/booking/priority.py) ----------------------------------------------
 
     async def priority_of(self, booking: Booking, after: dt.datetime) -> list[Booking]:
-        """The other booked priority visits of the same person (of the same citizen when the booking has no
-        person: made before phones were verified) that start after `after`, soonest first."""
-        if booking.person is not None:
-            who: ColumnElement[bool] = Booking.person == booking.person
-        elif booking.user_id is not None:
-            who = Booking.user_id == booking.user_id
-        else:
-            return []
-        rows = await self._s.execute(
-            select(Booking)
-            .where(
-                who,
-                Booking.id != booking.id,
-                Booking.priority.is_(True),
-                Booking.status == BOOKED,
-                Booking.start > after,
-            )
-            .order_by(Booking.start, Booking.id)
-        )
-        return list(rows.scalars())
+        """The person's other booked priority visits after `after`, soonest first (`priority.priority_of`)."""
+        return await priority_of(self._s, booking, after)
 
     async def to_general(self, booking: Booking, places: Sequence[int]) -> bool:
-        """The booking keeps its time without priority, on the first of `places` (of its slot) still free:
-        each tried in its own savepoint, the place key decides. False, and nothing changed, when none is
-        free."""
-        for place in places:
-            try:
-                async with self._s.begin_nested():
-                    await self._s.execute(
-                        update(Booking)
-                        .where(Booking.id == booking.id)
-                        .values(place=place, priority=False, priority_group=None)
-                        .execution_options(synchronize_session=False)
-                    )
-            except IntegrityError as error:
-                if violated(error) == PLACE_KEY:
-                    continue  # somebody holds it: the next one
-                raise
+        """The booking to the general queue at its time on a free place of `places` (`priority.to_general`)."""
+        moved = await to_general(self._s, booking, places)
+        if moved:
             self._changed()
-            await self._s.refresh(booking)
-            return True
-        return False
+        return moved

@@ -17,7 +17,11 @@ def test_roles() -> None:
     assert rules.may("operator", "offices.view") and not rules.may("operator", "offices.edit")
     assert not rules.may("registrar", "users") and rules.may("admin", "users")
     assert not rules.may("nobody", "offices.view")
-    assert rules.nav("operator") == [("/staff/offices", "Офіси")]  # the inbox comes when it is built
+    assert rules.nav("operator") == [
+        ("/staff/offices", "Офіси"), ("/staff/callbacks", "Дзвінки й виїзди"), ("/staff/inbox", "Звернення"),
+    ]  # fmt: skip
+    assert ("/staff/inbox", "Звернення") not in rules.nav("registrar")
+    assert [path for path, _ in rules.nav("registrar")] == ["/staff/offices", "/staff/today", "/staff/callbacks"]
 
 
 def test_the_fifth_failure_locks_for_15_minutes() -> None:

@@ -1,4 +1,4 @@
-"""dialogs/typed.py: typed answers as Kryvyi Rih citizens write them (Ukrainian, Russian, surzhyk, typos, no
+"""dialogs/typed/: typed answers as Kryvyi Rih citizens write them (Ukrainian, Russian, surzhyk, typos, no
 punctuation), read without a clock: `today` and `now` are arguments, dates are Kyiv's."""
 
 from __future__ import annotations

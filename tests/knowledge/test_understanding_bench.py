@@ -11,18 +11,8 @@ from knowledge import load_knowledge
 from knowledge.search import SearchHit, build_index
 from knowledge.understand import Facet, Intent, Understanding, build_understander, load_intents
 from testkit.search_quality import TUNING, load_cases
-from testkit.understanding import (
-    METHODS,
-    NONE,
-    CharModel,
-    Thresholds,
-    TrainingSet,
-    compare,
-    corpus_cases,
-    fallback,
-    model_reading,
-    rerank,
-)
+from testkit.understanding import NONE, CharModel, Thresholds, TrainingSet, fallback, model_reading, rerank
+from testkit.understanding_compare import METHODS, compare, corpus_cases
 
 TINY = TrainingSet(
     intent=[

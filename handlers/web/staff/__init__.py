@@ -9,14 +9,16 @@ from collections.abc import Callable, Sequence
 from aiohttp import web
 
 from dialogs.booking.service import BookingService
+from dialogs.handoff.desk import Desk
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
-from handlers.web.staff import auth, offices
+from handlers.web.staff import audit, auth, callbacks, inbox, offices, today, unanswered, users
 from handlers.web.staff.base import CONSOLE_KEY, Console, stylesheet
 from knowledge.loader import Knowledge
+from knowledge.understand import Understander
 from storage.uow import UnitOfWork
 
-PAGES = (auth, offices)
+PAGES = (auth, offices, today, callbacks, inbox, unanswered, users, audit)
 
 
 def setup_staff(
@@ -28,9 +30,11 @@ def setup_staff(
     proxies: Sequence[Network] = (),
     secure: bool = False,
     handoff: HandoffService | None = None,
+    desk: Desk | None = None,
+    understander: Understander | None = None,
 ) -> None:
     """Mount the staff console under /staff/."""
-    app[CONSOLE_KEY] = Console(uows, booking, kb, tuple(proxies), secure, handoff)
+    app[CONSOLE_KEY] = Console(uows, booking, kb, tuple(proxies), secure, handoff, desk, understander)
     for module in PAGES:
         module.routes(app)
     app.router.add_get("/staff/static/staff.css", stylesheet)

@@ -21,9 +21,11 @@ from aiohttp import web
 from dialogs.booking.service import BookingService
 from dialogs.console import accounts, rules
 from dialogs.console.accounts import Signed
+from dialogs.handoff.desk import Desk
 from dialogs.handoff.service import HandoffService
 from handlers.web.client import Network
 from knowledge.loader import Knowledge
+from knowledge.understand import Understander
 from storage.uow import UnitOfWork
 
 COOKIE = "viza_staff"
@@ -40,7 +42,8 @@ CURRENT = ' aria-current="page"'
 
 @dataclass(frozen=True)
 class Console:
-    """The collaborators the pages use; `booking` and `handoff` are None when the bot runs without them."""
+    """The collaborators the pages use; `booking`, `handoff` and `understander` are None when the bot runs
+    without them."""
 
     uows: Callable[[], UnitOfWork]
     booking: BookingService | None
@@ -48,6 +51,8 @@ class Console:
     proxies: tuple[Network, ...]
     secure: bool
     handoff: HandoffService | None = None
+    desk: Desk | None = None  # what operators do to tickets (the inbox acts through it)
+    understander: Understander | None = None  # the engine's: attached phrasings go live in it (unanswered.py)
 
 
 CONSOLE_KEY = web.AppKey("staff_console", Console)

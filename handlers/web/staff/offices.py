@@ -29,7 +29,7 @@ from handlers.web.staff.base import (
 )
 from storage.booking import Booking
 
-STATUS_UA = {"open": "працює", "closed": "зачинено"}
+STATUS_UA = {"open": "працює", "closed": "зачинено", "unconfirmed": "уточнюється"}
 
 
 def _office_form(office: dict[str, Any], signed: Signed, editable: bool) -> str:

@@ -1,4 +1,5 @@
-"""Questions the bot could not answer, grouped by similar text for the Center (`python -m bot unanswered`).
+"""Questions the bot could not answer, grouped by similar text for the Center (`python -m bot unanswered`, the
+console's «Що не знайшли»).
 
 Pure: no database, no clock, no knowledge. A text is normalised (Unicode NFKC, case, the letters a hurried
 citizen swaps — «є»/«е», «ї»/«і», «ґ»/«г», «ё»/«е» —, apostrophes, punctuation, spacing), then the distinct
@@ -47,6 +48,7 @@ class Group:
     last_seen: dt.datetime
     channel: str
     context: str | None
+    forms: tuple[str, ...] = ()  # the group's distinct normalised texts (`normal`), most frequent first
 
 
 def _most_common(values: Sequence[str]) -> str:
@@ -91,6 +93,7 @@ def group(asked: Sequence[Unanswered]) -> list[Group]:
                 last_seen=max(r.created_at for r in rows),
                 channel=_most_common([r.channel for r in rows]),
                 context=_most_common(contexts) if contexts else None,
+                forms=tuple(f for f, _ in Counter(normal(r.text) for r in rows).most_common()),
             )
         )
     found.sort(key=lambda g: (-g.count, -g.last_seen.timestamp(), g.text))

@@ -1,0 +1,47 @@
+"""A small count of people as typed: «двоє», «троє дітей», «2», «сама», «ни одного»."""
+
+from __future__ import annotations
+
+from dialogs.typed.text import fuzzy_word, tokens
+
+_COUNTS = {
+    0: ("нуль", "жодного", "жодної", "нікого", "ніхто", "никого", "ни одного", "ні одного"),
+    1: ("один", "одна", "одне", "одно", "одного", "одну", "одній", "сам", "сама", "одна я", "тільки я",
+        "лише я"),
+    2: ("два", "дві", "двоє", "двох", "двое", "двух", "пара"),
+    3: ("три", "троє", "трьох", "трое", "трех"),
+    4: ("чотири", "четверо", "чотирьох", "четыре", "четырех"),
+    5: ("п'ять", "пять", "п'ятеро", "пятеро", "п'ятьох", "пятерых"),
+    6: ("шість", "шестеро", "шести", "шесть", "шістьох"),
+    7: ("сім", "семеро", "семь", "сімох"),
+    8: ("вісім", "восьмеро", "восемь"),
+    9: ("дев'ять", "девять", "дев'ятеро"),
+    10: ("десять", "десятеро"),
+}  # fmt: skip
+_COUNT_OF = {form: n for n, forms in _COUNTS.items() for form in forms}
+MAX_COUNT = 20
+
+
+def read_count(text: str) -> int | None:
+    """A small count of people or children: «двоє», «троє дітей», «2», «один», «ни одного»; None if none or
+    more than one number is named."""
+    said = tokens(text)
+    found: set[int] = set()
+    skip = False
+    for i, word in enumerate(said):
+        if skip:
+            skip = False
+            continue
+        pair = " ".join(said[i : i + 2])
+        if i + 1 < len(said) and pair in _COUNT_OF:
+            found.add(_COUNT_OF[pair])
+            skip = True
+        elif word.isdigit():
+            found.add(int(word))
+        elif word in ("сам", "сама") and i and said[i - 1] in ("не", "ні"):
+            continue  # «не сама» says nothing of how many
+        elif (n := fuzzy_word(word, _COUNT_OF, 86.0)) is not None:
+            found.add(n)
+    if any(n > MAX_COUNT for n in found):
+        return None
+    return found.pop() if len(found) == 1 else None
