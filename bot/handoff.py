@@ -12,6 +12,7 @@ import logging
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from dialogs.handoff.service import HandoffService
+from dialogs.handoff.sweep import overdue, sweep_one
 from dialogs.turns import Pipeline
 from storage.uow import UnitOfWork, UowFactory
 
@@ -32,7 +33,7 @@ async def sweep(
     pipeline = pipeline or Pipeline(uows)
     now = now or uows.clock()
     async with uows() as uow:
-        tickets = [(t.id, t.channel, t.user_id) for t in await service.overdue(uow, now)]
+        tickets = [(t.id, t.channel, t.user_id) for t in await overdue(service, uow, now)]
         citizens = await uow.users.recipients({u for _, _, u in tickets if u is not None}) if tickets else {}
     done = 0
     for ticket_id, channel, user_id in tickets:
@@ -40,7 +41,7 @@ async def sweep(
         external_id = citizens[user_id][0] if user_id in citizens else f"ticket-{ticket_id}"
 
         async def job(uow: UnitOfWork, ticket_id: int = ticket_id) -> bool:
-            return await service.sweep_one(uow, ticket_id, now)
+            return await sweep_one(service, uow, ticket_id, now)
 
         done += await pipeline.run(channel, external_id, job, name="sweep")
     if done:

@@ -302,47 +302,6 @@ class HandoffService:
         """The last line of a ticket's topic; the topic is closed after it."""
         await self.to_operators(uow, ticket, Reply(text, attachment=Attachment(CLOSE_TOPIC)))
 
-    # --- the sweep --------------------------------------------------------------------------------------
-
-    async def overdue(self, uow: UnitOfWork, now: dt.datetime) -> list[Ticket]:
-        """The tickets the sweep (bot/handoff.py) may have to act on at `now`, each then a job of its
-        citizen's."""
-        s = self.settings
-        return await uow.tickets.overdue(waited_since=now - s.wait_limit, idle_since=now - s.idle)
-
-    async def sweep_one(self, uow: UnitOfWork, ticket_id: int, now: dt.datetime) -> bool:
-        """What the sweep does to one ticket of `overdue`, read again in `uow` (the citizen's turn may have
-        changed it meanwhile; each change is a conditional UPDATE too, for another process's sweep): offer a
-        callback to a live ticket nobody took in time, close a quiet conversation, let a quiet waiting citizen
-        go (their question stays). Whether it acted."""
-        s = self.settings
-        ticket = await uow.tickets.get(ticket_id)
-        if ticket is None:
-            return False
-        times = rules.TicketTimes(
-            ticket.status, ticket.mode, ticket.created_at, ticket.last_activity_at, ticket.offered_at
-        )
-        action = rules.overdue(times, now, wait_limit=s.wait_limit, idle=s.idle)
-        if action is rules.Overdue.OFFER and await uow.tickets.offered(ticket.id, now):
-            callback = (Button(texts.CALLBACK, self.booking.callback()),) if self.booking else ()
-            rows = (
-                (*callback, Button(texts.LEAVE_QUESTION, payload=pack(PREFIX, "q"))),
-                (Button(texts.KEEP_WAITING, payload=pack(PREFIX, "wait")),),
-                END_ROW,
-            )
-            await self.to_citizen(uow, ticket, Reply(texts.NOBODY_FREE, rows), operator_line=False)
-            await self.to_operators(uow, ticket, Reply(texts.OP_OFFERED))
-            return True
-        if action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
-            await self.closing_line(uow, ticket, texts.OP_IDLE)
-            return True
-        if action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):  # let go
-            await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
-            channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
-            await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))
-            return True
-        return False
-
     # --- the operators' context card --------------------------------------------------------------------
 
     async def context_card(self, uow: UnitOfWork, ticket_id: int, now: dt.datetime) -> Reply | None:
