@@ -132,17 +132,19 @@ async def serve(settings: Settings) -> None:
         )
         # Notices queued for citizens (a closed day) and due reminders go out through this process's channels.
         channels = senders(bot.uow_factory, bot.telegram, bot.viber)
-        start_outbox(housekeeping, bot.uow_factory, channels, kicker=bot.kicker)
+        # Each worker's job for a citizen goes through the turns' pipeline: their lock, so it never
+        # interleaves with their turn (dialogs/turns.py).
+        start_outbox(housekeeping, bot.uow_factory, channels, kicker=bot.kicker, pipeline=bot.turns)
         # phrasings attached in another process's console (dialogs/console/unanswered.py)
         housekeeping.add_job(refresh_phrasings, "interval", seconds=REFRESH.total_seconds(), id="phrasings",
                              args=[bot.uow_factory, bot.engine.understander], coalesce=True, max_instances=1)  # fmt: skip
         if bot.handoff is not None and bot.handoff.enabled:  # tickets nobody took, quiet conversations
-            start_handoff(housekeeping, bot.uow_factory, bot.handoff)
+            start_handoff(housekeeping, bot.uow_factory, bot.handoff, pipeline=bot.turns)
         if bot.reminders is not None:  # the conversation's renderer (dialogs/reminders/service.py)
             dispatcher = Dispatcher(
                 bot.uow_factory, channels, render_with(bot.uow_factory, bot.reminders),
                 on_sent=bot.reminders.after_sent, single_process=bot.db.dialect.name == "sqlite",
-                observers=[bot.metrics.reminders] if bot.metrics is not None else (),
+                observers=[bot.metrics.reminders] if bot.metrics is not None else (), pipeline=bot.turns,
                 held=holding(bot.uow_factory, bot.alerts) if bot.alerts is not None else None,
             )  # fmt: skip
             start_reminders(housekeeping, dispatcher)

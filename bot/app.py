@@ -29,6 +29,7 @@ from dialogs.handoff.desk import Desk
 from dialogs.handoff.flow import BUTTONS as HANDOFF_BUTTONS
 from dialogs.handoff.flow import HandoffRoom
 from dialogs.handoff.service import HandoffService, HandoffSettings
+from dialogs.locks import KeyedLocks
 from dialogs.paths import check_all
 from dialogs.payloads import CORE
 from dialogs.reminders.flow import ReminderRoom
@@ -37,7 +38,7 @@ from dialogs.rooms import Room
 from dialogs.scenario import load_scenarios
 from dialogs.survey.flow import SurveyRoom
 from dialogs.survey.service import SurveyService
-from dialogs.turns import Turns
+from dialogs.turns import Pipeline, Turns
 from dialogs.verify.flow import VerifyRoom
 from handlers.telegram.channel import TelegramChannel, build_telegram
 from handlers.telegram.sender import GROUP_BURST, PER_CHAT_BURST, LocalRate, RateGate, global_burst
@@ -156,9 +157,17 @@ async def build(
     understander = build_understander(kb, index)  # the engine's, lent to the rooms that read questions
     async with uow_factory() as uow:  # the phrasings the Center attached (the console adds more while it runs)
         await console_unanswered.load(uow, understander)
-    # The outbox's kicker and the web chat's live hub exist before the rooms that use them; the channels the
-    # kicker sends through are connected once they are built (they need the engine the rooms make).
-    kicker, hub = Kicker(uow_factory), LiveHub()
+    # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
+    shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
+    # The one way through for everything done to a citizen (dialogs/turns.py): their lock, a unit of work,
+    # sends after the commit; /metrics hears each turn and each worker's job. The workers take it; the
+    # channels take its turns of the engine (below).
+    pipeline = Pipeline(
+        uow_factory, locks=RedisLocks(shared) if shared is not None else KeyedLocks(), observers=[metrics]
+    )
+    # The outbox's kicker and the web chat's live hub exist before the rooms that use them. The kicker's
+    # senders are the one thing bound after construction (`Kicker.connect`, once): its docstring says why.
+    kicker, hub = Kicker(pipeline), LiveHub()
     handoff = None
     # A verified phone before an office booking, a callback or a home visit (dialogs/verify/): lent to booking.
     sms = gateway(settings)
@@ -187,8 +196,6 @@ async def build(
     if kb.care is not None:
         lent = (BOOKING_BUTTONS if booking else None, HANDOFF_BUTTONS if handoff else None)
         rooms.append(CareRoom(kb, understander, booking=lent[0], handoff=lent[1]))
-    # Several processes (REDIS_URL) share flood control and each citizen's order; one keeps its own.
-    shared = SharedRedis.from_url(settings.redis_url) if settings.redis_url else None
     flood = FloodLimiter(settings.flood_rate, settings.flood_burst)
     engine = Engine(
         kb,
@@ -200,7 +207,6 @@ async def build(
         understander=understander,
         rooms=rooms,
         flood=RedisFlood(shared, flood) if shared is not None else flood,
-        locks=RedisLocks(shared) if shared is not None else None,
         # An air-raid alert's line before the answers about the offices and today's booking steps.
         contexts=[AlertBanner(alert_board, day_rooms=(BookingRoom.name,))],
     )
@@ -209,8 +215,7 @@ async def build(
         canned = CannedAnswers(kb, engine.views, martial_law=settings.martial_law)
         desk = Desk(handoff, settings.operators(), canned, canned.keys)
     http = web.Application(client_max_size=256 * 1024)
-    # The one way through for every channel's messages; /metrics hears each turn.
-    turns = Turns(engine, uow_factory, locks=engine.locks, observers=[metrics])
+    turns = pipeline.turns(engine)  # every channel's messages: the pipeline's locks, units of work, observers
     setup_live(http, turns, hub)
     proxies = parse_proxies(settings.trusted_proxies)
     setup_web(http, turns, frame_ancestors=settings.web_frame_ancestors.split(), proxies=proxies)

@@ -7,7 +7,8 @@ several bots in one process do not collide.
 Where each number comes from (one place each, no dialog code imports this module; each is an observer handed to
 what it observes when bot/app.py builds it):
 - messages in and a turn's latency: `turn_taken`, a `TurnObserver` of the turns every channel takes
-  (dialogs/turns.py);
+  (dialogs/turns.py); a worker's job for one citizen (reminder, outbox, sweep): `job_done`, of the same
+  pipeline;
 - sends: the Telegram and Viber senders' `note` hook (one call per message, "ok" or "failed"), and Telegram's 429s
   (`note("429")` where the sender waits);
 - reminders due and sent: `reminders`, an observer of the dispatcher's runs (the tally of each);
@@ -92,6 +93,14 @@ class Metrics:
             "reminders_due", "Due reminders claimed for sending", namespace=ns, registry=reg
         )
         self.reminders_sent = Counter("reminders_sent", "Reminders delivered", namespace=ns, registry=reg)
+        self.jobs = Histogram(
+            "job_seconds",
+            "Time a worker's job for one citizen took (lock, unit of work, sends), by job",
+            ["job"],
+            namespace=ns,
+            registry=reg,
+            buckets=LATENCY_BUCKETS,
+        )
         self.bookings = Counter(
             "bookings",
             "Bookings made and cancelled (a reschedule is both), by kind (office, callback, visit)",
@@ -126,6 +135,10 @@ class Metrics:
     def turn_taken(self, channel: str, seconds: float) -> None:
         """A `TurnObserver` (dialogs/turns.py): one message of `channel` went through in `seconds`."""
         self.message(channel, seconds)
+
+    def job_done(self, job: str, seconds: float) -> None:
+        """A `TurnObserver`: a worker's job for one citizen (reminder, outbox, sweep) took `seconds`."""
+        self.jobs.labels(job=job).observe(seconds)
 
     def message(self, channel: str, seconds: float) -> None:
         label = _channel(channel)

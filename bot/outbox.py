@@ -1,7 +1,9 @@
 """The outbox dispatch: messages queued for citizens outside a conversation (a closed day's notice; later,
 reminders) are sent by the running bot through its channels' senders.
 
-Each run takes the due rows, claims them, sends them, and records the outcome:
+Each run reads the due rows, then takes each citizen's as a job through the turns' pipeline (dialogs/turns.py:
+under the citizen's lock, so a queued line never interleaves with their turn): claims them, sends them in order
+once the claims are committed, and records the outcome:
 - claim: `UPDATE outbox SET sent_at = now, attempts = attempts + 1 WHERE id = … AND sent_at IS NULL AND
   attempts < MAX_ATTEMPTS`, committed before anything is sent. Only the process whose UPDATE changed the row
   sends it, so two bot processes (PostgreSQL) never both send one message: the second UPDATE waits for the first
@@ -35,9 +37,10 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from dialogs.messages import Attachment, Button, Reply
+from dialogs.turns import Pipeline
 from storage.handoff import OPERATORS
 from storage.outbox import Outbox
-from storage.uow import UowFactory
+from storage.uow import UnitOfWork, UowFactory
 
 if TYPE_CHECKING:
     from handlers.telegram.channel import TelegramChannel
@@ -88,6 +91,14 @@ def due_now(row: Outbox, now: dt.datetime) -> bool:
     return row.attempts == 0 or now >= row.created_at + RETRY_AFTER * (2**row.attempts - 1)
 
 
+def _claimed(row: Outbox) -> Claimed:
+    """A due row copied out of its unit of work, as it is once claimed (one more try)."""
+    return Claimed(
+        row.id, row.channel, row.external_id, row.text, row.buttons, row.attempts + 1, row.media,
+        row.ticket_id is not None,
+    )  # fmt: skip
+
+
 async def claim(
     uows: UowFactory, channels: set[str], now: dt.datetime | None = None, *, batch: int = BATCH
 ) -> list[Claimed]:
@@ -97,21 +108,8 @@ async def claim(
     async with uows() as uow:
         rows = await uow.outbox.due(limit=batch, max_attempts=MAX_ATTEMPTS, channels=channels)
         for row in rows:
-            if not due_now(row, now):
-                continue
-            if await uow.outbox.claim(row.id, now, MAX_ATTEMPTS):
-                claimed.append(
-                    Claimed(
-                        row.id,
-                        row.channel,
-                        row.external_id,
-                        row.text,
-                        row.buttons,
-                        row.attempts + 1,
-                        row.media,
-                        row.ticket_id is not None,
-                    )
-                )
+            if due_now(row, now) and await uow.outbox.claim(row.id, now, MAX_ATTEMPTS):
+                claimed.append(_claimed(row))
     return claimed
 
 
@@ -123,22 +121,59 @@ async def _send(send: Send, message: Claimed) -> bool:
         return False
 
 
+def _citizens(due: list[Claimed]) -> dict[tuple[str, str], list[Claimed]]:
+    """The due rows by whom they go to (channel, external id), each one's in the order they were queued."""
+    by: dict[tuple[str, str], list[Claimed]] = {}
+    for message in due:
+        by.setdefault((message.channel, message.external_id), []).append(message)
+    return by
+
+
+class _Deliver:
+    """The outbox's job for one citizen (dialogs/turns.py `Pipeline.run`): claim their due rows in the job's
+    unit of work; once that commits, send them in order and record each outcome — under the citizen's lock, so
+    a queued line never interleaves with their turn."""
+
+    def __init__(self, uows: UowFactory, send: Send, due: list[Claimed], now: dt.datetime) -> None:
+        self._uows, self._send, self._due, self._now = uows, send, due, now
+        self.outcomes: list[tuple[Claimed, bool]] = []
+
+    async def __call__(self, uow: UnitOfWork) -> list[tuple[Claimed, bool]]:
+        claimed = [m for m in self._due if await uow.outbox.claim(m.id, self._now, MAX_ATTEMPTS)]
+        if claimed:
+            uow.after_commit(lambda: self._send_all(claimed))
+        return self.outcomes  # filled once the claims are committed and the rows sent
+
+    async def _send_all(self, claimed: list[Claimed]) -> None:
+        outcomes = [(message, await _send(self._send, message)) for message in claimed]
+        async with self._uows() as uow:
+            for message, ok in outcomes:
+                if ok and message.relayed:
+                    await uow.outbox.drop(message.id)
+                elif ok:
+                    await uow.outbox.sent(message.id, self._uows.clock())
+                else:
+                    await uow.outbox.release(message.id)
+        self.outcomes.extend(outcomes)
+
+
 async def dispatch(
-    uows: UowFactory, senders: Mapping[str, Send], now: dt.datetime | None = None, *, batch: int = BATCH
-) -> int:
-    """One run of the job: send what is due (of the channels of `senders`); returns how many were delivered."""
-    claimed = await claim(uows, set(senders), now, batch=batch)
-    if not claimed:
-        return 0
-    outcomes = [(message, await _send(senders[message.channel], message)) for message in claimed]
+    uows: UowFactory, senders: Mapping[str, Send], now: dt.datetime | None = None, *, batch: int = BATCH,
+    pipeline: Pipeline | None = None,
+) -> int:  # fmt: skip
+    """One run of the job: send what is due (of the channels of `senders`), citizen by citizen through
+    `pipeline` (the bot's; a test's own by default); returns how many were delivered."""
+    pipeline = pipeline or Pipeline(uows)
+    now = now or uows.clock()
     async with uows() as uow:
-        for message, ok in outcomes:
-            if ok and message.relayed:
-                await uow.outbox.drop(message.id)
-            elif ok:
-                await uow.outbox.sent(message.id, uows.clock())
-            else:
-                await uow.outbox.release(message.id)
+        rows = await uow.outbox.due(limit=batch, max_attempts=MAX_ATTEMPTS, channels=set(senders))
+        due = [_claimed(row) for row in rows if due_now(row, now)]
+    outcomes: list[tuple[Claimed, bool]] = []
+    for (channel, external_id), theirs in _citizens(due).items():
+        job = _Deliver(uows, senders[channel], theirs, now)
+        outcomes += await pipeline.run(channel, external_id, job, name="outbox")
+    if not outcomes:
+        return 0
     delivered = sum(ok for _, ok in outcomes)
     for message, ok in outcomes:
         if not ok and message.attempts >= MAX_ATTEMPTS:
@@ -146,7 +181,7 @@ async def dispatch(
                 "queued message %d to %s not delivered after %d tries; given up",
                 message.id, message.channel, message.attempts,
             )  # fmt: skip
-    routine = all(message.relayed for message in claimed)  # a conversation's lines are not news for the log
+    routine = all(message.relayed for message, _ in outcomes)  # a conversation's lines: not news for the log
     log.log(
         logging.DEBUG if routine else logging.INFO,
         "%d of %d queued message(s) sent",
@@ -183,11 +218,11 @@ class Lane:
     and returns at once; a kick during a run makes one more run after it (so a line queued meanwhile goes)."""
 
     def __init__(
-        self, name: str, uows: UowFactory, channels: Mapping[str, Send], *, batch: int = BATCH,
+        self, name: str, pipeline: Pipeline, channels: Mapping[str, Send], *, batch: int = BATCH,
         before: Before | None = None,
     ) -> None:  # fmt: skip
         self.name = name
-        self._uows = uows
+        self.pipeline = pipeline
         self.channels = dict(channels)
         self.batch = batch
         self.before = before
@@ -215,7 +250,8 @@ class Lane:
                 await self.before()
             sent = 0
             while self.channels:
-                done = await dispatch(self._uows, self.channels, batch=self.batch)
+                pipeline = self.pipeline
+                done = await dispatch(pipeline.uows, self.channels, batch=self.batch, pipeline=pipeline)
                 sent += done
                 if done < self.batch:
                     break
@@ -245,24 +281,38 @@ class Kicker:
     """Starts the outbox's lanes now, after a unit of work queued something that should not wait for the next
     periodic run (a line between a citizen and an operator, a ticket for the queue message). It never waits for
     a send: the request that queued the row is answered at once. Runs of one lane go one at a time, so lines keep
-    their order; the two lanes never wait for each other."""
+    their order; the two lanes never wait for each other. Each citizen's rows go through `pipeline` (their
+    lock).
 
-    def __init__(self, uows: UowFactory, channels: Mapping[str, Send] | None = None) -> None:
-        self._uows = uows
-        self.citizens = Lane("citizens", uows, {})
-        self.group = Lane("group", uows, {}, batch=GROUP_BATCH)
-        self.connect(channels or {})
+    Its senders are the one thing of the bot's object graph bound after construction, once (`connect`): the
+    graph has a cycle no order of construction breaks — the handoff service queues a line and kicks (so it
+    needs the kicker), the operator group's lane sends through Telegram's topic poster and refreshes its
+    queue message, and both ask the handoff service (the context card, the queue: handlers/telegram/
+    operators.py). A kicker given its senders at construction (tests, a process without that cycle) is
+    complete; one that is not gets them exactly once (a second `connect` raises), and a kick before then
+    sends nothing (the rows wait for the next run)."""
+
+    def __init__(
+        self, pipeline: Pipeline, channels: Mapping[str, Send] | None = None, *, board: Before | None = None
+    ) -> None:
+        self.citizens = Lane("citizens", pipeline, {})
+        self.group = Lane("group", pipeline, {}, batch=GROUP_BATCH)
+        self.connected = False
+        if channels is not None:
+            self.connect(channels, board=board)
 
     @property
     def channels(self) -> dict[str, Send]:
         return {**self.citizens.channels, **self.group.channels}
 
     def connect(self, channels: Mapping[str, Send], *, board: Before | None = None) -> None:
-        """The channels it sends through, once they are built (they need what is built with the kicker), and
-        what brings the operator group's queue message up to date."""
+        """The channels it sends through and what brings the operator group's queue message up to date:
+        once."""
+        if self.connected:
+            raise RuntimeError("the outbox's kicker is connected to its senders once")
+        self.connected = True
         self.citizens.channels, self.group.channels = lanes(channels)
-        if board is not None:
-            self.group.before = board
+        self.group.before = board
 
     async def __call__(self) -> None:
         self.citizens.kick()
@@ -305,12 +355,18 @@ def senders(
 
 
 def start_outbox(
-    scheduler: AsyncIOScheduler, uows: UowFactory, channels: Mapping[str, Send], *, kicker: Kicker | None = None
+    scheduler: AsyncIOScheduler,
+    uows: UowFactory,
+    channels: Mapping[str, Send],
+    *,
+    kicker: Kicker | None = None,
+    pipeline: Pipeline | None = None,
 ) -> None:
     """Add the dispatch job (every EVERY, first run now) and a daily purge of old sent rows to a running
     scheduler (the housekeeping one: its job lines are already quiet). With the bot's `kicker`, the job kicks its
     lanes (each goes on its own, the group's pace never holds the citizens' back); without one, one run of
-    both lanes side by side."""
+    both lanes side by side, through `pipeline` (a pipeline of its own by default)."""
+    pipeline = pipeline or Pipeline(uows)
 
     async def tick() -> None:
         if kicker is not None:
@@ -318,8 +374,8 @@ def start_outbox(
             return
         citizens, group = lanes(channels)
         await asyncio.gather(
-            Lane("citizens", uows, citizens).run_once(),
-            Lane("group", uows, group, batch=GROUP_BATCH).run_once(),
+            Lane("citizens", pipeline, citizens).run_once(),
+            Lane("group", pipeline, group, batch=GROUP_BATCH).run_once(),
         )
 
     scheduler.add_job(

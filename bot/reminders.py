@@ -26,6 +26,10 @@ only while its lease has at least SAFETY left and is cut off at that point, so a
 after the lease could have passed to another process; and every outcome is a conditional UPDATE on the claim
 (status `sending`, same attempt count), so a late outcome never overwrites a newer claim's. A row whose claims
 keep dying (a reminder that crashes the process) is given up as `failed` after MAX_ATTEMPTS claims.
+
+Each claimed reminder is a job for its citizen through the turns' pipeline (dialogs/turns.py): under their lock,
+rendered and decided in the job's unit of work, sent once it commits (still under the lock), so a reminder never
+interleaves with the citizen's own turn.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outbox import Send
 from dialogs.messages import Reply
 from dialogs.reminders.rules import in_quiet_hours
+from dialogs.turns import Pipeline
 from storage.clock import Clock
 from storage.reminders import MAX_ATTEMPTS, Reminder
 from storage.uow import UnitOfWork, UowFactory
@@ -109,6 +114,7 @@ class Dispatcher:
         timer: Callable[[], float] = time.monotonic,
         observers: Sequence[Callable[[Tally], None]] = (),
         held: Callable[[], Awaitable[Collection[str]]] | None = None,
+        pipeline: Pipeline | None = None,
     ) -> None:
         if lease <= SAFETY:
             raise ValueError("the lease must be longer than SAFETY")
@@ -125,6 +131,9 @@ class Dispatcher:
         self._recover = single_process
         self._timer = timer
         self.observers = list(observers)
+        # Each reminder is a job for its citizen through the bot's pipeline (their lock); by default (tests)
+        # a pipeline of its own.
+        self.pipeline = pipeline or Pipeline(uows)
         # The kinds that wait now: during an air-raid alert, the appointments' reminders (bot/alerts.py).
         self.held = held
 
@@ -189,49 +198,66 @@ class Dispatcher:
                 citizens = {user_id: _Citizen(*citizen) for user_id, citizen in found.items()}
         return claimed, citizens
 
-    async def _render(self, r: Reminder) -> Reply | None:
+    async def _render(self, uow: UnitOfWork, r: Reminder) -> Reply | None:
+        if isinstance(self.render, InUow):  # the conversation's, in the job's unit of work
+            return await self.render.service.render(uow, r, uow.clock())
         result = self.render(r)
         if inspect.isawaitable(result):
             return await result
         return result
 
     async def _one(self, r: Reminder, citizen: _Citizen | None, tally: Tally) -> None:
-        """Render, send and record one claimed reminder; never raises."""
+        """One claimed reminder through the pipeline (dialogs/turns.py): under its citizen's lock, so it never
+        interleaves with their turn; never raises."""
         try:
             if citizen is None:  # erased meanwhile: the row went with them
                 return
-            if not citizen.active:  # blocked the bot earlier: their reminders go
-                async with self.uows() as uow:
-                    tally.cancelled += await uow.reminders.cancel_all(r.user_id)
-                return
-            try:
-                reply = await self._render(r)
-            except Exception:
-                log.exception("reminder %d could not be rendered", r.id)
-                await self._failed(r, tally)
-                return
-            if reply is None:
-                async with self.uows() as uow:
-                    tally.missed += await uow.reminders.missed(r)
-                return
-            assert r.lease_until is not None
-            left = (r.lease_until - self.clock() - SAFETY).total_seconds()
-            if left <= 0:  # the lease ran short (a slow batch): untried, the next claim sends it
-                async with self.uows() as uow:
-                    tally.released += await uow.reminders.release(r)
-                return
-            ok = await self._send(r, citizen, reply, left)
-            if ok:
-                async with self.uows() as uow:
-                    if await uow.reminders.done(r, self.clock()):
-                        tally.sent += 1
-                        if self.on_sent is not None:
-                            await self.on_sent(uow, r, self.clock())
-                    else:
-                        log.warning("reminder %d was sent after its claim was lost", r.id)
-                return
-            await self._failed(r, tally)
+
+            async def job(uow: UnitOfWork) -> None:
+                await self._decide(uow, r, citizen, tally)
+
+            await self.pipeline.run(r.channel, citizen.external_id, job, name="reminder")
         except Exception:  # one reminder's trouble must not stop the batch; its lease brings it back
+            log.exception("reminder %d: unexpected error", r.id)
+
+    async def _decide(self, uow: UnitOfWork, r: Reminder, citizen: _Citizen, tally: Tally) -> None:
+        """Render it and decide, in the job's unit of work; a reminder to send goes once that commits."""
+        if not citizen.active:  # blocked the bot earlier: their reminders go
+            tally.cancelled += await uow.reminders.cancel_all(r.user_id)
+            return
+        try:
+            async with uow.savepoint():  # a renderer's failure leaves the job's unit of work usable
+                reply = await self._render(uow, r)
+        except Exception:
+            log.exception("reminder %d could not be rendered", r.id)
+            await self._failed(uow, r, tally)
+            return
+        if reply is None:
+            tally.missed += await uow.reminders.missed(r)
+            return
+        assert r.lease_until is not None
+        left = (r.lease_until - self.clock() - SAFETY).total_seconds()
+        if left <= 0:  # the lease ran short (a slow batch): untried, the next claim sends it
+            tally.released += await uow.reminders.release(r)
+            return
+        uow.after_commit(lambda: self._deliver(r, citizen, reply, left, tally))
+
+    async def _deliver(
+        self, r: Reminder, citizen: _Citizen, reply: Reply, seconds: float, tally: Tally
+    ) -> None:
+        """Send it (after the job's commit, still under the citizen's lock) and record the outcome at once."""
+        try:
+            ok = await self._send(r, citizen, reply, seconds)
+            async with self.uows() as uow:
+                if not ok:
+                    await self._failed(uow, r, tally)
+                elif await uow.reminders.done(r, self.clock()):
+                    tally.sent += 1
+                    if self.on_sent is not None:
+                        await self.on_sent(uow, r, self.clock())
+                else:
+                    log.warning("reminder %d was sent after its claim was lost", r.id)
+        except Exception:  # its lease brings it back
             log.exception("reminder %d: unexpected error", r.id)
 
     async def _send(self, r: Reminder, citizen: _Citizen, reply: Reply, seconds: float) -> bool:
@@ -244,25 +270,24 @@ class Dispatcher:
             log.exception("reminder %d: sending to %s failed", r.id, r.channel)
         return False
 
-    async def _failed(self, r: Reminder, tally: Tally) -> None:
+    async def _failed(self, uow: UnitOfWork, r: Reminder, tally: Tally) -> None:
         """Not delivered: a citizen who blocked the bot (the sender marked them inactive) loses their open
         reminders; otherwise the reminder is tried again after a pause, or given up after MAX_ATTEMPTS."""
         now = self.clock()
-        async with self.uows() as uow:
-            active = await uow.users.is_active(r.user_id)
-            if active is None:
-                return
-            if not active:
-                tally.cancelled += await uow.reminders.cancel_all(r.user_id)
-                return
-            final = r.attempts >= MAX_ATTEMPTS
-            retry_at = now + RETRY_AFTER * 2 ** (r.attempts - 1)
-            if await uow.reminders.failed(r, now, final, retry_at):
-                if final:
-                    tally.failed += 1
-                    log.warning("reminder %d not delivered after %d tries; given up", r.id, r.attempts)
-                else:
-                    tally.retried += 1
+        active = await uow.users.is_active(r.user_id)
+        if active is None:
+            return
+        if not active:
+            tally.cancelled += await uow.reminders.cancel_all(r.user_id)
+            return
+        final = r.attempts >= MAX_ATTEMPTS
+        retry_at = now + RETRY_AFTER * 2 ** (r.attempts - 1)
+        if await uow.reminders.failed(r, now, final, retry_at):
+            if final:
+                tally.failed += 1
+                log.warning("reminder %d not delivered after %d tries; given up", r.id, r.attempts)
+            else:
+                tally.retried += 1
 
 
 class InUnitOfWork(Protocol):
@@ -271,15 +296,22 @@ class InUnitOfWork(Protocol):
     async def render(self, uow: UnitOfWork, reminder: Reminder, now: dt.datetime) -> Reply | None: ...
 
 
+class InUow:
+    """A renderer that reads in the unit of work of the reminder's job (see `render_with`)."""
+
+    def __init__(self, uows: UowFactory, service: InUnitOfWork) -> None:
+        self.uows, self.service = uows, service
+
+    async def __call__(self, reminder: Reminder) -> Reply | None:
+        """Outside a job (what `Render` promises): in a short unit of work of its own."""
+        async with self.uows() as uow:
+            return await self.service.render(uow, reminder, uow.clock())
+
+
 def render_with(uows: UowFactory, service: InUnitOfWork) -> Render:
-    """The dispatcher's `render` for such a service: each reminder rendered in a short unit of work of its own
-    (outside the dispatcher's, so the two never wait on each other)."""
-
-    async def render(reminder: Reminder) -> Reply | None:
-        async with uows() as uow:
-            return await service.render(uow, reminder, uow.clock())
-
-    return render
+    """The dispatcher's `render` for such a service: each reminder rendered in its job's unit of work
+    (dialogs/turns.py), under its citizen's lock."""
+    return InUow(uows, service)
 
 
 def start_reminders(scheduler: AsyncIOScheduler, dispatcher: Dispatcher) -> None:
@@ -292,4 +324,4 @@ def start_reminders(scheduler: AsyncIOScheduler, dispatcher: Dispatcher) -> None
     )  # fmt: skip
 
 
-__all__ = ["Dispatcher", "InUnitOfWork", "Render", "Tally", "render_with", "start_reminders"]
+__all__ = ["Dispatcher", "InUnitOfWork", "InUow", "Render", "Tally", "render_with", "start_reminders"]

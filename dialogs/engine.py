@@ -16,7 +16,6 @@ from dialogs.cards import packages, with_cards
 from dialogs.context import TurnContext
 from dialogs.flood import NOTICE as FLOOD_NOTICE
 from dialogs.flood import FloodGate, FloodLimiter, Verdict
-from dialogs.locks import KeyedLocks, Locks
 from dialogs.messages import MAX_PAYLOAD_BYTES, Incoming, Reply
 from dialogs.outcome import Kind, Outcome, OutcomeObserver
 from dialogs.payloads import Action, Payload, pack
@@ -25,6 +24,7 @@ from dialogs.redact import redact as redact  # the message log's masking, import
 from dialogs.rooms import Room, Rooms, Turn
 from dialogs.runner import Runner
 from dialogs.scenario import Scenario
+from dialogs.turns import Turns as _Turns
 from dialogs.views import Views
 from dialogs.words import FORGET_WORDS
 from knowledge.loader import Knowledge
@@ -67,7 +67,6 @@ class Engine:
         understander: Understander | None = None,
         rooms: Sequence[Room] = (),
         flood: FloodGate | None = None,
-        locks: Locks | None = None,
         observers: Sequence[OutcomeObserver] = (),
         contexts: Sequence[TurnContext] = (),
     ) -> None:
@@ -86,20 +85,19 @@ class Engine:
         self._stale_after = stale_after
         self._touch_every = min(SEEN_GRANULARITY, stale_after / 12)
         self._clock = clock or uow_factory.clock  # the units of work's, unless a test sets another
-        # One step per citizen at a time; channels that open their own unit of work hold it too. With several
-        # processes a shared implementation (bot/shared.py) orders them across processes as well.
-        self.locks: Locks = KeyedLocks() if locks is None else locks
         self.observers = list(observers)  # hear what each message turned out to be (dialogs/outcome.py)
         self.contexts = list(contexts)  # what the world says around an answer (dialogs/context.py)
+        # Tests' and benchmarks' convenience (`handle`): turns of their own, with locks of their own. The
+        # bot's channels and workers go through the composition root's pipeline (bot/app.py), never this.
+        self._turns = _Turns(self, uow_factory)
 
     async def handle(self, message: Incoming) -> list[Reply]:
-        """Process one message in its own unit of work and return the replies to send."""
-        async with self.locks.hold(f"{message.channel}:{message.user_id}"), self._uow() as uow:
-            return await self.handle_in(uow, message)
+        """One message through a whole turn (dialogs/turns.py) of this engine's own; the replies to send."""
+        return await self._turns.take(message) or []
 
     async def handle_in(self, uow: UnitOfWork, message: Incoming) -> list[Reply]:
-        """Process one message inside the caller's unit of work (a channel middleware opened it, holding
-        `self.locks` for the citizen)."""
+        """Process one message inside the caller's unit of work (a turn opened it, holding the citizen's lock;
+        dialogs/turns.py)."""
         forget = message.payload == pack(Action.FORGET, "yes")
         verdict = await self.flood.verdict(message.channel, message.user_id, forget=forget)
         if verdict is not Verdict.PROCESS:  # too many too fast: never processed, nothing read or written

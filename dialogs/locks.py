@@ -1,8 +1,9 @@
 """One conversation step at a time per citizen: two quick taps must not race on the same dialog state.
 
-`Locks` is what the engine and the channels hold around one citizen's step (`Engine.locks`). `KeyedLocks` is the
-one process's implementation; several processes share a Redis one (bot/shared.py `RedisLocks`), which holds a
-`KeyedLocks` too, so one process's own waiters queue here and only one of them at a time asks Redis.
+`Locks` is what the turns' pipeline holds around everything done to one citizen (dialogs/turns.py: their
+messages and the workers' jobs). `KeyedLocks` is the one process's implementation; several processes share a
+Redis one (bot/shared.py `RedisLocks`), which holds a `KeyedLocks` too, so one process's own waiters queue here
+and only one of them at a time asks Redis.
 """
 
 from __future__ import annotations

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import outbox
+from bot.app import Bot
 from bot.outbox import MAX_ATTEMPTS, RETRY_AFTER, Send, claim, dispatch, senders, start_outbox
 from dialogs.messages import Reply
+from dialogs.turns import Pipeline
 from storage.clock import ManualClock
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -231,7 +233,7 @@ async def test_the_kicker_never_holds_the_caller_and_the_group_never_holds_the_c
     uows: UnitOfWorkFactory,
 ) -> None:
     group, citizen = StuckGroup(), FakeSender()
-    kicker = outbox.Kicker(uows, {"operators": group, "telegram": citizen})
+    kicker = outbox.Kicker(Pipeline(uows), {"operators": group, "telegram": citizen})
     for n in range(30):  # a flood of group lines (no ticket: nothing holds them)
         async with uows() as uow:
             await uow.outbox.add("operators", str(n), f"line {n}")
@@ -267,3 +269,41 @@ async def test_a_conversation_s_line_goes_before_bulk_notices(uows: UnitOfWorkFa
     async with uows() as uow:
         line = (await uow.outbox.add("telegram", "77", "👤 Оператор: так, можна.", ticket_id=5)).id
     assert [c.id for c in await claim(uows, {"telegram"}, NOW)] == [line, *notices]
+
+
+async def test_a_queued_line_waits_for_its_citizens_turn_on_the_bots_pipeline(bot: Bot) -> None:
+    """The kicker's lanes go through the turns' pipeline (the same locks): a line for a citizen whose turn
+    holds their lock is neither claimed nor sent until that turn is over."""
+    assert bot.kicker is not None
+    lanes = (bot.kicker.citizens, bot.kicker.group)
+    assert all(lane.pipeline.locks is bot.turns.locks for lane in lanes)
+    assert all(lane.pipeline.uows is bot.uow_factory for lane in lanes)
+    fake = FakeSender()
+    row_id = await queue(bot.uow_factory, "telegram", "4300")
+    async with bot.turns.citizen("telegram", "4300"):  # as a turn holds it, from its start to its last send
+        sending = asyncio.create_task(
+            dispatch(bot.uow_factory, {"telegram": fake}, pipeline=bot.kicker.citizens.pipeline)
+        )
+        await asyncio.sleep(0.2)
+        assert not sending.done() and fake.sent == []
+        assert (await row(bot.uow_factory, row_id)).attempts == 0  # not even claimed
+    assert await asyncio.wait_for(sending, timeout=5) == 1
+    assert [external for external, _ in fake.sent] == ["4300"]
+
+
+async def test_the_kicker_is_given_its_senders_once(bot: Bot, uows: UnitOfWorkFactory) -> None:
+    """The one collaborator bound after construction (see `Kicker`): the bot's is bound to its channels'
+    senders by the composition root, and only once; one not bound yet sends nothing, the row waits."""
+    assert bot.kicker is not None and bot.kicker.connected
+    assert set(bot.kicker.channels) == set(senders(bot.uow_factory, bot.telegram, bot.viber))
+    with pytest.raises(RuntimeError):
+        bot.kicker.connect({})
+    late, fake = outbox.Kicker(Pipeline(uows)), FakeSender()
+    row_id = await queue(uows)
+    await late()
+    await late.settle()
+    assert (await row(uows, row_id)).sent_at is None and not late.connected
+    late.connect({"telegram": fake})
+    await late()
+    await late.settle()
+    assert (await row(uows, row_id)).sent_at is not None and len(fake.sent) == 1

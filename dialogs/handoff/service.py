@@ -302,38 +302,6 @@ class HandoffService:
         """The last line of a ticket's topic; the topic is closed after it."""
         await self.to_operators(uow, ticket, Reply(text, attachment=Attachment(CLOSE_TOPIC)))
 
-    # --- the sweep --------------------------------------------------------------------------------------
-
-    async def sweep(self, uow: UnitOfWork, now: dt.datetime) -> int:
-        """Offer a callback to live tickets nobody took in time, close quiet conversations, let quiet waiting
-        citizens go (their question stays). Returns how many tickets it acted on."""
-        s = self.settings
-        done = 0
-        for ticket in await uow.tickets.overdue(waited_since=now - s.wait_limit, idle_since=now - s.idle):
-            times = rules.TicketTimes(
-                ticket.status, ticket.mode, ticket.created_at, ticket.last_activity_at, ticket.offered_at
-            )
-            action = rules.overdue(times, now, wait_limit=s.wait_limit, idle=s.idle)
-            if action is rules.Overdue.OFFER and await uow.tickets.offered(ticket.id, now):
-                callback = (Button(texts.CALLBACK, self.booking.callback()),) if self.booking else ()
-                rows = (
-                    (*callback, Button(texts.LEAVE_QUESTION, payload=pack(PREFIX, "q"))),
-                    (Button(texts.KEEP_WAITING, payload=pack(PREFIX, "wait")),),
-                    END_ROW,
-                )
-                await self.to_citizen(uow, ticket, Reply(texts.NOBODY_FREE, rows), operator_line=False)
-                await self.to_operators(uow, ticket, Reply(texts.OP_OFFERED))
-                done += 1
-            elif action is rules.Overdue.CLOSE and await self.close(uow, ticket, "idle", now):
-                await self.closing_line(uow, ticket, texts.OP_IDLE)
-                done += 1
-            elif action is rules.Overdue.RELEASE and await uow.tickets.to_question(ticket.id, now):  # let go
-                await self.to_citizen(uow, ticket, Reply(texts.QUESTION_KEPT), operator_line=False)
-                channel = texts.CHANNELS.get(ticket.channel, ticket.channel)
-                await self.to_operators(uow, ticket, Reply(texts.OP_RELEASED.format(channel=channel)))
-                done += 1
-        return done
-
     # --- the operators' context card --------------------------------------------------------------------
 
     async def context_card(self, uow: UnitOfWork, ticket_id: int, now: dt.datetime) -> Reply | None:

@@ -15,13 +15,14 @@ from testkit.clocks import TEST_NOW
 
 
 async def test_a_double_tap_is_taken_once(bot: Bot) -> None:
-    await bot.engine.handle(Incoming("web", "tap", payload="s:birth"))
+    await bot.turns.take(Incoming("web", "tap", payload="s:birth"))
     tap = Incoming("web", "tap", payload="a:birth:q1:married_diff")
-    first, second = await asyncio.gather(bot.engine.handle(tap), bot.engine.handle(tap))
+    first, second = await asyncio.gather(bot.turns.take(tap), bot.turns.take(tap))
+    assert first is not None and second is not None
     texts = ["\n".join(r.text for r in first), "\n".join(r.text for r in second)]
     assert sum("обоє батьків" in t and "неактуальна" not in t for t in texts) == 1
     assert sum("неактуальна" in t for t in texts) == 1
-    assert len(bot.engine.locks) == 0  # nothing left behind
+    assert len(bot.turns.locks) == 0  # nothing left behind
 
 
 async def test_keyed_locks_serialise_one_key_only() -> None:

@@ -803,6 +803,23 @@ async def test_an_untaken_live_ticket_gets_the_offer_once(world: World) -> None:
     assert await w.held("4250", "telegram")
 
 
+async def test_the_sweep_waits_for_the_citizens_turn(world: World) -> None:
+    """The sweep's job for a ticket goes through the turns' pipeline: while the citizen's turn holds their
+    lock, the offer is neither decided nor queued; once it ends, it is."""
+    w = world
+    t = await _ticket_in_topic(w, "4252", channel="telegram")
+    before = len(await w.rows("telegram"))
+    now = NOW + dt.timedelta(minutes=11)
+    async with w.bot.turns.citizen("telegram", "4252"):  # as a turn holds it, from its start to its last send
+        sweeping = asyncio.create_task(sweep(w.bot.uow_factory, w.service, now, pipeline=w.bot.turns))
+        await asyncio.sleep(0.2)
+        assert not sweeping.done() and len(await w.rows("telegram")) == before
+        assert (await w.ticket(t.id)).offered_at is None
+    assert await asyncio.wait_for(sweeping, timeout=5) == 1
+    assert [r.text for r in await w.rows("telegram")][before:] == [texts.NOBODY_FREE]
+    assert (await w.ticket(t.id)).offered_at == now
+
+
 async def test_leaving_the_question_after_the_offer_lets_the_citizen_go(world: World) -> None:
     w = world
     t = await _ticket_in_topic(w)

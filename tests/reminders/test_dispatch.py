@@ -35,7 +35,7 @@ from bot.app import Bot, build
 from bot.outbox import senders
 from bot.reminders import LEASE, SAFETY, Dispatcher, Tally, start_reminders
 from bot.settings import Settings
-from dialogs.messages import Button, Reply
+from dialogs.messages import Button, Incoming, Reply
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
 from storage.clock import ManualClock
@@ -563,3 +563,43 @@ async def test_a_burst_through_the_emulator_keeps_the_pace_without_duplicates_or
         assert again.sent_rows == 150 and again.duplicates == 0 and again.too_many == 0
         result = max(result, again, key=lambda r: r.achieved)
     assert result.achieved >= 0.9 * result.rate
+
+
+async def test_a_reminder_waits_for_its_citizens_running_turn_and_goes_after_its_commit(bot: Bot) -> None:
+    """The dispatcher's job for a citizen goes through the turns' pipeline: a reminder claimed while the
+    citizen's turn is still sending its replies (holding their lock) waits, and goes after the turn's replies,
+    with what the turn wrote already committed. Without the lock it would go in the middle of the turn."""
+    now = bot.uow_factory.clock()
+    user_id = await citizen(bot.uow_factory, "7001")
+    rid = await remind(bot.uow_factory, user_id, now - dt.timedelta(minutes=1))
+    order: list[str] = []
+    sending, go = asyncio.Event(), asyncio.Event()
+
+    async def turn_replies(replies: list[Reply]) -> None:  # the turn's send, after its commit, under the lock
+        sending.set()
+        await go.wait()
+        order.append("turn")
+
+    async def send(external_id: str, reply: Reply) -> bool:
+        async with bot.uow_factory() as uow:  # what the turn wrote is committed before the reminder goes
+            lines = await uow.messages.recent(user_id)
+        assert any(line.direction == "in" and line.text == "/start" for line in lines)
+        order.append(f"reminder to {external_id}")
+        return True
+
+    turn = asyncio.create_task(bot.turns.take(Incoming("telegram", "7001", text="/start"), send=turn_replies))
+    await asyncio.wait_for(sending.wait(), timeout=5)
+    dispatcher = Dispatcher(bot.uow_factory, {"telegram": send}, plain, pipeline=bot.turns)
+    tick = asyncio.create_task(dispatcher.tick())
+    for _ in range(200):  # until the dispatcher has claimed it (and, without the lock, would send it)
+        if (await row(bot.uow_factory, rid)).status != PENDING:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # time enough for a send that did not wait
+    assert order == [] and not tick.done()
+    go.set()
+    await asyncio.wait_for(turn, timeout=5)
+    assert (await asyncio.wait_for(tick, timeout=5)).sent == 1
+    assert order == ["turn", "reminder to 7001"]
+    assert (await row(bot.uow_factory, rid)).status == SENT
+    assert len(bot.turns.locks) == 0

@@ -256,14 +256,14 @@ async def test_one_citizens_messages_to_two_processes_are_taken_one_after_the_ot
         timed(bots[0], spans, "a:")
         timed(bots[1], spans, "b:")
         await asyncio.gather(
-            bots[0].engine.handle(Incoming("web", "one", text="/start")),
-            bots[1].engine.handle(Incoming("web", "one", text="/help")),
-            bots[1].engine.handle(Incoming("web", "other", text="/start")),
+            bots[0].turns.take(Incoming("web", "one", text="/start")),
+            bots[1].turns.take(Incoming("web", "one", text="/help")),
+            bots[1].turns.take(Incoming("web", "other", text="/start")),
         )
         by = {tag: (tag, start, end) for tag, start, end in spans}
         assert not overlap(by["a:one"], by["b:one"]), spans  # one citizen: one step at a time
         assert overlap(by["a:one"], by["b:other"]) or overlap(by["b:one"], by["b:other"]), spans  # others run
-        assert all(len(bot.engine.locks) == 0 for bot in bots)  # nothing left behind
+        assert all(len(bot.turns.locks) == 0 for bot in bots)  # nothing left behind
 
 
 async def test_a_double_tap_on_two_processes_is_taken_once(
@@ -273,10 +273,10 @@ async def test_a_double_tap_on_two_processes_is_taken_once(
     commits); five citizens make that failure certain enough."""
     async with processes(2, kb, index, postgres_url, redis_url) as bots:
         for citizen in (f"tap-{k}" for k in range(5)):
-            await bots[0].engine.handle(Incoming("web", citizen, payload="s:birth"))
+            await bots[0].turns.take(Incoming("web", citizen, payload="s:birth"))
             tap = Incoming("web", citizen, payload="a:birth:q1:not_married")
-            results = await asyncio.gather(*(bots[i % 2].engine.handle(tap) for i in range(4)))
-            accepted = [r for r in results if not any("неактуальна" in x.text for x in r)]
+            results = await asyncio.gather(*(bots[i % 2].turns.take(tap) for i in range(4)))
+            accepted = [r for r in results if not any("неактуальна" in x.text for x in r or [])]
             assert len(accepted) == 1, citizen
 
 
