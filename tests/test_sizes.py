@@ -14,8 +14,9 @@ FOLDERS = ("bot", "dialogs", "handlers", "knowledge", "storage", "testkit", "ben
 LIMIT = 400
 # module → (ceiling in lines, why it is over the limit)
 EXCEPTIONS: dict[str, tuple[int, str]] = {
-    # TODO(lead): split at merge; other helpers are editing these now (session of 2026-12-07)
-    "knowledge/schema.py": (421, "TODO split: being edited by another helper; the service card's models"),
+    # ~400: the pydantic models of the knowledge files in one place, 3 lines over. Moving the offices' models
+    # out (tried) hides from ruff that their base is a pydantic model (RUF012 then flags every list default).
+    "knowledge/schema.py": (403, "the knowledge files' models; 3 lines over, kept whole"),
 }
 
 
