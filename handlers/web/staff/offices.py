@@ -146,7 +146,8 @@ async def api_office_patch(request: web.Request) -> web.Response:
     affected = [{"code": b.code, "start": b.start.isoformat() if b.start else None, "service": b.service}
                 for b in changed.affected]  # fmt: skip
     return json_ok(
-        {"office": {"id": changed.office.office, **changed.office.json(), "bookable": changed.office.bookable},
+        {"office": {"id": changed.office.office, **changed.office.json(), "bookable": changed.office.bookable,
+                    "schedule": changed.schedule},
          "affected": affected, "notified": changed.notified, "time_zone": str(found.booking.tz)
          if found.booking else None},
     )  # fmt: skip
