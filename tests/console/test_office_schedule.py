@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -216,3 +217,43 @@ async def test_an_operator_may_not_and_no_change_passes_without_the_token(client
     assert await sign_in(client, "anna") == 303
     assert (await client.patch("/staff/api/offices/visa-main", json=body)).status == 403
     assert await schedule(client) == current
+
+
+def form_fields(page: str, office: str) -> dict[str, str]:
+    """What the browser would post of `office`'s schedule form as rendered (checked boxes only)."""
+    start = page.index(f'action="/staff/offices/{office}/schedule"')
+    form = page[start : page.index("</form>", start)]
+    fields: dict[str, str] = {}
+    for tag in re.findall(r"<input [^>]*>", form):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        assert name is not None and value is not None, tag
+        if 'type="checkbox"' not in tag or " checked" in tag:
+            fields[name[1]] = html.unescape(value[1])
+    for name, text in re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
+        fields[name] = html.unescape(text)
+    return fields
+
+
+async def test_the_page_form_round_trips_and_changes_a_weekday(client: TestClient[Any, Any]) -> None:
+    assert await sign_in(client, "roman") == 303
+    current = await schedule(client)
+    page = await (await client.get("/staff/offices")).text()
+    assert "Офіс переїхав: залиште стан «працює»" in page and "Розклад запису" in page
+    fields = form_fields(page, "visa-main")
+    assert fields["martial_law-tue-open"] and 'aria-labelledby="visa-main-martial_law-tue' in page
+    same = await client.post("/staff/offices/visa-main/schedule", data=fields)
+    assert same.status == 200 and "Скасовано записів" not in await same.text()
+    assert await schedule(client) == current  # the form says what is stored
+
+    del fields["csrf"]
+    assert (await client.post("/staff/offices/visa-main/schedule", data=fields)).status == 403
+    fields = form_fields(page, "visa-main")
+    bad = {**fields, "martial_law-tue-open": "17:00", "martial_law-tue-close": "09:00"}
+    refused = await client.post("/staff/offices/visa-main/schedule", data=bad)
+    assert refused.status == 422 and "Розклад не збережено" in await refused.text()
+    changed = {**fields, "martial_law-tue-open": "10:00", "martial_law-tue-close": "11:00",
+               "martial_law-tue-breaks": ""}  # fmt: skip
+    assert (await client.post("/staff/offices/visa-main/schedule", data=changed)).status == 200
+    martial = next(s for s in (await schedule(client))["schedules"] if s["regime"] == "martial_law")
+    tue = next(h for h in martial["hours"] if "tue" in h["days"])
+    assert tue == {"days": ["tue"], "open": {"start": "10:00:00", "end": "11:00:00"}, "breaks": []}
