@@ -127,7 +127,7 @@ async def _reschedule(
         assert booking.start is not None
         await uow.bookings.refund(booking, month_key(booking.start, service.tz))
     service._tell(uow, CANCELLED, cancelled)
-    notified = await notify_cancelled(service, uow, cancelled, RESCHEDULED_REASON, now)
+    notified = await notify_cancelled(service, uow, cancelled, RESCHEDULED_REASON, now, rescheduled=True)
     if cancelled:
         await uow.audit.record(actor, "office.reschedule-cancel", f"office:{office}",
                                after={"cancelled": [b.code for b in cancelled], "notified": notified})  # fmt: skip

@@ -156,7 +156,8 @@ async def test_a_shortened_day_cancels_exactly_the_bookings_outside_it_and_tells
     told = sorted(n.external_id for n in notices)
     assert told == ["early", "late", "twin"]
     for notice in notices:
-        assert "змінив графік" in notice.text and "Найближчий вільний час" in notice.text
+        assert "змінив графік роботи" in notice.text and "прийому не буде" in notice.text
+        assert "не працюватиме" not in notice.text and "Найближчий вільний час" in notice.text
         assert re.search(r"о (09|1[01]):\d\d", notice.text)  # the nearest times are inside the new hours
         assert pack(PREFIX, "s", SERVICE) in json.dumps(notice.buttons)
 
