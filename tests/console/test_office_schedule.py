@@ -23,12 +23,14 @@ from bot.app import Bot
 from dialogs import offices as board
 from dialogs.booking.base import PREFIX
 from dialogs.booking.service import new_token
+from dialogs.messages import Incoming
 from dialogs.payloads import pack
 from knowledge import Knowledge
 from knowledge.booking_schema import BookableOffice
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.outbox import Outbox
+from testkit.people import verify_citizen
 from tests.conftest import make_settings
 from tests.console.test_api import _service, chat, session, sign_in
 
@@ -48,14 +50,14 @@ async def schedule(client: TestClient[Any, Any], office: str = "visa-main") -> d
     return dict(next(o for o in listed["offices"] if o["id"] == office)["schedule"])
 
 
-def tuesday(current: dict[str, Any], start: str, end: str) -> dict[str, Any]:
-    """`current`'s schedules with Tuesday open start–end without breaks, in every regime."""
+def tuesday(current: dict[str, Any], start: str, end: str, day: str = "tue") -> dict[str, Any]:
+    """`current`'s schedules with Tuesday (or `day`) open start–end without breaks, in every regime."""
     schedules = copy.deepcopy(current["schedules"])
     for regime in schedules:
         for hours in regime["hours"]:
-            hours["days"] = [d for d in hours["days"] if d != "tue"]
+            hours["days"] = [d for d in hours["days"] if d != day]
         regime["hours"] = [h for h in regime["hours"] if h["days"]]
-        regime["hours"].append({"days": ["tue"], "open": {"start": start, "end": end}, "breaks": []})
+        regime["hours"].append({"days": [day], "open": {"start": start, "end": end}, "breaks": []})
     return {"schedules": schedules}
 
 
@@ -112,6 +114,22 @@ async def test_new_tuesday_hours_are_offered_at_the_next_message_and_by_the_cli(
     assert (entry.actor, entry.action) == ("roman", "office.change")
     assert entry.before is not None and entry.after is not None
     assert entry.before["schedule"] != entry.after["schedule"] == (await schedule(client))
+
+
+async def test_the_bot_tells_the_changed_hours(client: TestClient[Any, Any], console: Bot) -> None:
+    async def hours() -> str:  # TEST_NOW is a Friday morning in Kyiv
+        await verify_citizen(console.engine._uow, "web", "asker")
+        replies = await console.engine.handle(Incoming("web", "asker", text="коли працює головний офіс"))
+        return "\n".join(r.text for r in replies)
+
+    assert "08:00" in await hours() and "10:00" not in await hours()
+    assert await sign_in(client, "roman") == 303
+    body = {"schedule": tuesday(await schedule(client), "10:00", "11:00", "fri")}
+    changed = await client.patch("/staff/api/offices/visa-main", json=body,
+                                 headers={"X-CSRF-Token": (await session(client))["csrf"]})  # fmt: skip
+    assert changed.status == 200
+    told = await hours()
+    assert "10:00" in told and "11:00" in told and "08:00" not in told
 
 
 async def _book_at(console: Bot, citizen: str, hhmm: str) -> Booking:
