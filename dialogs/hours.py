@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from dialogs import offices
 from dialogs.calendar import WorkCalendar
 from knowledge.loader import Knowledge
 from knowledge.schema import DayHours, Office, Regime, Schedule, Weekday
@@ -35,7 +36,12 @@ LOOK_AHEAD = 7  # days searched for the next day the office receives citizens
 
 
 def schedules_of(kb: Knowledge, office: Office) -> tuple[list[Schedule], bool]:
-    """The office's schedules and whether they are the bot's assumption rather than published hours."""
+    """The office's schedules and whether they are the bot's assumption rather than published hours. Hours staff
+    changed in the console (dialogs/offices.py) come first: they are the Center's own."""
+    if kb.booking is not None:
+        staff, data = offices.effective(kb.booking).office(office.id), kb.booking.office(office.id)
+        if staff is not None and data is not None and staff.schedules != data.schedules:
+            return list(staff.schedules), False
     if office.schedules:
         return list(office.schedules), False
     booked = kb.booking.office(office.id) if kb.booking else None

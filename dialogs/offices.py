@@ -10,17 +10,27 @@ refreshes. A closed or unconfirmed office is never offered for booking; an offic
 take bookings (`bookable`); the bot's answers give the staff's address, hours and note (`current`, `hours`).
 Of an unconfirmed office (the Center must confirm whether, where and when it receives) they say plainly that
 this is being confirmed and give the hotline (`CONFIRMING`, `CONFIRMING_HOURS`), whatever hours the data
-holds."""
+holds.
+
+The booking's configuration of an office (hours per regime, breaks, window groups, slot length, priority
+share: booking.yaml's shape) is also set by staff (`OfficeView.schedule`); `effective` gives the booking data
+with the board's schedules in place of the data's, built once per change and cached, so the slot grids (keyed
+on the data's identity, dialogs/booking/rules.py) are rebuilt only after a change."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from contextlib import suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from dialogs.texts import HOTLINE
+from knowledge.booking_schema import BookableOffice, BookingData
 from knowledge.schema import Office
 
 if TYPE_CHECKING:
@@ -45,6 +55,7 @@ class OfficeView:
     note: str | None
     address: str | None
     hours: str | None
+    schedule: str | None = None  # the booking's configuration as staff set it (canonical JSON; see `configure`)
 
     @property
     def bookable(self) -> bool:
@@ -55,17 +66,74 @@ class OfficeView:
         return {"status": self.status, "note": self.note, "address": self.address, "hours": self.hours}
 
 
-_NONE: Mapping[str, OfficeView] = MappingProxyType({})
-_BOARD: ContextVar[Mapping[str, OfficeView]] = ContextVar("office_board", default=_NONE)
+@dataclass(frozen=True)
+class _Board:
+    views: Mapping[str, OfficeView]
+    schedules: tuple[tuple[str, str], ...] = field(default=())  # (office, schedule) of the configured ones
+
+
+_NONE = _Board(MappingProxyType({}))
+_BOARD: ContextVar[_Board] = ContextVar("office_board", default=_NONE)
 
 
 def use(board: Mapping[str, OfficeView]) -> None:
     """Make `board` the offices' state for the rest of this task (a turn)."""
-    _BOARD.set(MappingProxyType(dict(board)))
+    views = dict(board)
+    schedules = tuple(sorted((o, v.schedule) for o, v in views.items() if v.schedule is not None))
+    _BOARD.set(_Board(MappingProxyType(views), schedules))
 
 
 async def load(uow: UnitOfWork) -> dict[str, OfficeView]:
     return {row[0]: OfficeView(*row) for row in await uow.offices.snapshot()}
+
+
+SCHEDULE_FIELDS = ("schedules", "groups", "priority_share")  # what staff set of booking.yaml's office
+
+
+def configure(base: BookableOffice, schedule: Mapping[str, Any]) -> BookableOffice:
+    """The data's office with the staff's schedule in place (pydantic's ValidationError for a bad one)."""
+    merged = base.model_dump(mode="json")
+    merged.update({k: schedule[k] for k in SCHEDULE_FIELDS if k in schedule})
+    return BookableOffice.model_validate(merged)
+
+
+def schedule_of(cfg: BookableOffice) -> dict[str, Any]:
+    """An office's schedule as stored (booking.yaml's shape)."""
+    return cfg.model_dump(mode="json", include=set(SCHEDULE_FIELDS))
+
+
+_EFFECTIVE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[BookingData, BookingData]] = {}
+_EFFECTIVE_MAX = 32
+
+
+def _build(base: BookingData, schedules: tuple[tuple[str, str], ...]) -> BookingData:
+    staff = dict(schedules)
+    offices = []
+    for cfg in base.offices:
+        text = staff.get(cfg.office)
+        if text is not None:
+            # validated when staff saved it; a shape the data no longer accepts keeps the data's
+            with suppress(ValidationError, ValueError):
+                cfg = configure(cfg, json.loads(text))
+        offices.append(cfg)
+    return base.model_copy(update={"offices": offices})
+
+
+def effective(base: BookingData) -> BookingData:
+    """The booking data with the staff's schedules of this turn's board: `base` itself when staff set none,
+    otherwise one object per (base, schedules), so caches keyed on its identity stay valid until a change."""
+    schedules = _BOARD.get().schedules
+    if not schedules:
+        return base
+    key = (id(base), schedules)
+    hit = _EFFECTIVE.get(key)
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    built = _build(base, schedules)
+    if len(_EFFECTIVE) >= _EFFECTIVE_MAX:
+        _EFFECTIVE.clear()
+    _EFFECTIVE[key] = (base, built)  # the entry keeps `base` alive, so its id is not reused meanwhile
+    return built
 
 
 async def refresh(uow: UnitOfWork) -> None:
@@ -75,7 +143,7 @@ async def refresh(uow: UnitOfWork) -> None:
 
 def view(office: str) -> OfficeView | None:
     """The staff's state of an office; None when staff never set one (the knowledge's data stands)."""
-    return _BOARD.get().get(office)
+    return _BOARD.get().views.get(office)
 
 
 def bookable(office: str) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from dialogs import texts
 from dialogs.checklist import Checklist, build_checklist
+from dialogs.hours import schedules_of
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
 from dialogs.render import (
@@ -99,10 +100,10 @@ class Views:
         return self._long("\n".join(parts), (NAV_MENU,), replace=replace)
 
     def _with_hours(self, office: Office) -> Office:
-        """The office with the hours booking.yaml assumes for it when contacts.yaml publishes none (their text
-        says they are approximate)."""
-        booked = self.kb.booking.office(office.id) if self.kb.booking and not office.schedules else None
-        return office.model_copy(update={"schedules": booked.schedules}) if booked else office
+        """The office with the hours staff set in the console, or those booking.yaml assumes for it when
+        contacts.yaml publishes none (their text says they are approximate); dialogs/hours.py `schedules_of`."""
+        schedules, _ = schedules_of(self.kb, office)
+        return office.model_copy(update={"schedules": schedules}) if schedules != office.schedules else office
 
     def step(self, scenario: Scenario, step: Step, answers: dict[str, str], can_go_back: bool) -> list[Reply]:
         nav = ((_b(texts.BACK, Action.BACK), *NAV_MENU),) if can_go_back else (NAV_MENU,)

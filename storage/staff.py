@@ -4,8 +4,8 @@
   the lock they earn (rules in dialogs/console/rules.py).
 - `StaffSession`: a signed-in browser. Its token is random (secrets) and only its SHA-256 is stored, so a leaked
   table opens no session; revoked at logout, by `staff disable` and `staff passwd`, or when idle too long.
-- `OfficeState`: an office's status (open, closed or unconfirmed), note, address and hours as the Center says
-  today; the first start imports them from knowledge/data/booking.yaml, and the booking and the bot's answers
+- `OfficeState`: an office's status (open, closed or unconfirmed), note, address, hours and booking schedule
+  (hours per regime, breaks, window groups) as the Center says today; the first start imports them from knowledge/data/booking.yaml, and the booking and the bot's answers
   read them at every turn (dialogs/offices.py).
 
 Never commits (the unit of work does).
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +65,10 @@ class OfficeState(Base):
     note: Mapped[str | None] = mapped_column(Text, default=None)  # why closed, where to go instead
     address: Mapped[str | None] = mapped_column(String(200), default=None)
     hours: Mapped[str | None] = mapped_column(Text, default=None)  # the hours as citizens are told them
+    # The booking's configuration of the office in booking.yaml's shape (`schedules`, `groups`,
+    # `priority_share`; knowledge/booking_schema.py BookableOffice), imported from it at the first start; None:
+    # the data's own stands.
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
 
@@ -111,7 +117,13 @@ class Staff:
         await self._s.execute(update(StaffSession).where(StaffSession.user_id == user.id).values(revoked=True))
 
 
-OfficeRow = tuple[str, str, str | None, str | None, str | None]  # office, status, note, address, hours
+# office, status, note, address, hours, schedule (canonical JSON text: hashable and immutable)
+OfficeRow = tuple[str, str, str | None, str | None, str | None, str | None]
+
+
+def schedule_text(schedule: dict[str, Any] | None) -> str | None:
+    """An office's schedule as canonical JSON text (keys sorted), or None."""
+    return None if schedule is None else json.dumps(schedule, sort_keys=True, ensure_ascii=False)
 
 
 class OfficeCache:
@@ -144,7 +156,8 @@ class Offices:
         fresh = cache is not None and cache.at is not None and cache.at <= now < cache.at + OfficeCache.TTL
         if cache is not None and cache.rows is not None and fresh:
             return cache.rows
-        rows = tuple((r.office, r.status, r.note, r.address, r.hours) for r in await self.all())
+        rows = tuple((r.office, r.status, r.note, r.address, r.hours, schedule_text(r.schedule))
+                     for r in await self.all())  # fmt: skip
         if cache is not None:
             cache.rows, cache.at = rows, now
         return rows

@@ -31,6 +31,7 @@ ON_DAY = "у {weekday}, {date:%d.%m.%Y},"
 CALLBACK_CLOSED = "Вибачте, {on_day} гаряча лінія не зможе передзвонити. Причина: {reason}."
 CALLBACK_CANCELLED = "Ваше замовлення дзвінка **{code}** на {start:%H:%M} скасовано."
 OFFICE_CLOSED = "Вибачте, {on_day} {office} не працюватиме. Причина: {reason}."
+OFFICE_RESCHEDULED = "Вибачте, {office} змінив графік роботи: {on_day} о {start:%H:%M} прийому не буде."
 OFFICE_CANCELLED = "Ваш запис **{code}** на {start:%H:%M} цього дня скасовано."
 NEAREST_TIME = "• {day} о {start:%H:%M}"
 NEAREST_AT = "Найближчий вільний час — {office}:"
@@ -59,10 +60,16 @@ def office_name(kb: Knowledge, office: str) -> str:
 
 
 def closure_notice(
-    service: BookingService, booking: Booking, reason: str, nearest: Sequence[Slot], at: str | None = None
+    service: BookingService,
+    booking: Booking,
+    reason: str,
+    nearest: Sequence[Slot],
+    at: str | None = None,
+    rescheduled: bool = False,
 ) -> Reply:
     """What a citizen whose booking fell on a closed day is told, with the button to book again. `at`: the
-    office the nearest times are at, when not the booking's own (that one is closed for good)."""
+    office the nearest times are at, when not the booking's own (that one is closed for good). `rescheduled`:
+    the office works that day but its new hours or windows leave this time out (staff changed the schedule)."""
     assert booking.start is not None
     start = service.local(booking.start)
     on_day = ON_DAY.format(weekday=ON_WEEKDAY[start.weekday()], date=start)
@@ -74,10 +81,9 @@ def closure_notice(
         ]
     else:
         office = office_name(service.kb, booking.office)
-        lines = [
-            OFFICE_CLOSED.format(on_day=on_day, office=office, reason=reason),
-            OFFICE_CANCELLED.format(code=booking.code, start=start),
-        ]
+        first = (OFFICE_RESCHEDULED.format(office=office, on_day=on_day, start=start) if rescheduled
+                 else OFFICE_CLOSED.format(on_day=on_day, office=office, reason=reason))  # fmt: skip
+        lines = [first, OFFICE_CANCELLED.format(code=booking.code, start=start)]
     if nearest:
         elsewhere = at is not None and at != booking.office
         lines += ["", NEAREST_AT.format(office=office_name(service.kb, at or "")) if elsewhere else texts.NEAREST]
@@ -103,7 +109,12 @@ async def close_day_and_notify(
 
 
 async def notify_cancelled(
-    service: BookingService, uow: UnitOfWork, cancelled: Sequence[Booking], reason: str, now: dt.datetime
+    service: BookingService,
+    uow: UnitOfWork,
+    cancelled: Sequence[Booking],
+    reason: str,
+    now: dt.datetime,
+    rescheduled: bool = False,
 ) -> int:
     """Queue the closure notice to each citizen whose booking staff cancelled (no reminder of it is left);
     the number of citizens told."""
@@ -127,7 +138,7 @@ async def notify_cancelled(
             nearest[key] = await service.nearest(
                 uow, at, booking.service, now=now, priority=booking.priority, after=booking.start, n=NEAREST_SHOWN,
             )  # fmt: skip
-        notice = closure_notice(service, booking, reason, nearest[key], at)
+        notice = closure_notice(service, booking, reason, nearest[key], at, rescheduled)
         await uow.outbox.add(user.channel, user.external_id, notice.text, button_rows(notice.buttons))
         notified += 1
     return notified

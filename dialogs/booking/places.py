@@ -51,13 +51,22 @@ class Places:
         if kb.booking is None:
             raise ValueError("knowledge/data/booking.yaml is missing")
         self.kb = kb
-        self.data: BookingData = kb.booking
-        self.tz = ZoneInfo(self.data.timezone)
+        self.base: BookingData = kb.booking
+        self.tz = ZoneInfo(self.base.timezone)
         self.martial_law = martial_law
         # Under martial law Ukraine's public holidays are working days; a setting may say otherwise.
         self.holidays_off = (not martial_law) if holidays_are_days_off is None else holidays_are_days_off
-        self.lead = dt.timedelta(minutes=self.data.lead_minutes)
-        self.release = dt.timedelta(hours=self.data.release_hours)
+        self.lead = dt.timedelta(minutes=self.base.lead_minutes)
+        self.release = dt.timedelta(hours=self.base.release_hours)
+
+    @property
+    def data(self) -> BookingData:
+        """booking.yaml with the offices' schedules as staff set them this turn (dialogs/offices.py)."""
+        return board.effective(self.base)
+
+    @data.setter
+    def data(self, value: BookingData) -> None:
+        self.base = value
 
     def offices(self, service: str) -> list[str]:
         """The offices where `service` can be booked (the card's offices) that take bookings today: a closed office
@@ -74,11 +83,11 @@ class Places:
         return resource_for(self.data, office, service)
 
     def gives_priority(self, office: str) -> bool:
-        cfg = next((o for o in self.data.offices if o.office == office), None)
+        cfg = self.data.office(office)
         return cfg is not None and (cfg.priority_only or cfg.priority_share > 0)
 
     def priority_only(self, office: str) -> bool:
-        cfg = next((o for o in self.data.offices if o.office == office), None)
+        cfg = self.data.office(office)
         return cfg is not None and cfg.priority_only
 
     def local(self, moment: dt.datetime) -> dt.datetime:
@@ -92,8 +101,9 @@ class Places:
     ) -> dict[dt.date, list[tuple[Slot, set[int]]]]:
         """The slots of these days with the places taken in each: two queries whatever the number of days."""
         calendar = await self._calendar(uow)
+        data = self.data
         grid = {
-            d: day_slots(self.data, resource, d, martial_law=self.martial_law, calendar=calendar)
+            d: day_slots(data, resource, d, martial_law=self.martial_law, calendar=calendar)
             for d in days
         }
         filled = [slots for slots in grid.values() if slots]

@@ -89,7 +89,7 @@ def idle(seen_at: dt.datetime, now: dt.datetime) -> bool:
 
 # unconfirmed: the Center has yet to confirm the office; no booking there (dialogs/offices.py)
 STATUSES = ("open", "closed", "unconfirmed")
-OFFICE_FIELDS = ("status", "note", "address", "hours")
+OFFICE_FIELDS = ("status", "note", "address", "hours", "schedule")  # schedule: dialogs/console/schedule.py
 MAX_NOTE, MAX_ADDRESS, MAX_HOURS = 500, 200, 500
 
 
@@ -117,7 +117,7 @@ def office_patch(body: object, current: OfficeView) -> OfficeView:
     """The office after a PATCH body {"status", "note", "address", "hours"} (any of them); Invalid names the
     field at fault. Closing needs a note (what citizens are told)."""
     if not isinstance(body, dict) or not body:
-        raise Invalid("body", "send a JSON object with any of status, note, address, hours")
+        raise Invalid("body", "send a JSON object with any of status, note, address, hours, schedule")
     stray = sorted(set(body) - set(OFFICE_FIELDS))
     if stray:
         raise Invalid(stray[0], f"unknown field {stray[0]!r}")
@@ -131,4 +131,4 @@ def office_patch(body: object, current: OfficeView) -> OfficeView:
     hours = _text(body, "hours", MAX_HOURS) if "hours" in body else current.hours
     if status == "closed" and not note:
         raise Invalid("note", "say in a note why the office is closed and where citizens are received instead")
-    return OfficeView(current.office, status, note, address, hours)
+    return OfficeView(current.office, status, note, address, hours, current.schedule)

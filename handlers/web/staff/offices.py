@@ -12,6 +12,7 @@ from aiohttp import web
 from dialogs.booking import offices
 from dialogs.console import rules
 from dialogs.console.accounts import Signed
+from handlers.web.staff import office_schedule
 from handlers.web.staff.base import (
     Console,
     api_error,
@@ -32,7 +33,18 @@ from storage.booking import Booking
 STATUS_UA = {"open": "працює", "closed": "зачинено", "unconfirmed": "уточнюється"}
 
 
-def _office_form(office: dict[str, Any], signed: Signed, editable: bool) -> str:
+HELP = (
+    '<p class="help">Офіс переїхав: залиште стан «працює», вкажіть нову адресу і в примітці — звідки переїхав і '
+    "з якої дати (громадяни бачать примітку першою). Зачинений офіс ніколи не пропонується для запису; офіс без "
+    "адреси запис не приймає. «Графік для громадян» — те, що бот каже про години; порожньо — слова розкладу "
+    "запису для режиму, що діє. Розклад запису (години, перерви, вікна, послуги) діє з наступного повідомлення; "
+    "записи, що в нього більше не вміщаються, скасовуються, а громадянам надсилається найближчий вільний час.</p>"
+)
+
+
+def _office_form(
+    office: dict[str, Any], signed: Signed, editable: bool, services: list[tuple[str, str]] | None = None
+) -> str:
     oid = escape(office["id"])
     status = office["status"]
     lines = [
@@ -55,13 +67,15 @@ def _office_form(office: dict[str, Any], signed: Signed, editable: bool) -> str:
         f'<label for="status-{oid}">Стан</label><select id="status-{oid}" name="status">{options}</select>'
         f'<label for="address-{oid}">Адреса</label>'
         f'<input type="text" id="address-{oid}" name="address" value="{escape(office["address"] or "")}">'
-        f'<label for="hours-{oid}">Графік для громадян (порожньо — як у довіднику)</label>'
+        f'<label for="hours-{oid}">Графік для громадян (порожньо — слова розкладу запису)</label>'
         f'<textarea id="hours-{oid}" name="hours">{escape(office["hours"] or "")}</textarea>'
         f'<label for="note-{oid}">Примітка (для зачиненого офісу — чому і де приймають натомість)</label>'
         f'<textarea id="note-{oid}" name="note">{escape(office["note"] or "")}</textarea>'
-        '<button type="submit">Зберегти</button></form></section>'
+        '<button type="submit">Зберегти</button></form>'
     )
-    return "".join(lines)
+    if office.get("schedule") and services is not None:
+        lines.append(office_schedule.schedule_form(office["id"], office["schedule"], services, signed))
+    return "".join(lines) + "</section>"
 
 
 def _local(found: Console, booking: Booking) -> str:
@@ -91,7 +105,8 @@ async def _offices_page(request: web.Request, signed: Signed, notice: str = "", 
     async with found.uows() as uow:
         listed = await offices.listing(uow, found.kb)
     editable = rules.may(signed.role, "offices.edit")
-    body = "<h1>Офіси</h1>" + notice + "".join(_office_form(o, signed, editable) for o in listed)
+    services = office_schedule.bookable_services(found.kb)
+    body = "<h1>Офіси</h1>" + HELP + notice + "".join(_office_form(o, signed, editable, services) for o in listed)
     return html(page("Офіси", body, signed, "/staff/offices"), status)
 
 
@@ -106,6 +121,23 @@ async def office_form(request: web.Request) -> web.StreamResponse:
         changed = await _change(request, signed, body)
     except rules.Invalid as exc:
         return await _offices_page(request, signed, error(str(exc)), 422)
+    if changed is None:
+        raise web.HTTPNotFound(headers=headers())
+    return await _offices_page(request, signed, _affected_html(console(request), changed))
+
+
+async def schedule_form(request: web.Request) -> web.StreamResponse:
+    signed, fields = await changer(request, "offices.edit")
+    found = console(request)
+    async with found.uows() as uow:
+        current = next((o for o in await offices.listing(uow, found.kb) if o["id"] == request.match_info["office"]),
+                       None)  # fmt: skip
+    if current is None or not current["schedule"]:
+        raise web.HTTPNotFound(headers=headers())
+    try:
+        changed = await _change(request, signed, {"schedule": office_schedule.read_form(fields, current["schedule"])})
+    except rules.Invalid as exc:
+        return await _offices_page(request, signed, error(f"Розклад не збережено ({exc.field}): {exc}"), 422)
     if changed is None:
         raise web.HTTPNotFound(headers=headers())
     return await _offices_page(request, signed, _affected_html(console(request), changed))
@@ -146,7 +178,8 @@ async def api_office_patch(request: web.Request) -> web.Response:
     affected = [{"code": b.code, "start": b.start.isoformat() if b.start else None, "service": b.service}
                 for b in changed.affected]  # fmt: skip
     return json_ok(
-        {"office": {"id": changed.office.office, **changed.office.json(), "bookable": changed.office.bookable},
+        {"office": {"id": changed.office.office, **changed.office.json(), "bookable": changed.office.bookable,
+                    "schedule": changed.schedule},
          "affected": affected, "notified": changed.notified, "time_zone": str(found.booking.tz)
          if found.booking else None},
     )  # fmt: skip
@@ -155,5 +188,6 @@ async def api_office_patch(request: web.Request) -> web.Response:
 def routes(app: web.Application) -> None:
     app.router.add_get("/staff/offices", offices_page)
     app.router.add_post("/staff/offices/{office}", office_form)
+    app.router.add_post("/staff/offices/{office}/schedule", schedule_form)
     app.router.add_get("/staff/api/offices", api_offices)
     app.router.add_patch("/staff/api/offices/{office}", api_office_patch)
