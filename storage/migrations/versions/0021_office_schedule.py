@@ -2,7 +2,7 @@
 priority share) as staff set it in the console, in booking.yaml's shape
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0017
 Create Date: 2026-12-07 15:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0020"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
