@@ -200,7 +200,11 @@ async def test_close_day_cancels_and_queues_a_notice_per_citizen(db: Db, kb: Kno
             booking.code in notice.text and "технічні роботи" in notice.text and "07.12.2026" in notice.text
         )
         assert "Найближчий вільний час:" in notice.text
-        assert notice.buttons == [[{"text": "📅 Записатися знову", "payload": f"q:s:{SERVICE}"}]]
+        assert notice.buttons is not None and notice.buttons[-1] == [
+            {"text": "📅 Інший день чи час", "payload": f"q:s:{SERVICE}"}
+        ]
+        assert all(row[0]["payload"].startswith(f"q:at:{booking.code}:") for row in notice.buttons[:-1])
+        assert len(notice.buttons) > 1
         offered = [line for line in notice.text.splitlines() if line.startswith("• ")]
         assert offered and all("07.12" not in line for line in offered)  # never the closed day
 

@@ -140,8 +140,8 @@ class BookingRoom(TypedAnswers, Requests):
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
         if verb == "ok" and arg:  # a confirmation is answered even outside the flow: a double tap, days later
             return await self._confirm(turn, arg)
-        if verb == "at" and arg:  # a time offered in a notice (a refused priority claim): book it again
-            return await self._again_at(turn, arg, rest[1] if len(rest) > 1 else "")
+        if verb == "at" and arg:  # a time a notice offered (a closure, a refused claim, an alert): book or move
+            return await self._again_at(turn, arg, rest[1] if len(rest) > 1 else "", rest[2] if len(rest) > 2 else "")
         if state.scenario != NAME:  # a step button from an old message, outside the booking
             return [Reply(texts.STALE), *self._groups(state)]
         return await self._step(turn, verb, arg, rest[1] if len(rest) > 1 else "")

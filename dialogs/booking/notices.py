@@ -36,6 +36,8 @@ OFFICE_CANCELLED = "Ваш запис **{code}** на {start:%H:%M} цього �
 NEAREST_TIME = "• {day} о {start:%H:%M}"
 NEAREST_AT = "Найближчий вільний час — {office}:"
 REBOOK_BELOW = "Записатися знову можна кнопкою нижче."
+PICK_BELOW = "Оберіть час кнопкою нижче — або інший день."
+OTHER_TIME = "📅 Інший день чи час"
 NOTHING_NEAR = (
     "Найближчими днями вільного часу, на жаль, немає. Підкажуть на безкоштовній гарячій лінії {phone}."
 )
@@ -84,18 +86,24 @@ def closure_notice(
         first = (OFFICE_RESCHEDULED.format(office=office, on_day=on_day, start=start) if rescheduled
                  else OFFICE_CLOSED.format(on_day=on_day, office=office, reason=reason))  # fmt: skip
         lines = [first, OFFICE_CANCELLED.format(code=booking.code, start=start)]
+    rows: list[tuple[Button, ...]] = []
     if nearest:
         elsewhere = at is not None and at != booking.office
         lines += ["", NEAREST_AT.format(office=office_name(service.kb, at or "")) if elsewhere else texts.NEAREST]
         for slot in nearest:
             local = service.local(slot.start)
             lines.append(NEAREST_TIME.format(day=texts.day_text(local.date()), start=local))
-        lines += ["", REBOOK_BELOW]
+            if booking.kind == "office":  # a time of the list books it (the same service; at `at`)
+                where = (at,) if elsewhere and at else ()
+                label = f"🕘 {texts.day_text(local.date())[:-5]} о {local:%H:%M}"
+                rows.append((Button(label, pack(PREFIX, "at", booking.code, f"{local:%Y%m%d%H%M}", *where)),))
+        lines += ["", REBOOK_BELOW if booking.kind != "office" else PICK_BELOW]
     else:
         lines += ["", NOTHING_NEAR.format(phone=common.HOTLINE)]
     # A callback is booked again as a callback; an office visit, for the same service.
     again = ("cb",) if booking.kind == "callback" else ("s", booking.service)
-    return Reply("\n".join(lines), ((Button(REBOOK, pack(PREFIX, *again)),),))
+    rows.append((Button(REBOOK if not rows else OTHER_TIME, pack(PREFIX, *again)),))
+    return Reply("\n".join(lines), tuple(rows))
 
 
 async def close_day_and_notify(

@@ -209,11 +209,12 @@ class BookingSteps(Refusals):
             return [self._consent(texts.CONSENT_VISIT, "vy")]
         return [Reply(texts.STALE), *self._groups(state)]
 
-    async def _again_at(self, turn: Turn, code: str, moment: str) -> list[Reply]:
+    async def _again_at(self, turn: Turn, code: str, moment: str, office: str = "") -> list[Reply]:
         """A time a notice offered for a booking of the citizen's, shown to confirm (the place is taken only
-        then): for a cancelled one (a refused priority claim, dialogs/booking/priority.py) a new booking of the
-        same service and office on a general place; for one still active (an air-raid alert fell on it,
-        dialogs/booking/after_alert.py) a move, on the same kind of place."""
+        then). For one still active (an air-raid alert fell on it, dialogs/booking/after_alert.py) a move on the
+        same kind of place; for a cancelled one (a closed day or office, dialogs/booking/notices.py; a refused
+        priority claim, dialogs/booking/priority.py) a new booking of the same service, at `office` when the notice
+        offered another one, on the same kind of place unless the person's priority was refused."""
         old = await turn.uow.bookings.by_code(code)
         start = _moment(moment, self.booking)
         if old is None or old.user_id != turn.user.id or old.kind != "office" or start is None:
@@ -221,10 +222,18 @@ class BookingSteps(Refusals):
         if old.status == BOOKED:
             choices = Choices(svc=old.service, office=old.office, move=old.code, prio=old.priority_group or "")
         else:
-            choices = Choices(svc=old.service, office=old.office)
+            where = office if office and office in self.booking.offices(old.service) else old.office
+            prio = old.priority_group or "" if old.priority and not await self._claim_refused(turn) else ""
+            choices = Choices(svc=old.service, office=where, prio=prio)
         self._enter(turn.state, choices, "time")
         turn.state.focus = f"booking:{old.service}"
         return self._summary(turn, start)
+
+    async def _claim_refused(self, turn: Turn) -> bool:
+        """Whether staff refused this person's priority claim lately (their priority bookings went general)."""
+        person = await turn.uow.people.person(turn.user)
+        until = await turn.uow.people.blocked_until(person) if person else None
+        return until is not None and until > turn.now
 
     def _start(self, state: DialogState, hhmm: str) -> dt.datetime | None:
         day, wall = _date(STATE.load(state).day), payload_time(hhmm)

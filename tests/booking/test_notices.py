@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from dialogs.booking.base import PREFIX
-from dialogs.booking.notices import REBOOK, closure_notice, office_name
+from dialogs.booking.notices import OTHER_TIME, closure_notice, office_name
 from dialogs.booking.rules import Resource, Slot
 from dialogs.booking.service import BookingService
 from dialogs.payloads import parse
@@ -45,12 +45,20 @@ def test_an_office_visit_is_told_the_reason_the_nearest_times_and_can_book_the_s
         "• вт, 08.12.2026 о 08:00\n"
         "• вт, 08.12.2026 о 08:20\n"
         "\n"
-        "Записатися знову можна кнопкою нижче."
+        "Оберіть час кнопкою нижче — або інший день."
     )
-    [[button]] = notice.buttons
-    assert button.text == REBOOK and button.payload == "q:s:drs-passport-id-lost"
-    payload = parse(button.payload, {PREFIX})
-    assert payload is not None and payload.prefix == PREFIX
+    *times, [other] = notice.buttons
+    assert [[(b.text, b.payload) for b in row] for row in times] == [
+        [("🕘 вт, 08.12 о 08:00", "q:at:K7M-4QX:202612080800")],
+        [("🕘 вт, 08.12 о 08:20", "q:at:K7M-4QX:202612080820")],
+    ]
+    assert other.text == OTHER_TIME and other.payload == "q:s:drs-passport-id-lost"
+    for row in notice.buttons:
+        payload = parse(row[0].payload, {PREFIX})
+        assert payload is not None and payload.prefix == PREFIX
+    # Times at another office (this one is closed for good) carry that office.
+    elsewhere = closure_notice(service, _booking("office", "visa-main", _at(7, 8)), "x", nearest, "saksahan-uszn")
+    assert elsewhere.buttons[0][0].payload == "q:at:K7M-4QX:202612080800:saksahan-uszn"
 
 
 def test_a_callback_with_no_free_time_near_is_sent_to_the_hotline_and_books_a_callback_again(
