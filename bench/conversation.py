@@ -1,9 +1,11 @@
 """The conversation corpus (tests/conversations/) on the real object graph: the share of typed turns handled as
 expected, by kind (follow-up, typed answer, intent, search), for the tuning and the held-out part separately and
-together, and the latency of a turn. Goal (issue 19): ≥ 95 % overall and no kind under 90 %.
+together, and the latency of a turn. Goal (issue 19): ≥ 95 % overall and no kind under 90 %. The parts are
+testkit.corpus.PARTS: tuning, holdout (never tuned on) and fresh (never tuned on, written by an author who never
+read how the bot understands text).
 
 Run: `.venv/bin/python -m bench.conversation` (add `--failures` to list every turn that went wrong and what
-happened, `--part holdout` for one part only).
+happened, `--part fresh` for one part only).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ async def measure(parts: list[str]) -> Report:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--failures", action="store_true", help="list every turn not handled as expected")
-    parser.add_argument("--part", choices=PARTS, help="one part only (default: both)")
+    parser.add_argument("--part", choices=PARTS, help="one part only (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     report = asyncio.run(measure([args.part] if args.part else list(PARTS)))

@@ -25,7 +25,7 @@ from dialogs.outcome import Outcome
 from dialogs.payloads import Action, pack
 from knowledge.loader import Knowledge
 from storage.clock import ManualClock
-from testkit.corpus import KINDS, Conversation, Observed, judge
+from testkit.corpus import KINDS, PARTS, Conversation, Observed, judge
 from testkit.people import verify_citizen
 from testkit.transcript import Channel, EngineChannel, Seen
 from testkit.transcript import seen as transcript_seen
@@ -200,7 +200,8 @@ class Report:
         return {kind: self.score(part, kind) for kind in KINDS}
 
     def parts(self) -> list[str]:
-        return sorted({r.part for r in self.results}, key=lambda p: (p != "tuning", p))
+        order = {part: i for i, part in enumerate(PARTS)}  # tuning first, then the held-out parts
+        return sorted({r.part for r in self.results}, key=lambda p: (order.get(p, len(order)), p))
 
     def latency_ms(self) -> dict[str, float]:
         """p50, p95, p99 and the maximum of a typed turn, in milliseconds."""

@@ -30,7 +30,8 @@ from knowledge.loader import Knowledge
 from testkit.net import ROOT
 
 CORPUS = ROOT / "tests" / "conversations"
-PARTS = ("tuning", "holdout")  # holdout: never tuned on
+PARTS = ("tuning", "holdout", "fresh")  # holdout, fresh: never tuned on (fresh: by an author who never read
+# how the bot understands text, after the holdout part had been seen by developers)
 KINDS = ("follow-up", "typed answer", "intent", "search")  # what the issue counts
 COUNTED_AS = {
     "follow-up": "follow-up",
@@ -158,7 +159,7 @@ class CorpusFile(BaseModel):
 
 
 def load(part: str, folder: Path = CORPUS) -> list[Conversation]:
-    """The conversations of one part ("tuning" or "holdout"), validated."""
+    """The conversations of one part (one of PARTS), validated."""
     raw = yaml.safe_load((folder / f"{part}.yaml").read_text(encoding="utf-8"))
     return CorpusFile.model_validate(raw).conversations
 
