@@ -135,6 +135,18 @@ async def api_session(request: web.Request, permission: str | None, change: bool
     return signed
 
 
+async def api_change(request: web.Request, permission: str) -> tuple[Signed, object] | web.Response:
+    """The caller and the JSON body of an API change, or the response that refuses it (401, 403 without CSRF or
+    role, 415, 422 for bad JSON)."""
+    signed = await api_session(request, permission, change=True)
+    if isinstance(signed, web.Response):
+        return signed
+    body = await json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    return signed, body
+
+
 async def json_body(request: web.Request) -> object | web.Response:
     """The request's JSON, or the 415/422 response that refuses it."""
     if request.content_type != "application/json":

@@ -15,6 +15,7 @@ from dialogs.console import desk as rules
 from dialogs.console.accounts import Signed
 from dialogs.console.rules import Invalid
 from handlers.web.staff.base import (
+    api_change,
     api_error,
     api_session,
     changer,
@@ -22,7 +23,6 @@ from handlers.web.staff.base import (
     csrf_field,
     error,
     html,
-    json_body,
     json_ok,
     notice,
     page,
@@ -220,12 +220,10 @@ async def api_reveal(request: web.Request) -> web.Response:
 
 
 async def api_mark(request: web.Request) -> web.Response:
-    signed = await api_session(request, PERMISSION, change=True)
-    if isinstance(signed, web.Response):
-        return signed
-    body = await json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    asked = await api_change(request, PERMISSION)
+    if isinstance(asked, web.Response):
+        return asked
+    signed, body = asked
     try:
         mark = await _change(request, signed, body)
     except Invalid as exc:

@@ -15,6 +15,7 @@ from dialogs.console.accounts import Signed
 from handlers.web.staff import office_schedule
 from handlers.web.staff.base import (
     Console,
+    api_change,
     api_error,
     api_session,
     changer,
@@ -23,7 +24,6 @@ from handlers.web.staff.base import (
     error,
     headers,
     html,
-    json_body,
     json_ok,
     page,
     viewer,
@@ -162,12 +162,10 @@ async def api_offices(request: web.Request) -> web.Response:
 
 
 async def api_office_patch(request: web.Request) -> web.Response:
-    signed = await api_session(request, "offices.edit", change=True)
-    if isinstance(signed, web.Response):
-        return signed
-    body = await json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    asked = await api_change(request, "offices.edit")
+    if isinstance(asked, web.Response):
+        return asked
+    signed, body = asked
     try:
         changed = await _change(request, signed, body)
     except rules.Invalid as exc:

@@ -20,6 +20,7 @@ from dialogs.console.rules import Invalid
 from dialogs.offices import bookable
 from handlers.web.staff.base import (
     Console,
+    api_change,
     api_error,
     api_session,
     changer,
@@ -28,7 +29,6 @@ from handlers.web.staff.base import (
     error,
     headers,
     html,
-    json_body,
     json_ok,
     notice,
     page,
@@ -322,12 +322,10 @@ async def api_today(request: web.Request) -> web.Response:
 
 
 async def api_mark(request: web.Request) -> web.Response:
-    signed = await api_session(request, PERMISSION, change=True)
-    if isinstance(signed, web.Response):
-        return signed
-    body = await json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    asked = await api_change(request, PERMISSION)
+    if isinstance(asked, web.Response):
+        return asked
+    signed, body = asked
     try:
         status, decision = rules.mark(body)
         marked = await _mark(request, signed, request.match_info["code"], status, decision)

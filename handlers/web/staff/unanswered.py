@@ -14,6 +14,7 @@ from dialogs.console import unanswered as found_rules
 from dialogs.console.accounts import Signed
 from dialogs.console.similar import Group
 from handlers.web.staff.base import (
+    api_change,
     api_error,
     api_session,
     changer,
@@ -22,7 +23,6 @@ from handlers.web.staff.base import (
     error,
     headers,
     html,
-    json_body,
     json_ok,
     notice,
     page,
@@ -160,12 +160,10 @@ async def api_unanswered(request: web.Request) -> web.Response:
 
 
 async def api_attach(request: web.Request) -> web.Response:
-    signed = await api_session(request, "unanswered", change=True)
-    if isinstance(signed, web.Response):
-        return signed
-    body = await json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    asked = await api_change(request, "unanswered")
+    if isinstance(asked, web.Response):
+        return asked
+    signed, body = asked
     try:
         target = await _attach(request, signed, body)
     except rules.Invalid as exc:
@@ -175,12 +173,10 @@ async def api_attach(request: web.Request) -> web.Response:
 
 
 async def api_dismiss(request: web.Request) -> web.Response:
-    signed = await api_session(request, "unanswered", change=True)
-    if isinstance(signed, web.Response):
-        return signed
-    body = await json_body(request)
-    if isinstance(body, web.Response):
-        return body
+    asked = await api_change(request, "unanswered")
+    if isinstance(asked, web.Response):
+        return asked
+    signed, body = asked
     try:
         async with console(request).uows() as uow:
             hidden = await found_rules.dismiss(uow, body, signed.login)
