@@ -136,6 +136,43 @@ class Room(Protocol):
         ...
 
 
+
+class QuietRoom:
+    """What a room that adds nothing to the views does by default: no buttons on the menu, cards, checklists or
+    the «lost» rows, no commands, no deep links, holds nobody, keeps nothing to release on /forget, and nothing
+    typed in it is personal. A room inherits it and writes only what it does (dialogs/care/, dialogs/verify/…)."""
+
+    holds = False
+    intents: frozenset[Intent] = frozenset()
+
+    @property
+    def commands(self) -> Mapping[str, tuple[str, ...]]:
+        return {}
+
+    def menu_rows(self) -> Sequence[Row]:
+        return ()
+
+    def card_rows(self, service: Service) -> Sequence[Row]:
+        return ()
+
+    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> Sequence[Row]:
+        return ()
+
+    def lost_rows(self) -> Sequence[Row]:
+        return ()
+
+    async def holding(self, turn: Turn) -> bool:
+        return False
+
+    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
+        return None
+
+    async def forget(self, turn: Turn) -> None:
+        return None
+
+    def personal(self, state: DialogState) -> bool:
+        return False
+
 class Rooms:
     """The rooms of one engine, checked once: what routes to which, and what each adds to the views."""
 

@@ -30,7 +30,7 @@ from dialogs.booking.base import (
 from dialogs.booking.requests import Requests
 from dialogs.messages import Reply
 from dialogs.outcome import Kind
-from dialogs.rooms import Row, Turn
+from dialogs.rooms import QuietRoom, Row, Turn
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
@@ -39,7 +39,7 @@ from storage.models import DialogState
 __all__ = ["BUTTONS", "BookingRoom", "Buttons", "normalize_phone"]
 
 
-class BookingRoom(TypedAnswers, Requests):
+class BookingRoom(TypedAnswers, Requests, QuietRoom):
     """Office appointments, hotline callbacks and home-visit requests on every channel."""
 
     prefix = PREFIX
@@ -76,15 +76,6 @@ class BookingRoom(TypedAnswers, Requests):
         """The next step: book it (one service) or choose which to book."""
         args = ("s", services[0].id) if len(services) == 1 else ()
         return ((_b(texts.BOOK, *args),),)
-
-    def lost_rows(self) -> tuple[Row, ...]:
-        return ()
-
-    async def holding(self, turn: Turn) -> bool:
-        return False
-
-    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
-        return None
 
     async def forget(self, turn: Turn) -> None:
         """Upcoming bookings of a citizen who asked to be forgotten are cancelled: nobody could use them."""

@@ -4,7 +4,7 @@ home visit are lent buttons (dialogs/events.py), so this room imports neither.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import ClassVar
 
 from dialogs import texts as common
@@ -12,13 +12,11 @@ from dialogs.care import texts
 from dialogs.events import BookingButtons, HandoffButtons
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, pack
-from dialogs.rooms import Row, Turn
+from dialogs.rooms import QuietRoom, Row, Turn
 from knowledge.care_schema import Channel, Topic
 from knowledge.loader import Knowledge
-from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent, Understander
-from storage.models import DialogState
 
 NAME = "care"
 PREFIX = "cr"  # cr:c — how to complain
@@ -29,7 +27,7 @@ REVIEW_STEMS = ("відгук", "отзыв")
 THANKING_STEMS = ("дяк", "подяк", "вдячн", "спасиб", "благодар", "молодц", "молодец", "похвал")
 
 
-class CareRoom:
+class CareRoom(QuietRoom):
     """Complaints, thanks, distress, home visits and honest «not here» answers."""
 
     prefix = PREFIX
@@ -60,32 +58,8 @@ class CareRoom:
 
     # --- its buttons elsewhere: none (it is reached by what citizens type) ---------------------------------
 
-    def menu_rows(self) -> tuple[Row, ...]:
-        return ()
-
-    def card_rows(self, service: Service) -> tuple[Row, ...]:
-        return ()
-
-    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> tuple[Row, ...]:
-        return ()
-
-    def lost_rows(self) -> tuple[Row, ...]:
-        return ()
-
-    async def holding(self, turn: Turn) -> bool:
-        return False
-
     async def text(self, turn: Turn, text: str) -> list[Reply] | None:
         return None  # nobody stays inside this room
-
-    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
-        return None
-
-    async def forget(self, turn: Turn) -> None:
-        return None  # it keeps nothing of the citizen
-
-    def personal(self, state: DialogState) -> bool:
-        return False
 
     # --- what it answers -------------------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ first: it is relayed to the ticket's topic and the bot says nothing of its own, 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import ClassVar
 
 from dialogs import texts as common
@@ -16,10 +15,9 @@ from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack, parse, payload_id
 from dialogs.redact import redact
-from dialogs.rooms import Row, Turn
+from dialogs.rooms import QuietRoom, Row, Turn
 from dialogs.typed import tokens, yes_no
 from dialogs.words import MENU_WORDS
-from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.handoff import BY_CITIZEN, FORGOTTEN, LIVE, OPEN, QUESTION, WAITING, Ticket, holds
@@ -52,7 +50,7 @@ class Buttons:
 BUTTONS = Buttons()
 
 
-class HandoffRoom:
+class HandoffRoom(QuietRoom):
     """Asking for a person, waiting in the queue, talking to an operator, ending and rating."""
 
     prefix = PREFIX
@@ -73,15 +71,6 @@ class HandoffRoom:
 
     # --- its buttons elsewhere ------------------------------------------------------------------------
 
-    def menu_rows(self) -> tuple[Row, ...]:
-        return ()
-
-    def card_rows(self, service: Service) -> tuple[Row, ...]:
-        return ()
-
-    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> tuple[Row, ...]:
-        return ()
-
     def lost_rows(self) -> tuple[Row, ...]:
         """Not understood twice: a person can take it from here."""
         return ((_b(texts.OPERATOR_BUTTON),),)
@@ -92,9 +81,6 @@ class HandoffRoom:
 
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and (state.step or "").startswith(COMMENT_STEP)
-
-    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
-        return None
 
     async def forget(self, turn: Turn) -> None:
         """The citizen's ticket closes now; the erase that follows deletes its topic with what they said in it

@@ -18,7 +18,7 @@ from dialogs.payloads import Action, pack, payload_date, payload_id
 from dialogs.reminders import texts
 from dialogs.reminders.rules import KYIV
 from dialogs.reminders.service import PENDING_LIMIT, PREFIX, ReminderService, RemindersFull
-from dialogs.rooms import RoomState, Row, Turn
+from dialogs.rooms import QuietRoom, RoomState, Row, Turn
 from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
@@ -70,7 +70,7 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
     return found
 
 
-class ReminderRoom:
+class ReminderRoom(QuietRoom):
     """Reminders a citizen asks for, listed and cancelled; the answers to the buttons of a sent reminder."""
 
     prefix = PREFIX
@@ -88,13 +88,7 @@ class ReminderRoom:
         self.kb = service.kb
         self.links = transfer_links  # (messenger, «continue there» link template with {token})
 
-    def personal(self, state: DialogState) -> bool:
-        return False
-
     # --- its buttons elsewhere ------------------------------------------------------------------------
-
-    def menu_rows(self) -> tuple[Row, ...]:
-        return ()
 
     def card_rows(self, service: Service) -> list[Row]:
         return self.checklist_rows(None, [service])
@@ -108,15 +102,6 @@ class ReminderRoom:
             rows.append((_b(texts.REMIND_READY, "r", services[0].id),))
         rows += [(_b(texts.REMIND_MONTHLY, "m", s.id),) for s in services if s.recurring]
         return rows
-
-    def lost_rows(self) -> tuple[Row, ...]:
-        return ()
-
-    async def holding(self, turn: Turn) -> bool:
-        return False
-
-    async def forget(self, turn: Turn) -> None:
-        return None  # the citizen's reminders go with their row
 
     async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
         """`/start tr_<token>` in Telegram or Viber: the web chat's bookings and reminders come here, once."""

@@ -5,18 +5,15 @@ menu rows, no intents, no commands."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from dialogs import texts as common
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
-from dialogs.rooms import Row, Turn
+from dialogs.rooms import QuietRoom, Row, Turn
 from dialogs.survey import rules, texts
 from dialogs.survey.service import NAME, PREFIX, STATE, Asked, button, score_rows
 from dialogs.typed import norm
 from dialogs.words import BACK_WORDS, FORGET_WORDS, HELP_WORDS, MENU_WORDS
-from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.models import DialogState
@@ -26,42 +23,17 @@ MENU: Row = (Button(common.MENU, pack(Action.MENU)),)
 PASS_THROUGH = MENU_WORDS | HELP_WORDS | FORGET_WORDS | BACK_WORDS  # these mean what they mean everywhere
 
 
-class SurveyRoom:
+class SurveyRoom(QuietRoom):
     prefix = PREFIX
     name = NAME
     holds = False
     intents: frozenset[Intent] = frozenset()
 
-    @property
-    def commands(self) -> Mapping[str, tuple[str, ...]]:
-        return {}
-
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME and state.step == "comment"  # free text: never logged
 
-    def menu_rows(self) -> Sequence[Row]:
-        return ()
-
-    def card_rows(self, service: Service) -> Sequence[Row]:
-        return ()
-
-    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> Sequence[Row]:
-        return ()
-
-    def lost_rows(self) -> Sequence[Row]:
-        return ()
-
-    async def holding(self, turn: Turn) -> bool:
-        return False
-
-    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
-        return None
-
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
         return []  # it declares none
-
-    async def forget(self, turn: Turn) -> None:
-        return None  # the comments go with the citizen (storage/citizens.py erase → Surveys.erase)
 
     # --- the citizen's presses and words ----------------------------------------------------------------
 

@@ -13,19 +13,17 @@ Once verified, the payload the asking room gave (`then`) is pressed for the citi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dialogs import texts as common
 from dialogs.messages import Button, Reply
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
-from dialogs.rooms import RoomState, Row, Turn
+from dialogs.rooms import QuietRoom, RoomState, Row, Turn
 from dialogs.typed import masked_phone as masked
 from dialogs.typed import read_phone
 from dialogs.verify import rules, texts
 from dialogs.verify.sms import SmsGateway
-from knowledge.schema import LifeSituation, Service
 from knowledge.search import SearchHit
 from knowledge.understand import Intent
 from storage.codes import EXPIRED, FAILED, USED
@@ -56,7 +54,7 @@ CANCEL_ROW: Row = (_b(texts.CANCEL, "x"),)
 CODE_ROWS: tuple[Row, ...] = ((_b(texts.RESEND, "r"), _b(texts.OTHER_NUMBER, "n")), CANCEL_ROW)
 
 
-class VerifyRoom:
+class VerifyRoom(QuietRoom):
     """Proves a citizen's phone number (implements dialogs.events.PhoneCheck)."""
 
     prefix = PREFIX
@@ -75,33 +73,8 @@ class VerifyRoom:
         self.links = transfer_links  # (messenger, «continue there» link with {token}): storage/transfer.py
         self.per_address = per_address
 
-    @property
-    def commands(self) -> Mapping[str, tuple[str, ...]]:
-        return {}
-
     def personal(self, state: DialogState) -> bool:
         return state.scenario == NAME  # a number or a code: never logged
-
-    def menu_rows(self) -> Sequence[Row]:
-        return ()
-
-    def card_rows(self, service: Service) -> Sequence[Row]:
-        return ()
-
-    def checklist_rows(self, situation: LifeSituation | None, services: Sequence[Service]) -> Sequence[Row]:
-        return ()
-
-    def lost_rows(self) -> Sequence[Row]:
-        return ()
-
-    async def holding(self, turn: Turn) -> bool:
-        return False
-
-    async def deep_link(self, turn: Turn, arg: str) -> list[Reply] | None:
-        return None
-
-    async def forget(self, turn: Turn) -> None:
-        return None  # the citizen's codes and verified phone go with them (storage/citizens.py erase)
 
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
         return []  # it declares none
