@@ -131,6 +131,19 @@ async def test_the_focus_changes_when_another_service_is_named(bot: Bot, citizen
     assert await _focus(bot) == "situation:birth"
 
 
+async def test_a_service_named_at_the_end_of_a_card_opens_its_own_card(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("реєстрація фоп")  # a card with no questions: its checklist at once
+    assert heard.outcomes[-1] == Outcome(Kind.CARD, "pub-fop-registration")
+    await citizen.send_text("а ємалятко як оформити")  # a new subject, not an answer to anything
+    assert heard.outcomes[-1] == Outcome(Kind.CARD, "drs-yemalyatko")
+    assert await _focus(bot) == "service:drs-yemalyatko"
+    price = await citizen.send_text("а це скільки коштує")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:service:drs-yemalyatko")
+    _short(price)
+
+
 async def test_a_follow_up_with_nothing_in_focus_asks_which_service(
     bot: Bot, citizen: EngineChannel, heard: Heard
 ) -> None:

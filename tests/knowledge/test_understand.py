@@ -92,6 +92,9 @@ def test_a_term_question_about_a_vague_document_gets_hits_but_no_confident_answe
         ("когда будет готово", Intent.READY),
         ("чи готові мої документи", Intent.READY),
         ("номер телефону гарячої лінії", Intent.PHONES),
+        ("коли у вас обідня перерва", Intent.HOURS),
+        ("о котрій у вас обід", Intent.HOURS),  # the lunch break, in any order
+        ("перерыв когда у вас", Intent.HOURS),
     ],
 )
 def test_what_is_not_a_service_is_an_intent_without_hits(
@@ -269,3 +272,17 @@ def test_a_named_service_opens_its_card_and_a_told_event_its_situation(
     assert got.confident is not None and f"{got.confident.kind}/{got.confident.id}" == expected, _ref(
         understander, query
     )
+
+
+@pytest.mark.parametrize("query", ["а як подати", "как подать?"])
+def test_how_to_apply_alone_asks_where(understander: Understander, query: str) -> None:
+    assert understander.facet_asked(query) is Facet.WHERE
+
+
+@pytest.mark.parametrize(("query", "service"), [("ємалятко як подати", "drs-yemalyatko"),
+                                                ("дозвіл на рекламу как подать", "pub-ad-permit")])
+def test_how_to_apply_with_a_service_named_asks_for_its_card(
+    understander: Understander, query: str, service: str
+) -> None:
+    got = understander.understand(query)
+    assert got.facet is None and got.confident is not None and got.confident.id == service
