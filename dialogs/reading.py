@@ -118,7 +118,11 @@ class Reader:
                 if hit.kind == "situation":
                     self.follow.opened(state, hit.id, hits)
             if room is not None:  # «записатися на єМалятко»: the service, not the situation «Народження»
-                return await room.intent(turn, strong[0], self._named_service(hit, hits))
+                where = (state.scenario, state.step)
+                answer = await room.intent(turn, strong[0], self._named_service(hit, hits))
+                # a room that left the citizen in their scenario (a complaint, the home visit) answered on the
+                # way: offer to continue there
+                return run.resumable(state, answer) if (state.scenario, state.step) == where else answer
             if strong[0] in FOLLOW_INTENTS and (
                 answer := await self.follow.intent(turn, strong[0], hit, text=asked, found=bool(hits))
             ):

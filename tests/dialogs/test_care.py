@@ -400,3 +400,16 @@ async def test_without_the_care_room_the_engine_answers_honestly(bot: Bot, clock
     ):
         seen = await EngineChannel(bare, user=f"bare-{n}").send_text(text)
         assert "0 800 500 459" in seen.text and common.READY_TODAY not in seen.text
+
+
+@pytest.mark.parametrize("text", ["хочу поскаржитись на працівницю", "мама лежача, не може прийти сама"])
+async def test_a_care_wish_inside_a_dialog_offers_to_continue_there(
+    citizen: EngineChannel, heard: Heard, text: str
+) -> None:
+    await citizen.send_text("народження дитини")  # the situation's first question
+    assert heard.outcomes[-1] == Outcome(Kind.SITUATION, "birth")
+    seen = await citizen.send_text(text)
+    assert heard.outcomes[-1].kind == Kind.INTENT
+    resume = next(p for label, p in seen.buttons if "Продовжити" in label)
+    back = await citizen.press(resume)
+    assert "Чи перебувають батьки дитини у шлюбі?" in back.text  # the same question, the place not lost

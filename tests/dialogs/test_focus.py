@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from bot.app import Bot
+from dialogs.booking import texts as booking_texts
 from dialogs.outcome import Kind, Outcome
 from storage.clock import ManualClock
 from testkit.people import verify_citizen
@@ -116,6 +117,22 @@ async def test_a_follow_up_after_booking_is_about_the_booked_service(
     hours = await citizen.send_text("до котрої працюєте?")  # the booked office, not the main one
     _short(hours)
     assert "Соцзахист Саксаганського" in hours.text and "Головний офіс" not in hours.text
+
+
+@pytest.mark.parametrize("typed", ["на коли я записаний", "во сколько я записана?"])
+async def test_when_am_i_booked_shows_my_bookings_not_a_new_one(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    await verify_citizen(bot.uow_factory, citizen.channel, citizen.user)
+    seen = await citizen.press(f"q:s:{VPO}")
+    if any(p == "q:p:no" for _, p in seen.buttons):
+        seen = await citizen.press("q:p:no")
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:d:")))
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:t:")))
+    await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:ok:")))
+    mine = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "booking")
+    assert mine.text.startswith(booking_texts.MY_HEAD) and "Соцзахист Саксаганського" in mine.text
 
 
 async def test_the_focus_changes_when_another_service_is_named(bot: Bot, citizen: EngineChannel) -> None:
