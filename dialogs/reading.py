@@ -119,10 +119,10 @@ class Reader:
                     self.follow.opened(state, hit.id, hits)
             if room is not None:  # «записатися на єМалятко»: the service, not the situation «Народження»
                 where = (state.scenario, state.step)
-                answer = await room.intent(turn, strong[0], self._named_service(hit, hits))
+                taken = await room.intent(turn, strong[0], self._named_service(hit, hits))
                 # a room that left the citizen in their scenario (a complaint, the home visit) answered on the
                 # way: offer to continue there
-                return run.resumable(state, answer) if (state.scenario, state.step) == where else answer
+                return run.resumable(state, taken) if (state.scenario, state.step) == where else taken
             if strong[0] in FOLLOW_INTENTS and (
                 answer := await self.follow.intent(turn, strong[0], hit, text=asked, found=bool(hits))
             ):
