@@ -270,6 +270,14 @@ async def test_a_situation_opened_by_naming_one_of_its_services_keeps_that_servi
     assert "Повторне свідоцтво" not in price.text
 
 
+async def test_a_situation_named_far_better_than_its_service_stays_in_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("новый субъект новый объект")  # shares «субъект» with the ФОП card
+    assert heard.outcomes[-1] == Outcome(Kind.SITUATION, "new-subject-new-object")
+    assert await _focus(bot) == "situation:new-subject-new-object"
+
+
 async def test_a_situation_naming_several_services_stays_in_focus(bot: Bot, citizen: EngineChannel) -> None:
     await citizen.send_text("народження дитини")
     assert await _focus(bot) == "situation:birth"
