@@ -286,3 +286,19 @@ def test_how_to_apply_with_a_service_named_asks_for_its_card(
 ) -> None:
     got = understander.understand(query)
     assert got.facet is None and got.confident is not None and got.confident.id == service
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "sure"),
+    [
+        ("регистрация фоп", "pub-fop-registration", True),  # «регистрация» is also the plain «реєстрація»
+        ("регистрация", "change-of-residence", True),  # … and alone still the «прописка»
+        ("справка о смерти", "drs-death-registration", False),
+    ],
+)
+def test_russian_words_of_the_cards_find_them(
+    understander: Understander, query: str, expected: str, sure: bool
+) -> None:
+    got = understander.understand(query)
+    assert expected in [h.id for h in got.hits[:3]]
+    assert (got.confident is not None and got.confident.id == expected) is sure
