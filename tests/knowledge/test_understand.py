@@ -302,3 +302,10 @@ def test_russian_words_of_the_cards_find_them(
     got = understander.understand(query)
     assert expected in [h.id for h in got.hits[:3]]
     assert (got.confident is not None and got.confident.id == expected) is sure
+
+
+def test_again_names_nothing(understander: Understander) -> None:
+    """«знову», «снова» are about no service: they do not dilute the one the question names."""
+    plain = understander.understand("оформити допомогу на проживання").hits[0]
+    again = understander.understand("знову оформити допомогу на проживання").hits[0]
+    assert again.id == plain.id == "idp-living-allowance" and again.score == plain.score
