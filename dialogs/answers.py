@@ -208,6 +208,7 @@ NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
     )
 )  # fmt: skip
 MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
+NUMBER_SKELETONS = frozenset(skeleton(w) for w in NUMBER_WORDS)
 
 
 def content(text: str) -> list[tuple[str, bool]]:
@@ -291,6 +292,10 @@ def by_count(question: Question, typed: list[str]) -> str | None:
     n = number_in(typed)
     if n is None or "є" not in _label_words(question.text):
         return None
+    asked = [word for word, _ in content(question.text)]
+    counted = [w for w, _ in content(" ".join(typed)) if not w.isdigit() and w not in NUMBER_SKELETONS]
+    if any(not any(same_word(a, w) for a in asked) for w in counted):
+        return None  # «один власник» to «Чи є інші співвласники?» counts no co-owners: not a count of them
     option = _polar(question, YES if n > 0 else NO)
     return option.value if option else None
 
