@@ -292,3 +292,26 @@ def test_married_without_the_surname_is_asked_again(kb: Knowledge, question: str
 def test_a_number_with_words_the_question_does_not_ask_about_is_no_count(kb: Knowledge, typed: str) -> None:
     """«Чи є інші співвласники?» — «одна дача» counts houses, not co-owners: asked again, never a «yes»."""
     assert read_answer(kb.questions["sb_garden_coowners"], typed, Facts(kb.questions.values())).value is None
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        ("sa_birth_residence", "потом", "no"),  # «Ні, пізніше»
+        ("sa_birth_residence", "сразу", "yes"),  # «Так, одразу»
+        ("sa_name_repeat", "только родители меняли", "parents"),
+        ("c116_reason", "испорчено", "unusable"),
+        ("c116_reason", "потерял", "lost"),
+        ("pub_parents_apart", "раздельно", "yes"),
+        ("sa_inh_death_cert", "потерялось", "no"),
+        ("c72_category", "военный", "military"),
+    ],
+)
+def test_russian_words_of_a_choice_are_read_as_its_label_s(
+    kb: Knowledge, question: str, typed: str, expected: str
+) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+def test_a_russian_word_that_names_no_option_still_names_none(kb: Knowledge) -> None:
+    assert read_answer(kb.questions["c72_category"], "ребенок", Facts(kb.questions.values())).value is None
