@@ -309,3 +309,24 @@ def test_again_names_nothing(understander: Understander) -> None:
     plain = understander.understand("оформити допомогу на проживання").hits[0]
     again = understander.understand("знову оформити допомогу на проживання").hits[0]
     assert again.id == plain.id == "idp-living-allowance" and again.score == plain.score
+
+
+@pytest.mark.parametrize(
+    ("query", "facet"),
+    [
+        ("а оплата яка", Facet.PRICE),
+        ("через скільки буде готово", Facet.TERM),
+        ("когда будет результат", Facet.TERM),  # when, not what
+        ("які бумаги треба", Facet.DOCS),
+        ("в який офіс", Facet.WHERE),
+        ("можно не приходить?", Facet.ONLINE),
+        ("без візиту можна", Facet.ONLINE),
+        ("який документ видадуть", Facet.RESULT),
+    ],
+)
+def test_follow_up_wordings_ask_their_facet(understander: Understander, query: str, facet: Facet) -> None:
+    assert understander.facet_asked(query) is facet
+
+
+def test_open_when_is_the_hours(understander: Understander) -> None:
+    assert understander.understand("коли ви відкриті").intents[:1] == (Intent.HOURS,)
