@@ -11,7 +11,9 @@ Pure functions of the question data and the text (no state, no I/O), read in thi
 - the content words of a short reply that name one option of a choice more than any other, each word the same up
   to its ending or a typo («пільга на комуналку» → «Пільга на комунальні послуги», «я на пенсії» → «Я пенсіонер
   / пенсіонерка»), a negated word only an option that negates it («пріоритету нема»); a tie is asked again;
-- a number that falls in one option's range («15», «мені 17», «двоє»).
+- the same two readings of a Russian reply with its words in Ukrainian (answer_words.RUSSIAN: «потом» →
+  «пізніше»), as the labels are compared word by word;
+- a number that falls in one option's range («15», «мені 17», «двоє»), or counts what the question asks about.
 
 `Answers.read` adds the facts: a text that settles other questions of the same scenario («не заміжня, батька
 не буде») answers them too; the runner then does not ask them (dialogs/runner.py `Runner.take`). The words it
@@ -33,6 +35,7 @@ from dialogs.answer_words import (
     NO_LEAD,
     NUMBER_WORDS,
     QUESTION_WORDS,
+    RUSSIAN,
     WEAK_LEAD,
     YES_LEAD,
 )
@@ -167,10 +170,14 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
             return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
     if said is not None:
         return Reading(said)
-    if (chosen := by_words(question.options, joined)) is not None:
-        return Reading(chosen)
-    if (chosen := by_content(question, text)) is not None:
-        return Reading(chosen)
+    replies = [(joined, text)]
+    if not asks_something(text) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
+        replies.append((ukrainian, ukrainian))  # «потом» → «пізніше»
+    for plain, reply in replies:
+        if (chosen := by_words(question.options, plain)) is not None:
+            return Reading(chosen)
+        if (chosen := by_content(question, reply)) is not None:
+            return Reading(chosen)
     return Reading(by_number(question.options, typed) or by_count(question, typed))
 
 
@@ -208,6 +215,7 @@ NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
     )
 )  # fmt: skip
 MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
+NUMBER_SKELETONS = frozenset(skeleton(w) for w in NUMBER_WORDS)
 
 
 def content(text: str) -> list[tuple[str, bool]]:
@@ -291,6 +299,10 @@ def by_count(question: Question, typed: list[str]) -> str | None:
     n = number_in(typed)
     if n is None or "є" not in _label_words(question.text):
         return None
+    asked = [word for word, _ in content(question.text)]
+    counted = [w for w, _ in content(" ".join(typed)) if not w.isdigit() and w not in NUMBER_SKELETONS]
+    if any(not any(same_word(a, w) for a in asked) for w in counted):
+        return None  # «один власник» to «Чи є інші співвласники?» counts no co-owners: not a count of them
     option = _polar(question, YES if n > 0 else NO)
     return option.value if option else None
 

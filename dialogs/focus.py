@@ -220,10 +220,12 @@ class FollowUps(OfficeAnswers):
     def opened(self, state: DialogState, situation: str, hits: list[SearchHit]) -> None:
         """A situation was opened by words that also clearly name one, and only one, of its services
         («загубив айді картку»): that service is what follow-ups are about («народження дитини» names several
-        equally: the situation stays in focus)."""
+        equally: the situation stays in focus; «новий суб'єкт новий об'єкт» names the situation far better than
+        the one service it shares words with: it stays too)."""
         bundled = {r.service for r in self.kb.situations[situation].services}
         named = sorted((h for h in hits if h.kind == "service" and h.id in bundled), key=lambda h: -h.score)
-        if not named or named[0].score < CONFIDENT_SCORE:
+        own = next((h.score for h in hits if h.kind == "situation" and h.id == situation), 0.0)
+        if not named or named[0].score < max(CONFIDENT_SCORE, own - CONFIDENT_MARGIN):
             return
         if len(named) == 1 or named[0].score - named[1].score >= CONFIDENT_MARGIN:
             put(state, SERVICE, named[0].id)

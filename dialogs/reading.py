@@ -19,6 +19,7 @@ from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.rooms import Rooms, Turn
 from dialogs.runner import Runner
+from dialogs.scenario import StepKind
 from dialogs.words import (
     BACK_WORDS,
     FORGET_WORDS,
@@ -117,7 +118,11 @@ class Reader:
                 if hit.kind == "situation":
                     self.follow.opened(state, hit.id, hits)
             if room is not None:  # «записатися на єМалятко»: the service, not the situation «Народження»
-                return await room.intent(turn, strong[0], self._named_service(hit, hits))
+                where = (state.scenario, state.step)
+                taken = await room.intent(turn, strong[0], self._named_service(hit, hits))
+                # a room that left the citizen in their scenario (a complaint, the home visit) answered on the
+                # way: offer to continue there
+                return run.resumable(state, taken) if (state.scenario, state.step) == where else taken
             if strong[0] in FOLLOW_INTENTS and (
                 answer := await self.follow.intent(turn, strong[0], hit, text=asked, found=bool(hits))
             ):
@@ -129,7 +134,7 @@ class Reader:
                 focus.put(state, focus.SERVICE, service)
                 return run.resumable(state, self.views.facet(service, facet or ""))
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
-            if run.current(state) is None and sc_id in self.scenarios:  # open it rather than list buttons
+            if self._free(state) and sc_id in self.scenarios:  # open it rather than list buttons
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
                 opened = run.start(state, self.scenarios[sc_id], self.answers.opening(sc_id, text))
                 if hit.kind == "situation":
@@ -176,6 +181,13 @@ class Reader:
                 self.follow.listed(state, hits, hit or self._standing_out(hits))
             return self.views.search_results(hits, resume=run.current(state) is not None)
         return None
+
+    def _free(self, state: DialogState) -> bool:
+        """Whether a confident match may open its dialog: outside any dialog, or at the end of one (its
+        checklist is shown: a card or situation named now is a new subject, as it would be from the menu)."""
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        return step is None or step.kind == StepKind.CHECKLIST
 
     def _standing_out(self, hits: list[SearchHit]) -> SearchHit | None:
         """The first hit of a list when it stands out clearly enough to be what follow-ups are about."""

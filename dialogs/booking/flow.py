@@ -88,8 +88,10 @@ class BookingRoom(TypedAnswers, Requests, QuietRoom):
     async def intent(self, turn: Turn, intent: Intent, hit: SearchHit | None) -> list[Reply]:
         if intent in (Intent.CANCEL_BOOKING, Intent.MOVE_BOOKING):
             return await self._change(turn, intent)
-        # the service the wish names, if it names one: «записатись на реєстрацію народження»
         said = turn.message.text or ""
+        if typed.asks_mine(said):  # «на коли я записаний»: the bookings the citizen has
+            return await self._mine(turn)
+        # the service the wish names, if it names one: «записатись на реєстрацію народження»
         service = self._meant_service(turn, said, hit)
         if service is not None:  # and the day it names, once the steps before it are answered
             day, _ = typed.read_when(said, typed.kyiv_today(turn.now), window=self.booking.data.horizon_days)

@@ -79,8 +79,11 @@ class CareRoom(QuietRoom):
             return self.distress()
         if intent == Intent.HOME_VISIT:
             return self.home_visit()
-        topic = self.understander.understand(turn.message.text or "", limit=0).topic
-        return self.elsewhere(self._topics.get(topic or ""))
+        found = self._topics.get(self.understander.understand(turn.message.text or "", limit=0).topic or "")
+        seen = [sid for sid in (found.see if found else ()) if sid in self.kb.services]
+        if seen:  # «а скільки це коштує» next is about the nearest card offered (dialogs/focus.py)
+            turn.state.focus = f"service:{seen[0]}"
+        return self.elsewhere(found)
 
     def complaint(self) -> list[Reply]:
         lines = [texts.COMPLAINT_HEAD, *(_line(c) for c in self.care.complaint)]

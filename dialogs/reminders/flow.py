@@ -218,6 +218,7 @@ class ReminderRoom(QuietRoom):
 
     def _ask_submitted(self, turn: Turn, service: str) -> list[Reply]:
         self._enter(turn.state, "ready-date", service)
+        turn.state.focus = f"reminder:{service}"  # «а скільки чекати?» is about it (dialogs/focus.py)
         head = f"**{self.kb.services[service].short_title}**\n"
         return [Reply(head + texts.ASK_SUBMITTED, self._dates(turn, "rd", service))]
 
@@ -271,6 +272,7 @@ class ReminderRoom(QuietRoom):
         return self._done(turn, "\n".join(lines))
 
     async def _monthly(self, turn: Turn, service: str) -> list[Reply]:
+        turn.state.focus = f"reminder:{service}"
         try:
             due = await self.reminders.monthly(turn.uow, turn.user, service, turn.now)
         except RemindersFull:

@@ -9,6 +9,7 @@ punctuation: «завтра на 10», «в четверг после обеда
 from dialogs.typed.choice import choose, choose_label
 from dialogs.typed.counts import MAX_COUNT, read_count
 from dialogs.typed.dates import find_date, read_date
+from dialogs.typed.mine import asks_mine
 from dialogs.typed.phones import MOBILE_CODES, masked_phone, read_phone
 from dialogs.typed.text import KYIV, Found, kyiv_moment, kyiv_today, norm, tokens
 from dialogs.typed.times import CLOSES, OPENS, TimeAsked, find_time, read_time, read_when
@@ -22,6 +23,7 @@ __all__ = [
     "OPENS",
     "Found",
     "TimeAsked",
+    "asks_mine",
     "choose",
     "choose_label",
     "find_date",

@@ -240,7 +240,8 @@ async def _booked(bot: Bot, user: str) -> Booking:
 @pytest.mark.parametrize(
     "text",
     ["відмінити запис", "Скасувати запис", "отменить запись", "скасуйте мій запис будь ласка",
-     "хочу отменить запись на прием", "відмініть запис"],
+     "хочу отменить запись на прием", "відмініть запис", "не зможу прийти в четвер, скасуйте",
+     "не смогу прийти, отмените пожалуйста"],
 )  # fmt: skip
 async def test_cancel_by_typing(bot: Bot, text: str) -> None:
     """The one booking: its question at once (it used to list the bookings, «так» then went unread)."""

@@ -57,6 +57,9 @@ def test_a_yes_or_no_with_contradicting_words_is_not_guessed(kb: Knowledge, type
         ("sa_name_age", "мені 17", "16-plus"),
         ("sa_birth_married", "я не заміжем", "not_married"),
         ("c75_guardian", "я батько", "no"),
+        ("sa_name_children", "двоє дітей", "yes"),  # a count of what is asked about
+        ("sb_garden_coowners", "один власник", "no"),  # the sole owner: no co-owners, not one of them
+        ("sb_garden_coowners", "я одна владелица", "no"),
     ],
 )
 def test_choices_by_their_words_a_fragment_or_a_number(
@@ -283,3 +286,32 @@ def test_statements_at_yes_or_no_questions(kb: Knowledge, question: str, typed: 
 )
 def test_married_without_the_surname_is_asked_again(kb: Knowledge, question: str, typed: str) -> None:
     assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value is None
+
+
+@pytest.mark.parametrize("typed", ["одна дача", "один син"])
+def test_a_number_with_words_the_question_does_not_ask_about_is_no_count(kb: Knowledge, typed: str) -> None:
+    """«Чи є інші співвласники?» — «одна дача» counts houses, not co-owners: asked again, never a «yes»."""
+    assert read_answer(kb.questions["sb_garden_coowners"], typed, Facts(kb.questions.values())).value is None
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        ("sa_birth_residence", "потом", "no"),  # «Ні, пізніше»
+        ("sa_birth_residence", "сразу", "yes"),  # «Так, одразу»
+        ("sa_name_repeat", "только родители меняли", "parents"),
+        ("c116_reason", "испорчено", "unusable"),
+        ("c116_reason", "потерял", "lost"),
+        ("pub_parents_apart", "раздельно", "yes"),
+        ("sa_inh_death_cert", "потерялось", "no"),
+        ("c72_category", "военный", "military"),
+    ],
+)
+def test_russian_words_of_a_choice_are_read_as_its_label_s(
+    kb: Knowledge, question: str, typed: str, expected: str
+) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+def test_a_russian_word_that_names_no_option_still_names_none(kb: Knowledge) -> None:
+    assert read_answer(kb.questions["c72_category"], "ребенок", Facts(kb.questions.values())).value is None

@@ -42,6 +42,9 @@ COMPLAINTS = [
     "оставлю плохой отзыв о вашей работе",
     "сотрудница накричала на меня",  # «сотрудница» is not «сотрите»: never the forget confirmation
     "працівниця кричала на мене у віконці",
+    "мене відправили додому без пояснення причин",  # sent away with no reason given
+    "отправили ни с чем, даже не объяснили",
+    "буду жаловаться на ваших работников",  # the verb, not only the noun
 ]
 
 
@@ -79,6 +82,8 @@ PRAISE = [
     "дякую працівниці Юлії з 5 вікна",
     "дякую дівчатам, де можна залишити відгук?",  # thanks and where: thanked
     "дуже задоволена обслуговуванням",
+    "вдячна дівчатам у віконці, все зробили за 10 хвилин",  # grateful to «the girls», to the Center
+    "спасибі цнапу, дуже швидко зробили довідку",
 ]
 
 
@@ -162,6 +167,8 @@ HOME_VISITS = [
     "бабушка на инвалидной коляске, как быть",
     "а можете приехать ко мне?",
     "мама не виходить з дому",
+    "хочу замовити виклик для батька",  # arrange the visit itself
+    "как оформить вызов на дом для бабушки",
 ]
 
 
@@ -201,6 +208,8 @@ FORGET = [
     "забудь мене",  # the exact words, read before the matcher
     "сотрите мои данные",
     "видаліть мою переписку",
+    "не зберігайте нічого про мене",  # do not keep anything
+    "прошу не хранить ничего обо мне",
 ]
 
 
@@ -281,6 +290,29 @@ async def test_what_has_no_card_is_said_honestly(
     for payload in offered:
         card = await citizen.press(payload)
         assert card.text  # the card opens
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up", "about"),
+    [
+        ("довідка про реєстрацію місця проживання, де взяти", "скільки коштує", "pub-residence-registration"),
+        ("хочу поміняти паспорт книжечку на айді картку", "а де це робиться", "drs-passport-id-lost"),
+    ],
+)
+async def test_a_follow_up_after_a_topic_with_no_card_is_about_the_nearest_card_offered(
+    citizen: EngineChannel, heard: Heard, text: str, follow_up: str, about: str
+) -> None:
+    await citizen.send_text(text)
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "elsewhere")
+    seen = await citizen.send_text(follow_up)
+    assert heard.outcomes[-1].kind == Kind.FOLLOW_UP and heard.outcomes[-1].target.endswith(f"service:{about}")
+    assert seen.text.startswith("**") and len(seen.text) <= 600
+
+
+async def test_a_topic_with_no_card_near_it_puts_nothing_in_focus(citizen: EngineChannel, heard: Heard) -> None:
+    await citizen.send_text("купити квиток на потяг")
+    await citizen.send_text("скільки коштує")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:")  # «про яку послугу?»
 
 
 async def test_a_subsidy_says_who_decides_it(citizen: EngineChannel) -> None:
@@ -369,3 +401,16 @@ async def test_without_the_care_room_the_engine_answers_honestly(bot: Bot, clock
     ):
         seen = await EngineChannel(bare, user=f"bare-{n}").send_text(text)
         assert "0 800 500 459" in seen.text and common.READY_TODAY not in seen.text
+
+
+@pytest.mark.parametrize("text", ["хочу поскаржитись на працівницю", "мама лежача, не може прийти сама"])
+async def test_a_care_wish_inside_a_dialog_offers_to_continue_there(
+    citizen: EngineChannel, heard: Heard, text: str
+) -> None:
+    await citizen.send_text("народження дитини")  # the situation's first question
+    assert heard.outcomes[-1] == Outcome(Kind.SITUATION, "birth")
+    seen = await citizen.send_text(text)
+    assert heard.outcomes[-1].kind == Kind.INTENT
+    resume = next(p for label, p in seen.buttons if "Продовжити" in label)
+    back = await citizen.press(resume)
+    assert "Чи перебувають батьки дитини у шлюбі?" in back.text  # the same question, the place not lost

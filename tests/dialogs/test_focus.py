@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from bot.app import Bot
+from dialogs.booking import texts as booking_texts
 from dialogs.outcome import Kind, Outcome
 from storage.clock import ManualClock
 from testkit.people import verify_citizen
@@ -118,6 +119,22 @@ async def test_a_follow_up_after_booking_is_about_the_booked_service(
     assert "Соцзахист Саксаганського" in hours.text and "Головний офіс" not in hours.text
 
 
+@pytest.mark.parametrize("typed", ["на коли я записаний", "во сколько я записана?"])
+async def test_when_am_i_booked_shows_my_bookings_not_a_new_one(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    await verify_citizen(bot.uow_factory, citizen.channel, citizen.user)
+    seen = await citizen.press(f"q:s:{VPO}")
+    if any(p == "q:p:no" for _, p in seen.buttons):
+        seen = await citizen.press("q:p:no")
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:d:")))
+    seen = await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:t:")))
+    await citizen.press(next(p for _, p in seen.buttons if p.startswith("q:ok:")))
+    mine = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "booking")
+    assert mine.text.startswith(booking_texts.MY_HEAD) and "Соцзахист Саксаганського" in mine.text
+
+
 async def test_the_focus_changes_when_another_service_is_named(bot: Bot, citizen: EngineChannel) -> None:
     await citizen.send_text("допомога впо")
     await citizen.send_text("меню")
@@ -129,6 +146,19 @@ async def test_the_focus_changes_when_another_service_is_named(bot: Bot, citizen
     await citizen.send_text("меню")
     await citizen.send_text("народження дитини")  # a confident match opens its dialog and takes the focus
     assert await _focus(bot) == "situation:birth"
+
+
+async def test_a_service_named_at_the_end_of_a_card_opens_its_own_card(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("реєстрація фоп")  # a card with no questions: its checklist at once
+    assert heard.outcomes[-1] == Outcome(Kind.CARD, "pub-fop-registration")
+    await citizen.send_text("а ємалятко як оформити")  # a new subject, not an answer to anything
+    assert heard.outcomes[-1] == Outcome(Kind.CARD, "drs-yemalyatko")
+    assert await _focus(bot) == "service:drs-yemalyatko"
+    price = await citizen.send_text("а це скільки коштує")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:service:drs-yemalyatko")
+    _short(price)
 
 
 async def test_a_follow_up_with_nothing_in_focus_asks_which_service(
@@ -238,6 +268,14 @@ async def test_a_situation_opened_by_naming_one_of_its_services_keeps_that_servi
     _short(price)
     assert "Паспорт замість втраченого" in price.text and "618 грн" in price.text
     assert "Повторне свідоцтво" not in price.text
+
+
+async def test_a_situation_named_far_better_than_its_service_stays_in_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("новый субъект новый объект")  # shares «субъект» with the ФОП card
+    assert heard.outcomes[-1] == Outcome(Kind.SITUATION, "new-subject-new-object")
+    assert await _focus(bot) == "situation:new-subject-new-object"
 
 
 async def test_a_situation_naming_several_services_stays_in_focus(bot: Bot, citizen: EngineChannel) -> None:

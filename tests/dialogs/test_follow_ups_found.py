@@ -61,6 +61,9 @@ async def test_how_much_with_nothing_in_focus_asks_which_service(
         ("а где подать заявление", "where"),
         ("скільки розглядають заяву", "term"),
         ("а сколько рассматривают заявление", "term"),
+        ("куди нести документи", "where"),  # «документи» names no service either
+        ("а где подавать документы", "where"),
+        ("а як подати", "where"),  # «як подати» alone asks where
     ],
 )
 async def test_a_question_about_the_application_is_about_the_service_in_focus(

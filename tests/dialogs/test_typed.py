@@ -9,6 +9,7 @@ import pytest
 
 from dialogs.typed import (
     TimeAsked,
+    asks_mine,
     choose,
     choose_label,
     find_date,
@@ -456,3 +457,19 @@ def test_a_day_gone_by_across_new_year() -> None:
     assert read_date("в четвер", january, past=True) == dt.date(2026, 12, 31)
     assert read_date("тиждень тому", january, past=True) == dt.date(2026, 12, 29)
     assert read_date("20 числа", january, past=True) == dt.date(2026, 12, 20)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["на коли я записаний", "во сколько я записана?", "куди мене записали", "де мій запис",
+     "покажіть мої записи", "когда моя запись", "чи я записалась на четвер"],
+)
+def test_a_question_about_my_own_booking(text: str) -> None:
+    assert asks_mine(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["хочу записатися", "запишіть мене на четвер", "записатися на паспорт", "я записаний", "запис"]
+)
+def test_a_wish_for_a_new_booking_is_not_about_mine(text: str) -> None:
+    assert not asks_mine(text)

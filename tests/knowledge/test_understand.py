@@ -92,6 +92,9 @@ def test_a_term_question_about_a_vague_document_gets_hits_but_no_confident_answe
         ("когда будет готово", Intent.READY),
         ("чи готові мої документи", Intent.READY),
         ("номер телефону гарячої лінії", Intent.PHONES),
+        ("коли у вас обідня перерва", Intent.HOURS),
+        ("о котрій у вас обід", Intent.HOURS),  # the lunch break, in any order
+        ("перерыв когда у вас", Intent.HOURS),
     ],
 )
 def test_what_is_not_a_service_is_an_intent_without_hits(
@@ -269,3 +272,61 @@ def test_a_named_service_opens_its_card_and_a_told_event_its_situation(
     assert got.confident is not None and f"{got.confident.kind}/{got.confident.id}" == expected, _ref(
         understander, query
     )
+
+
+@pytest.mark.parametrize("query", ["а як подати", "как подать?"])
+def test_how_to_apply_alone_asks_where(understander: Understander, query: str) -> None:
+    assert understander.facet_asked(query) is Facet.WHERE
+
+
+@pytest.mark.parametrize(("query", "service"), [("ємалятко як подати", "drs-yemalyatko"),
+                                                ("дозвіл на рекламу как подать", "pub-ad-permit")])
+def test_how_to_apply_with_a_service_named_asks_for_its_card(
+    understander: Understander, query: str, service: str
+) -> None:
+    got = understander.understand(query)
+    assert got.facet is None and got.confident is not None and got.confident.id == service
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "sure"),
+    [
+        ("регистрация фоп", "pub-fop-registration", True),  # «регистрация» is also the plain «реєстрація»
+        ("регистрация", "change-of-residence", True),  # … and alone still the «прописка»
+        ("справка о смерти", "drs-death-registration", False),
+    ],
+)
+def test_russian_words_of_the_cards_find_them(
+    understander: Understander, query: str, expected: str, sure: bool
+) -> None:
+    got = understander.understand(query)
+    assert expected in [h.id for h in got.hits[:3]]
+    assert (got.confident is not None and got.confident.id == expected) is sure
+
+
+def test_again_names_nothing(understander: Understander) -> None:
+    """«знову», «снова» are about no service: they do not dilute the one the question names."""
+    plain = understander.understand("оформити допомогу на проживання").hits[0]
+    again = understander.understand("знову оформити допомогу на проживання").hits[0]
+    assert again.id == plain.id == "idp-living-allowance" and again.score == plain.score
+
+
+@pytest.mark.parametrize(
+    ("query", "facet"),
+    [
+        ("а оплата яка", Facet.PRICE),
+        ("через скільки буде готово", Facet.TERM),
+        ("когда будет результат", Facet.TERM),  # when, not what
+        ("які бумаги треба", Facet.DOCS),
+        ("в який офіс", Facet.WHERE),
+        ("можно не приходить?", Facet.ONLINE),
+        ("без візиту можна", Facet.ONLINE),
+        ("який документ видадуть", Facet.RESULT),
+    ],
+)
+def test_follow_up_wordings_ask_their_facet(understander: Understander, query: str, facet: Facet) -> None:
+    assert understander.facet_asked(query) is facet
+
+
+def test_open_when_is_the_hours(understander: Understander) -> None:
+    assert understander.understand("коли ви відкриті").intents[:1] == (Intent.HOURS,)

@@ -76,3 +76,14 @@ async def test_a_question_of_its_own_is_read_by_the_engine_and_the_step_kept(eng
     assert "Не вдалося розпізнати дату" not in _text(replies)
     assert await _step(engine, "q") == ("reminders", "ready-date")  # a date typed next still counts
     assert "бути готовий" in _text(await _say(engine, "q", "позавчора"))
+
+
+async def test_a_reminder_asked_puts_its_service_in_focus(engine: Engine) -> None:
+    """«а скільки це чекати?» after a reminder is about its service (dialogs/focus.py `reminder:`)."""
+    await engine.handle(Incoming("telegram", "f", payload="h:r:idp-living-allowance"))
+    await _say(engine, "f", "вчора")  # the reminder is set and the dialog left
+    async with engine._uow() as uow:
+        _, state = await uow.users.with_state("telegram", "f")
+        assert state.focus == "reminder:idp-living-allowance"
+    replies = await _say(engine, "f", "а скільки чекати")
+    assert "15 робочих днів" in _text(replies) and "напишіть її назву" not in _text(replies)
