@@ -46,6 +46,7 @@ from testkit.load.wire import (
     Tally,
 )
 from testkit.net import free_port
+from testkit.offices import confirm_offices
 from testkit.servers import nginx_args, site_config, throwaway_postgres, throwaway_redis, wait_for
 from testkit.telegram.emulator import start_emulator
 
@@ -197,6 +198,7 @@ async def run_phase(
                                                   stdout=out, stderr=subprocess.STDOUT))  # fmt: skip
                 await wait_listening(port, procs[-1], f"bot process {i}")  # one by one: migrations first
             await asyncio.sleep(1.0)  # webhooks set, schedulers started
+            await confirm_offices(database_url)  # the Center confirms the offices it imported «unconfirmed»
             start = asyncio.Event()
             people: list[Citizen] = []
             for i in range(citizens):
