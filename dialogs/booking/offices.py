@@ -177,5 +177,12 @@ async def change(
         if days:
             await uow.audit.record(actor, "office.close-days", f"office:{office}",
                                    after={"days": [d.isoformat() for d in days], "cancelled": len(affected)})  # fmt: skip
+    elif after.bookable and not before.bookable:
+        # Reopened: the days closing it closed (with its reason) take bookings again.
+        was = before.note or (board.CONFIRMING if before.status == board.UNCONFIRMED else NO_ADDRESS_REASON)
+        days = await uow.bookings.lift_closures(office, was, service.local(now).date())
+        if days:
+            await uow.audit.record(actor, "office.reopen-days", f"office:{office}",
+                                   after={"days": [d.isoformat() for d in days]})  # fmt: skip
     return Changed(after, affected, notified, row.schedule)
 

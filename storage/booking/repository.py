@@ -327,6 +327,17 @@ class Bookings(CachedReads):
         )
         await self._s.execute(delete(BookingQuota).where(BookingQuota.user_id == user_id))
 
+    async def lift_closures(self, office: str, reason: str, from_day: dt.date) -> list[dt.date]:
+        """Reopen `office` on the days from `from_day` on that were closed for `reason` (what closing the office
+        closed); the days reopened."""
+        self._changed()
+        rows = await self._s.execute(
+            delete(Closure)
+            .where(Closure.office == office, Closure.reason == reason, Closure.day >= from_day)
+            .returning(Closure.day)
+        )
+        return sorted(rows.scalars())
+
     async def close_day(
         self, office: str, day: dt.date, reason: str, start_from: dt.datetime, start_to: dt.datetime
     ) -> list[Booking]:

@@ -216,3 +216,13 @@ async def test_closing_an_office_cancels_its_bookings_tells_the_citizens_and_sto
     assert "q:p:" not in str(after) and "поки неможливо" in after[0]["text"]
     confirm_page = await (await client.get("/staff/offices")).text()
     assert "зачинено" in confirm_page
+    # Reopened: the day the closing closed takes bookings again (the closure is lifted and audited).
+    reopened = await client.patch("/staff/api/offices/visa-main", json={"status": "open"},
+                                  headers={"X-CSRF-Token": me["csrf"]})  # fmt: skip
+    assert reopened.status == 200
+    service = _service(console)
+    async with console.uow_factory() as uow:
+        assert ("visa-main", day) not in await uow.bookings.closures("visa-main")
+        assert await service.times(uow, "visa-main", SERVICE, day, now=uow.clock(), priority=False)
+        lifted = await uow.audit.last("office.reopen-days", "office:visa-main")
+    assert lifted is not None and lifted.after == {"days": [day.isoformat()]}
