@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from storage.booking import Booking
 from storage.booking.models import CANCELLED
@@ -159,20 +159,36 @@ class Alerts:
 
     async def touching(
         self, start: dt.datetime, end: dt.datetime
-    ) -> list[tuple[dt.datetime, dt.datetime | None, int, int]]:
-        """The alerts on at some moment in [start, end): (start, end, appointments inside, citizens told)."""
+    ) -> list[tuple[dt.datetime, dt.datetime | None, int, int, int]]:
+        """The alerts on at some moment in [start, end): (start, end, appointments inside, citizens told,
+        appointments rebooked: moved after the all-clear — cancelled, and a booking of the same citizen and
+        service made after the alert's end)."""
         told = (
             select(func.count())
             .where(AlertBooking.period_id == AlertPeriod.id, AlertBooking.told_at.is_not(None))
             .scalar_subquery()
         )
+        old, new = aliased(Booking), aliased(Booking)
+        again = (
+            select(new.id)
+            .where(new.user_id == old.user_id, new.service == old.service)
+            .where(new.status != CANCELLED, new.created_at >= AlertPeriod.ended_at)
+            .exists()
+        )
+        rebooked = (
+            select(func.count())
+            .select_from(AlertBooking)
+            .join(old, old.id == AlertBooking.booking_id)
+            .where(AlertBooking.period_id == AlertPeriod.id, old.status == CANCELLED, again)
+            .scalar_subquery()
+        )
         rows = await self._s.execute(
-            select(AlertPeriod.started_at, AlertPeriod.ended_at, AlertPeriod.affected, told)
+            select(AlertPeriod.started_at, AlertPeriod.ended_at, AlertPeriod.affected, told, rebooked)
             .where(AlertPeriod.started_at < end)
             .where((AlertPeriod.ended_at.is_(None)) | (AlertPeriod.ended_at > start))
             .order_by(AlertPeriod.started_at)
         )
-        return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+        return [(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     async def history(self, since: dt.datetime | None = None) -> list[AlertPeriod]:
         query = select(AlertPeriod).order_by(AlertPeriod.started_at)

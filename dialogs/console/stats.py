@@ -73,8 +73,9 @@ class Raw:
     visits: list[tuple[int | None, int]]  # (score or None: not answered, visits asked about)
     reminders: list[tuple[str, str, int]]
     walk_ins: list[tuple[str, int]] = field(default_factory=list)  # (office, walk-ins)
-    # Air-raid alerts that touch the range: (start, end or None while on, appointments inside, citizens told)
-    alerts: list[tuple[dt.datetime, dt.datetime | None, int, int]] = field(default_factory=list)
+    # Air-raid alerts that touch the range: (start, end or None while on, appointments inside, citizens told,
+    # appointments rebooked after the all-clear)
+    alerts: list[tuple[dt.datetime, dt.datetime | None, int, int, int]] = field(default_factory=list)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -219,15 +220,16 @@ def _walk_ins(raw: Raw, names: Names) -> dict[str, Any]:
 
 def _alerts(raw: Raw, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
     """Alerts in the range: how many, the hours of the range they took (clipped to it), the appointments they
-    fell on and the citizens told afterwards."""
+    fell on, the citizens told afterwards and the appointments rebooked."""
     seconds = sum(
-        max(0.0, (min(stop or end, end) - max(began, start)).total_seconds()) for began, stop, _, _ in raw.alerts
+        max(0.0, (min(stop or end, end) - max(began, start)).total_seconds()) for began, stop, *_ in raw.alerts
     )
     return {
         "count": len(raw.alerts),
         "hours": round(seconds / 3600, 2),
-        "affected": sum(a for *_, a, _ in raw.alerts),
-        "told": sum(t for *_, t in raw.alerts),
+        "affected": sum(a for _, _, a, _, _ in raw.alerts),
+        "told": sum(t for _, _, _, t, _ in raw.alerts),
+        "rebooked": sum(r for *_, r in raw.alerts),
     }
 
 
@@ -286,5 +288,6 @@ def csv_rows(found: dict[str, Any]) -> list[list[str | int | float | None]]:
     rows.append(["без запису", "усього", "відвідувачів", w["total"]])
     a = found["alerts"]
     rows += [["повітряні тривоги", "усього", measure, a[key]] for key, measure in
-             (("count", "тривог"), ("hours", "годин"), ("affected", "записів припало"), ("told", "повідомлено"))]
+             (("count", "тривог"), ("hours", "годин"), ("affected", "записів припало"), ("told", "повідомлено"),
+              ("rebooked", "перезаписано"))]
     return rows

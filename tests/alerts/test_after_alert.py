@@ -124,6 +124,10 @@ async def test_each_affected_citizen_is_told_once_and_a_button_moves_the_appoint
     assert first not in mine and vet not in mine and third in mine
     moved_vet = [b for b in active if b.priority_group == "combatant"]
     assert len(moved_vet) == 1 and moved_vet[0].priority
+    # The statistics count the two moves as rebooked after the alert.
+    async with bot.uow_factory() as uow:
+        touching = await uow.alerts.touching(clock() - dt.timedelta(days=1), clock())
+    assert [(a, t, r) for _, _, a, t, r in touching] == [(3, 3, 2)]
 
 
 async def test_after_closing_the_place_is_not_kept_and_the_rule_can_cancel(bot: Bot, clock: ManualClock) -> None:

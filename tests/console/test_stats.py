@@ -193,7 +193,7 @@ def check(found: dict[str, Any]) -> None:
     assert r["by_kind"]["appointment"]["sent"] == 2 and r["by_kind"]["appointment"]["failed"] == 1
     w = found["walk_ins"]
     assert w["total"] == 3 and [(o["office"], o["count"]) for o in w["by_office"]] == [(MAIN, 2), (VETERAN, 1)]
-    assert found["alerts"] == {"count": 2, "hours": 2.5, "affected": 2, "told": 1}
+    assert found["alerts"] == {"count": 2, "hours": 2.5, "affected": 2, "told": 1, "rebooked": 0}
 
 
 async def test_the_csv_and_the_page_carry_the_figures_and_no_citizen(client: TestClient[Any, Any]) -> None:

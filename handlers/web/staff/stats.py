@@ -180,7 +180,8 @@ def _walk_ins(walk: dict[str, Any]) -> str:
 def _alerts(alerts: dict[str, Any]) -> str:
     body = [("Тривог", [alerts["count"]]), ("Годин тривоги в ці дні", [alerts["hours"]]),
             ("Записів, що припали на тривогу", [alerts["affected"]]),
-            ("Громадян повідомлено після відбою", [alerts["told"]])]  # fmt: skip
+            ("Громадян повідомлено після відбою", [alerts["told"]]),
+            ("Записів перенесено після відбою", [alerts["rebooked"]])]  # fmt: skip
     return (
         '<section aria-labelledby="s-alerts"><h2 id="s-alerts">Повітряні тривоги</h2>'
         + charts.table("Повітряні тривоги і перезапис", ["Показник", "Значення"], body) + "</section>"
