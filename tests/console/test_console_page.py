@@ -97,11 +97,12 @@ async def test_five_wrong_passwords_lock_the_login_and_a_forged_form_is_refused(
         await _sign_in(page, url, "roman", PASSWORD)
         await page.get_by_role("heading", name="Офіси").wait_for()
         section = page.locator("section", has=page.get_by_role("heading", name="Головний офіс", exact=False))
-        await section.locator('input[name="csrf"]').evaluate("input => { input.value = 'forged-token'; }")
+        status_form = section.locator("form", has=page.get_by_label("Стан"))
+        await status_form.locator('input[name="csrf"]').evaluate("input => { input.value = 'forged-token'; }")
         await section.get_by_label("Стан").select_option("closed")
         await section.get_by_label("Примітка", exact=False).fill("Підроблена зміна")
         async with page.expect_response(lambda r: r.request.method == "POST") as posted:
-            await section.get_by_role("button", name="Зберегти").click()
+            await status_form.get_by_role("button", name="Зберегти", exact=True).click()
         assert (await posted.value).status == 403
         await page.get_by_text("CSRF token missing or wrong").wait_for()
         await browser.close()
