@@ -24,6 +24,7 @@ from storage.booking import Booking
 from storage.clock import ManualClock
 from testkit.fake_alerts import TOKEN, UID, FakeAlerts
 from testkit.servers import throwaway_redis
+from testkit.workers import run_together
 from tests.conftest import make_settings
 
 MINUTE = dt.timedelta(minutes=1)
@@ -209,3 +210,12 @@ async def test_the_staff_commands_status_and_history(
         {"start": "2026-12-04T09:00:00+02:00", "end": "2026-12-04T09:30:00+02:00", "affected": 2, "hours": 0.5}
     ]
     assert await run("history", "--since", "2026-12-05", "--json") == []
+
+
+async def test_two_os_processes_with_redis_poll_as_one(bot: Bot, api: FakeAlerts, redis_url: str) -> None:
+    """Two processes of the bot (here: testkit/alerts_worker.py, a `Watch` each, the same database and Redis):
+    one of them asks the source each round, the other reads the state it writes."""
+    argv = [bot.settings.database_url, redis_url, api.url, "10"]
+    results, _ = await asyncio.to_thread(run_together, "testkit.alerts_worker", [argv, argv])
+    polls = sorted(json.loads(line)["polls"] for line in results)
+    assert polls == [0, 10] and api.asked == 10
