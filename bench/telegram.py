@@ -26,13 +26,13 @@ from aiogram import Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Chat, Message, Update, User
-from aiohttp import ClientSession
 
 from bot.app import build
 from bot.settings import Settings
 from storage.clock import system_clock
 from testkit.fake_telegram import FakeSession
 from testkit.telegram.adapter import EmulatorAdapter
+from testkit.telegram.adapter_base import emulator_session
 from testkit.telegram.emulator import start_adapter, start_emulator
 
 QUESTION = "прописка"
@@ -54,7 +54,7 @@ async def pump(emulator: str, adapter: EmulatorAdapter, token: str, n: int, user
     """Send n messages from `users` citizens; seconds until the bot has sent n replies (counted in the adapter,
     so the measurement itself puts no load on the emulator)."""
     before = adapter.methods.count("sendMessage")
-    async with ClientSession() as http:
+    async with emulator_session() as http:
         start = time.perf_counter()
         for i in range(n):
             uid = 5000 + i % users

@@ -48,6 +48,7 @@ from testkit.load.wire import (
 from testkit.net import free_port
 from testkit.offices import confirm_offices
 from testkit.servers import nginx_args, site_config, throwaway_postgres, throwaway_redis, wait_for
+from testkit.telegram.adapter_base import emulator_session
 from testkit.telegram.emulator import start_emulator
 
 PROFILE = bool(os.environ.get("LOAD_PROFILE"))  # cProfile each bot process into <workdir>/<phase>-<n>.prof
@@ -181,10 +182,7 @@ async def run_phase(
             ClientSession(
                 connector=TCPConnector(limit=0, ssl=insecure), timeout=ClientTimeout(total=40)
             ) as tls,
-            # The emulator (node) closes a connection idle for 5 s: reuse them for less than that.
-            ClientSession(
-                connector=TCPConnector(limit=0, keepalive_timeout=2), timeout=ClientTimeout(total=40)
-            ) as plain,
+            emulator_session(limit=0, timeout=ClientTimeout(total=40)) as plain,
         ):
             relay.http = tls
             procs, logs = [], []

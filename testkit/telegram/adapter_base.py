@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
 GROUP_TITLE = "Оператори гарячої лінії"
 ICON_COLORS = (0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F)  # the six Telegram allows
@@ -24,6 +24,15 @@ WRITES = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "createfor
           "sendphoto", "senddocument", "closeforumtopic", "deleteforumtopic", "editforumtopic"}  # fmt: skip
 
 Json = dict[str, Any]
+# The emulator (node's http server) closes a keep-alive connection idle for 5 s; aiohttp keeps one for 15 s by
+# default, and a request sent on a connection node is closing fails with «Server disconnected».
+EMULATOR_KEEPALIVE_S = 2.0
+
+
+def emulator_session(*, limit: int = 100, timeout: ClientTimeout | None = None) -> ClientSession:
+    """A client session for talking to the emulator that never reuses a connection node may be closing."""
+    connector = TCPConnector(limit=limit, keepalive_timeout=EMULATOR_KEEPALIVE_S)
+    return ClientSession(connector=connector, timeout=timeout or ClientTimeout(total=300))
 
 
 class ApiError(Exception):
@@ -66,7 +75,7 @@ class AdapterBase:
     @property
     def session(self) -> ClientSession:
         if self._session is None:
-            self._session = ClientSession()
+            self._session = emulator_session()
         return self._session
 
     async def _forward(self, token: str, method: str, body: bytes, content_type: str) -> dict[str, Any]:

@@ -9,8 +9,7 @@ import json
 import time
 from typing import Any
 
-from aiohttp import ClientSession
-
+from testkit.telegram.adapter_base import emulator_session
 from testkit.transcript import Seen
 
 QUIET = 0.35  # the bot is done when the chat has not changed for this long
@@ -39,7 +38,7 @@ class TelegramCitizen:
         self.phone = PHONE
         # The adapter's record of what each chat shows below its input field: chat id → reply keyboard.
         self._keyboards = keyboards if keyboards is not None else {}
-        self.session = ClientSession()
+        self.session = emulator_session()
 
     def reply_keyboard(self) -> list[list[dict[str, Any]]] | None:
         """The reply keyboard the bot set for this chat and has not taken away (None: the letters keyboard)."""

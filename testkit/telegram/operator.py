@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession
-
 from testkit.telegram.adapter import SERVICE_FIELDS, EmulatorAdapter, Topic
+from testkit.telegram.adapter_base import emulator_session
 from testkit.transcript import Seen
 
 QUIET = 0.35  # the bot is done when the bot's messages have not changed for this long
@@ -104,7 +103,7 @@ class TelegramOperator:
         self.name = name
         self.adapter = adapter
         self.elsewhere: list[dict[str, Any]] = []  # the bot's messages to other chats during the last action
-        self.session = ClientSession()
+        self.session = emulator_session()
 
     def person(self) -> dict[str, Any]:
         return {"id": self.user_id, "is_bot": False, "first_name": self.name, "language_code": "uk"}
