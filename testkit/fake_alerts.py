@@ -15,6 +15,17 @@ TOKEN = "test-alerts-token"
 UID = "1293"  # a location uid for the tests (the real Kryvyi Rih uid is configured, docs/DEPLOY.md)
 
 
+class SwitchedSource:
+    """An alert source the test switches by hand (`on`), for tests of what an alert changes; the HTTP source
+    itself is tested against FakeAlerts."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    async def active(self) -> bool:
+        return self.on
+
+
 class FakeAlerts:
     def __init__(self, token: str = TOKEN, uid: str = UID) -> None:
         self.token = token

@@ -63,19 +63,13 @@ async def offered(service: BookingService, uow: UnitOfWork, booking: Booking, no
     """Up to SHOWN_A_DAY free times today and on the next day with any, on the citizen's kind of place."""
     today = service.local(now).date()
     found: list[Slot] = []
-    days_with = 0
     for ahead in range(service.data.horizon_days):
         day = today + dt.timedelta(days=ahead)
         times = await service.times(uow, booking.office, booking.service, day, now=now, priority=booking.priority)
         times = [t for t in times if t.start != booking.start]
-        if ahead == 0:
-            found += times[:SHOWN_A_DAY]
-            continue
-        if times:
-            found += times[:SHOWN_A_DAY]
-            days_with += 1
-            if days_with == 1:
-                break
+        found += times[:SHOWN_A_DAY]
+        if ahead > 0 and times:  # today's times, then the first later day that has any
+            break
     return found
 
 

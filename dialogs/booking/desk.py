@@ -12,9 +12,8 @@ from typing import Any
 
 from dialogs.booking.notices import Closed, notify_cancelled
 from dialogs.booking.priority import DECISIONS, REFUSED, Refused, refuse
-from dialogs.booking.rules import month_key
 from dialogs.booking.service import BookingService
-from storage.booking import ARRIVED, CANCELLED, NO_SHOW
+from storage.booking import ARRIVED, NO_SHOW
 from storage.desk import DayBooking
 from storage.uow import UnitOfWork
 
@@ -111,15 +110,7 @@ async def close_rest_of_day(
     from now on cancelled (not counted against the citizens' months) and each citizen told with the nearest
     free times; the bookings earlier that day stay, to be marked. Audited as `office.close-rest`."""
     day = service.local(now).date()
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), service.tz)
-    cancelled = await uow.bookings.close_day(
-        office, day, reason, now.astimezone(dt.UTC), end.astimezone(dt.UTC)
-    )
-    for booking in cancelled:  # as BookingService.close_day does for a whole day
-        if booking.start is not None:
-            await uow.bookings.refund(booking, month_key(booking.start, service.tz))
-        for observe in service.observers:
-            observe(uow, CANCELLED, booking.kind)
+    cancelled = await service.close_day(uow, office, day, reason, now)
     notified = await notify_cancelled(service, uow, cancelled, reason, now)
     await uow.audit.record(by, "office.close-rest", f"{office} {day.isoformat()}",
                            before={"open": True, "from": kyiv(service, now)},

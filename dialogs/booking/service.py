@@ -276,11 +276,13 @@ class BookingService(Places):
     async def close_day(
         self, uow: UnitOfWork, office: str, day: dt.date, reason: str, now: dt.datetime
     ) -> list[Booking]:
-        """Close an office for a day: its bookings are cancelled and returned (the caller tells each citizen)."""
+        """Close an office for a day: no more bookings that day, and its bookings from `now` on are cancelled and
+        returned (the caller tells each citizen). Earlier ones (closing today at noon: the morning's) stay, to be
+        marked: those citizens have come or not, and a notice of a cancelled past visit would be nonsense."""
         start = dt.datetime.combine(day, dt.time(0), self.tz)
         end = start + dt.timedelta(days=1)
         closed = await uow.bookings.close_day(
-            office, day, reason, start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+            office, day, reason, max(start, now).astimezone(dt.UTC), end.astimezone(dt.UTC)
         )
         for booking in closed:  # the Center cancelled them: they do not count against the citizen's month
             if booking.start is not None:

@@ -18,7 +18,9 @@ from dialogs.messages import Incoming, Reply
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.outbox import Outbox
+from testkit.fake_alerts import SwitchedSource
 from testkit.people import phone_for
+from testkit.replies import payloads
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 4 December 2026, 09:00 in Kyiv
 SERVICE = "idp-living-allowance"  # booked at saksahan-uszn (two windows, a held share)
@@ -30,24 +32,6 @@ def clock() -> ManualClock:
     return ManualClock(NOW)
 
 
-class Alerting:
-    """A source the test switches (the HTTP adapter is tested against the fake API in test_watch.py)."""
-
-    def __init__(self) -> None:
-        self.on = False
-
-    async def active(self) -> bool:
-        return self.on
-
-
-def _payloads(replies: list[Reply] | tuple[tuple[dict[str, str], ...], ...], start: str = "") -> list[str]:
-    return [
-        b.payload or ""
-        for r in replies
-        for row in r.buttons  # type: ignore[union-attr]
-        for b in row
-        if (b.payload or "").startswith(start)
-    ]
 
 
 async def _press(engine: Engine, user: str, payload: str) -> list[Reply]:
@@ -60,7 +44,7 @@ async def _book(bot: Bot, user: str, at: str, claim: str = "no") -> str:
     await _press(bot.engine, user, f"q:s:{SERVICE}")
     await _press(bot.engine, user, f"q:p:{claim}")
     replies = await _press(bot.engine, user, f"q:a:{at}")
-    replies = await _press(bot.engine, user, _payloads(replies, "q:ok:")[0])
+    replies = await _press(bot.engine, user, payloads(replies, "q:ok:")[0])
     said = "\n".join(r.text for r in replies)
     assert "вас записано" in said, said
     async with bot.uow_factory() as uow:
@@ -82,7 +66,7 @@ async def test_each_affected_citizen_is_told_once_and_a_button_moves_the_appoint
     third = await _book(bot, "third", f"{MONDAY}1100")
     await _book(bot, "later", f"{MONDAY}1400")
     before = len(await _outbox(bot))
-    source = Alerting()
+    source = SwitchedSource()
     watch = Watch(source, bot.uow_factory, clock, on_end=all_clear(bot))
     clock.advance(dt.datetime(2026, 12, 7, 7, 55, tzinfo=dt.UTC) - clock())  # Monday 09:55 Kyiv
     assert await watch.poll() is State.CALM
@@ -112,12 +96,12 @@ async def test_each_affected_citizen_is_told_once_and_a_button_moves_the_appoint
     # The first citizen takes an offered time: a move of the same booking, confirmed.
     offered = [b["payload"] for row in by["first"].buttons or [] for b in row if b["payload"].startswith("q:at:")]
     replies = await _press(bot.engine, "first", offered[0])
-    replies = await _press(bot.engine, "first", _payloads(replies, "q:ok:")[0])
+    replies = await _press(bot.engine, "first", payloads(replies, "q:ok:")[0])
     assert "перенесено" in "\n".join(r.text for r in replies).lower()
     # The priority citizen's offered times include priority places and the move keeps priority.
     offered = [b["payload"] for row in by["vet"].buttons or [] for b in row if b["payload"].startswith("q:at:")]
     replies = await _press(bot.engine, "vet", offered[-1])
-    replies = await _press(bot.engine, "vet", _payloads(replies, "q:ok:")[0])
+    replies = await _press(bot.engine, "vet", payloads(replies, "q:ok:")[0])
     async with bot.uow_factory() as uow:
         active = list((await uow.session.execute(select(Booking).where(Booking.status == "booked"))).scalars())
     mine = {b.code: b for b in active}

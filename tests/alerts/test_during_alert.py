@@ -16,7 +16,9 @@ from dialogs.alerts.rules import State
 from dialogs.messages import Incoming, Reply
 from dialogs.reminders import texts as reminder_texts
 from storage.clock import ManualClock
+from testkit.fake_alerts import SwitchedSource
 from testkit.people import phone_for
+from testkit.replies import payloads
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 4 December 2026, 09:00 in Kyiv
 SERVICE = "idp-living-allowance"  # booked at saksahan-uszn
@@ -26,13 +28,6 @@ SERVICE = "idp-living-allowance"  # booked at saksahan-uszn
 def clock() -> ManualClock:
     return ManualClock(NOW)
 
-
-class Alerting:
-    def __init__(self) -> None:
-        self.on = False
-
-    async def active(self) -> bool:
-        return self.on
 
 
 async def _say(
@@ -45,14 +40,11 @@ def _first(replies: list[Reply]) -> str:
     return replies[0].text if replies else ""
 
 
-def _payloads(replies: list[Reply], start: str) -> list[str]:
-    return [b.payload or "" for r in replies for row in r.buttons for b in row if (b.payload or "").startswith(start)]
-
 
 async def test_the_line_comes_before_answers_about_the_offices_and_today_only_during_the_alert(
     bot: Bot, clock: ManualClock
 ) -> None:
-    source = Alerting()
+    source = SwitchedSource()
     assert bot.alerts is not None
     watch = Watch(source, bot.uow_factory, clock, seen=bot.alerts.clear)
     await watch.poll()
@@ -88,7 +80,7 @@ async def test_an_appointment_reminder_waits_for_the_all_clear_and_says_why_it_i
     await _say(bot, "e", payload=f"q:s:{SERVICE}", channel="telegram")
     await _say(bot, "e", payload="q:p:no", channel="telegram")
     replies = await _say(bot, "e", payload="q:a:202612071400", channel="telegram")
-    assert "вас записано" in "\n".join(r.text for r in await _say(bot, "e", payload=_payloads(replies, "q:ok:")[0], channel="telegram"))
+    assert "вас записано" in "\n".join(r.text for r in await _say(bot, "e", payload=payloads(replies, "q:ok:")[0], channel="telegram"))
     sent: list[tuple[str, str]] = []
 
     async def send(external_id: str, reply: Reply) -> bool:
@@ -97,7 +89,7 @@ async def test_an_appointment_reminder_waits_for_the_all_clear_and_says_why_it_i
 
     dispatcher = Dispatcher(bot.uow_factory, {"telegram": send}, render_with(bot.uow_factory, bot.reminders),
                             clock=clock, held=holding(bot.uow_factory, bot.alerts))  # fmt: skip
-    source = Alerting()
+    source = SwitchedSource()
     watch = Watch(source, bot.uow_factory, clock, seen=bot.alerts.clear)
     clock.advance(dt.datetime(2026, 12, 7, 9, 50, tzinfo=dt.UTC) - clock())  # Monday 11:50 Kyiv
     await dispatcher.tick()  # the evening reminder (Sunday) went late: missed, the two-hour one says it

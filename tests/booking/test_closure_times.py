@@ -16,6 +16,7 @@ from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.outbox import Outbox
 from testkit.people import phone_for
+from testkit.replies import payloads
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 4 December 2026, 09:00 in Kyiv
 SERVICE, OFFICE = "idp-living-allowance", "saksahan-uszn"
@@ -25,9 +26,6 @@ SERVICE, OFFICE = "idp-living-allowance", "saksahan-uszn"
 def clock() -> ManualClock:
     return ManualClock(NOW)
 
-
-def _payloads(replies: list[Reply], start: str) -> list[str]:
-    return [b.payload or "" for r in replies for row in r.buttons for b in row if (b.payload or "").startswith(start)]
 
 
 async def _press(bot: Bot, user: str, payload: str) -> list[Reply]:
@@ -40,7 +38,7 @@ async def _book(bot: Bot, user: str, at: str, claim: str) -> None:
     await _press(bot, user, f"q:s:{SERVICE}")
     await _press(bot, user, f"q:p:{claim}")
     replies = await _press(bot, user, f"q:a:{at}")
-    assert "вас записано" in "\n".join(r.text for r in await _press(bot, user, _payloads(replies, "q:ok:")[0]))
+    assert "вас записано" in "\n".join(r.text for r in await _press(bot, user, payloads(replies, "q:ok:")[0]))
 
 
 async def test_a_time_button_of_a_closure_notice_books_it_and_priority_stays(bot: Bot, clock: ManualClock) -> None:
@@ -57,7 +55,7 @@ async def test_a_time_button_of_a_closure_notice_books_it_and_priority_stays(bot
         times = [b["payload"] for row in notices[user].buttons or [] for b in row if b["payload"].startswith("q:at:")]
         assert len(times) == 3, notices[user].buttons
         replies = await _press(bot, user, times[0])
-        confirm = _payloads(replies, "q:ok:")
+        confirm = payloads(replies, "q:ok:")
         assert confirm, [r.text for r in replies]
         said = "\n".join(r.text for r in await _press(bot, user, confirm[0]))
         assert "вас записано" in said, said

@@ -23,6 +23,7 @@ from knowledge import Knowledge
 from storage.booking import Booking
 from storage.clock import ManualClock
 from storage.outbox import Outbox
+from testkit.replies import payloads
 
 NOW = dt.datetime(2026, 12, 4, 7, 0, tzinfo=dt.UTC)  # Friday 4 December 2026, 09:00 in Kyiv
 VISIT, OTHER = (
@@ -36,15 +37,6 @@ PHONE = "+380501234567"
 def clock() -> ManualClock:
     return ManualClock(NOW)
 
-
-def _payloads(replies: list[Reply], start: str = "") -> list[str]:
-    return [
-        b.payload or ""
-        for r in replies
-        for row in r.buttons
-        for b in row
-        if (b.payload or "").startswith(start)
-    ]
 
 
 async def _press(engine: Engine, user: str, payload: str) -> list[Reply]:
@@ -63,9 +55,9 @@ async def _book(engine: Engine, user: str, service: str, *, claim: str, at: str 
     if at is not None:
         replies = await _press(engine, user, f"q:a:{at}")
     else:
-        replies = await _press(engine, user, _payloads(replies, "q:d:")[0])
-        replies = await _press(engine, user, _payloads(replies, "q:t:")[0])
-    return await _press(engine, user, _payloads(replies, "q:ok:")[0])
+        replies = await _press(engine, user, payloads(replies, "q:d:")[0])
+        replies = await _press(engine, user, payloads(replies, "q:t:")[0])
+    return await _press(engine, user, payloads(replies, "q:ok:")[0])
 
 
 async def _bookings(bot: Bot) -> list[Booking]:
@@ -79,7 +71,7 @@ async def test_the_priority_step_says_the_rule_before_the_claim(bot: Bot) -> Non
     said = "\n".join(r.text for r in replies)
     assert texts.PRIORITY_RULE in said and "перевірять під час візиту" in said
     assert f"{BLOCK.days} днів" in texts.PRIORITY_RULE  # the rule says what the code does
-    assert "q:p:combatant" in _payloads(replies)
+    assert "q:p:combatant" in payloads(replies)
 
 
 async def test_a_refused_claim_cancels_a_held_place_and_the_offered_time_books_it_again(
@@ -129,7 +121,7 @@ async def test_a_refused_claim_cancels_a_held_place_and_the_offered_time_books_i
     # The citizen presses the first time offered: the summary to confirm, then an ordinary booking.
     replies = await _press(engine, "vet", offered[0])
     assert "підтвердіть запис" in replies[0].text and "🎖" not in replies[0].text
-    replies = await _press(engine, "vet", _payloads(replies, "q:ok:")[0])
+    replies = await _press(engine, "vet", payloads(replies, "q:ok:")[0])
     assert "вас записано" in replies[0].text
     again = (await _bookings(bot))[-1]
     assert again.status == "booked" and not again.priority and again.service == OTHER

@@ -123,3 +123,38 @@ async def test_setting_an_office_unconfirmed_cancels_its_bookings_and_says_why(
     async with bot.uow_factory() as uow:
         notices = list(await uow.session.scalars(select(Outbox).where(Outbox.external_id == "booked")))
     assert any(offices.CONFIRMING in n.text and booked.code in n.text for n in notices)
+
+
+async def test_closing_an_office_at_noon_keeps_the_morning_s_bookings_to_be_marked(
+    bot: Bot, kb: Knowledge, clock: ManualClock
+) -> None:
+    """Closing today cancels (and tells) only the bookings still ahead; a morning visit stays, to be marked:
+    that citizen came or did not, and a notice of a cancelled past visit would be nonsense."""
+    service = BookingService(kb, martial_law=True)
+    async with bot.uow_factory() as uow:
+        await first_import(uow, kb)
+        row = await uow.offices.get("visa-main")
+        assert row is not None
+        row.status = "open"
+        await uow.offices.put(row)
+    booked: list[Booking] = []
+    for user_id, pick in (("morning", 0), ("afternoon", -1)):  # today's first and last free times
+        async with bot.uow_factory() as uow:
+            user = await uow.users.get_or_create("web", user_id)
+            await uow.people.verify(user, f"+38067111223{len(booked)}", "sms")
+            times = await service.times(uow, "visa-main", BIRTH, NOW.date(), now=NOW, priority=False)
+            made = await service.book(uow, user, office="visa-main", service=BIRTH, start=times[pick].start,
+                                      priority_group=None, token=new_token(), now=NOW)  # fmt: skip
+        assert isinstance(made, Booking)
+        booked.append(made)
+    morning, afternoon = booked
+    clock.advance(morning.start - NOW + dt.timedelta(hours=1))  # an hour after the morning visit
+    async with bot.uow_factory() as uow:
+        changed = await change(uow, service, "visa-main", {"status": "closed", "note": "Ремонт"}, "roman")
+    assert changed is not None and [b.code for b in changed.affected] == [afternoon.code]
+    assert changed.notified == 1
+    async with bot.uow_factory() as uow:
+        status = {b.code: b.status for b in await uow.session.scalars(select(Booking))}
+        told = {n.external_id for n in await uow.session.scalars(select(Outbox)) if "Ремонт" in n.text}
+    assert status[morning.code] == "booked" and status[afternoon.code] == "cancelled"
+    assert told == {"afternoon"}

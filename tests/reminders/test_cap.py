@@ -10,21 +10,13 @@ from dialogs.engine import Engine
 from dialogs.messages import Incoming, Reply
 from dialogs.reminders.service import PENDING_LIMIT
 from testkit.people import verify_citizen
+from testkit.replies import payloads
 from tests.reminders.conftest import NOW
 
 
 def _text(replies: list[Reply]) -> str:
     return "\n".join(r.text for r in replies)
 
-
-def _payloads(replies: list[Reply], prefix: str) -> list[str]:
-    return [
-        b.payload
-        for r in replies
-        for row in r.buttons
-        for b in row
-        if b.payload and b.payload.startswith(prefix)
-    ]
 
 
 async def _press(engine: Engine, payload: str) -> list[Reply]:
@@ -61,10 +53,10 @@ async def test_the_twenty_first_reminder_is_refused_kindly_until_one_is_removed(
     for payload in ("h:m:municipal-nanny", "h:rd:idp-living-allowance:20261221"):  # the 21st, two ways
         replies = await _press(engine, payload)
         assert "У вас уже 20 нагадувань" in _text(replies) and "Мої нагадування" in _text(replies)
-        assert "h:my" in _payloads(replies, "h:")
+        assert "h:my" in payloads(replies, "h:")
         assert len(await _pending(bot)) == PENDING_LIMIT  # nothing added
     listing = await _press(engine, "h:my")
-    await _press(engine, _payloads(listing, "h:x:")[0])  # remove one, as the refusal says
+    await _press(engine, payloads(listing, "h:x:")[0])  # remove one, as the refusal says
     assert "Щомісяця" in _text(await _press(engine, "h:m:municipal-nanny"))
     assert len(await _pending(bot)) == PENDING_LIMIT
 
@@ -86,8 +78,8 @@ async def test_a_bookings_own_reminders_are_kept_when_the_others_are_full(bot: B
     await _fill(bot, PENDING_LIMIT)
     replies = await _press(engine, "q:s:kartka-kryvorizhtsia")
     replies = await _press(engine, "q:p:no")
-    replies = await _press(engine, _payloads(replies, "q:d:")[1])
-    replies = await _press(engine, _payloads(replies, "q:t:")[-1])
-    replies = await _press(engine, _payloads(replies, "q:ok:")[0])
+    replies = await _press(engine, payloads(replies, "q:d:")[1])
+    replies = await _press(engine, payloads(replies, "q:t:")[-1])
+    replies = await _press(engine, payloads(replies, "q:ok:")[0])
     assert "вас записано" in _text(replies)
     assert (await _pending(bot)).count("appointment") == 2

@@ -11,20 +11,12 @@ from dialogs.messages import Incoming, Reply
 from dialogs.reminders.flow import ReminderRoom
 from dialogs.reminders.rules import KYIV
 from testkit.people import verify_citizen
+from testkit.replies import payloads
 
 
 def _text(replies: list[Reply]) -> str:
     return "\n".join(r.text for r in replies)
 
-
-def _payloads(replies: list[Reply], prefix: str = "") -> list[str]:
-    return [
-        b.payload
-        for r in replies
-        for row in r.buttons
-        for b in row
-        if b.payload and b.payload.startswith(prefix)
-    ]
 
 
 async def _say(engine: Engine, user: str, text: str, channel: str = "telegram") -> list[Reply]:
@@ -80,9 +72,9 @@ async def test_a_booking_brings_its_reminders_and_its_cancellation_takes_them(
 ) -> None:
     replies = await _press(engine, "a", "q:s:kartka-kryvorizhtsia")
     replies = await _press(engine, "a", "q:p:no")
-    replies = await _press(engine, "a", _payloads(replies, "q:d:")[1])  # the second day offered
-    replies = await _press(engine, "a", _payloads(replies, "q:t:")[-1])  # the last time of that day
-    confirm = _payloads(replies, "q:ok:")[0]
+    replies = await _press(engine, "a", payloads(replies, "q:d:")[1])  # the second day offered
+    replies = await _press(engine, "a", payloads(replies, "q:t:")[-1])  # the last time of that day
+    confirm = payloads(replies, "q:ok:")[0]
     replies = await _press(engine, "a", confirm)
     assert "вас записано" in _text(replies)
     pending = await _pending(bot, "a")
@@ -92,7 +84,7 @@ async def test_a_booking_brings_its_reminders_and_its_cancellation_takes_them(
     again = await _press(engine, "a", confirm)  # the same confirmation pressed again: no second set
     assert "вас записано" in _text(again) and len(await _pending(bot, "a")) == 2
     replies = await _press(engine, "a", "q:my")
-    cancel = _payloads(replies, "q:x:")[0]
+    cancel = payloads(replies, "q:x:")[0]
     await _press(engine, "a", "q:xx:" + cancel.split(":")[2])
     assert await _pending(bot, "a") == []
 
@@ -101,8 +93,8 @@ async def test_reminders_are_listed_and_cancelled_one_by_one_or_all(bot: Bot, en
     await _press(engine, "l", "h:m:municipal-nanny")
     await _press(engine, "l", "h:rd:idp-living-allowance:20261228")
     replies = await _press(engine, "l", "h:my")
-    assert "Ваші нагадування" in _text(replies) and len(_payloads(replies, "h:x:")) == 2
-    await _press(engine, "l", _payloads(replies, "h:x:")[0])
+    assert "Ваші нагадування" in _text(replies) and len(payloads(replies, "h:x:")) == 2
+    await _press(engine, "l", payloads(replies, "h:x:")[0])
     assert len(await _pending(bot, "l")) == 1
     await _press(engine, "l", "h:xaa")
     assert await _pending(bot, "l") == []
@@ -145,9 +137,9 @@ async def _render_at(bot: Bot, engine: Engine, user: str, at: dt.datetime) -> li
 async def _book(engine: Engine, user: str) -> str:
     replies = await _press(engine, user, "q:s:kartka-kryvorizhtsia")
     replies = await _press(engine, user, "q:p:no")
-    replies = await _press(engine, user, _payloads(replies, "q:d:")[1])
-    replies = await _press(engine, user, _payloads(replies, "q:t:")[-1])  # the day's last time: two reminders
-    return _text(await _press(engine, user, _payloads(replies, "q:ok:")[0]))
+    replies = await _press(engine, user, payloads(replies, "q:d:")[1])
+    replies = await _press(engine, user, payloads(replies, "q:t:")[-1])  # the day's last time: two reminders
+    return _text(await _press(engine, user, payloads(replies, "q:ok:")[0]))
 
 
 async def test_a_late_appointment_reminder_is_not_sent(bot: Bot, engine: Engine) -> None:
@@ -215,9 +207,9 @@ async def test_a_transfer_keeps_the_messenger_booking_when_both_booked_the_same_
     assert "вас записано" in await _book(engine, "both")
     replies = await _press(engine, "wb", "q:s:kartka-kryvorizhtsia", channel="web")
     replies = await _press(engine, "wb", "q:p:no", channel="web")
-    replies = await _press(engine, "wb", _payloads(replies, "q:d:")[2], channel="web")
-    replies = await _press(engine, "wb", _payloads(replies, "q:t:")[0], channel="web")
-    await _press(engine, "wb", _payloads(replies, "q:ok:")[0], channel="web")
+    replies = await _press(engine, "wb", payloads(replies, "q:d:")[2], channel="web")
+    replies = await _press(engine, "wb", payloads(replies, "q:t:")[0], channel="web")
+    await _press(engine, "wb", payloads(replies, "q:ok:")[0], channel="web")
     replies = await _press(engine, "wb", "h:web", channel="web")
     token = next(b.url for r in replies for row in r.buttons for b in row if b.url).split("start=")[1]  # type: ignore[union-attr]
     replies = await _say(engine, "both", f"/start {token}")

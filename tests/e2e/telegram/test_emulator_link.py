@@ -20,7 +20,7 @@ def _node_keepalive_ms() -> int:
 
 
 def test_the_kit_drops_an_idle_connection_before_node_does() -> None:
-    assert EMULATOR_KEEPALIVE_S * 1000 < _node_keepalive_ms()
+    assert _node_keepalive_ms() > EMULATOR_KEEPALIVE_S * 1000
 
 
 async def test_every_emulator_session_uses_the_short_keepalive() -> None:
