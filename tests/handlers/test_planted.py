@@ -25,8 +25,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetMe, SendMessage
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, build
-from bot.settings import Settings
+from bot.app import Bot
 from dialogs.messages import MAX_PAYLOAD_BYTES, Reply
 from handlers.telegram.sender import MAX_ATTEMPTS, TelegramSender
 from handlers.viber.sender import QuietLimit, ViberSender
@@ -36,6 +35,7 @@ from storage.clock import ManualClock
 from testkit.fake_telegram import FakeSession
 from testkit.viber.citizen import sign
 from testkit.viber.fake_api import FakeViberApi
+from testkit.viber.rig import viber_app
 from tests.handlers.test_telegram_unit import _tg_bot, feed, message_update
 
 _real_sleep = asyncio.sleep
@@ -214,22 +214,8 @@ def _text(user: str, text: str, token: int | None, stamp: int = 1_700_000_000_00
 
 @pytest.fixture()
 async def viber(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[ViberRig]:
-    api = FakeViberApi()
-    api_url = await api.serve()
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/v.sqlite3",
-        viber_auth_token=VIBER_TOKEN,
-        viber_api_url=api_url,
-        viber_send_timeout=1.0,
-    )
-    bot = await build(settings, kb=kb, index=index, clock=clock)
-    try:
-        async with TestClient(TestServer(bot.http, host="127.0.0.1")) as client:
-            yield ViberRig(bot, api, client)
-    finally:
-        await bot.close()
-        await api.stop()
+    async with viber_app(tmp_path, kb, index, clock, VIBER_TOKEN) as (bot, api, client):
+        yield ViberRig(bot, api, client)
 
 
 async def test_a_citizens_message_lets_the_bot_answer_after_a_quiet_hours_hundred(viber: ViberRig) -> None:

@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.app import Bot, build
-from bot.settings import Settings
+from bot.app import Bot
 from dialogs import texts
 from dialogs.reading import MAX_TEXT
 from knowledge import Knowledge
@@ -33,6 +32,7 @@ from storage.models import MessageLog, ProcessedUpdate, User
 from testkit.clocks import TEST_NOW
 from testkit.viber.citizen import ViberCitizen, sign
 from testkit.viber.fake_api import FakeViberApi
+from testkit.viber.rig import viber_app
 
 TOKEN = "hostile-viber-token-0123456789"
 
@@ -83,27 +83,18 @@ class EchoingCitizen(ViberCitizen):
         return super().message_event(message, token)
 
 
-@pytest.fixture()
-async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Rig]:
-    api = FakeViberApi()
-    api_url = await api.serve()
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/v.sqlite3",
-        viber_auth_token=TOKEN,
-        viber_api_url=api_url,
-        viber_send_timeout=1.0,
-    )
-    bot = await build(settings, kb=kb, index=index, clock=clock)
+def _viber_only(bot: Bot) -> web.Application:
+    """Only the Viber webhook, as the hostile shapes reach it."""
     assert bot.viber is not None
     app = web.Application()
     bot.viber.mount(app)
-    try:
-        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            yield Rig(bot, api, client)
-    finally:
-        await bot.close()
-        await api.stop()
+    return app
+
+
+@pytest.fixture()
+async def rig(tmp_path: Path, kb: Knowledge, index: SearchIndex, clock: ManualClock) -> AsyncIterator[Rig]:
+    async with viber_app(tmp_path, kb, index, clock, TOKEN, app=_viber_only) as (bot, api, client):
+        yield Rig(bot, api, client)
 
 
 def _message(sender: Any, message: Any, token: Any = 1001) -> dict[str, Any]:
