@@ -7,7 +7,8 @@ import pytest
 
 from bot.app import Bot
 from dialogs.engine import Engine
-from tests.reminders.test_flow import _payloads, _pending, _press, _text
+from testkit.replies import payloads as _payloads
+from tests.reminders.test_flow import _pending, _press, _text
 
 
 async def test_another_citizens_reminder_cannot_be_cancelled(bot: Bot, engine: Engine) -> None:
