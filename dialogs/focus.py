@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from dialogs import texts
+from dialogs import center_services, texts
 from dialogs.messages import Button, Reply
 from dialogs.office_answers import MAX_REPLY, OfficeAnswers, fit
 from dialogs.outcome import Kind
@@ -47,7 +47,7 @@ from dialogs.render import (
 )
 from dialogs.rooms import Row, Turn
 from dialogs.scenario import Scenario
-from knowledge.schema import Office, Service
+from knowledge.schema import ContactService, Office, Service
 from knowledge.search import SearchHit
 from knowledge.text import words
 from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent
@@ -75,7 +75,9 @@ CENTER_WORDS = frozenset(
 # The intents that are follow-ups when they name no service.
 FOLLOW_INTENTS = frozenset({Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.READY})
 # «How much» alone («а на дитину скільки»): of a payment in focus its amount, of any other service its price.
-HOW_MUCH = frozenset({"скільки", "скіки", "скілки", "скока", "скоко", "сколько", "скилькы"})
+HOW_MUCH = frozenset(
+    {"скільки", "скіки", "скілки", "скіко", "скико", "скока", "скоко", "сколько", "скилькы", "скільки-то"}
+)
 # Search results listed with no confident match put their first one in focus when it stands out this clearly:
 # it scores SOFT_SCORE and leads the next competing hit by SOFT_MARGIN (on tests/knowledge/search_cases.yaml the
 # first hit of such a list is the service or situation meant, or one bundling it, in 7 of 7 questions; a wrong
@@ -139,7 +141,15 @@ class FollowUps(OfficeAnswers):
             return None
         if found.kind == SITUATION:
             return found if found.id in self.kb.situations else None
+        if found.kind == SERVICE and self._center(found) is not None:  # the home visit (contacts.yaml)
+            return found
         return found if found.id in self.kb.services else None
+
+    def _center(self, focus: Focus | None) -> ContactService | None:
+        """The Center's own service with no card (the home visit) the focus names, if it does."""
+        if focus is None or focus.kind != SERVICE or focus.id in self.kb.services:
+            return None
+        return center_services.center_service(self.kb, focus.id)
 
     def _situation_scenario(self, situation: str) -> Scenario | None:
         return next(
@@ -163,6 +173,8 @@ class FollowUps(OfficeAnswers):
         ids: list[str] = []
         if hit is not None and hit.kind == "service" and hit.id in self.kb.services:
             ids = self.kb.services[hit.id].offices
+        elif self._center(focus) is not None:  # the home visit comes to the citizen: the main office answers
+            ids = []
         elif focus is not None and focus.kind == BOOKING:
             booked = [b for b in await turn.uow.bookings.active_for(turn.user.id) if b.service == focus.id]
             ids = [b.office for b in booked] or self.kb.services[focus.id].offices
@@ -213,6 +225,8 @@ class FollowUps(OfficeAnswers):
             if len(meant) == 1:
                 focus = Focus(SERVICE, meant[0].id)
         turn.note(Kind.FOLLOW_UP, f"{facet}:{focus}")
+        if (center := self._center(focus)) is not None:
+            return [Reply(fit(center_services.facet_lines(self.kb, center, facet)), (ALL_OFFICES, NAV_MENU))]
         if focus.kind == SITUATION:
             return self._situation_facet(turn, focus.id, facet)
         return [await self._service_facet(turn, self.kb.services[focus.id], facet)]
@@ -233,7 +247,7 @@ class FollowUps(OfficeAnswers):
     def how_much(self, state: DialogState) -> Facet:
         """What «скільки» alone asks about the thing in focus: a payment's amount, else the price."""
         focus = self.focus(state)
-        if focus is None:
+        if focus is None or self._center(focus) is not None:
             return Facet.PRICE
         if focus.kind == SITUATION:
             bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
@@ -270,6 +284,8 @@ class FollowUps(OfficeAnswers):
         )
 
     def _ready(self, state: DialogState, focus: Focus) -> list[Reply]:
+        if (center := self._center(focus)) is not None:  # «а коли приїдуть?»
+            return [Reply(fit(center_services.facet_lines(self.kb, center, None)), (ALL_OFFICES, NAV_MENU))]
         if focus.kind == SITUATION:
             services = self._situation_services(state, focus.id)
             return [self._situation_list(focus.id, services, Facet.TERM, texts.READY_CHECK)]

@@ -1,0 +1,59 @@
+"""Follow-ups after people's wishes (issue 19): after «I cannot come in» the home visit is in focus, so «а це
+платно?» is answered about it (contacts.yaml says no fee: the hotline is given, never a card's fee); a doctor, a
+bus ticket or the power get an honest «not the Center's», never the booking flow; the card in focus is kept."""
+
+from __future__ import annotations
+
+from bot.app import Bot
+from dialogs.center_services import NO_FEE, WHEN
+from dialogs.outcome import Kind, Outcome
+from testkit.transcript import EngineChannel
+from tests.dialogs.conftest import Heard
+
+
+async def _state(bot: Bot, user: str = "citizen-1") -> tuple[str | None, str | None]:
+    async with bot.uow_factory() as uow:
+        _, state = await uow.users.with_state("test", user)
+        return state.focus, state.scenario
+
+
+async def test_after_a_home_visit_follow_ups_are_about_the_visit(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("мама лежача чи може ваш працівник приїхати додому")
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "home_visit")
+    assert (await _state(bot))[0] == "service:mobile-admin"
+
+    paid = await citizen.send_text("а це платно")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:service:mobile-admin")
+    assert NO_FEE.split("—")[0] in paid.text and "0 800 500 459" in paid.text
+    assert "безоплатн" not in paid.text and len(paid.text) <= 600  # no card's fee taken for the visit's
+
+    when = await citizen.send_text("а скільки чекати")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "term:service:mobile-admin")
+    assert WHEN in when.text
+
+    named = await citizen.send_text("допомога впо")  # something else named: the focus moves
+    assert "допомоги на проживання" in named.text
+    assert (await _state(bot))[0] == "service:idp-living-allowance"
+
+
+async def test_a_doctor_is_not_a_booking_at_the_center(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    for text in ("запишіть мене до терапевта на завтра", "коли на гданцівці дадуть світло",
+                 "где купить билет на автобус до Днепра"):
+        seen = await citizen.send_text(text)
+        assert heard.outcomes[-1] == Outcome(Kind.INTENT, "elsewhere"), text
+        assert (await _state(bot))[1] is None, text  # no booking flow started
+        assert "Центр «Віза»" in seen.text and len(seen.text) <= 600
+
+
+async def test_a_follow_up_inside_a_card_dialog_keeps_the_card(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("витяг з драцс")
+    money = await citizen.send_text("а по грошах")  # at the card's question: a follow-up, not a re-ask
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:service:drs-civil-registry-extract")
+    assert any("Продовжити" in label for label, _ in money.buttons)
+    assert (await _state(bot))[1] == "k-drs-civil-registry-extract"
