@@ -84,6 +84,10 @@ HOW_MUCH = frozenset(
 # focus would answer about another service, so a list whose first hit does not stand out changes nothing).
 SOFT_SCORE = 0.65
 SOFT_MARGIN = 0.2
+# A list none of whose hits stands out is remembered as «list:<service>,<service>,…» (no kind of focus: nothing
+# is answered about it), so that a follow-up right after it asks which of the listed services, with their buttons.
+LIST = "list"
+LIST_CHOICES = 3
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,8 @@ class FollowUps(OfficeAnswers):
         focus = self.focus(state)
         if focus is None:  # noted with an empty focus: the Center sees what was asked about nothing
             turn.note(Kind.FOLLOW_UP, f"{facet}:")
+            if listed := self._listed(state):  # «а скільки то коштує» after a list: which of them
+                return [Reply(texts.WHICH_OF_SITUATION, (*self._section_rows(listed, facet), NAV_MENU))]
             return [Reply(texts.WHICH_SERVICE, self._which_rows())]
         if focus.kind == SITUATION and facet == Facet.AMOUNT:  # a situation's one payment is meant
             bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
@@ -258,6 +264,11 @@ class FollowUps(OfficeAnswers):
         """Search results were listed: the `first` of them that stands out (a confident match that did not open,
         being inside another dialog, or a clear first hit) is what follow-ups are about now."""
         if first is None:
+            if state.focus is None or state.focus.startswith(f"{LIST}:"):  # a focus named before is kept
+                ids = [h.id for h in hits if h.kind == "service" and h.id in self.kb.services][:LIST_CHOICES]
+                while ids and len(f"{LIST}:{','.join(ids)}") > MAX_FOCUS:
+                    ids.pop()
+                state.focus = f"{LIST}:{','.join(ids)}" if ids else None
             return
         put(state, SERVICE if first.kind == "service" else SITUATION, first.id)
         if first.kind == "situation":
@@ -275,6 +286,22 @@ class FollowUps(OfficeAnswers):
             return focus.id in found or not clear
         bundled = {s.id for s in self._situation_services(state, focus.id)} | {focus.id}
         return bool(bundled & set(found)) or not clear
+
+    def _listed(self, state: DialogState) -> list[Service]:
+        """The services of the list shown last, when nothing was in focus (see LIST)."""
+        kind, _, ids = (state.focus or "").partition(":")
+        if kind != LIST:
+            return []
+        return [self.kb.services[i] for i in ids.split(",") if i in self.kb.services]
+
+    @staticmethod
+    def _section_rows(services: list[Service], facet: Facet) -> list[Row]:
+        """A button a service: the card's section that answers the facet."""
+        section = SECTION_OF[facet]
+        return [
+            (_b(f"{SECTIONS[section].split()[0]} {s.short_title}", Action.SERVICE, s.id, section),)
+            for s in services
+        ]
 
     def _which_rows(self) -> tuple[Row, ...]:
         return (
@@ -335,11 +362,7 @@ class FollowUps(OfficeAnswers):
                 return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE]), (NAV_MENU,))]
             rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
             return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*rows, NAV_MENU))]
-        section = SECTION_OF[facet]
-        rows = [
-            (_b(f"{SECTIONS[section].split()[0]} {s.short_title}", Action.SERVICE, s.id, section),)
-            for s in services[:SITUATION_CHOICES]
-        ]
+        rows = self._section_rows(services[:SITUATION_CHOICES], facet)
         return [Reply(f"**{title}**\n{texts.WHICH_OF_SITUATION}", (*rows, NAV_MENU))]
 
     def _situation_list(self, situation: str, services: list[Service], facet: Facet, tail: str = "") -> Reply:

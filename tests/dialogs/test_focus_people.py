@@ -57,3 +57,27 @@ async def test_a_follow_up_inside_a_card_dialog_keeps_the_card(
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:service:drs-civil-registry-extract")
     assert any("Продовжити" in label for label, _ in money.buttons)
     assert (await _state(bot))[1] == "k-drs-civil-registry-extract"
+
+
+async def test_a_follow_up_after_a_list_asks_which_of_the_listed(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    """Nothing in the list stands out, nothing was in focus: «а скільки то коштує» asks which of the listed
+    services, each a button to its card's section — not the generic «which service» with the menu."""
+    listed = await citizen.send_text("паспарт новий пісдя заміжжя доньці")
+    assert heard.outcomes[-1] == Outcome(Kind.SEARCH, "")
+    shown = {payload.split(":")[1] for _, payload in listed.buttons if payload.startswith("v:")}
+    assert (await _state(bot))[0] is not None and (await _state(bot))[0].startswith("list:")
+
+    which = await citizen.send_text("а скільки то коштує")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:")
+    asked = [payload for _, payload in which.buttons if payload.startswith("v:")]
+    assert asked and all(p.endswith(":term") for p in asked)  # the section with the price
+    assert {p.split(":")[1] for p in asked} <= shown
+
+
+async def test_a_list_does_not_replace_what_is_in_focus(bot: Bot, citizen: EngineChannel) -> None:
+    await citizen.send_text("допомога впо")
+    await citizen.send_text("меню")
+    await citizen.send_text("паспарт новий пісдя заміжжя доньці")
+    assert (await _state(bot))[0] == "service:idp-living-allowance"
