@@ -67,6 +67,7 @@ SECTION_OF = {
     Facet.RESULT: "result",
     Facet.ONLINE: "where",
 }
+WHICH_OF_LIST = "Підкажіть, будь ласка, про яку послугу йдеться — з тих, що я знайшов:"
 SITUATION_CHOICES = 6  # services offered as buttons when a situation's follow-up needs a choice
 # Words that name the Center itself: its main office is in question, whatever is in focus.
 CENTER_WORDS = frozenset(
@@ -84,10 +85,10 @@ HOW_MUCH = frozenset(
 # focus would answer about another service, so a list whose first hit does not stand out changes nothing).
 SOFT_SCORE = 0.65
 SOFT_MARGIN = 0.2
-# A list none of whose hits stands out is remembered as «list:<service>,<service>,…» (no kind of focus: nothing
-# is answered about it), so that a follow-up right after it asks which of the listed services, with their buttons.
-LIST = "list"
+# A follow-up with nothing in focus right after a list of search results asks which of the services the list
+# offered (the buttons of the bot's last reply, from the message log), at most LIST_CHOICES of them.
 LIST_CHOICES = 3
+LOG_LINES = 4  # the citizen's line now and the bot's replies just before it
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,8 @@ class FollowUps(OfficeAnswers):
         focus = self.focus(state)
         if focus is None:  # noted with an empty focus: the Center sees what was asked about nothing
             turn.note(Kind.FOLLOW_UP, f"{facet}:")
-            if listed := self._listed(state):  # «а скільки то коштує» after a list: which of them
-                return [Reply(texts.WHICH_OF_SITUATION, (*self._section_rows(listed, facet), NAV_MENU))]
+            if listed := await self._listed(turn):  # «а скільки то коштує» after a list: which of them
+                return [Reply(WHICH_OF_LIST, (*self._section_rows(listed, facet), NAV_MENU))]
             return [Reply(texts.WHICH_SERVICE, self._which_rows())]
         if focus.kind == SITUATION and facet == Facet.AMOUNT:  # a situation's one payment is meant
             bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
@@ -264,11 +265,6 @@ class FollowUps(OfficeAnswers):
         """Search results were listed: the `first` of them that stands out (a confident match that did not open,
         being inside another dialog, or a clear first hit) is what follow-ups are about now."""
         if first is None:
-            if state.focus is None or state.focus.startswith(f"{LIST}:"):  # a focus named before is kept
-                ids = [h.id for h in hits if h.kind == "service" and h.id in self.kb.services][:LIST_CHOICES]
-                while ids and len(f"{LIST}:{','.join(ids)}") > MAX_FOCUS:
-                    ids.pop()
-                state.focus = f"{LIST}:{','.join(ids)}" if ids else None
             return
         put(state, SERVICE if first.kind == "service" else SITUATION, first.id)
         if first.kind == "situation":
@@ -287,12 +283,18 @@ class FollowUps(OfficeAnswers):
         bundled = {s.id for s in self._situation_services(state, focus.id)} | {focus.id}
         return bool(bundled & set(found)) or not clear
 
-    def _listed(self, state: DialogState) -> list[Service]:
-        """The services of the list shown last, when nothing was in focus (see LIST)."""
-        kind, _, ids = (state.focus or "").partition(":")
-        if kind != LIST:
-            return []
-        return [self.kb.services[i] for i in ids.split(",") if i in self.kb.services]
+    async def _listed(self, turn: Turn) -> list[Service]:
+        """The services whose cards the bot's last reply offered (a list of search results), if it did."""
+        lines = await turn.uow.messages.recent(turn.user.id, LOG_LINES)
+        last = [line for line in lines[:-1] if line.direction == "out"][-1:]  # the citizen's line now is last
+        ids: list[str] = []
+        for row in (last[0].buttons or []) if last else []:
+            for button in row:
+                action, _, rest = button.get("payload", "").partition(":")
+                ident = rest.split(":")[0]
+                if action == Action.SERVICE and ident in self.kb.services and ident not in ids:
+                    ids.append(ident)
+        return [self.kb.services[i] for i in ids[:LIST_CHOICES]]
 
     @staticmethod
     def _section_rows(services: list[Service], facet: Facet) -> list[Row]:

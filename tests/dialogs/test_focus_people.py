@@ -63,17 +63,26 @@ async def test_a_follow_up_after_a_list_asks_which_of_the_listed(
     bot: Bot, citizen: EngineChannel, heard: Heard
 ) -> None:
     """Nothing in the list stands out, nothing was in focus: «а скільки то коштує» asks which of the listed
-    services, each a button to its card's section — not the generic «which service» with the menu."""
+    services (the buttons of the reply before, from the message log), each a button to its card's section — not
+    the generic «which service» with the menu; the focus stays empty (no guess)."""
     listed = await citizen.send_text("паспарт новий пісдя заміжжя доньці")
     assert heard.outcomes[-1] == Outcome(Kind.SEARCH, "")
     shown = {payload.split(":")[1] for _, payload in listed.buttons if payload.startswith("v:")}
-    assert (await _state(bot))[0] is not None and (await _state(bot))[0].startswith("list:")
+    assert (await _state(bot))[0] is None
 
     which = await citizen.send_text("а скільки то коштує")
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "price:")
     asked = [payload for _, payload in which.buttons if payload.startswith("v:")]
     assert asked and all(p.endswith(":term") for p in asked)  # the section with the price
     assert {p.split(":")[1] for p in asked} <= shown
+    assert "про яку послугу" in which.text and (await _state(bot))[0] is None
+
+
+async def test_a_follow_up_with_nothing_listed_before_asks_with_the_menu(citizen: EngineChannel) -> None:
+    await citizen.send_text("привіт")
+    which = await citizen.send_text("а скільки то коштує")
+    assert "про яку послугу" in which.text
+    assert not [payload for _, payload in which.buttons if payload.startswith("v:")]
 
 
 async def test_a_list_does_not_replace_what_is_in_focus(bot: Bot, citizen: EngineChannel) -> None:
