@@ -51,6 +51,11 @@ def _first(u: Understander, text: str) -> str | None:
         ("оператор була груба", Intent.COMPLAINT),  # not a wish for the operator
         ("чекала 3 години в черзі ніхто не прийняв", Intent.COMPLAINT),
         ("де ваш офіс", Intent.CONTACTS),
+        ("где ближайший цнап", Intent.CONTACTS),
+        ("переключите на человека", Intent.OPERATOR),  # not «per person», an amount
+        ("спасибо за вашу работу", Intent.PRAISE),
+        ("можна на інший час", Intent.MOVE_BOOKING),
+        ("ну це вже ні в які ворота", Intent.DISTRESS),
         # what has no card here: a doctor (not a booking at the Center), a bus ticket, the power
         ("запишіть мене до терапевта на завтра", Intent.ELSEWHERE),
         ("где купить билет на автобус до Днепра", Intent.ELSEWHERE),
@@ -75,6 +80,7 @@ def test_people_are_understood(understander: Understander, text: str, intent: In
         ("закрити фоп", Intent.HOURS),  # closing a business is no closing time
         ("номер телефону", Intent.FORGET),  # the hotline, nothing erased
         ("дякую", Intent.PRAISE),
+        ("а то я забуду, нагадайте", Intent.FORGET),  # «я забуду» is no «забудьте мене»
     ],
 )
 def test_neighbours_are_not_swallowed(understander: Understander, text: str, not_this: Intent) -> None:
