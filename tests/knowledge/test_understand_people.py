@@ -60,6 +60,11 @@ def _first(u: Understander, text: str) -> str | None:
         ("запишіть мене до терапевта на завтра", Intent.ELSEWHERE),
         ("где купить билет на автобус до Днепра", Intent.ELSEWHERE),
         ("коли на гданцівці дадуть світло", Intent.ELSEWHERE),
+        ("заміна газового лічильника", Intent.ELSEWHERE),
+        ("запис до нотаріуса", Intent.ELSEWHERE),  # no booking at the Center
+        ("дозвіл на будівництво", Intent.ELSEWHERE),  # not the advertising permit
+        ("скільки коштує закордонний паспорт", Intent.ELSEWHERE),
+        ("не встигаю на свій час можна пізніше", Intent.MOVE_BOOKING),
     ],
 )
 def test_people_are_understood(understander: Understander, text: str, intent: Intent) -> None:
@@ -81,6 +86,9 @@ def test_people_are_understood(understander: Understander, text: str, intent: In
         ("номер телефону", Intent.FORGET),  # the hotline, nothing erased
         ("дякую", Intent.PRAISE),
         ("а то я забуду, нагадайте", Intent.FORGET),  # «я забуду» is no «забудьте мене»
+        ("где сделать карточку криворожанина", Intent.ELSEWHERE),  # no gas company by a typo's likeness
+        ("спадщина на бабусин будинок, які документи для нотаріуса", Intent.ELSEWHERE),  # an inheritance
+        ("не встигаю подати документи вчасно", Intent.MOVE_BOOKING),  # no appointment said
     ],
 )
 def test_neighbours_are_not_swallowed(understander: Understander, text: str, not_this: Intent) -> None:
@@ -105,6 +113,15 @@ def test_neighbours_are_not_swallowed(understander: Understander, text: str, not
 )
 def test_facets_of_a_follow_up(understander: Understander, text: str, facet: Facet) -> None:
     assert understander.facet_asked(text) is facet
+
+
+@pytest.mark.parametrize(("text", "topic"), [("заміна газового лічильника", "utilities"),
+                                           ("коли на гданцівці дадуть світло", "utilities"),
+                                           ("запис до нотаріуса", "notary"),
+                                           ("запишіть мене до терапевта на завтра", "doctor")])
+def test_out_of_scope_names_its_topic(understander: Understander, text: str, topic: str) -> None:
+    got = understander.understand(text)
+    assert got.topic == topic and got.hits == [] and got.confident is None
 
 
 def test_per_person_is_part_of_the_amount_not_a_topic(understander: Understander) -> None:
