@@ -46,6 +46,8 @@ def _first(u: Understander, text: str) -> str | None:
         ("а в вівторок допізна", Intent.HOURS),
         ("а хоч графік ваш скажіть", Intent.HOURS),
         ("во сколько закрываетесь", Intent.HOURS),
+        ("а прийом сьогодні до скількох триває", Intent.HOURS),  # «прийом до» is no booking here
+        ("хочу на прийом до 10 години", Intent.BOOKING),  # a booking, whatever «до» says
         # a complaint in writing, rudeness, hours in the queue
         ("куди можна письмово звернутись з цим", Intent.COMPLAINT),
         ("оператор була груба", Intent.COMPLAINT),  # not a wish for the operator
