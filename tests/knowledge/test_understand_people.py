@@ -48,6 +48,7 @@ def _first(u: Understander, text: str) -> str | None:
         ("во сколько закрываетесь", Intent.HOURS),
         ("а прийом сьогодні до скількох триває", Intent.HOURS),  # «прийом до» is no booking here
         ("хочу на прийом до 10 години", Intent.BOOKING),  # a booking, whatever «до» says
+        ("коли буде прийом у вівторок", Intent.HOURS),  # not «when will it be ready»
         # a complaint in writing, rudeness, hours in the queue
         ("куди можна письмово звернутись з цим", Intent.COMPLAINT),
         ("оператор була груба", Intent.COMPLAINT),  # not a wish for the operator
@@ -111,6 +112,7 @@ def test_neighbours_are_not_swallowed(understander: Understander, text: str, not
         ("що мені підготувати", Facet.DOCS),
         ("в якому відділенні", Facet.WHERE),
         ("що видадуть", Facet.RESULT),
+        ("а свідоцтво коли буде", Facet.TERM),
     ],
 )
 def test_facets_of_a_follow_up(understander: Understander, text: str, facet: Facet) -> None:
