@@ -38,6 +38,11 @@ def _first(u: Understander, text: str) -> str | None:
         ("нога в гіпсі до вас не дійду а треба подавати на допомогу впо що робити", Intent.HOME_VISIT),
         ("я на милицях не доберуся", Intent.HOME_VISIT),
         ("можно ли вызвать сотрудника на дом", Intent.HOME_VISIT),
+        ("я не могу выйти из дома", Intent.HOME_VISIT),
+        ("хочу поблагодарить сотрудницу", Intent.PRAISE),
+        ("ну сколько можно", Intent.DISTRESS),
+        ("работник отказался принять документы без причины", Intent.COMPLAINT),
+        ("не зберігайте мій номер", Intent.FORGET),
         # another day or time for my appointment outweighs a new booking's «запис»
         ("у меня поменялась смена на работе можно запись на другой день", Intent.MOVE_BOOKING),
         ("поменяйте дату визита", Intent.MOVE_BOOKING),
@@ -88,6 +93,8 @@ def test_people_are_understood(understander: Understander, text: str, intent: In
         ("закрити фоп", Intent.HOURS),  # closing a business is no closing time
         ("номер телефону", Intent.FORGET),  # the hotline, nothing erased
         ("дякую", Intent.PRAISE),
+        ("хочу вийти з дому раніше", Intent.HOME_VISIT),  # no «cannot»
+        ("благодарю за помощь", Intent.PRAISE),  # a plain thanks
         ("а то я забуду, нагадайте", Intent.FORGET),  # «я забуду» is no «забудьте мене»
         ("где сделать карточку криворожанина", Intent.ELSEWHERE),  # no gas company by a typo's likeness
         ("спадщина на бабусин будинок, які документи для нотаріуса", Intent.ELSEWHERE),  # an inheritance
