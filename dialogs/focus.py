@@ -212,7 +212,8 @@ class FollowUps(OfficeAnswers):
         if office is None:
             return self.views.contacts(replace=False)
         if intent == Intent.HOURS:
-            return [Reply(self.hours_text(office, turn.now), (ALL_OFFICES, NAV_MENU))]
+            text = self.named_day_hours(office, turn.now, text) or self.hours_text(office, turn.now)
+            return [Reply(text, (ALL_OFFICES, NAV_MENU))]
         if intent == Intent.PHONES:
             return [Reply(self.phones_text(office), (ALL_OFFICES, NAV_MENU))]
         return [Reply(self.address_text(office, turn.now), (ALL_OFFICES, NAV_MENU))]

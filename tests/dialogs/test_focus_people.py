@@ -90,3 +90,15 @@ async def test_a_list_does_not_replace_what_is_in_focus(bot: Bot, citizen: Engin
     await citizen.send_text("меню")
     await citizen.send_text("паспарт новий пісдя заміжжя доньці")
     assert (await _state(bot))[0] == "service:idp-living-allowance"
+
+
+async def test_hours_of_a_day_named_are_that_days(citizen: EngineChannel, heard: Heard) -> None:
+    """«а в вівторок допізна» on a Friday: Tuesday's hours of the main office, not today's; «сьогодні» today's."""
+    today = await citizen.send_text("до котрої сьогодні працюєте")
+    assert "Сьогодні" in today.text
+    tuesday = await citizen.send_text("а в вівторок допізна")
+    assert heard.outcomes[-1] == Outcome(Kind.INTENT, "hours")
+    assert tuesday.text.count("вівторок") == 1 and "Сьогодні" not in tuesday.text, tuesday.text
+    assert "приймають з " in tuesday.text and len(tuesday.text) <= 600
+    sunday = await citizen.send_text("а в неділю")
+    assert "У неділю, 6 грудня, вихідний." in sunday.text, sunday.text  # the tests run on Friday 4 December
