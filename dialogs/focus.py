@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from dialogs import texts
+from dialogs import center_services, texts
 from dialogs.messages import Button, Reply
 from dialogs.office_answers import MAX_REPLY, OfficeAnswers, fit
 from dialogs.outcome import Kind
@@ -47,7 +47,7 @@ from dialogs.render import (
 )
 from dialogs.rooms import Row, Turn
 from dialogs.scenario import Scenario
-from knowledge.schema import Office, Service
+from knowledge.schema import ContactService, Office, Service
 from knowledge.search import SearchHit
 from knowledge.text import words
 from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent
@@ -67,6 +67,7 @@ SECTION_OF = {
     Facet.RESULT: "result",
     Facet.ONLINE: "where",
 }
+WHICH_OF_LIST = "Підкажіть, будь ласка, про яку послугу йдеться — з тих, що я знайшов:"
 SITUATION_CHOICES = 6  # services offered as buttons when a situation's follow-up needs a choice
 # Words that name the Center itself: its main office is in question, whatever is in focus.
 CENTER_WORDS = frozenset(
@@ -75,13 +76,19 @@ CENTER_WORDS = frozenset(
 # The intents that are follow-ups when they name no service.
 FOLLOW_INTENTS = frozenset({Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.READY})
 # «How much» alone («а на дитину скільки»): of a payment in focus its amount, of any other service its price.
-HOW_MUCH = frozenset({"скільки", "скіки", "скілки", "скока", "скоко", "сколько", "скилькы"})
+HOW_MUCH = frozenset(
+    {"скільки", "скіки", "скілки", "скіко", "скико", "скока", "скоко", "сколько", "скилькы", "скільки-то"}
+)
 # Search results listed with no confident match put their first one in focus when it stands out this clearly:
 # it scores SOFT_SCORE and leads the next competing hit by SOFT_MARGIN (on tests/knowledge/search_cases.yaml the
 # first hit of such a list is the service or situation meant, or one bundling it, in 7 of 7 questions; a wrong
 # focus would answer about another service, so a list whose first hit does not stand out changes nothing).
 SOFT_SCORE = 0.65
 SOFT_MARGIN = 0.2
+# A follow-up with nothing in focus right after a list of search results asks which of the services the list
+# offered (the buttons of the bot's last reply, from the message log), at most LIST_CHOICES of them.
+LIST_CHOICES = 3
+LOG_LINES = 4  # the citizen's line now and the bot's replies just before it
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,15 @@ class FollowUps(OfficeAnswers):
             return None
         if found.kind == SITUATION:
             return found if found.id in self.kb.situations else None
+        if found.kind == SERVICE and self._center(found) is not None:  # the home visit (contacts.yaml)
+            return found
         return found if found.id in self.kb.services else None
+
+    def _center(self, focus: Focus | None) -> ContactService | None:
+        """The Center's own service with no card (the home visit) the focus names, if it does."""
+        if focus is None or focus.kind != SERVICE or focus.id in self.kb.services:
+            return None
+        return center_services.center_service(self.kb, focus.id)
 
     def _situation_scenario(self, situation: str) -> Scenario | None:
         return next(
@@ -163,6 +178,8 @@ class FollowUps(OfficeAnswers):
         ids: list[str] = []
         if hit is not None and hit.kind == "service" and hit.id in self.kb.services:
             ids = self.kb.services[hit.id].offices
+        elif self._center(focus) is not None:  # the home visit comes to the citizen: the main office answers
+            ids = []
         elif focus is not None and focus.kind == BOOKING:
             booked = [b for b in await turn.uow.bookings.active_for(turn.user.id) if b.service == focus.id]
             ids = [b.office for b in booked] or self.kb.services[focus.id].offices
@@ -195,7 +212,8 @@ class FollowUps(OfficeAnswers):
         if office is None:
             return self.views.contacts(replace=False)
         if intent == Intent.HOURS:
-            return [Reply(self.hours_text(office, turn.now), (ALL_OFFICES, NAV_MENU))]
+            text = self.named_day_hours(office, turn.now, text) or self.hours_text(office, turn.now)
+            return [Reply(text, (ALL_OFFICES, NAV_MENU))]
         if intent == Intent.PHONES:
             return [Reply(self.phones_text(office), (ALL_OFFICES, NAV_MENU))]
         return [Reply(self.address_text(office, turn.now), (ALL_OFFICES, NAV_MENU))]
@@ -206,6 +224,8 @@ class FollowUps(OfficeAnswers):
         focus = self.focus(state)
         if focus is None:  # noted with an empty focus: the Center sees what was asked about nothing
             turn.note(Kind.FOLLOW_UP, f"{facet}:")
+            if listed := await self._listed(turn):  # «а скільки то коштує» after a list: which of them
+                return [Reply(WHICH_OF_LIST, (*self._section_rows(listed, facet), NAV_MENU))]
             return [Reply(texts.WHICH_SERVICE, self._which_rows())]
         if focus.kind == SITUATION and facet == Facet.AMOUNT:  # a situation's one payment is meant
             bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
@@ -213,6 +233,8 @@ class FollowUps(OfficeAnswers):
             if len(meant) == 1:
                 focus = Focus(SERVICE, meant[0].id)
         turn.note(Kind.FOLLOW_UP, f"{facet}:{focus}")
+        if (center := self._center(focus)) is not None:
+            return [Reply(fit(center_services.facet_lines(self.kb, center, facet)), (ALL_OFFICES, NAV_MENU))]
         if focus.kind == SITUATION:
             return self._situation_facet(turn, focus.id, facet)
         return [await self._service_facet(turn, self.kb.services[focus.id], facet)]
@@ -233,7 +255,7 @@ class FollowUps(OfficeAnswers):
     def how_much(self, state: DialogState) -> Facet:
         """What «скільки» alone asks about the thing in focus: a payment's amount, else the price."""
         focus = self.focus(state)
-        if focus is None:
+        if focus is None or self._center(focus) is not None:
             return Facet.PRICE
         if focus.kind == SITUATION:
             bundled = [self.kb.services[r.service] for r in self.kb.situations[focus.id].services]
@@ -262,6 +284,28 @@ class FollowUps(OfficeAnswers):
         bundled = {s.id for s in self._situation_services(state, focus.id)} | {focus.id}
         return bool(bundled & set(found)) or not clear
 
+    async def _listed(self, turn: Turn) -> list[Service]:
+        """The services whose cards the bot's last reply offered (a list of search results), if it did."""
+        lines = await turn.uow.messages.recent(turn.user.id, LOG_LINES)
+        last = [line for line in lines[:-1] if line.direction == "out"][-1:]  # the citizen's line now is last
+        ids: list[str] = []
+        for row in (last[0].buttons or []) if last else []:
+            for button in row:
+                action, _, rest = button.get("payload", "").partition(":")
+                ident = rest.split(":")[0]
+                if action == Action.SERVICE and ident in self.kb.services and ident not in ids:
+                    ids.append(ident)
+        return [self.kb.services[i] for i in ids[:LIST_CHOICES]]
+
+    @staticmethod
+    def _section_rows(services: list[Service], facet: Facet) -> list[Row]:
+        """A button a service: the card's section that answers the facet."""
+        section = SECTION_OF[facet]
+        return [
+            (_b(f"{SECTIONS[section].split()[0]} {s.short_title}", Action.SERVICE, s.id, section),)
+            for s in services
+        ]
+
     def _which_rows(self) -> tuple[Row, ...]:
         return (
             (_b(texts.MENU_SERVICES, Action.MENU, "svc"),),
@@ -270,6 +314,8 @@ class FollowUps(OfficeAnswers):
         )
 
     def _ready(self, state: DialogState, focus: Focus) -> list[Reply]:
+        if (center := self._center(focus)) is not None:  # «а коли приїдуть?»
+            return [Reply(fit(center_services.facet_lines(self.kb, center, None)), (ALL_OFFICES, NAV_MENU))]
         if focus.kind == SITUATION:
             services = self._situation_services(state, focus.id)
             return [self._situation_list(focus.id, services, Facet.TERM, texts.READY_CHECK)]
@@ -319,11 +365,7 @@ class FollowUps(OfficeAnswers):
                 return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE]), (NAV_MENU,))]
             rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
             return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*rows, NAV_MENU))]
-        section = SECTION_OF[facet]
-        rows = [
-            (_b(f"{SECTIONS[section].split()[0]} {s.short_title}", Action.SERVICE, s.id, section),)
-            for s in services[:SITUATION_CHOICES]
-        ]
+        rows = self._section_rows(services[:SITUATION_CHOICES], facet)
         return [Reply(f"**{title}**\n{texts.WHICH_OF_SITUATION}", (*rows, NAV_MENU))]
 
     def _situation_list(self, situation: str, services: list[Service], facet: Facet, tail: str = "") -> Reply:

@@ -1,6 +1,6 @@
 """The office in question, answered in a few lines that fit one phone screen: where it is and how to get there,
-today's hours (and the next day it receives when not any more today), its phones. The base of the follow-ups
-(dialogs/focus.py), which choose the office."""
+today's hours (and the next day it receives when not any more today) or those of a day the question names, its
+phones. The base of the follow-ups (dialogs/focus.py), which choose the office."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from zoneinfo import ZoneInfo
 
 from dialogs import offices, texts
 from dialogs.calendar import WorkCalendar
-from dialogs.hours import schedules_of, today_text
+from dialogs.hours import day_hours, day_name, schedules_of, today_text
+from dialogs.hours import hours_text as said_hours
+from dialogs.typed.dates import read_date
 from dialogs.views import Views
 from knowledge.loader import Knowledge
 from knowledge.schema import Office
 
 MAX_REPLY = 600  # a reply to a simple question fits one phone screen
+DAYS_AHEAD = 14  # «а в вівторок допізна»: the hours of a day the words name, up to two weeks on
 
 
 def fit(lines: list[str], limit: int = MAX_REPLY) -> str:
@@ -57,6 +60,27 @@ class OfficeAnswers:
         if office.address:
             lines.append(f"📍 {office.address}")
         lines += [f"ℹ️ {note}" for note in office.notes[:1]]
+        return fit(lines)
+
+    def named_day_hours(self, office: Office, now: dt.datetime, text: str) -> str | None:
+        """The office's hours on the day the words name, when it is not today («а в вівторок допізна», «а
+        завтра до котрої»); None when they name none, or staff told today's hours in their own words."""
+        today = now.astimezone(self.tz).date()
+        day = read_date(text, today, window=DAYS_AHEAD) if text else None
+        office = offices.current(office)
+        if day is None or not today < day <= today + dt.timedelta(days=DAYS_AHEAD) or offices.hours(office.id):
+            return None
+        schedules, assumed = schedules_of(self.kb, office)
+        if not schedules:
+            return None
+        hours = None if self.calendar.is_closed(day) else day_hours(schedules, day, self.martial_law)
+        when = day_name(day)
+        told = f"{when[:1].upper()}{when[1:]}, " + (f"приймають {said_hours(hours)}." if hours else "вихідний.")
+        lines = [f"🕒 **{office.short_name or office.name}**", told]
+        if assumed and not offices.confirming(office.id):
+            lines.append(texts.HOURS_ASSUMED)
+        if office.address:
+            lines.append(f"📍 {office.address}")
         return fit(lines)
 
     def address_text(self, office: Office, now: dt.datetime) -> str:

@@ -20,6 +20,7 @@ from knowledge.understand import Intent, Understander
 
 NAME = "care"
 PREFIX = "cr"  # cr:c — how to complain
+HOME_VISIT = "mobile-admin"  # contacts.yaml: the «Мобільний адміністратор» home visit
 MENU_ROW = (Button(common.MENU, pack(Action.MENU)),)
 # «Де залишити відгук» asks where a review goes: it is not thanked for warm words it has not said (unless it
 # thanks too: «дякую, де залишити відгук»).
@@ -77,7 +78,9 @@ class CareRoom(QuietRoom):
             return self.praise(thanked=not review)
         if intent == Intent.DISTRESS:
             return self.distress()
-        if intent == Intent.HOME_VISIT:
+        if intent == Intent.HOME_VISIT:  # «а це платно?» next is about the visit (dialogs/center_services.py)
+            if any(s.id == HOME_VISIT for s in self.kb.contacts.services):
+                turn.state.focus = f"service:{HOME_VISIT}"
             return self.home_visit()
         found = self._topics.get(self.understander.understand(turn.message.text or "", limit=0).topic or "")
         seen = [sid for sid in (found.see if found else ()) if sid in self.kb.services]
@@ -107,7 +110,7 @@ class CareRoom(QuietRoom):
         return [Reply(texts.DISTRESS, (*self._person_row(), complain, contacts, MENU_ROW))]
 
     def home_visit(self) -> list[Reply]:
-        service = next((s for s in self.kb.contacts.services if s.id == "mobile-admin"), None)
+        service = next((s for s in self.kb.contacts.services if s.id == HOME_VISIT), None)
         who = (service.who or service.description) if service else ""
         text = texts.HOME_VISIT.format(who=_lower_first(who).rstrip("."))
         if self.booking is None:
