@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from dialogs.answer_words import (
     AFFIRM,
@@ -153,7 +153,9 @@ def _unknown(joined: str) -> bool:
     for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
         if " ".join(typed[:size]) in UNKNOWN_WORDS:
             return lead(typed[size:]) is None  # «не знаю, а що?»; «не знаю, ні» is not a «не знаю»
-    return len(joined) >= 6 and any(fuzz.ratio(joined, u) >= 88 for u in _LONG_UNKNOWN)  # «не знаюю», «незнаюь»
+    # «не знаюю», «незнаюь»: any of them at 88 or more (rapidfuzz compares them all in one call)
+    found = process.extractOne(joined, _LONG_UNKNOWN, scorer=fuzz.ratio, score_cutoff=88) if len(joined) >= 6 else None
+    return found is not None
 
 
 def read_answer(question: Question, text: str, facts: Facts | None = None) -> Reading:
