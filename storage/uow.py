@@ -42,10 +42,10 @@ from storage.unanswered import UnansweredQuestions
 log = logging.getLogger(__name__)
 
 # The repositories a unit of work makes on first use (`UnitOfWork`'s cached properties).
-_LAZY = (
+_LAZY = frozenset((
     "states", "deliveries", "bookings", "outbox", "reminders", "transfers", "unanswered", "people", "audit",
     "alerts", "codes", "staff", "offices", "surveys", "phrasings", "desk", "stats",
-)  # fmt: skip
+))  # fmt: skip
 
 
 class UnitOfWork:
@@ -86,8 +86,8 @@ class UnitOfWork:
                 self._gate.release()
             raise
         self.session = self._sessionmaker(bind=bind) if bind else self._sessionmaker()
-        for name in _LAZY:  # a unit of work entered again starts with fresh repositories on its new session
-            self.__dict__.pop(name, None)
+        for name in _LAZY & self.__dict__.keys():  # entered again: fresh repositories on its new session
+            del self.__dict__[name]
         clock = self.clock
         # What commit and rollback always touch is made here; the rest when a turn first asks for it (below).
         self.messages = MessageLogs(self.session, clock, self._log_buffer)
