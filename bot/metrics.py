@@ -128,6 +128,7 @@ class Metrics:
             PlatformCollector(registry=reg)
         self._uows = uows
         self._timer = timer
+        self._per_channel: dict[str, tuple[Counter, Histogram]] = {}  # a channel label → its two series
         self._tickets_at: float | None = None
 
     # --- what the instrumented places call --------------------------------------------------------------------------
@@ -142,8 +143,14 @@ class Metrics:
 
     def message(self, channel: str, seconds: float) -> None:
         label = _channel(channel)
-        self.messages.labels(channel=label).inc()
-        self.latency.labels(channel=label).observe(seconds)
+        series = self._per_channel.get(label)
+        if series is None:  # a channel's two series, looked up once (prometheus_client gives the same child)
+            series = self._per_channel[label] = (
+                self.messages.labels(channel=label),
+                self.latency.labels(channel=label),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def sender_note(self, channel: str) -> Callable[[str], None]:
         """The `note` hook of one channel's sender: "ok" or "failed" per message, "429" when asked to wait."""

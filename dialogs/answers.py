@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from dialogs.answer_words import (
     AFFIRM,
@@ -54,6 +55,7 @@ _REPEATS = re.compile(r"(.)\1+")
 _RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
 _FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")
 _UNTIL = re.compile(r"до (\d+)")
+_LONG_UNKNOWN = tuple(u for u in UNKNOWN_WORDS if len(u) >= 6)  # those a typo of «не знаю» is compared with
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,21 @@ def _led(question: Question, first: set[str]) -> list[Option]:
     return [o for o in question.options if (label := _label_words(o.label)) and label[0] in first]
 
 
-def _label_words(label: str) -> list[str]:
-    return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
+# Labels, names and question texts are the knowledge's, a bounded set read on every typed answer: what is made of
+# them once is kept (never a citizen's text: that is read each time).
+@lru_cache(maxsize=4096)
+def _label_words(label: str) -> tuple[str, ...]:
+    return tuple(w for w in re.split(r"[^\w'’]+", clean(label)) if w)
+
+
+@lru_cache(maxsize=4096)
+def _clean_label(label: str) -> str:
+    return clean(label)
+
+
+@lru_cache(maxsize=4096)
+def _label_content(label: str) -> tuple[tuple[str, bool], ...]:
+    return tuple(content(label))
 
 
 def _unknown(joined: str) -> bool:
@@ -138,9 +153,9 @@ def _unknown(joined: str) -> bool:
     for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
         if " ".join(typed[:size]) in UNKNOWN_WORDS:
             return lead(typed[size:]) is None  # «не знаю, а що?»; «не знаю, ні» is not a «не знаю»
-    return len(joined) >= 6 and any(
-        len(u) >= 6 and fuzz.ratio(joined, u) >= 88 for u in UNKNOWN_WORDS
-    )  # «не знаюю», «незнаюь»
+    # «не знаюю», «незнаюь»: any of them at 88 or more (rapidfuzz compares them all in one call)
+    found = process.extractOne(joined, _LONG_UNKNOWN, scorer=fuzz.ratio, score_cutoff=88) if len(joined) >= 6 else None
+    return found is not None
 
 
 def read_answer(question: Question, text: str, facts: Facts | None = None) -> Reading:
@@ -151,8 +166,8 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
     joined = " ".join(typed)
     if _unknown(joined):
         return Reading(UNKNOWN if question.allow_unknown else None)
-    best = max(question.options, key=lambda o: fuzz.ratio(joined, clean(o.label)))
-    if fuzz.ratio(joined, clean(best.label)) >= 85:
+    best = max(question.options, key=lambda o: fuzz.ratio(joined, _clean_label(o.label)))
+    if fuzz.ratio(joined, _clean_label(best.label)) >= 85:
         return Reading(best.value)
     said = facts.settled(text, [question.id]).get(question.id) if facts else None
     found = lead(typed)
@@ -193,7 +208,7 @@ def by_words(options: list[Option], text: str) -> str | None:
         label = _label_words(option.label)
         first_yes = bool(label) and label[0] in YES_LEAD
         first_no = bool(label) and label[0] in NO_LEAD
-        named = label + [w for name in option.names for w in _label_words(name)]
+        named = [*label, *(w for name in option.names for w in _label_words(name))]
         if all(
             (_in(w, YES_WORDS) and first_yes)
             or (_in(w, NO_WORDS) and first_no)
@@ -251,7 +266,7 @@ def by_content(question: Question, text: str) -> str | None:
         return None
     scores: dict[str, int] = {}
     for option in question.options:
-        label = [found for name in (option.label, *option.names) for found in content(name)]
+        label = [found for name in (option.label, *option.names) for found in _label_content(name)]
         hits, against = 0, False
         for word, negated in typed:
             same = [neg for lw, neg in label if same_word(lw, word)]
@@ -299,7 +314,7 @@ def by_count(question: Question, typed: list[str]) -> str | None:
     n = number_in(typed)
     if n is None or "є" not in _label_words(question.text):
         return None
-    asked = [word for word, _ in content(question.text)]
+    asked = [word for word, _ in _label_content(question.text)]
     counted = [w for w, _ in content(" ".join(typed)) if not w.isdigit() and w not in NUMBER_SKELETONS]
     if any(not any(same_word(a, w) for a in asked) for w in counted):
         return None  # «один власник» to «Чи є інші співвласники?» counts no co-owners: not a count of them

@@ -171,15 +171,15 @@ class Reader:
         if understood.intents and not hits:  # a greeting or thanks alone
             turn.note(Kind.INTENT, understood.intents[0].value)
             return run.resumable(state, self.intent(understood.intents[0], None))
-        question = run.current_question(state)
-        if question is not None and hit is None:  # only a clear match is worth leaving the question for
+        at_question = run.at_question(state)
+        if at_question and hit is None:  # only a clear match is worth leaving the question for
             turn.note(Kind.REASK, f"{state.scenario}:{state.step}")
-            return [Reply(texts.NOT_AN_ANSWER), *question]
+            return [Reply(texts.NOT_AN_ANSWER), *(run.current_question(state) or ())]
         if hits:  # inside a dialog, listed with «continue», so the citizen's place is not lost
             turn.note(Kind.SEARCH)
-            if question is None:  # at a question a typed answer it could not read is no new subject
+            if not at_question:  # at a question a typed answer it could not read is no new subject
                 self.follow.listed(state, hits, hit or self._standing_out(hits))
-            return self.views.search_results(hits, resume=run.current(state) is not None)
+            return self.views.search_results(hits, resume=run.in_step(state))
         return None
 
     def _free(self, state: DialogState) -> bool:

@@ -14,7 +14,7 @@ from dialogs.checklist import worth_asking
 from dialogs.messages import Button, Reply
 from dialogs.payloads import Action, Payload, pack
 from dialogs.rooms import Row
-from dialogs.scenario import UNKNOWN, Scenario, StepKind, next_step
+from dialogs.scenario import UNKNOWN, Scenario, Step, StepKind, next_step
 from dialogs.views import CARD, OPEN, Views
 from knowledge.loader import Knowledge
 from knowledge.schema import LifeSituation
@@ -233,18 +233,27 @@ class Runner:
             state.answers = {k: v for k, v in state.answers.items() if k != step.question}
         return self.current(state) or self.reset(state)
 
+    def _at(self, state: DialogState) -> tuple[Scenario, Step] | None:
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        return None if sc is None or step is None else (sc, step)
+
+    def in_step(self, state: DialogState) -> bool:
+        """Whether the citizen is at a step of a scenario (`current` would show one), without rendering it."""
+        return self._at(state) is not None
+
+    def at_question(self, state: DialogState) -> bool:
+        """Whether that step is a question (`current_question` would show one)."""
+        at = self._at(state)
+        return at is not None and at[1].kind == StepKind.QUESTION
+
     def current(self, state: DialogState) -> list[Reply] | None:
         """The step the citizen is at, shown again; None outside a scenario."""
-        sc = self.scenarios.get(state.scenario or "")
-        step = sc.step(state.step or "") if sc else None
-        if sc is None or step is None:
-            return None
-        return self.views.step(sc, step, state.answers, bool(state.history))
+        at = self._at(state)
+        return None if at is None else self.views.step(at[0], at[1], state.answers, bool(state.history))
 
     def current_question(self, state: DialogState) -> list[Reply] | None:
-        sc = self.scenarios.get(state.scenario or "")
-        step = sc.step(state.step or "") if sc else None
-        return self.current(state) if step is not None and step.kind == StepKind.QUESTION else None
+        return self.current(state) if self.at_question(state) else None
 
     def stale_button(self, state: DialogState) -> list[Reply]:
         current = self.current(state)
@@ -259,7 +268,7 @@ class Runner:
 
     def resumable(self, state: DialogState, replies: list[Reply]) -> list[Reply]:
         """Replies to a side question; inside a dialog the last one offers to continue where the citizen was."""
-        if self.current(state) is None or not replies:
+        if not replies or not self.in_step(state):
             return replies
         *rest, last = replies
         resume = ((Button(texts.RESUME, pack(Action.RESUME)),),)

@@ -168,8 +168,11 @@ class Facts:
         # never matches across first letters; a reversible phrase needs both its words): a text is compared only
         # with those.
         self._by_letter: dict[str, list[int]] = {}
-        for i, (_, _, phrase) in enumerate(self.phrases):
+        # The same by question: a text read for a few questions is compared only with their phrases.
+        self._of_question: dict[str, dict[str, list[int]]] = {}
+        for i, (qid, _, phrase) in enumerate(self.phrases):
             self._by_letter.setdefault(phrase[0][0], []).append(i)
+            self._of_question.setdefault(qid, {}).setdefault(phrase[0][0], []).append(i)
         self._reversible = {i for i, (_, _, phrase) in enumerate(self.phrases) if reversible(phrase)}
 
     def matches(self, text: str, only: Iterable[str] | None = None) -> list[Match]:
@@ -178,13 +181,16 @@ class Facts:
         starts: dict[str, list[int]] = {}
         for i, word in enumerate(typed):
             starts.setdefault(word[0], []).append(i)
-        wanted = set(only) if only is not None else None
+        if only is None:
+            candidates = sorted({i for letter in starts for i in self._by_letter.get(letter, ())})
+        else:
+            of = self._of_question
+            candidates = sorted(
+                {i for qid in set(only) if qid in of for letter in starts for i in of[qid].get(letter, ())}
+            )
         found = []
-        candidates = sorted({i for letter in starts for i in self._by_letter.get(letter, ())})
-        for i in candidates:
+        for i in candidates:  # in the phrases' order, whichever index found them
             qid, value, phrase = self.phrases[i]
-            if wanted is not None and qid not in wanted:
-                continue
             span = _find(phrase, typed, starts)  # `find`, with the phrase's reversibility known beforehand
             if span is None and i in self._reversible:
                 span = _find(phrase[::-1], typed, None)

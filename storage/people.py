@@ -123,6 +123,9 @@ class People:
         self._s = session
         self._clock = clock
         self._secret = secret
+        # The verified phones found in this unit of work. The session's identity map holds rows weakly: held
+        # here, a second ask (a booking's confirmation asks twice) is answered by `get` from it, with no query.
+        self._found: dict[int, VerifiedPhone] = {}
 
     # --- identity -------------------------------------------------------------------------------------------
 
@@ -133,7 +136,10 @@ class People:
         return client_key(address, self._secret)
 
     async def verified(self, user: User) -> VerifiedPhone | None:
-        return await self._s.get(VerifiedPhone, user.id)
+        found = await self._s.get(VerifiedPhone, user.id)
+        if found is not None:
+            self._found[user.id] = found
+        return found
 
     async def person(self, user: User) -> str | None:
         """The person key of the citizen's verified phone, or None."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from types import TracebackType
 from typing import Protocol
 
@@ -39,6 +40,12 @@ from storage.transfer import Transfers
 from storage.unanswered import UnansweredQuestions
 
 log = logging.getLogger(__name__)
+
+# The repositories a unit of work makes on first use (`UnitOfWork`'s cached properties).
+_LAZY = frozenset((
+    "states", "deliveries", "bookings", "outbox", "reminders", "transfers", "unanswered", "people", "audit",
+    "alerts", "codes", "staff", "offices", "surveys", "phrasings", "desk", "stats",
+))  # fmt: skip
 
 
 class UnitOfWork:
@@ -79,31 +86,94 @@ class UnitOfWork:
                 self._gate.release()
             raise
         self.session = self._sessionmaker(bind=bind) if bind else self._sessionmaker()
+        for name in _LAZY & self.__dict__.keys():  # entered again: fresh repositories on its new session
+            del self.__dict__[name]
         clock = self.clock
+        # What commit and rollback always touch is made here; the rest when a turn first asks for it (below).
         self.messages = MessageLogs(self.session, clock, self._log_buffer)
         self.tickets = Tickets(self.session, self._hold_cache)
         self.users = Users(self.session, clock, self._citizens, self.messages, self.tickets)
-        self.states = DialogStates(self.session, clock)
         self.updates = ProcessedUpdates(self.session, clock)
-        self.deliveries = Deliveries(self.session, clock)
-        self.bookings = Bookings(self.session, clock, cache=self._booking_cache)
-        self.outbox = OutboxRepo(self.session, clock)
-        self.reminders = Reminders(self.session, clock)
-        self.transfers = Transfers(self.session)
-        self.unanswered = UnansweredQuestions(self.session, clock)
-        self.people = People(self.session, clock, self.secret)
-        self.audit = Audit(self.session, clock)
-        self.alerts = Alerts(self.session, clock)  # air-raid alerts as the bot saw them (bot/alerts.py)
-        self.codes = PhoneCodes(self.session, clock)  # SMS one-time codes (dialogs/verify/)
-        self.staff = Staff(self.session, clock)  # console users and sessions (dialogs/console/)
-        self.offices = Offices(self.session, clock, self._office_cache)  # the offices' status as staff set it
-        self.surveys = Surveys(self.session)  # after a visit: the score and comment (dialogs/survey/)
-        self.phrasings = Phrasings(self.session, clock)  # attached / dismissed unanswered questions
-        self.desk = Desk(self.session, clock)  # walk-ins and request marks (the console's Today and Callbacks)
         self.consultations = Consultations(self.session, clock, self._counts)  # for statistics, no citizen id
-        self.stats = Stats(self.session)  # the console's statistics (read only)
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
         return self
+
+    # The other repositories, made on first use in this unit of work (most turns need two or three of them).
+    @cached_property
+    def states(self) -> DialogStates:
+        return DialogStates(self.session, self.clock)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        return Deliveries(self.session, self.clock)
+
+    @cached_property
+    def bookings(self) -> Bookings:
+        return Bookings(self.session, self.clock, cache=self._booking_cache)
+
+    @cached_property
+    def outbox(self) -> OutboxRepo:
+        return OutboxRepo(self.session, self.clock)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self.session, self.clock)
+
+    @cached_property
+    def transfers(self) -> Transfers:
+        return Transfers(self.session)
+
+    @cached_property
+    def unanswered(self) -> UnansweredQuestions:
+        return UnansweredQuestions(self.session, self.clock)
+
+    @cached_property
+    def people(self) -> People:
+        return People(self.session, self.clock, self.secret)
+
+    @cached_property
+    def audit(self) -> Audit:
+        return Audit(self.session, self.clock)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        """Air-raid alerts as the bot saw them (bot/alerts.py)."""
+        return Alerts(self.session, self.clock)
+
+    @cached_property
+    def codes(self) -> PhoneCodes:
+        """SMS one-time codes (dialogs/verify/)."""
+        return PhoneCodes(self.session, self.clock)
+
+    @cached_property
+    def staff(self) -> Staff:
+        """Console users and sessions (dialogs/console/)."""
+        return Staff(self.session, self.clock)
+
+    @cached_property
+    def offices(self) -> Offices:
+        """The offices' status as staff set it."""
+        return Offices(self.session, self.clock, self._office_cache)
+
+    @cached_property
+    def surveys(self) -> Surveys:
+        """After a visit: the score and comment (dialogs/survey/)."""
+        return Surveys(self.session)
+
+    @cached_property
+    def phrasings(self) -> Phrasings:
+        """Attached / dismissed unanswered questions."""
+        return Phrasings(self.session, self.clock)
+
+    @cached_property
+    def desk(self) -> Desk:
+        """Walk-ins and request marks (the console's Today and Callbacks)."""
+        return Desk(self.session, self.clock)
+
+    @cached_property
+    def stats(self) -> Stats:
+        """The console's statistics (read only)."""
+        return Stats(self.session)
 
     async def _scrub(self) -> None:
         """After a commit that erased a citizen: truncate the WAL (`storage.sqlite.truncate_wal`), on the held

@@ -5,10 +5,12 @@ counts never pass their limit; a refused priority claim blocks for a while; per-
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.web.client import client_address, parse_proxies
@@ -110,3 +112,34 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy() -> None:
     assert client_address(None, None, ()) == "unknown"
     with pytest.raises(ValueError, match="nonsense"):
         parse_proxies("127.0.0.1 nonsense")
+
+
+async def test_a_verified_phone_is_read_once_per_unit_of_work_and_an_erase_still_shows(
+    uows: UnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    """The repository holds the row it found, so asking again in the same unit of work costs no query; the
+    citizen's erase in that unit of work still leaves them unverified, and the next unit of work reads anew."""
+    async with uows() as uow:
+        user = await uow.users.get_or_create("telegram", "42")
+        await uow.people.verify(user, "0671234567", "telegram")
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with uows() as uow:
+            user = await uow.users.get_or_create("telegram", "42")
+            statements.clear()
+            first = await uow.people.person(user)
+            gc.collect()  # the session's identity map holds its rows weakly
+            assert await uow.people.person(user) == first is not None
+            assert len([s for s in statements if "verified_phones" in s]) == 1
+            await uow.users.erase(user)
+            assert await uow.people.verified(user) is None
+        async with uows() as uow:
+            user = await uow.users.get_or_create("telegram", "42")
+            assert await uow.people.verified(user) is None
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
