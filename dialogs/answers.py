@@ -31,8 +31,10 @@ from dialogs.answer_words import (
     AFFIRM,
     CHOICE_FILLER,
     EXTRA_FILLER,
+    KIN,
     NEGATION,
     NO_LEAD,
+    NONE_WORDS,
     NUMBER_WORDS,
     QUESTION_WORDS,
     RUSSIAN,
@@ -40,6 +42,8 @@ from dialogs.answer_words import (
     YES_LEAD,
 )
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
+from dialogs.typed.counts import counts_children, read_count
+from dialogs.typed.yesno import negated
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
 from knowledge.facts import LIGHT, NEGATED_AFTER, NEGATED_BEFORE, NEGATIONS, Facts, forms, same_word
 from knowledge.loader import Knowledge
@@ -54,6 +58,8 @@ _REPEATS = re.compile(r"(.)\1+")
 _RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
 _FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")
 _UNTIL = re.compile(r"до (\d+)")
+# The endings of a verb's forms (past, present, infinitive; skeletons: no «ь»): «не працював», «не работаю», «не служить».
+_VERB = re.compile(r"(?:[аиоуеяю]в|[уюаи]е|[аиоеяуы]л[аои]?|ю|[иаяеую]т|ти|тися|тся|вся|лся|лася)$")
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,10 @@ def _label_words(label: str) -> list[str]:
     return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
 
 
+def _negates(text: str) -> bool:
+    return any(w in NEGATION for w in words(text))
+
+
 def _unknown(joined: str) -> bool:
     if _in(joined, UNKNOWN_WORDS):
         return True
@@ -152,8 +162,8 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
     if _unknown(joined):
         return Reading(UNKNOWN if question.allow_unknown else None)
     best = max(question.options, key=lambda o: fuzz.ratio(joined, clean(o.label)))
-    if fuzz.ratio(joined, clean(best.label)) >= 85:
-        return Reading(best.value)
+    if fuzz.ratio(joined, clean(best.label)) >= 85 and _negates(joined) == _negates(clean(best.label)):
+        return Reading(best.value)  # nearly the label, negated alike («не військовозобовязаний» is no «Так, …»)
     said = facts.settled(text, [question.id]).get(question.id) if facts else None
     found = lead(typed)
     if found is not None:
@@ -168,10 +178,12 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
                 return Reading(target.value) if rest_says == polar else Reading(conflict=True)
             other = said or by_words(question.options, " ".join(rest))
             return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
+    if (shaped := _negated_reply(question, text, said)) is not None:
+        return Reading(shaped)  # «дітей нема», «льгот нет никаких», «у мене нічого такого нема»
     if said is not None:
         return Reading(said)
     replies = [(joined, text)]
-    if not asks_something(text) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
+    if not asks_something(text, question) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
         replies.append((ukrainian, ukrainian))  # «потом» → «пізніше»
     for plain, reply in replies:
         if (chosen := by_words(question.options, plain)) is not None:
@@ -179,6 +191,35 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
         if (chosen := by_content(question, reply)) is not None:
             return Reading(chosen)
     return Reading(by_number(question.options, typed) or by_count(question, typed))
+
+
+def _negated_reply(question: Question, text: str, said: str | None) -> str | None:
+    """The «no» option of a yes-or-no question for a short reply that says no by its shape: a negation anywhere,
+    no yes-word, no question, and either «none» said («дітей нема», «у мене нічого такого нема») or a word of
+    the question negated («не військовозобовязаний», «я не військовий»). Not when the reply only
+    repeats a negation of the question («Чи є член сім'ї, який не проживає разом?» — «не проживає син»), nor
+    when the phrase it states is an option that is itself a negation («Садочки не працюють»)."""
+    if not negated(text):
+        return None
+    target = _polar(question, NO)
+    if target is None:
+        return None
+    if said is not None and said != target.value:
+        stated = next((o for o in question.options if o.value == said), None)
+        if stated is not None and any(neg for _, neg in content(stated.label)):
+            return None  # a negated statement of its own: the phrase read it
+    asked = content(question.text)
+    typed = content(text)
+    if any(neg and any(same_word(a, w) for a, was in asked if was) for w, neg in typed):
+        return None  # the question's own negation, repeated
+    phrases = [*question.topics, *(p for o in question.options for p in (o.label, *o.said, *o.names))]
+    about = [a for a, _ in asked] + [w for p in phrases for w, _ in content(p)]
+    if set(words(text)) & NONE_WORDS:
+        return target.value  # «дітей нема», «льгот нет никаких»
+    for word, neg in typed:
+        if neg and (not _VERB.search(word) or any(same_word(a, word) for a in about)):
+            return target.value  # «не военнообязанный», «я не пенсіонерка», «не отримую» (asked about)
+    return None  # «не працював» to «Чи був пенсіонером?»: something else done or not, not what is asked
 
 
 def by_words(options: list[Option], text: str) -> str | None:
@@ -216,6 +257,8 @@ NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
 )  # fmt: skip
 MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
 NUMBER_SKELETONS = frozenset(skeleton(w) for w in NUMBER_WORDS)
+KIN_SKELETONS = frozenset(skeleton(w) for w in KIN)
+CHILDREN_STEMS = ("дит", "дет")  # a question about children («діти до 14 років»), as skeletons
 
 
 def content(text: str) -> list[tuple[str, bool]]:
@@ -243,19 +286,22 @@ def by_content(question: Question, text: str) -> str | None:
     word the same as a label's word up to its ending or a typo, negated alike; an option whose word the reply
     negates (or affirms, where the label negates it) is out. None for a question, a yes-or-no question, a long
     reply, a tie, or a reply most of whose words name no option (asked again, never guessed)."""
-    lead_words = words(text)[:2]
-    if _yes_no(question) or asks_something(text) or any(w in QUESTION_WORDS for w in lead_words):
+    lead_words = [w for w in words(text)[:2] if RUSSIAN.get(w, w) not in _own_words(question)]
+    if _yes_no(question) or asks_something(text, question) or any(w in QUESTION_WORDS for w in lead_words):
         return None  # «а де це оформити»: a question of its own
     typed = content(text)
+    named = {w for option in question.options for name in (option.label, *option.names) for w, _ in content(name)}
+    # a relative who names no option is whom the reply is about («как представитель брата»)
+    typed = [(w, neg) for w, neg in typed if w not in KIN_SKELETONS or any(same_word(n, w) for n in named)]
     if not typed or len(typed) > MAX_CONTENT_WORDS:
         return None
     scores: dict[str, int] = {}
     for option in question.options:
         label = [found for name in (option.label, *option.names) for found in content(name)]
         hits, against = 0, False
-        for word, negated in typed:
+        for word, negative in typed:
             same = [neg for lw, neg in label if same_word(lw, word)]
-            if any(neg == negated for neg in same):
+            if any(neg == negative for neg in same):
                 hits += 1
             elif same:
                 against = True
@@ -295,23 +341,37 @@ def by_number(options: list[Option], typed: list[str]) -> str | None:
 
 
 def by_count(question: Question, typed: list[str]) -> str | None:
-    """A count answering «Чи є у вас …?»: «двоє», «2» → yes, «0» → no."""
+    """A count answering «Чи є у вас …?»: «двоє», «2» → yes, «0» → no; of children, as named one by one or
+    with their age («сын 8 лет», «трое детей» → yes, when the question asks about children)."""
     n = number_in(typed)
+    asked = [word for word, _ in content(question.text)]
+    children = any(a.startswith(CHILDREN_STEMS) for a in asked)
+    if n is None and children and len(typed) <= MAX_CHOICE_WORDS:
+        n = read_count(" ".join(typed))
     if n is None or "є" not in _label_words(question.text):
         return None
-    asked = [word for word, _ in content(question.text)]
-    counted = [w for w, _ in content(" ".join(typed)) if not w.isdigit() and w not in NUMBER_SKELETONS]
+    said = [w for w in typed if not (children and counts_children(w))]
+    counted = [w for w, _ in content(" ".join(said)) if not w.isdigit() and w not in NUMBER_SKELETONS]
     if any(not any(same_word(a, w) for a in asked) for w in counted):
         return None  # «один власник» to «Чи є інші співвласники?» counts no co-owners: not a count of them
     option = _polar(question, YES if n > 0 else NO)
     return option.value if option else None
 
 
-def asks_something(text: str) -> bool:
+def asks_something(text: str, question: Question | None = None) -> bool:
     """Whether a text reads as a question of its own («а скільки платять переселенцям?»): its statements are
-    then not taken as answers, so the question gets its answer."""
+    then not taken as answers, so the question gets its answer. A question word that starts one of the
+    `question`'s labels asks nothing («как представитель брата» for «Як представник»)."""
     typed = words(text)
-    return "?" in text or bool(typed and typed[0] in QUESTION_WORDS)
+    if "?" in text:
+        return True
+    first = typed[0] if typed else ""
+    return first in QUESTION_WORDS and (question is None or RUSSIAN.get(first, first) not in _own_words(question))
+
+
+def _own_words(question: Question) -> set[str]:
+    """The words of a question's labels (a reply that starts with one of them is an answer, not a question)."""
+    return {w for o in question.options for w in _label_words(o.label)}
 
 
 def scenario_questions(sc: Scenario) -> list[str]:
@@ -328,8 +388,22 @@ class Answers:
         self._asked = {sc.id: scenario_questions(sc) for sc in scenarios.values()}
 
     def opening(self, sc_id: str, text: str) -> dict[str, str]:
-        """The questions of a scenario that the text opening it already settles («народила, не заміжня»)."""
-        return self.facts.settled(text, self._asked.get(sc_id, [])) if sc_id in self.scenarios else {}
+        """The questions of a scenario that the text opening it already settles («народила, не заміжня»). The
+        name of what is opened states nothing about the citizen («що оформити в я ветеран» is no «я ветеран»)."""
+        if sc_id not in self.scenarios:
+            return {}
+        return self.facts.settled(self._unnamed(sc_id, text), self._asked.get(sc_id, []))
+
+    def _unnamed(self, sc_id: str, text: str) -> str:
+        """The text without the title of the situation or service a scenario is about (hyphens as spaces)."""
+        sc = self.scenarios[sc_id]
+        about = self.kb.situations.get(sc.situation) or self.kb.services.get(sc.card or sc.situation)
+        if about is None:
+            return text
+        title = " ".join(words(about.title.replace("-", " ")))
+        said = " ".join(words(text.replace("-", " ")))
+        unnamed = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", said) if title else said
+        return unnamed if unnamed != said else text
 
     def read(self, state: DialogState, text: str) -> Typed | None:
         """The answer to the question on screen and the questions the text settles; None if it says neither

@@ -89,10 +89,26 @@ def _in_office(hour: int, part: str | None = None) -> int:
     return hour + 12 if 1 <= hour < OPENS else hour
 
 
+def _within(at: dt.time, start: int, end: int) -> dt.time:
+    """An hour said with a part of the day, as that part means it: «после обеда в 2» 14:00, «вечером в 6» 18:00,
+    «утром в 10» 10:00."""
+    if start <= at.hour < end:
+        return at
+    for hour in (at.hour + 12, at.hour - 12):
+        if 0 <= hour <= 23 and start <= hour < end:
+            return at.replace(hour=hour)
+    return at
+
+
 def find_time(text: str) -> Found | None:
     """The first time of day a text names (a `TimeAsked`) and where: «о 10», «на 10 годину», «10:30»,
-    «10.30», «о пів на третю» (14:30), «на дві» (14:00), «після обіду», «зранку», «після 15»."""
-    said = norm(text)
+    «10.30», «о пів на третю» (14:30), «на дві» (14:00), «після обіду», «зранку», «після 15», «после обеда в 2»
+    (14:00)."""
+    return _find(norm(text))
+
+
+def _find(said: str) -> Found | None:
+    """`find_time` of a text already in its normal form (positions are of that text)."""
     if (cm := _CLOCK.search(said)) is not None:
         hour, minute = int(cm.group(1)), int(cm.group(2))
         return Found(TimeAsked(dt.time(_in_office(hour) if hour else 0, minute)), cm.start(), cm.end())
@@ -107,6 +123,12 @@ def find_time(text: str) -> Found | None:
     for words, start, end in _RANGES:
         for phrase in words:
             if (at := re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", said)) is not None:
+                exact = _find(f"{said[: at.start()]}{' ' * (at.end() - at.start())}{said[at.end() :]}")
+                if exact is not None and isinstance(exact.value, TimeAsked) and exact.value.end is None:
+                    # «после обеда в 2», «утром к 9»: the hour, read in the part of the day named
+                    at_hour = _within(exact.value.start, start, end)
+                    span = (min(at.start(), exact.start), max(at.end(), exact.end))
+                    return Found(TimeAsked(at_hour), *span)
                 return Found(TimeAsked(dt.time(start), dt.time(end)), at.start(), at.end())
     for m in _MARKED.finditer(said):
         said_hour = _hour(m.group(2))
