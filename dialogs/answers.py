@@ -346,7 +346,7 @@ def by_count(question: Question, typed: list[str]) -> str | None:
     n = number_in(typed)
     asked = [word for word, _ in content(question.text)]
     children = any(a.startswith(CHILDREN_STEMS) for a in asked)
-    if n is None and children and len(typed) <= MAX_CHOICE_WORDS:
+    if n is None and children and len(typed) <= 2 * MAX_CHOICE_WORDS:  # ages make a count longer
         n = read_count(" ".join(typed))
     if n is None or "є" not in _label_words(question.text):
         return None

@@ -37,6 +37,17 @@ CHILDREN = {
 _AGE_UNITS = ("рок", "рік", "лет", "годик", "года", "міс", "мес", "тиж", "нед")
 
 
+def _age(said: list[str], i: int) -> bool:
+    """Whether the number at `i` is an age: a unit of years or months follows it, perhaps after other numbers
+    joined by «і», «и», «та» or «,» («5 і 8 років»)."""
+    for word in said[i + 1 :]:
+        if word.startswith(_AGE_UNITS):
+            return True
+        if not (word.isdigit() or word in _COUNT_OF or word in ("і", "и", "й", "та")):
+            return False
+    return False
+
+
 def counts_children(word: str) -> bool:
     """Whether a word of a count names children or their age: «дітей», «сын», «лет»."""
     return word in _ONE_PERSON or word in CHILDREN or word.startswith(_AGE_UNITS)
@@ -53,9 +64,8 @@ def read_count(text: str) -> int | None:
             skip = False
             continue
         pair = " ".join(said[i : i + 2])
-        after = said[i + 1] if i + 1 < len(said) else ""
-        if after.startswith(_AGE_UNITS) and (word.isdigit() or word in _COUNT_OF):
-            continue  # «8 лет», «два роки»: an age
+        if (word.isdigit() or word in _COUNT_OF) and _age(said, i):
+            continue  # «8 лет», «два роки», «5 і 8 років»: an age
         if i + 1 < len(said) and pair in _COUNT_OF:
             found.add(_COUNT_OF[pair])
             skip = True
