@@ -284,11 +284,16 @@ def _yes_no(question: Question) -> bool:
 def by_content(question: Question, text: str) -> str | None:
     """The one option of a choice that a short reply's content words name more than any other option: each typed
     word the same as a label's word up to its ending or a typo, negated alike; an option whose word the reply
-    negates (or affirms, where the label negates it) is out. None for a question, a yes-or-no question, a long
-    reply, a tie, or a reply most of whose words name no option (asked again, never guessed)."""
+    negates (or affirms, where the label negates it) is out; of a yes-or-no question only the words its labels
+    do not share with it count. None for a question, a long reply, a tie, or a reply most of whose words name no
+    option (asked again, never guessed)."""
     lead_words = [w for w in words(text)[:2] if RUSSIAN.get(w, w) not in _own_words(question)]
-    if _yes_no(question) or asks_something(text, question) or any(w in QUESTION_WORDS for w in lead_words):
+    if asks_something(text, question) or any(w in QUESTION_WORDS for w in lead_words):
         return None  # «а де це оформити»: a question of its own
+    # a yes-or-no question's yes label may repeat its words («Так, свідоцтво втрачено» / «Ні»): those name no
+    # option; where both labels say more, their words tell them apart («Так, одразу» / «Ні, пізніше»)
+    bare = _yes_no(question) and any(not content(o.label) for o in question.options)
+    asked = [w for w, _ in content(question.text)] if bare else []
     typed = content(text)
     named = {w for option in question.options for name in (option.label, *option.names) for w, _ in content(name)}
     # a relative who names no option is whom the reply is about («как представитель брата»)
@@ -298,6 +303,7 @@ def by_content(question: Question, text: str) -> str | None:
     scores: dict[str, int] = {}
     for option in question.options:
         label = [found for name in (option.label, *option.names) for found in content(name)]
+        label = [(lw, neg) for lw, neg in label if not any(same_word(a, lw) for a in asked)]
         hits, against = 0, False
         for word, negative in typed:
             same = [neg for lw, neg in label if same_word(lw, word)]

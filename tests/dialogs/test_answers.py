@@ -341,6 +341,10 @@ def test_a_russian_word_that_names_no_option_still_names_none(kb: Knowledge) -> 
         ("representative", "как представитель брата", "yes"),
         ("representative", "представитель", "yes"),
         ("representative", "за себя", "no"),
+        # the words that tell a yes-or-no question's labels apart («Так, одразу» / «Ні, пізніше»)
+        ("sa_birth_residence", "одразу реєструємо", "yes"),
+        ("sa_birth_residence", "зразу", "yes"),
+        ("sa_birth_residence", "не одразу", "no"),
     ],
 )
 def test_a_reply_read_by_its_shape(kb: Knowledge, question: str, typed: str, expected: str) -> None:
@@ -371,3 +375,12 @@ async def test_the_name_of_what_is_opened_states_nothing(bot: Bot) -> None:
     assert answers.opening("ya-veteran", "що можна оформити в я-ветеран, я учасник бойових дій") == {
         "sb_vet_who": "veteran"
     }
+
+
+async def test_a_reask_gives_one_example_besides_the_buttons(citizen: EngineChannel) -> None:
+    await _loss(citizen)
+    seen = await citizen.send_text("так, не був")
+    assert "наприклад: «так»" in seen.text and any(p == "a:loss-of-relative:q1:yes" for _, p in seen.buttons)
+    seen = await citizen.press("s:k-drs-civil-registry-extract")
+    seen = await citizen.send_text("щось незрозуміле зовсім")  # a choice: the first words of its first option
+    assert "наприклад: «про мене»" in seen.text and "про родича" in seen.text

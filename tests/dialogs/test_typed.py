@@ -350,6 +350,13 @@ def test_an_hour_inside_a_part_of_the_day(text: str, hour: int) -> None:
     assert read_time(text) == TimeAsked(dt.time(hour))
 
 
+def test_a_half_hour_is_no_day_of_the_month_and_a_day_of_the_month_in_any_case() -> None:
+    assert read_when("завтра в пол десятого", FRIDAY) == (dt.date(2026, 12, 5), TimeAsked(dt.time(9, 30)))
+    assert read_when("пів на десяту", FRIDAY) == (None, TimeAsked(dt.time(9, 30)))
+    assert read_date("десятого", FRIDAY) == dt.date(2026, 12, 10)  # alone, an ordinal is still a day
+    assert read_date("к 14 числу", FRIDAY) == dt.date(2026, 12, 14)
+
+
 def test_a_part_of_the_day_alone_stays_a_range_and_an_hour_outside_it_stays_as_said() -> None:
     assert read_time("после обеда") == TimeAsked(dt.time(13), dt.time(20))
     assert read_time("на 10 после обеда") == TimeAsked(dt.time(10))  # 22:00 is no office hour either
