@@ -202,8 +202,9 @@ def _negated_reply(question: Question, text: str, said: str | None) -> str | Non
     if not negated(text):
         return None
     target = _polar(question, NO)
-    if target is None:
-        return None
+    polar = _yes_no(question) or (len(question.options) == 2 and _polar(question, YES) is not None)
+    if target is None or not polar:
+        return None  # a choice among more than a yes and a no («Не в шлюбі» is one of three)
     if said is not None and said != target.value:
         stated = next((o for o in question.options if o.value == said), None)
         if stated is not None and any(neg for _, neg in content(stated.label)):
@@ -217,7 +218,8 @@ def _negated_reply(question: Question, text: str, said: str | None) -> str | Non
     if set(words(text)) & NONE_WORDS:
         return target.value  # «дітей нема», «льгот нет никаких»
     for word, neg in typed:
-        if neg and (not _VERB.search(word) or any(same_word(a, word) for a in about)):
+        verb = bool(_VERB.search(word)) or word in MODALS
+        if neg and (not verb or any(same_word(a, word) for a in about)):
             return target.value  # «не военнообязанный», «я не пенсіонерка», «не отримую» (asked about)
     return None  # «не працював» to «Чи був пенсіонером?»: something else done or not, not what is asked
 
@@ -258,6 +260,10 @@ NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
 MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
 NUMBER_SKELETONS = frozenset(skeleton(w) for w in NUMBER_WORDS)
 KIN_SKELETONS = frozenset(skeleton(w) for w in KIN)
+# Verbs of ability and wish, whose endings are no verb's ending («не може прийти»): what follows is negated.
+MODALS = frozenset(
+    skeleton(w) for w in ("може", "можу", "можемо", "можуть", "могу", "можем", "хочу", "хоче", "хочемо", "хочет")
+)
 CHILDREN_STEMS = ("дит", "дет")  # a question about children («діти до 14 років»), as skeletons
 
 

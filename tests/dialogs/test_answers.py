@@ -358,6 +358,8 @@ def test_a_reply_read_by_its_shape(kb: Knowledge, question: str, typed: str, exp
         (PENSION, "та не знаю я"),
         ("c11_separate_member", "не проживає з нами син"),  # the question's own negation, repeated
         ("child_under_14", "а дітей нема?"),  # a question
+        ("sa_birth_married", "мама лежача, не може прийти сама"),  # a choice of three, and «може» negated
+        (PENSION, "не може сказати"),
     ],
 )
 def test_a_shape_that_says_nothing_sure_is_not_read(kb: Knowledge, question: str, typed: str) -> None:
