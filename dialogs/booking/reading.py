@@ -34,6 +34,7 @@ EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of th
     "любое", "любой день", "любое время", "все равно", "мне все равно", "без разницы", "неважно",
 }  # fmt: skip
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
+ORDINARY_STEMS = ("звичайн", "обычн", "загальн", "общ")  # «звичайна черга», «обычный»: no priority group
 PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
     "combatant": (
         "убд",
@@ -185,6 +186,8 @@ class StepReading(MyBookings):
         said = typed.yes_no(text)
         if said is None:  # «пільг нема, на 9 грудня о 10»: the no, read without the day and time after it
             said = typed.yes_no(_without_when(text, typed.kyiv_today(turn.now)))
+        if said is None and any(w.startswith(ORDINARY_STEMS) for w in typed.tokens(text)):
+            said = False  # «звичайна черга», «обычный»: no priority group
         if said is False and not self.booking.priority_only(a.office):
             days = await self._step(turn, "p", "no")
             # «ні, на 14 грудня о 10»: the day (and time) the no went on to name, as the next step would read it

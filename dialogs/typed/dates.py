@@ -62,6 +62,7 @@ _ORDINAL_STEMS = {
     20: ("двадцят", "двадцат"), 30: ("тридцят", "тридцат"),
 }  # fmt: skip
 _ORDINAL_OF = {stem: n for n, stems in _ORDINAL_STEMS.items() for stem in stems}
+_DAY_PARTS = {"вечера", "вечора", "вечером", "вечері"}  # «8 вечера» is no typo of «вчера»
 _HALF_BEFORE = re.compile(r"(?:пів|пол|половин[аиуі])\s*(?:на\s+)?$")  # before an hour: «пол десятого»
 _TENS = {"двадцять": 20, "двадцать": 20, "тридцять": 30, "тридцать": 30}
 _ORDINAL = re.compile(
@@ -165,7 +166,7 @@ def find_date(text: str, today: dt.date, *, window: int | None = None, past: boo
         return Found(today + dt.timedelta(days=days), later.start(), later.end())  # «через тиждень»
     for wm in WORD.finditer(said):
         word = wm.group()
-        if (shift := fuzzy_word(word, _RELATIVE, 85.0)) is not None:
+        if word not in _DAY_PARTS and (shift := fuzzy_word(word, _RELATIVE, 85.0)) is not None:
             return Found(today + dt.timedelta(days=shift), wm.start(), wm.end())
         weekday = _WEEKDAY_OF.get(word) if len(word) < 5 else fuzzy_word(word, _WEEKDAY_OF)
         if weekday is not None and past:

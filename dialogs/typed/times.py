@@ -44,7 +44,7 @@ _HOUR_WORDS = {
 _HOUR_OF = {form: hour for hour, forms in _HOUR_WORDS.items() for form in forms}
 _HOUR_PATTERN = "|".join(sorted(map(re.escape, _HOUR_OF), key=len, reverse=True))
 _RANGES = (  # (words, start hour, end hour), longest first where one contains another
-    (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня"),
+    (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня", "к обеду"),
      OPENS, 13),
     (
         (
@@ -54,7 +54,7 @@ _RANGES = (  # (words, start hour, end hour), longest first where one contains a
         13,
         CLOSES,
     ),
-    (("в обід", "в обед", "на обід", "в обеденное", "обідня пора"), 12, 14),
+    (("в обід", "в обед", "на обід", "в обеденное", "обідня пора", "обід", "обед"), 12, 14),
     (("зранку", "вранці", "з ранку", "зрання", "рано", "утром", "с утра", "зутра", "уранці", "ранком"),
      OPENS, 12),
     (("ввечері", "увечері", "вечером", "під вечір", "под вечер", "ближче до вечора", "ближе к вечеру"),
@@ -73,6 +73,8 @@ _MARKED = re.compile(
 _HOURS = re.compile(
     r"(?<![\d.:])(\d{1,2})\s*(?:годин\w*|год|часов|часа|ч)\b(?:\s*(ранку|утра|дня|вечора|вечера))?"
 )
+_PART_OF_DAY = re.compile(r"(?<![\d.:])(\d{1,2})\s+(ранку|утра|дня|вечора|вечера)(?!\w)")  # «10 утра», «3 дня»
+_ONE_PM = re.compile(r"(?<!\w)(?:в\s+)?час\s+дня(?!\w)")  # «в час дня»: 13:00 («час» alone is «time»)
 _BARE = re.compile(r"(\d{1,2})")
 
 
@@ -142,6 +144,10 @@ def _find(said: str) -> Found | None:
         if m.group(1) == "до" and hour > OPENS:
             return Found(TimeAsked(dt.time(OPENS), dt.time(hour)), m.start(), m.end())
         return Found(TimeAsked(dt.time(hour)), m.start(), m.end())
+    if (pm := _PART_OF_DAY.search(said)) is not None and int(pm.group(1)) <= 12:
+        return Found(TimeAsked(dt.time(_in_office(int(pm.group(1)), pm.group(2)))), pm.start(), pm.end())
+    if (one := _ONE_PM.search(said)) is not None:
+        return Found(TimeAsked(dt.time(13)), one.start(), one.end())
     if (hm := _HOURS.search(said)) is not None and int(hm.group(1)) <= 23:
         return Found(TimeAsked(dt.time(_in_office(int(hm.group(1)), hm.group(2)))), hm.start(), hm.end())
     if (bm := _BARE.fullmatch(bare_words(said))) is not None and int(bm.group(1)) <= 23:  # the whole answer: «10»

@@ -18,7 +18,7 @@ from dialogs.words import (
     YES_WORDS,
 )
 
-SHORT = 6  # words: a longer text is a story, not an answer read by its shape
+SHORT = 8  # words: a longer text is a story, not an answer read by its shape
 
 
 def is_unknown(text: str) -> bool:

@@ -106,6 +106,7 @@ async def test_a_whole_booking_by_typing_only(
          9, 14, 0),
         (["запис", "впо", "у мене нічого такого нема", "в понеділок", "вранці о 9", "звісно записуйте"],
          7, 9, 0),
+        (["запис", "впо", "звичайна черга", "в понеділок", "в час дня", "все ок"], 7, 13, 0),
     ],
 )  # fmt: skip
 async def test_answers_read_by_their_shape(bot: Bot, lines: list[str], day: int, hour: int, minute: int) -> None:

@@ -64,7 +64,7 @@ def test_neither_yes_nor_no(text: str) -> None:
     "text",
     [
         "льгот нет никаких", "пільг нема", "у мене нічого такого нема", "нет не военнообязанный",
-        "я не пільговик", "жодних пільг", "категорій ніяких",
+        "я не пільговик", "жодних пільг", "категорій ніяких", "я не отношусь ни к каким категориям",
     ],
 )  # fmt: skip
 def test_a_no_by_its_shape(text: str) -> None:
@@ -76,6 +76,7 @@ def test_a_no_by_its_shape(text: str) -> None:
     "text",
     [
         "звісно подаю", "да все верно записывайте", "так розписані фамілія однакова", "ага давайте",
+        "все ок", "годится",
     ],
 )  # fmt: skip
 def test_a_yes_first_then_an_elaboration(text: str) -> None:
@@ -348,6 +349,19 @@ def test_time_ranges(text: str, start: int, end: int) -> None:
 def test_an_hour_inside_a_part_of_the_day(text: str, hour: int) -> None:
     """An hour and a part of the day: the hour, read as that part of the day means it."""
     assert read_time(text) == TimeAsked(dt.time(hour))
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"), [("10 утра", 10), ("3 дня", 15), ("в час дня", 13), ("8 вечера", 20)]
+)
+def test_an_hour_with_its_part_of_the_day_and_no_mark(text: str, hour: int) -> None:
+    assert read_when(text, FRIDAY) == (None, TimeAsked(dt.time(hour)))  # «8 вечера» is no typo of «вчера»
+
+
+def test_lunch_alone_and_by_lunch_are_ranges_and_time_alone_is_no_hour() -> None:
+    assert read_time("обед") == TimeAsked(dt.time(12), dt.time(14))
+    assert read_time("к обеду") == TimeAsked(dt.time(8), dt.time(13))
+    assert read_time("інший час") is None and read_time("в который час") is None
 
 
 def test_a_half_hour_is_no_day_of_the_month_and_a_day_of_the_month_in_any_case() -> None:
