@@ -6,13 +6,19 @@ Pure functions of the question data and the text (no state, no I/O), read in thi
 - yes or no, in all their forms («так», «ага», «є», «да», «нема», «не було», «нет»), alone or leading a longer
   reply («так пенсіонер був», «ні, не був», «є у мене», «нема в нас») whose rest does not contradict it
   («так, не був», «ні, була пенсіонеркою», «так, прийде один» are asked again, never guessed);
+
+
 - a phrase an option says it is stated by (`Option.said`, knowledge/facts.py: «тільки на себе», «батька не буде»);
 - the words of one label, or a fragment of them («обоє», «один», «себе»);
 - the content words of a short reply that name one option of a choice more than any other, each word the same up
   to its ending or a typo («пільга на комуналку» → «Пільга на комунальні послуги», «я на пенсії» → «Я пенсіонер
   / пенсіонерка»), a negated word only an option that negates it («пріоритету нема»); a tie is asked again;
+
+
 - the same two readings of a Russian reply with its words in Ukrainian (answer_words.RUSSIAN: «потом» →
   «пізніше»), as the labels are compared word by word;
+
+
 - a number that falls in one option's range («15», «мені 17», «двоє»), or counts what the question asks about.
 
 `Answers.read` adds the facts: a text that settles other questions of the same scenario («не заміжня, батька
@@ -27,39 +33,43 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from dialogs.answer_shape import (
+    KIN_SKELETONS,
+    LONGEST_LEAD,
+    NO,
+    YES,
+    content,
+    in_words,
+    is_yes_no,
+    label_words,
+    lead,
+    negated_reply,
+    negates,
+    polar_option,
+    rest_polarity,
+)
 from dialogs.answer_words import (
-    AFFIRM,
     CHOICE_FILLER,
     EXTRA_FILLER,
-    KIN,
-    NEGATION,
     NO_LEAD,
-    NONE_WORDS,
     NUMBER_WORDS,
     QUESTION_WORDS,
     RUSSIAN,
-    WEAK_LEAD,
     YES_LEAD,
 )
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
 from dialogs.typed.counts import counts_children, read_count
-from dialogs.typed.yesno import negated
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
-from knowledge.facts import LIGHT, NEGATED_AFTER, NEGATED_BEFORE, NEGATIONS, Facts, forms, same_word
+from knowledge.facts import Facts, same_word
 from knowledge.loader import Knowledge
 from knowledge.schema import Option, Question
 from knowledge.text import clean, skeleton, words
 from storage.models import DialogState
 
-YES, NO = "yes", "no"
-LONGEST_LEAD = 4  # words of the longest yes/no phrase
 MAX_CHOICE_WORDS = 4  # a longer text is not a choice by its words
-_REPEATS = re.compile(r"(.)\1+")
 _RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
 _FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")
 _UNTIL = re.compile(r"до (\d+)")
-# The endings of a verb's forms (past, present, infinitive; skeletons: no «ь»): «не працював», «не работаю», «не служить».
-_VERB = re.compile(r"(?:[аиоуеяю]в|[уюаи]е|[аиоеяуы]л[аои]?|ю|[иаяеую]т|ти|тися|тся|вся|лся|лася)$")
 
 
 @dataclass(frozen=True)
@@ -79,70 +89,8 @@ class Typed:
     settled: dict[str, str] = field(default_factory=dict)
 
 
-def squeeze(text: str) -> str:
-    """Repeated letters once: «таак» → «так», «нееет» → «нет»."""
-    return _REPEATS.sub(r"\1", text)
-
-
-def _in(phrase: str, known: set[str]) -> bool:
-    return phrase in known or squeeze(phrase) in known
-
-
-def lead(typed: list[str]) -> tuple[str, list[str]] | None:
-    """The yes or no a reply starts with, and the words after it; None if it starts with neither."""
-    for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
-        phrase = " ".join(typed[:size])
-        yes, no = _in(phrase, YES_WORDS), _in(phrase, NO_WORDS)
-        if phrase in WEAK_LEAD and size < len(typed):
-            return None  # «не зрозуміла», «не працював»: a word negated, not a «no»
-        if yes != no:
-            return (YES if yes else NO), typed[size:]
-    return None
-
-
-def polarity(text: str) -> str | None:
-    """«yes» or «no» when the whole text is one of them, or starts with one and says nothing against it."""
-    typed = words(text)
-    found = lead(typed)
-    if found is None:
-        return None
-    said, rest = found
-    rest_said = _rest_polarity(rest)
-    return said if rest_said in (None, said) else None
-
-
-def _rest_polarity(rest: list[str]) -> str | None:
-    """What the words after a yes or no say on their own: a negation says no, a yes word yes."""
-    if any(w in NEGATION for w in rest):
-        return NO
-    if any(w in AFFIRM for w in rest):
-        return YES
-    return None
-
-
-def _polar(question: Question, said: str) -> Option | None:
-    """The one option a bare yes or no picks: the one whose label starts with it («Так, обоє», «Немає»)."""
-    fits = _led(question, YES_LEAD if said == YES else NO_LEAD)
-    if not fits and len(question.options) == 2:  # «Так, обоє» / «Прийде один з батьків»: «ні» is the other
-        others = _led(question, NO_LEAD if said == YES else YES_LEAD)
-        fits = [o for o in question.options if len(others) == 1 and o is not others[0]]
-    return fits[0] if len(fits) == 1 else None
-
-
-def _led(question: Question, first: set[str]) -> list[Option]:
-    return [o for o in question.options if (label := _label_words(o.label)) and label[0] in first]
-
-
-def _label_words(label: str) -> list[str]:
-    return [w for w in re.split(r"[^\w'’]+", clean(label)) if w]
-
-
-def _negates(text: str) -> bool:
-    return any(w in NEGATION for w in words(text))
-
-
 def _unknown(joined: str) -> bool:
-    if _in(joined, UNKNOWN_WORDS):
+    if in_words(joined, UNKNOWN_WORDS):
         return True
     typed = joined.split()
     for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
@@ -162,23 +110,23 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
     if _unknown(joined):
         return Reading(UNKNOWN if question.allow_unknown else None)
     best = max(question.options, key=lambda o: fuzz.ratio(joined, clean(o.label)))
-    if fuzz.ratio(joined, clean(best.label)) >= 85 and _negates(joined) == _negates(clean(best.label)):
+    if fuzz.ratio(joined, clean(best.label)) >= 85 and negates(joined) == negates(clean(best.label)):
         return Reading(best.value)  # nearly the label, negated alike («не військовозобовязаний» is no «Так, …»)
     said = facts.settled(text, [question.id]).get(question.id) if facts else None
     found = lead(typed)
     if found is not None:
         polar, rest = found
-        target = _polar(question, polar)
+        target = polar_option(question, polar)
         if target is not None:
             rest = [w for w in rest if w not in FILLER_WORDS and w not in EXTRA_FILLER]
             if not rest:
                 return Reading(target.value)
-            rest_says = _rest_polarity(rest)
+            rest_says = rest_polarity(rest)
             if rest_says is not None:
                 return Reading(target.value) if rest_says == polar else Reading(conflict=True)
             other = said or by_words(question.options, " ".join(rest))
             return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
-    if (shaped := _negated_reply(question, text, said)) is not None:
+    if (shaped := negated_reply(question, text, said)) is not None:
         return Reading(shaped)  # «дітей нема», «льгот нет никаких», «у мене нічого такого нема»
     if said is not None:
         return Reading(said)
@@ -193,37 +141,6 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
     return Reading(by_number(question.options, typed) or by_count(question, typed))
 
 
-def _negated_reply(question: Question, text: str, said: str | None) -> str | None:
-    """The «no» option of a yes-or-no question for a short reply that says no by its shape: a negation anywhere,
-    no yes-word, no question, and either «none» said («дітей нема», «у мене нічого такого нема») or a word of
-    the question negated («не військовозобовязаний», «я не військовий»). Not when the reply only
-    repeats a negation of the question («Чи є член сім'ї, який не проживає разом?» — «не проживає син»), nor
-    when the phrase it states is an option that is itself a negation («Садочки не працюють»)."""
-    if not negated(text):
-        return None
-    target = _polar(question, NO)
-    polar = _yes_no(question) or (len(question.options) == 2 and _polar(question, YES) is not None)
-    if target is None or not polar:
-        return None  # a choice among more than a yes and a no («Не в шлюбі» is one of three)
-    if said is not None and said != target.value:
-        stated = next((o for o in question.options if o.value == said), None)
-        if stated is not None and any(neg for _, neg in content(stated.label)):
-            return None  # a negated statement of its own: the phrase read it
-    asked = content(question.text)
-    typed = content(text)
-    if any(neg and any(same_word(a, w) for a, was in asked if was) for w, neg in typed):
-        return None  # the question's own negation, repeated
-    phrases = [*question.topics, *(p for o in question.options for p in (o.label, *o.said, *o.names))]
-    about = [a for a, _ in asked] + [w for p in phrases for w, _ in content(p)]
-    if set(words(text)) & NONE_WORDS:
-        return target.value  # «дітей нема», «льгот нет никаких»
-    for word, neg in typed:
-        verb = bool(_VERB.search(word)) or word in MODALS
-        if neg and (not verb or any(same_word(a, word) for a in about)):
-            return target.value  # «не военнообязанный», «я не пенсіонерка», «не отримую» (asked about)
-    return None  # «не працював» to «Чи був пенсіонером?»: something else done or not, not what is asked
-
-
 def by_words(options: list[Option], text: str) -> str | None:
     """The one option whose label (or its `names`) the typed words point to: «так» → «Так, обоє», «обоє» →
     «Так, обоє», «один» → «Прийде один з батьків», «тільки на себе» → «Лише на себе», «мама» → «Батько / мати».
@@ -233,13 +150,13 @@ def by_words(options: list[Option], text: str) -> str | None:
         return None
     fits = []
     for option in options:
-        label = _label_words(option.label)
+        label = label_words(option.label)
         first_yes = bool(label) and label[0] in YES_LEAD
         first_no = bool(label) and label[0] in NO_LEAD
-        named = label + [w for name in option.names for w in _label_words(name)]
+        named = label + [w for name in option.names for w in label_words(name)]
         if all(
-            (_in(w, YES_WORDS) and first_yes)
-            or (_in(w, NO_WORDS) and first_no)
+            (in_words(w, YES_WORDS) and first_yes)
+            or (in_words(w, NO_WORDS) and first_no)
             or any(fuzz.ratio(w, lw) >= 85 for lw in named if len(lw) > 2)
             for w in typed
         ):
@@ -247,44 +164,9 @@ def by_words(options: list[Option], text: str) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
-# Words that name no option: pronouns, particles, yes and no (compared as skeletons, knowledge.text.skeleton).
-NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
-    skeleton(w)
-    for w in (
-        *FILLER_WORDS, *CHOICE_FILLER, *AFFIRM, *YES_LEAD,
-        *("мене", "мені", "нас", "нам", "меня", "мне", "себе", "себя", "ти", "ты", "ви", "вы", "він", "вона"),
-        *("вони", "он", "она", "они", "є", "есть", "маю", "имею", "це", "то", "там", "тут", "от", "ось", "вот"),
-        *("хочу", "хочемо", "треба", "потрібно", "надо", "нужно", "буде", "будет", "ой", "ага", "угу", "дуже"),
-    )
-)  # fmt: skip
 MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
 NUMBER_SKELETONS = frozenset(skeleton(w) for w in NUMBER_WORDS)
-KIN_SKELETONS = frozenset(skeleton(w) for w in KIN)
-# Verbs of ability and wish, whose endings are no verb's ending («не може прийти»): what follows is negated.
-MODALS = frozenset(
-    skeleton(w) for w in ("може", "можу", "можемо", "можуть", "могу", "можем", "хочу", "хоче", "хочемо", "хочет")
-)
 CHILDREN_STEMS = ("дит", "дет")  # a question about children («діти до 14 років»), as skeletons
-
-
-def content(text: str) -> list[tuple[str, bool]]:
-    """The content words of a text as skeletons, each with whether a negation next to it turns it around
-    («пріоритету немає», «не працюю», «без пріоритету»)."""
-    typed = forms(text)
-    out = []
-    for i, word in enumerate(typed):
-        if word in NOT_CONTENT:
-            continue
-        before = typed[i - 1] if i > 0 else ""
-        after = typed[i + 1] if i + 1 < len(typed) else ""
-        out.append((word, before in NEGATED_BEFORE or after in NEGATED_AFTER))
-    return out
-
-
-def _yes_no(question: Question) -> bool:
-    """A yes-or-no question («Так, свідоцтво втрачено» / «Ні»): its labels repeat the question's words, so
-    naming them says neither yes nor no."""
-    return bool(_led(question, YES_LEAD)) and bool(_led(question, NO_LEAD - WEAK_LEAD))
 
 
 def by_content(question: Question, text: str) -> str | None:
@@ -298,7 +180,7 @@ def by_content(question: Question, text: str) -> str | None:
         return None  # «а де це оформити»: a question of its own
     # a yes-or-no question's yes label may repeat its words («Так, свідоцтво втрачено» / «Ні»): those name no
     # option; where both labels say more, their words tell them apart («Так, одразу» / «Ні, пізніше»)
-    bare = _yes_no(question) and any(not content(o.label) for o in question.options)
+    bare = is_yes_no(question) and any(not content(o.label) for o in question.options)
     asked = [w for w, _ in content(question.text)] if bare else []
     typed = content(text)
     named = {w for option in question.options for name in (option.label, *option.names) for w, _ in content(name)}
@@ -360,13 +242,13 @@ def by_count(question: Question, typed: list[str]) -> str | None:
     children = any(a.startswith(CHILDREN_STEMS) for a in asked)
     if n is None and children and len(typed) <= 2 * MAX_CHOICE_WORDS:  # ages make a count longer
         n = read_count(" ".join(typed))
-    if n is None or "є" not in _label_words(question.text):
+    if n is None or "є" not in label_words(question.text):
         return None
     said = [w for w in typed if not (children and counts_children(w))]
     counted = [w for w, _ in content(" ".join(said)) if not w.isdigit() and w not in NUMBER_SKELETONS]
     if any(not any(same_word(a, w) for a in asked) for w in counted):
         return None  # «один власник» to «Чи є інші співвласники?» counts no co-owners: not a count of them
-    option = _polar(question, YES if n > 0 else NO)
+    option = polar_option(question, YES if n > 0 else NO)
     return option.value if option else None
 
 
@@ -383,7 +265,7 @@ def asks_something(text: str, question: Question | None = None) -> bool:
 
 def _own_words(question: Question) -> set[str]:
     """The words of a question's labels (a reply that starts with one of them is an answer, not a question)."""
-    return {w for o in question.options for w in _label_words(o.label)}
+    return {w for o in question.options for w in label_words(o.label)}
 
 
 def scenario_questions(sc: Scenario) -> list[str]:

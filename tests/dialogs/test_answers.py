@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Bot
-from dialogs.answers import content, polarity, read_answer
+from dialogs.answer_shape import content, polarity
+from dialogs.answers import read_answer
 from dialogs.outcome import Kind, Outcome
 from knowledge import Knowledge
 from knowledge.facts import Facts
