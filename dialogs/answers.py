@@ -6,13 +6,19 @@ Pure functions of the question data and the text (no state, no I/O), read in thi
 - yes or no, in all their forms («так», «ага», «є», «да», «нема», «не було», «нет»), alone or leading a longer
   reply («так пенсіонер був», «ні, не був», «є у мене», «нема в нас») whose rest does not contradict it
   («так, не був», «ні, була пенсіонеркою», «так, прийде один» are asked again, never guessed);
+
+
 - a phrase an option says it is stated by (`Option.said`, knowledge/facts.py: «тільки на себе», «батька не буде»);
 - the words of one label, or a fragment of them («обоє», «один», «себе»);
 - the content words of a short reply that name one option of a choice more than any other, each word the same up
   to its ending or a typo («пільга на комуналку» → «Пільга на комунальні послуги», «я на пенсії» → «Я пенсіонер
   / пенсіонерка»), a negated word only an option that negates it («пріоритету нема»); a tie is asked again;
+
+
 - the same two readings of a Russian reply with its words in Ukrainian (answer_words.RUSSIAN: «потом» →
   «пізніше»), as the labels are compared word by word;
+
+
 - a number that falls in one option's range («15», «мені 17», «двоє»), or counts what the question asks about.
 
 `Answers.read` adds the facts: a text that settles other questions of the same scenario («не заміжня, батька
@@ -24,34 +30,45 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from dialogs.answer_shape import (
+    KIN_SKELETONS,
+    LONGEST_LEAD,
+    NO,
+    YES,
+    clean_label,
+    content,
+    in_words,
+    is_yes_no,
+    label_content,
+    label_words,
+    lead,
+    negated_reply,
+    negates,
+    polar_option,
+    rest_polarity,
+)
 from dialogs.answer_words import (
-    AFFIRM,
     CHOICE_FILLER,
     EXTRA_FILLER,
-    NEGATION,
     NO_LEAD,
     NUMBER_WORDS,
     QUESTION_WORDS,
     RUSSIAN,
-    WEAK_LEAD,
     YES_LEAD,
 )
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
+from dialogs.typed.counts import counts_children, read_count
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
-from knowledge.facts import LIGHT, NEGATED_AFTER, NEGATED_BEFORE, NEGATIONS, Facts, forms, same_word
+from knowledge.facts import Facts, same_word
 from knowledge.loader import Knowledge
 from knowledge.schema import Option, Question
 from knowledge.text import clean, skeleton, words
 from storage.models import DialogState
 
-YES, NO = "yes", "no"
-LONGEST_LEAD = 4  # words of the longest yes/no phrase
 MAX_CHOICE_WORDS = 4  # a longer text is not a choice by its words
-_REPEATS = re.compile(r"(.)\1+")
 _RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
 _FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")
 _UNTIL = re.compile(r"до (\d+)")
@@ -75,79 +92,8 @@ class Typed:
     settled: dict[str, str] = field(default_factory=dict)
 
 
-def squeeze(text: str) -> str:
-    """Repeated letters once: «таак» → «так», «нееет» → «нет»."""
-    return _REPEATS.sub(r"\1", text)
-
-
-def _in(phrase: str, known: set[str]) -> bool:
-    return phrase in known or squeeze(phrase) in known
-
-
-def lead(typed: list[str]) -> tuple[str, list[str]] | None:
-    """The yes or no a reply starts with, and the words after it; None if it starts with neither."""
-    for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
-        phrase = " ".join(typed[:size])
-        yes, no = _in(phrase, YES_WORDS), _in(phrase, NO_WORDS)
-        if phrase in WEAK_LEAD and size < len(typed):
-            return None  # «не зрозуміла», «не працював»: a word negated, not a «no»
-        if yes != no:
-            return (YES if yes else NO), typed[size:]
-    return None
-
-
-def polarity(text: str) -> str | None:
-    """«yes» or «no» when the whole text is one of them, or starts with one and says nothing against it."""
-    typed = words(text)
-    found = lead(typed)
-    if found is None:
-        return None
-    said, rest = found
-    rest_said = _rest_polarity(rest)
-    return said if rest_said in (None, said) else None
-
-
-def _rest_polarity(rest: list[str]) -> str | None:
-    """What the words after a yes or no say on their own: a negation says no, a yes word yes."""
-    if any(w in NEGATION for w in rest):
-        return NO
-    if any(w in AFFIRM for w in rest):
-        return YES
-    return None
-
-
-def _polar(question: Question, said: str) -> Option | None:
-    """The one option a bare yes or no picks: the one whose label starts with it («Так, обоє», «Немає»)."""
-    fits = _led(question, YES_LEAD if said == YES else NO_LEAD)
-    if not fits and len(question.options) == 2:  # «Так, обоє» / «Прийде один з батьків»: «ні» is the other
-        others = _led(question, NO_LEAD if said == YES else YES_LEAD)
-        fits = [o for o in question.options if len(others) == 1 and o is not others[0]]
-    return fits[0] if len(fits) == 1 else None
-
-
-def _led(question: Question, first: set[str]) -> list[Option]:
-    return [o for o in question.options if (label := _label_words(o.label)) and label[0] in first]
-
-
-# Labels, names and question texts are the knowledge's, a bounded set read on every typed answer: what is made of
-# them once is kept (never a citizen's text: that is read each time).
-@lru_cache(maxsize=4096)
-def _label_words(label: str) -> tuple[str, ...]:
-    return tuple(w for w in re.split(r"[^\w'’]+", clean(label)) if w)
-
-
-@lru_cache(maxsize=4096)
-def _clean_label(label: str) -> str:
-    return clean(label)
-
-
-@lru_cache(maxsize=4096)
-def _label_content(label: str) -> tuple[tuple[str, bool], ...]:
-    return tuple(content(label))
-
-
 def _unknown(joined: str) -> bool:
-    if _in(joined, UNKNOWN_WORDS):
+    if in_words(joined, UNKNOWN_WORDS):
         return True
     typed = joined.split()
     for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
@@ -166,27 +112,29 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
     joined = " ".join(typed)
     if _unknown(joined):
         return Reading(UNKNOWN if question.allow_unknown else None)
-    best = max(question.options, key=lambda o: fuzz.ratio(joined, _clean_label(o.label)))
-    if fuzz.ratio(joined, _clean_label(best.label)) >= 85:
-        return Reading(best.value)
+    best = max(question.options, key=lambda o: fuzz.ratio(joined, clean_label(o.label)))
+    if fuzz.ratio(joined, clean_label(best.label)) >= 85 and negates(joined) == negates(clean_label(best.label)):
+        return Reading(best.value)  # nearly the label, negated alike («не військовозобовязаний» is no «Так, …»)
     said = facts.settled(text, [question.id]).get(question.id) if facts else None
     found = lead(typed)
     if found is not None:
         polar, rest = found
-        target = _polar(question, polar)
+        target = polar_option(question, polar)
         if target is not None:
             rest = [w for w in rest if w not in FILLER_WORDS and w not in EXTRA_FILLER]
             if not rest:
                 return Reading(target.value)
-            rest_says = _rest_polarity(rest)
+            rest_says = rest_polarity(rest)
             if rest_says is not None:
                 return Reading(target.value) if rest_says == polar else Reading(conflict=True)
             other = said or by_words(question.options, " ".join(rest))
             return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
+    if (shaped := negated_reply(question, text, said)) is not None:
+        return Reading(shaped)  # «дітей нема», «льгот нет никаких», «у мене нічого такого нема»
     if said is not None:
         return Reading(said)
     replies = [(joined, text)]
-    if not asks_something(text) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
+    if not asks_something(text, question) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
         replies.append((ukrainian, ukrainian))  # «потом» → «пізніше»
     for plain, reply in replies:
         if (chosen := by_words(question.options, plain)) is not None:
@@ -205,13 +153,13 @@ def by_words(options: list[Option], text: str) -> str | None:
         return None
     fits = []
     for option in options:
-        label = _label_words(option.label)
+        label = label_words(option.label)
         first_yes = bool(label) and label[0] in YES_LEAD
         first_no = bool(label) and label[0] in NO_LEAD
-        named = [*label, *(w for name in option.names for w in _label_words(name))]
+        named = [*label, *(w for name in option.names for w in label_words(name))]
         if all(
-            (_in(w, YES_WORDS) and first_yes)
-            or (_in(w, NO_WORDS) and first_no)
+            (in_words(w, YES_WORDS) and first_yes)
+            or (in_words(w, NO_WORDS) and first_no)
             or any(fuzz.ratio(w, lw) >= 85 for lw in named if len(lw) > 2)
             for w in typed
         ):
@@ -219,58 +167,38 @@ def by_words(options: list[Option], text: str) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
-# Words that name no option: pronouns, particles, yes and no (compared as skeletons, knowledge.text.skeleton).
-NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
-    skeleton(w)
-    for w in (
-        *FILLER_WORDS, *CHOICE_FILLER, *AFFIRM, *YES_LEAD,
-        *("мене", "мені", "нас", "нам", "меня", "мне", "себе", "себя", "ти", "ты", "ви", "вы", "він", "вона"),
-        *("вони", "он", "она", "они", "є", "есть", "маю", "имею", "це", "то", "там", "тут", "от", "ось", "вот"),
-        *("хочу", "хочемо", "треба", "потрібно", "надо", "нужно", "буде", "будет", "ой", "ага", "угу", "дуже"),
-    )
-)  # fmt: skip
 MAX_CONTENT_WORDS = 4  # a reply with more content words is not a choice named by them
 NUMBER_SKELETONS = frozenset(skeleton(w) for w in NUMBER_WORDS)
-
-
-def content(text: str) -> list[tuple[str, bool]]:
-    """The content words of a text as skeletons, each with whether a negation next to it turns it around
-    («пріоритету немає», «не працюю», «без пріоритету»)."""
-    typed = forms(text)
-    out = []
-    for i, word in enumerate(typed):
-        if word in NOT_CONTENT:
-            continue
-        before = typed[i - 1] if i > 0 else ""
-        after = typed[i + 1] if i + 1 < len(typed) else ""
-        out.append((word, before in NEGATED_BEFORE or after in NEGATED_AFTER))
-    return out
-
-
-def _yes_no(question: Question) -> bool:
-    """A yes-or-no question («Так, свідоцтво втрачено» / «Ні»): its labels repeat the question's words, so
-    naming them says neither yes nor no."""
-    return bool(_led(question, YES_LEAD)) and bool(_led(question, NO_LEAD - WEAK_LEAD))
+CHILDREN_STEMS = ("дит", "дет")  # a question about children («діти до 14 років»), as skeletons
 
 
 def by_content(question: Question, text: str) -> str | None:
     """The one option of a choice that a short reply's content words name more than any other option: each typed
     word the same as a label's word up to its ending or a typo, negated alike; an option whose word the reply
-    negates (or affirms, where the label negates it) is out. None for a question, a yes-or-no question, a long
-    reply, a tie, or a reply most of whose words name no option (asked again, never guessed)."""
-    lead_words = words(text)[:2]
-    if _yes_no(question) or asks_something(text) or any(w in QUESTION_WORDS for w in lead_words):
+    negates (or affirms, where the label negates it) is out; of a yes-or-no question only the words its labels
+    do not share with it count. None for a question, a long reply, a tie, or a reply most of whose words name no
+    option (asked again, never guessed)."""
+    lead_words = [w for w in words(text)[:2] if RUSSIAN.get(w, w) not in _own_words(question)]
+    if asks_something(text, question) or any(w in QUESTION_WORDS for w in lead_words):
         return None  # «а де це оформити»: a question of its own
+    # a yes-or-no question's yes label may repeat its words («Так, свідоцтво втрачено» / «Ні»): those name no
+    # option; where both labels say more, their words tell them apart («Так, одразу» / «Ні, пізніше»)
+    bare = is_yes_no(question) and any(not content(o.label) for o in question.options)
+    asked = [w for w, _ in label_content(question.text)] if bare else []
     typed = content(text)
+    named = {w for option in question.options for name in (option.label, *option.names) for w, _ in label_content(name)}
+    # a relative who names no option is whom the reply is about («как представитель брата»)
+    typed = [(w, neg) for w, neg in typed if w not in KIN_SKELETONS or any(same_word(n, w) for n in named)]
     if not typed or len(typed) > MAX_CONTENT_WORDS:
         return None
     scores: dict[str, int] = {}
     for option in question.options:
-        label = [found for name in (option.label, *option.names) for found in _label_content(name)]
+        label = [found for name in (option.label, *option.names) for found in label_content(name)]
+        label = [(lw, neg) for lw, neg in label if not any(same_word(a, lw) for a in asked)]
         hits, against = 0, False
-        for word, negated in typed:
+        for word, negative in typed:
             same = [neg for lw, neg in label if same_word(lw, word)]
-            if any(neg == negated for neg in same):
+            if any(neg == negative for neg in same):
                 hits += 1
             elif same:
                 against = True
@@ -310,23 +238,37 @@ def by_number(options: list[Option], typed: list[str]) -> str | None:
 
 
 def by_count(question: Question, typed: list[str]) -> str | None:
-    """A count answering «Чи є у вас …?»: «двоє», «2» → yes, «0» → no."""
+    """A count answering «Чи є у вас …?»: «двоє», «2» → yes, «0» → no; of children, as named one by one or
+    with their age («сын 8 лет», «трое детей» → yes, when the question asks about children)."""
     n = number_in(typed)
-    if n is None or "є" not in _label_words(question.text):
+    asked = [word for word, _ in label_content(question.text)]
+    children = any(a.startswith(CHILDREN_STEMS) for a in asked)
+    if n is None and children and len(typed) <= 2 * MAX_CHOICE_WORDS:  # ages make a count longer
+        n = read_count(" ".join(typed))
+    if n is None or "є" not in label_words(question.text):
         return None
-    asked = [word for word, _ in _label_content(question.text)]
-    counted = [w for w, _ in content(" ".join(typed)) if not w.isdigit() and w not in NUMBER_SKELETONS]
+    said = [w for w in typed if not (children and counts_children(w))]
+    counted = [w for w, _ in content(" ".join(said)) if not w.isdigit() and w not in NUMBER_SKELETONS]
     if any(not any(same_word(a, w) for a in asked) for w in counted):
         return None  # «один власник» to «Чи є інші співвласники?» counts no co-owners: not a count of them
-    option = _polar(question, YES if n > 0 else NO)
+    option = polar_option(question, YES if n > 0 else NO)
     return option.value if option else None
 
 
-def asks_something(text: str) -> bool:
+def asks_something(text: str, question: Question | None = None) -> bool:
     """Whether a text reads as a question of its own («а скільки платять переселенцям?»): its statements are
-    then not taken as answers, so the question gets its answer."""
+    then not taken as answers, so the question gets its answer. A question word that starts one of the
+    `question`'s labels asks nothing («как представитель брата» for «Як представник»)."""
     typed = words(text)
-    return "?" in text or bool(typed and typed[0] in QUESTION_WORDS)
+    if "?" in text:
+        return True
+    first = typed[0] if typed else ""
+    return first in QUESTION_WORDS and (question is None or RUSSIAN.get(first, first) not in _own_words(question))
+
+
+def _own_words(question: Question) -> set[str]:
+    """The words of a question's labels (a reply that starts with one of them is an answer, not a question)."""
+    return {w for o in question.options for w in label_words(o.label)}
 
 
 def scenario_questions(sc: Scenario) -> list[str]:
@@ -343,8 +285,22 @@ class Answers:
         self._asked = {sc.id: scenario_questions(sc) for sc in scenarios.values()}
 
     def opening(self, sc_id: str, text: str) -> dict[str, str]:
-        """The questions of a scenario that the text opening it already settles («народила, не заміжня»)."""
-        return self.facts.settled(text, self._asked.get(sc_id, [])) if sc_id in self.scenarios else {}
+        """The questions of a scenario that the text opening it already settles («народила, не заміжня»). The
+        name of what is opened states nothing about the citizen («що оформити в я ветеран» is no «я ветеран»)."""
+        if sc_id not in self.scenarios:
+            return {}
+        return self.facts.settled(self._unnamed(sc_id, text), self._asked.get(sc_id, []))
+
+    def _unnamed(self, sc_id: str, text: str) -> str:
+        """The text without the title of the situation or service a scenario is about (hyphens as spaces)."""
+        sc = self.scenarios[sc_id]
+        about = self.kb.situations.get(sc.situation) or self.kb.services.get(sc.card or sc.situation)
+        if about is None:
+            return text
+        title = " ".join(words(about.title.replace("-", " ")))
+        said = " ".join(words(text.replace("-", " ")))
+        unnamed = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", " ", said) if title else said
+        return unnamed if unnamed != said else text
 
     def read(self, state: DialogState, text: str) -> Typed | None:
         """The answer to the question on screen and the questions the text settles; None if it says neither

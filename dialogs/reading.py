@@ -174,13 +174,29 @@ class Reader:
         at_question = run.at_question(state)
         if at_question and hit is None:  # only a clear match is worth leaving the question for
             turn.note(Kind.REASK, f"{state.scenario}:{state.step}")
-            return [Reply(texts.NOT_AN_ANSWER), *(run.current_question(state) or ())]
+            return [Reply(self._not_an_answer(state)), *(run.current_question(state) or ())]
         if hits:  # inside a dialog, listed with «continue», so the citizen's place is not lost
             turn.note(Kind.SEARCH)
             if not at_question:  # at a question a typed answer it could not read is no new subject
                 self.follow.listed(state, hits, hit or self._standing_out(hits))
             return self.views.search_results(hits, resume=run.in_step(state))
         return None
+
+    def _not_an_answer(self, state: DialogState) -> str:
+        """The re-ask's lead with one example of a typed answer: «так» to a yes-or-no question, else the first
+        words of the first option («у шлюбі»)."""
+        sc = self.scenarios.get(state.scenario or "")
+        step = sc.step(state.step or "") if sc else None
+        question = self.kb.questions.get(step.question or "") if step is not None else None
+        if question is None or not question.options:
+            return texts.NOT_AN_ANSWER
+        label = question.options[0].label
+        first = words(label)[:1]
+        if first and first[0] in ("так", "ні"):
+            example = first[0]  # «Так, обоє»: a yes is typed as «так»
+        else:
+            example = " ".join(label.split(",")[0].split()[:3]).casefold()
+        return texts.NOT_AN_ANSWER_EXAMPLE.format(example=example)
 
     def _free(self, state: DialogState) -> bool:
         """Whether a confident match may open its dialog: outside any dialog, or at the end of one (its

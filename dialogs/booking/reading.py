@@ -34,6 +34,7 @@ EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of th
     "любое", "любой день", "любое время", "все равно", "мне все равно", "без разницы", "неважно",
 }  # fmt: skip
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
+ORDINARY_STEMS = ("звичайн", "обычн", "загальн", "общ")  # «звичайна черга», «обычный»: no priority group
 PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their labels
     "combatant": (
         "убд",
@@ -76,6 +77,15 @@ def service_words(text: str, today: dt.date) -> str:
         if (found := find(said)) is not None:
             said = f"{said[: found.start]} {said[found.end :]}"
     return " ".join(w for w in typed.tokens(said) if w not in WISH_WORDS and not w.startswith(WISH_STEMS))
+
+
+def _without_when(text: str, today: dt.date) -> str:
+    """A text without the day and the time it names («пільг нема, на 9 грудня о 10» → «пільг нема, на»)."""
+    said = typed.norm(text)
+    for find in (lambda t: typed.find_date(t, today), typed.find_time):
+        if (found := find(said)) is not None:
+            said = typed.norm(f"{said[: found.start]} {said[found.end :]}")  # positions are of the normal form
+    return said
 
 
 def _typed_reply(replies: list[Reply]) -> list[Reply]:
@@ -174,8 +184,16 @@ class StepReading(MyBookings):
     async def _read_priority(self, turn: Turn, text: str) -> list[Reply] | None:
         a = STATE.load(turn.state)
         said = typed.yes_no(text)
+        if said is None:  # «пільг нема, на 9 грудня о 10»: the no, read without the day and time after it
+            said = typed.yes_no(_without_when(text, typed.kyiv_today(turn.now)))
+        if said is None and any(w.startswith(ORDINARY_STEMS) for w in typed.tokens(text)):
+            said = False  # «звичайна черга», «обычный»: no priority group
         if said is False and not self.booking.priority_only(a.office):
-            return await self._step(turn, "p", "no")
+            days = await self._step(turn, "p", "no")
+            # «ні, на 14 грудня о 10»: the day (and time) the no went on to name, as the next step would read it
+            if turn.state.step == "day" and self._names_when(turn, text):
+                return await self._read_when(turn, "day", text, " ".join(typed.tokens(text))) or days
+            return days
         groups = self.booking.data.priority_groups
         names = [(g.id, g.label) for g in groups]
         names += [(g.id, alias) for g in groups for alias in PRIORITY_ALIASES.get(g.id, ())]
@@ -186,6 +204,11 @@ class StepReading(MyBookings):
             lead = texts.PRIORITY_WHICH.format(example=groups[0].label.casefold() if groups else "")
             return [Reply(lead), *await self._office(turn, a.office)]
         return None
+
+    def _names_when(self, turn: Turn, text: str) -> bool:
+        """Whether a text names a day (the day step's answer typed one step early)."""
+        today = typed.kyiv_today(turn.now)
+        return typed.find_date(text, today, window=self.booking.data.horizon_days) is not None
 
     async def _read_when(self, turn: Turn, step: str, text: str, words: str) -> list[Reply] | None:
         a = STATE.load(turn.state)

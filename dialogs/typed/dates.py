@@ -47,7 +47,7 @@ _SMALL = {"два": 2, "дві": 2, "две": 2, "три": 3, "чотири": 4,
 _NUMERIC_DATE = re.compile(r"(?<![\d.:/])(\d{1,2})\s?[./](\d{1,2})(?:[./](\d{4}|\d{2}))?(?![\d:]|[./]\d)")
 _DAY_MONTH = re.compile(r"(?<![\d.:])(\d{1,2})(?:-?(?:го|ге|е|ое|ого))?\s+([a-zа-яіїєґ']+)")
 _DAY_OF_MONTH = re.compile(
-    r"(?<![\d.:])(\d{1,2})(?:(?:-?(?:го|ге|е))?\s+(?:числа|число)|-?(?:го|ге|ое|е)(?![\w']))"
+    r"(?<![\d.:])(\d{1,2})(?:(?:-?(?:го|ге|е|му))?\s+(?:числа|число|числу|числі)|-?(?:го|ге|ое|е)(?![\w']))"
 )
 _AFTER = re.compile(
     r"через\s+(?:(\d{1,2}|два|дві|две|три|чотири|четыре|п'ять|пять)\s+)?(дн\w*|день|тижн\w*|тиждень|недел\w*)"
@@ -62,6 +62,8 @@ _ORDINAL_STEMS = {
     20: ("двадцят", "двадцат"), 30: ("тридцят", "тридцат"),
 }  # fmt: skip
 _ORDINAL_OF = {stem: n for n, stems in _ORDINAL_STEMS.items() for stem in stems}
+_DAY_PARTS = {"вечера", "вечора", "вечером", "вечері"}  # «8 вечера» is no typo of «вчера»
+_HALF_BEFORE = re.compile(r"(?:пів|пол|половин[аиуі])\s*(?:на\s+)?$")  # before an hour: «пол десятого»
 _TENS = {"двадцять": 20, "двадцать": 20, "тридцять": 30, "тридцать": 30}
 _ORDINAL = re.compile(
     r"(?<![\w'])((?:(двадцять|двадцать|тридцять|тридцать)\s+)?("
@@ -145,7 +147,9 @@ def find_date(text: str, today: dt.date, *, window: int | None = None, past: boo
         day = _TENS.get(od.group(2) or "", 0) + _ORDINAL_OF[od.group(3)]
         after = od.group(4) or ""
         named = fuzzy_word(after, _MONTH_OF) if after else None
-        of_month = after in ("числа", "число")
+        of_month = after in ("числа", "число", "числу", "числі")
+        if _HALF_BEFORE.search(said[: od.start()]):
+            continue  # «в пол десятого», «пів на десяту»: a time of day
         if day > 31 or (od.group(3) == "друг" and named is None and not of_month):
             continue  # «другого» alone is «another» as often as «the second»
         date = _of_month(day, today, past) if named is None else _with_year(day, named, today, window, past)
@@ -162,7 +166,7 @@ def find_date(text: str, today: dt.date, *, window: int | None = None, past: boo
         return Found(today + dt.timedelta(days=days), later.start(), later.end())  # «через тиждень»
     for wm in WORD.finditer(said):
         word = wm.group()
-        if (shift := fuzzy_word(word, _RELATIVE, 85.0)) is not None:
+        if word not in _DAY_PARTS and (shift := fuzzy_word(word, _RELATIVE, 85.0)) is not None:
             return Found(today + dt.timedelta(days=shift), wm.start(), wm.end())
         weekday = _WEEKDAY_OF.get(word) if len(word) < 5 else fuzzy_word(word, _WEEKDAY_OF)
         if weekday is not None and past:

@@ -44,7 +44,7 @@ _HOUR_WORDS = {
 _HOUR_OF = {form: hour for hour, forms in _HOUR_WORDS.items() for form in forms}
 _HOUR_PATTERN = "|".join(sorted(map(re.escape, _HOUR_OF), key=len, reverse=True))
 _RANGES = (  # (words, start hour, end hour), longest first where one contains another
-    (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня"),
+    (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня", "к обеду"),
      OPENS, 13),
     (
         (
@@ -54,7 +54,7 @@ _RANGES = (  # (words, start hour, end hour), longest first where one contains a
         13,
         CLOSES,
     ),
-    (("в обід", "в обед", "на обід", "в обеденное", "обідня пора"), 12, 14),
+    (("в обід", "в обед", "на обід", "в обеденное", "обідня пора", "обід", "обед"), 12, 14),
     (("зранку", "вранці", "з ранку", "зрання", "рано", "утром", "с утра", "зутра", "уранці", "ранком"),
      OPENS, 12),
     (("ввечері", "увечері", "вечером", "під вечір", "под вечер", "ближче до вечора", "ближе к вечеру"),
@@ -73,6 +73,8 @@ _MARKED = re.compile(
 _HOURS = re.compile(
     r"(?<![\d.:])(\d{1,2})\s*(?:годин\w*|год|часов|часа|ч)\b(?:\s*(ранку|утра|дня|вечора|вечера))?"
 )
+_PART_OF_DAY = re.compile(r"(?<![\d.:])(\d{1,2})\s+(ранку|утра|дня|вечора|вечера)(?!\w)")  # «10 утра», «3 дня»
+_ONE_PM = re.compile(r"(?<!\w)(?:в\s+)?час\s+дня(?!\w)")  # «в час дня»: 13:00 («час» alone is «time»)
 _BARE = re.compile(r"(\d{1,2})")
 
 
@@ -89,10 +91,26 @@ def _in_office(hour: int, part: str | None = None) -> int:
     return hour + 12 if 1 <= hour < OPENS else hour
 
 
+def _within(at: dt.time, start: int, end: int) -> dt.time:
+    """An hour said with a part of the day, as that part means it: «после обеда в 2» 14:00, «вечером в 6» 18:00,
+    «утром в 10» 10:00."""
+    if start <= at.hour < end:
+        return at
+    for hour in (at.hour + 12, at.hour - 12):
+        if 0 <= hour <= 23 and start <= hour < end:
+            return at.replace(hour=hour)
+    return at
+
+
 def find_time(text: str) -> Found | None:
     """The first time of day a text names (a `TimeAsked`) and where: «о 10», «на 10 годину», «10:30»,
-    «10.30», «о пів на третю» (14:30), «на дві» (14:00), «після обіду», «зранку», «після 15»."""
-    said = norm(text)
+    «10.30», «о пів на третю» (14:30), «на дві» (14:00), «після обіду», «зранку», «після 15», «после обеда в 2»
+    (14:00)."""
+    return _find(norm(text))
+
+
+def _find(said: str) -> Found | None:
+    """`find_time` of a text already in its normal form (positions are of that text)."""
     if (cm := _CLOCK.search(said)) is not None:
         hour, minute = int(cm.group(1)), int(cm.group(2))
         return Found(TimeAsked(dt.time(_in_office(hour) if hour else 0, minute)), cm.start(), cm.end())
@@ -107,6 +125,12 @@ def find_time(text: str) -> Found | None:
     for words, start, end in _RANGES:
         for phrase in words:
             if (at := re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", said)) is not None:
+                exact = _find(f"{said[: at.start()]}{' ' * (at.end() - at.start())}{said[at.end() :]}")
+                if exact is not None and isinstance(exact.value, TimeAsked) and exact.value.end is None:
+                    # «после обеда в 2», «утром к 9»: the hour, read in the part of the day named
+                    at_hour = _within(exact.value.start, start, end)
+                    span = (min(at.start(), exact.start), max(at.end(), exact.end))
+                    return Found(TimeAsked(at_hour), *span)
                 return Found(TimeAsked(dt.time(start), dt.time(end)), at.start(), at.end())
     for m in _MARKED.finditer(said):
         said_hour = _hour(m.group(2))
@@ -120,6 +144,10 @@ def find_time(text: str) -> Found | None:
         if m.group(1) == "до" and hour > OPENS:
             return Found(TimeAsked(dt.time(OPENS), dt.time(hour)), m.start(), m.end())
         return Found(TimeAsked(dt.time(hour)), m.start(), m.end())
+    if (pm := _PART_OF_DAY.search(said)) is not None and int(pm.group(1)) <= 12:
+        return Found(TimeAsked(dt.time(_in_office(int(pm.group(1)), pm.group(2)))), pm.start(), pm.end())
+    if (one := _ONE_PM.search(said)) is not None:
+        return Found(TimeAsked(dt.time(13)), one.start(), one.end())
     if (hm := _HOURS.search(said)) is not None and int(hm.group(1)) <= 23:
         return Found(TimeAsked(dt.time(_in_office(int(hm.group(1)), hm.group(2)))), hm.start(), hm.end())
     if (bm := _BARE.fullmatch(bare_words(said))) is not None and int(bm.group(1)) <= 23:  # the whole answer: «10»

@@ -98,6 +98,46 @@ async def test_a_whole_booking_by_typing_only(
     assert (await _state(bot, "typist")).scenario is None
 
 
+@pytest.mark.parametrize(
+    ("lines", "day", "hour", "minute"),
+    [
+        # a no by its shape (a negation anywhere, no yes-word), a Russian date, a time with its part of the day
+        (["запис", "впо", "льгот нет никаких", "9 декабря", "после обеда в 2", "да все верно записывайте"],
+         9, 14, 0),
+        (["запис", "впо", "у мене нічого такого нема", "в понеділок", "вранці о 9", "звісно записуйте"],
+         7, 9, 0),
+        (["запис", "впо", "звичайна черга", "в понеділок", "в час дня", "все ок"], 7, 13, 0),
+    ],
+)  # fmt: skip
+async def test_answers_read_by_their_shape(bot: Bot, lines: list[str], day: int, hour: int, minute: int) -> None:
+    replies = await _talk(bot, "shape", lines)
+    assert "вас записано" in _text(replies), _text(replies)
+    (booking,) = await _bookings(bot)
+    assert booking.priority_group is None and booking.start is not None
+    assert booking.start.astimezone(KYIV).replace(tzinfo=None) == dt.datetime(2026, 12, day, hour, minute)
+
+
+async def test_a_no_at_the_priority_step_that_names_the_day_too_takes_both(bot: Bot) -> None:
+    await _talk(bot, "early", ["запис", "впо"])
+    assert (await _state(bot, "early")).step == "priority"
+    await _say(bot, "early", "пільг нема, на 9 грудня о 10")
+    state = await _state(bot, "early")
+    assert state.step == "confirm" and state.answers["day"] == "20261209"
+    assert state.answers["start"].startswith("202612091000")
+    await _say(bot, "early", "ні, не пільговик")  # a no alone still shows the days
+    await _talk(bot, "late", ["запис", "впо"])
+    replies = await _say(bot, "late", "ні")
+    assert (await _state(bot, "late")).step == "day" and any(p.startswith("q:d:") for p in _payloads(replies))
+
+
+@pytest.mark.parametrize("text", ["та не знаю я", "не зрозуміла", "а чому нема часу"])
+async def test_not_knowing_or_asking_at_the_priority_step_is_no_no(bot: Bot, text: str) -> None:
+    await _talk(bot, "unsure", ["запис", "впо"])
+    await _say(bot, "unsure", text)
+    state = await _state(bot, "unsure")
+    assert state.scenario == "booking" and state.step == "priority"
+
+
 async def test_a_priority_citizen_says_so_in_words(bot: Bot) -> None:
     await _talk(bot, "vet", ["записатися", "допомога впо"])
     replies = await _say(bot, "vet", "так")  # yes, but which category?

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Bot
-from dialogs.answers import content, polarity, read_answer
+from dialogs.answer_shape import content, polarity
+from dialogs.answers import read_answer
 from dialogs.outcome import Kind, Outcome
 from knowledge import Knowledge
 from knowledge.facts import Facts
@@ -315,3 +316,74 @@ def test_russian_words_of_a_choice_are_read_as_its_label_s(
 
 def test_a_russian_word_that_names_no_option_still_names_none(kb: Knowledge) -> None:
     assert read_answer(kb.questions["c72_category"], "ребенок", Facts(kb.questions.values())).value is None
+
+
+# --- answers read by their shape (issue 19, the holdout's lessons) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "expected"),
+    [
+        # a negation anywhere with no yes-word: «none» said, or a word of the question negated
+        ("child_under_14", "дітей нема", "no"),
+        ("child_under_14", "детей нет", "no"),
+        ("disability", "у мене нічого такого нема", "no"),
+        ("disability", "инвалидности нет никакой", "no"),
+        ("sb_res_military", "не військовозобовязаний", "no"),  # no apostrophe: nearly the yes label, negated
+        ("sb_res_military", "нет не военнообязанный", "no"),
+        ("sb_res_military", "я не військовий", "no"),
+        ("sa_birth_both_parents", "батька не буде", "no"),
+        # children named one by one or counted in words, ages not counted
+        ("child_under_14", "сын 8 лет", "yes"),
+        ("child_under_14", "есть сын 8 лет", "yes"),
+        ("child_under_14", "трое детей", "yes"),
+        ("child_under_14", "двоє дітей 5 і 8 років", "yes"),
+        # a relative names whom the choice is about; a question word that starts a label asks nothing
+        ("representative", "как представитель брата", "yes"),
+        ("representative", "представитель", "yes"),
+        ("representative", "за себя", "no"),
+        # the words that tell a yes-or-no question's labels apart («Так, одразу» / «Ні, пізніше»)
+        ("sa_birth_residence", "одразу реєструємо", "yes"),
+        ("sa_birth_residence", "зразу", "yes"),
+        ("sa_birth_residence", "не одразу", "no"),
+    ],
+)
+def test_a_reply_read_by_its_shape(kb: Knowledge, question: str, typed: str, expected: str) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "typed"),
+    [
+        (PENSION, "не працював"),  # another thing done or not, not what is asked
+        (PENSION, "та не знаю я"),
+        ("c11_separate_member", "не проживає з нами син"),  # the question's own negation, repeated
+        ("child_under_14", "а дітей нема?"),  # a question
+        ("sa_birth_married", "мама лежача, не може прийти сама"),  # a choice of three, and «може» negated
+        (PENSION, "не може сказати"),
+    ],
+)
+def test_a_shape_that_says_nothing_sure_is_not_read(kb: Knowledge, question: str, typed: str) -> None:
+    assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value is None
+
+
+def test_a_negated_statement_of_its_own_is_its_option(kb: Knowledge) -> None:
+    facts = Facts(kb.questions.values())
+    assert read_answer(kb.questions["c75_extra_docs"], "садочки не працюють", facts).value == "no_kindergarten"
+
+
+async def test_the_name_of_what_is_opened_states_nothing(bot: Bot) -> None:
+    answers = bot.engine.reader.answers
+    assert "sb_vet_who" not in answers.opening("ya-veteran", "що можна оформити в я ветеран")
+    assert answers.opening("ya-veteran", "що можна оформити в я-ветеран, я учасник бойових дій") == {
+        "sb_vet_who": "veteran"
+    }
+
+
+async def test_a_reask_gives_one_example_besides_the_buttons(citizen: EngineChannel) -> None:
+    await _loss(citizen)
+    seen = await citizen.send_text("так, не був")
+    assert "наприклад: «так»" in seen.text and any(p == "a:loss-of-relative:q1:yes" for _, p in seen.buttons)
+    seen = await citizen.press("s:k-drs-civil-registry-extract")
+    seen = await citizen.send_text("щось незрозуміле зовсім")  # a choice: the first words of its first option
+    assert "наприклад: «про мене»" in seen.text and "про родича" in seen.text

@@ -60,6 +60,41 @@ def test_neither_yes_nor_no(text: str) -> None:
     assert yes_no(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "льгот нет никаких", "пільг нема", "у мене нічого такого нема", "нет не военнообязанный",
+        "я не пільговик", "жодних пільг", "категорій ніяких", "я не отношусь ни к каким категориям",
+    ],
+)  # fmt: skip
+def test_a_no_by_its_shape(text: str) -> None:
+    """A negation anywhere in a short answer with no yes-word is a no."""
+    assert yes_no(text) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "звісно подаю", "да все верно записывайте", "так розписані фамілія однакова", "ага давайте",
+        "все ок", "годится",
+    ],
+)  # fmt: skip
+def test_a_yes_first_then_an_elaboration(text: str) -> None:
+    assert yes_no(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "та не знаю я", "не зрозуміла", "ні не зрозумів", "а чому нема часу", "чого нема вільних місць",
+        "так, не був", "да нет", "пільги є але не знаю які", "у нас пільг нема бо ми ще не оформили документи",
+    ],
+)  # fmt: skip
+def test_no_no_by_its_shape(text: str) -> None:
+    """Not knowing, not following, a question, a yes-word beside the negation, a story: neither yes nor no."""
+    assert yes_no(text) is None
+
+
 def test_not_knowing_is_told_apart() -> None:
     assert is_unknown("Не знаю") and is_unknown("хз") and not is_unknown("ні")
 
@@ -306,6 +341,42 @@ def test_time_ranges(text: str, start: int, end: int) -> None:
     assert asked.contains(dt.time(start)) and not asked.contains(dt.time(end))
 
 
+@pytest.mark.parametrize(
+    ("text", "hour"),
+    [("после обеда в 2", 14), ("після обіду на 3", 15), ("вечером в 6", 18), ("утром в 10", 10),
+     ("зранку на 9", 9), ("в обед в 12", 12)],
+)  # fmt: skip
+def test_an_hour_inside_a_part_of_the_day(text: str, hour: int) -> None:
+    """An hour and a part of the day: the hour, read as that part of the day means it."""
+    assert read_time(text) == TimeAsked(dt.time(hour))
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"), [("10 утра", 10), ("3 дня", 15), ("в час дня", 13), ("8 вечера", 20)]
+)
+def test_an_hour_with_its_part_of_the_day_and_no_mark(text: str, hour: int) -> None:
+    assert read_when(text, FRIDAY) == (None, TimeAsked(dt.time(hour)))  # «8 вечера» is no typo of «вчера»
+
+
+def test_lunch_alone_and_by_lunch_are_ranges_and_time_alone_is_no_hour() -> None:
+    assert read_time("обед") == TimeAsked(dt.time(12), dt.time(14))
+    assert read_time("к обеду") == TimeAsked(dt.time(8), dt.time(13))
+    assert read_time("інший час") is None and read_time("в который час") is None
+
+
+def test_a_half_hour_is_no_day_of_the_month_and_a_day_of_the_month_in_any_case() -> None:
+    assert read_when("завтра в пол десятого", FRIDAY) == (dt.date(2026, 12, 5), TimeAsked(dt.time(9, 30)))
+    assert read_when("пів на десяту", FRIDAY) == (None, TimeAsked(dt.time(9, 30)))
+    assert read_date("десятого", FRIDAY) == dt.date(2026, 12, 10)  # alone, an ordinal is still a day
+    assert read_date("к 14 числу", FRIDAY) == dt.date(2026, 12, 14)
+
+
+def test_a_part_of_the_day_alone_stays_a_range_and_an_hour_outside_it_stays_as_said() -> None:
+    assert read_time("после обеда") == TimeAsked(dt.time(13), dt.time(20))
+    assert read_time("на 10 после обеда") == TimeAsked(dt.time(10))  # 22:00 is no office hour either
+    assert read_when("завтра после обеда в 2", FRIDAY) == (dt.date(2026, 12, 5), TimeAsked(dt.time(14)))
+
+
 @pytest.mark.parametrize("text", ["так", "завтра", "в четвер", "25:00", "", "паспорт", "99"])
 def test_no_time(text: str) -> None:
     assert read_time(text) is None
@@ -370,6 +441,20 @@ def test_not_a_number(text: str) -> None:
 )  # fmt: skip
 def test_counts(text: str, n: int) -> None:
     assert read_count(text) == n
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [("есть сын 8 лет", 1), ("син і донька", 2), ("одна донька 5 років", 1), ("двоє дітей 5 і 8 років", 2),
+     ("внучка", 1)],
+)  # fmt: skip
+def test_children_named_one_by_one_and_ages_not_counted(text: str, n: int) -> None:
+    assert read_count(text) == n
+
+
+@pytest.mark.parametrize("text", ["8 лет", "2 роки", "дети", "діти є", "мені 40 років"])
+def test_an_age_or_children_with_no_number_count_nothing(text: str) -> None:
+    assert read_count(text) is None
 
 
 @pytest.mark.parametrize("text", ["", "багато", "двоє або троє", "25", "не сама"])

@@ -1,0 +1,176 @@
+"""The shape of a typed reply, for dialogs/answers.py: the yes or no it starts with and what its other words
+say, the option a bare yes or no picks, a reply's content words (each with whether it is negated), and a no read
+by its shape («дітей нема», «не військовозобовязаний»). Pure functions of a question and a text."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from dialogs.answer_words import (
+    AFFIRM,
+    CHOICE_FILLER,
+    KIN,
+    NEGATION,
+    NO_LEAD,
+    NONE_WORDS,
+    WEAK_LEAD,
+    YES_LEAD,
+)
+from dialogs.typed.yesno import negated
+from dialogs.words import FILLER_WORDS, NO_WORDS, YES_WORDS
+from knowledge.facts import LIGHT, NEGATED_AFTER, NEGATED_BEFORE, NEGATIONS, forms, same_word
+from knowledge.schema import Option, Question
+from knowledge.text import clean, skeleton, words
+
+YES, NO = "yes", "no"
+LONGEST_LEAD = 4  # words of the longest yes/no phrase
+_REPEATS = re.compile(r"(.)\1+")
+# The endings of a verb's forms (past, present, infinitive; skeletons: no «ь»): «не працював», «не служить».
+_VERB = re.compile(r"(?:[аиоуеяю]в|[уюаи]е|[аиоеяуы]л[аои]?|ю|[иаяеую]т|ти|тися|тся|вся|лся|лася)$")
+
+
+def squeeze(text: str) -> str:
+    """Repeated letters once: «таак» → «так», «нееет» → «нет»."""
+    return _REPEATS.sub(r"\1", text)
+
+
+def in_words(phrase: str, known: set[str]) -> bool:
+    return phrase in known or squeeze(phrase) in known
+
+
+def lead(typed: list[str]) -> tuple[str, list[str]] | None:
+    """The yes or no a reply starts with, and the words after it; None if it starts with neither."""
+    for size in range(min(LONGEST_LEAD, len(typed)), 0, -1):
+        phrase = " ".join(typed[:size])
+        yes, no = in_words(phrase, YES_WORDS), in_words(phrase, NO_WORDS)
+        if phrase in WEAK_LEAD and size < len(typed):
+            return None  # «не зрозуміла», «не працював»: a word negated, not a «no»
+        if yes != no:
+            return (YES if yes else NO), typed[size:]
+    return None
+
+
+def polarity(text: str) -> str | None:
+    """«yes» or «no» when the whole text is one of them, or starts with one and says nothing against it."""
+    typed = words(text)
+    found = lead(typed)
+    if found is None:
+        return None
+    said, rest = found
+    rest_said = rest_polarity(rest)
+    return said if rest_said in (None, said) else None
+
+
+def rest_polarity(rest: list[str]) -> str | None:
+    """What the words after a yes or no say on their own: a negation says no, a yes word yes."""
+    if any(w in NEGATION for w in rest):
+        return NO
+    if any(w in AFFIRM for w in rest):
+        return YES
+    return None
+
+
+def polar_option(question: Question, said: str) -> Option | None:
+    """The one option a bare yes or no picks: the one whose label starts with it («Так, обоє», «Немає»)."""
+    fits = led_by(question, YES_LEAD if said == YES else NO_LEAD)
+    if not fits and len(question.options) == 2:  # «Так, обоє» / «Прийде один з батьків»: «ні» is the other
+        others = led_by(question, NO_LEAD if said == YES else YES_LEAD)
+        fits = [o for o in question.options if len(others) == 1 and o is not others[0]]
+    return fits[0] if len(fits) == 1 else None
+
+
+def led_by(question: Question, first: set[str]) -> list[Option]:
+    return [o for o in question.options if (label := label_words(o.label)) and label[0] in first]
+
+
+# Labels, names and question texts are the knowledge's, a bounded set read on every typed answer: what is made of
+# them once is kept (never a citizen's text: that is read each time).
+@lru_cache(maxsize=4096)
+def label_words(label: str) -> tuple[str, ...]:
+    return tuple(w for w in re.split(r"[^\w'’]+", clean(label)) if w)
+
+
+@lru_cache(maxsize=4096)
+def clean_label(label: str) -> str:
+    return clean(label)
+
+
+@lru_cache(maxsize=4096)
+def label_content(label: str) -> tuple[tuple[str, bool], ...]:
+    """`content` of a label, a name or a question text (the knowledge's own words only)."""
+    return tuple(content(label))
+
+
+def negates(text: str) -> bool:
+    return any(w in NEGATION for w in words(text))
+
+
+def negated_reply(question: Question, text: str, said: str | None) -> str | None:
+    """The «no» option of a yes-or-no question for a short reply that says no by its shape: a negation anywhere,
+    no yes-word, no question, and either «none» said («дітей нема», «у мене нічого такого нема») or a word of
+    the question negated («не військовозобовязаний», «я не військовий»). Not when the reply only
+    repeats a negation of the question («Чи є член сім'ї, який не проживає разом?» — «не проживає син»), nor
+    when the phrase it states is an option that is itself a negation («Садочки не працюють»)."""
+    if not negated(text):
+        return None
+    target = polar_option(question, NO)
+    polar = is_yes_no(question) or (len(question.options) == 2 and polar_option(question, YES) is not None)
+    if target is None or not polar:
+        return None  # a choice among more than a yes and a no («Не в шлюбі» is one of three)
+    if said is not None and said != target.value:
+        stated = next((o for o in question.options if o.value == said), None)
+        if stated is not None and any(neg for _, neg in label_content(stated.label)):
+            return None  # a negated statement of its own: the phrase read it
+    asked = label_content(question.text)
+    typed = content(text)
+    if any(neg and any(same_word(a, w) for a, was in asked if was) for w, neg in typed):
+        return None  # the question's own negation, repeated
+    phrases = [*question.topics, *(p for o in question.options for p in (o.label, *o.said, *o.names))]
+    about = [a for a, _ in asked] + [w for p in phrases for w, _ in label_content(p)]
+    if set(words(text)) & NONE_WORDS:
+        return target.value  # «дітей нема», «льгот нет никаких»
+    for word, neg in typed:
+        verb = bool(_VERB.search(word)) or word in MODALS
+        if neg and (not verb or any(same_word(a, word) for a in about)):
+            return target.value  # «не военнообязанный», «я не пенсіонерка», «не отримую» (asked about)
+    return None  # «не працював» to «Чи був пенсіонером?»: something else done or not, not what is asked
+
+
+# Words that name no option: pronouns, particles, yes and no (compared as skeletons, knowledge.text.skeleton).
+NOT_CONTENT = LIGHT | NEGATIONS | frozenset(
+    skeleton(w)
+    for w in (
+        *FILLER_WORDS, *CHOICE_FILLER, *AFFIRM, *YES_LEAD,
+        *("мене", "мені", "нас", "нам", "меня", "мне", "себе", "себя", "ти", "ты", "ви", "вы", "він", "вона"),
+        *("вони", "он", "она", "они", "є", "есть", "маю", "имею", "це", "то", "там", "тут", "от", "ось", "вот"),
+        *("хочу", "хочемо", "треба", "потрібно", "надо", "нужно", "буде", "будет", "ой", "ага", "угу", "дуже"),
+    )
+)  # fmt: skip
+
+
+KIN_SKELETONS = frozenset(skeleton(w) for w in KIN)
+# Verbs of ability and wish, whose endings are no verb's ending («не може прийти»): what follows is negated.
+MODALS = frozenset(
+    skeleton(w) for w in ("може", "можу", "можемо", "можуть", "могу", "можем", "хочу", "хоче", "хочемо", "хочет")
+)
+
+
+def content(text: str) -> list[tuple[str, bool]]:
+    """The content words of a text as skeletons, each with whether a negation next to it turns it around
+    («пріоритету немає», «не працюю», «без пріоритету»)."""
+    typed = forms(text)
+    out = []
+    for i, word in enumerate(typed):
+        if word in NOT_CONTENT:
+            continue
+        before = typed[i - 1] if i > 0 else ""
+        after = typed[i + 1] if i + 1 < len(typed) else ""
+        out.append((word, before in NEGATED_BEFORE or after in NEGATED_AFTER))
+    return out
+
+
+def is_yes_no(question: Question) -> bool:
+    """A yes-or-no question («Так, свідоцтво втрачено» / «Ні»): its labels repeat the question's words, so
+    naming them says neither yes nor no."""
+    return bool(led_by(question, YES_LEAD)) and bool(led_by(question, NO_LEAD - WEAK_LEAD))
