@@ -30,8 +30,8 @@ from knowledge.loader import Knowledge
 from testkit.net import ROOT
 
 CORPUS = ROOT / "tests" / "conversations"
-PARTS = ("tuning", "holdout", "fresh")  # holdout, fresh: never tuned on (fresh: by an author who never read
-# how the bot understands text, after the holdout part had been seen by developers)
+PARTS = ("tuning", "holdout", "fresh")  # fresh: never tuned on, by an author who never read how the bot understands
+# text; holdout: never tuned on until 2026-12-07, tuning material since (its turns had been seen by developers)
 KINDS = ("follow-up", "typed answer", "intent", "search")  # what the issue counts
 COUNTED_AS = {
     "follow-up": "follow-up",

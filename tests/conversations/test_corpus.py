@@ -17,7 +17,7 @@ from knowledge import Knowledge
 from testkit.conversation import TurnResult, differences, engine_voice, run_conversation, run_corpus
 from testkit.corpus import KINDS, PARTS, Conversation, Expect, Observed, Turn, judge, known_ids, load
 
-MIN_TURNS, MIN_CONVERSATIONS, MIN_HOLDOUT = 300, 80, 0.25
+MIN_TURNS, MIN_CONVERSATIONS, MIN_BLIND = 300, 80, 0.25
 THRESHOLD_OVERALL, THRESHOLD_PER_KIND = 0.95, 0.90  # the goal of issue 19
 BOOKING_STEPS = {"office", "priority", "day", "time", "confirm"}  # dialogs/booking/steps.py
 
@@ -38,7 +38,8 @@ def test_the_corpus_is_big_enough_and_keeps_a_quarter_held_out(corpus: dict[str,
     every = [c for part in PARTS for c in corpus[part]]
     turns = len(_typed(every))
     assert turns >= MIN_TURNS and len(every) >= MIN_CONVERSATIONS
-    assert len(_typed(corpus["holdout"])) / turns >= MIN_HOLDOUT
+    # The part never tuned on (issue 19: at least a quarter): fresh.yaml. holdout.yaml was tuned on from 2026-12-07.
+    assert len(_typed(corpus["fresh"])) / turns >= MIN_BLIND
     assert all(3 <= len(c.typed) <= 6 for c in every), [c.id for c in every if not 3 <= len(c.typed) <= 6]
     ids = Counter(c.id for c in every)
     assert not [i for i, n in ids.items() if n > 1]
