@@ -69,17 +69,20 @@ def parts(text: str) -> tuple[list[str], list[str]]:
     return questions, [c for c in dict.fromkeys(context) if c and c not in questions]
 
 
-def find(understander: Understander, text: str, limit: int = 5) -> tuple[str, Understanding]:
+def find(
+    understander: Understander, text: str, limit: int = 5, *, about_death: bool = False
+) -> tuple[str, Understanding]:
     """The part of `text` that holds its question, and what it means. A text of at most MAX_WORDS words is
     read whole, as it is. In a longer one, a question that names a service (or asks for something) is answered
     as it is; a question that names nothing («куди мені йти і що взяти?») asks its facet about the service the
-    story names (the intents of the story itself are not its question: «дзвонила на гарячу лінію»)."""
+    story names (the intents of the story itself are not its question: «дзвонила на гарячу лінію»).
+    `about_death`: the conversation is about a death already (Understander.understand)."""
     if len(words(text)) <= MAX_WORDS:
-        return text, understander.understand(text, limit=limit)
+        return text, understander.understand(text, limit=limit, about_death=about_death)
     questions, context = parts(text)
     weak: tuple[str, Understanding] | None = None
     for part in questions:
-        got = understander.understand(part, limit=limit)
+        got = understander.understand(part, limit=limit, about_death=about_death)
         if got.confident is not None:
             return part, got
         if weak is None and (got.hits or _ASKING & set(got.intents)):
@@ -89,9 +92,9 @@ def find(understander: Understander, text: str, limit: int = 5) -> tuple[str, Un
     asked = questions[0] if questions else ""
     facet = understander.facet_asked(asked) if asked else None
     for part in context:
-        got = understander.understand(part, limit=limit)
+        got = understander.understand(part, limit=limit, about_death=about_death)
         if not questions and (got.hits or _ASKING & set(got.intents)):
             return part, got  # a story with no question: what it names
         if got.hits:
             return asked, replace(got, intents=(), facet=facet or got.facet)
-    return (asked, understander.understand(asked, limit=limit)) if asked else (text, got)
+    return (asked, understander.understand(asked, limit=limit, about_death=about_death)) if asked else (text, got)

@@ -87,7 +87,9 @@ class Reader:
         if (typed := self.answers.read(state, words)) is not None:  # «так», «нема», «не заміжня», …
             turn.note(Kind.ANSWER, f"{state.scenario}:{state.step}")
             return run.take(state, typed.value, typed.settled)
-        asked, understood = question.find(self.understander, text)  # a long story: the part that asks
+        about = self.follow.focus(state)  # after «помер батько», «за скільки роблять свідоцтво» is about the death
+        grief = about is not None and self.understander.guarded(about.kind, about.id)
+        asked, understood = question.find(self.understander, text, about_death=grief)  # a long story: what asks
         if state.misses and (understood.hits or understood.intents):  # an unchanged value still costs a flush
             state.misses = 0
         if (answer := await self._typed(turn, understood, text, asked)) is not None:

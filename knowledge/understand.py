@@ -255,9 +255,13 @@ class Understander:
         # The phrasings the Center attached (knowledge/phrasings.py): the one part that changes while it runs.
         self.learned = Learned(index)
 
-    def understand(self, text: str, limit: int = 5, *, learned: bool | Learned = True) -> Understanding:
+    def understand(
+        self, text: str, limit: int = 5, *, learned: bool | Learned = True, about_death: bool = False
+    ) -> Understanding:
         """What `text` means; `learned`: an attached phrasing it says is its confident answer (these phrasings
-        instead of the process's when given)."""
+        instead of the process's when given); `about_death`: the conversation is already about a death or a loss
+        (what is in focus is guarded), so the guarded answers may be found without the text naming a death
+        («за скільки роблять свідоцтво» after «помер батько»)."""
         said = words(text)[:MAX_WORDS]
         placed, consumed, meaningful = self._place(said)
         intents, facet, death, topic = self._read(placed)
@@ -268,7 +272,7 @@ class Understander:
         default = None
         if rest and limit > 0:
             hits = self._index.search(rest, limit + len(self._guarded))
-            if not death:
+            if not (death or about_death):
                 hits = [h for h in hits if f"{h.kind}/{h.id}" not in self._guarded]
             if hits and (default := self._default(said, meaningful - consumed)):
                 first = replace(self._targets[default], score=hits[0].score)
@@ -284,6 +288,11 @@ class Understander:
         return Understanding(
             intents=intents, facet=facet if hits else None, hits=hits, confident=confident, topic=topic
         )
+
+    def guarded(self, kind: str, ident: str) -> bool:
+        """Whether `kind/ident` (a service or a situation) is an answer offered only when a death or a loss is
+        named (intents.yaml `death.guarded`)."""
+        return f"{kind}/{ident}" in self._guarded
 
     def facet_asked(self, text: str) -> Facet | None:
         """The facet a question asks about even when it names no service («скільки коштує?», «а де це»), for a

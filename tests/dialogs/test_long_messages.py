@@ -83,9 +83,9 @@ class Counting:
     def __init__(self, inner: Understander) -> None:
         self.inner, self.calls = inner, 0
 
-    def understand(self, text: str, limit: int = 5) -> Understanding:
+    def understand(self, text: str, limit: int = 5, *, about_death: bool = False) -> Understanding:
         self.calls += 1
-        return self.inner.understand(text, limit)
+        return self.inner.understand(text, limit, about_death=about_death)
 
     def facet_asked(self, text: str) -> Facet | None:
         self.calls += 1
