@@ -46,6 +46,7 @@ from dialogs.messages import Attachment, Button, Reply
 from handlers.telegram import sender as sender_module
 from handlers.telegram.render import CONTACT_KEYBOARD, REMOVE_KEYBOARD
 from handlers.telegram.sender import (
+    GROUP_BURST,
     MAX_ATTEMPTS,
     OVERALL,
     PER_CHAT_BURST,
@@ -515,6 +516,25 @@ def test_the_default_gates_use_the_rates_given() -> None:
     assert isinstance(tuned._chats, LocalRate) and isinstance(tuned._global, LocalRate)
     assert (tuned._chats.rate, tuned._chats.burst, tuned._chats._max_keys) == (2.0, 5, 7)
     assert (tuned._global.rate, tuned._global.burst) == (50.0, 5.0)
+
+
+def test_the_default_group_gate_is_twenty_a_minute_with_a_burst_of_three() -> None:
+    """Telegram's pace into a group (the operators'): ≈ 20 messages a minute; a hundred groups remembered."""
+    groups = TelegramSender(Bot("1:X", session=Session()), _noop)._groups
+    assert isinstance(groups, LocalRate)
+    assert (groups.rate * 60, groups.burst, groups._max_keys) == (20.0, 3, 100) and GROUP_BURST == 3
+    tuned = TelegramSender(Bot("1:X", session=Session()), _noop, group_rate=6.0)._groups
+    assert isinstance(tuned, LocalRate) and tuned.rate == 0.1
+
+
+async def test_a_group_is_paced_by_its_own_key_first_and_a_private_chat_never_by_a_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    paced: list[str] = []
+    rig = Rig(monkeypatch, group_gate=Gate("group", paced))
+    for chat in (-1001, -1002, CHAT):
+        assert await rig.sender.send_text(chat, "a") is True
+    assert paced == ["group:-1001", "group:-1002"]  # each group its own bucket; the citizen's chat none
 
 
 async def passes(gate: LocalRate, key: str) -> bool:
