@@ -41,7 +41,8 @@ _HOUR_WORDS = {
     12: ("дванадцять", "дванадцяту", "дванадцятій", "дванадцята", "дванадцятої", "двенадцать",
          "двенадцатого", "двенадцати"),
 }  # fmt: skip
-_HOUR_OF = {form: hour for hour, forms in _HOUR_WORDS.items() for form in forms}
+# each form also as typed without its apostrophe («о девятій», «на пяту»)
+_HOUR_OF = {f: hour for hour, forms in _HOUR_WORDS.items() for form in forms for f in (form, form.replace("'", ""))}
 _HOUR_PATTERN = "|".join(sorted(map(re.escape, _HOUR_OF), key=len, reverse=True))
 _RANGES = (  # (words, start hour, end hour), longest first where one contains another
     (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня", "к обеду"),

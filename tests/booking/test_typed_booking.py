@@ -227,6 +227,26 @@ async def test_a_question_about_another_service_keeps_the_booking(bot: Bot) -> N
     assert (await _state(bot, "other")).step == "time"
 
 
+async def test_a_question_naming_the_service_being_booked_is_about_it(bot: Bot) -> None:
+    """«а скільки коштує допомога» while booking the ВПО allowance: its fee, not a list of every «допомога»."""
+    await _to_step(bot, "named", "day")
+    replies = await _say(bot, "named", "а скільки коштує допомога")
+    assert "безоплатн" in _text(replies) and "q:go" in _payloads(replies)
+    assert "Ось що я знайшов" not in _text(replies)
+    assert (await _state(bot, "named")).step == "day"
+
+
+@pytest.mark.parametrize("step", ["time", "confirm"])
+@pytest.mark.parametrize("thanks", ["спасибо большое", "дякую"])  # («ок» at the confirmation is a yes)
+async def test_thanks_at_a_step_is_thanked_and_the_booking_kept(bot: Bot, step: str, thanks: str) -> None:
+    await _to_step(bot, "polite", step)
+    answers = dict((await _state(bot, "polite")).answers)
+    replies = await _say(bot, "polite", thanks)
+    assert "Вибачте, не зрозумів" not in _text(replies)
+    after = await _state(bot, "polite")
+    assert (after.scenario, after.step, after.answers) == ("booking", step, answers)
+
+
 async def test_times_near_or_in_the_range_asked(bot: Bot) -> None:
     await _to_step(bot, "when", "time")
     replies = await _say(bot, "when", "о 10:05")  # not a slot: the nearest one, said so
