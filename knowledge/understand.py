@@ -282,8 +282,10 @@ class Understander:
                 first = replace(self._targets[default], score=hits[0].score)
                 hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
             hits = hits[:limit]
-        # a question that asks a facet names its subject no less clearly: only a confident match answers it
-        confident = hits[0] if hits and (default or self.is_confident(hits, clear=facet is None)) else None
+        # a question that asks a facet names its subject no less clearly: only a confident match answers it; but
+        # the documents of a life situation are its checklist («помер чоловік, що тепер з документами»)
+        clear = facet is None or (facet == Facet.DOCS and bool(hits) and hits[0].kind == "situation")
+        confident = hits[0] if hits and (default or self.is_confident(hits, clear=clear)) else None
         attached = learned if isinstance(learned, Learned) else self.learned if learned else None
         if attached is not None and limit > 0 and rest and (target := attached.match(text)) is not None:
             sure = target_hit(self._kb, target)

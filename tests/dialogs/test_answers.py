@@ -285,7 +285,6 @@ async def test_a_mother_says_so_at_who_applies(citizen: EngineChannel) -> None:
         ("c11_separate_member", "всі живем разом", "no"),
         ("representative", "за сина", "yes"),  # any relative, not only the parents listed first
         ("representative", "за мужа", "yes"),
-        ("representative", "про себя", "no"),
         ("sb_vet_who", "я военный", "veteran"),  # a serving soldier is a defender
         ("sb_vet_who", "служу в зсу", "veteran"),
     ],

@@ -180,6 +180,12 @@ def test_a_first_hit_far_ahead_of_the_others_is_confident(understander: Understa
     assert got.confident is not None and got.confident.id == "care-fact-act"
 
 
+def test_the_documents_of_a_clear_situation_are_its_checklist(understander: Understander) -> None:
+    got = understander.understand("у бабусі помер дід які документи")
+    assert got.facet is Facet.DOCS and got.hits[0].score < CONFIDENT_SCORE
+    assert got.confident is not None and got.confident.id == "loss-of-relative"
+
+
 def test_a_facet_question_needs_a_confident_match(understander: Understander) -> None:
     """With a facet asked, only a confident match answers it («і як довго чекати рішення» is about the thing in
     focus, not a weak first hit far ahead of the rest)."""
