@@ -37,9 +37,7 @@ STEM_FUZZY_MIN_LEN = 5
 # Calibrated on tests/knowledge/search_cases.yaml (bench/search_quality.py prints precision and coverage).
 CONFIDENT_SCORE = 0.75
 CONFIDENT_MARGIN = 0.08
-# … or, a little weaker, far ahead of every other («у мене помер чоловік що тепер робити з документами»).
-CLEAR_SCORE = 0.6
-CLEAR_MARGIN = 0.2
+CLEAR_SCORE, CLEAR_MARGIN = 0.6, 0.2  # … or, a little weaker, far ahead of every other hit
 
 
 class Intent(StrEnum):
@@ -388,11 +386,9 @@ class Understander:
     def is_confident(self, hits: Sequence[SearchHit], *, clear: bool = True) -> bool:
         """Whether the first hit is a confident single answer (see CONFIDENT_SCORE, CONFIDENT_MARGIN), or, when
         `clear` ones count, a clear one (CLEAR_SCORE, CLEAR_MARGIN)."""
-        if not hits:
-            return False
-        margin = self.margin(hits)
-        return (hits[0].score >= CONFIDENT_SCORE and margin >= CONFIDENT_MARGIN) or (
-            clear and hits[0].score >= CLEAR_SCORE and margin >= CLEAR_MARGIN
+        score, margin = (hits[0].score, self.margin(hits)) if hits else (0.0, 0.0)
+        return (score >= CONFIDENT_SCORE and margin >= CONFIDENT_MARGIN) or (
+            clear and score >= CLEAR_SCORE and margin >= CLEAR_MARGIN
         )
 
 

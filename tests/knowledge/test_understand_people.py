@@ -54,6 +54,13 @@ def _first(u: Understander, text: str) -> str | None:
         ("у меня поменялась смена на работе можно запись на другой день", Intent.MOVE_BOOKING),
         ("поменяйте дату визита", Intent.MOVE_BOOKING),
         ("відмінити візит", Intent.CANCEL_BOOKING),
+        ("не прийду", Intent.CANCEL_BOOKING),
+        ("не зможу прийти на запис", Intent.CANCEL_BOOKING),
+        ("я не можу прийти бо хворію", Intent.HOME_VISIT),  # cannot come at all: no cancel
+        ("хочу поміняти час", Intent.MOVE_BOOKING),
+        ("не встигаю, давайте іншим днем", Intent.MOVE_BOOKING),
+        ("видалити акаунт", Intent.FORGET),
+        ("все погано", Intent.DISTRESS),
         # how late, «your schedule»
         ("а в вівторок допізна", Intent.HOURS),
         ("а хоч графік ваш скажіть", Intent.HOURS),
