@@ -254,7 +254,8 @@ class SearchIndex:
             best: dict[int, float] = {}
             for reading in readings:
                 for doc, value in self._reading_gain(reading, strong).items():
-                    best[doc] = max(best.get(doc, 0.0), value)
+                    if doc not in best or value > best[doc]:  # the best reading's (gains are positive)
+                        best[doc] = value
             for doc, value in best.items():
                 gained[doc] += value
         base = {doc: value / total * self._entries[doc].rank for doc, value in gained.items()}
@@ -287,13 +288,16 @@ class SearchIndex:
         words that phrase has (of two names said whole, the longer is the more specific)."""
         filled: dict[int, set[int]] = defaultdict(set)
         slots = self._phrase_slots[doc]
-        for term in terms:
-            for phrase, word in slots.get(term, ()):
+        for term in terms & slots.keys():  # the order of the terms does not matter: sets are filled
+            for phrase, word in slots[term]:
                 filled[phrase].add(word)
         lengths = self._phrase_len[doc]
-        return max(
-            ((len(words) / lengths[phrase], len(words)) for phrase, words in filled.items()), default=(0.0, 0)
-        )
+        best = (0.0, 0)
+        for phrase, words in filled.items():  # a loop, not max() over a generator: this runs per hit
+            said = len(words)
+            if (found := (said / lengths[phrase], said)) > best:
+                best = found
+        return best
 
     def _reading_gain(self, reading: Reading, strong: set[str]) -> dict[int, float]:
         """Per document: the mean over the reading's words of the best sim × idf × field weight."""
