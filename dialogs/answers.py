@@ -60,7 +60,7 @@ from dialogs.answer_words import (
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
 from dialogs.typed.counts import counts_children, read_count
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
-from knowledge.facts import Facts, same_word
+from knowledge.facts import Facts, Match, same_word
 from knowledge.loader import Knowledge
 from knowledge.schema import Option, Question
 from knowledge.text import clean, skeleton, words
@@ -103,18 +103,24 @@ def _unknown(joined: str) -> bool:
     return found is not None
 
 
-def read_answer(question: Question, text: str, facts: Facts | None = None) -> Reading:
-    """What a typed reply says to `question` (see the module's order)."""
+def read_answer(
+    question: Question, text: str, facts: Facts | None = None, phrases: list[Match] | None = None
+) -> Reading:
+    """What a typed reply says to `question` (see the module's order). `phrases`: the text's phrases of
+    `question` found already (`Facts.matches`), if the caller has them."""
     typed = words(text)
     if not typed:
         return Reading()
     joined = " ".join(typed)
     if _unknown(joined):
         return Reading(UNKNOWN if question.allow_unknown else None)
-    best = max(question.options, key=lambda o: fuzz.ratio(joined, clean_label(o.label)))
-    if fuzz.ratio(joined, clean_label(best.label)) >= 85 and negates(joined) == negates(clean_label(best.label)):
+    best, score = question.options[0], -1.0
+    for option in question.options:  # the first of the closest labels
+        if (ratio := fuzz.ratio(joined, clean_label(option.label))) > score:
+            best, score = option, ratio
+    if score >= 85 and negates(joined) == negates(clean_label(best.label)):
         return Reading(best.value)  # nearly the label, negated alike («не військовозобовязаний» is no «Так, …»)
-    said = facts.settled(text, [question.id]).get(question.id) if facts else None
+    said = facts.settled(text, [question.id], phrases).get(question.id) if facts else None
     found = lead(typed)
     if found is not None:
         polar, rest = found
@@ -303,12 +309,15 @@ class Answers:
             return None
         question = self.kb.questions.get(step.question or "") if step.kind == StepKind.QUESTION else None
         value = None
+        asked = self._asked[sc.id]
+        found = self.facts.matches(text, asked)  # the phrases of the scenario's questions, found once
         if question is not None:
-            reading = read_answer(question, text, self.facts)
+            mine = [m for m in found if m.question == question.id]  # what `matches(text, [question.id])` finds
+            reading = read_answer(question, text, self.facts, mine)
             if reading.conflict:
                 return None
             value = reading.value
-        settled = {} if asks_something(text) else self.facts.settled(text, self._asked[sc.id])
+        settled = {} if asks_something(text) else self.facts.settled(text, asked, found)
         if question is not None:
             stated = settled.pop(question.id, None)
             value = value or stated

@@ -206,10 +206,13 @@ class Facts:
                 found.append(Match(qid, value, span[0], span[1], len(phrase)))
         return found
 
-    def settled(self, text: str, only: Iterable[str] | None = None) -> dict[str, str]:
-        """Question id → the option the text states, for each question it settles (one option only)."""
+    def settled(
+        self, text: str, only: Iterable[str] | None = None, found: list[Match] | None = None
+    ) -> dict[str, str]:
+        """Question id → the option the text states, for each question it settles (one option only). `found`:
+        `matches(text, only)`, when the caller has found them already."""
         kept: list[Match] = []
-        for m in sorted(self.matches(text, only), key=lambda m: -m.size):
+        for m in sorted(self.matches(text, only) if found is None else found, key=lambda m: -m.size):
             # A shorter phrase inside a longer one of another question says less: «прийде один» is not «один».
             if any(
                 k.question != m.question and k.size > m.size and m.start < k.end and k.start < m.end
