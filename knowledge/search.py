@@ -140,22 +140,22 @@ class SearchIndex:
                 for f in self._forms_of_text(variant):
                     self._synonyms[f].append(meaning)
         postings: dict[str, dict[int, float]] = defaultdict(dict)
-        # Per entry: phrase lengths, and for each term the (phrase, word) slots it fills.
+        # Per entry: phrase lengths, and for each term the words it fills in each phrase (phrase → a bit per word).
         self._phrase_len: list[list[int]] = []
-        self._phrase_slots: list[dict[str, list[tuple[int, int]]]] = []
+        self._phrase_slots: list[dict[str, tuple[tuple[int, int], ...]]] = []
         for i, entry in enumerate(self._entries):
             for text, weight in entry.texts:
                 for form in self._forms_of_text(text):
                     postings[form][i] = max(postings[form].get(i, 0.0), weight)
             phrases = [p for p in (self._phrase(k) for k in (entry.title, *entry.phrases)) if p]
-            slots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            slots: dict[str, dict[int, int]] = defaultdict(dict)
             for pi, phrase in enumerate(phrases):
                 for wi, forms in enumerate(phrase):
                     for form in forms:
                         if i in postings.get(form, ()):  # a term the entry lacks never matches it
-                            slots[form].append((pi, wi))
+                            slots[form][pi] = slots[form].get(pi, 0) | 1 << wi
             self._phrase_len.append([len(p) for p in phrases])
-            self._phrase_slots.append(dict(slots))
+            self._phrase_slots.append({form: tuple(words.items()) for form, words in slots.items()})
         n = max(len(self._entries), 1)
         self._postings = dict(postings)
         self._idf = {t: math.log(1 + n / len(docs)) for t, docs in postings.items()}
@@ -286,15 +286,15 @@ class SearchIndex:
     def _coverage(self, doc: int, terms: set[str]) -> tuple[float, int]:
         """The largest share of one of the entry's phrases whose words the matched terms fill, and how many
         words that phrase has (of two names said whole, the longer is the more specific)."""
-        filled: dict[int, set[int]] = defaultdict(set)
+        filled: dict[int, int] = defaultdict(int)  # phrase → a bit per word filled
         slots = self._phrase_slots[doc]
-        for term in terms & slots.keys():  # the order of the terms does not matter: sets are filled
-            for phrase, word in slots[term]:
-                filled[phrase].add(word)
+        for term in terms & slots.keys():  # in any order: the words filled are the same
+            for phrase, words in slots[term]:
+                filled[phrase] |= words
         lengths = self._phrase_len[doc]
         best = (0.0, 0)
         for phrase, words in filled.items():  # a loop, not max() over a generator: this runs per hit
-            said = len(words)
+            said = words.bit_count()
             if (found := (said / lengths[phrase], said)) > best:
                 best = found
         return best
