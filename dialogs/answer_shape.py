@@ -26,6 +26,7 @@ from knowledge.text import clean, skeleton, words
 
 YES, NO = "yes", "no"
 LONGEST_LEAD = 4  # words of the longest yes/no phrase
+LONGEST_STATEMENT = 6  # words of a short statement read by its shape
 _REPEATS = re.compile(r"(.)\1+")
 # The endings of a verb's forms (past, present, infinitive; skeletons: no «ь»): «не працював», «не служить».
 _VERB = re.compile(r"(?:[аиоуеяю]в|[уюаи]е|[аиоеяуы]л[аои]?|ю|[иаяеую]т|ти|тися|тся|вся|лся|лася)$")
@@ -137,6 +138,31 @@ def negated_reply(question: Question, text: str, said: str | None) -> str | None
         if neg and (not verb or any(same_word(a, word) for a in about)):
             return target.value  # «не военнообязанный», «я не пенсіонерка», «не отримую» (asked about)
     return None  # «не працював» to «Чи був пенсіонером?»: something else done or not, not what is asked
+
+
+# Words that say a thing is there («свідоцтво є», «оригинал имеется»), as skeletons.
+PRESENCE = frozenset(skeleton(w) for w in ("є", "есть", "маю", "имею", "имеется", "наявне", "наявний", "наявні"))
+
+
+def affirmed_reply(question: Question, text: str, said: str | None) -> str | None:
+    """The «yes» option of a yes-or-no question for a short statement that what it asks about is there: a word
+    of presence and, for at least half of its other content words, the question's own words; no negation, no
+    question («свидетельство о смерти есть» to «Чи є у вас оригінал свідоцтва про смерть?»). Not «у мене є
+    питання»: the question does not ask about a question."""
+    typed = words(text)
+    if said is not None or negates(text) or "?" in text or len(typed) > LONGEST_STATEMENT:
+        return None
+    if not any(skeleton(w) in PRESENCE for w in typed):
+        return None
+    target = polar_option(question, YES)
+    polar = is_yes_no(question) or (len(question.options) == 2 and polar_option(question, NO) is not None)
+    if target is None or not polar:
+        return None
+    about = [a for a, _ in label_content(question.text)] + [w for t in question.topics for w, _ in label_content(t)]
+    named = [w for w, _ in content(text) if w not in PRESENCE]
+    if named and 2 * sum(any(same_word(a, w) for a in about) for w in named) >= len(named):
+        return target.value
+    return None
 
 
 # Words that name no option: pronouns, particles, yes and no (compared as skeletons, knowledge.text.skeleton).

@@ -38,6 +38,7 @@ from dialogs.answer_shape import (
     LONGEST_LEAD,
     NO,
     YES,
+    affirmed_reply,
     clean_label,
     content,
     in_words,
@@ -136,6 +137,8 @@ def read_answer(
             return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
     if (shaped := negated_reply(question, text, said)) is not None:
         return Reading(shaped)  # «дітей нема», «льгот нет никаких», «у мене нічого такого нема»
+    if (shaped := affirmed_reply(question, text, said)) is not None:
+        return Reading(shaped)  # «свидетельство о смерти есть»
     if said is not None:
         return Reading(said)
     replies = [(joined, text)]

@@ -146,7 +146,7 @@ class Reader:
                 if hit.kind == "situation":
                     self.follow.opened(state, hit.id, hits)
                 return opened
-        if facet not in (None, Facet.DOCS) and hit is None:  # «скільки коштує паспорт»: each service meant
+        if facet is not None and hit is None:  # «скільки коштує паспорт»: each service meant
             services = [h.id for h in hits if h.kind == "service" and h.score >= FACET_SCORE]
             if facet == Facet.AMOUNT:  # «скільки дають на дитину»: the payments found, their situations' too
                 services = self._payments(h for h in hits if h.score >= FACET_SCORE) or services
@@ -157,7 +157,7 @@ class Reader:
                 bool(services) or asked != text,  # a story names what it is about
             ):
                 return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
-            if services:
+            if services and facet != Facet.DOCS:  # a service's documents are its card, opened or listed below
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 if len(services) == 1:  # a facet of the one service meant: what follow-ups are about
                     focus.put(state, focus.SERVICE, services[0])

@@ -30,12 +30,16 @@ from knowledge.text import parts, skeleton, words
 MAX_WORDS = 32  # words of a question read; a citizen's longest questions have about 30
 MAX_FUZZY = 6  # unknown words compared by edit similarity per question (see search.MAX_GUESSES)
 GAP = 2  # other words allowed between the words of one phrase
+GAP_COST = 0.05  # what each such word takes from a facet phrase's score (said as written, it wins a tie)
 FUZZY_MIN_LEN = 4
 STEM_FUZZY_MIN_LEN = 5
 # A confident answer: the top hit scores at least CONFIDENT_SCORE and leads the next by CONFIDENT_MARGIN.
 # Calibrated on tests/knowledge/search_cases.yaml (bench/search_quality.py prints precision and coverage).
 CONFIDENT_SCORE = 0.75
 CONFIDENT_MARGIN = 0.08
+# … or, a little weaker, far ahead of every other («у мене помер чоловік що тепер робити з документами»).
+CLEAR_SCORE = 0.6
+CLEAR_MARGIN = 0.2
 
 
 class Intent(StrEnum):
@@ -278,7 +282,10 @@ class Understander:
                 first = replace(self._targets[default], score=hits[0].score)
                 hits = [first, *(h for h in hits if f"{h.kind}/{h.id}" != default)]
             hits = hits[:limit]
-        confident = hits[0] if hits and (default or self.is_confident(hits)) else None
+        # a question that asks a facet names its subject no less clearly: only a confident match answers it; but
+        # the documents of a life situation are its checklist («помер чоловік, що тепер з документами»)
+        clear = facet is None or (facet == Facet.DOCS and bool(hits) and hits[0].kind == "situation")
+        confident = hits[0] if hits and (default or self.is_confident(hits, clear=clear)) else None
         attached = learned if isinstance(learned, Learned) else self.learned if learned else None
         if attached is not None and limit > 0 and rest and (target := attached.match(text)) is not None:
             sure = target_hit(self._kb, target)
@@ -359,6 +366,9 @@ class Understander:
                     topics[value] = max(topics.get(value, key), key)
             elif kind == "facet":
                 asked = Facet(value)
+                # a word between the phrase's words costs a little: «скільки днів дають на розгляд» asks the
+                # days (a phrase said as it is written), not what is paid («скільки … дають»)
+                score -= GAP_COST * (max(positions) - min(positions) + 1 - phrase.size)
                 facet_score[asked] = max(facet_score.get(asked, 0.0), score)
             else:
                 death = True
@@ -375,9 +385,15 @@ class Understander:
                 return max(hits[0].raw, hits[0].score) - max(hit.raw, hit.score)
         return hits[0].score
 
-    def is_confident(self, hits: Sequence[SearchHit]) -> bool:
-        """Whether the first hit is a confident single answer (see CONFIDENT_SCORE, CONFIDENT_MARGIN)."""
-        return bool(hits) and hits[0].score >= CONFIDENT_SCORE and self.margin(hits) >= CONFIDENT_MARGIN
+    def is_confident(self, hits: Sequence[SearchHit], *, clear: bool = True) -> bool:
+        """Whether the first hit is a confident single answer (see CONFIDENT_SCORE, CONFIDENT_MARGIN), or, when
+        `clear` ones count, a clear one (CLEAR_SCORE, CLEAR_MARGIN)."""
+        if not hits:
+            return False
+        margin = self.margin(hits)
+        return (hits[0].score >= CONFIDENT_SCORE and margin >= CONFIDENT_MARGIN) or (
+            clear and hits[0].score >= CLEAR_SCORE and margin >= CLEAR_MARGIN
+        )
 
 
 def build_understander(kb: Knowledge, index: SearchIndex) -> Understander:

@@ -30,8 +30,11 @@ from knowledge.loader import Knowledge
 from testkit.net import ROOT
 
 CORPUS = ROOT / "tests" / "conversations"
-PARTS = ("tuning", "holdout", "fresh")  # fresh: never tuned on, by an author who never read how the bot understands
-# text; holdout: never tuned on until 2026-12-07, tuning material since (its turns had been seen by developers)
+PARTS = ("tuning", "holdout", "fresh", "blind")
+# blind: never tuned on, by two authors who never read how the bot understands text (added 2026-12-07, evening).
+# Tuning material: tuning; holdout (never tuned on until 2026-12-07, its turns had been seen by developers); fresh
+# (never tuned on until blind was added the same day, by an author who had not read how the bot understands).
+HELD_OUT = "blind"  # the part the figure to trust comes from; its authors' tool: testkit/blind_check.py
 KINDS = ("follow-up", "typed answer", "intent", "search")  # what the issue counts
 COUNTED_AS = {
     "follow-up": "follow-up",

@@ -129,6 +129,8 @@ class TypedAnswers(StepReading):
             return await self._change(turn, strong[0], in_flow=True)
         if strong and strong[0] != Intent.BOOKING:
             return []  # the operator, the hours, …: the engine gives it to whoever answers it
+        if understood.intents and not strong and not understood.hits:
+            return []  # «ок спасибо» at a step: thanked back by the engine, the booking kept
         a = STATE.load(turn.state)
         facet, hit = understood.facet, understood.confident
         service = hit.id if hit is not None and hit.kind == "service" else None
@@ -137,6 +139,8 @@ class TypedAnswers(StepReading):
             again = self.understander.understand(f"{text} {self.kb.services[a.svc].short_title}", limit=3)
             if again.facet is not None:
                 facet, service = again.facet, a.svc
+        if facet is not None and service is None and any(h.id == a.svc for h in understood.hits):
+            service = a.svc  # «а скільки коштує паспорт» while booking the passport: that one
         resume = (_b(texts.RESUME, "go"),)
         if facet is not None and service is not None:  # «а які документи брати» too: the card's list
             turn.note(Kind.FACET, f"{facet}:{service}")

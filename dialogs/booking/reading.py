@@ -8,9 +8,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from dialogs import texts as common
 from dialogs import typed
 from dialogs.booking import texts
-from dialogs.booking.base import STATE, _b, _date
+from dialogs.booking.base import MENU, STATE, _b, _date
 from dialogs.booking.mine import MyBookings
 from dialogs.booking.service import HOTLINE
 from dialogs.messages import Reply
@@ -23,6 +24,7 @@ OTHER_TIME_WORDS = {
     "змінити час", "змінити день", "поменять время", "інше", "назад",
 }  # fmt: skip
 # a yes at «Скасувати запис …?»: «так, скасуйте», «отменить»
+RIVALS = 4  # services offered when a name fits several equally
 CANCEL_STEMS = ("скасу", "скасов", "відмін", "отмен", "анулю", "удали", "видали")
 EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of the day at the time step
     "найраніше", "якнайраніше", "якомога раніше", "як можна раніше", "якнайшвидше", "якомога швидше",
@@ -32,6 +34,8 @@ EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of th
     "как можно раньше", "как можно скорее", "побыстрее", "пораньше", "самое раннее", "ближайшее",
     "ближайшее время", "ближайший", "ближайший день", "первое свободное", "первое свободное время", "любой",
     "любое", "любой день", "любое время", "все равно", "мне все равно", "без разницы", "неважно",
+    "перший", "перше", "найперший", "найперше", "найраніший", "самий ранній", "самий перший", "первый",
+    "первое", "самый ранний", "самое ранее", "самый первый", "самое первое",
 }  # fmt: skip
 LATER_WORDS = {"пізніше", "пізніші дні", "позже", "пізніший час", "далі", "дальше", "ще", "ещё", "еще"}
 ORDINARY_STEMS = ("звичайн", "обычн", "загальн", "общ")  # «звичайна черга», «обычный»: no priority group
@@ -174,12 +178,35 @@ class StepReading(MyBookings):
 
     async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
         service = self._meant_service(turn, text, visit=visit)
+        rivals = self._rivals(turn, text, visit=visit)
+        if service is not None and rivals and service not in rivals:  # its label named, others found better
+            rivals = [*rivals, service][:RIVALS]
+        if len(rivals) > 1 and (service is None or service != rivals[0]):  # «паспорт», «прописка»: which one
+            rows = [(_b(self.kb.services[s].short_title, "vs" if visit else "s", s),) for s in rivals]
+            return [Reply(texts.WHICH_SERVICE, (*rows, (_b(common.BACK, ""), *MENU)))]
         if service is not None:
             return await self._step(turn, "vs", service) if visit else await self._service(turn, service)
         group = typed.choose(text, [(g.id, g.title) for g in self.kb.contacts.groups])
         if group is None:
             return None
         return await self._step(turn, "vg", group) if visit else self._services(group)
+
+    def _rivals(self, turn: Turn, text: str, *, visit: bool) -> list[str]:
+        """The bookable services a short service name fits equally well (at most RIVALS): «паспорт» is the ID
+        card's exchange, the one instead of a lost passport and the change of name; one clear service is none."""
+        rest = service_words(text, typed.kyiv_today(turn.now))
+        if not rest or self.understander is None:
+            return []
+        understood = self.understander.understand(rest, limit=8)
+        if understood.confident is not None and understood.confident.kind == "service":
+            return []  # «впо», «фоп»: one service, however many others share a word
+        hits = [
+            h for h in understood.hits
+            if h.kind == "service" and (visit or self.booking.offices(h.id)) and h.score >= CONFIDENT_SCORE
+        ]
+        best = max((h.raw for h in hits), default=0.0)
+        ranked = sorted(hits, key=lambda h: -h.raw)
+        return [h.id for h in ranked if best - h.raw < CONFIDENT_MARGIN][:RIVALS]
 
     async def _read_priority(self, turn: Turn, text: str) -> list[Reply] | None:
         a = STATE.load(turn.state)

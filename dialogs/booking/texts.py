@@ -10,6 +10,7 @@ WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "нд")
 
 CHOOSE_GROUP = "На яку послугу записатися? Оберіть тему:"
 CHOOSE_SERVICE = "Оберіть послугу:"
+WHICH_SERVICE = "Уточніть, будь ласка, яка саме послуга:"
 CHOOSE_OFFICE = "Цю послугу надають у кількох офісах. Де вам зручніше?"
 # Said before the citizen claims priority (issue 20: priority is claimed, then checked at the visit).
 PRIORITY_RULE = (

@@ -64,6 +64,8 @@ _ORDINAL_STEMS = {
 _ORDINAL_OF = {stem: n for n, stems in _ORDINAL_STEMS.items() for stem in stems}
 _DAY_PARTS = {"вечера", "вечора", "вечером", "вечері"}  # «8 вечера» is no typo of «вчера»
 _HALF_BEFORE = re.compile(r"(?:пів|пол|половин[аиуі])\s*(?:на\s+)?$")  # before an hour: «пол десятого»
+# «next week» said in words: a weekday with it is in the week after this one («в понеділок» is always ahead)
+_NEXT_WEEK = re.compile(r"(?:наступн|следующ|след)\w*\.?\s+(?:тиж|недел)|(?:тиж|недел)\w*\s+(?:наступн|следующ)")
 _TENS = {"двадцять": 20, "двадцать": 20, "тридцять": 30, "тридцать": 30}
 _ORDINAL = re.compile(
     r"(?<![\w'])((?:(двадцять|двадцать|тридцять|тридцать)\s+)?("
@@ -172,6 +174,9 @@ def find_date(text: str, today: dt.date, *, window: int | None = None, past: boo
         if weekday is not None and past:
             back = (today.weekday() - weekday - 1) % 7 + 1
             return Found(today - dt.timedelta(days=back), wm.start(), wm.end())
+        if weekday is not None and _NEXT_WEEK.search(said):  # «вівторок наступного тижня»: that week's
+            monday = today + dt.timedelta(days=7 - today.weekday())
+            return Found(monday + dt.timedelta(days=weekday), wm.start(), wm.end())
         if weekday is not None:
             ahead = (weekday - today.weekday() - 1) % 7 + 1
             return Found(today + dt.timedelta(days=ahead), wm.start(), wm.end())

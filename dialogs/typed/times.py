@@ -41,7 +41,8 @@ _HOUR_WORDS = {
     12: ("дванадцять", "дванадцяту", "дванадцятій", "дванадцята", "дванадцятої", "двенадцать",
          "двенадцатого", "двенадцати"),
 }  # fmt: skip
-_HOUR_OF = {form: hour for hour, forms in _HOUR_WORDS.items() for form in forms}
+# each form also as typed without its apostrophe («о девятій», «на пяту»)
+_HOUR_OF = {f: hour for hour, forms in _HOUR_WORDS.items() for form in forms for f in (form, form.replace("'", ""))}
 _HOUR_PATTERN = "|".join(sorted(map(re.escape, _HOUR_OF), key=len, reverse=True))
 _RANGES = (  # (words, start hour, end hour), longest first where one contains another
     (("до обіду", "до обіда", "до обеда", "до обед", "першій половині дня", "первой половине дня", "к обеду"),
@@ -65,6 +66,13 @@ _CLOCK = re.compile(r"(?<![\d./])([01]?\d|2[0-3])\s?[:.\-]\s?([0-5]\d)(?![\d./])
 _SPACED = re.compile(r"(?<![\d./])([01]?\d|2[0-3])\s([0-5][05])(?![\d./])")  # «на 9 30», «14 00»
 _NOON = re.compile(r"(?<!\w)(?:опівдні|південь|полдень|полудень|в полдень|о дванадцятій дня)(?!\w)")
 _HALF = re.compile(rf"(?:пів|пол|половин[аиуі])\s*(?:на\s+)?(\d{{1,2}}|{_HOUR_PATTERN})\b")
+# «без чверті десята» (09:45), «без п'яти дев'ять», «без 10 11»: minutes before an hour
+_BEFORE_MINUTES = {"чверті": 15, "четверті": 15, "четверти": 15, "пятнадцяти": 15, "п'ятнадцяти": 15,
+                   "пятнадцати": 15, "десяти": 10, "двадцяти": 20, "двадцати": 20, "пяти": 5, "п'яти": 5}  # fmt: skip
+_BEFORE = re.compile(
+    rf"(?<!\w)без\s+({'|'.join(map(re.escape, _BEFORE_MINUTES))}|\d{{1,2}})(?:\s*(?:хв|мин)\w*\.?)?"
+    rf"\s+(\d{{1,2}}|{_HOUR_PATTERN})(?!\w)"
+)
 _MARKED = re.compile(
     rf"\b({_MARK})\s+(\d{{1,2}}|{_HOUR_PATTERN})(?!\s?[:./]\d)\b"
     r"(?:\s*(?:-?(?:ту|у|ю|ій|ей|ой|й))?\s*(?:годин\w*|год|часов|часа|час|ч)?\.?)?"
@@ -122,6 +130,12 @@ def _find(said: str) -> Found | None:
     half = _HALF.search(said)
     if half is not None and (halved := _hour(half.group(1))) is not None and 1 <= halved <= 12:
         return Found(TimeAsked(dt.time(_in_office(halved) - 1, 30)), half.start(), half.end())
+    before = _BEFORE.search(said)
+    if before is not None and (to := _hour(before.group(2))) is not None and 1 <= to <= 12:
+        raw = before.group(1)
+        minutes = int(raw) if raw.isdigit() else _BEFORE_MINUTES[raw]
+        if 1 <= minutes <= 30:
+            return Found(TimeAsked(dt.time(_in_office(to) - 1, 60 - minutes)), before.start(), before.end())
     for words, start, end in _RANGES:
         for phrase in words:
             if (at := re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", said)) is not None:

@@ -227,6 +227,56 @@ async def test_a_question_about_another_service_keeps_the_booking(bot: Bot) -> N
     assert (await _state(bot, "other")).step == "time"
 
 
+async def test_a_question_naming_the_service_being_booked_is_about_it(bot: Bot) -> None:
+    """«а скільки коштує допомога» while booking the ВПО allowance: its fee, not a list of every «допомога»."""
+    await _to_step(bot, "named", "day")
+    replies = await _say(bot, "named", "а скільки коштує допомога")
+    assert "безоплатн" in _text(replies) and "q:go" in _payloads(replies)
+    assert "Ось що я знайшов" not in _text(replies)
+    assert (await _state(bot, "named")).step == "day"
+
+
+@pytest.mark.parametrize("step", ["time", "confirm"])
+@pytest.mark.parametrize("thanks", ["спасибо большое", "дякую"])  # («ок» at the confirmation is a yes)
+async def test_thanks_at_a_step_is_thanked_and_the_booking_kept(bot: Bot, step: str, thanks: str) -> None:
+    await _to_step(bot, "polite", step)
+    answers = dict((await _state(bot, "polite")).answers)
+    replies = await _say(bot, "polite", thanks)
+    assert "Вибачте, не зрозумів" not in _text(replies)
+    after = await _state(bot, "polite")
+    assert (after.scenario, after.step, after.answers) == ("booking", step, answers)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("паспорт", {"drs-passport-id-exchange", "drs-passport-id-lost"}),
+    ("прописка", {"pub-residence-registration", "drs-child-residence"}),  # its label names the child's only
+])  # fmt: skip
+async def test_a_name_several_services_fit_asks_which(bot: Bot, typed: str, meant: set[str]) -> None:
+    await _to_step(bot, "which", "service")
+    replies = await _say(bot, "which", typed)
+    offered = {p.split(":")[2] for p in _payloads(replies) if p.startswith("q:s:")}
+    assert meant <= offered and len(offered) <= 4, _payloads(replies)
+    assert (await _state(bot, "which")).step == "service"
+    await _press(bot, "which", f"q:s:{sorted(meant)[0]}")
+    assert (await _state(bot, "which")).answers["svc"] == sorted(meant)[0]
+
+
+@pytest.mark.parametrize(("typed", "service"), [("фоп", "pub-fop-registration"), ("впо", "idp-living-allowance")])
+async def test_a_name_of_one_service_is_taken_at_once(bot: Bot, typed: str, service: str) -> None:
+    await _to_step(bot, "one", "service")
+    await _say(bot, "one", typed)
+    state = await _state(bot, "one")
+    assert state.answers["svc"] == service and state.step != "service"
+
+
+@pytest.mark.parametrize("typed", ["перший", "самый ранний"])
+async def test_the_first_free_time_in_words(bot: Bot, typed: str) -> None:
+    await _to_step(bot, "early", "time")
+    await _say(bot, "early", typed)
+    state = await _state(bot, "early")
+    assert state.step == "confirm" and state.answers["start"].endswith("0800")
+
+
 async def test_times_near_or_in_the_range_asked(bot: Bot) -> None:
     await _to_step(bot, "when", "time")
     replies = await _say(bot, "when", "о 10:05")  # not a slot: the nearest one, said so

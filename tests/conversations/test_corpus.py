@@ -15,11 +15,22 @@ from dialogs.outcome import Kind, Outcome
 from dialogs.scenario import load_scenarios
 from knowledge import Knowledge
 from testkit.conversation import TurnResult, differences, engine_voice, run_conversation, run_corpus
-from testkit.corpus import KINDS, PARTS, Conversation, Expect, Observed, Turn, judge, known_ids, load
+from testkit.corpus import (
+    HELD_OUT,
+    KINDS,
+    PARTS,
+    Conversation,
+    Expect,
+    Observed,
+    Turn,
+    judge,
+    known_ids,
+    load,
+)
 
 MIN_TURNS, MIN_CONVERSATIONS, MIN_BLIND = 300, 80, 0.25
 THRESHOLD_OVERALL, THRESHOLD_PER_KIND = 0.95, 0.90  # the goal of issue 19
-BOOKING_STEPS = {"office", "priority", "day", "time", "confirm"}  # dialogs/booking/steps.py
+BOOKING_STEPS = {"service", "office", "priority", "day", "time", "confirm"}  # dialogs/booking/steps.py
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +49,13 @@ def test_the_corpus_is_big_enough_and_keeps_a_quarter_held_out(corpus: dict[str,
     every = [c for part in PARTS for c in corpus[part]]
     turns = len(_typed(every))
     assert turns >= MIN_TURNS and len(every) >= MIN_CONVERSATIONS
-    # The part never tuned on (issue 19: at least a quarter): fresh.yaml. holdout.yaml was tuned on from 2026-12-07.
-    assert len(_typed(corpus["fresh"])) / turns >= MIN_BLIND
-    assert all(3 <= len(c.typed) <= 6 for c in every), [c.id for c in every if not 3 <= len(c.typed) <= 6]
+    assert sum(len(c.turns) >= 2 for c in every) >= MIN_CONVERSATIONS  # multi-turn: typed, or pressed then typed
+    # The part never tuned on (issue 19: at least a quarter): blind.yaml. The parts before it are tuning material.
+    assert len(_typed(corpus[HELD_OUT])) / turns >= MIN_BLIND
+    tuned = [c for part in PARTS if part != HELD_OUT for c in corpus[part]]
+    assert all(3 <= len(c.typed) <= 6 for c in tuned), [c.id for c in tuned if not 3 <= len(c.typed) <= 6]
+    # the blind authors' own shapes: a scene set by presses may end in one typed turn
+    assert all(1 <= len(c.typed) <= 6 for c in corpus[HELD_OUT])
     ids = Counter(c.id for c in every)
     assert not [i for i, n in ids.items() if n > 1]
 
@@ -54,12 +69,15 @@ def test_every_kind_is_in_both_parts(corpus: dict[str, list[Conversation]]) -> N
     assert {"price", "term", "docs", "where", "hours", "result", "amount", "online"} <= facets
 
 
-@pytest.mark.parametrize("part", ["holdout", "fresh"])
+@pytest.mark.parametrize("part", ["holdout", "fresh", "blind"])
 def test_the_held_out_parts_are_written_in_other_words(corpus: dict[str, list[Conversation]], part: str) -> None:
-    """Short answers («ні», «дякую») recur; anything longer said in an earlier part is not in a held-out one."""
+    """Short answers («ні», «дякую», «скільки чекати») recur; a turn of four words or more said in an earlier part
+    is rare in a held-out one (authors who never saw each other's parts meet on a common phrase now and then:
+    «хочу повернути дівоче прізвище після розлучення» was written twice), never more than 2 % of its turns."""
     earlier = {t.say for p in PARTS[: PARTS.index(part)] for t in _typed(corpus[p])}
-    shared = [t.say for t in _typed(corpus[part]) if t.say in earlier and len(t.say or "") > 12]
-    assert not shared
+    turns = _typed(corpus[part])
+    shared = [t.say for t in turns if t.say in earlier and len((t.say or "").split()) >= 4]
+    assert len(shared) <= 0.02 * len(turns), shared
 
 
 def test_every_id_the_corpus_names_exists(corpus: dict[str, list[Conversation]], kb: Knowledge) -> None:
@@ -208,7 +226,7 @@ async def test_a_press_with_no_such_button_fails_the_rest(bot: Bot, kb: Knowledg
 # --- the engine on the corpus --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("part", ["holdout", "fresh"])
+@pytest.mark.parametrize("part", ["fresh", "blind"])
 async def test_every_turn_of_a_held_out_part_gets_an_answer(
     bot: Bot, kb: Knowledge, corpus: dict[str, list[Conversation]], part: str
 ) -> None:

@@ -29,6 +29,8 @@ PENSION = "sa_loss_pensioner"
             for t in ("ні", "нема", "немає", "не було", "нет", "неа", "ні не був", "ні, не був", "нееет")
         ],
         *[(t, "no") for t in ("та ні", "нема в нас", "ні, він працював")],
+        *[(t, "yes") for t in ("а як же", "естественно", "безумовно", "та да", "разумеется")],
+        *[(t, "no") for t in ("ніколи", "нет конечно", "никогда", "та нет")],
         *[(t, "unknown") for t in ("не знаю", "хз", "незнаю", "не знаюю", "точно не знаю", "не помню")],
         *[(t, "unknown") for t in ("не знаю, а що?", "хз може", "не знаю точно")],
     ],
@@ -276,6 +278,17 @@ async def test_a_mother_says_so_at_who_applies(citizen: EngineChannel) -> None:
         ("representative", "я сама", "no"),
         ("sb_ad_stage", "вже маємо пріоритет", "have_priority"),
         ("sb_ad_stage", "ще нічого не оформлювали", "new"),
+        # a statement that what is asked about is there: a yes («свидетельство» is Russian for «свідоцтво»)
+        ("sa_inh_death_cert", "свидетельство о смерти есть", "yes"),
+        ("sa_inh_death_cert", "свідоцтво про смерть є", "yes"),
+        # a need denied
+        ("c72_vocational", "не треба", "no"),
+        ("c72_vocational", "не нужно", "no"),
+        ("c11_separate_member", "всі живем разом", "no"),
+        ("representative", "за сина", "yes"),  # any relative, not only the parents listed first
+        ("representative", "за мужа", "yes"),
+        ("sb_vet_who", "я военный", "veteran"),  # a serving soldier is a defender
+        ("sb_vet_who", "служу в зсу", "veteran"),
     ],
 )
 def test_statements_at_yes_or_no_questions(kb: Knowledge, question: str, typed: str, expected: str) -> None:
@@ -283,9 +296,17 @@ def test_statements_at_yes_or_no_questions(kb: Knowledge, question: str, typed: 
 
 
 @pytest.mark.parametrize(
-    ("question", "typed"), [("sa_birth_married", "ми розписані"), ("sa_birth_married", "в браке")]
+    ("question", "typed"),
+    [
+        ("sa_birth_married", "ми розписані"),
+        ("sa_birth_married", "в браке"),
+        # presence of something the question does not ask about, or a question: no «yes»
+        ("sa_inh_death_cert", "у мене є питання"),
+        ("sa_inh_death_cert", "а свідоцтво про смерть є у вас?"),
+        ("sb_vet_who", "я військовозобовязаний"),  # liable for service is not serving
+    ],
 )
-def test_married_without_the_surname_is_asked_again(kb: Knowledge, question: str, typed: str) -> None:
+def test_replies_that_answer_neither_way_are_asked_again(kb: Knowledge, question: str, typed: str) -> None:
     assert read_answer(kb.questions[question], typed, Facts(kb.questions.values())).value is None
 
 

@@ -102,3 +102,16 @@ async def test_hours_of_a_day_named_are_that_days(citizen: EngineChannel, heard:
     assert "приймають з " in tuesday.text and len(tuesday.text) <= 600
     sunday = await citizen.send_text("а в неділю")
     assert "У неділю, 6 грудня, вихідний." in sunday.text, sunday.text  # the tests run on Friday 4 December
+
+
+async def test_documents_asked_with_words_that_also_search_are_about_the_focus(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    """«які документи збирати» found a weak hit besides its facet, and documents were never a follow-up then:
+    a list of search results came instead of the documents of the card in focus."""
+    await citizen.send_text("допомога при народженні дитини скільки дають")
+    assert (await _state(bot))[0] == "service:drs-birth-assistance"
+    for text in ("а що з документів", "які документи збирати"):
+        seen = await citizen.send_text(text)
+        assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "docs:service:drs-birth-assistance"), text
+        assert "Ось що я знайшов" not in seen.text

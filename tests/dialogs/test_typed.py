@@ -228,6 +228,21 @@ def test_29_february() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("на наступному тижні у вівторок", dt.date(2026, 12, 7), dt.date(2026, 12, 15)),  # not tomorrow
+        ("вівторок наступного тижня", dt.date(2026, 12, 10), dt.date(2026, 12, 15)),
+        ("на след. неделе в пятницу", dt.date(2026, 12, 7), dt.date(2026, 12, 18)),
+        ("в среду следующей недели", dt.date(2026, 12, 28), dt.date(2027, 1, 6)),  # across the year's end
+        ("в понеділок наступного тижня", dt.date(2026, 12, 6), dt.date(2026, 12, 7)),  # on a Sunday: tomorrow
+        ("в среду", dt.date(2026, 12, 7), dt.date(2026, 12, 9)),  # no week said: the coming one
+    ],
+)
+def test_a_weekday_of_next_week(text: str, today: dt.date, expected: dt.date) -> None:
+    assert read_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
     ("now", "today"),
     [
         (dt.datetime(2026, 12, 3, 22, 30, tzinfo=dt.UTC), dt.date(2026, 12, 4)),  # 00:30 in Kyiv
@@ -312,6 +327,12 @@ def test_where_a_date_was_found() -> None:
         ("опівдні", 12, 0),
         ("к десяти", 10, 0),
         ("к одиннадцати", 11, 0),
+        ("о девятій", 9, 0),  # typed without its apostrophe
+        ("без чверті десята", 9, 45),  # minutes before an hour
+        ("без пятнадцати десять", 9, 45),
+        ("без п'яти дев'ять", 8, 55),
+        ("без 15 2", 13, 45),
+        ("на пяту", 17, 0),
     ],
 )
 def test_exact_times(text: str, hour: int, minute: int) -> None:

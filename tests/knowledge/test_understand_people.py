@@ -8,7 +8,14 @@ import pytest
 
 from knowledge import Knowledge
 from knowledge.search import SearchIndex
-from knowledge.understand import Facet, Intent, Understander, build_understander
+from knowledge.understand import (
+    CLEAR_MARGIN,
+    CONFIDENT_SCORE,
+    Facet,
+    Intent,
+    Understander,
+    build_understander,
+)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +127,12 @@ def test_neighbours_are_not_swallowed(understander: Understander, text: str, not
         ("в якому відділенні", Facet.WHERE),
         ("що видадуть", Facet.RESULT),
         ("а свідоцтво коли буде", Facet.TERM),
+        ("а що з документів", Facet.DOCS),
+        ("хто видає", Facet.WHERE),
+        # a phrase said as written outweighs one with a word in between: the days, not what is paid
+        ("скільки днів дають на розгляд", Facet.TERM),
+        ("скільки чекати грошей", Facet.TERM),
+        ("скільки грошей дають", Facet.AMOUNT),
     ],
 )
 def test_facets_of_a_follow_up(understander: Understander, text: str, facet: Facet) -> None:
@@ -151,3 +164,30 @@ def test_money_about_a_payment_with_more_words_is_no_price(understander: Underst
     """«по грошам» is the price only as the whole question: in a question about the ВПО money it names no fee."""
     got = understander.understand("ми ВПО, шо там по грошам на проживання в цьому місяці")
     assert got.facet is not Facet.PRICE
+
+
+def test_what_is_it_names_no_service(understander: Understander) -> None:
+    """«що таке» asks what a thing is: «таке» alone found a veterans' card by a word of its text."""
+    assert understander.understand("таке").hits == []
+    got = understander.understand("єМалятко це що таке")
+    assert got.confident is not None and got.confident.id == "drs-yemalyatko"
+
+
+def test_a_first_hit_far_ahead_of_the_others_is_confident(understander: Understander) -> None:
+    """Below the confident score, but far ahead of every other hit: one answer, not a list."""
+    got = understander.understand("доглядаю батька інваліда першої групи треба акт про догляд для тцк")
+    assert got.hits[0].score < CONFIDENT_SCORE and got.hits[0].score - got.hits[1].score >= CLEAR_MARGIN
+    assert got.confident is not None and got.confident.id == "care-fact-act"
+
+
+def test_the_documents_of_a_clear_situation_are_its_checklist(understander: Understander) -> None:
+    got = understander.understand("у бабусі помер дід які документи")
+    assert got.facet is Facet.DOCS and got.hits[0].score < CONFIDENT_SCORE
+    assert got.confident is not None and got.confident.id == "loss-of-relative"
+
+
+def test_a_facet_question_needs_a_confident_match(understander: Understander) -> None:
+    """With a facet asked, only a confident match answers it («і як довго чекати рішення» is about the thing in
+    focus, not a weak first hit far ahead of the rest)."""
+    got = understander.understand("і як довго чекати рішення")
+    assert got.facet is Facet.TERM and got.confident is None
