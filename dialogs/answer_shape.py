@@ -5,6 +5,7 @@ by its shape («дітей нема», «не військовозобовяза
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from dialogs.answer_words import (
@@ -37,7 +38,8 @@ def squeeze(text: str) -> str:
 
 
 def in_words(phrase: str, known: set[str]) -> bool:
-    return phrase in known or squeeze(phrase) in known
+    # squeezing (a substitution with a group, run partly in Python) only when some letter repeats
+    return phrase in known or (_REPEATS.search(phrase) is not None and squeeze(phrase) in known)
 
 
 def lead(typed: list[str]) -> tuple[str, list[str]] | None:
@@ -200,3 +202,57 @@ def is_yes_no(question: Question) -> bool:
     """A yes-or-no question («Так, свідоцтво втрачено» / «Ні»): its labels repeat the question's words, so
     naming them says neither yes nor no."""
     return bool(led_by(question, YES_LEAD)) and bool(led_by(question, NO_LEAD - WEAK_LEAD))
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What a question's own words give the readers of a typed reply (dialogs/answers.py), worked out once."""
+
+    own: frozenset[str]  # the words of its option labels
+    bare: bool  # a yes-or-no question one of whose labels says nothing more («Ні»): its yes label's words repeat it
+    named: frozenset[str]  # the content words of every label and name
+    # per option: its value and its labels' and names' content words (a bare question's own words left out)
+    content: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]
+    # per option: its value, whether its label starts with a yes, with a no, and its label's and names' words of
+    # three letters or more (those a typed word is compared with)
+    choice: tuple[tuple[str, bool, bool, tuple[str, ...]], ...]
+
+
+# Questions are the knowledge's, read-only and loaded once: each question object's Labels are kept, keyed by the
+# object itself (a question made anew, by a reload or a test, is another object and gets its own; the entry holds
+# the question, so its id is not reused meanwhile).
+_LABELS: dict[int, tuple[Question, Labels]] = {}
+_LABELS_MAX = 4096
+
+
+def labels_of(question: Question) -> Labels:
+    kept = _LABELS.get(id(question))
+    if kept is not None and kept[0] is question:
+        return kept[1]
+    made = _labels(question)
+    if len(_LABELS) >= _LABELS_MAX:
+        _LABELS.clear()
+    _LABELS[id(question)] = (question, made)
+    return made
+
+
+def _labels(question: Question) -> Labels:
+    bare = is_yes_no(question) and any(not label_content(o.label) for o in question.options)
+    asked = [w for w, _ in label_content(question.text)] if bare else []
+    content = []
+    choice = []
+    for option in question.options:
+        found = [found for name in (option.label, *option.names) for found in label_content(name)]
+        content.append((option.value, tuple((lw, neg) for lw, neg in found if not any(same_word(a, lw) for a in asked))))
+        label = label_words(option.label)
+        first_yes = bool(label) and label[0] in YES_LEAD
+        first_no = bool(label) and label[0] in NO_LEAD
+        named = (*label, *(w for n in option.names for w in label_words(n)))
+        choice.append((option.value, first_yes, first_no, tuple(w for w in named if len(w) > 2)))
+    return Labels(
+        own=frozenset(w for o in question.options for w in label_words(o.label)),
+        bare=bare,
+        named=frozenset(w for o in question.options for n in (o.label, *o.names) for w, _ in label_content(n)),
+        content=tuple(content),
+        choice=tuple(choice),
+    )

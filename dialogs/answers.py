@@ -42,9 +42,9 @@ from dialogs.answer_shape import (
     clean_label,
     content,
     in_words,
-    is_yes_no,
     label_content,
     label_words,
+    labels_of,
     lead,
     negated_reply,
     negates,
@@ -54,22 +54,21 @@ from dialogs.answer_shape import (
 from dialogs.answer_words import (
     CHOICE_FILLER,
     EXTRA_FILLER,
-    NO_LEAD,
     NUMBER_WORDS,
     QUESTION_WORDS,
     RUSSIAN,
-    YES_LEAD,
 )
 from dialogs.scenario import UNKNOWN, Scenario, StepKind
 from dialogs.typed.counts import counts_children, read_count
 from dialogs.words import FILLER_WORDS, NO_WORDS, UNKNOWN_WORDS, YES_WORDS
-from knowledge.facts import Facts, same_word
+from knowledge.facts import Facts, Match, same_word
 from knowledge.loader import Knowledge
 from knowledge.schema import Option, Question
 from knowledge.text import clean, skeleton, words
 from storage.models import DialogState
 
 MAX_CHOICE_WORDS = 4  # a longer text is not a choice by its words
+_SPLIT = re.compile(r"[^\w'’]+")
 _RANGE = re.compile(r"(\d+)\s*[–—-]\s*(\d+)")
 _FROM = re.compile(r"(\d+)\D{0,12}(?:і більше|и более|або більше|\+)")
 _UNTIL = re.compile(r"до (\d+)")
@@ -105,18 +104,24 @@ def _unknown(joined: str) -> bool:
     return found is not None
 
 
-def read_answer(question: Question, text: str, facts: Facts | None = None) -> Reading:
-    """What a typed reply says to `question` (see the module's order)."""
+def read_answer(
+    question: Question, text: str, facts: Facts | None = None, phrases: list[Match] | None = None
+) -> Reading:
+    """What a typed reply says to `question` (see the module's order). `phrases`: the text's phrases of
+    `question` found already (`Facts.matches`), if the caller has them."""
     typed = words(text)
     if not typed:
         return Reading()
     joined = " ".join(typed)
     if _unknown(joined):
         return Reading(UNKNOWN if question.allow_unknown else None)
-    best = max(question.options, key=lambda o: fuzz.ratio(joined, clean_label(o.label)))
-    if fuzz.ratio(joined, clean_label(best.label)) >= 85 and negates(joined) == negates(clean_label(best.label)):
+    best, score = question.options[0], -1.0
+    for option in question.options:  # the first of the closest labels
+        if (ratio := fuzz.ratio(joined, clean_label(option.label))) > score:
+            best, score = option, ratio
+    if score >= 85 and negates(joined) == negates(clean_label(best.label)):
         return Reading(best.value)  # nearly the label, negated alike («не військовозобовязаний» is no «Так, …»)
-    said = facts.settled(text, [question.id]).get(question.id) if facts else None
+    said = facts.settled(text, [question.id], phrases).get(question.id) if facts else None
     found = lead(typed)
     if found is not None:
         polar, rest = found
@@ -128,7 +133,7 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
             rest_says = rest_polarity(rest)
             if rest_says is not None:
                 return Reading(target.value) if rest_says == polar else Reading(conflict=True)
-            other = said or by_words(question.options, " ".join(rest))
+            other = said or by_words(question, " ".join(rest))
             return Reading(target.value) if other in (None, target.value) else Reading(conflict=True)
     if (shaped := negated_reply(question, text, said)) is not None:
         return Reading(shaped)  # «дітей нема», «льгот нет никаких», «у мене нічого такого нема»
@@ -140,33 +145,29 @@ def read_answer(question: Question, text: str, facts: Facts | None = None) -> Re
     if not asks_something(text, question) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
         replies.append((ukrainian, ukrainian))  # «потом» → «пізніше»
     for plain, reply in replies:
-        if (chosen := by_words(question.options, plain)) is not None:
+        if (chosen := by_words(question, plain)) is not None:
             return Reading(chosen)
         if (chosen := by_content(question, reply)) is not None:
             return Reading(chosen)
     return Reading(by_number(question.options, typed) or by_count(question, typed))
 
 
-def by_words(options: list[Option], text: str) -> str | None:
+def by_words(question: Question, text: str) -> str | None:
     """The one option whose label (or its `names`) the typed words point to: «так» → «Так, обоє», «обоє» →
     «Так, обоє», «один» → «Прийде один з батьків», «тільки на себе» → «Лише на себе», «мама» → «Батько / мати».
     None when none, or several, fit."""
-    typed = [w for w in re.split(r"[^\w'’]+", text) if w and w not in FILLER_WORDS and w not in CHOICE_FILLER]
+    typed = [w for w in _SPLIT.split(text) if w and w not in FILLER_WORDS and w not in CHOICE_FILLER]
     if not typed or len(typed) > MAX_CHOICE_WORDS:
         return None
     fits = []
-    for option in options:
-        label = label_words(option.label)
-        first_yes = bool(label) and label[0] in YES_LEAD
-        first_no = bool(label) and label[0] in NO_LEAD
-        named = [*label, *(w for name in option.names for w in label_words(name))]
+    for value, first_yes, first_no, named in labels_of(question).choice:
         if all(
-            (in_words(w, YES_WORDS) and first_yes)
-            or (in_words(w, NO_WORDS) and first_no)
-            or any(fuzz.ratio(w, lw) >= 85 for lw in named if len(lw) > 2)
+            (first_yes and in_words(w, YES_WORDS))
+            or (first_no and in_words(w, NO_WORDS))
+            or any(fuzz.ratio(w, lw) >= 85 for lw in named)
             for w in typed
         ):
-            fits.append(option.value)
+            fits.append(value)
     return fits[0] if len(fits) == 1 else None
 
 
@@ -181,23 +182,22 @@ def by_content(question: Question, text: str) -> str | None:
     negates (or affirms, where the label negates it) is out; of a yes-or-no question only the words its labels
     do not share with it count. None for a question, a long reply, a tie, or a reply most of whose words name no
     option (asked again, never guessed)."""
-    lead_words = [w for w in words(text)[:2] if RUSSIAN.get(w, w) not in _own_words(question)]
+    own = labels_of(question).own
+    lead_words = [w for w in words(text)[:2] if RUSSIAN.get(w, w) not in own]
     if asks_something(text, question) or any(w in QUESTION_WORDS for w in lead_words):
         return None  # «а де це оформити»: a question of its own
-    # a yes-or-no question's yes label may repeat its words («Так, свідоцтво втрачено» / «Ні»): those name no
-    # option; where both labels say more, their words tell them apart («Так, одразу» / «Ні, пізніше»)
-    bare = is_yes_no(question) and any(not content(o.label) for o in question.options)
-    asked = [w for w, _ in label_content(question.text)] if bare else []
     typed = content(text)
-    named = {w for option in question.options for name in (option.label, *option.names) for w, _ in label_content(name)}
-    # a relative who names no option is whom the reply is about («как представитель брата»)
-    typed = [(w, neg) for w, neg in typed if w not in KIN_SKELETONS or any(same_word(n, w) for n in named)]
+    shape = labels_of(question)
+    if any(w in KIN_SKELETONS for w, _ in typed):
+        # a relative who names no option is whom the reply is about («как представитель брата»)
+        typed = [(w, neg) for w, neg in typed if w not in KIN_SKELETONS or any(same_word(n, w) for n in shape.named)]
     if not typed or len(typed) > MAX_CONTENT_WORDS:
         return None
+    # a yes-or-no question's yes label may repeat its words («Так, свідоцтво втрачено» / «Ні»): those name no
+    # option (Labels.content leaves them out); where both labels say more, their words tell them apart («Так,
+    # одразу» / «Ні, пізніше»)
     scores: dict[str, int] = {}
-    for option in question.options:
-        label = [found for name in (option.label, *option.names) for found in label_content(name)]
-        label = [(lw, neg) for lw, neg in label if not any(same_word(a, lw) for a in asked)]
+    for value, label in shape.content:
         hits, against = 0, False
         for word, negative in typed:
             same = [neg for lw, neg in label if same_word(lw, word)]
@@ -206,7 +206,7 @@ def by_content(question: Question, text: str) -> str | None:
             elif same:
                 against = True
         if not against and hits:
-            scores[option.value] = hits
+            scores[value] = hits
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if not ranked or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]) or 2 * ranked[0][1] < len(typed):
         return None  # none named, two named alike, or most of the words name nothing: asked again
@@ -243,12 +243,14 @@ def by_number(options: list[Option], typed: list[str]) -> str | None:
 def by_count(question: Question, typed: list[str]) -> str | None:
     """A count answering «Чи є у вас …?»: «двоє», «2» → yes, «0» → no; of children, as named one by one or
     with their age («сын 8 лет», «трое детей» → yes, when the question asks about children)."""
+    if "є" not in label_words(question.text):
+        return None  # no «Чи є …?»: nothing a count answers
     n = number_in(typed)
     asked = [word for word, _ in label_content(question.text)]
     children = any(a.startswith(CHILDREN_STEMS) for a in asked)
     if n is None and children and len(typed) <= 2 * MAX_CHOICE_WORDS:  # ages make a count longer
         n = read_count(" ".join(typed))
-    if n is None or "є" not in label_words(question.text):
+    if n is None:
         return None
     said = [w for w in typed if not (children and counts_children(w))]
     counted = [w for w, _ in content(" ".join(said)) if not w.isdigit() and w not in NUMBER_SKELETONS]
@@ -262,16 +264,12 @@ def asks_something(text: str, question: Question | None = None) -> bool:
     """Whether a text reads as a question of its own («а скільки платять переселенцям?»): its statements are
     then not taken as answers, so the question gets its answer. A question word that starts one of the
     `question`'s labels asks nothing («как представитель брата» for «Як представник»)."""
-    typed = words(text)
     if "?" in text:
         return True
+    typed = words(text)
     first = typed[0] if typed else ""
-    return first in QUESTION_WORDS and (question is None or RUSSIAN.get(first, first) not in _own_words(question))
+    return first in QUESTION_WORDS and (question is None or RUSSIAN.get(first, first) not in labels_of(question).own)
 
-
-def _own_words(question: Question) -> set[str]:
-    """The words of a question's labels (a reply that starts with one of them is an answer, not a question)."""
-    return {w for o in question.options for w in label_words(o.label)}
 
 
 def scenario_questions(sc: Scenario) -> list[str]:
@@ -314,12 +312,15 @@ class Answers:
             return None
         question = self.kb.questions.get(step.question or "") if step.kind == StepKind.QUESTION else None
         value = None
+        asked = self._asked[sc.id]
+        found = self.facts.matches(text, asked)  # the phrases of the scenario's questions, found once
         if question is not None:
-            reading = read_answer(question, text, self.facts)
+            mine = [m for m in found if m.question == question.id]  # what `matches(text, [question.id])` finds
+            reading = read_answer(question, text, self.facts, mine)
             if reading.conflict:
                 return None
             value = reading.value
-        settled = {} if asks_something(text) else self.facts.settled(text, self._asked[sc.id])
+        settled = {} if asks_something(text) else self.facts.settled(text, asked, found)
         if question is not None:
             stated = settled.pop(question.id, None)
             value = value or stated

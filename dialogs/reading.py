@@ -28,7 +28,7 @@ from dialogs.words import (
     MENU_WORDS,
 )
 from knowledge.search import SearchHit
-from knowledge.text import clean, words
+from knowledge.text import clean, reading_one, words
 from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Facet, Intent, Understander, Understanding
 from storage.models import DialogState
 
@@ -52,6 +52,10 @@ class Reader:
 
     async def read(self, turn: Turn, raw: str) -> list[Reply]:
         """The replies to typed text (never None: a miss says so, and twice offers a way out)."""
+        with reading_one():  # the many readers below clean and split the same text once
+            return await self._read(turn, raw)
+
+    async def _read(self, turn: Turn, raw: str) -> list[Reply]:
         state, run = turn.state, self.runner
         notice = [Reply(texts.TOO_LONG)] if len(raw) > MAX_TEXT else []
         text = " ".join(clean(raw[:MAX_TEXT]).split())

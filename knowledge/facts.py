@@ -22,7 +22,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from knowledge.schema import Question
-from knowledge.text import skeleton, words
+from knowledge.text import memo, skeleton, words
 
 # Words that turn a statement around. Compared as skeletons (see knowledge.text.skeleton).
 NEGATIONS = frozenset(skeleton(w) for w in ("не", "ні", "нє", "нет", "нема", "немає", "нету", "ни", "без"))
@@ -80,6 +80,14 @@ def same_word(said: str, typed: str, loose: bool = True) -> bool:
 def forms(text: str) -> tuple[str, ...]:
     """The words of a text as the matcher compares them: a hyphenated word as its parts («мати-одиначка»), except
     a name made of one letter and a word («Я-Ветеран», «є-Малятко»), which states nothing about the citizen."""
+    if (kept := memo()) is not None:  # the message being read (knowledge.text.reading_one)
+        if (done := kept.forms.get(text)) is None:
+            done = kept.forms[text] = _forms(text)
+        return done
+    return _forms(text)
+
+
+def _forms(text: str) -> tuple[str, ...]:
     # A word of signs only («ъъъ») has an empty skeleton: it is no word to compare.
     return tuple(sk for part in words(text) for w in _split(part) if w and (sk := skeleton(w)))
 
@@ -198,10 +206,13 @@ class Facts:
                 found.append(Match(qid, value, span[0], span[1], len(phrase)))
         return found
 
-    def settled(self, text: str, only: Iterable[str] | None = None) -> dict[str, str]:
-        """Question id → the option the text states, for each question it settles (one option only)."""
+    def settled(
+        self, text: str, only: Iterable[str] | None = None, found: list[Match] | None = None
+    ) -> dict[str, str]:
+        """Question id → the option the text states, for each question it settles (one option only). `found`:
+        `matches(text, only)`, when the caller has found them already."""
         kept: list[Match] = []
-        for m in sorted(self.matches(text, only), key=lambda m: -m.size):
+        for m in sorted(self.matches(text, only) if found is None else found, key=lambda m: -m.size):
             # A shorter phrase inside a longer one of another question says less: «прийде один» is not «один».
             if any(
                 k.question != m.question and k.size > m.size and m.start < k.end and k.start < m.end

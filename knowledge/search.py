@@ -140,22 +140,22 @@ class SearchIndex:
                 for f in self._forms_of_text(variant):
                     self._synonyms[f].append(meaning)
         postings: dict[str, dict[int, float]] = defaultdict(dict)
-        # Per entry: phrase lengths, and for each term the (phrase, word) slots it fills.
+        # Per entry: phrase lengths, and for each term the words it fills in each phrase (phrase → a bit per word).
         self._phrase_len: list[list[int]] = []
-        self._phrase_slots: list[dict[str, list[tuple[int, int]]]] = []
+        self._phrase_slots: list[dict[str, tuple[tuple[int, int], ...]]] = []
         for i, entry in enumerate(self._entries):
             for text, weight in entry.texts:
                 for form in self._forms_of_text(text):
                     postings[form][i] = max(postings[form].get(i, 0.0), weight)
             phrases = [p for p in (self._phrase(k) for k in (entry.title, *entry.phrases)) if p]
-            slots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            slots: dict[str, dict[int, int]] = defaultdict(dict)
             for pi, phrase in enumerate(phrases):
                 for wi, forms in enumerate(phrase):
                     for form in forms:
                         if i in postings.get(form, ()):  # a term the entry lacks never matches it
-                            slots[form].append((pi, wi))
+                            slots[form][pi] = slots[form].get(pi, 0) | 1 << wi
             self._phrase_len.append([len(p) for p in phrases])
-            self._phrase_slots.append(dict(slots))
+            self._phrase_slots.append({form: tuple(words.items()) for form, words in slots.items()})
         n = max(len(self._entries), 1)
         self._postings = dict(postings)
         self._idf = {t: math.log(1 + n / len(docs)) for t, docs in postings.items()}
@@ -254,7 +254,8 @@ class SearchIndex:
             best: dict[int, float] = {}
             for reading in readings:
                 for doc, value in self._reading_gain(reading, strong).items():
-                    best[doc] = max(best.get(doc, 0.0), value)
+                    if doc not in best or value > best[doc]:  # the best reading's (gains are positive)
+                        best[doc] = value
             for doc, value in best.items():
                 gained[doc] += value
         base = {doc: value / total * self._entries[doc].rank for doc, value in gained.items()}
@@ -285,15 +286,18 @@ class SearchIndex:
     def _coverage(self, doc: int, terms: set[str]) -> tuple[float, int]:
         """The largest share of one of the entry's phrases whose words the matched terms fill, and how many
         words that phrase has (of two names said whole, the longer is the more specific)."""
-        filled: dict[int, set[int]] = defaultdict(set)
+        filled: dict[int, int] = defaultdict(int)  # phrase → a bit per word filled
         slots = self._phrase_slots[doc]
-        for term in terms:
-            for phrase, word in slots.get(term, ()):
-                filled[phrase].add(word)
+        for term in terms & slots.keys():  # in any order: the words filled are the same
+            for phrase, words in slots[term]:
+                filled[phrase] |= words
         lengths = self._phrase_len[doc]
-        return max(
-            ((len(words) / lengths[phrase], len(words)) for phrase, words in filled.items()), default=(0.0, 0)
-        )
+        best = (0.0, 0)
+        for phrase, words in filled.items():  # a loop, not max() over a generator: this runs per hit
+            said = words.bit_count()
+            if (found := (said / lengths[phrase], said)) > best:
+                best = found
+        return best
 
     def _reading_gain(self, reading: Reading, strong: set[str]) -> dict[int, float]:
         """Per document: the mean over the reading's words of the best sim × idf × field weight."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import pymorphy3
@@ -52,15 +55,65 @@ _LATIN_LOOKALIKES = str.maketrans(
 _CYRILLIC = re.compile(r"[а-яіїєґё]")
 
 
+class Memo:
+    """What one message's reading made of the texts it read (`clean`, `words`, facts.forms): the same message
+    and its parts are read by many readers in one turn (the question on screen, the facts, the question finder,
+    search), each cleaning and splitting them again. Lives for one message only (`reading_one`): a citizen's
+    text is never kept beyond it."""
+
+    __slots__ = ("clean", "forms", "words")
+
+    def __init__(self) -> None:
+        self.clean: dict[str, str] = {}
+        self.words: dict[str, tuple[str, ...]] = {}
+        self.forms: dict[str, tuple[str, ...]] = {}
+
+
+_MEMO: ContextVar[Memo | None] = ContextVar("knowledge_text_memo", default=None)
+
+
+@contextmanager
+def reading_one() -> Iterator[Memo]:
+    """While one message is read: `clean`, `words` and facts.forms of a text are worked out once (pure
+    functions of the text, so nothing can go stale within); forgotten when the block ends."""
+    memo = Memo()
+    token = _MEMO.set(memo)
+    try:
+        yield memo
+    finally:
+        _MEMO.reset(token)
+
+
+def memo() -> Memo | None:
+    """The memo of the message being read, if any (`reading_one`)."""
+    return _MEMO.get()
+
+
 def clean(text: str) -> str:
     """Lower-case, NFKC, without invisible characters and apostrophes."""
+    if (kept := _MEMO.get()) is not None:
+        if (done := kept.clean.get(text)) is None:
+            done = kept.clean[text] = _clean(text)
+        return done
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).lower()
     return _APOSTROPHES.sub("", text)
 
 
 def words(text: str) -> list[str]:
     """Words of a cleaned text as written (a hyphenated word is one word); Latin look-alikes inside Cyrillic
-    words are folded to Cyrillic."""
+    words are folded to Cyrillic. A new list each time (callers may change it)."""
+    if (kept := _MEMO.get()) is not None:
+        if (done := kept.words.get(text)) is None:
+            done = kept.words[text] = tuple(_words(text))
+        return list(done)
+    return _words(text)
+
+
+def _words(text: str) -> list[str]:
     out = []
     for word in _WORD.findall(clean(text)):
         if _CYRILLIC.search(word):

@@ -35,10 +35,11 @@ def _not_an_answer(said: list[str]) -> bool:
 def negated(text: str) -> bool:
     """Whether a short answer says no by its shape: a negation anywhere, no yes-word, no question, not «не
     знаю» («льгот нет никаких», «пільг нема», «я не військовий»)."""
-    said = bare_words(text).split()
+    bare = bare_words(text)
+    said = bare.split()
     if not said or len(said) > SHORT or "?" in text or set(said[:2]) & QUESTION_LEADS:
         return False
-    if bare_words(text) in UNKNOWN_WORDS or _not_an_answer(said):
+    if bare in UNKNOWN_WORDS or _not_an_answer(said):
         return False
     return any(w in NEGATION_WORDS for w in said) and not any(w in YES_ANYWHERE for w in said)
 
