@@ -140,6 +140,12 @@ def test_neighbours_are_not_swallowed(understander: Understander, text: str, not
         ("скільки днів дають на розгляд", Facet.TERM),
         ("скільки чекати грошей", Facet.TERM),
         ("скільки грошей дають", Facet.AMOUNT),
+        ("за це гроші беруть", Facet.PRICE),
+        ("скільки за це заплатити", Facet.PRICE),  # not «за скільки»
+        ("скільки це триває", Facet.TERM),
+        ("шо нести", Facet.DOCS),
+        ("адреса яка", Facet.WHERE),
+        ("что в итоге", Facet.RESULT),
     ],
 )
 def test_facets_of_a_follow_up(understander: Understander, text: str, facet: Facet) -> None:
