@@ -65,6 +65,8 @@ def _first(u: Understander, text: str) -> str | None:
         ("а в вівторок допізна", Intent.HOURS),
         ("а хоч графік ваш скажіть", Intent.HOURS),
         ("во сколько закрываетесь", Intent.HOURS),
+        ("з котрої години", Intent.HOURS),
+        ("завтра відкрито?", Intent.HOURS),
         ("а прийом сьогодні до скількох триває", Intent.HOURS),  # «прийом до» is no booking here
         ("хочу на прийом до 10 години", Intent.BOOKING),  # a booking, whatever «до» says
         ("коли буде прийом у вівторок", Intent.HOURS),  # not «when will it be ready»
