@@ -63,6 +63,16 @@ def test_a_yes_or_no_with_contradicting_words_is_not_guessed(kb: Knowledge, type
         ("sa_name_children", "двоє дітей", "yes"),  # a count of what is asked about
         ("sb_garden_coowners", "один власник", "no"),  # the sole owner: no co-owners, not one of them
         ("sb_garden_coowners", "я одна владелица", "no"),
+        # what happened, who applies, about whom, in the citizen's words
+        ("c116_reason", "порвалось", "unusable"),
+        ("c116_reason", "вкрали", "lost"),
+        ("c116_reason", "фамилию сменила", "name_change"),
+        ("pub_birth_applicant", "я мама", "parents"),
+        ("pub_birth_applicant", "я бабушка", "other"),
+        ("pub_about_relative", "на отца", "relative"),
+        ("pub_about_relative", "для себя", "self"),
+        ("sa_name_age", "повнолітня", "16-plus"),
+        ("c72_category", "я з інвалідністю", "disabled_adult"),
     ],
 )
 def test_choices_by_their_words_a_fragment_or_a_number(

@@ -39,6 +39,8 @@ PROXY = "Нотаріальна довіреність від другого з 
         ("я розлучена", {"sa_name_marital": "divorced"}),
         ("я пільговик", {"c93_benefits": "yes"}),
         ("інвалідності немає", {"disability": "no"}),
+        ("посвідчення ветерана порвалось треба нове", {"c116_reason": "unusable"}),
+        ("я мама, хочу зареєструвати дитину", {"pub_birth_applicant": "parents"}),
     ],
 )
 def test_statements_settle_their_questions(kb: Knowledge, text: str, settled: dict[str, str]) -> None:
