@@ -148,6 +148,7 @@ def test_neighbours_are_not_swallowed(understander: Understander, text: str, not
         ("шо нести", Facet.DOCS),
         ("адреса яка", Facet.WHERE),
         ("что в итоге", Facet.RESULT),
+        ("єМалятко через дію можна?", Facet.ONLINE),  # asked, not the Дія service named
     ],
 )
 def test_facets_of_a_follow_up(understander: Understander, text: str, facet: Facet) -> None:
