@@ -205,7 +205,8 @@ class SearchIndex:
                 score = fuzz.ratio(form, term, score_cutoff=cutoff)
                 if score:
                     found.append((term, score / 100))
-        return tuple(sorted(found, key=lambda t: -t[1])[:3])
+        # ties by the term itself: `counts` is filled in the order of a set, which differs between processes
+        return tuple(sorted(found, key=lambda t: (-t[1], t[0]))[:3])
 
     def _readings(self, forms: Sequence[str], sim: float) -> list[Reading]:
         readings: list[Reading] = []
