@@ -109,6 +109,15 @@ def negates(text: str) -> bool:
     return any(w in NEGATION for w in words(text))
 
 
+def _polar_side(question: Question, side: str) -> Option | None:
+    """The option of a yes-or-no question on `side` (YES or NO); None when the question is a choice among more
+    (a question of two options counts as yes-or-no when it has both a yes and a no)."""
+    target = polar_option(question, side)
+    other = NO if side == YES else YES
+    two_sided = len(question.options) == 2 and polar_option(question, other) is not None
+    return target if target is not None and (is_yes_no(question) or two_sided) else None
+
+
 def negated_reply(question: Question, text: str, said: str | None) -> str | None:
     """The «no» option of a yes-or-no question for a short reply that says no by its shape: a negation anywhere,
     no yes-word, no question, and either «none» said («дітей нема», «у мене нічого такого нема») or a word of
@@ -117,9 +126,8 @@ def negated_reply(question: Question, text: str, said: str | None) -> str | None
     when the phrase it states is an option that is itself a negation («Садочки не працюють»)."""
     if not negated(text):
         return None
-    target = polar_option(question, NO)
-    polar = is_yes_no(question) or (len(question.options) == 2 and polar_option(question, YES) is not None)
-    if target is None or not polar:
+    target = _polar_side(question, NO)
+    if target is None:
         return None  # a choice among more than a yes and a no («Не в шлюбі» is one of three)
     if said is not None and said != target.value:
         stated = next((o for o in question.options if o.value == said), None)
@@ -154,9 +162,8 @@ def affirmed_reply(question: Question, text: str, said: str | None) -> str | Non
         return None
     if not any(skeleton(w) in PRESENCE for w in typed):
         return None
-    target = polar_option(question, YES)
-    polar = is_yes_no(question) or (len(question.options) == 2 and polar_option(question, NO) is not None)
-    if target is None or not polar:
+    target = _polar_side(question, YES)
+    if target is None:
         return None
     about = [a for a, _ in label_content(question.text)] + [w for t in question.topics for w, _ in label_content(t)]
     named = [w for w, _ in content(text) if w not in PRESENCE]

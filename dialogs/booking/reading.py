@@ -17,7 +17,7 @@ from dialogs.booking.service import HOTLINE
 from dialogs.messages import Reply
 from dialogs.rooms import Turn
 from knowledge.search import SearchHit
-from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Understanding
 
 OTHER_TIME_WORDS = {
     "інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
@@ -25,6 +25,7 @@ OTHER_TIME_WORDS = {
 }  # fmt: skip
 # a yes at «Скасувати запис …?»: «так, скасуйте», «отменить»
 RIVALS = 4  # services offered when a name fits several equally
+RIVALS_READ = 8  # hits read for them (the meant service looks at the first five)
 CANCEL_STEMS = ("скасу", "скасов", "відмін", "отмен", "анулю", "удали", "видали")
 EARLIEST_WORDS = {  # the first free time: of the horizon at the day step, of the day at the time step
     "найраніше", "якнайраніше", "якомога раніше", "як можна раніше", "якнайшвидше", "якомога швидше",
@@ -142,7 +143,13 @@ class StepReading(MyBookings):
         return None
 
     def _meant_service(
-        self, turn: Turn, text: str, hit: SearchHit | None = None, *, visit: bool = False
+        self,
+        turn: Turn,
+        text: str,
+        hit: SearchHit | None = None,
+        *,
+        visit: bool = False,
+        understood: Understanding | None = None,
     ) -> str | None:
         """The one bookable service the words name, or None (then the citizen chooses it with buttons).
 
@@ -162,11 +169,12 @@ class StepReading(MyBookings):
         service = typed.choose(rest, labels)
         if service is not None or self.understander is None:
             return service
-        understood = self.understander.understand(rest, limit=5)
+        if understood is None:
+            understood = self.understander.understand(rest, limit=RIVALS_READ)
         top = understood.confident
         if top is not None and top.kind == "service":
             return top.id if top.id in bookable else None
-        found = [h for h in understood.hits if h.kind == "service" and h.id in bookable]
+        found = [h for h in understood.hits[:5] if h.kind == "service" and h.id in bookable]
         if top is not None and (situation := self.kb.situations.get(top.id)) is not None:
             bundled = {ref.service for ref in situation.services}
             found = [h for h in found if h.id in bundled]
@@ -177,8 +185,10 @@ class StepReading(MyBookings):
         return found[0].id
 
     async def _read_service(self, turn: Turn, text: str, *, visit: bool) -> list[Reply] | None:
-        service = self._meant_service(turn, text, visit=visit)
-        rivals = self._rivals(turn, text, visit=visit)
+        rest = service_words(text, typed.kyiv_today(turn.now))
+        understood = self.understander.understand(rest, limit=RIVALS_READ) if rest and self.understander else None
+        service = self._meant_service(turn, text, visit=visit, understood=understood)
+        rivals = self._rivals(understood, visit=visit)
         if service is not None and rivals and service not in rivals:  # its label named, others found better
             rivals = [*rivals, service][:RIVALS]
         if len(rivals) > 1 and (service is None or service != rivals[0]):  # «паспорт», «прописка»: which one
@@ -191,13 +201,12 @@ class StepReading(MyBookings):
             return None
         return await self._step(turn, "vg", group) if visit else self._services(group)
 
-    def _rivals(self, turn: Turn, text: str, *, visit: bool) -> list[str]:
+    def _rivals(self, understood: Understanding | None, *, visit: bool) -> list[str]:
         """The bookable services a short service name fits equally well (at most RIVALS): «паспорт» is the ID
-        card's exchange, the one instead of a lost passport and the change of name; one clear service is none."""
-        rest = service_words(text, typed.kyiv_today(turn.now))
-        if not rest or self.understander is None:
+        card's exchange, the one instead of a lost passport and the change of name; one clear service is none.
+        `understood`: the reading of the words besides the wish (`service_words`), the one _meant_service read."""
+        if understood is None:
             return []
-        understood = self.understander.understand(rest, limit=8)
         if understood.confident is not None and understood.confident.kind == "service":
             return []  # «впо», «фоп»: one service, however many others share a word
         hits = [
