@@ -11,17 +11,15 @@
   open (the citizen was in another dialog) or stands out (SOFT_SCORE, SOFT_MARGIN), except at a dialog's
   question, where typed words that list results are an answer it could not read; other lists, menus, greetings
   and follow-ups leave it as it is.
-- Expiry: the focus goes with a stale session. When the dialog was last touched longer ago than the engine's
-  `stale_after` (STALE_SESSION, 24 hours by default) the engine drops it on the next message, as it restarts an
-  unfinished dialog; /forget erases it with the rest of the state.
+- Expiry: the focus goes with a stale session (the dialog untouched longer than the engine's `stale_after`,
+  24 hours by default); /forget erases it with the rest of the state.
 
-A follow-up is a question that names nothing («скільки коштує?», «а де це», «коли буде готово», «до котрої»):
-a facet of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found; «скільки» alone
-(HOW_MUCH) is a payment's amount, else the price. `FollowUps` answers it about the thing in focus in a few
-lines (at most MAX_REPLY characters), with the way on; with nothing in focus it asks which service, with
-buttons. Hours and addresses are those of the office in question: the office of the booking or card in focus,
-else the main office, today (Kyiv time, `turn.now`), then «Усі офіси і графік» (the office's own lines are
-dialogs/office_answers.py, the base of `FollowUps`).
+A follow-up is a question that names nothing («скільки коштує?», «а де це», «кому дають», «до котрої»): a facet
+of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found; «скільки» alone (HOW_MUCH) is a
+payment's amount, else the price. `FollowUps` answers it about the thing in focus in at most MAX_REPLY
+characters, with the way on; with nothing in focus it asks which service. Hours and addresses are those of the
+office in question (of the booking or card in focus, else the main office) today, then «Усі офіси і графік»
+(dialogs/office_answers.py, the base of `FollowUps`).
 """
 
 from __future__ import annotations
@@ -66,6 +64,7 @@ SECTION_OF = {
     Facet.HOURS: "where",
     Facet.RESULT: "result",
     Facet.ONLINE: "where",
+    Facet.ABOUT: "docs",
 }
 WHICH_OF_LIST = "Підкажіть, будь ласка, про яку послугу йдеться — з тих, що я знайшов:"
 SITUATION_CHOICES = 6  # services offered as buttons when a situation's follow-up needs a choice
@@ -350,6 +349,8 @@ class FollowUps(OfficeAnswers):
             lines = online_lines(service)
         elif facet == Facet.DOCS:
             lines = [fit(docs_lines(service), MAX_REPLY - 120), texts.DOCS_PERSONAL]
+        elif facet == Facet.ABOUT:
+            lines = [service.summary]
         else:
             lines = service_section(self.kb, service, "result", self.martial_law).split("\n")[1:]
         return Reply(fit([head, *lines]), self._service_rows(turn.state, service, facet))
@@ -359,6 +360,8 @@ class FollowUps(OfficeAnswers):
         if facet in (Facet.PRICE, Facet.TERM, Facet.AMOUNT):
             return [self._situation_list(situation, services, facet)]
         title = self.kb.situations[situation].title
+        if facet == Facet.ABOUT:
+            return [Reply(fit([f"**{title}**", self.kb.situations[situation].summary]), (NAV_MENU,))]
         if facet == Facet.DOCS:
             sc = self._situation_scenario(situation)
             if sc is not None and turn.state.scenario == sc.id:  # «Продовжити» shows the list or the question

@@ -34,6 +34,8 @@ from storage.models import DialogState
 
 MAX_TEXT = 4000  # longer messages are read only this far (dialogs/question.py finds the question in them)
 MISSES_BEFORE_HOTLINE = 2
+# Facets whose answer about a named service is its card («які документи на єМалятко», «що таке єМалятко»).
+NAMED_IS_CARD = (None, Facet.DOCS, Facet.ABOUT)
 FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
 
 
@@ -135,7 +137,7 @@ class Reader:
                 return run.resumable(state, answer)  # hours, address, phones, «ready» of what is in focus
             return run.resumable(state, self.intent(strong[0], hit))
         if hit is not None:
-            if facet not in (None, Facet.DOCS) and (service := self._service_of(hit, hits, facet)):
+            if facet not in NAMED_IS_CARD and (service := self._service_of(hit, hits, facet)):
                 turn.note(Kind.FACET, f"{facet}:{service}")
                 focus.put(state, focus.SERVICE, service)
                 return run.resumable(state, self.views.facet(service, facet or ""))
@@ -157,7 +159,7 @@ class Reader:
                 bool(services) or asked != text,  # a story names what it is about
             ):
                 return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
-            if services and facet != Facet.DOCS:  # a service's documents are its card, opened or listed below
+            if services and facet not in NAMED_IS_CARD:  # a service's documents are its card, opened or listed
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 if len(services) == 1:  # a facet of the one service meant: what follow-ups are about
                     focus.put(state, focus.SERVICE, services[0])

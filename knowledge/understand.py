@@ -71,6 +71,7 @@ class Facet(StrEnum):
     HOURS = "hours"
     RESULT = "result"
     ONLINE = "online"  # can it be done online (the Дія portal), without coming in
+    ABOUT = "about"  # what the thing in focus is and whom it is for (a follow-up only: named, it is the card)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class Expect(BaseModel):
     kind: Literal["follow-up", "answer", "reask", "intent", "card", "situation", "facet", "out-of-scope"]
     service: str | list[str] | None = None  # card, facet: the service (any of a list)
     situation: str | None = None  # situation (and card: found by name, either is right)
-    facet: Literal["price", "term", "docs", "where", "hours", "result", "amount", "online"] | None = None
+    facet: Literal["price", "term", "docs", "where", "hours", "result", "amount", "online", "about"] | None = None
     about: str | list[str] | None = None  # follow-up: "<kind>:<id>" in focus, or "<kind>" for any id
     intent: str | list[str] | None = None  # any of a list
     step: str | list[str] | None = None  # answer, reask: "<scenario or room>:<step>" (any of a list)

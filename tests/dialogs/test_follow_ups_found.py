@@ -174,3 +174,30 @@ async def test_follow_ups_at_a_card_s_question_are_questions_not_answers(
     answer = await citizen.send_text(typed)
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"{facet}:service:{VPO}"), answer.text
     assert any("Продовжити" in label for label, _ in answer.buttons)
+
+
+@pytest.mark.parametrize("typed", ["кому дають", "навіщо вона", "а для дитини можна", "что это такое"])
+async def test_what_it_is_and_whom_for_is_answered_with_the_summary_at_the_cards_question(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    await citizen.send_text("картка криворіжця")  # the card's dialog asks its first question
+    summary = bot.engine.kb.services[KARTKA].summary
+    answer = await citizen.send_text(typed)
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"about:service:{KARTKA}"), answer.text
+    assert summary in answer.text and len(answer.text) <= 700
+    assert any("Продовжити" in label for label, _ in answer.buttons)  # the question is not lost
+
+
+@pytest.mark.parametrize("typed", ["що таке єМалятко", "что такое муниципальная няня"])
+async def test_what_a_named_service_is_opens_its_card(
+    bot: Bot, citizen: EngineChannel, heard: Heard, typed: str
+) -> None:
+    await citizen.send_text(typed)
+    assert heard.outcomes[-1].kind == Kind.CARD, heard.outcomes[-1]
+
+
+async def test_what_a_situation_in_focus_is_is_its_summary(bot: Bot, citizen: EngineChannel, heard: Heard) -> None:
+    await citizen.send_text("помер батько")
+    answer = await citizen.send_text("а що це таке")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "about:situation:loss-of-relative"), answer.text
+    assert bot.engine.kb.situations["loss-of-relative"].summary in answer.text
