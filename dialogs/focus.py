@@ -69,9 +69,7 @@ SECTION_OF = {
 WHICH_OF_LIST = "Підкажіть, будь ласка, про яку послугу йдеться — з тих, що я знайшов:"
 SITUATION_CHOICES = 6  # services offered as buttons when a situation's follow-up needs a choice
 # Words that name the Center itself: its main office is in question, whatever is in focus.
-CENTER_WORDS = frozenset(
-    {"віза", "визе", "виза", "візи", "візу", "цнап", "центр", "центру", "центрі", "центре"}
-)
+CENTER_WORDS = frozenset({"віза", "визе", "виза", "візи", "візу", "цнап", "центр", "центру", "центрі", "центре"})
 # The intents that are follow-ups when they name no service.
 FOLLOW_INTENTS = frozenset({Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.READY})
 # «How much» alone («а на дитину скільки»): of a payment in focus its amount, of any other service its price.

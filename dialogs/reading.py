@@ -8,13 +8,15 @@ confident match that opens its dialog, search results).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterable
 
 from dialogs import focus, question, texts
 from dialogs.answers import Answers
 from dialogs.cards import PREFIX as CARD_DIALOG
 from dialogs.focus import FOLLOW_INTENTS, FollowUps
 from dialogs.messages import Button, Reply
+from dialogs.office_answers import fit
 from dialogs.outcome import Kind
 from dialogs.payloads import Action, pack
 from dialogs.rooms import Rooms, Turn
@@ -37,6 +39,7 @@ MISSES_BEFORE_HOTLINE = 2
 # Facets whose answer about a named service is its card («які документи на єМалятко», «що таке єМалятко»).
 NAMED_IS_CARD = (None, Facet.DOCS, Facet.ABOUT)
 FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
+ALSO_CHARS = 400  # what the answers to the other facets of one question may add to the first's
 
 
 class Reader:
@@ -140,7 +143,12 @@ class Reader:
             if facet not in NAMED_IS_CARD and (service := self._service_of(hit, hits, facet)):
                 turn.note(Kind.FACET, f"{facet}:{service}")
                 focus.put(state, focus.SERVICE, service)
-                return run.resumable(state, self.views.facet(service, facet or ""))
+                views = self.views
+
+                async def of_service(asked: Facet) -> list[Reply]:
+                    return views.facet(service, asked)
+
+                return run.resumable(state, await self._facets(turn, of_service, facet, understood.also))
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if self._free(state) and sc_id in self.scenarios:  # open it rather than list buttons
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)
@@ -158,14 +166,16 @@ class Reader:
                 [h.id for h in hits],
                 bool(services) or asked != text,  # a story names what it is about
             ):
-                return run.resumable(state, await self.follow.facet(turn, facet))  # the thing in focus
+                answer = await self._facets(turn, self._follow(turn), facet, understood.also)
+                return run.resumable(state, answer)  # the thing in focus
             if services and facet not in NAMED_IS_CARD:  # a service's documents are its card, opened or listed
                 turn.note(Kind.FACET, f"{facet}:{services[0]}")
                 if len(services) == 1:  # a facet of the one service meant: what follow-ups are about
                     focus.put(state, focus.SERVICE, services[0])
                 return run.resumable(state, self.views.facets(services, facet or ""))
-        if not hits and (follow_up := self.understander.facet_asked(asked)) is not None:
-            return run.resumable(state, await self.follow.facet(turn, follow_up))  # «скільки коштує?»
+        if not hits and (asked_too := self.understander.facets_asked(asked)):  # «скільки коштує?»
+            follow_up = await self._facets(turn, self._follow(turn), asked_too[0], asked_too[1:])
+            return run.resumable(state, follow_up)
         if (
             facet is None
             and hit is None
@@ -189,6 +199,29 @@ class Reader:
                 self.follow.listed(state, hits, hit or self._standing_out(hits))
             return self.views.search_results(hits, resume=run.in_step(state))
         return None
+
+    def _follow(self, turn: Turn) -> Callable[[Facet], Awaitable[list[Reply]]]:
+        async def about_focus(asked: Facet) -> list[Reply]:
+            return await self.follow.facet(turn, asked)
+
+        return about_focus
+
+    @staticmethod
+    async def _facets(
+        turn: Turn, answer: Callable[[Facet], Awaitable[list[Reply]]], first: Facet, also: Iterable[Facet]
+    ) -> list[Reply]:
+        """The answer to a facet, and under it the lines of the others the same question asks («скільки коштує і
+        де роблять»), their titles once; what the turn is noted as is the first's."""
+        replies = await answer(first)
+        outcome, others = turn.outcome, [await answer(asked) for asked in also]
+        turn.outcome = outcome
+        if not replies or not any(others):
+            return replies
+        head = replies[-1]
+        lines = head.text.split("\n")
+        for more in (r[-1].text.split("\n") for r in others if r):
+            lines += more[1:] if more[0] == lines[0] else more
+        return [*replies[:-1], dataclasses.replace(head, text=fit(lines, len(head.text) + ALSO_CHARS))]
 
     def _not_an_answer(self, state: DialogState) -> str:
         """The re-ask's lead with one example of a typed answer: «так» to a yes-or-no question, else the first

@@ -14,19 +14,22 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from importlib import resources
 
-import yaml
-from pydantic import Field
 from rapidfuzz import fuzz, process
 
 from knowledge.loader import Knowledge
+
+# the types of a meaning, re-exported: what is read is imported from here
+from knowledge.meaning import Facet as Facet
+from knowledge.meaning import Intent as Intent
+from knowledge.meaning import IntentVocabulary as IntentVocabulary
+from knowledge.meaning import Understanding as Understanding
+from knowledge.meaning import load_intents as load_intents
 from knowledge.phrasings import Learned, target_hit
-from knowledge.schema import Strict, Text
 from knowledge.search import MAX_GUESSES, MAX_QUERY_TOKENS, SearchHit, SearchIndex
 from knowledge.text import parts, skeleton, words
 
+ALSO_SCORE, MAX_ALSO = 0.85, 2  # another facet of the same question: said this well; at most this many
 MAX_WORDS = 32  # words of a question read; a citizen's longest questions have about 30
 MAX_FUZZY = 6  # unknown words compared by edit similarity per question (see search.MAX_GUESSES)
 GAP = 2  # other words allowed between the words of one phrase
@@ -38,81 +41,6 @@ STEM_FUZZY_MIN_LEN = 5
 CONFIDENT_SCORE = 0.75
 CONFIDENT_MARGIN = 0.08
 CLEAR_SCORE, CLEAR_MARGIN = 0.6, 0.2  # … or, a little weaker, far ahead of every other hit
-
-
-class Intent(StrEnum):
-    GREETING = "greeting"
-    THANKS = "thanks"
-    CONTACTS = "contacts"  # where the Center is, its address, how to get there
-    HOURS = "hours"
-    PHONES = "phones"
-    OPERATOR = "operator"  # wants a human
-    BOOKING = "booking"  # wants an appointment
-    REMINDER = "reminder"
-    READY = "ready"  # asks whether / when a result is ready
-    # --- people, not queries: the care room (dialogs/care), the booking room's home visit, /forget -----------
-    COMPLAINT = "complaint"  # a complaint about staff or the service
-    PRAISE = "praise"  # thanks about staff (a plain «дякую» is THANKS)
-    DISTRESS = "distress"  # anger or despair
-    HOME_VISIT = "home_visit"  # cannot come in: the mobile administrator's home visit
-    FORGET = "forget"  # erase my data: the /forget confirmation
-    ELSEWHERE = "elsewhere"  # a topic with no card here (care.yaml `topics`), answered honestly
-    # My booking, changed by typing (issue 19; the booking room owns them)
-    CANCEL_BOOKING = "cancel_booking"  # «відмінити запис», «отменить запись», «не зможу прийти»
-    MOVE_BOOKING = "move_booking"  # «перенести запис», «хочу перенести на інший день»
-
-
-class Facet(StrEnum):
-    AMOUNT = "amount"  # how much a payment pays («скільки платять»), not what the service costs (PRICE)
-    PRICE = "price"
-    TERM = "term"
-    DOCS = "docs"
-    WHERE = "where"
-    HOURS = "hours"
-    RESULT = "result"
-    ONLINE = "online"  # can it be done online (the Дія portal), without coming in
-    ABOUT = "about"  # what the thing in focus is and whom it is for (a follow-up only: named, it is the card)
-
-
-@dataclass(frozen=True)
-class Understanding:
-    intents: tuple[Intent, ...]  # non-service intents recognised, strongest first (may be empty)
-    facet: Facet | None  # which facet of a service the question asks; None when there are no hits
-    hits: list[SearchHit]  # ranked search hits (possibly empty), with the death/loss guard applied
-    confident: SearchHit | None  # hits[0] when it is a confident single match, else None
-    topic: str | None = None  # the care.yaml topic an ELSEWHERE intent names
-
-
-class _IntentData(Strict):
-    weight: float = Field(gt=0, le=1)
-    phrases: list[Text]
-    # When it comes first the question is about it alone: the other words are not searched (an upset citizen's
-    # «мама лежача» is not the care act; «субсидія на комуналку» is not «Я-Ветеран»).
-    alone: bool = False
-
-
-class _DeathData(Strict):
-    phrases: list[Text]
-    guarded: list[Text]
-
-
-class _DefaultData(Strict):
-    words: list[Text]
-    answer: Text
-
-
-class IntentVocabulary(Strict):
-    """The contents of data/intents.yaml."""
-
-    intents: dict[Intent, _IntentData]
-    facets: dict[Facet, list[Text]]
-    defaults: list[_DefaultData]
-    death: _DeathData
-
-
-def load_intents() -> IntentVocabulary:
-    text = (resources.files("knowledge") / "data" / "intents.yaml").read_text(encoding="utf-8")
-    return IntentVocabulary.model_validate(yaml.safe_load(text))
 
 
 @dataclass(frozen=True)
@@ -267,7 +195,8 @@ class Understander:
         («за скільки роблять свідоцтво» after «помер батько»)."""
         said = words(text)[:MAX_WORDS]
         placed, consumed, meaningful = self._place(said)
-        intents, facet, death, topic = self._read(placed)
+        intents, facets, death, topic = self._read(placed)
+        facet = facets[0] if facets else None
         rest = " ".join(w for pos, w in enumerate(said) if pos not in consumed)
         if intents and intents[0] in self._alone:
             rest = ""
@@ -292,7 +221,12 @@ class Understander:
                 hits = [sure, *(h for h in hits if f"{h.kind}/{h.id}" != target)][:limit]
                 confident = sure
         return Understanding(
-            intents=intents, facet=facet if hits else None, hits=hits, confident=confident, topic=topic
+            intents=intents,
+            facet=facet if hits else None,
+            hits=hits,
+            confident=confident,
+            topic=topic,
+            also=facets[1:] if hits else (),
         )
 
     def guarded(self, kind: str, ident: str) -> bool:
@@ -303,6 +237,12 @@ class Understander:
     def facet_asked(self, text: str) -> Facet | None:
         """The facet a question asks about even when it names no service («скільки коштує?», «а де це»), for a
         follow-up about the thing in focus (`understand` gives a facet only with search hits)."""
+        facets = self.facets_asked(text)
+        return facets[0] if facets else None
+
+    def facets_asked(self, text: str) -> tuple[Facet, ...]:
+        """`facet_asked`, then the other facets the same question asks in other words («а скільки коштує і
+        де це робиться»)."""
         return self._read(self._place(words(text)[:MAX_WORDS])[0])[1]
 
     def _place(
@@ -350,12 +290,16 @@ class Understander:
 
     def _read(
         self, placed: Sequence[tuple[_Phrase, float, tuple[int, ...]]]
-    ) -> tuple[tuple[Intent, ...], Facet | None, bool, str | None]:
+    ) -> tuple[tuple[Intent, ...], tuple[Facet, ...], bool, str | None]:
         intent_score: dict[Intent, tuple[float, int]] = {}
         facet_score: dict[Facet, float] = {}
+        facet_span: dict[Facet, frozenset[int]] = {}
         death = False
         topics: dict[str, tuple[float, int]] = {}
-        for phrase, score, positions in placed:
+        spans = [frozenset(positions) for _, _, positions in placed]
+        for (phrase, score, positions), span in zip(placed, spans, strict=True):
+            if phrase.label != "death" and any(span < other for other in spans):
+                continue  # inside a longer phrase («з телефона через дію» is no «телефон»): the longer says it
             kind, _, value = phrase.label.partition(":")
             if kind in ("intent", "topic"):
                 intent = Intent(value) if kind == "intent" else Intent.ELSEWHERE
@@ -368,12 +312,19 @@ class Understander:
                 # a word between the phrase's words costs a little: «скільки днів дають на розгляд» asks the
                 # days (a phrase said as it is written), not what is paid («скільки … дають»)
                 score -= GAP_COST * (max(positions) - min(positions) + 1 - phrase.size)
-                facet_score[asked] = max(facet_score.get(asked, 0.0), score)
+                if asked not in facet_score or score > facet_score[asked]:
+                    facet_score[asked], facet_span[asked] = max(score, facet_score.get(asked, 0.0)), span
             else:
                 death = True
         intents = tuple(sorted(intent_score, key=lambda i: intent_score[i], reverse=True))
-        facet = max(facet_score, key=lambda f: (facet_score[f], -self._facet_order.index(f)), default=None)
-        return intents, facet, death, max(topics, key=lambda t: topics[t], default=None)
+        ranked = sorted(facet_score, key=lambda f: (facet_score[f], -self._facet_order.index(f)), reverse=True)
+        facets: list[Facet] = []
+        taken: set[int] = set()
+        for asked in ranked:  # the best, then others said in words of their own, each said well
+            if not facets or (facet_score[asked] >= ALSO_SCORE and not taken & facet_span[asked]):
+                facets.append(asked)
+                taken |= facet_span[asked]
+        return intents, tuple(facets[: 1 + MAX_ALSO]), death, max(topics, key=lambda t: topics[t], default=None)
 
     def margin(self, hits: Sequence[SearchHit]) -> float:
         """How far the first hit leads the first other hit that competes with it (not its own situation

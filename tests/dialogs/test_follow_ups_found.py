@@ -201,3 +201,14 @@ async def test_what_a_situation_in_focus_is_is_its_summary(bot: Bot, citizen: En
     answer = await citizen.send_text("а що це таке")
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "about:situation:loss-of-relative"), answer.text
     assert bot.engine.kb.situations["loss-of-relative"].summary in answer.text
+
+
+async def test_two_facets_asked_at_once_are_both_answered(bot: Bot, citizen: EngineChannel, heard: Heard) -> None:
+    card = bot.engine.kb.services[KARTKA]
+    answer = await citizen.send_text("картка криворіжця скільки вона коштує і де її роблять")
+    assert heard.outcomes[-1] == Outcome(Kind.FACET, f"price:{KARTKA}")  # noted as the first
+    assert "безоплатно" in answer.text and "Саксаганського" in answer.text, answer.text
+    answer = await citizen.send_text("а скільки чекати і що брати")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"term:service:{KARTKA}")
+    assert "Строк" in answer.text and card.documents[0].title in answer.text, answer.text
+    assert answer.text.count(f"**{card.short_title}**") == 1 and len(answer.text) <= 1000

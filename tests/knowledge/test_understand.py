@@ -41,6 +41,36 @@ def _ref(u: Understander, q: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
+    ("query", "asked"),
+    [
+        ("скільки коштує і де це", (Facet.PRICE, Facet.WHERE)),
+        ("а скільки чекати і що брати", (Facet.TERM, Facet.DOCS)),
+        ("сколько стоит и можно ли онлайн", (Facet.PRICE, Facet.ONLINE)),
+        ("скільки коштує", (Facet.PRICE,)),
+        ("скільки днів робиться", (Facet.TERM,)),  # one phrase's words are no second facet
+    ],
+)
+def test_one_question_may_ask_several_facets_each_in_its_own_words(
+    understander: Understander, query: str, asked: tuple[Facet, ...]
+) -> None:
+    assert understander.facets_asked(query) == asked
+    assert understander.facet_asked(query) is asked[0]
+
+
+def test_the_other_facets_of_a_named_service_come_with_its_understanding(understander: Understander) -> None:
+    got = understander.understand("картка криворіжця скільки коштує і де її роблять")
+    assert (got.facet, got.also) == (Facet.PRICE, (Facet.WHERE,))
+    assert understander.understand("скільки коштує картка криворіжця").also == ()
+
+
+@pytest.mark.parametrize("query", ["можна з телефона через дію?", "с телефона можно подать?"])
+def test_a_word_inside_a_longer_phrase_is_not_a_phrase_of_its_own(understander: Understander, query: str) -> None:
+    """«телефон» alone asks for the phone numbers; «з телефона» is how to apply: the longer phrase says it."""
+    assert understander.facet_asked(query) is Facet.ONLINE
+    assert Intent.PHONES not in understander.understand(query).intents
+
+
+@pytest.mark.parametrize(
     ("query", "facet", "confident"),
     [
         ("куди подавати на ВПО", Facet.WHERE, "service/idp-living-allowance"),
