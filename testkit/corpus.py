@@ -30,7 +30,8 @@ from knowledge.loader import Knowledge
 from testkit.net import ROOT
 
 CORPUS = ROOT / "tests" / "conversations"
-PARTS = ("tuning", "holdout", "fresh", "blind")
+PARTS = ("tuning", "holdout", "fresh", "fresh2", "blind")
+# fresh2: tuning material from the start, written blind like blind.yaml (2026-12-07, late evening).
 # blind: never tuned on, by two authors who never read how the bot understands text (added 2026-12-07, evening).
 # Tuning material: tuning; holdout (never tuned on until 2026-12-07, its turns had been seen by developers); fresh
 # (never tuned on until blind was added the same day, by an author who had not read how the bot understands).
