@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
+from knowledge.facts import NEGATIONS
 from knowledge.loader import Knowledge
 
 # the types of a meaning, re-exported: what is read is imported from here
@@ -50,6 +51,7 @@ class _Phrase:
     whole: bool  # counts only when it is the whole meaningful question
 
 
+_Placed = tuple["_Phrase", float, tuple[int, ...]]  # a phrase found, its score, the positions it takes
 # A match of one phrase word at one question position: (phrase, word of the phrase, similarity).
 _Match = tuple[int, int, float]
 
@@ -138,6 +140,17 @@ def _best_placement(size: int, where: dict[int, dict[int, float]]) -> tuple[floa
         if best is None or score > best[0] or (score == best[0] and min(positions) < min(best[1])):
             best = (score, positions)
     return best
+
+
+def _unnegated(placed: list[_Placed], negations: set[int]) -> list[_Placed]:
+    """The placed phrases less those with a word another phrase negates: in «до вас не доберусь, є виїзд?»
+    «не доберусь» (cannot come) takes the word that «до вас … доберусь» (how to get there) would read."""
+    negated = {p + 1 for _, _, positions in placed for p in positions if p in negations}
+    return [
+        (phrase, score, positions)
+        for phrase, score, positions in placed
+        if not any(p in negated and p - 1 not in positions for p in positions)
+    ]
 
 
 class Understander:
@@ -272,6 +285,7 @@ class Understander:
             best = _best_placement(phrase.size, by_word)
             if best is not None:
                 (wholes if phrase.whole else placed).append((phrase, *best))
+        placed = _unnegated(placed, {pos for pos, word in enumerate(said) if skeleton(word) in NEGATIONS})
         consumed = {p for phrase, _, positions in placed if phrase.label != "death" for p in positions}
         unexplained = meaningful - consumed
         for phrase, score, positions in wholes:

@@ -45,9 +45,11 @@ class TypedAnswers(StepReading):
             turn.note(Kind.ANSWER, f"booking:{step}")
             self._leave(state)
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
+        noted = turn.outcome
         replies = await self._read(turn, step, text, words)
         if replies is not None:
-            turn.note(Kind.ANSWER, f"booking:{step}")
+            if turn.outcome is noted:  # read, unless the step said it asks again (a day or time not free)
+                turn.note(Kind.ANSWER, f"booking:{step}")
             return _typed_reply(replies)
         aside = await self._aside(turn, text)
         if aside is not None:

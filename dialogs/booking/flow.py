@@ -147,6 +147,7 @@ class BookingRoom(TypedAnswers, Requests, QuietRoom):
         if state.scenario != NAME or words in PASS_THROUGH:
             return None  # «меню», /forget, /start work at every step
         if state.step == "cb-topic":
+            turn.note(Kind.ANSWER, "booking:cb-topic")  # the citizen's own words are the topic
             choices = STATE.load(state)
             choices.topic = " ".join(text.split())[:100]
             STATE.save(state, choices, "cb-consent")
@@ -159,7 +160,9 @@ class BookingRoom(TypedAnswers, Requests, QuietRoom):
         if state.step == "visit-address":
             address = " ".join(text.split())
             if len(address) < 8 or not any(ch.isdigit() for ch in address) or len(address) > 200:
+                turn.note(Kind.REASK, "booking:visit-address")
                 return [Reply(texts.BAD_ADDRESS, ((_b(texts.CANCEL_FLOW, "no"),),))]
+            turn.note(Kind.ANSWER, "booking:visit-address")
             choices = STATE.load(state)
             choices.address = address[:200]
             STATE.save(state, choices, "visit-phone")

@@ -15,15 +15,18 @@ from dialogs.booking.base import MENU, STATE, _b, _date
 from dialogs.booking.mine import MyBookings
 from dialogs.booking.service import HOTLINE
 from dialogs.messages import Reply
+from dialogs.outcome import Kind
 from dialogs.rooms import Turn
+from knowledge import facts
 from knowledge.search import SearchHit
-from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Understanding
+from knowledge.understand import CONFIDENT_MARGIN, CONFIDENT_SCORE, Intent, Understanding
 
 OTHER_TIME_WORDS = {
     "інший час", "інший день", "інша дата", "інший", "другой день", "другое время", "другая дата",
     "змінити час", "змінити день", "поменять время", "інше", "назад",
 }  # fmt: skip
 # a yes at «Скасувати запис …?»: «так, скасуйте», «отменить»
+NEAR = dt.timedelta(minutes=15)  # a free time this close to the one asked is offered for confirmation at once
 RIVALS = 4  # services offered when a name fits several equally
 RIVALS_READ = 8  # hits read for them (the meant service looks at the first five)
 CANCEL_STEMS = ("скасу", "скасов", "відмін", "отмен", "анулю", "удали", "видали")
@@ -59,8 +62,20 @@ PRIORITY_ALIASES = {  # what citizens call the priority groups, besides their la
         "первая группа",
         "1 группа",
         "супровід",
+        "супроводжую",
+        "сопровождаю",
+        "першої групи",
+        "первой группы",
     ),
 }
+
+
+def said_group(text: str, names: list[tuple[str, str]]) -> str | None:
+    """The one priority group a longer statement names by one of its phrases, not negated («я убд, посвідчення
+    при собі», «батько на візку, в нього перша група, я його супроводжую»); None for none or several."""
+    typed = facts.forms(text)
+    found = {group for group, name in names if (phrase := facts.forms(name)) and facts.find(phrase, typed)}
+    return found.pop() if len(found) == 1 else None
 
 
 # The words of the wish itself, left out when the rest of «хочу записатися на реєстрацію народження» is read
@@ -129,7 +144,7 @@ class StepReading(MyBookings):
             return await self._read_which(turn, step, text)
         if step == "cancel" and a.cancel:
             said = typed.yes_no(text)
-            if said is None and any(w.startswith(CANCEL_STEMS) for w in words.split()):
+            if said is None and any(w.startswith(CANCEL_STEMS) for w in words.split()) and not self._forget(text):
                 said = True  # «скасуйте», «отменить»: «не скасовуйте» is a no (typed.yes_no)
             if said is None:
                 return None
@@ -141,6 +156,10 @@ class StepReading(MyBookings):
             yes = "cy" if step == "cb-consent" else "vy"
             return await self._step(turn, yes if said else "cn", "")
         return None
+
+    def _forget(self, text: str) -> bool:
+        """Whether the text asks to erase the citizen's data («і номер мій видаліть з бази»), not the booking."""
+        return self.understander is not None and Intent.FORGET in self.understander.understand(text, 0).intents
 
     def _meant_service(
         self,
@@ -233,7 +252,7 @@ class StepReading(MyBookings):
         groups = self.booking.data.priority_groups
         names = [(g.id, g.label) for g in groups]
         names += [(g.id, alias) for g in groups for alias in PRIORITY_ALIASES.get(g.id, ())]
-        group = typed.choose(text, names)
+        group = typed.choose(text, names) or said_group(text, names)
         if group is not None:
             return await self._step(turn, "p", group)
         if said is True:  # «так» alone: which category, then?
@@ -297,13 +316,15 @@ class StepReading(MyBookings):
 
     async def _at(self, turn: Turn, day: dt.date, asked: typed.TimeAsked | None) -> list[Reply]:
         """A day (and perhaps a time) typed: the day's times, the nearest free slot, or those in a range."""
-        a = STATE.load(turn.state)
+        a, step = STATE.load(turn.state), turn.state.step or ""
         office = HOTLINE if a.kind == "callback" else a.office
         today = typed.kyiv_today(turn.now)
         if day < today:
+            turn.note(Kind.REASK, f"booking:{step}")
             return await self._reask(turn, texts.DAY_PASSED)
         slots = await self.booking.times(turn.uow, office, a.svc, day, now=turn.now, priority=bool(a.prio))
-        if not slots:
+        if not slots:  # closed, full or beyond the horizon: the days again
+            turn.note(Kind.REASK, f"booking:{step}")
             turn.state.step = "day"
             return await self._days(turn, texts.DAY_OUT.format(day=texts.day_text(day)))
         if asked is None:
@@ -324,8 +345,12 @@ class StepReading(MyBookings):
         slot, at = min(local, key=lambda st: (abs(st[1].replace(tzinfo=None) - wanted), st[1]))
         a.day = f"{day:%Y%m%d}"
         STATE.save(turn.state, a, "time")
+        note = texts.TIME_NEAREST.format(asked=f"{asked.start:%H:%M}", time=f"{at:%H:%M}")
+        if abs(at.replace(tzinfo=None) - wanted) > NEAR:  # a break, after hours, taken: the day's times again
+            turn.note(Kind.REASK, f"booking:{step}")
+            times = await self._times(turn, day)
+            return [dataclasses.replace(times[0], text=f"{note}\n\n{times[0].text}"), *times[1:]]
         summary = self._summary(turn, slot.start)
-        if at.time() != asked.start:
-            note = texts.TIME_NEAREST.format(asked=f"{asked.start:%H:%M}", time=f"{at:%H:%M}")
+        if at.time() != asked.start:  # «о 10:05»: the slot a few minutes away, said so
             summary = [dataclasses.replace(summary[0], text=f"{note}\n\n{summary[0].text}"), *summary[1:]]
         return summary

@@ -84,6 +84,15 @@ _HOURS = re.compile(
 _PART_OF_DAY = re.compile(r"(?<![\d.:])(\d{1,2})\s+(ранку|утра|дня|вечора|вечера)(?!\w)")  # «10 утра», «3 дня»
 _ONE_PM = re.compile(r"(?<!\w)(?:в\s+)?час\s+дня(?!\w)")  # «в час дня»: 13:00 («час» alone is «time»)
 _BARE = re.compile(r"(\d{1,2})")
+# minutes said in words after an hour: «о восьмій тридцять» (08:30), «в десять пятнадцять», «о 9 сорок п'ять»
+_MINUTE_WORDS = {
+    "п'ятнадцять": 15, "пятнадцять": 15, "пятнадцать": 15, "тридцять": 30, "тридцать": 30,
+    "сорок п'ять": 45, "сорок пять": 45, "двадцять": 20, "двадцать": 20, "сорок": 40,
+}  # fmt: skip
+_WORDED = re.compile(
+    rf"(?<!\w)(?:{_MARK}\s+)?(\d{{1,2}}|{_HOUR_PATTERN})\s+"
+    rf"({'|'.join(sorted(map(re.escape, _MINUTE_WORDS), key=len, reverse=True))})(?!\w)"
+)
 
 
 def _hour(raw: str) -> int | None:
@@ -125,6 +134,10 @@ def _find(said: str) -> Found | None:
     if (sm := _SPACED.search(said)) is not None and int(sm.group(1)) > 0:
         hour, minute = int(sm.group(1)), int(sm.group(2))
         return Found(TimeAsked(dt.time(_in_office(hour), minute)), sm.start(), sm.end())
+    worded = _WORDED.search(said)
+    if worded is not None and (said_hour := _hour(worded.group(1))) is not None and 1 <= said_hour <= 23:
+        minute = _MINUTE_WORDS[worded.group(2)]
+        return Found(TimeAsked(dt.time(_in_office(said_hour), minute)), worded.start(), worded.end())
     if (noon := _NOON.search(said)) is not None:
         return Found(TimeAsked(dt.time(12)), noon.start(), noon.end())
     half = _HALF.search(said)

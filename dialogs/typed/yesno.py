@@ -18,6 +18,7 @@ from dialogs.words import (
     YES_WORDS,
 )
 
+EITHER = frozenset({"чи", "или", "або", "альбо"})
 SHORT = 8  # words: a longer text is a story, not an answer read by its shape
 
 
@@ -39,9 +40,14 @@ def negated(text: str) -> bool:
     said = bare.split()
     if not said or len(said) > SHORT or "?" in text or set(said[:2]) & QUESTION_LEADS:
         return False
-    if bare in UNKNOWN_WORDS or _not_an_answer(said):
+    if bare in UNKNOWN_WORDS or _not_an_answer(said) or _either(said):
         return False
     return any(w in NEGATION_WORDS for w in said) and not any(w in YES_ANYWHERE for w in said)
+
+
+def _either(said: list[str]) -> bool:
+    """«платити треба чи ні», «платно или нет»: a question offering both answers, not a no."""
+    return any(w in EITHER and i + 1 < len(said) and said[i + 1] in NEGATION_WORDS for i, w in enumerate(said))
 
 
 def yes_no(text: str) -> bool | None:

@@ -149,6 +149,27 @@ async def test_a_priority_citizen_says_so_in_words(bot: Bot) -> None:
     assert booking.priority_group == "combatant"
 
 
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("я убд, посвідчення при собі", "combatant"),
+        ("батько на візку в нього перша група я його супроводжую", "disability-1"),
+    ],
+)
+async def test_a_priority_group_named_in_a_longer_statement(bot: Bot, text: str, group: str) -> None:
+    await _talk(bot, "said", ["записатися", "допомога впо"])
+    await _say(bot, "said", text)
+    state = await _state(bot, "said")
+    assert state.step == "day" and state.answers["prio"] == group
+
+
+async def test_a_question_with_both_answers_at_the_priority_step_is_answered_not_taken(bot: Bot) -> None:
+    await _talk(bot, "ask", ["записатися", "допомога впо"])
+    await _say(bot, "ask", "а за це платити треба чи ні")
+    state = await _state(bot, "ask")
+    assert state.step == "priority" and "prio" not in state.answers
+
+
 async def _to_step(bot: Bot, user: str, step: str) -> None:
     """Typed only, up to `step`."""
     lines = {
@@ -279,11 +300,18 @@ async def test_the_first_free_time_in_words(bot: Bot, typed: str) -> None:
 
 async def test_times_near_or_in_the_range_asked(bot: Bot) -> None:
     await _to_step(bot, "when", "time")
-    replies = await _say(bot, "when", "о 10:05")  # not a slot: the nearest one, said so
+    replies = await _say(bot, "when", "о 10:05")  # not a slot: the nearest one a few minutes away, said so
     assert "О 10:05 вільного місця немає" in _text(replies) and "10:00" in _text(replies)
     assert (await _state(bot, "when")).step == "confirm"
     replies = await _say(bot, "when", "інший час")
     assert (await _state(bot, "when")).step == "day"
+    await _say(bot, "when", "в четвер")
+    replies = await _say(bot, "when", "на сьому вечора")  # hours away: the day's times again, nearest named
+    assert "О 19:00 вільного місця немає" in _text(replies) and (await _state(bot, "when")).step == "time"
+    assert any(p.startswith("q:t:") for p in _payloads(replies))
+    replies = await _say(bot, "when", "о восьмій тридцять")
+    assert (await _state(bot, "when")).answers["start"].endswith("0830")
+    replies = await _say(bot, "when", "інший час")
     await _say(bot, "when", "в четвер")
     replies = await _say(bot, "when", "після обіду")
     times = [p for p in _payloads(replies) if p.startswith("q:t:")]

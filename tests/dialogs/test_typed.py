@@ -88,6 +88,7 @@ def test_a_yes_first_then_an_elaboration(text: str) -> None:
     [
         "та не знаю я", "не зрозуміла", "ні не зрозумів", "а чому нема часу", "чого нема вільних місць",
         "так, не був", "да нет", "пільги є але не знаю які", "у нас пільг нема бо ми ще не оформили документи",
+        "а за карточку платити треба чи ні", "платно или нет",  # a question offering both answers
     ],
 )  # fmt: skip
 def test_no_no_by_its_shape(text: str) -> None:
@@ -142,6 +143,8 @@ def test_not_knowing_is_told_apart() -> None:
         ("03/12", dt.date(2027, 12, 3)),
         ("3 декабря", dt.date(2027, 12, 3)),
         ("на 8 число", dt.date(2026, 12, 8)),
+        ("давайте на завтрашній день", FRIDAY + dt.timedelta(days=1)),
+        ("на послезавтрашнее число", FRIDAY + dt.timedelta(days=2)),
         ("2 числа", dt.date(2027, 1, 2)),  # passed this month: the next month's
     ],
 )
@@ -333,6 +336,10 @@ def test_where_a_date_was_found() -> None:
         ("без п'яти дев'ять", 8, 55),
         ("без 15 2", 13, 45),
         ("на пяту", 17, 0),
+        ("о восьмій тридцять", 8, 30),  # minutes in words after an hour
+        ("в десять пятнадцать", 10, 15),
+        ("о 9 сорок п'ять", 9, 45),
+        ("на дві тридцять", 14, 30),
     ],
 )
 def test_exact_times(text: str, hour: int, minute: int) -> None:

@@ -366,3 +366,30 @@ def test_follow_up_wordings_ask_their_facet(understander: Understander, query: s
 
 def test_open_when_is_the_hours(understander: Understander) -> None:
     assert understander.understand("коли ви відкриті").intents[:1] == (Intent.HOURS,)
+
+
+@pytest.mark.parametrize(
+    ("query", "intent"),
+    [
+        ("я на коляске до вас не доберусь есть выезд на дом?", Intent.HOME_VISIT),  # not «how to get there»
+        ("як до вас доберусь з тернівки", Intent.CONTACTS),
+    ],
+)
+def test_a_word_another_phrase_negates_is_not_read_by_a_phrase_without_the_negation(
+    understander: Understander, query: str, intent: Intent
+) -> None:
+    assert understander.understand(query).intents[:1] == (intent,)
+
+
+@pytest.mark.parametrize(
+    ("query", "intent"),
+    [
+        ("хочу анулювати свій талончик", Intent.CANCEL_BOOKING),
+        ("видаліть усе що ви про мене зберегли", Intent.FORGET),
+        ("і номер телефону теж зітріть з бази", Intent.FORGET),
+        ("так, хочу щоб хтось мені подзвонив", Intent.OPERATOR),  # a call from a person, not the phone numbers
+        ("вы там вообще работаете? дозвониться невозможно", Intent.DISTRESS),
+    ],
+)
+def test_more_ways_people_say_what_they_want(understander: Understander, query: str, intent: Intent) -> None:
+    assert understander.understand(query).intents[:1] == (intent,)
