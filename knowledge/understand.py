@@ -330,6 +330,8 @@ class Understander:
                     facet_score[asked], facet_span[asked] = max(score, facet_score.get(asked, 0.0)), span
             else:
                 death = True
+        if Intent.BOOKING in intent_score and {Intent.MOVE_BOOKING, Intent.CANCEL_BOOKING} & set(intent_score):
+            del intent_score[Intent.BOOKING]  # «записана на четвер, можна перезаписатись»: the change is meant
         intents = tuple(sorted(intent_score, key=lambda i: intent_score[i], reverse=True))
         ranked = sorted(facet_score, key=lambda f: (facet_score[f], -self._facet_order.index(f)), reverse=True)
         facets: list[Facet] = []

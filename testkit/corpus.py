@@ -9,7 +9,8 @@ Kinds of expectation and the kind of turn each is counted as (the issue's four):
 - follow-up (follow-up): a question naming nothing, answered about the thing in focus (`facet`, `about`);
 - answer, reask (typed answer): a typed answer the step took as its button (`step`, `after`), or one it could
   not read and asked again, keeping the citizen there;
-- intent (intent): what the citizen wants done (`intent`);
+- intent (intent): what the citizen wants done (`intent`); the hours, the address or the phones asked with
+  something in focus are answered about its office, noted as that follow-up (ANSWERED_AS), which counts too;
 - card, situation, facet, out-of-scope (search): a service or a situation found by name, one facet of a named
   service, or a question the Center does not answer, which must not open a random card.
 """
@@ -37,6 +38,8 @@ PARTS = ("tuning", "holdout", "fresh", "fresh2", "blind")
 # (never tuned on until blind was added the same day, by an author who had not read how the bot understands).
 HELD_OUT = "blind"  # the part the figure to trust comes from; its authors' tool: testkit/blind_check.py
 KINDS = ("follow-up", "typed answer", "intent", "search")  # what the issue counts
+# Intents the engine answers as a follow-up about the office or service in question, noted so: the facet it notes
+ANSWERED_AS = {"hours": "hours", "contacts": "where", "phones": "phones"}
 COUNTED_AS = {
     "follow-up": "follow-up",
     "answer": "typed answer",
@@ -279,6 +282,10 @@ def _outcome_problem(expect: Expect, seen: Observed) -> str | None:
     if kind == "reask":
         return None if out.kind is Kind.REASK and out.target in expect.steps() else "not asked again"
     if kind == "intent":
+        if out.kind is Kind.FOLLOW_UP and out.target.partition(":")[0] in {
+            ANSWERED_AS.get(i) for i in expect.intents()
+        }:
+            return None  # «до котрої працюєте» answered about the office in question (dialogs/focus.py)
         return None if out.kind is Kind.INTENT and out.target in expect.intents() else "not that intent"
     if kind in ("card", "situation"):  # found by name: the card or the situation meant
         if out.kind is Kind.CARD and out.target in expect.services():

@@ -22,6 +22,8 @@ from knowledge.understand import Intent
 FOUND_SCORE = 0.75  # a service found this well is worth a button beside the booking
 READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-consent", "visit-consent",
               "visit-service", "cancel", "cancel-which", "move-which")  # fmt: skip
+# what a day or a time typed beside them does not answer: they are asked, the booking waits
+ASIDE_INTENTS = {Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.FORGET, Intent.COMPLAINT, Intent.DISTRESS}
 LEAVE_WORDS = {
     "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
     "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
@@ -46,7 +48,7 @@ class TypedAnswers(StepReading):
             self._leave(state)
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]
         noted = turn.outcome
-        replies = await self._read(turn, step, text, words)
+        replies = None if self._asks_else(turn, step, text) else await self._read(turn, step, text, words)
         if replies is not None:
             if turn.outcome is noted:  # read, unless the step said it asks again (a day or time not free)
                 turn.note(Kind.ANSWER, f"booking:{step}")
@@ -56,6 +58,16 @@ class TypedAnswers(StepReading):
             return aside or None  # an empty list: another room's or the engine's intent
         turn.note(Kind.REASK, f"booking:{step}")
         return await self._reask(turn)
+
+    def _asks_else(self, turn: Turn, step: str, text: str) -> bool:
+        """«а ви до котрої сьогодні?» at the day step: a question with a day in it, not the day's answer (what
+        is asked is read without the day: «в неділю можна?» is the day's answer)."""
+        if step not in ("day", "time") or self.understander is None:
+            return False
+        said = typed.norm(text)
+        if (day := typed.find_date(said, typed.kyiv_today(turn.now))) is not None:
+            said = f"{said[: day.start]} {said[day.end :]}"
+        return bool(set(self.understander.understand(said, 0).intents) & ASIDE_INTENTS)
 
     async def _reask(self, turn: Turn, lead: str = texts.NOT_READ) -> list[Reply]:
         """The same step again, with its buttons and one example of what to type."""
@@ -141,6 +153,13 @@ class TypedAnswers(StepReading):
             again = self.understander.understand(f"{text} {self.kb.services[a.svc].short_title}", limit=3)
             if again.facet is not None:
                 facet, service = again.facet, a.svc
+        elif (
+            facet is not None
+            and hit is None
+            and a.svc in self.kb.services
+            and not any(h.score >= FOUND_SCORE for h in understood.hits)
+        ):
+            service = a.svc  # «а після подачі скільки чекати» names nothing clearly: the one being booked
         if facet is not None and service is None and any(h.id == a.svc for h in understood.hits):
             service = a.svc  # «а скільки коштує паспорт» while booking the passport: that one
         resume = (_b(texts.RESUME, "go"),)

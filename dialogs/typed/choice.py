@@ -48,6 +48,7 @@ def choose(text: str, options: Iterable[tuple[str, str]]) -> str | None:
     if not typed or len(typed) > 8:
         return None
     bare = " ".join(typed)
+    options = list(options)  # read twice when no one label is named
     scores: dict[str, float] = {}
     for value, label in options:
         words = _label_words(label)
@@ -66,11 +67,27 @@ def choose(text: str, options: Iterable[tuple[str, str]]) -> str | None:
             score = sum(named) + 0.01 * len(named) / len(words)
         scores[value] = max(scores.get(value, 0.0), score)
     if not scores:
+        scores = _by_value(typed, options)
+    if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     if len(ranked) > 1 and ranked[1][1] >= ranked[0][1] - 0.05:
         return None  # two options fit as well: ambiguous
     return ranked[0][0]
+
+
+def _by_value(typed: list[str], options: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """When no one label is named: the words of all labels of one value together («мені ближче на богослова,
+    в соцзахист» names an office by its short name and its street), most of what was typed about them."""
+    words: dict[str, set[str]] = {}
+    for value, label in options:
+        words.setdefault(value, set()).update(_label_words(label))
+    scores: dict[str, float] = {}
+    for value, bag in words.items():
+        named = [f for w in typed if (f := max((_word_fits(w, lw) for lw in bag), default=0.0)) > 0]
+        if named and len(named) * 2 >= len(typed):
+            scores[value] = sum(named)
+    return scores
 
 
 def choose_label(text: str, labels: Sequence[str]) -> int | None:

@@ -84,6 +84,8 @@ _HOURS = re.compile(
 _PART_OF_DAY = re.compile(r"(?<![\d.:])(\d{1,2})\s+(ранку|утра|дня|вечора|вечера)(?!\w)")  # «10 утра», «3 дня»
 _ONE_PM = re.compile(r"(?<!\w)(?:в\s+)?час\s+дня(?!\w)")  # «в час дня»: 13:00 («час» alone is «time»)
 _BARE = re.compile(r"(\d{1,2})")
+# a day refused right after it is named: «сьогодні не встигну», «в четвер не можу», «завтра нет»
+_REFUSED = re.compile(r"\s*,?\s*(?:я\s+)?(?:не|ні|нет|ніяк|никак)(?!\w)")
 # minutes said in words after an hour: «о восьмій тридцять» (08:30), «в десять пятнадцять», «о 9 сорок п'ять»
 _MINUTE_WORDS = {
     "п'ятнадцять": 15, "пятнадцять": 15, "пятнадцать": 15, "тридцять": 30, "тридцать": 30,
@@ -195,6 +197,10 @@ def read_when(
     time from the rest, so «10.12» is a date here and never ten past ten."""
     said = norm(text)
     date = find_date(said, today, window=window)
+    if date is not None and _REFUSED.match(said[date.end :]):  # «сьогодні не встигну, давайте в середу»
+        later = find_date(said[date.end :], today, window=window)
+        if later is not None:
+            date = Found(later.value, date.end + later.start, date.end + later.end)
     rest = said if date is None else f"{said[: date.start]} {said[date.end :]}"
     asked = read_time(rest)
     return (date.value if date is not None and isinstance(date.value, dt.date) else None), asked

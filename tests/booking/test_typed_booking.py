@@ -170,6 +170,29 @@ async def test_a_question_with_both_answers_at_the_priority_step_is_answered_not
     assert state.step == "priority" and "prio" not in state.answers
 
 
+async def test_an_office_named_by_its_short_name_and_its_street_together(bot: Bot) -> None:
+    await _talk(bot, "vid", ["записатися", "заміна посвідчення ветерана"])
+    assert (await _state(bot, "vid")).step == "office"
+    await _say(bot, "vid", "мені ближче на богослова, в соцзахист")
+    state = await _state(bot, "vid")
+    assert state.step == "priority" and state.answers["office"] == "saksahan-uszn"
+
+
+async def test_the_hours_asked_at_the_day_step_are_answered_and_a_refused_day_is_skipped(bot: Bot) -> None:
+    await _to_step(bot, "hrs", "day")
+    replies = await _say(bot, "hrs", "а ви до котрої сьогодні?")  # a question with a day in it
+    assert "приймають" in _text(replies) and (await _state(bot, "hrs")).step == "day"
+    await _say(bot, "hrs", "тоді сьогодні не встигну, давайте в середу")
+    state = await _state(bot, "hrs")
+    assert state.step == "time" and state.answers["day"] == "20261209"
+
+
+async def test_a_facet_asked_on_the_way_that_names_nothing_is_about_the_service_being_booked(bot: Bot) -> None:
+    await _to_step(bot, "term", "time")
+    replies = await _say(bot, "term", "а після подачі скільки чекати поки призначать?")
+    assert "Строк" in _text(replies) and (await _state(bot, "term")).step == "time"
+
+
 async def _to_step(bot: Bot, user: str, step: str) -> None:
     """Typed only, up to `step`."""
     lines = {

@@ -149,6 +149,15 @@ def test_the_judge_takes_a_facet_named_or_in_focus_alike(kb: Knowledge) -> None:
     assert judge(any_booking, Observed(Outcome(Kind.FOLLOW_UP, "term:reminder:12")), kb)
 
 
+def test_the_judge_takes_the_hours_answered_about_the_office_in_question_as_the_hours_intent(kb: Knowledge) -> None:
+    hours = _expect(kind="intent", intent="hours")
+    assert judge(hours, Observed(Outcome(Kind.INTENT, "hours")), kb) is None
+    assert judge(hours, Observed(Outcome(Kind.FOLLOW_UP, "hours:booking:kartka-kryvorizhtsia")), kb) is None
+    assert judge(hours, Observed(Outcome(Kind.FOLLOW_UP, "price:booking:kartka-kryvorizhtsia")), kb)
+    assert judge(_expect(kind="intent", intent="contacts"), Observed(Outcome(Kind.FOLLOW_UP, "where:")), kb) is None
+    assert judge(_expect(kind="intent", intent="operator"), Observed(Outcome(Kind.FOLLOW_UP, "hours:")), kb)
+
+
 def test_the_judge_checks_the_state_after_the_turn(kb: Knowledge) -> None:
     time = _expect(
         kind="answer", step="booking:time", after={"step": "confirm", "answers": {"start": "2026121010*"}}

@@ -393,3 +393,9 @@ def test_a_word_another_phrase_negates_is_not_read_by_a_phrase_without_the_negat
 )
 def test_more_ways_people_say_what_they_want(understander: Understander, query: str, intent: Intent) -> None:
     assert understander.understand(query).intents[:1] == (intent,)
+
+
+def test_a_move_or_a_cancel_of_a_booking_is_no_new_booking(understander: Understander) -> None:
+    said = "я записана на четвер а мене з роботи не відпускають, можна перезаписатись на пятницю?"
+    assert understander.understand(said).intents == (Intent.MOVE_BOOKING,)
+    assert Intent.BOOKING in understander.understand("хочу записатися на четвер").intents
