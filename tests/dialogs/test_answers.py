@@ -192,6 +192,7 @@ async def test_a_typed_answer_is_noted_as_an_answer_and_a_contradiction_as_a_rea
         ("c93_tax_in_id", "старий паспорт", "no"),
         ("c93_tax_in_id", "айді з кодом", "yes"),
         ("sa_lost_civil", "свідоцтво про шлюб теж пропало", "yes"),
+        ("sa_lost_civil", "свідоцтво про шлюб вдома", "no"),  # at home: not lost
         ("sa_lost_civil", "загубила і свідоцтво про народження", "yes"),
         ("sa_lost_civil", "свідоцтва на місці", "no"),
         ("sa_birth_married", "в шлюбі прізвище одне", "married_same"),
@@ -210,7 +211,6 @@ def test_a_choice_named_by_its_words_a_statement_or_another_word_for_it(
         ("sb_ad_stage", "пріоритет"),  # have it, or extend it: asked again
         ("sb_vet_need_veteran", "пільга і реабілітація"),  # two options named alike
         ("sb_vet_need_veteran", "а пільги які є?"),  # a question of its own
-        ("sa_lost_civil", "свідоцтво про шлюб вдома"),  # the question's own words say neither yes nor no
         ("c23_income", "ну то пенсія то підробіток буває по різному"),  # too long to be a choice
         ("c75_guardian", "скільки платять опікуну"),
         ("sb_vet_need_veteran", "а де пільгу оформити"),
