@@ -170,10 +170,11 @@ class Consultations:
                                    for (d, k, key), n in topics.items()])  # fmt: skip
 
     def committed(self) -> None:
-        self._taken = Counter()
+        if self._taken:
+            self._taken = Counter()
         if self._buffer is not None:
-            self._buffer.merge(self._pending)
-        self._pending = Counter()
+            self._buffer.merge(self._pending)  # copied into the buffer's own counts
+        self._pending.clear()
 
     def rolled_back(self) -> None:
         if self._buffer is not None and self._taken:
