@@ -172,9 +172,10 @@ class Consultations:
     def committed(self) -> None:
         if self._taken:
             self._taken = Counter()
-        if self._buffer is not None:
-            self._buffer.merge(self._pending)  # copied into the buffer's own counts
-        self._pending.clear()
+        if self._pending:  # a turn that counted nothing changes nothing in the buffer
+            if self._buffer is not None:
+                self._buffer.merge(self._pending)  # copied into the buffer's own counts
+            self._pending.clear()
 
     def rolled_back(self) -> None:
         if self._buffer is not None and self._taken:
