@@ -144,7 +144,8 @@ class Consultations:
 
     def add(self, channel: str, kind: str, key: str) -> None:
         day = self._clock().astimezone(KYIV).date()
-        self._pending[(day, channel[:16], kind[:12], key[:MAX_KEY])] += 1
+        pending, counted = self._pending, (day, channel[:16], kind[:12], key[:MAX_KEY])
+        pending[counted] = pending.get(counted, 0) + 1  # as `+= 1`, without Counter's __missing__ call
 
     async def flush(self, *, everything: bool = False) -> None:
         if self._buffer is not None and not (everything or self._buffer.due()):
