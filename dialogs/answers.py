@@ -121,7 +121,8 @@ def read_answer(
             best, score = option, ratio
     if score >= 85 and negates(joined) == negates(clean_label(best.label)):
         return Reading(best.value)  # nearly the label, negated alike («не військовозобовязаний» is no «Так, …»)
-    said = facts.settled(text, [question.id], phrases).get(question.id) if facts else None
+    # `phrases` found none (not None, never looked for): the text states no option (`settled` of nothing is {})
+    said = facts.settled(text, [question.id], phrases).get(question.id) if facts and phrases != [] else None
     found = lead(typed)
     if found is not None:
         polar, rest = found
@@ -320,7 +321,7 @@ class Answers:
             if reading.conflict:
                 return None
             value = reading.value
-        settled = {} if asks_something(text) else self.facts.settled(text, asked, found)
+        settled = self.facts.settled(text, asked, found) if found and not asks_something(text) else {}
         if question is not None:
             stated = settled.pop(question.id, None)
             value = value or stated

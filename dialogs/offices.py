@@ -34,6 +34,7 @@ from knowledge.booking_schema import BookableOffice, BookingData
 from knowledge.schema import Office
 
 if TYPE_CHECKING:
+    from storage.staff import OfficeRow
     from storage.uow import UnitOfWork
 
 OPEN, CLOSED, UNCONFIRMED = "open", "closed", "unconfirmed"
@@ -78,13 +79,27 @@ _BOARD: ContextVar[_Board] = ContextVar("office_board", default=_NONE)
 
 def use(board: Mapping[str, OfficeView]) -> None:
     """Make `board` the offices' state for the rest of this task (a turn)."""
+    _BOARD.set(_board(board))
+
+
+def _board(board: Mapping[str, OfficeView]) -> _Board:
     views = dict(board)
     schedules = tuple(sorted((o, v.schedule) for o, v in views.items() if v.schedule is not None))
-    _BOARD.set(_Board(MappingProxyType(views), schedules))
+    return _Board(MappingProxyType(views), schedules)
+
+
+# The last snapshot read and the board made of it: a turn whose snapshot is that very object (the factory's
+# `OfficeCache` unchanged) takes the same board; any other snapshot (the cache emptied or stale) makes a new one.
+# A snapshot is a tuple of tuples of strings, so the same object always holds the same state.
+_LAST: tuple[tuple[OfficeRow, ...], _Board] | None = None
 
 
 async def load(uow: UnitOfWork) -> dict[str, OfficeView]:
-    return {row[0]: OfficeView(*row) for row in await uow.offices.snapshot()}
+    return _views(await uow.offices.snapshot())
+
+
+def _views(rows: tuple[OfficeRow, ...]) -> dict[str, OfficeView]:
+    return {row[0]: OfficeView(*row) for row in rows}
 
 
 SCHEDULE_FIELDS = ("schedules", "groups", "priority_share")  # what staff set of booking.yaml's office
@@ -138,7 +153,11 @@ def effective(base: BookingData) -> BookingData:
 
 async def refresh(uow: UnitOfWork) -> None:
     """Read the offices' state for this turn."""
-    use(await load(uow))
+    global _LAST
+    rows = await uow.offices.snapshot()
+    if _LAST is None or _LAST[0] is not rows:
+        _LAST = (rows, _board(_views(rows)))
+    _BOARD.set(_LAST[1])
 
 
 def view(office: str) -> OfficeView | None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from functools import lru_cache
 
@@ -72,16 +71,24 @@ class Memo:
 _MEMO: ContextVar[Memo | None] = ContextVar("knowledge_text_memo", default=None)
 
 
-@contextmanager
-def reading_one() -> Iterator[Memo]:
+class _Reading:
+    """The block of `reading_one` (a plain context manager: one per message, on the hot path)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> Memo:
+        memo = Memo()
+        self._token = _MEMO.set(memo)
+        return memo
+
+    def __exit__(self, *exc: object) -> None:
+        _MEMO.reset(self._token)
+
+
+def reading_one() -> AbstractContextManager[Memo]:
     """While one message is read: `clean`, `words` and facts.forms of a text are worked out once (pure
     functions of the text, so nothing can go stale within); forgotten when the block ends."""
-    memo = Memo()
-    token = _MEMO.set(memo)
-    try:
-        yield memo
-    finally:
-        _MEMO.reset(token)
+    return _Reading()
 
 
 def memo() -> Memo | None:

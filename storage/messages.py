@@ -165,7 +165,8 @@ class MessageLogs:
         if self._buffer is not None:
             if self._erased:
                 self._buffer.discard(self._erased)
-            self._buffer.extend(self._pending)
+            if self._pending:
+                self._buffer.extend(self._pending)
         self._pending, self._erased = [], set()
 
     def rolled_back(self) -> None:

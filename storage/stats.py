@@ -144,7 +144,8 @@ class Consultations:
 
     def add(self, channel: str, kind: str, key: str) -> None:
         day = self._clock().astimezone(KYIV).date()
-        self._pending[(day, channel[:16], kind[:12], key[:MAX_KEY])] += 1
+        pending, counted = self._pending, (day, channel[:16], kind[:12], key[:MAX_KEY])
+        pending[counted] = pending.get(counted, 0) + 1  # as `+= 1`, without Counter's __missing__ call
 
     async def flush(self, *, everything: bool = False) -> None:
         if self._buffer is not None and not (everything or self._buffer.due()):
@@ -170,10 +171,12 @@ class Consultations:
                                    for (d, k, key), n in topics.items()])  # fmt: skip
 
     def committed(self) -> None:
-        self._taken = Counter()
-        if self._buffer is not None:
-            self._buffer.merge(self._pending)
-        self._pending = Counter()
+        if self._taken:
+            self._taken = Counter()
+        if self._pending:  # a turn that counted nothing changes nothing in the buffer
+            if self._buffer is not None:
+                self._buffer.merge(self._pending)  # copied into the buffer's own counts
+            self._pending.clear()
 
     def rolled_back(self) -> None:
         if self._buffer is not None and self._taken:

@@ -68,3 +68,26 @@ async def test_a_fresh_cache_costs_no_query(engine: AsyncEngine) -> None:
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", listener)
     assert not [s for s in statements if "office_states" in s]
+
+
+async def test_a_turns_board_is_made_once_per_snapshot_and_anew_after_a_change(engine: AsyncEngine) -> None:
+    """dialogs/offices.py `refresh` keeps the board it made of the last snapshot: the same snapshot (the cache
+    unchanged) gives the same board, a change gives a board of the new state."""
+    from dialogs import offices
+
+    uows = UnitOfWorkFactory(make_sessionmaker(engine), clock=ManualClock(NOW))
+
+    async def board() -> tuple[object, str | None]:
+        async with uows() as uow:
+            await offices.refresh(uow)
+        found = offices.view("visa-main")  # an object of the board this turn took
+        return found, found.status if found else None
+
+    await _put(uows, "open")
+    first, status = await board()
+    assert status == "open"
+    again, status = await board()
+    assert again is first and status == "open"  # the cache unchanged: the same board, nothing made anew
+    await _put(uows, "closed")
+    changed, status = await board()
+    assert changed is not first and status == "closed"
