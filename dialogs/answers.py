@@ -140,7 +140,7 @@ def read_answer(
         return Reading(shaped)  # «дітей нема», «льгот нет никаких», «у мене нічого такого нема»
     if (shaped := affirmed_reply(question, text, said)) is not None:
         return Reading(shaped)  # «свидетельство о смерти есть»
-    if said is not None:
+    if said is not None and not opens_a_question(typed, question):  # «а де приймає я ветеран» asks, not says
         return Reading(said)
     replies = [(joined, text)]
     if not asks_something(text, question) and (ukrainian := " ".join(RUSSIAN.get(w, w) for w in typed)) != joined:
@@ -261,14 +261,22 @@ def by_count(question: Question, typed: list[str]) -> str | None:
     return option.value if option else None
 
 
+OPENERS = frozenset({"а", "і", "и", "й", "ну", "так"})  # words before a question's first word («а де …»)
+
+
 def asks_something(text: str, question: Question | None = None) -> bool:
     """Whether a text reads as a question of its own («а скільки платять переселенцям?»): its statements are
     then not taken as answers, so the question gets its answer. A question word that starts one of the
     `question`'s labels asks nothing («как представитель брата» for «Як представник»)."""
     if "?" in text:
         return True
-    typed = words(text)
-    first = typed[0] if typed else ""
+    return opens_a_question(words(text), question)
+
+
+def opens_a_question(typed: list[str], question: Question | None = None) -> bool:
+    """Whether the words open with a question word, perhaps after «а», «і» («а де зараз приймає …»)."""
+    head = typed[1:2] if typed[:1] and typed[0] in OPENERS else typed[:1]
+    first = head[0] if head else ""
     return first in QUESTION_WORDS and (question is None or RUSSIAN.get(first, first) not in labels_of(question).own)
 
 

@@ -357,16 +357,16 @@ class FollowUps(OfficeAnswers):
         services = self._situation_services(turn.state, situation)
         if facet in (Facet.PRICE, Facet.TERM, Facet.AMOUNT):
             return [self._situation_list(situation, services, facet)]
-        title = self.kb.situations[situation].title
-        if facet == Facet.ABOUT:
-            return [Reply(fit([f"**{title}**", self.kb.situations[situation].summary]), (NAV_MENU,))]
+        told = self.kb.situations[situation]
+        title, rows = told.title, self._section_rows(services[:SITUATION_CHOICES], facet)
+        if facet == Facet.ABOUT or (facet == Facet.WHERE and told.where):  # what it is; where (the package's)
+            return [Reply(fit([f"**{title}**", *([told.summary] if facet == Facet.ABOUT else told.where)]), (*rows, NAV_MENU))]
         if facet == Facet.DOCS:
             sc = self._situation_scenario(situation)
             if sc is not None and turn.state.scenario == sc.id:  # «Продовжити» shows the list or the question
                 return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE]), (NAV_MENU,))]
-            rows: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
-            return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*rows, NAV_MENU))]
-        rows = self._section_rows(services[:SITUATION_CHOICES], facet)
+            mine: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
+            return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*mine, NAV_MENU))]
         return [Reply(f"**{title}**\n{texts.WHICH_OF_SITUATION}", (*rows, NAV_MENU))]
 
     def _situation_list(self, situation: str, services: list[Service], facet: Facet, tail: str = "") -> Reply:

@@ -149,6 +149,9 @@ class Reader:
                     return views.facet(service, asked)
 
                 return run.resumable(state, await self._facets(turn, of_service, facet, understood.also))
+            if facet not in NAMED_IS_CARD and hit.kind == "situation" and not self._free(state):
+                focus.put(state, focus.SITUATION, hit.id)  # «а де зараз приймає Я-Ветеран» from inside a dialog
+                return run.resumable(state, await self._facets(turn, self._follow(turn), facet, understood.also))
             sc_id = CARD_DIALOG + hit.id if hit.kind == "service" else self._situation_scenario(hit.id)
             if self._free(state) and sc_id in self.scenarios:  # open it rather than list buttons
                 turn.note(Kind.CARD if hit.kind == "service" else Kind.SITUATION, hit.id)

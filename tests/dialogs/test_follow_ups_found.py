@@ -212,3 +212,12 @@ async def test_two_facets_asked_at_once_are_both_answered(bot: Bot, citizen: Eng
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, f"term:service:{KARTKA}")
     assert "Строк" in answer.text and card.documents[0].title in answer.text, answer.text
     assert answer.text.count(f"**{card.short_title}**") == 1 and len(answer.text) <= 1000
+
+
+async def test_where_a_situation_is_dealt_with_is_its_own_where_and_a_question_is_no_answer(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.press("s:ya-veteran")  # at its first question: «Хто звертається?» (a veteran is an option)
+    answer = await citizen.send_text("а де зараз приймає я ветеран")  # names an option's word, but asks
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "where:situation:ya-veteran"), answer.text
+    assert "0 800 500 459" in answer.text  # the office's rooms were destroyed: call before coming
