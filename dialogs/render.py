@@ -48,6 +48,12 @@ def fee_text(fee: Fee) -> str:
     return f"{fee.amount_uah:.2f}".replace(".", ",").removesuffix(",00") + " грн"  # 0,51 грн; 73 грн
 
 
+def _fee_whole(fee: Fee) -> str:
+    """The fee asked about on its own: the card's own words when they name more than one sum (an urgent ID card
+    costs more), else `fee_text`."""
+    return fee.text.strip() if fee.text and fee.text.count("грн") > 1 else fee_text(fee)
+
+
 AMOUNT_LABELS = {  # the amount's name, and who gives it
     AmountKind.PAYMENT: ("Сума виплати", "Виплачує"),
     AmountKind.COMPENSATION: ("Сума компенсації", "Відшкодовує"),
@@ -324,7 +330,7 @@ def facet_text(kb: Knowledge, service: Service, facet: str, martial_law: bool, *
             ask = f"\n☎️ Уточнити: {texts.HOTLINE} (безкоштовно)." if service.fee is None else ""
             return head + fee_line(service) + "\n" + amount + ask
         return head + (
-            f"💳 Вартість: {fee_text(service.fee)}." if service.fee else "Вартість уточніть у Центрі."
+            f"💳 Вартість: {_sentence(_fee_whole(service.fee))}" if service.fee else "Вартість уточніть у Центрі."
         )
     if facet == "term":
         if service.term is None:
