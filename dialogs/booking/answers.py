@@ -6,6 +6,8 @@ dialogs/booking/reading.py."""
 
 from __future__ import annotations
 
+import re
+
 from dialogs import texts as common
 from dialogs import typed
 from dialogs.booking import texts
@@ -24,6 +26,8 @@ READ_STEPS = ("service", "office", "priority", "day", "time", "confirm", "cb-con
               "visit-service", "cancel", "cancel-which", "move-which")  # fmt: skip
 # what a day or a time typed beside them does not answer: they are asked, the booking waits
 ASIDE_INTENTS = {Intent.HOURS, Intent.CONTACTS, Intent.PHONES, Intent.FORGET, Intent.COMPLAINT, Intent.DISTRESS}
+# «та ну його, не буду я записуватись», «уже не хочу записываться»: the wish to book withdrawn
+DECLINED = re.compile(r"(?<!\w)(?:не|уже не|вже не)\s+(?:буду|хочу|треба|надо|нужно)(?:\s+\w+)?\s+запис")
 LEAVE_WORDS = {
     "не записуватися", "не записуватись", "не записуйте", "не хочу записуватися", "відміна", "стоп",
     "скасувати", "отмена", "отменить", "не записываться", "вийти", "выйти", "передумав", "передумала",
@@ -43,7 +47,8 @@ class TypedAnswers(StepReading):
         if words in LEAVE_WORDS and step in ("cancel-which", "move-which"):
             turn.note(Kind.ANSWER, f"booking:{step}")
             return self._kept(turn)
-        if words in LEAVE_WORDS and step != "cancel":  # «скасувати» at «Скасувати запис …?» is a yes
+        leaves = words in LEAVE_WORDS or DECLINED.search(words) is not None
+        if leaves and step != "cancel":  # «скасувати» at «Скасувати запис …?» is a yes
             turn.note(Kind.ANSWER, f"booking:{step}")
             self._leave(state)
             return [Reply(texts.LEFT, ((_b(texts.MY, "my"),), MENU))]

@@ -193,6 +193,14 @@ async def test_a_facet_asked_on_the_way_that_names_nothing_is_about_the_service_
     assert "Строк" in _text(replies) and (await _state(bot, "term")).step == "time"
 
 
+@pytest.mark.parametrize("text", ["та ну його не буду я записуватись", "уже не хочу записываться"])
+async def test_a_withdrawn_wish_to_book_leaves_the_booking(bot: Bot, text: str) -> None:
+    await _to_step(bot, "bye", "time")
+    replies = await _say(bot, "bye", text)
+    assert (await _state(bot, "bye")).scenario is None and not await _bookings(bot)
+    assert any(p == "q:my" for p in _payloads(replies))
+
+
 async def _to_step(bot: Bot, user: str, step: str) -> None:
     """Typed only, up to `step`."""
     lines = {
