@@ -97,6 +97,18 @@ def build_checklist(kb: Knowledge, situation: LifeSituation, answers: dict[str, 
     return Checklist(situation, services, items)
 
 
+def needed_so_far(checklist: Checklist, answers: dict[str, str]) -> list[ChecklistItem]:
+    """The documents a checklist still being answered needs for certain: for the whole package or for services
+    that certainly apply, on no condition left undecided, not optional («а шо з собою нести» mid-way)."""
+    certain = {s.id for s, sure in checklist.services if sure}
+    return [
+        d
+        for d in checklist.documents
+        if not d.optional and set(d.services) <= certain and (d.when is None or holds(d.when, answers) is True)
+        and d.condition is None
+    ]
+
+
 Builder = Callable[[dict[str, str]], Checklist]
 
 

@@ -18,8 +18,7 @@ A follow-up is a question that names nothing («скільки коштує?», 
 of a service, or the READY/HOURS/CONTACTS/PHONES intent with no service found; «скільки» alone (HOW_MUCH) is a
 payment's amount, else the price. `FollowUps` answers it about the thing in focus in at most MAX_REPLY
 characters, with the way on; with nothing in focus it asks which service. Hours and addresses are those of the
-office in question (of the booking or card in focus, else the main office) today, then «Усі офіси і графік»
-(dialogs/office_answers.py, the base of `FollowUps`).
+office in question (of the booking or card in focus, else the main office) today, then «Усі офіси і графік».
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dialogs import center_services, texts
+from dialogs.checklist import needed_so_far
 from dialogs.messages import Button, Reply
 from dialogs.office_answers import MAX_REPLY, OfficeAnswers, fit
 from dialogs.outcome import Kind
@@ -133,8 +133,6 @@ ALL_OFFICES: Row = (_b(texts.ALL_OFFICES, Action.MENU, "contacts"),)
 
 class FollowUps(OfficeAnswers):
     """Short answers about the thing in focus and about the office in question."""
-
-    # --- what is in focus ---------------------------------------------------------------------------
 
     def focus(self, state: DialogState) -> Focus | None:
         """The focus of the state, if it still names something the knowledge has."""
@@ -363,8 +361,11 @@ class FollowUps(OfficeAnswers):
             return [Reply(fit([f"**{title}**", *([told.summary] if facet == Facet.ABOUT else told.where)]), (*rows, NAV_MENU))]
         if facet == Facet.DOCS:
             sc = self._situation_scenario(situation)
-            if sc is not None and turn.state.scenario == sc.id:  # «Продовжити» shows the list or the question
-                return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE]), (NAV_MENU,))]
+            if sc is not None and turn.state.scenario == sc.id:  # what is certain so far, then «Продовжити»
+                answers = turn.state.answers
+                sure = [f"• {d.title}" for d in needed_so_far(self.views.checklist(sc, answers), answers)]
+                lines = [texts.SITUATION_DOCS_SO_FAR, *sure] if sure else []
+                return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS_HERE, *lines]), (NAV_MENU,))]
             mine: list[Row] = [(_b(texts.MY_CHECKLIST, Action.SITUATION, sc.id),)] if sc else []
             return [Reply(fit([f"**{title}**", texts.SITUATION_DOCS]), (*mine, NAV_MENU))]
         return [Reply(f"**{title}**\n{texts.WHICH_OF_SITUATION}", (*rows, NAV_MENU))]

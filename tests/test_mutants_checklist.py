@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from dialogs.checklist import Checklist, build_checklist, worth_asking
+from dialogs.checklist import Checklist, build_checklist, needed_so_far, worth_asking
 from dialogs.scenario import UNKNOWN, Branch, Scenario, Step, StepKind
 from knowledge import Knowledge
 from knowledge.schema import DocumentRequirement, Form, SituationDocument
@@ -172,3 +172,19 @@ def test_a_document_of_a_service_ruled_out_skips_only_itself(kb: Knowledge) -> N
     ids = [d.id for d in build_checklist(kb, situation, {"sa_birth_assistance": "no"}).documents]
     assert "birth-aid-application" not in ids  # the birth assistance is ruled out: its application too
     assert "second-parent-residence-consent" in ids  # a later document of another service still counts
+
+
+def test_what_is_needed_so_far_is_only_what_is_certain(kb: Knowledge) -> None:
+    """`needed_so_far`: documents of services that certainly apply, on no undecided condition, not optional."""
+    lost = kb.situations["lost-documents"]
+    stolen = {"sa_lost_passport": "yes", "sa_lost_stolen": "yes"}
+    checklist = build_checklist(kb, lost, stolen)
+    needed = needed_so_far(checklist, stolen)
+    titles = {d.title for d in needed}
+    assert any("ЄРДР" in t for t in titles)  # stolen: the police extract, certainly
+    assert needed and all(not d.optional and d.condition is None for d in needed)
+    certain = {s.id for s, sure in checklist.services if sure}
+    assert all(set(d.services) <= certain for d in needed)
+    assert len(needed) < len(checklist.documents)  # the certificates' documents wait for their question
+    unsure = needed_so_far(build_checklist(kb, lost, {}), {})
+    assert not any("ЄРДР" in d.title for d in unsure)  # nothing said: not the police extract

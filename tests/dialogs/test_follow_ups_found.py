@@ -221,3 +221,13 @@ async def test_where_a_situation_is_dealt_with_is_its_own_where_and_a_question_i
     answer = await citizen.send_text("а де зараз приймає я ветеран")  # names an option's word, but asks
     assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "where:situation:ya-veteran"), answer.text
     assert "0 800 500 459" in answer.text  # the office's rooms were destroyed: call before coming
+
+
+async def test_documents_asked_mid_checklist_list_those_certain_so_far(
+    bot: Bot, citizen: EngineChannel, heard: Heard
+) -> None:
+    await citizen.send_text("в маршрутці витягли сумку там був паспорт айдішка шо тепер робить")  # lost, stolen
+    answer = await citizen.send_text("а шо з собою нести")
+    assert heard.outcomes[-1] == Outcome(Kind.FOLLOW_UP, "docs:situation:lost-documents"), answer.text
+    assert "Витяг з ЄРДР" in answer.text and "Продовжити" in answer.text  # stolen: the police extract, for sure
+    assert "свідоцтв" not in answer.text.split("знадобляться:")[1]  # the certificates are not decided yet
