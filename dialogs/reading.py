@@ -39,7 +39,8 @@ MISSES_BEFORE_HOTLINE = 2
 # Facets whose answer about a named service is its card («які документи на єМалятко», «що таке єМалятко»).
 NAMED_IS_CARD = (None, Facet.DOCS, Facet.ABOUT)
 FACET_SCORE = 0.75  # a facet question with no single clear service answers for each service found this well
-ALSO_CHARS = 400  # what the answers to the other facets of one question may add to the first's
+ALSO_CHARS = 400  # what the answers to the other facets of one question may add to the first's …
+MAX_BOTH = 700  # … within this together (a reply to one question fits a phone's screen, ≈ 600)
 
 
 class Reader:
@@ -224,7 +225,8 @@ class Reader:
         lines = head.text.split("\n")
         for more in (r[-1].text.split("\n") for r in others if r):
             lines += more[1:] if more[0] == lines[0] else more
-        return [*replies[:-1], dataclasses.replace(head, text=fit(lines, len(head.text) + ALSO_CHARS))]
+        limit = max(len(head.text), min(len(head.text) + ALSO_CHARS, MAX_BOTH))
+        return [*replies[:-1], dataclasses.replace(head, text=fit(lines, limit))]
 
     def _not_an_answer(self, state: DialogState) -> str:
         """The re-ask's lead with one example of a typed answer: «так» to a yes-or-no question, else the first
